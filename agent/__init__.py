@@ -1,0 +1,1 @@
+"""The daemon and the CLI: config, scheduling, alerts, notifiers, local state, health."""

@@ -1,0 +1,1 @@
+"""The `netagent` command line: one module per command group, wired in `main`."""

@@ -1,0 +1,47 @@
+"""What every command shares: data directory, logging to stderr, output helpers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.logging import RichHandler
+
+# Results go to stdout, logs and progress to stderr, so `--json | jq` always works.
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+
+class ExitCode:
+    OK = 0
+    PROBLEMS = 1  # the command ran and found problems (invalid file, devices down…)
+    USAGE = 2
+    FAILED = 3  # the command could not do its job (server unreachable, no permission…)
+
+
+def default_data_dir() -> Path:
+    """$NETAGENT_DATA_DIR, else $XDG_STATE_HOME/netagent (~/.local/state/netagent)."""
+    if env := os.environ.get("NETAGENT_DATA_DIR"):
+        return Path(env)
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "netagent"
+
+
+def setup_logging(verbose: int) -> None:
+    level = logging.WARNING - 10 * min(verbose, 2)
+    handler = RichHandler(console=err, show_path=False, rich_tracebacks=verbose > 1)
+    logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+
+
+def show_progress() -> bool:
+    """Progress bars only when a person watches a terminal."""
+    return err.is_terminal and not os.environ.get("CI")

@@ -1,0 +1,35 @@
+"""Entry point of `netagent`; each command group lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from agent.cli import common
+
+app = typer.Typer(
+    name="netagent",
+    help="Inventory, monitoring and coverage agent for the network of Reggio Emilia.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root(
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output (-vv: debug)."),
+) -> None:
+    common.setup_logging(verbose)
+
+
+def _register() -> None:
+    """Wire the command groups (one line each)."""
+
+
+def main() -> None:
+    _register()
+    app()
+
+
+if __name__ == "__main__":
+    main()

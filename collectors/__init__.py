@@ -1,0 +1,1 @@
+"""Probes (ICMP, SNMP), device profiles, counter-to-rate logic, the spool and writers."""

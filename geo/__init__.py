@@ -1,0 +1,1 @@
+"""Quartiere boundaries, projections and coverage per quartiere."""

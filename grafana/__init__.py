@@ -1,0 +1,1 @@
+"""Grafana provisioning: datasource and dashboards, generated from code."""

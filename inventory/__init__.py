@@ -1,0 +1,1 @@
+"""The inventory: model, loaders with validation, the bundled sample, NetBox sync."""
