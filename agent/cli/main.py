@@ -22,6 +22,10 @@ def _root(
     common.setup_logging(verbose)
 
 
+poll_app = typer.Typer(help="Run one poll now and print what it read.", no_args_is_help=True)
+app.add_typer(poll_app, name="poll")
+
+
 def _register() -> None:
     """Wire the command groups (one line each)."""
 
