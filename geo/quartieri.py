@@ -100,7 +100,8 @@ def voronoi_quartieri(centres: Sequence[Centre], boundary: BaseGeometry) -> list
         raise ValueError("a Voronoi partition needs at least two centres")
     names = [c.name for c in centres]
     if len(set(names)) != len(names):
-        raise ValueError(f"duplicate centre names: {sorted(n for n in names if names.count(n) > 1)}")
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(f"duplicate centre names: {dupes}")
     area = shapely.make_valid(_oriented(to_metric(boundary)))
     inner = area.buffer(-_INSET_M)
     points = []
