@@ -145,12 +145,23 @@ class QuartiereIndex:
 
     def locate(self, lon: float, lat: float) -> str | None:
         """The quartiere containing (lon, lat), the nearest within snap_m, or None."""
-        p = to_metric(Point(lon, lat))
-        hits = self._tree.query(p, predicate="intersects")
-        if len(hits):
-            return self._names[int(min(hits))]
-        near = self._tree.query_nearest(p, max_distance=self._snap_m, all_matches=True)
-        return self._names[int(min(near))] if len(near) else None
+        return self.locate_many([lon], [lat])[0]
+
+    def locate_many(self, lons: Sequence[float], lats: Sequence[float]) -> list[str | None]:
+        """`locate` for many points at once: one reprojection and one bulk tree query."""
+        xs, ys = _to_metric.transform(np.asarray(lons, float), np.asarray(lats, float))
+        points = shapely.points(np.atleast_1d(xs), np.atleast_1d(ys))
+        best = np.full(len(points), len(self._names), dtype=np.int64)
+        # query() returns (point index, polygon index) pairs; lowest name index wins.
+        pi, gi = self._tree.query(points, predicate="intersects")
+        np.minimum.at(best, pi, gi)
+        missing = np.flatnonzero(best == len(self._names))
+        if len(missing):
+            pi, gi = self._tree.query_nearest(
+                points[missing], max_distance=self._snap_m, all_matches=True
+            )
+            np.minimum.at(best, missing[pi], gi)
+        return [self._names[i] if i < len(self._names) else None for i in best.tolist()]
 
 
 # -- official polygons supplied by the user ----------------------------------------------
@@ -163,22 +174,31 @@ def _shapefile_records(path: Path) -> list[tuple[int, BaseGeometry, dict[str, An
             crs = CRS.from_wkt(prj.read_text(encoding="utf-8", errors="replace"))
         except CRSError as e:
             raise QuartiereError(path, None, f"cannot read the CRS in {prj.name}: {e}") from e
+    # The .cpg names the DBF's text encoding; Italian GIS exports are often Latin-1.
+    cpg = path.with_suffix(".cpg")
+    encoding = cpg.read_text(encoding="ascii", errors="replace").strip() if cpg.exists() else ""
     try:
-        reader = shapefile.Reader(str(path))
-    except (shapefile.ShapefileException, OSError) as e:
+        reader = shapefile.Reader(str(path), encoding=encoding or "utf-8")
+    except (shapefile.ShapefileException, OSError, LookupError) as e:
         raise QuartiereError(path, None, f"cannot read the shapefile: {e}") from e
-    out = []
+    out: list[tuple[int, BaseGeometry, dict[str, Any]]] = []
     with reader:
-        for i, sr in enumerate(reader.iterShapeRecords()):
-            if sr.shape.shapeType == shapefile.NULL:
-                raise QuartiereError(path, i, "the record has no shape")
-            geom = to_wgs84(shape(sr.shape.__geo_interface__), crs)
-            if not prj.exists():
-                try:
-                    check_lonlat(geom, path, i)
-                except ValueError as e:
-                    raise QuartiereError(path, i, f"no .prj file and {e}") from e
-            out.append((i, geom, sr.record.as_dict()))
+        try:
+            for i, sr in enumerate(reader.iterShapeRecords()):
+                if sr.shape.shapeType == shapefile.NULL:
+                    raise QuartiereError(path, i, "the record has no shape")
+                geom = to_wgs84(shape(sr.shape.__geo_interface__), crs)
+                if not prj.exists():
+                    try:
+                        check_lonlat(geom, path, i)
+                    except ValueError as e:
+                        raise QuartiereError(path, i, f"no .prj file and {e}") from e
+                out.append((i, geom, sr.record.as_dict()))
+        except (shapefile.ShapefileException, UnicodeDecodeError) as e:
+            raise QuartiereError(
+                path, len(out), f"cannot read the record as {encoding or 'utf-8'}: {e}; "
+                "a .cpg file next to it names the DBF's encoding",
+            ) from e
     return out
 
 
@@ -235,7 +255,7 @@ def load_quartieri(
         ambito = props.get(ambito_field)
         quartieri.append(Quartiere(
             name=name,
-            ambito=str(ambito).strip() or None if ambito is not None else None,
+            ambito=(str(ambito).strip() or None) if ambito is not None else None,
             population=_population(props.get(population_field), path, index, population_field),
             geometry=_oriented(geom),
             approximate=bool(props.get("approximate", False)),

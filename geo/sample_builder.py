@@ -93,7 +93,7 @@ class Lab:
             "a_port": a_port, "b_device": b["name"], "b_port": b_port,
             "fibre_count": fibres, "owner": owner, "capacity_mbps": 10000,
         })
-        pa, pb = self._coords(a["site"]), self._coords(b["site"])
+        pa, pb = self.coords(a["site"]), self.coords(b["site"])
         # Fibre follows streets: an L-shaped path is closer to reality than a straight line.
         self.paths[name] = [pa, (round(pb[0], 6), round(pa[1], 6)), pb]
 
@@ -101,7 +101,7 @@ class Lab:
         self.router_ports[router] = self.router_ports.get(router, 0) + 1
         return f"ether{self.router_ports[router]}"
 
-    def _coords(self, site: str) -> tuple[float, float]:
+    def coords(self, site: str) -> tuple[float, float]:
         s = next(s for s in self.sites if s["name"] == site)
         return (s["lon"], s["lat"])
 
@@ -142,12 +142,11 @@ def _core(lab: Lab) -> list[dict[str, Any]]:
     routers = []
     for i, (name, address, lat, lon) in enumerate(P.RING_POPS, start=1):
         site = lab.site(name, lat, lon, "pop", address)
-        dev = lab.device(name=f"rtr-{slug(name.removeprefix('PoP Lepida '))}", site=site,
+        lab.device(name=f"rtr-{slug(name.removeprefix('PoP Lepida '))}", site=site,
                          role="router", vendor="MikroTik", model="CCR2004-16G-2S+",
                          mgmt_ip=f"127.10.0.{i}", snmp_profile="mikrotik-router",
                          parent=None if i == 1 else "rtr-municipio", tags=["lepida", "core"])
         routers.append(lab.devices[-1])
-        assert dev == routers[-1]["name"]
     for a, b in zip(routers, routers[1:] + routers[:1], strict=True):
         lab.fibre(f"Anello Lepida {a['site'][11:]} - {b['site'][11:]}", a, b,
                   "sfp-sfpplus2", "sfp-sfpplus1", 96, "Lepida")
@@ -156,7 +155,7 @@ def _core(lab: Lab) -> list[dict[str, Any]]:
 
 def _nearest(items: list[dict[str, Any]], lab: Lab, lon: float, lat: float) -> dict[str, Any]:
     def dist(d: dict[str, Any]) -> float:
-        x, y = lab._coords(d["site"])
+        x, y = lab.coords(d["site"])
         return math.hypot((x - lon) * math.cos(math.radians(lat)), y - lat)
     return min(items, key=dist)
 

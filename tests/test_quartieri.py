@@ -267,3 +267,29 @@ def test_bad_records_name_the_file_and_record(tmp_path: Path) -> None:
     )
     with pytest.raises(GeoJSONError, match="unknown CRS"):
         read_features(path)
+
+
+def test_shapefile_encoding_from_cpg(tmp_path: Path) -> None:
+    base = tmp_path / "latin1"
+    with shapefile.Writer(str(base), shapeType=shapefile.POLYGON, encoding="latin-1") as w:
+        w.field("NOME", "C", 40)
+        w.poly([[(10.60, 44.70), (10.60, 44.71), (10.61, 44.71), (10.60, 44.70)]])
+        w.record("Cadè")
+    with pytest.raises(QuartiereError, match=r"record #0.*\.cpg"):
+        load_quartieri(base.with_suffix(".shp"), name_field="NOME")
+    base.with_suffix(".cpg").write_text("ISO-8859-1")
+    loaded, _ = load_quartieri(base.with_suffix(".shp"), name_field="NOME")
+    assert [q.name for q in loaded] == ["Cadè"]
+
+
+def test_locate_many_agrees_with_locate(quartieri: list[Quartiere], index: QuartiereIndex) -> None:
+    rng = np.random.default_rng(7)
+    lons = rng.uniform(10.47, 10.79, 400)
+    lats = rng.uniform(44.61, 44.79, 400)
+    many = index.locate_many(lons.tolist(), lats.tolist())
+    assert many == [index.locate(x, y) for x, y in zip(lons, lats, strict=True)]
+    assert None in many and len({m for m in many if m}) > 15
+    for name, x, y in zip(many, lons, lats, strict=True):
+        if name is not None:
+            q = next(q for q in quartieri if q.name == name)
+            assert to_metric(q.geometry).distance(to_metric(Point(x, y))) <= 250
