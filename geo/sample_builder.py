@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import random
 import re
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from shapely.geometry import LineString, Point, mapping
+from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
 from geo import sample_places as P
@@ -33,6 +32,7 @@ from geo.quartieri import (
     to_metric,
     voronoi_quartieri,
 )
+from geo.sample_files import IMPORTS, feature_collection, flow_list, geojson_feature
 from inventory.geojson import read_features
 from inventory.model import Quartiere
 from inventory.sample import SAMPLE_DIR
@@ -355,56 +355,6 @@ def _ap_faults(lab: Lab, rng: random.Random) -> None:
         lab.faults.append({"device": name, "reason": reason})
 
 
-def _rounded(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return round(obj, 6)
-    if isinstance(obj, list | tuple):
-        return [_rounded(x) for x in obj]
-    return obj
-
-
-def _feature_collection(features: list[dict[str, Any]], description: str) -> str:
-    doc = {"type": "FeatureCollection", "description": description, "features": features}
-    return json.dumps(doc, ensure_ascii=False, indent=None, separators=(",", ":")) + "\n"
-
-
-def _geojson_feature(geometry: BaseGeometry, properties: dict[str, Any]) -> dict[str, Any]:
-    geo = mapping(geometry)
-    return {"type": "Feature", "properties": properties,
-            "geometry": {"type": geo["type"], "coordinates": _rounded(geo["coordinates"])}}
-
-
-def _flow_list(key: str, records: list[dict[str, Any]]) -> str:
-    """A YAML list, one flow-style record per line: diffable and readable."""
-    lines = [f"{key}:"]
-    for r in records:
-        clean = {k: v for k, v in r.items() if v is not None and v != []}
-        dumped = yaml.safe_dump(clean, default_flow_style=True, width=10**6,
-                                allow_unicode=True, sort_keys=False).strip()
-        lines.append(f"  - {dumped}")
-    return "\n".join(lines) + "\n"
-
-
-IMPORTS = {"imports": [
-    {"csv": "aps.csv", "delimiter": ";", "mapping": {
-        "device.name": "nome_ap", "site.name": "sito", "site.kind": "tipo_sito",
-        "site.address": "indirizzo", "site.lat": "lat", "site.lon": "lon",
-        "device.mgmt_ip": "ip_gestione", "device.model": "modello",
-        "device.vendor": "produttore", "device.snmp_profile": "profilo_snmp",
-        "device.snmp_port": "porta_snmp", "device.parent": "switch",
-        "wifi.placement": "interno_esterno", "wifi.coverage_radius_m": "raggio_m"},
-     "values": {
-         "wifi.placement": {"interno": "indoor", "esterno": "outdoor"},
-         "site.kind": {"scuola": "school", "biblioteca": "library", "piazza": "square",
-                       "parco": "park", "municipio": "municipal-building",
-                       "sport": "sports", "cultura": "culture"}},
-     "defaults": {"device.role": "wifi-ap", "device.vendor": "Ubiquiti",
-                  "device.snmp_profile": "unifi"}},
-    {"geojson": "fibre.geojson"},
-    {"geojson": "quartieri.geojson"},
-]}
-
-
 def render(sample_dir: Path = SAMPLE_DIR) -> dict[str, str]:
     """The generated files' names and contents, from the source data in sample_dir."""
     rng = random.Random(SEED)
@@ -430,22 +380,22 @@ def render(sample_dir: Path = SAMPLE_DIR) -> dict[str, str]:
               "do not edit by hand: change the builder and re-run it.\n")
     network = "\n".join([
         header + "# EmiliaRomagnaWiFi APs come from aps.csv (an operator-style export).",
-        _flow_list("sites", lab.sites), _flow_list("devices", lab.devices),
-        _flow_list("links", lab.links), _flow_list("segments", lab.segments),
+        flow_list("sites", lab.sites), flow_list("devices", lab.devices),
+        flow_list("links", lab.links), flow_list("segments", lab.segments),
         yaml.safe_dump(IMPORTS, sort_keys=False, allow_unicode=True, width=100),
     ])
     lab_yaml = (header + "# Devices whose management address does NOT answer in the demo "
                 "lab: the lab builds only\n# the other addresses. A reason for each.\n"
-                + _flow_list("faults", lab.faults))
+                + flow_list("faults", lab.faults))
     return {
         "aps.csv": out.getvalue(),
         "network.yaml": network,
         "lab.yaml": lab_yaml,
-        "fibre.geojson": _feature_collection(
-            [_geojson_feature(LineString(path), {"segment": name})
+        "fibre.geojson": feature_collection(
+            [geojson_feature(LineString(path), {"segment": name})
              for name, path in lab.paths.items()], ILLUSTRATIVE),
-        "quartieri.geojson": _feature_collection(
-            [_geojson_feature(q.geometry, {
+        "quartieri.geojson": feature_collection(
+            [geojson_feature(q.geometry, {
                 "name": q.name, "ambito": q.ambito, "population": q.population,
                 "approximate": q.approximate, "source": q.source}) for q in quartieri],
             "APPROXIMATE quartiere polygons: " + VORONOI_SOURCE
