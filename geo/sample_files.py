@@ -23,8 +23,12 @@ def _rounded(obj: Any) -> Any:
 
 
 def feature_collection(features: list[dict[str, Any]], description: str) -> str:
-    doc = {"type": "FeatureCollection", "description": description, "features": features}
-    return json.dumps(doc, ensure_ascii=False, indent=None, separators=(",", ":")) + "\n"
+    """A FeatureCollection with one feature per line, so a regenerated file diffs well."""
+    head = json.dumps({"type": "FeatureCollection", "description": description},
+                      ensure_ascii=False)[:-1]
+    body = ",\n".join(json.dumps(f, ensure_ascii=False, separators=(",", ":"))
+                       for f in features)
+    return f'{head}, "features": [\n{body}\n]}}\n'
 
 
 def geojson_feature(geometry: BaseGeometry, properties: dict[str, Any]) -> dict[str, Any]:
