@@ -88,9 +88,14 @@ def test_population_and_ambito_carried(quartieri: list[Quartiere]) -> None:
     assert by_name["Sesso (Villa Sesso)"].ambito == "G"  # via the Atlante's name
 
 
-def test_locate_inside(index: QuartiereIndex, centres: list[Centre]) -> None:
+def test_locate_inside(
+    index: QuartiereIndex, centres: list[Centre], quartieri: list[Quartiere]
+) -> None:
     ospizio = next(c for c in centres if c.name == "Ospizio")
     assert index.locate(ospizio.lon, ospizio.lat) == "Ospizio"
+    for q in quartieri:  # a point well inside each cell
+        inner = to_lonlat(to_metric(q.geometry).buffer(-50).representative_point())
+        assert index.locate(inner.x, inner.y) == q.name
 
 
 def test_locate_on_shared_border_is_deterministic(quartieri: list[Quartiere]) -> None:
@@ -139,6 +144,7 @@ def _same(loaded: list[Quartiere], original: list[Quartiere]) -> None:
     [
         (32632, "urn:ogc:def:crs:EPSG::32632"),
         (3003, "EPSG:3003"),
+        (4326, "urn:ogc:def:crs:OGC:1.3:CRS84"),
     ],
 )
 def test_load_geojson_in_another_crs(
