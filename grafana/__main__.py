@@ -1,0 +1,77 @@
+"""`python -m grafana generate|check`: write the dashboards, or run their queries.
+
+generate  writes grafana/dashboards/*.json from the code (fibre rows from --inventory,
+          default the bundled sample); --check only reports files that differ.
+check     runs every panel and variable query of the committed dashboards against an
+          InfluxDB (NETAGENT_INFLUXDB__URL, __DATABASE, __TOKEN from the environment)
+          over the last --range, as Grafana would send them; exit 1 on any problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from grafana.build import DASHBOARD_DIR, load_dashboards, stale_files, write_all
+from grafana.check import HttpInfluxQL, check_dashboard, choose_all, choose_two, describe
+from grafana.queries import TimeRange
+from inventory.model import Inventory
+
+
+def _inventory(paths: list[Path]) -> Inventory:
+    from inventory.load import load_inventory
+    from inventory.sample import SAMPLE_PATHS
+
+    result = load_inventory(paths or list(SAMPLE_PATHS))
+    errors = [i for i in result.issues if getattr(i, "severity", "error") == "error"]
+    if errors:
+        raise SystemExit("inventory has errors:\n" + "\n".join(str(i) for i in errors))
+    return result.inventory
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m grafana", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    gen = sub.add_parser("generate", help="write grafana/dashboards/*.json from the code")
+    gen.add_argument("--inventory", type=Path, action="append", default=[])
+    gen.add_argument("--out", type=Path, default=DASHBOARD_DIR)
+    gen.add_argument("--check", action="store_true", help="only report stale files")
+    chk = sub.add_parser("check", help="run every dashboard query against InfluxDB")
+    chk.add_argument("--range", default="now-1h", help="time range start (default now-1h)")
+    chk.add_argument("--dir", type=Path, default=DASHBOARD_DIR)
+    args = ap.parse_args(argv)
+
+    if args.cmd == "generate":
+        inv = _inventory(args.inventory)
+        if args.check:
+            stale = stale_files(inv, args.out)
+            for name in stale:
+                print(f"{args.out / name}: differs from the code; run python -m grafana generate")
+            return 1 if stale else 0
+        for path in write_all(inv, args.out):
+            print(path)
+        return 0
+
+    url = os.environ.get("NETAGENT_INFLUXDB__URL")
+    if not url:
+        print("set NETAGENT_INFLUXDB__URL (and __DATABASE, __TOKEN)", file=sys.stderr)
+        return 2
+    run = HttpInfluxQL(url, os.environ.get("NETAGENT_INFLUXDB__DATABASE", "netagent"),
+                       os.environ.get("NETAGENT_INFLUXDB__TOKEN") or None)
+    failed = 0
+    for name, dash in load_dashboards(args.dir).items():
+        for choose in (choose_all, choose_two):
+            problems = check_dashboard(dash, run, TimeRange(args.range, "now"), choose)
+            if problems:
+                failed += len(problems)
+                print(f"{name} ({choose.__name__}):\n{describe(problems)}")
+    run.close()
+    print(f"{failed} problem(s)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,155 @@
+"""Run every query of a dashboard against a real InfluxDB, as Grafana would send it.
+
+A query passes when InfluxDB answers without error, returns at least one series, and
+every column it selects holds at least one value: a panel whose field is missing from
+the data (a schema drift, a typo) shows up here rather than as an empty panel in front
+of a technician.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+
+from grafana.queries import (
+    ALL,
+    Interpolator,
+    PanelQuery,
+    Selection,
+    TimeRange,
+    UnresolvedVariable,
+    Variable,
+    panel_queries,
+    values_of,
+    variables,
+)
+
+JSON = dict[str, Any]
+
+
+class InfluxQLError(Exception):
+    """InfluxDB refused or failed a query (its own message)."""
+
+
+class InfluxQL(Protocol):
+    """Runs one InfluxQL statement; returns its series or raises InfluxQLError."""
+
+    def __call__(self, query: str) -> list[JSON]: ...
+
+
+class HttpInfluxQL:
+    """InfluxQL over HTTP /query: 1.x, and 2.x/3.x through their v1 compatibility API."""
+
+    def __init__(self, url: str, database: str, token: str | None = None,
+                 timeout_s: float = 30.0) -> None:
+        headers = {"Authorization": f"Token {token}"} if token else {}
+        self._client = httpx.Client(base_url=url, headers=headers, timeout=timeout_s)
+        self._db = database
+
+    def __call__(self, query: str) -> list[JSON]:
+        r = self._client.post("/query", params={"db": self._db, "epoch": "ms"},
+                              data={"q": query})
+        try:
+            body = r.json()
+        except ValueError as e:
+            raise InfluxQLError(f"HTTP {r.status_code}: {r.text[:200]}") from e
+        if r.status_code != 200 or "error" in body:
+            raise InfluxQLError(str(body.get("error", f"HTTP {r.status_code}")))
+        results = body.get("results", [{}])
+        if "error" in results[0]:
+            raise InfluxQLError(str(results[0]["error"]))
+        series: list[JSON] = results[0].get("series", [])
+        return series
+
+    def close(self) -> None:
+        self._client.close()
+
+
+@dataclass(frozen=True)
+class Problem:
+    dashboard: str
+    where: str
+    query: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.dashboard}: {self.where}: {self.reason}\n    {self.query}"
+
+
+Chooser = Callable[[Variable, list[str]], Selection]
+
+
+def choose_all(var: Variable, options: list[str]) -> Selection:
+    """What a dashboard opens with: every variable on All."""
+    return ALL if var.include_all else options[:1]
+
+
+def choose_two(var: Variable, options: list[str]) -> Selection:
+    """Two explicit values (the regex alternation path), or the one there is."""
+    return options[:2] if var.multi else options[:1]
+
+
+def empty_columns(series: Sequence[JSON]) -> list[str]:
+    """Columns (other than time) that hold no value in any row of any series."""
+    seen: dict[str, bool] = {}
+    for s in series:
+        cols = s.get("columns", [])
+        for i, c in enumerate(cols):
+            if c == "time":
+                continue
+            has = any(row[i] is not None for row in s.get("values", []))
+            seen[c] = seen.get(c, False) or has
+    return [c for c, has in seen.items() if not has]
+
+
+def check_dashboard(
+    dash: JSON,
+    run: InfluxQL,
+    time_range: TimeRange,
+    choose: Chooser = choose_all,
+    datasource_min_interval: str | None = None,
+) -> list[Problem]:
+    """Resolve the variables in order, then run every panel and annotation query."""
+    uid = str(dash.get("uid"))
+    problems: list[Problem] = []
+    interp = Interpolator(time_range, datasource_min_interval=datasource_min_interval)
+
+    def attempt(where: str, raw: str, min_interval: str | None = None) -> list[JSON] | None:
+        try:
+            q = interp.interpolate(raw, min_interval)
+        except (UnresolvedVariable, ValueError) as e:
+            problems.append(Problem(uid, where, raw, str(e)))
+            return None
+        try:
+            series = run(q)
+        except InfluxQLError as e:
+            problems.append(Problem(uid, where, q, f"InfluxDB error: {e}"))
+            return None
+        if not series:
+            problems.append(Problem(uid, where, q, "no series returned"))
+            return None
+        if empty := empty_columns(series):
+            problems.append(Problem(uid, where, q, f"no value in column(s) {', '.join(empty)}"))
+        return series
+
+    for var in variables(dash):
+        series = attempt(f"variable {var.name}", var.query)
+        options = var.filter(values_of(series or []))
+        if series is not None and not options:
+            problems.append(Problem(uid, f"variable {var.name}", var.query,
+                                    f"no value left after the variable regex {var.regex}"))
+        interp.select(var, choose(var, options), options)
+    for pq in panel_queries(dash):
+        attempt(pq.where, pq.query, pq.min_interval)
+    return problems
+
+
+def describe(problems: Sequence[Problem]) -> str:
+    return "\n".join(str(p) for p in problems)
+
+
+__all__ = ["HttpInfluxQL", "InfluxQL", "InfluxQLError", "PanelQuery", "Problem",
+           "check_dashboard", "choose_all", "choose_two", "describe"]
