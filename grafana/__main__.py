@@ -25,9 +25,8 @@ def _inventory(paths: list[Path]) -> Inventory:
     from inventory.sample import SAMPLE_PATHS
 
     result = load_inventory(paths or list(SAMPLE_PATHS))
-    errors = [i for i in result.issues if getattr(i, "severity", "error") == "error"]
-    if errors:
-        raise SystemExit("inventory has errors:\n" + "\n".join(str(i) for i in errors))
+    if result.errors or result.inventory is None:
+        raise SystemExit("inventory has errors:\n" + "\n".join(str(i) for i in result.errors))
     return result.inventory
 
 

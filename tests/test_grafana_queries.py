@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from grafana.check import HttpInfluxQL, check_dashboard, choose_all, choose_two, empty_columns
+from grafana.check import HttpInfluxQL, check_dashboard, choose_two, empty_columns
 from grafana.queries import (
     ALL,
     Interpolator,
