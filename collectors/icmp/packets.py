@@ -11,8 +11,8 @@ than the kernel delivers. scapy still dissects anything unexpected for the debug
 from __future__ import annotations
 
 import struct
-from typing import cast
 from dataclasses import dataclass
+from typing import cast
 
 from scapy.layers.inet import ICMP
 from scapy.layers.inet6 import ICMPv6EchoRequest, icmp6typescls
