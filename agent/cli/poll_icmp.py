@@ -65,7 +65,7 @@ def icmp(
     given = {"count": count, "interval_ms": interval_ms, "timeout_ms": timeout_ms,
              "rate_pps": rate_pps}
     try:
-        config = IcmpConfig(**{k: v for k, v in given.items() if v is not None})
+        config = IcmpConfig.model_validate({k: v for k, v in given.items() if v is not None})
     except ValidationError as e:
         for problem in e.errors():
             where = ".".join(str(p) for p in problem["loc"]) or "options"

@@ -60,7 +60,7 @@ class _Round:
         t = len(targets)
         ips = [ipaddress.ip_address(tg.address) for tg in targets]
         self.addrs = [str(ip) for ip in ips]
-        self.endpoint_of = [endpoints[ip.version == 6] for ip in ips]
+        self.endpoint_of = [endpoints.get(ip.version == 6) for ip in ips]
         self.sockaddrs = [_sockaddr(ip) for ip in ips]
         self.templates = {
             v6: EchoTemplate.build(v6, payload(cookie, number, cfg.payload_bytes),
@@ -136,9 +136,8 @@ class IcmpProber:
             raise RuntimeError("IcmpProber.round() is already running on this prober")
         if not self._endpoints:
             raise RuntimeError("IcmpProber is closed")
-        if any(ipaddress.ip_address(t.address).version == 6 for t in targets) \
-                and True not in self._endpoints:
-            raise OSError(f"cannot probe IPv6 targets: {self._v6_error}")
+        if True not in self._endpoints and any(":" in t.address for t in targets):
+            log.warning("IPv6 targets count as lost: no IPv6 ICMP socket (%s)", self._v6_error)
         echoes = len(targets) * self.config.count
         if any(not ep.raw for ep in self._endpoints.values()) and echoes > 0x10000:
             raise ValueError(
@@ -160,6 +159,7 @@ class IcmpProber:
                 loop.remove_reader(ep.sock.fileno())
             self._drain_all()
             self._round = None
+        log.debug("ICMP round %d: %d targets; %s", rnd.number, len(targets), self.counters)
         return rnd.results(self.config.up_threshold)
 
     def _drain_all(self) -> None:
@@ -199,6 +199,9 @@ class IcmpProber:
 
     async def _send(self, rnd: _Round, n: int, i: int) -> None:
         ep = rnd.endpoint_of[i]
+        if ep is None:  # no socket of this family: the echo cannot leave
+            rnd.send_errors[i] += 1
+            return
         ident = (ep.ident + (n >> 16)) & 0xFFFF if ep.raw else ep.ident
         pkt = rnd.templates[ep.v6].packet(ident, n & 0xFFFF)
         for attempt in range(100):
