@@ -25,7 +25,7 @@ def prober() -> Iterator[IcmpProber]:
 
 
 def loopback(n: int) -> list[IcmpTarget]:
-    return [IcmpTarget(f"t{i}", f"127.3.{i // 250}.{i % 250 + 1}") for i in range(n)]
+    return [IcmpTarget(f"t{i}", f"127.3.{i // 250 % 250}.{i % 250 + 1}") for i in range(n)]
 
 
 def test_thousands_of_targets_no_reply_lost(prober: IcmpProber) -> None:
@@ -34,6 +34,20 @@ def test_thousands_of_targets_no_reply_lost(prober: IcmpProber) -> None:
     assert [r.target for r in res] == targets
     assert sum(r.received for r in res) == 3000
     assert all(r.up and r.loss_pct == 0 and r.duplicates == 0 for r in res)
+
+
+def test_more_than_65536_echoes_spread_over_identifiers() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root (or CAP_NET_RAW) for raw ICMP sockets")
+    targets = loopback(33_000)  # 66,000 echoes: sequence numbers alone would wrap
+    with IcmpProber(IcmpConfig(count=2, interval_ms=0, rate_pps=0, timeout_ms=3000)) as p:
+        res = asyncio.run(p.round(targets))
+    assert sum(r.received for r in res) == 66_000
+    assert sum(r.duplicates for r in res) == 0 and p.counters.foreign == 0
+
+
+def test_empty_round(prober: IcmpProber) -> None:
+    assert asyncio.run(prober.round([])) == []
 
 
 def test_rounds_repeat_on_one_loop_and_across_asyncio_runs(prober: IcmpProber) -> None:

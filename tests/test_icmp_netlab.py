@@ -100,7 +100,9 @@ def test_duplicates_are_counted_not_received(netlab: NetLab) -> None:
     host.responder(copies=2)
     _, (r,) = probe(netlab, [IcmpTarget("dup", host.addr4)],
                     count=3, interval_ms=20, timeout_ms=300)
-    assert (r.sent, r.received, r.duplicates, r.loss_pct) == (3, 3, 3, 0.0)
+    assert (r.sent, r.received, r.loss_pct) == (3, 3, 0.0)
+    # the round closes once every echo is answered: the last echo's copy may come after
+    assert r.duplicates in (2, 3)
 
 
 @pytest.mark.skipif(shutil.which("fping") is None, reason="fping not installed")

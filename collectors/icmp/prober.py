@@ -117,6 +117,8 @@ class IcmpProber:
             self._endpoints[True] = open_endpoint(True, netns, config.recv_buffer_bytes, ident)
         except (IcmpPermissionError, OSError) as e:  # no IPv6 here: only v6 targets fail
             self._v6_error = e if isinstance(e, OSError) else PermissionError(str(e))
+        if self.unprivileged:
+            log.info("ICMP: no raw socket capability, using unprivileged ping sockets")
         log.debug("ICMP prober: %s", ", ".join(
             f"IPv{6 if v6 else 4} {ep.kind}" for v6, ep in self._endpoints.items()))
 
@@ -129,6 +131,12 @@ class IcmpProber:
         for ep in self._endpoints.values():
             ep.close()
         self._endpoints.clear()
+
+    def __enter__(self) -> IcmpProber:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     async def round(self, targets: Sequence[IcmpTarget]) -> list[IcmpResult]:
         """Probe every target `count` times; one result per target, in the same order."""
