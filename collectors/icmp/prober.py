@@ -108,7 +108,7 @@ class IcmpProber:
         self._cookie = random.getrandbits(32)
         self._round_number = random.getrandbits(32)
         self._round: _Round | None = None
-        self._v6_error: OSError | None = None
+        self._v6_error: Exception | None = None
         ident = random.getrandbits(16)
         self._endpoints: dict[bool, Endpoint] = {
             False: open_endpoint(False, netns, config.recv_buffer_bytes, ident)
@@ -116,16 +116,13 @@ class IcmpProber:
         try:
             self._endpoints[True] = open_endpoint(True, netns, config.recv_buffer_bytes, ident)
         except (IcmpPermissionError, OSError) as e:  # no IPv6 here: only v6 targets fail
-            self._v6_error = e if isinstance(e, OSError) else PermissionError(str(e))
+            self._v6_error = e
+        self.unprivileged = not self._endpoints[False].raw
+        """True when running on ping sockets (no raw socket capability)."""
         if self.unprivileged:
             log.info("ICMP: no raw socket capability, using unprivileged ping sockets")
         log.debug("ICMP prober: %s", ", ".join(
             f"IPv{6 if v6 else 4} {ep.kind}" for v6, ep in self._endpoints.items()))
-
-    @property
-    def unprivileged(self) -> bool:
-        """True when running on ping sockets (no raw socket capability)."""
-        return not self._endpoints[False].raw
 
     def close(self) -> None:
         for ep in self._endpoints.values():
