@@ -48,6 +48,15 @@ def test_answering_dropping_and_link_down_hosts_each_reported(netlab: NetLab) ->
         assert r.rtt_avg_ms is None and r.jitter_ms is None
 
 
+def test_unroutable_target_is_down_and_does_not_spoil_the_round(netlab: NetLab) -> None:
+    host = netlab.add_host()
+    # TEST-NET-3, no route to it inside the probe namespace: sendto fails at once
+    targets = [IcmpTarget("nowhere", "203.0.113.5"), IcmpTarget("ok", host.addr4)]
+    _, (nowhere, ok) = probe(netlab, targets, count=3, interval_ms=20, timeout_ms=500)
+    assert (nowhere.sent, nowhere.received, nowhere.send_errors, nowhere.up) == (3, 0, 3, False)
+    assert (ok.received, ok.up) == (3, True)
+
+
 def test_lossy_host_loses_about_30_percent(netlab: NetLab) -> None:
     host = netlab.add_host()
     host.lose(0.3)

@@ -69,6 +69,11 @@ def test_sample_follows_the_contract() -> None:
     assert dict(down.fields) == {"loss_pct": 100.0, "sent": 3, "received": 0, "up": False}
 
 
+def test_targets_key_dicts() -> None:
+    a = IcmpTarget("ap-1", "127.0.0.1", {"role": "wifi-ap"})
+    assert {a: 1}[IcmpTarget("ap-1", "127.0.0.1", {"role": "wifi-ap"})] == 1
+
+
 def test_bad_target_and_config_say_what_is_wrong() -> None:
     with pytest.raises(ValueError, match=r"'ap-9'.*'10.0.0.300'.*IPv4 or IPv6"):
         IcmpTarget("ap-9", "10.0.0.300")

@@ -23,7 +23,7 @@ def _row(r: IcmpResult) -> dict[str, Any]:
         "target": r.target.name, "address": r.target.address, "sent": r.sent,
         "received": r.received, "loss_pct": r.loss_pct, "rtt_min_ms": r.rtt_min_ms,
         "rtt_avg_ms": r.rtt_avg_ms, "rtt_max_ms": r.rtt_max_ms, "jitter_ms": r.jitter_ms,
-        "duplicates": r.duplicates, "late": r.late, "up": r.up,
+        "duplicates": r.duplicates, "late": r.late, "send_errors": r.send_errors, "up": r.up,
     }
 
 
@@ -42,14 +42,23 @@ def _table(results: list[IcmpResult]) -> Table:
     return table
 
 
+_D = IcmpConfig()
+
+
 def icmp(
-    targets: list[str] = typer.Argument(None, help="IPv4/IPv6 addresses to probe."),  # noqa: B008
-    count: int = typer.Option(None, "--count", "-c", help="Echoes per target."),
-    interval_ms: float = typer.Option(None, "--interval", "-p",
-                                      help="ms between echoes to one target."),
-    timeout_ms: float = typer.Option(None, "--timeout", "-t", help="Reply timeout (ms)."),
-    rate_pps: float = typer.Option(None, "--rate", help="Echoes per second overall (0: no limit)."),
-    netns: str = typer.Option(None, "--netns", help="Probe from inside this network namespace."),
+    targets: list[str] | None = typer.Argument(None, help="IPv4/IPv6 addresses to probe."),
+    count: int | None = typer.Option(
+        None, "--count", "-c", help=f"Echoes per target [default: {_D.count}]"),
+    interval_ms: float | None = typer.Option(
+        None, "--interval", "-p",
+        help=f"ms between echoes to one target [default: {_D.interval_ms:g}]"),
+    timeout_ms: float | None = typer.Option(
+        None, "--timeout", "-t", help=f"Reply timeout, ms [default: {_D.timeout_ms:g}]"),
+    rate_pps: float | None = typer.Option(
+        None, "--rate",
+        help=f"Echoes per second overall, 0: no limit [default: {_D.rate_pps:g}]"),
+    netns: str | None = typer.Option(
+        None, "--netns", help="Probe from inside this network namespace (needs root)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Ping targets COUNT times each and print loss, RTT and jitter per target."""

@@ -19,11 +19,14 @@ MEASUREMENT = "icmp"
 
 @dataclass(frozen=True)
 class IcmpTarget:
-    """A host to ping; `tags` carry role, site and quartiere into the sample."""
+    """A host to ping; `tags` carry role, site and quartiere into the sample.
+
+    Hashable by name and address, so callers may key dicts by target.
+    """
 
     name: str
     address: str
-    tags: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         try:
