@@ -48,15 +48,15 @@ _D = IcmpConfig()
 def icmp(
     targets: list[str] | None = typer.Argument(None, help="IPv4/IPv6 addresses to probe."),
     count: int | None = typer.Option(
-        None, "--count", "-c", help=f"Echoes per target [default: {_D.count}]"),
+        None, "--count", "-c", help=f"Echoes per target (default {_D.count})"),
     interval_ms: float | None = typer.Option(
         None, "--interval", "-p",
-        help=f"ms between echoes to one target [default: {_D.interval_ms:g}]"),
+        help=f"ms between echoes to one target (default {_D.interval_ms:g})"),
     timeout_ms: float | None = typer.Option(
-        None, "--timeout", "-t", help=f"Reply timeout, ms [default: {_D.timeout_ms:g}]"),
+        None, "--timeout", "-t", help=f"Reply timeout, ms (default {_D.timeout_ms:g})"),
     rate_pps: float | None = typer.Option(
         None, "--rate",
-        help=f"Echoes per second overall, 0: no limit [default: {_D.rate_pps:g}]"),
+        help=f"Echoes per second overall, 0: no limit (default {_D.rate_pps:g})"),
     netns: str | None = typer.Option(
         None, "--netns", help="Probe from inside this network namespace (needs root)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
