@@ -69,13 +69,14 @@ def test_lossy_host_loses_about_30_percent(netlab: NetLab) -> None:
     assert r.up
 
 
-def test_slow_host_rtt_is_its_delay(netlab: NetLab) -> None:
+def test_slow_host_rtt_is_its_delay_v4_and_v6(netlab: NetLab) -> None:
     host = netlab.add_host()
     host.responder(delay_ms=150)
-    _, (r,) = probe(netlab, [IcmpTarget("slow", host.addr4)],
-                    count=3, interval_ms=20, timeout_ms=1000)
-    assert (r.received, r.late, r.up) == (3, 0, True)
-    assert r.rtt_min_ms is not None and 150 <= r.rtt_min_ms < 1000
+    _, res = probe(netlab, [IcmpTarget("slow", host.addr4), IcmpTarget("slow6", host.addr6)],
+                   count=3, interval_ms=20, timeout_ms=1000)
+    for r in res:
+        assert (r.received, r.late, r.up) == (3, 0, True)
+        assert r.rtt_min_ms is not None and 150 <= r.rtt_min_ms < 1000
 
 
 def test_late_replies_counted_late_not_received_nor_in_the_next_round(
@@ -83,7 +84,8 @@ def test_late_replies_counted_late_not_received_nor_in_the_next_round(
 ) -> None:
     host, ok = netlab.add_host(), netlab.add_host()
     host.responder(delay_ms=400)
-    targets = [IcmpTarget("late", host.addr4), IcmpTarget("ok", ok.addr4)]
+    targets = [IcmpTarget("late", host.addr4), IcmpTarget("late6", host.addr6),
+               IcmpTarget("ok", ok.addr4)]
     prober = IcmpProber(IcmpConfig(count=3, interval_ms=200, timeout_ms=250),
                         netns=netlab.probe_ns)
     try:
@@ -96,10 +98,11 @@ def test_late_replies_counted_late_not_received_nor_in_the_next_round(
         first, second = asyncio.run(two_rounds())
     finally:
         prober.close()
-    for late, ok_result in (first, second):
-        assert (late.received, late.up, late.loss_pct) == (0, False, 100.0)
-        # echo 0 at 0 ms is answered at 400 ms, before the round closes at 650 ms
-        assert late.late >= 1
+    for late, late6, ok_result in (first, second):
+        for r in (late, late6):
+            assert (r.received, r.up, r.loss_pct) == (0, False, 100.0)
+            # echo 0 at 0 ms is answered at 400 ms, before the round closes at 650 ms
+            assert r.late >= 1
         assert (ok_result.received, ok_result.up) == (3, True)
     assert prober.counters.stale >= 1  # those of round one that came after it closed
 
