@@ -43,7 +43,7 @@ def test_more_than_65536_echoes_spread_over_identifiers() -> None:
     with IcmpProber(IcmpConfig(count=2, interval_ms=0, rate_pps=0, timeout_ms=3000)) as p:
         res = asyncio.run(p.round(targets))
     assert sum(r.received for r in res) == 66_000
-    assert sum(r.duplicates for r in res) == 0 and p.counters.foreign == 0
+    assert sum(r.duplicates for r in res) == 0  # other pings on this host: only `foreign`
 
 
 def test_empty_round(prober: IcmpProber) -> None:
@@ -58,7 +58,7 @@ def test_rounds_repeat_on_one_loop_and_across_asyncio_runs(prober: IcmpProber) -
 
     assert asyncio.run(three()) == [[1] * 52] * 3
     assert [r.received for r in asyncio.run(prober.round(targets))] == [1] * 52
-    assert prober.counters.stale == 0 and prober.counters.foreign == 0
+    assert prober.counters.stale == 0
 
 
 def test_count_interval_and_pacing() -> None:
