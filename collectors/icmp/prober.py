@@ -162,14 +162,11 @@ class IcmpProber:
         finally:
             for ep in self._endpoints.values():
                 loop.remove_reader(ep.sock.fileno())
-            self._drain_all()
+            for ep in self._endpoints.values():
+                self._drain(ep)  # replies already queued still count for this round
             self._round = None
         log.debug("ICMP round %d: %d targets; %s", rnd.number, len(targets), self.counters)
         return rnd.results(self.config.up_threshold)
-
-    def _drain_all(self) -> None:
-        for ep in self._endpoints.values():
-            self._drain(ep)
 
     async def _send_all(self, rnd: _Round) -> None:
         """Send in echo order, each echo `interval_ms` after the previous one to its
@@ -194,7 +191,7 @@ class IcmpProber:
             heapq.heappop(queue)
             await self._send(rnd, n, n % t)
             if n + t < total:
-                heapq.heappush(queue, (rnd.last_sent_ns + interval_ns, n + t))
+                heapq.heappush(queue, (now + interval_ns, n + t))
             if period_ns:
                 slot = max(slot, now - credit_ns) + period_ns
             since_yield += 1
