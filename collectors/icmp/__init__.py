@@ -8,6 +8,7 @@ from collectors.icmp.config import IcmpConfig
 from collectors.icmp.prober import IcmpProber, ProberCounters
 from collectors.icmp.results import IcmpResult, IcmpTarget
 from collectors.icmp.sockets import IcmpPermissionError
+from collectors.icmp.targets import targets_from_inventory
 
 __all__ = [
     "IcmpConfig",
@@ -16,4 +17,5 @@ __all__ = [
     "IcmpResult",
     "IcmpTarget",
     "ProberCounters",
+    "targets_from_inventory",
 ]
