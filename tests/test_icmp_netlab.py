@@ -60,13 +60,14 @@ def test_unroutable_target_is_down_and_does_not_spoil_the_round(netlab: NetLab) 
 def test_lossy_host_loses_about_30_percent(netlab: NetLab) -> None:
     host = netlab.add_host()
     host.lose(0.3)
-    _, (r,) = probe(netlab, [IcmpTarget("lossy", host.addr4)],
-                    count=100, interval_ms=2, timeout_ms=500)
-    assert r.sent == 100
-    assert r.received == len(r.rtts_ms)
-    # binomial(100, 0.3): 15..45 is beyond 3 standard deviations either side
-    assert 15 <= r.loss_pct <= 45
-    assert r.up
+    _, res = probe(netlab, [IcmpTarget("lossy", host.addr4), IcmpTarget("lossy6", host.addr6)],
+                   count=100, interval_ms=2, timeout_ms=500)
+    for r in res:
+        assert r.sent == 100
+        assert r.received == len(r.rtts_ms)
+        # binomial(100, 0.3): 15..45 is beyond 3 standard deviations either side
+        assert 15 <= r.loss_pct <= 45
+        assert r.up
 
 
 def test_slow_host_rtt_is_its_delay_v4_and_v6(netlab: NetLab) -> None:
