@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
-from collectors.icmp import IcmpProber, IcmpResult, IcmpTarget
 
+from collectors.icmp import IcmpProber, IcmpResult, IcmpTarget
 from collectors.spool import Spool
 from inventory.model import Device, DeviceStatus, Inventory
 

@@ -8,14 +8,14 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import typer
-from collectors.icmp import IcmpConfig, IcmpPermissionError, IcmpProber
-from collectors.icmp.targets import targets_from_inventory
 
 from agent import lab, runtime
 from agent.cli import common, options
 from agent.cli.inventory_cmd import load_or_exit
 from agent.cli.status_view import as_json, per_quartiere_table, summary
 from agent.device_state import latest_states
+from collectors.icmp import IcmpConfig, IcmpPermissionError, IcmpProber
+from collectors.icmp.targets import targets_from_inventory
 from collectors.spool import Spool
 from inventory.sample import LAB_FAULTS_PATH
 
