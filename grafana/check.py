@@ -105,6 +105,15 @@ def empty_columns(series: Sequence[JSON]) -> list[str]:
     return [c for c, has in seen.items() if not has]
 
 
+def result_columns(series: Sequence[JSON]) -> set[str]:
+    """What a table built from these series has: its columns and its tag keys."""
+    out: set[str] = set()
+    for s in series:
+        out.update(s.get("columns", []))
+        out.update(s.get("tags", {}) or {})
+    return out
+
+
 def check_dashboard(
     dash: JSON,
     run: InfluxQL,
@@ -122,7 +131,8 @@ def check_dashboard(
     problems: list[Problem] = []
     interp = Interpolator(time_range, datasource_min_interval=datasource_min_interval)
 
-    def attempt(where: str, raw: str, min_interval: str | None = None) -> list[JSON] | None:
+    def attempt(where: str, raw: str, min_interval: str | None = None,
+                needs: tuple[str, ...] = ()) -> list[JSON] | None:
         try:
             q = interp.interpolate(raw, min_interval)
         except (UnresolvedVariable, ValueError) as e:
@@ -139,6 +149,9 @@ def check_dashboard(
             return None
         if require_data and (empty := empty_columns(series)):
             problems.append(Problem(uid, where, q, f"no value in column(s) {', '.join(empty)}"))
+        if missing := [n for n in needs if n not in result_columns(series)]:
+            problems.append(Problem(uid, where, q, "the panel refers to column(s) "
+                                    f"{', '.join(missing)} that the query does not return"))
         return series
 
     for var in variables(dash):
@@ -149,7 +162,7 @@ def check_dashboard(
                                     f"no value left after the variable regex {var.regex}"))
         interp.select(var, choose(var, options), options)
     for pq in panel_queries(dash):
-        attempt(pq.where, pq.query, pq.min_interval)
+        attempt(pq.where, pq.query, pq.min_interval, pq.needs)
     return problems
 
 

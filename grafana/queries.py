@@ -36,6 +36,9 @@ class PanelQuery:
     query: str
     result_format: str = "time_series"
     min_interval: str | None = None
+    # Columns the panel refers to by name (table transformations and overrides): a
+    # renamed column would silently empty a panel, so the checker verifies they exist.
+    needs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,23 @@ def _walk_panels(panels: Sequence[JSON]) -> Iterator[JSON]:
         yield from _walk_panels(p.get("panels", []))
 
 
+def referenced_columns(panel: JSON) -> tuple[str, ...]:
+    """Names a single-query table panel reads from its result: the inputs of its first
+    transformation, or, without transformations, its by-name overrides."""
+    if len(panel.get("targets", [])) != 1 or panel["targets"][0].get("resultFormat") != "table":
+        return ()
+    names: list[str] = []
+    if transformations := panel.get("transformations"):
+        opts = transformations[0].get("options", {})
+        names += list(opts.get("fields", {}))
+        names += [f["fieldName"] for f in opts.get("filters", [])]
+    else:
+        for o in panel.get("fieldConfig", {}).get("overrides", []):
+            if o["matcher"]["id"] == "byName":
+                names.append(o["matcher"]["options"])
+    return tuple(n for n in names if n != "Time")
+
+
 def panel_queries(dash: JSON) -> list[PanelQuery]:
     """Every panel target (rows' nested panels included) and every annotation query."""
     out = []
@@ -91,11 +111,13 @@ def panel_queries(dash: JSON) -> list[PanelQuery]:
             if not t.get("rawQuery") or "query" not in t:
                 raise NotRawInfluxQL(f"{dash.get('uid')}: {where} is not a raw InfluxQL query")
             out.append(PanelQuery(where, t["query"], t.get("resultFormat", "time_series"),
-                                  p.get("interval") or None))
+                                  p.get("interval") or None, referenced_columns(p)))
     for a in dash.get("annotations", {}).get("list", []):
         q = a.get("query") or a.get("target", {}).get("query")
         if q:
-            out.append(PanelQuery(f"annotation {a.get('name')}", q, "table"))
+            needs = tuple(c.strip() for key in ("textColumn", "tagsColumn")
+                          for c in str(a.get(key, "")).split(",") if c.strip())
+            out.append(PanelQuery(f"annotation {a.get('name')}", q, "table", None, needs))
     return out
 
 

@@ -139,6 +139,11 @@ def test_check_reports_errors_empty_results_and_empty_columns(influxdb: Any) -> 
         dash = small_dashboard()
         assert check_dashboard(dash, run, TimeRange("now-1h", "now")) == []
         assert check_dashboard(dash, run, TimeRange("now-1h", "now"), choose_two) == []
+        renamed = small_dashboard()
+        renamed["panels"][0]["transformations"] = [{"id": "filterByValue", "options": {
+            "filters": [{"fieldName": "status", "config": {"id": "equal"}}]}}]
+        (problem,) = check_dashboard(renamed, run, TimeRange("now-1h", "now"))
+        assert problem.reason == "the panel refers to column(s) status that the query does not return"
         dash["panels"][0]["targets"][0]["query"] = Q_STATE.replace('"state"', '"state"), last("lat"')
         dash["panels"][1]["panels"][0]["targets"][0]["query"] = Q_RTT.replace("icmp", "wifi")
         dash["annotations"]["list"][0]["query"] = "SELEC nonsense"
