@@ -154,3 +154,19 @@ def test_check_reports_errors_empty_results_and_empty_columns(influxdb: Any) -> 
         assert reasons["annotation Alerts"].startswith("InfluxDB error: error parsing query")
     finally:
         run.close()
+
+
+def test_simulated_devices_get_the_inventory_port_names(tmp_path: Any) -> None:
+    """The proof lab's switches carry the ports the fibre dashboard asks for."""
+    simlab = pytest.importorskip("collectors.snmp.simlab", reason="the SNMP lab writer is not merged")
+    from tests.fixtures.sample_lab import give_ports
+
+    rec = tmp_path / "sw.snmprec"
+    rec.write_text("\n".join(simlab.device_records("switch", "sw-x", seed=1)) + "\n")
+    give_ports(rec, ["sfp-sfpplus1", "ether1", "ether2"])
+    lines = rec.read_text().splitlines()
+    names = [ln.split("|")[2] for ln in lines if ln.startswith("1.3.6.1.2.1.31.1.1.1.1.")]
+    assert names == ["sfp-sfpplus1", "ether1", "ether2"]
+    oids = [tuple(int(x) for x in ln.split("|")[0].split(".")) for ln in lines]
+    assert oids == sorted(oids) and len(oids) == len(set(oids))
+    assert not any(ln.startswith("1.3.6.1.2.1.2.2.1.2.4|") for ln in lines)  # others dropped
