@@ -157,7 +157,9 @@ def line_style(fill: int = 10, stack: bool = False, draw: str = "line") -> JSON:
         "lineWidth": 1,
         "fillOpacity": fill,
         "showPoints": "never",
-        "spanNulls": False,
+        # Bridge gaps up to 5 min (a poll interval longer than $__interval); longer
+        # gaps are outages and stay visible.
+        "spanNulls": 300000,
         "stacking": {"mode": "normal" if stack else "none", "group": "A"},
         "axisPlacement": "auto",
         "thresholdsStyle": {"mode": "off"},
