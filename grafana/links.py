@@ -128,8 +128,11 @@ def fibre(inv: Inventory) -> JSON:
         if not segment_ends(seg):
             continue  # no port known at either end: nothing to graph (see README)
         r = row(f"{seg.name} — {seg.owner}, {seg.fibre_count} fibres", g, collapsed=True)
+        below = g.y
         r["panels"] = segment_panels(seg, g)
         panels.append(r)
+        g.newline()
+        g.y = below  # collapsed: the next row follows directly
     return dashboard(
         "netagent-fibre", "netagent — Fibre segments",
         "Traffic, errors and utilisation on the switch ports at both ends of every fibre "

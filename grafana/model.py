@@ -66,11 +66,13 @@ def targets(*queries: tuple[str, str], fmt: str = "time_series") -> list[JSON]:
 
 @dataclass
 class Grid:
-    """Lays panels left to right, wrapping at Grafana's 24 columns."""
+    """Lays panels left to right, wrapping at Grafana's 24 columns back to `left`
+    (a Grid with left=14 stacks panels in a right-hand column)."""
 
     x: int = 0
     y: int = 0
     row_h: int = 0
+    left: int = 0
 
     def place(self, w: int, h: int) -> JSON:
         if self.x + w > 24:
@@ -82,7 +84,7 @@ class Grid:
 
     def newline(self) -> None:
         self.y += self.row_h
-        self.x, self.row_h = 0, 0
+        self.x, self.row_h = self.left, 0
 
 
 def panel(

@@ -197,6 +197,7 @@ def overview() -> JSON:
 
 def access_points() -> JSON:
     g = Grid()
+    side = Grid(x=14, left=14)  # the column right of the map
     sel = f'{AP} AND {regex_in("quartiere", "quartiere")} AND {regex_in("device", "device")}'
     geo_q = (
         'SELECT last("state") AS "state", last("lat") AS "lat", last("lon") AS "lon" '
@@ -250,15 +251,15 @@ def access_points() -> JSON:
               options=geomap_options, mappings=state_mappings()),
         state_stat("Access points by state now",
                    "The selected access points counted by their latest state.",
-                   g, sel, (10, 4)),
+                   side, sel, (10, 4)),
         panel("stat", "Wi-Fi clients connected now",
               "Clients associated right now to the selected access points, all radios.",
-              g, (10, 4), [target(clients_now_q)], unit="short", decimals=0,
+              side, (10, 3), [target(clients_now_q)], unit="short", decimals=0,
               options=stat_options("value")),
         panel("table", "Access points not up",
               "Access points whose latest state is not 'up': since when, and the device "
               "whose failure explains it (itself, or the switch/radio it hangs off).",
-              g, (10, 6), [target(down_q, fmt="table")],
+              side, (10, 7), [target(down_q, fmt="table")],
               options=table_options("since"), mappings=state_mappings(),
               overrides=[override("since", unit="dateTimeFromNow"),
                          override("Time", **{"custom.hidden": True}),

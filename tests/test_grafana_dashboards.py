@@ -129,3 +129,24 @@ def test_provisioning_points_at_the_datasource_and_dashboards() -> None:
     dashboards = yaml.safe_load((PROVISIONING_DIR / "dashboards" / "netagent.yaml").read_text())
     (provider,) = dashboards["providers"]
     assert provider["type"] == "file" and provider["options"]["path"]
+
+
+def _overlaps(panels: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    out = []
+    for i, a in enumerate(panels):
+        for b in panels[i + 1:]:
+            pa, pb = a["gridPos"], b["gridPos"]
+            if (pa["x"] < pb["x"] + pb["w"] and pb["x"] < pa["x"] + pa["w"]
+                    and pa["y"] < pb["y"] + pb["h"] and pb["y"] < pa["y"] + pa["h"]):
+                out.append((a["title"], b["title"]))
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in DASHBOARD_DIR.glob("*.json")))
+def test_panels_do_not_overlap_and_fit_the_width(name: str) -> None:
+    dash = load_dashboards()[name]
+    assert _overlaps(dash["panels"]) == []
+    for p in all_panels(dash["panels"]):
+        assert p["gridPos"]["x"] + p["gridPos"]["w"] <= 24, p["title"]
+        if p["type"] == "row" and p["collapsed"]:
+            assert _overlaps(p["panels"]) == [], p["title"]
