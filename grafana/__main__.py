@@ -14,7 +14,13 @@ import os
 import sys
 from pathlib import Path
 
-from grafana.build import DASHBOARD_DIR, load_dashboards, stale_files, write_all
+from grafana.build import (
+    DASHBOARD_DIR,
+    datasource_min_interval,
+    load_dashboards,
+    stale_files,
+    write_all,
+)
 from grafana.check import HttpInfluxQL, check_dashboard, choose_all, choose_two, describe
 from grafana.queries import TimeRange
 from inventory.model import Inventory
@@ -64,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, dash in load_dashboards(args.dir).items():
         for choose, strict in ((choose_all, True), (choose_two, False)):
             problems = check_dashboard(dash, run, TimeRange(args.range, "now"), choose,
-                                       require_data=strict)
+                                       datasource_min_interval(), require_data=strict)
             if problems:
                 failed += len(problems)
                 print(f"{name} ({choose.__name__}):\n{describe(problems)}")

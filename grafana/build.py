@@ -59,6 +59,15 @@ def stale_files(inv: Inventory, out_dir: Path = DASHBOARD_DIR) -> list[str]:
     return stale
 
 
+def datasource_min_interval() -> str | None:
+    """The provisioned datasource's `timeInterval`: Grafana's floor for $__interval."""
+    import yaml
+
+    ds = yaml.safe_load((PROVISIONING_DIR / "datasources" / "netagent.yaml").read_text())
+    value = ds["datasources"][0].get("jsonData", {}).get("timeInterval")
+    return str(value) if value else None
+
+
 def load_dashboards(out_dir: Path = DASHBOARD_DIR) -> dict[str, JSON]:
     """The committed dashboards, as Grafana would read them."""
     return {p.name: json.loads(p.read_text(encoding="utf-8"))

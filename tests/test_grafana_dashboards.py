@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 import yaml
 
-from grafana.build import DASHBOARD_DIR, PROVISIONING_DIR, build_all, load_dashboards, stale_files
+from grafana.build import (
+    DASHBOARD_DIR,
+    PROVISIONING_DIR,
+    build_all,
+    datasource_min_interval,
+    load_dashboards,
+    stale_files,
+)
 from grafana.links import fibre
 from grafana.model import DATASOURCE_UID
 from grafana.queries import ALL, Interpolator, panel_queries, variables
@@ -122,6 +129,7 @@ def test_provisioning_points_at_the_datasource_and_dashboards() -> None:
     (source,) = ds["datasources"]
     assert source["uid"] == DATASOURCE_UID and source["type"] == "influxdb"
     assert source["jsonData"]["version"] == "InfluxQL"
+    assert datasource_min_interval() == source["jsonData"]["timeInterval"] == "30s"
     # URL, database and token come from the environment, never from the file
     assert re.fullmatch(r"\$\{NETAGENT_INFLUXDB__URL\}", source["url"])
     assert source["jsonData"]["dbName"] == "${NETAGENT_INFLUXDB__DATABASE}"

@@ -17,9 +17,8 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
-from grafana.build import PROVISIONING_DIR, load_dashboards
+from grafana.build import datasource_min_interval, load_dashboards
 from grafana.check import Problem, check_dashboard, choose_all, choose_two, describe
 from grafana.queries import TimeRange
 from tests.fixtures.sample_lab import SampleLab, sample_lab  # noqa: F401
@@ -85,11 +84,6 @@ def write_config(lab: SampleLab) -> Path:
     path.write_text(CONFIG.format(data=lab.root / "data", influx=lab.influx_url,
                                   credentials=creds))
     return path
-
-
-def datasource_min_interval() -> str:
-    ds = yaml.safe_load((PROVISIONING_DIR / "datasources" / "netagent.yaml").read_text())
-    return str(ds["datasources"][0]["jsonData"]["timeInterval"])
 
 
 def run_agent(lab: SampleLab, rounds_after_data: float = 8.0, timeout: float = 75.0) -> set[str]:
