@@ -17,7 +17,6 @@ import httpx
 from grafana.queries import (
     ALL,
     Interpolator,
-    PanelQuery,
     Selection,
     TimeRange,
     UnresolvedVariable,
@@ -169,6 +168,3 @@ def check_dashboard(
 def describe(problems: Sequence[Problem]) -> str:
     return "\n".join(str(p) for p in problems)
 
-
-__all__ = ["HttpInfluxQL", "InfluxQL", "InfluxQLError", "PanelQuery", "Problem",
-           "check_dashboard", "choose_all", "choose_two", "describe"]
