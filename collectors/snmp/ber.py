@@ -109,13 +109,35 @@ def _int(n: int) -> bytes:
     return _tlv(INTEGER, n.to_bytes(max(1, (n.bit_length() + 8) // 8), "big", signed=True))
 
 
+def _value(tag: int, val: Value) -> bytes:
+    if val is None:
+        return bytes((tag, 0))
+    if isinstance(val, bytes):
+        return _tlv(tag, val)
+    if tag == INTEGER:
+        return _int(val)
+    return _tlv(tag, val.to_bytes(val.bit_length() // 8 + 1, "big"))  # unsigned, minimal
+
+
+def encode_message(
+    pdu_type: int,
+    community: bytes,
+    request_id: int,
+    varbinds: list[VarBind],
+    a: int = 0,
+    b: int = 0,
+) -> bytes:
+    """A v2c message: a and b are error-status/index, or non-repeaters/max-repetitions."""
+    vbs = b"".join(_tlv(0x30, _tlv(OBJECT_ID, o) + _value(t, v)) for o, t, v in varbinds)
+    pdu = _tlv(pdu_type, _int(request_id) + _int(a) + _int(b) + _tlv(0x30, vbs))
+    return _tlv(0x30, _int(1) + _tlv(OCTET_STRING, community) + pdu)
+
+
 def encode_request(
     pdu_type: int, community: bytes, request_id: int, oids: list[bytes], a: int = 0, b: int = 0
 ) -> bytes:
     """A v2c GET/GETNEXT (a=b=0) or GETBULK (a=non-repeaters, b=max-repetitions)."""
-    vbs = b"".join(_tlv(0x30, _tlv(OBJECT_ID, o) + b"\x05\x00") for o in oids)
-    pdu = _tlv(pdu_type, _int(request_id) + _int(a) + _int(b) + _tlv(0x30, vbs))
-    return _tlv(0x30, _int(1) + _tlv(OCTET_STRING, community) + pdu)
+    return encode_message(pdu_type, community, request_id, [(o, NULL, None) for o in oids], a, b)
 
 
 def _hdr(data: bytes, pos: int, end: int) -> tuple[int, int, int]:
@@ -143,15 +165,21 @@ def _read_int(data: bytes, pos: int, end: int) -> tuple[int, int]:
     return int.from_bytes(data[s:e], "big", signed=True), e
 
 
-class Response:
-    """A decoded v2c Response PDU."""
+class Message:
+    """A decoded v1/v2c message; error_status/index are non-repeaters/max-reps in GETBULK."""
 
-    __slots__ = ("community", "error_index", "error_status", "request_id", "varbinds")
+    __slots__ = ("community", "error_index", "error_status", "pdu_type", "request_id", "varbinds")
 
     def __init__(
-        self, community: bytes, request_id: int, error_status: int, error_index: int,
+        self,
+        pdu_type: int,
+        community: bytes,
+        request_id: int,
+        error_status: int,
+        error_index: int,
         varbinds: list[VarBind],
     ) -> None:
+        self.pdu_type = pdu_type
         self.community = community
         self.request_id = request_id
         self.error_status = error_status
@@ -159,8 +187,16 @@ class Response:
         self.varbinds = varbinds
 
 
-def decode_response(data: bytes) -> Response:
+Response = Message
+
+
+def decode_response(data: bytes) -> Message:
     """Decodes a v1/v2c Response; raises BerError on anything else or anything malformed."""
+    return decode_message(data, (RESPONSE,))
+
+
+def decode_message(data: bytes, pdu_types: tuple[int, ...]) -> Message:
+    """Decodes a v1/v2c message whose PDU is one of `pdu_types`."""
     end = len(data)
     tag, pos, end = _hdr(data, 0, end)
     if tag != 0x30:
@@ -173,8 +209,9 @@ def decode_response(data: bytes) -> Response:
         raise BerError("community is not an OCTET STRING")
     community = data[s:pos]
     tag, pos, pend = _hdr(data, pos, end)
-    if tag != RESPONSE:
-        raise BerError(f"not a Response PDU (tag 0x{tag:02x})")
+    if tag not in pdu_types:
+        raise BerError(f"unexpected PDU type 0x{tag:02x}")
+    pdu_type = tag
     request_id, pos = _read_int(data, pos, pend)
     error_status, pos = _read_int(data, pos, pend)
     error_index, pos = _read_int(data, pos, pend)
@@ -205,5 +242,4 @@ def decode_response(data: bytes) -> Response:
         else:
             val = data[s:pos]
         append((oid, tag, val))
-    return Response(community, request_id, error_status, error_index, varbinds)
-
+    return Message(pdu_type, community, request_id, error_status, error_index, varbinds)

@@ -54,11 +54,15 @@ class SnmpCredentials(BaseModel):
         return "v3 authPriv" if priv else "v3 authNoPriv"
 
 
+def _default_credentials() -> SnmpCredentials:
+    return SnmpCredentials.model_validate({})
+
+
 class SnmpConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     credentials: SnmpCredentials = Field(
-        default_factory=SnmpCredentials, description="Credentials for devices with no override."
+        default_factory=_default_credentials, description="Credentials for devices with no override."
     )
     role_credentials: dict[str, SnmpCredentials] = Field(
         default_factory=dict, description="Credentials per device role (wifi-ap, switch…)."
@@ -97,7 +101,7 @@ class SnmpTarget:
     address: str
     port: int = 161
     profile: str | None = None
-    credentials: SnmpCredentials = field(default_factory=SnmpCredentials)
+    credentials: SnmpCredentials = field(default_factory=_default_credentials)
     # Copied onto samples: role, site, quartiere; radio ends also carry link and side.
     tags: Mapping[str, str] = field(default_factory=dict)
 

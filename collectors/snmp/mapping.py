@@ -69,7 +69,9 @@ def interfaces(
     names: set[str] = set()
     for index, cells in rows.items():
         idx = ber.oid_str(index, whole=False)
-        name = next((conv.text(cells[r]) for r in ("ifname", "descr") if r in cells), "") or f"if{idx}"
+        name = (
+            next((conv.text(cells[r]) for r in ("ifname", "descr") if r in cells), "") or f"if{idx}"
+        )
         if name in names:
             name = f"{name}#{idx}"
         names.add(name)
@@ -93,7 +95,9 @@ def interfaces(
                 if raw is not None and (r := iv.rate(f"{idx}:{role}", raw, 32)) is not None:
                     fields[role] = r
         if "oper_status" in cells:
-            st = conv.number(table.name, "oper_status", table.columns["oper_status"], index, cells["oper_status"])
+            st = conv.number(
+                table.name, "oper_status", table.columns["oper_status"], index, cells["oper_status"]
+            )
             if st is not None:
                 fields["oper_up"] = st == 1
         if fields:
@@ -121,7 +125,10 @@ def wifi(table: Table, rows: Rows, device: str, conv: Converter, t: int) -> list
             continue
         radio = conv.text(cells["radio"]) if "radio" in cells else ""
         clients[radio or ber.oid_str(index, whole=False)] += int(n)
-    return [Sample("wifi", {"device": device, "radio": r}, {"clients": n}, t) for r, n in clients.items()]
+    return [
+        Sample("wifi", {"device": device, "radio": r}, {"clients": n}, t)
+        for r, n in clients.items()
+    ]
 
 
 def radio_links(
@@ -142,6 +149,11 @@ def radio_links(
             continue
         name = link if len(rows) == 1 else f"{link}/{ber.oid_str(index, whole=False)}"
         out.append(
-            Sample("radio_link", {"link": name, "device": device, "side": tags.get("side", "")}, fields, t)
+            Sample(
+                "radio_link",
+                {"link": name, "device": device, "side": tags.get("side", "")},
+                fields,
+                t,
+            )
         )
     return out

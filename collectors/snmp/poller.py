@@ -93,8 +93,12 @@ class SnmpPoller:
             self._engine = v3.hl.SnmpEngine()
         priv = cred.priv_key.get_secret_value() if cred.priv_protocol != "none" else ""
         user = v3.usm_user(
-            t.name, cred.user, cred.auth_protocol, cred.auth_key.get_secret_value(),
-            cred.priv_protocol if priv else None, priv or None,
+            t.name,
+            cred.user,
+            cred.auth_protocol,
+            cred.auth_key.get_secret_value(),
+            cred.priv_protocol if priv else None,
+            priv or None,
         )
         return v3.V3Session(self._engine, user, t.address, t.port, deadline, cfg.request_timeout_s)
 
@@ -104,8 +108,10 @@ class SnmpPoller:
         deadline = start + self.config.device_deadline_s
         out = PollOutcome(t.name, False, None, 0.0, [])
         try:
-            await asyncio.wait_for(self._read(self._session(client, t, deadline), t, out),
-                                   self.config.device_deadline_s + 1.0)
+            await asyncio.wait_for(
+                self._read(self._session(client, t, deadline), t, out),
+                self.config.device_deadline_s + 1.0,
+            )
             out.ok = True
         except SnmpError as e:
             out.error = str(e)
@@ -119,8 +125,14 @@ class SnmpPoller:
         out.duration_s = loop.time() - start
         if not out.ok:
             self._chosen.pop(t.name, None)
-            log.warning("SNMP %s (%s:%d) failed after %.2fs: %s",
-                        t.name, t.address, t.port, out.duration_s, out.error)
+            log.warning(
+                "SNMP %s (%s:%d) failed after %.2fs: %s",
+                t.name,
+                t.address,
+                t.port,
+                out.duration_s,
+                out.error,
+            )
         elif out.duration_s > self.config.device_deadline_s / 2:
             log.info("SNMP %s (%s:%d) slow: %.2fs", t.name, t.address, t.port, out.duration_s)
         for p in out.problems:
@@ -140,7 +152,8 @@ class SnmpPoller:
         uptime = _int(got.get(SYS_UPTIME))
         sys_oid = got.get(SYS_OBJECT_ID, (0, None))[1]
         out.info = {
-            "sysName": _text(got.get(SYS_NAME)), "sysDescr": _text(got.get(SYS_DESCR)),
+            "sysName": _text(got.get(SYS_NAME)),
+            "sysDescr": _text(got.get(SYS_DESCR)),
             "sysObjectID": ber.oid_str(sys_oid) if isinstance(sys_oid, bytes) else "",
         }
         if uptime is not None:
@@ -153,8 +166,13 @@ class SnmpPoller:
         walked = [t_ for t_ in profile.tables if not t_.scalar]
         cols = [(tb, role, c) for tb in walked for role, c in tb.columns.items()]
         reps = profile.max_repetitions or self.config.max_repetitions
-        data = await walk_columns(s, [c.encoded for _, _, c in cols], reps, profile.max_rows,
-                                  self.config.max_varbinds_per_request)
+        data = await walk_columns(
+            s,
+            [c.encoded for _, _, c in cols],
+            reps,
+            profile.max_rows,
+            self.config.max_varbinds_per_request,
+        )
         rows: dict[str, mapping.Rows] = {tb.name: {} for tb in profile.tables}
         for (tb, role, _), col in zip(cols, data, strict=True):
             if col.problem:
@@ -163,11 +181,17 @@ class SnmpPoller:
                 rows[tb.name].setdefault(index, {})[role] = cell
         for tb in profile.tables:
             if tb.scalar:
-                cells = {r: got[c.encoded + _DOT0] for r, c in tb.columns.items() if c.encoded + _DOT0 in got}
+                cells = {
+                    r: got[c.encoded + _DOT0]
+                    for r, c in tb.columns.items()
+                    if c.encoded + _DOT0 in got
+                }
                 if cells:
                     rows[tb.name][_DOT0] = cells
             if not rows[tb.name]:
-                out.problems.append(f"table {tb.name}: nothing there (not supported by the device?)")
+                out.problems.append(
+                    f"table {tb.name}: nothing there (not supported by the device?)"
+                )
         conv = mapping.Converter()
         iv = self.counters.begin(t.name, uptime)
         for tb in profile.tables:
@@ -192,8 +216,14 @@ class SnmpPoller:
         if probed:
             probes = [ber.oid_encode(p.probe) for p in probed if p.probe]
             vbs = await s.bulk(probes, 1)
-            hit = next((p for p, pr, vb in zip(probed, probes, vbs, strict=False)
-                        if vb[1] not in ber.EXCEPTIONS and vb[0].startswith(pr)), None)
+            hit = next(
+                (
+                    p
+                    for p, pr, vb in zip(probed, probes, vbs, strict=False)
+                    if vb[1] not in ber.EXCEPTIONS and vb[0].startswith(pr)
+                ),
+                None,
+            )
             chosen = hit or chosen
         chosen = chosen or self.profiles[self.config.default_profile]
         self._chosen[device] = (sys_object_id, chosen.name)

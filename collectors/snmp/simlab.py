@@ -19,8 +19,10 @@ from pathlib import Path
 KINDS = ("switch", "ap", "airmax", "mikrotik")
 # sysObjectID per kind: switch (ALAXALA), UniFi and airOS (net-snmp Linux), MikroTik.
 _SYS_OBJECT_ID = {
-    "switch": "1.3.6.1.4.1.21839.1.2.7", "ap": "1.3.6.1.4.1.10002.1",
-    "airmax": "1.3.6.1.4.1.10002.1", "mikrotik": "1.3.6.1.4.1.14988.1",
+    "switch": "1.3.6.1.4.1.21839.1.2.7",
+    "ap": "1.3.6.1.4.1.10002.1",
+    "airmax": "1.3.6.1.4.1.10002.1",
+    "mikrotik": "1.3.6.1.4.1.14988.1",
 }
 _PORTS = {"switch": 24, "ap": 2, "airmax": 3, "mikrotik": 3}
 
@@ -70,27 +72,42 @@ def device_records(kind: str, name: str, seed: int) -> list[str]:
         ]
     if kind == "ap":  # UniFi: 2 radios, 2 SSIDs each
         for v, (radio, ssid) in enumerate(
-            [("ng", "EmiliaRomagnaWiFi wifiprivacy.it"), ("ng", "staff"),
-             ("na", "EmiliaRomagnaWiFi wifiprivacy.it"), ("na", "staff")], start=1
+            [
+                ("ng", "EmiliaRomagnaWiFi wifiprivacy.it"),
+                ("ng", "staff"),
+                ("na", "EmiliaRomagnaWiFi wifiprivacy.it"),
+                ("na", "staff"),
+            ],
+            start=1,
         ):
             base = "1.3.6.1.4.1.41112.1.6.1.2.1"
-            recs += [f"{base}.6.{v}|4|{ssid}", f"{base}.8.{v}|2|{rng.randrange(0, 30)}",
-                     f"{base}.9.{v}|4|{radio}"]
+            recs += [
+                f"{base}.6.{v}|4|{ssid}",
+                f"{base}.8.{v}|2|{rng.randrange(0, 30)}",
+                f"{base}.9.{v}|4|{radio}",
+            ]
     elif kind == "airmax":
         base = "1.3.6.1.4.1.41112.1.4.5.1"
         recs += [
-            f"{base}.2.1|4|coviolo-ptp", f"{base}.5.1|2|{rng.randrange(-75, -50)}",
-            f"{base}.7.1|2|{rng.randrange(70, 100)}", f"{base}.8.1|2|{rng.randrange(-98, -90)}",
-            f"{base}.9.1|2|{rng.choice((130, 270, 390)) * 10**6}", f"{base}.15.1|66|1",
+            f"{base}.2.1|4|coviolo-ptp",
+            f"{base}.5.1|2|{rng.randrange(-75, -50)}",
+            f"{base}.7.1|2|{rng.randrange(70, 100)}",
+            f"{base}.8.1|2|{rng.randrange(-98, -90)}",
+            f"{base}.9.1|2|{rng.choice((130, 270, 390)) * 10**6}",
+            f"{base}.15.1|66|1",
         ]
     elif kind == "mikrotik":
-        recs += ["1.3.6.1.4.1.14988.1.1.1.3.1.4.1|4|coviolo",
-                 "1.3.6.1.4.1.14988.1.1.1.3.1.6.1|65|1"]
+        recs += [
+            "1.3.6.1.4.1.14988.1.1.1.3.1.4.1|4|coviolo",
+            "1.3.6.1.4.1.14988.1.1.1.3.1.6.1|65|1",
+        ]
         mac = ".".join(str(rng.randrange(256)) for _ in range(6))
         base = "1.3.6.1.4.1.14988.1.1.1.2.1"
-        recs += [f"{base}.3.{mac}.1|2|{rng.randrange(-80, -45)}",
-                 f"{base}.8.{mac}.1|65|{rng.choice((130, 270)) * 10**6}",
-                 f"{base}.12.{mac}.1|2|{rng.randrange(20, 45)}"]
+        recs += [
+            f"{base}.3.{mac}.1|2|{rng.randrange(-80, -45)}",
+            f"{base}.8.{mac}.1|65|{rng.choice((130, 270)) * 10**6}",
+            f"{base}.12.{mac}.1|2|{rng.randrange(20, 45)}",
+        ]
     return sorted(recs, key=lambda r: tuple(int(x) for x in r.split("|", 1)[0].split(".")))
 
 
@@ -109,9 +126,15 @@ def write_lab(data_dir: Path, devices: Sequence[SimDevice], prefix: str = "sim")
     (`SnmpConfig.device_credentials`).
     """
     data_dir.mkdir(parents=True, exist_ok=True)
-    args = [sys.executable, "-m", "snmpsim.commands.responder", f"--data-dir={data_dir}",
-            f"--cache-dir={data_dir / '.cache'}", "--max-var-binds=2000",
-            "--logging-method=null"]
+    args = [
+        sys.executable,
+        "-m",
+        "snmpsim.commands.responder",
+        f"--data-dir={data_dir}",
+        f"--cache-dir={data_dir / '.cache'}",
+        "--max-var-binds=2000",
+        "--logging-method=null",
+    ]
     if os.geteuid() == 0:  # snmpsim refuses to run as root without these
         args += ["--process-user=root", "--process-group=root"]
     communities: dict[str, str] = {}

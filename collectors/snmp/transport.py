@@ -18,10 +18,24 @@ from collectors.snmp import ber
 from collectors.snmp.ber import VarBind
 
 _ERROR_STATUS = {
-    1: "tooBig", 2: "noSuchName", 3: "badValue", 4: "readOnly", 5: "genErr", 6: "noAccess",
-    7: "wrongType", 8: "wrongLength", 9: "wrongEncoding", 10: "wrongValue", 11: "noCreation",
-    12: "inconsistentValue", 13: "resourceUnavailable", 14: "commitFailed", 15: "undoFailed",
-    16: "authorizationError", 17: "notWritable", 18: "inconsistentName",
+    1: "tooBig",
+    2: "noSuchName",
+    3: "badValue",
+    4: "readOnly",
+    5: "genErr",
+    6: "noAccess",
+    7: "wrongType",
+    8: "wrongLength",
+    9: "wrongEncoding",
+    10: "wrongValue",
+    11: "noCreation",
+    12: "inconsistentValue",
+    13: "resourceUnavailable",
+    14: "commitFailed",
+    15: "undoFailed",
+    16: "authorizationError",
+    17: "notWritable",
+    18: "inconsistentName",
 }
 
 
@@ -56,7 +70,7 @@ class _Peer:
 
 @dataclass
 class _Pending:
-    future: asyncio.Future[ber.Response]
+    future: asyncio.Future[ber.Message]
     addr: tuple[str, int]
     community: bytes
 
@@ -95,7 +109,7 @@ class V2cClient(asyncio.DatagramProtocol):
                 p.future.cancel()
         self._pending.clear()
 
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:  # type: ignore[override]
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         key = (addr[0], addr[1])
         try:
             resp = ber.decode_response(data)
@@ -116,18 +130,26 @@ class V2cClient(asyncio.DatagramProtocol):
         return V2cSession(self, (host, port), community, deadline, timeout)
 
     async def request(
-        self, addr: tuple[str, int], community: bytes, pdu: int, oids: Sequence[bytes],
-        a: int, b: int, deadline: float, timeout: float,
+        self,
+        addr: tuple[str, int],
+        community: bytes,
+        pdu: int,
+        oids: Sequence[bytes],
+        a: int,
+        b: int,
+        deadline: float,
+        timeout: float,
     ) -> list[VarBind]:
         if self._transport is None:
             raise RuntimeError("V2cClient.start() was not awaited")
         loop = asyncio.get_running_loop()
         rid = next(self._ids) & 0x7FFFFFFF
         msg = ber.encode_request(pdu, community, rid, list(oids), a, b)
-        fut: asyncio.Future[ber.Response] = loop.create_future()
+        fut: asyncio.Future[ber.Message] = loop.create_future()
         self._pending[rid] = _Pending(fut, addr, community)
         sent = 0
         transport = self._transport
+        handle: asyncio.TimerHandle | None = None
 
         # Re-send on a timer instead of a task per attempt: cheap with thousands in flight.
         def send() -> None:
@@ -141,7 +163,6 @@ class V2cClient(asyncio.DatagramProtocol):
             sent += 1
             handle = loop.call_at(min(loop.time() + timeout, deadline), send)
 
-        handle: asyncio.TimerHandle | None = None
         send()
         try:
             resp = await fut
@@ -181,6 +202,12 @@ class V2cSession:
     async def bulk(self, oids: Sequence[bytes], max_repetitions: int) -> list[VarBind]:
         self.requests += 1
         return await self.client.request(
-            self.addr, self.community, ber.GETBULK, oids, 0, max_repetitions, self.deadline,
+            self.addr,
+            self.community,
+            ber.GETBULK,
+            oids,
+            0,
+            max_repetitions,
+            self.deadline,
             self.timeout,
         )

@@ -33,8 +33,15 @@ PRIV_PROTOCOLS = {
     "DES": hl.usmDESPrivProtocol,
 }
 # pysnmp's errorIndication names that mean the credentials are wrong, not the network.
-_AUTH_ERRORS = ("wrongDigest", "unknownUserName", "unknownSecurityName", "decryptionError",
-                "authenticationFailure", "unsupportedSecLevel", "notInTimeWindow")
+_AUTH_ERRORS = (
+    "wrongDigest",
+    "unknownUserName",
+    "unknownSecurityName",
+    "decryptionError",
+    "authenticationFailure",
+    "unsupportedSecLevel",
+    "notInTimeWindow",
+)
 
 
 def _tag(value: Any) -> int:
@@ -58,8 +65,13 @@ class V3Session:
     """One device's v3 conversation; the engine and its USM cache are shared."""
 
     def __init__(
-        self, engine: hl.SnmpEngine, auth: hl.UsmUserData, host: str, port: int,
-        deadline: float, timeout: float,
+        self,
+        engine: hl.SnmpEngine,
+        auth: hl.UsmUserData,
+        host: str,
+        port: int,
+        deadline: float,
+        timeout: float,
     ) -> None:
         self.engine, self.auth, self.host, self.port = engine, auth, host, port
         self.deadline, self.timeout = deadline, timeout
@@ -71,15 +83,24 @@ class V3Session:
         while True:
             remaining = self.deadline - loop.time()
             if remaining <= 0:
-                raise SnmpError("timeout", f"no answer within the deadline ({self.requests} requests)")
+                raise SnmpError(
+                    "timeout", f"no answer within the deadline ({self.requests} requests)"
+                )
             self.requests += 1
             target = await hl.UdpTransportTarget.create(
                 (self.host, self.port), timeout=min(self.timeout, remaining), retries=0
             )
             try:
                 err_ind, err_status, err_index, vbs = await asyncio.wait_for(
-                    fn(self.engine, self.auth, target, hl.ContextData(), *args, *varbinds,
-                       lookupMib=False),
+                    fn(
+                        self.engine,
+                        self.auth,
+                        target,
+                        hl.ContextData(),
+                        *args,
+                        *varbinds,
+                        lookupMib=False,
+                    ),
                     remaining + 0.5,
                 )
             except TimeoutError:
@@ -93,7 +114,9 @@ class V3Session:
             if err_status:
                 if int(err_status) == 1:
                     raise TooBig()
-                raise SnmpError("agent-error", f"{err_status.prettyPrint()} at varbind {int(err_index)}")
+                raise SnmpError(
+                    "agent-error", f"{err_status.prettyPrint()} at varbind {int(err_index)}"
+                )
             return [_convert(n, v) for n, v in vbs]
 
     async def get(self, oids: Sequence[bytes]) -> list[VarBind]:
@@ -104,8 +127,12 @@ class V3Session:
 
 
 def usm_user(
-    security_name: str, user: str, auth_protocol: str, auth_key: str | None,
-    priv_protocol: str | None, priv_key: str | None,
+    security_name: str,
+    user: str,
+    auth_protocol: str,
+    auth_key: str | None,
+    priv_protocol: str | None,
+    priv_key: str | None,
 ) -> hl.UsmUserData:
     """USM credentials; security_name is per device so two devices may share a user name."""
     return hl.UsmUserData(
@@ -113,6 +140,8 @@ def usm_user(
         authKey=auth_key,
         privKey=priv_key if priv_protocol else None,
         authProtocol=AUTH_PROTOCOLS[auth_protocol.upper()] if auth_key else hl.usmNoAuthProtocol,
-        privProtocol=PRIV_PROTOCOLS[priv_protocol.upper()] if priv_protocol else hl.usmNoPrivProtocol,
+        privProtocol=PRIV_PROTOCOLS[priv_protocol.upper()]
+        if priv_protocol
+        else hl.usmNoPrivProtocol,
         securityName=security_name,
     )

@@ -26,7 +26,9 @@ class ColumnData:
     problem: str | None = None
 
 
-async def get_scalars(session: Session, oids: Sequence[bytes], chunk: int = 40) -> dict[bytes, Cell]:
+async def get_scalars(
+    session: Session, oids: Sequence[bytes], chunk: int = 40
+) -> dict[bytes, Cell]:
     """GETs several OIDs per request; absent objects (noSuch*) are left out."""
     out: dict[bytes, Cell] = {}
     for i in range(0, len(oids), chunk):
@@ -44,7 +46,10 @@ def _after(oid: bytes, last: bytes) -> bool:
 
 
 async def walk_columns(
-    session: Session, columns: Sequence[bytes], max_repetitions: int, max_rows: int,
+    session: Session,
+    columns: Sequence[bytes],
+    max_repetitions: int,
+    max_rows: int,
     max_varbinds: int = 256,
 ) -> list[ColumnData]:
     """Walks every column to the end of its subtree with shared GETBULK requests."""
