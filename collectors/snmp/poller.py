@@ -69,7 +69,10 @@ class SnmpPoller:
             self._v2c.close()
             self._v2c = None
         if self._engine is not None:
-            self._engine.close_dispatcher()
+            try:
+                self._engine.close_dispatcher()
+            except RuntimeError:  # its event loop is already closed
+                pass
             self._engine = None
 
     async def poll(self, targets: Sequence[SnmpTarget]) -> list[PollOutcome]:
@@ -93,7 +96,6 @@ class SnmpPoller:
             self._engine = v3.hl.SnmpEngine()
         priv = cred.priv_key.get_secret_value() if cred.priv_protocol != "none" else ""
         user = v3.usm_user(
-            t.name,
             cred.user,
             cred.auth_protocol,
             cred.auth_key.get_secret_value(),

@@ -33,15 +33,8 @@ PRIV_PROTOCOLS = {
     "DES": hl.usmDESPrivProtocol,
 }
 # pysnmp's errorIndication names that mean the credentials are wrong, not the network.
-_AUTH_ERRORS = (
-    "wrongDigest",
-    "unknownUserName",
-    "unknownSecurityName",
-    "decryptionError",
-    "authenticationFailure",
-    "unsupportedSecLevel",
-    "notInTimeWindow",
-)
+_AUTH_ERRORS = ("digest", "usm user", "security name", "decrypt", "security level",
+                "time window", "authentication")
 
 
 def _tag(value: Any) -> int:
@@ -109,7 +102,7 @@ class V3Session:
                 text = str(err_ind)
                 if "timeout" in text.lower() or "No SNMP response" in text:
                     continue
-                kind = "auth" if any(a in text for a in _AUTH_ERRORS) else "protocol"
+                kind = "auth" if any(a in text.lower() for a in _AUTH_ERRORS) else "protocol"
                 raise SnmpError(kind, text)
             if err_status:
                 if int(err_status) == 1:
@@ -127,14 +120,14 @@ class V3Session:
 
 
 def usm_user(
-    security_name: str,
     user: str,
     auth_protocol: str,
     auth_key: str | None,
     priv_protocol: str | None,
     priv_key: str | None,
 ) -> hl.UsmUserData:
-    """USM credentials; security_name is per device so two devices may share a user name."""
+    """USM credentials. pysnmp keys its USM table by user name: two devices sharing a
+    user name must share its keys too (the usual practice)."""
     return hl.UsmUserData(
         user,
         authKey=auth_key,
@@ -143,5 +136,4 @@ def usm_user(
         privProtocol=PRIV_PROTOCOLS[priv_protocol.upper()]
         if priv_protocol
         else hl.usmNoPrivProtocol,
-        securityName=security_name,
     )

@@ -1,0 +1,124 @@
+"""Bad peers on loopback: every misbehaviour is recorded against its device, nothing crashes."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+from collections.abc import Callable
+
+import pytest
+
+from collectors.snmp import PollOutcome, SnmpConfig, SnmpPoller, SnmpTarget, ber
+from collectors.snmp.fakeagent import FakeAgent, Mib, serve
+from collectors.snmp.simlab import device_records
+from tests.fixtures.ports import free_port
+
+Mangle = Callable[[bytes, bytes], bytes | None]  # (request, good reply) -> what is sent
+
+
+class BadAgent(FakeAgent):
+    def __init__(self, mib: Mib, mangle: Mangle) -> None:
+        super().__init__(mib)
+        self.mangle = mangle
+
+    def answer(self, data: bytes) -> bytes | None:
+        good = super().answer(data)
+        return None if good is None else self.mangle(data, good)
+
+
+def _wrong_types(req: bytes, good: bytes) -> bytes:
+    r = ber.decode_response(good)
+    vbs = [(o, ber.OCTET_STRING, b"garbage") if t in (ber.COUNTER64, ber.TIMETICKS) else (o, t, v)
+           for o, t, v in r.varbinds]
+    return ber.encode_message(ber.RESPONSE, r.community, r.request_id, vbs)
+
+
+def _all_nosuch(req: bytes, good: bytes) -> bytes:
+    q = ber.decode_message(req, (ber.GET, ber.GETBULK))
+    tag = ber.NO_SUCH_OBJECT if q.pdu_type == ber.GET else ber.END_OF_MIB_VIEW
+    vbs = [(o, tag, None) for o, _, _ in q.varbinds]
+    return ber.encode_message(ber.RESPONSE, q.community, q.request_id, vbs)
+
+
+def _endless_table(req: bytes, good: bytes) -> bytes:
+    """Every GETBULK answer continues every column with ever-growing indexes."""
+    q = ber.decode_message(req, (ber.GET, ber.GETBULK))
+    if q.pdu_type == ber.GET:
+        return good
+    vbs: list[ber.VarBind] = []
+    cur = [o for o, _, _ in q.varbinds]
+    for _ in range(q.error_index):
+        cur = [o + b"\x01" for o in cur]
+        vbs += [(o, ber.COUNTER32, 1) for o in cur]
+    return ber.encode_message(ber.RESPONSE, q.community, q.request_id, vbs)
+
+
+def _loop(req: bytes, good: bytes, _seen: set[bytes] = set()) -> bytes:  # noqa: B006
+    """GETBULK answers stop advancing: the row after X is X again."""
+    q = ber.decode_message(req, (ber.GET, ber.GETBULK))
+    if q.pdu_type == ber.GET:
+        return good
+    vbs = [o if o in _seen else o + b"\x01" for o, _, _ in q.varbinds]
+    _seen.update(vbs)
+    return ber.encode_message(ber.RESPONSE, q.community, q.request_id,
+                              [(o, ber.COUNTER32, 1) for o in vbs])
+
+
+def _empty_bulk(req: bytes, good: bytes) -> bytes:
+    q = ber.decode_message(req, (ber.GET, ber.GETBULK))
+    if q.pdu_type == ber.GET:
+        return good
+    return ber.encode_message(ber.RESPONSE, q.community, q.request_id, [])
+
+
+def _gen_err(req: bytes, good: bytes) -> bytes:
+    r = ber.decode_response(good)
+    return ber.encode_message(ber.RESPONSE, r.community, r.request_id, r.varbinds, 5, 1)
+
+
+CASES: dict[str, tuple[Mangle, bool, str]] = {
+    # name: (mangle, ok expected, text expected in error or problems)
+    "garbage": (lambda q, g: random.Random(len(q)).randbytes(60), False, "malformed response"),
+    "truncated": (lambda q, g: g[: len(g) // 2], False, "truncated"),
+    "not-snmp": (lambda q, g: b"HTTP/1.1 400 Bad Request\r\n\r\n", False, "malformed"),
+    "wrong-types": (_wrong_types, True, "expected a Counter"),
+    "nosuch": (_all_nosuch, True, "nothing there"),
+    "endless-table": (_endless_table, True, "table cut at 50 rows"),
+    "loop": (_loop, True, "out of order"),
+    "empty-bulk": (_empty_bulk, True, "made no progress"),
+    "gen-err": (_gen_err, False, "genErr"),
+}
+
+
+async def _run(mangle: Mangle) -> PollOutcome:
+    port = free_port(socket.SOCK_DGRAM)
+    good_port = free_port(socket.SOCK_DGRAM)
+    bad = await serve("127.0.0.1", port, BadAgent(Mib(device_records("switch", "bad", 1)), mangle))
+    good = await serve("127.0.0.1", good_port, FakeAgent(Mib(device_records("switch", "good", 2))))
+    cfg = SnmpConfig(device_deadline_s=1.5, request_timeout_s=0.5)
+    poller = SnmpPoller(cfg, profiles=None)
+    p = poller.profiles["switch"]
+    poller.profiles.resolved["switch"] = p.model_copy(update={"max_rows": 50})
+    try:
+        out = await poller.poll([
+            SnmpTarget("bad", "127.0.0.1", port, tags={"role": "switch"}),
+            SnmpTarget("good", "127.0.0.1", good_port, tags={"role": "switch"}),
+        ])
+    finally:
+        poller.close()
+        bad.close()
+        good.close()
+    assert out[1].ok and len([s for s in out[1].samples if s.measurement == "interface"]) == 24
+    return out[0]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_peer_is_recorded_and_the_cycle_goes_on(case: str) -> None:
+    mangle, ok, text = CASES[case]
+    o = asyncio.run(_run(mangle))
+    assert o.ok is ok, (o.error, o.problems)
+    where = (o.error or "") if not ok else " | ".join(o.problems)
+    assert text in where, where
+    assert o.samples[0].measurement == "snmp_system"
+    assert o.samples[0].fields["reachable"] is ok
