@@ -29,8 +29,10 @@ class BadAgent(FakeAgent):
 
 def _wrong_types(req: bytes, good: bytes) -> bytes:
     r = ber.decode_response(good)
-    vbs = [(o, ber.OCTET_STRING, b"garbage") if t in (ber.COUNTER64, ber.TIMETICKS) else (o, t, v)
-           for o, t, v in r.varbinds]
+    vbs = [
+        (o, ber.OCTET_STRING, b"garbage") if t in (ber.COUNTER64, ber.TIMETICKS) else (o, t, v)
+        for o, t, v in r.varbinds
+    ]
     return ber.encode_message(ber.RESPONSE, r.community, r.request_id, vbs)
 
 
@@ -61,8 +63,9 @@ def _loop(req: bytes, good: bytes, _seen: set[bytes] = set()) -> bytes:  # noqa:
         return good
     vbs = [o if o in _seen else o + b"\x01" for o, _, _ in q.varbinds]
     _seen.update(vbs)
-    return ber.encode_message(ber.RESPONSE, q.community, q.request_id,
-                              [(o, ber.COUNTER32, 1) for o in vbs])
+    return ber.encode_message(
+        ber.RESPONSE, q.community, q.request_id, [(o, ber.COUNTER32, 1) for o in vbs]
+    )
 
 
 def _empty_bulk(req: bytes, good: bytes) -> bytes:
@@ -101,10 +104,12 @@ async def _run(mangle: Mangle) -> PollOutcome:
     p = poller.profiles["switch"]
     poller.profiles.resolved["switch"] = p.model_copy(update={"max_rows": 50})
     try:
-        out = await poller.poll([
-            SnmpTarget("bad", "127.0.0.1", port, tags={"role": "switch"}),
-            SnmpTarget("good", "127.0.0.1", good_port, tags={"role": "switch"}),
-        ])
+        out = await poller.poll(
+            [
+                SnmpTarget("bad", "127.0.0.1", port, tags={"role": "switch"}),
+                SnmpTarget("good", "127.0.0.1", good_port, tags={"role": "switch"}),
+            ]
+        )
     finally:
         poller.close()
         bad.close()

@@ -6,6 +6,8 @@ import asyncio
 import time
 from collections.abc import Sequence
 
+from pydantic import SecretStr
+
 from collectors.samples import Sample
 from collectors.snmp import PollOutcome, SnmpConfig, SnmpCredentials, SnmpPoller, SnmpTarget
 from tests.fixtures.snmpsim import RunningLab
@@ -13,9 +15,13 @@ from tests.fixtures.snmpsim import RunningLab
 
 def _targets(lab: RunningLab, **tags: str) -> list[SnmpTarget]:
     return [
-        SnmpTarget(d.name, d.address, d.port,
-                   credentials=SnmpCredentials(community=lab.lab.communities[d.name]),  # type: ignore[arg-type]
-                   tags={"role": d.kind, **tags})
+        SnmpTarget(
+            d.name,
+            d.address,
+            d.port,
+            credentials=SnmpCredentials(community=SecretStr(lab.lab.communities[d.name])),
+            tags={"role": d.kind, **tags},
+        )
         for d in lab.devices
     ]
 
@@ -39,7 +45,11 @@ def test_lab_two_polls_give_rates_and_every_kind(snmpsim_lab: RunningLab) -> Non
     assert all(o.ok for o in second.values()), {d: o.error for d, o in second.items()}
     # profiles chosen from sysObjectID (+ probe for the two Ubiquiti kinds)
     assert {d: o.profile for d, o in second.items()} == {
-        "sim-switch": "switch", "sim-ap": "unifi-ap", "sim-airmax": "airmax", "sim-mikrotik": "mikrotik"}
+        "sim-switch": "switch",
+        "sim-ap": "unifi-ap",
+        "sim-airmax": "airmax",
+        "sim-mikrotik": "mikrotik",
+    }
     sw = second["sim-switch"]
     ports = _of(sw, "interface")
     assert len(ports) == 24
@@ -76,8 +86,12 @@ def test_dead_device_costs_its_deadline_and_others_still_answer(snmpsim_lab: Run
 
 def test_wrong_community_is_reported_as_timeout_without_the_secret(snmpsim_lab: RunningLab) -> None:
     d = snmpsim_lab.devices[0]
-    t = SnmpTarget(d.name, d.address, d.port,
-                   credentials=SnmpCredentials(community="very-secret-wrong"))  # type: ignore[arg-type]
+    t = SnmpTarget(
+        d.name,
+        d.address,
+        d.port,
+        credentials=SnmpCredentials(community=SecretStr("very-secret-wrong")),
+    )
     poller = SnmpPoller(SnmpConfig(device_deadline_s=1.0, request_timeout_s=0.4))
     (o,) = asyncio.run(poller.poll([t]))
     poller.close()
@@ -85,9 +99,14 @@ def test_wrong_community_is_reported_as_timeout_without_the_secret(snmpsim_lab: 
 
 
 def _poll_recording(port: int, community: str, profile: str | None = None) -> PollOutcome:
-    t = SnmpTarget(community, "127.0.0.1", port, profile=profile,
-                   credentials=SnmpCredentials(community=community),  # type: ignore[arg-type]
-                   tags={"role": "x"})
+    t = SnmpTarget(
+        community,
+        "127.0.0.1",
+        port,
+        profile=profile,
+        credentials=SnmpCredentials(community=SecretStr(community)),
+        tags={"role": "x"},
+    )
     poller = SnmpPoller(SnmpConfig(device_deadline_s=10))
     try:
         (o,) = asyncio.run(poller.poll([t]))
@@ -109,8 +128,13 @@ def test_recording_airmax_link_quality(snmpsim_recordings: int) -> None:
     o = _poll_recording(snmpsim_recordings, "airos_airos8")
     assert o.profile == "airmax"
     (r,) = _of(o, "radio_link")
-    assert r.fields == {"rssi_dbm": -70.0, "ccq_pct": 33.0, "noise_dbm": -91.0,
-                        "capacity_mbps": 39.0, "snr_db": 21.0}
+    assert r.fields == {
+        "rssi_dbm": -70.0,
+        "ccq_pct": 33.0,
+        "noise_dbm": -91.0,
+        "capacity_mbps": 39.0,
+        "snr_db": 21.0,
+    }
     assert len(_of(o, "interface")) == 9
 
 
@@ -122,7 +146,10 @@ def test_recording_mikrotik_registration_table(snmpsim_recordings: int) -> None:
     assert sorted(float(s.fields["rssi_dbm"]) for s in links)[0] == -91.0
     # two interfaces share an SSID: their clients add up under one radio tag
     assert {s.tags["radio"]: s.fields["clients"] for s in _of(o, "wifi")} == {
-        "WARKOP-KOPIBOSS-B": 7, "WARKOP-KOPIBOSS-A": 0, "WARKOP-KOPIBOSS": 4}
+        "WARKOP-KOPIBOSS-B": 7,
+        "WARKOP-KOPIBOSS-A": 0,
+        "WARKOP-KOPIBOSS": 4,
+    }
 
 
 def test_recording_48_port_switch(snmpsim_recordings: int) -> None:

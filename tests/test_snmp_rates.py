@@ -5,8 +5,14 @@ from __future__ import annotations
 from collectors.snmp.rates import WRAP32, CounterState
 
 
-def _poll(st: CounterState, uptime: int | None, value: int, bits: int = 64,
-          limit: float | None = None, mono: float | None = None) -> float | None:
+def _poll(
+    st: CounterState,
+    uptime: int | None,
+    value: int,
+    bits: int = 64,
+    limit: float | None = None,
+    mono: float | None = None,
+) -> float | None:
     iv = st.begin("sw1", uptime, mono)
     r = iv.rate("1:in", value, bits, limit)
     iv.commit()

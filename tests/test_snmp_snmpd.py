@@ -13,8 +13,14 @@ from tests.fixtures.snmpd import Snmpd
 
 def _poll(snmpd: Snmpd, cred: SnmpCredentials) -> PollOutcome:
     poller = SnmpPoller(SnmpConfig(device_deadline_s=4, request_timeout_s=1))
-    t = SnmpTarget("snmpd", "127.0.0.1", snmpd.port, profile="generic", credentials=cred,
-                   tags={"role": "router"})
+    t = SnmpTarget(
+        "snmpd",
+        "127.0.0.1",
+        snmpd.port,
+        profile="generic",
+        credentials=cred,
+        tags={"role": "router"},
+    )
     try:
         (o,) = asyncio.run(poller.poll([t]))
     finally:
@@ -34,23 +40,36 @@ def test_v2c(snmpd: Snmpd) -> None:
 
 
 def test_v3_auth_priv_sha_aes(snmpd: Snmpd) -> None:
-    cred = SnmpCredentials(version="3", user=snmpd.user, auth_protocol="SHA",
-                           auth_key=SecretStr(snmpd.auth_key), priv_protocol="AES",
-                           priv_key=SecretStr(snmpd.priv_key))
+    cred = SnmpCredentials(
+        version="3",
+        user=snmpd.user,
+        auth_protocol="SHA",
+        auth_key=SecretStr(snmpd.auth_key),
+        priv_protocol="AES",
+        priv_key=SecretStr(snmpd.priv_key),
+    )
     assert cred.level == "v3 authPriv"
     _check_read(_poll(snmpd, cred))
 
 
 def test_v3_auth_no_priv(snmpd: Snmpd) -> None:
-    cred = SnmpCredentials(version="3", user=snmpd.user + "np",
-                           auth_key=SecretStr(snmpd.auth_key), priv_protocol="none")
+    cred = SnmpCredentials(
+        version="3",
+        user=snmpd.user + "np",
+        auth_key=SecretStr(snmpd.auth_key),
+        priv_protocol="none",
+    )
     assert cred.level == "v3 authNoPriv"
     _check_read(_poll(snmpd, cred))
 
 
 def test_v3_wrong_auth_key_is_an_auth_error_without_the_key(snmpd: Snmpd) -> None:
-    cred = SnmpCredentials(version="3", user=snmpd.user, auth_key=SecretStr("not-the-key-42"),
-                           priv_key=SecretStr(snmpd.priv_key))
+    cred = SnmpCredentials(
+        version="3",
+        user=snmpd.user,
+        auth_key=SecretStr("not-the-key-42"),
+        priv_key=SecretStr(snmpd.priv_key),
+    )
     o = _poll(snmpd, cred)
     assert not o.ok and o.error is not None
     assert o.error.startswith("auth"), o.error

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from agent.cli import common
+from agent.cli import common, poll_snmp
 
 app = typer.Typer(
     name="netagent",
@@ -28,6 +28,7 @@ app.add_typer(poll_app, name="poll")
 
 def _register() -> None:
     """Wire the command groups (one line each)."""
+    poll_app.command("snmp")(poll_snmp.snmp)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ Anything malformed raises `BerError`, which the caller records against the devic
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
 # Application/context tags of SNMP values.
@@ -123,7 +124,7 @@ def encode_message(
     pdu_type: int,
     community: bytes,
     request_id: int,
-    varbinds: list[VarBind],
+    varbinds: Sequence[VarBind],
     a: int = 0,
     b: int = 0,
 ) -> bytes:

@@ -20,18 +20,20 @@ class SnmpCredentials(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    version: Literal["2c", "3"] = Field("2c", description="SNMP version: 2c or 3 (USM).")
-    community: SecretStr = Field(SecretStr("public"), description="v2c community.")
-    user: str = Field("", description="v3 USM user name.")
+    version: Literal["2c", "3"] = Field(default="2c", description="SNMP version: 2c or 3 (USM).")
+    community: SecretStr = Field(default=SecretStr("public"), description="v2c community.")
+    user: str = Field(default="", description="v3 USM user name.")
     auth_protocol: Literal["SHA", "SHA224", "SHA256", "SHA384", "SHA512", "MD5"] = Field(
-        "SHA", description="v3 authentication protocol."
+        default="SHA", description="v3 authentication protocol."
     )
-    auth_key: SecretStr = Field(SecretStr(""), description="v3 auth passphrase (>= 8 chars).")
+    auth_key: SecretStr = Field(
+        default=SecretStr(""), description="v3 auth passphrase (>= 8 chars)."
+    )
     priv_protocol: Literal["AES", "AES128", "AES192", "AES256", "DES", "none"] = Field(
-        "AES", description="v3 privacy protocol; 'none' for authNoPriv."
+        default="AES", description="v3 privacy protocol; 'none' for authNoPriv."
     )
     priv_key: SecretStr = Field(
-        SecretStr(""), description="v3 privacy passphrase; empty means authNoPriv."
+        default=SecretStr(""), description="v3 privacy passphrase; empty means authNoPriv."
     )
 
     @model_validator(mode="after")
@@ -62,7 +64,8 @@ class SnmpConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     credentials: SnmpCredentials = Field(
-        default_factory=_default_credentials, description="Credentials for devices with no override."
+        default_factory=_default_credentials,
+        description="Credentials for devices with no override.",
     )
     role_credentials: dict[str, SnmpCredentials] = Field(
         default_factory=dict, description="Credentials per device role (wifi-ap, switch…)."
@@ -74,24 +77,29 @@ class SnmpConfig(BaseModel):
         default_factory=dict,
         description="Credentials per device tag; a tag wins over the role (first tag by name).",
     )
-    concurrency: int = Field(256, ge=1, le=10000, description="Devices polled at the same time.")
+    concurrency: int = Field(
+        default=256, ge=1, le=10000, description="Devices polled at the same time."
+    )
     device_deadline_s: float = Field(
-        10.0, gt=0, description="Whole-poll budget per device per cycle, all requests included."
+        default=10.0,
+        gt=0,
+        description="Whole-poll budget per device per cycle, all requests included.",
     )
     request_timeout_s: float = Field(
-        1.5, gt=0, description="Wait before re-sending one request (within the deadline)."
+        default=1.5, gt=0, description="Wait before re-sending one request (within the deadline)."
     )
     max_repetitions: int = Field(
-        25, ge=1, le=200, description="GETBULK max-repetitions unless the profile sets one."
+        default=25, ge=1, le=200, description="GETBULK max-repetitions unless the profile sets one."
     )
     max_varbinds_per_request: int = Field(
-        256, ge=1, le=2000, description="Cap on columns x repetitions in one GETBULK."
+        default=256, ge=1, le=2000, description="Cap on columns x repetitions in one GETBULK."
     )
     default_profile: str = Field(
-        "generic", description="Profile when neither the inventory nor sysObjectID picks one."
+        default="generic",
+        description="Profile when neither the inventory nor sysObjectID picks one.",
     )
     profiles_dir: Path | None = Field(
-        None, description="Extra directory of profile YAML files (same names override)."
+        default=None, description="Extra directory of profile YAML files (same names override)."
     )
 
 

@@ -7,6 +7,7 @@ for all v3 devices, and the counter state that turns counters into rates across 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -69,10 +70,8 @@ class SnmpPoller:
             self._v2c.close()
             self._v2c = None
         if self._engine is not None:
-            try:
+            with contextlib.suppress(RuntimeError):  # its event loop may be closed already
                 self._engine.close_dispatcher()
-            except RuntimeError:  # its event loop is already closed
-                pass
             self._engine = None
 
     async def poll(self, targets: Sequence[SnmpTarget]) -> list[PollOutcome]:

@@ -26,9 +26,9 @@ class Column(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     oid: str = Field(description="Numeric OID of the column (or of the scalar, without .0).")
-    scale: float = Field(1.0, description="Multiplier applied to numeric values.")
+    scale: float = Field(default=1.0, description="Multiplier applied to numeric values.")
     parse: Literal["number", "text", "float-text"] = Field(
-        "number", description="number: INTEGER/counter; text: string; float-text: '-71.0'."
+        default="number", description="number: INTEGER/counter; text: string; float-text: '-71.0'."
     )
 
     @field_validator("oid")
@@ -47,7 +47,7 @@ class Table(BaseModel):
 
     name: str
     kind: Kind
-    scalar: bool = Field(False, description="Columns are scalars read with one GET (.0).")
+    scalar: bool = Field(default=False, description="Columns are scalars read with one GET (.0).")
     columns: dict[str, Column]
 
     @field_validator("columns", mode="before")
@@ -65,10 +65,14 @@ class Profile(BaseModel):
     description: str = ""
     include: list[str] = Field(default_factory=list)
     sys_object_ids: list[str] = Field(default_factory=list, description="sysObjectID prefixes.")
-    probe: str | None = Field(None, description="Chosen by sysObjectID only if this OID exists.")
+    probe: str | None = Field(
+        default=None, description="Chosen by sysObjectID only if this OID exists."
+    )
     platforms: list[str] = Field(default_factory=list, description="NetBox platform slugs.")
-    max_repetitions: int | None = Field(None, ge=1, le=200)
-    max_rows: int = Field(5000, ge=1, description="A table longer than this is cut and reported.")
+    max_repetitions: int | None = Field(default=None, ge=1, le=200)
+    max_rows: int = Field(
+        default=5000, ge=1, description="A table longer than this is cut and reported."
+    )
     tables: list[Table] = Field(default_factory=list)
 
 

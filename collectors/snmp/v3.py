@@ -33,8 +33,15 @@ PRIV_PROTOCOLS = {
     "DES": hl.usmDESPrivProtocol,
 }
 # pysnmp's errorIndication names that mean the credentials are wrong, not the network.
-_AUTH_ERRORS = ("digest", "usm user", "security name", "decrypt", "security level",
-                "time window", "authentication")
+_AUTH_ERRORS = (
+    "digest",
+    "usm user",
+    "security name",
+    "decrypt",
+    "security level",
+    "time window",
+    "authentication",
+)
 
 
 def _tag(value: Any) -> int:
