@@ -61,8 +61,15 @@ async def _pysnmp_walk(port: int, community: str) -> int:
     target = await hl.UdpTransportTarget.create(("127.0.0.1", port), timeout=2, retries=0)
     n = 0
     async for err, status, _, vbs in hl.bulk_walk_cmd(
-        engine, hl.CommunityData(community), target, hl.ContextData(), 0, 50,
-        hl.ObjectType(hl.ObjectIdentity(MIB2)), lexicographicMode=False, lookupMib=False,
+        engine,
+        hl.CommunityData(community),
+        target,
+        hl.ContextData(),
+        0,
+        50,
+        hl.ObjectType(hl.ObjectIdentity(MIB2)),
+        lexicographicMode=False,
+        lookupMib=False,
     ):
         if err or status:
             break
@@ -78,8 +85,17 @@ def bench_decode(rounds: int) -> None:
         snmpd.start()
         try:
             env = {**os.environ, "MIBS": ""}
-            cmd = ["snmpbulkwalk", "-v2c", "-c", snmpd.community, "-Cr50", "-On", "-Oq",
-                   f"127.0.0.1:{snmpd.port}", MIB2]
+            cmd = [
+                "snmpbulkwalk",
+                "-v2c",
+                "-c",
+                snmpd.community,
+                "-Cr50",
+                "-On",
+                "-Oq",
+                f"127.0.0.1:{snmpd.port}",
+                MIB2,
+            ]
             out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
             peer_n = len(out.splitlines())
             c0, w0 = _children_cpu(), time.perf_counter()
@@ -105,8 +121,10 @@ def bench_decode(rounds: int) -> None:
     print(f"   {'client':38} {'varbinds':>9} {'CPU s':>7} {'wall s':>7} {'vb/s per core':>14}")
     for name, n, cpu, wall in rows:
         print(f"   {name:38} {n:9d} {cpu:7.3f} {wall:7.3f} {n / max(cpu, 1e-9):14,.0f}")
-    print(f"   ratio ours/pysnmp per core: {ours_n / ours_cpu / (pys_n / pys_cpu):.1f}x; "
-          f"ours/snmpbulkwalk: {ours_n / ours_cpu / (peer_n * rounds / peer_cpu):.2f}x")
+    print(
+        f"   ratio ours/pysnmp per core: {ours_n / ours_cpu / (pys_n / pys_cpu):.1f}x; "
+        f"ours/snmpbulkwalk: {ours_n / ours_cpu / (peer_n * rounds / peer_cpu):.2f}x"
+    )
     _decode_only()
 
 
@@ -115,8 +133,10 @@ def _decode_only() -> None:
     from pysnmp.proto import api
 
     v2c = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
-    vbs = [(ber.oid_encode(f"1.3.6.1.2.1.31.1.1.1.6.{i}"), ber.COUNTER64, 10**12 + i)
-           for i in range(1, 51)]
+    vbs = [
+        (ber.oid_encode(f"1.3.6.1.2.1.31.1.1.1.6.{i}"), ber.COUNTER64, 10**12 + i)
+        for i in range(1, 51)
+    ]
     msg = ber.encode_message(ber.RESPONSE, b"public", 1, vbs)
     n = 2000
     t0 = time.process_time()
@@ -128,15 +148,19 @@ def _decode_only() -> None:
     for _ in range(n2):
         decoder.decode(msg, asn1Spec=v2c.Message())
     theirs = n2 * 50 / (time.process_time() - t0)
-    print(f"   decode only, GetResponse of 50 Counter64: ours {ours:,.0f} vb/s, "
-          f"pyasn1 {theirs:,.0f} vb/s ({ours / theirs:.0f}x)")
+    print(
+        f"   decode only, GetResponse of 50 Counter64: ours {ours:,.0f} vb/s, "
+        f"pyasn1 {theirs:,.0f} vb/s ({ours / theirs:.0f}x)"
+    )
 
 
 # --- 2. a cycle over many devices ------------------------------------------------------
 
 WIFI = [
-    "1.3.6.1.4.1.41112.1.6.1.2.1.8.1|2|12", "1.3.6.1.4.1.41112.1.6.1.2.1.8.2|2|3",
-    "1.3.6.1.4.1.41112.1.6.1.2.1.9.1|4|ng", "1.3.6.1.4.1.41112.1.6.1.2.1.9.2|4|na",
+    "1.3.6.1.4.1.41112.1.6.1.2.1.8.1|2|12",
+    "1.3.6.1.4.1.41112.1.6.1.2.1.8.2|2|3",
+    "1.3.6.1.4.1.41112.1.6.1.2.1.9.1|4|ng",
+    "1.3.6.1.4.1.41112.1.6.1.2.1.9.2|4|na",
 ]
 
 
@@ -154,8 +178,10 @@ def serve_agents(n: int, silent_every: int) -> None:
         for i in range(n):
             mib = Mib(device_records("switch", f"dev{i}", i) + WIFI)
             agent = _Silent(mib) if i % silent_every == 0 else FakeAgent(mib)
-            t, _ = await loop.create_datagram_endpoint(lambda a=agent: a,  # type: ignore[misc]
-                                                       local_addr=("127.0.0.1", 0))
+            t, _ = await loop.create_datagram_endpoint(
+                lambda a=agent: a,  # type: ignore[misc]
+                local_addr=("127.0.0.1", 0),
+            )
             ports.append(t.get_extra_info("sockname")[1])
         print(json.dumps(ports), flush=True)
         await asyncio.Event().wait()
@@ -165,18 +191,40 @@ def serve_agents(n: int, silent_every: int) -> None:
 
 def bench_cycle(n: int) -> None:
     silent_every = 20  # 5%
-    print(f"\n== 2. one cycle over {n} simulated devices (system + 24-port ifXTable + wifi "
-          f"table), {n // silent_every} silent")
-    proc = subprocess.Popen([sys.executable, "-m", "bench.snmp_bench", "--serve", str(n),
-                             "--silent-every", str(silent_every)], stdout=subprocess.PIPE)
+    print(
+        f"\n== 2. one cycle over {n} simulated devices (system + 24-port ifXTable + wifi "
+        f"table), {n // silent_every} silent"
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.snmp_bench",
+            "--serve",
+            str(n),
+            "--silent-every",
+            str(silent_every),
+        ],
+        stdout=subprocess.PIPE,
+    )
     try:
         assert proc.stdout is not None
         ports = json.loads(proc.stdout.readline())
         cred = SnmpCredentials()
-        targets = [SnmpTarget(f"dev{i}", "127.0.0.1", p, profile="unifi-ap", credentials=cred,
-                              tags={"role": "wifi-ap"}) for i, p in enumerate(ports)]
-        poller = SnmpPoller(SnmpConfig(device_deadline_s=5.0, request_timeout_s=1.0,
-                                       concurrency=256))
+        targets = [
+            SnmpTarget(
+                f"dev{i}",
+                "127.0.0.1",
+                p,
+                profile="unifi-ap",
+                credentials=cred,
+                tags={"role": "wifi-ap"},
+            )
+            for i, p in enumerate(ports)
+        ]
+        poller = SnmpPoller(
+            SnmpConfig(device_deadline_s=5.0, request_timeout_s=1.0, concurrency=256)
+        )
 
         async def cycles() -> None:
             for label in ("first (seeds counters)", "second (rates)"):
@@ -187,8 +235,10 @@ def bench_cycle(n: int) -> None:
                 samples = sum(len(o.samples) for o in out)
                 rates = sum(1 for o in out for s in o.samples if "in_bps" in s.fields)
                 timeouts = sum(1 for o in out if o.error and o.error.startswith("timeout"))
-                print(f"   {label:24} wall {wall:6.2f} s  poller CPU {cpu:6.2f} s  ok {ok}  "
-                      f"timeouts {timeouts}  samples {samples}  interface rates {rates}")
+                print(
+                    f"   {label:24} wall {wall:6.2f} s  poller CPU {cpu:6.2f} s  ok {ok}  "
+                    f"timeouts {timeouts}  samples {samples}  interface rates {rates}"
+                )
                 await asyncio.sleep(1.0)
             poller.close()
 

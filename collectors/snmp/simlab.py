@@ -16,6 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import SecretStr
+
+from collectors.snmp.config import POLLED_STATUSES, SnmpCredentials
+from inventory.model import Inventory
+
 KINDS = ("switch", "ap", "airmax", "mikrotik")
 # sysObjectID per kind: switch (ALAXALA), UniFi and airOS (net-snmp Linux), MikroTik.
 _SYS_OBJECT_ID = {
@@ -23,6 +28,16 @@ _SYS_OBJECT_ID = {
     "ap": "1.3.6.1.4.1.10002.1",
     "airmax": "1.3.6.1.4.1.10002.1",
     "mikrotik": "1.3.6.1.4.1.14988.1",
+}
+# What to simulate for an inventory device: by its profile, else by its role.
+_PROFILE_KIND = {"switch": "switch", "unifi-ap": "ap", "airmax": "airmax", "mikrotik": "mikrotik"}
+_ROLE_KIND = {
+    "wifi-ap": "ap",
+    "ptp-radio": "airmax",
+    "base-station": "mikrotik",
+    "cpe": "airmax",
+    "switch": "switch",
+    "router": "switch",
 }
 _PORTS = {"switch": 24, "ap": 2, "airmax": 3, "mikrotik": 3}
 
@@ -148,3 +163,24 @@ def write_lab(data_dir: Path, devices: Sequence[SimDevice], prefix: str = "sim")
         endpoints[f"{d.address}:{d.port}"] = None
     args += [f"--agent-udpv4-endpoint={e}" for e in endpoints]
     return SimLab(args, communities)
+
+
+def inventory_devices(inv: Inventory) -> list[SimDevice]:
+    """One simulated agent per polled device, on its mgmt_ip and snmp_port (loopback only)."""
+    out = []
+    for d in inv.devices:
+        if d.status not in POLLED_STATUSES:
+            continue
+        if not d.mgmt_ip.is_loopback:
+            raise ValueError(
+                f"device {d.name}: mgmt_ip {d.mgmt_ip} is not a loopback address; "
+                "simulated agents are only served on 127.0.0.0/8"
+            )
+        kind = _PROFILE_KIND.get(d.snmp_profile or "") or _ROLE_KIND[str(d.role)]
+        out.append(SimDevice(str(d.mgmt_ip), d.snmp_port, kind, d.name))
+    return out
+
+
+def lab_credentials(lab: SimLab) -> dict[str, SnmpCredentials]:
+    """`SnmpConfig.device_credentials` that reach each simulated device."""
+    return {name: SnmpCredentials(community=SecretStr(c)) for name, c in lab.communities.items()}
