@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from agent.cli import common, poll_snmp
+from agent.cli import common
 
 app = typer.Typer(
     name="netagent",
@@ -17,7 +17,8 @@ app = typer.Typer(
 
 @app.callback()
 def _root(
-    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output (-vv: debug)."),
+    verbose: int = typer.Option(
+        0, "--verbose", "-v", count=True, help="More log output (-vv: debug)."),
 ) -> None:
     common.setup_logging(verbose)
 
@@ -28,6 +29,12 @@ app.add_typer(poll_app, name="poll")
 
 def _register() -> None:
     """Wire the command groups (one line each)."""
+    from agent.cli import inventory_cmd, poll_icmp, poll_snmp, run_cmd, status_cmd
+
+    app.add_typer(inventory_cmd.app, name="inventory")
+    app.command("run")(run_cmd.run_once)
+    app.command("status")(status_cmd.status)
+    poll_app.command("icmp")(poll_icmp.icmp)
     poll_app.command("snmp")(poll_snmp.snmp)
 
 
