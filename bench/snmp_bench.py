@@ -216,7 +216,7 @@ def bench_cycle(n: int) -> None:
                 f"dev{i}",
                 "127.0.0.1",
                 p,
-                profile="unifi-ap",
+                profile="unifi",
                 credentials=cred,
                 tags={"role": "wifi-ap"},
             )

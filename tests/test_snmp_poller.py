@@ -46,7 +46,7 @@ def test_lab_two_polls_give_rates_and_every_kind(snmpsim_lab: RunningLab) -> Non
     # profiles chosen from sysObjectID (+ probe for the two Ubiquiti kinds)
     assert {d: o.profile for d, o in second.items()} == {
         "sim-switch": "switch",
-        "sim-ap": "unifi-ap",
+        "sim-ap": "unifi",
         "sim-airmax": "airmax",
         "sim-mikrotik": "mikrotik",
     }
@@ -118,7 +118,7 @@ def _poll_recording(port: int, community: str, profile: str | None = None) -> Po
 
 def test_recording_unifi_clients_summed_per_radio(snmpsim_recordings: int) -> None:
     o = _poll_recording(snmpsim_recordings, "unifi")
-    assert o.profile == "unifi-ap"
+    assert o.profile == "unifi"
     assert {s.tags["radio"]: s.fields["clients"] for s in _of(o, "wifi")} == {"ng": 4}
     # no ifTable in this recording: reported as a problem, not a crash
     assert any("interfaces" in p for p in o.problems)

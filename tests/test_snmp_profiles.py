@@ -22,8 +22,8 @@ def _link(**kw: object) -> RadioLink:
 
 def test_bundled_profiles_load_and_include_if_mib() -> None:
     p = load_profiles()
-    assert {"generic", "switch", "unifi-ap", "airmax", "mikrotik"} <= set(p.resolved)
-    for name in ("generic", "switch", "unifi-ap", "airmax", "mikrotik"):
+    assert {"generic", "switch", "unifi", "airmax", "mikrotik"} <= set(p.resolved)
+    for name in ("generic", "switch", "unifi", "airmax", "mikrotik"):
         assert "interfaces" in {t.name for t in p[name].tables}
     assert p["switch"].max_repetitions == 50
     assert p.for_platform("routeros") == "mikrotik"
@@ -31,7 +31,7 @@ def test_bundled_profiles_load_and_include_if_mib() -> None:
 
 def test_sys_object_id_candidates_most_specific_and_probed_first() -> None:
     p = load_profiles()
-    assert [c.name for c in p.candidates("1.3.6.1.4.1.10002.1")] == ["airmax", "unifi-ap"]
+    assert [c.name for c in p.candidates("1.3.6.1.4.1.10002.1")] == ["airmax", "unifi"]
     assert [c.name for c in p.candidates("1.3.6.1.4.1.14988.1")] == ["mikrotik"]
     assert p.candidates("1.3.6.1.4.1.99999") == []
 
@@ -114,5 +114,40 @@ def test_simulated_lab_for_an_inventory(tmp_path: Path) -> None:
         poller.close()
     finally:
         running.stop()
-    assert out["ap-1"].ok and out["ap-1"].profile == "unifi-ap", out["ap-1"].error
+    assert out["ap-1"].ok and out["ap-1"].profile == "unifi", out["ap-1"].error
     assert out["sw-1"].ok and out["sw-1"].profile == "switch", out["sw-1"].error
+
+
+def test_whole_sample_lab_served_fast_and_polled_twice(tmp_path: Path) -> None:
+    """The bundled sample: every polled device answers, the second cycle has rates."""
+    import asyncio
+    import subprocess
+    import time
+
+    from collectors.snmp import SnmpPoller
+    from collectors.snmp.simlab import inventory_devices, write_lab
+    from inventory.load import load_inventory
+    from inventory.sample import SAMPLE_PATHS
+
+    inv = load_inventory(SAMPLE_PATHS).inventory
+    assert inv is not None
+    lab = write_lab(tmp_path, inventory_devices(inv))
+    proc = subprocess.Popen(lab.fast_command, stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None and b"serving" in proc.stdout.readline()
+        cfg = SnmpConfig(device_deadline_s=15)
+        poller = SnmpPoller(cfg)
+        targets = targets_from_inventory(inv, cfg)
+        asyncio.run(poller.poll(targets))
+        time.sleep(1.0)
+        out = asyncio.run(poller.poll(targets))
+        poller.close()
+    finally:
+        proc.terminate()
+        proc.wait()
+    assert [o.error for o in out if not o.ok] == []
+    measurements = {s.measurement for o in out for s in o.samples}
+    assert measurements == {"snmp_system", "interface", "wifi", "radio_link"}
+    assert any("in_bps" in s.fields for o in out for s in o.samples)
+    links = {s.tags["link"] for o in out for s in o.samples if s.measurement == "radio_link"}
+    assert links & {lk.name for lk in inv.links}

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import json
+import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from collectors.snmp import ber
 
@@ -139,3 +142,32 @@ async def serve(host: str, port: int, agent: FakeAgent) -> asyncio.DatagramTrans
     loop = asyncio.get_running_loop()
     transport, _ = await loop.create_datagram_endpoint(lambda: agent, local_addr=(host, port))
     return transport
+
+
+def serve_lab(manifest: Path) -> None:
+    """Serves every device of a `simlab.write_lab` manifest until interrupted.
+
+    Devices sharing an address:port would be ambiguous without communities: the first
+    one listed there wins.
+    """
+    entries = json.loads(manifest.read_text())
+
+    async def main() -> None:
+        seen: set[tuple[str, int]] = set()
+        for e in entries:
+            key = (e["address"], int(e["port"]))
+            if key in seen:
+                continue
+            seen.add(key)
+            lines = (manifest.parent / e["file"]).read_text().splitlines()
+            await serve(key[0], key[1], FakeAgent(Mib(lines)))
+        print(f"serving {len(seen)} simulated SNMP agents", flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m collectors.snmp.fakeagent LAB.json")
+    serve_lab(Path(sys.argv[1]))

@@ -4,11 +4,14 @@
 each device on its own address and port (snmpsim picks the file by community and
 transport id), and returns the command line. Counters grow between polls through
 snmpsim's `numeric` variation module, so rates are real. snmpsim itself is a test
-dependency: the agent never needs it to poll real devices.
+dependency: the agent never needs it to poll real devices. snmpsim answers a few hundred
+requests per second; for the whole sample lab `SimLab.fast_command` serves the same
+files with `collectors.snmp.fakeagent` (any community, one process, fast).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import sys
@@ -30,7 +33,15 @@ _SYS_OBJECT_ID = {
     "mikrotik": "1.3.6.1.4.1.14988.1",
 }
 # What to simulate for an inventory device: by its profile, else by its role.
-_PROFILE_KIND = {"switch": "switch", "unifi-ap": "ap", "airmax": "airmax", "mikrotik": "mikrotik"}
+_PROFILE_KIND = {
+    "switch": "switch",
+    "unifi": "ap",
+    "airmax": "airmax",
+    "mikrotik": "mikrotik",
+    "mikrotik-ap": "mikrotik",
+    "mikrotik-router": "mikrotik",
+    "mikrotik-switch": "switch",
+}
 _ROLE_KIND = {
     "wifi-ap": "ap",
     "ptp-radio": "airmax",
@@ -128,8 +139,9 @@ def device_records(kind: str, name: str, seed: int) -> list[str]:
 
 @dataclass(frozen=True)
 class SimLab:
-    command: list[str]  # argv that serves the lab (snmpsim-command-responder)
-    communities: dict[str, str]  # device name -> its v2c community
+    command: list[str]  # argv that serves the lab with snmpsim (one community per device)
+    communities: dict[str, str]  # device name -> its v2c community (for snmpsim)
+    fast_command: list[str]  # argv that serves it with collectors.snmp.fakeagent (any community)
 
 
 def write_lab(data_dir: Path, devices: Sequence[SimDevice], prefix: str = "sim") -> SimLab:
@@ -154,6 +166,7 @@ def write_lab(data_dir: Path, devices: Sequence[SimDevice], prefix: str = "sim")
         args += ["--process-user=root", "--process-group=root"]
     communities: dict[str, str] = {}
     endpoints: dict[str, None] = {}
+    manifest = []
     for n, d in enumerate(devices):
         name = d.name or f"{d.kind}-{n}"
         community = f"{prefix}-{n}"
@@ -161,8 +174,11 @@ def write_lab(data_dir: Path, devices: Sequence[SimDevice], prefix: str = "sim")
         lines = device_records(d.kind, name, seed=n)
         (data_dir / f"{community}.snmprec").write_text("\n".join(lines) + "\n")
         endpoints[f"{d.address}:{d.port}"] = None
+        manifest.append({"address": d.address, "port": d.port, "file": f"{community}.snmprec"})
     args += [f"--agent-udpv4-endpoint={e}" for e in endpoints]
-    return SimLab(args, communities)
+    (data_dir / "lab.json").write_text(json.dumps(manifest, indent=1))
+    fast = [sys.executable, "-m", "collectors.snmp.fakeagent", str(data_dir / "lab.json")]
+    return SimLab(args, communities, fast)
 
 
 def inventory_devices(inv: Inventory) -> list[SimDevice]:

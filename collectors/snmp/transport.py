@@ -1,8 +1,9 @@
 """Sending SNMP requests: one shared UDP socket for v2c, pysnmp's engine for v3.
 
-Every request of a device shares that device's deadline: a request is re-sent every
-`timeout` seconds until the answer arrives or the deadline passes, so a dead device costs
-exactly its deadline, whatever the number of OIDs, and never blocks the socket others use.
+Every request of a device shares that device's deadline: a request is re-sent after
+`timeout` seconds, then twice as long each time, until the answer arrives or the deadline
+passes, so a dead device costs exactly its deadline, whatever the number of OIDs, and
+never blocks the socket others use.
 """
 
 from __future__ import annotations
@@ -161,7 +162,8 @@ class V2cClient(asyncio.DatagramProtocol):
                 return
             transport.sendto(msg, addr)
             sent += 1
-            handle = loop.call_at(min(loop.time() + timeout, deadline), send)
+            # Back off (x2 per re-send): a slow agent is not drowned in its own retries.
+            handle = loop.call_at(min(loop.time() + timeout * 2 ** (sent - 1), deadline), send)
 
         send()
         try:
