@@ -49,6 +49,7 @@ class Mib:
         recs.sort(key=lambda r: r.oid)
         self.recs = recs
         self.keys = [r.oid for r in recs]
+        self.index = {r.raw: i for i, r in enumerate(recs)}  # walks ask for what we returned
         self.born = time.monotonic()
 
     def _val(self, r: _Rec) -> ber.VarBind:
@@ -59,6 +60,8 @@ class Mib:
         return r.raw, r.tag, r.value
 
     def get(self, raw: bytes) -> ber.VarBind:
+        if (i := self.index.get(raw)) is not None:
+            return self._val(self.recs[i])
         oid = ber.oid_decode(raw)
         i = bisect.bisect_left(self.keys, oid)
         if i < len(self.keys) and self.keys[i] == oid:
@@ -66,7 +69,8 @@ class Mib:
         return raw, ber.NO_SUCH_OBJECT, None
 
     def next(self, raw: bytes) -> ber.VarBind:
-        i = bisect.bisect_right(self.keys, ber.oid_decode(raw))
+        i = self.index.get(raw)
+        i = bisect.bisect_right(self.keys, ber.oid_decode(raw)) if i is None else i + 1
         if i < len(self.keys):
             return self._val(self.recs[i])
         return raw, ber.END_OF_MIB_VIEW, None

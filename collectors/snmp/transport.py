@@ -40,6 +40,10 @@ _ERROR_STATUS = {
 }
 
 
+_SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)  # Linux; absent from Python 3.11
+_RCVBUF = 16 << 20
+
+
 class SnmpError(Exception):
     """A request failed; `kind` is short and stable (timeout, auth, agent-error, malformed…)."""
 
@@ -90,8 +94,12 @@ class V2cClient(asyncio.DatagramProtocol):
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        # Thousands of answers may land between two reads of the event loop.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        # Hundreds of ~8 KB answers may land between two reads of the event loop; the
+        # kernel caps SO_RCVBUF at net.core.rmem_max (often 208 KB), so as root force it.
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, _SO_RCVBUFFORCE, _RCVBUF)
+        except OSError:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF)
         sock.bind(("0.0.0.0", 0))
         self._sock = sock
         transport, _ = await loop.create_datagram_endpoint(lambda: self, sock=sock)
