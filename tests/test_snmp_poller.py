@@ -156,3 +156,9 @@ def test_recording_48_port_switch(snmpsim_recordings: int) -> None:
     o = _poll_recording(snmpsim_recordings, "alaxala_model-ax3630s-48tw")
     assert o.profile == "switch"
     assert len(_of(o, "interface")) >= 49
+
+
+def test_unknown_profile_in_inventory_falls_back_and_says_so(snmpsim_recordings: int) -> None:
+    o = _poll_recording(snmpsim_recordings, "routeros", profile="mikrotk-typo")
+    assert o.profile == "mikrotik"
+    assert any("unknown SNMP profile 'mikrotk-typo'" in p for p in o.problems)

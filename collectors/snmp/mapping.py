@@ -147,7 +147,9 @@ def radio_links(
             fields["snr_db"] = float(fields["rssi_dbm"]) - float(fields["noise_dbm"])
         if not fields:
             continue
-        name = link if len(rows) == 1 else f"{link}/{ber.oid_str(index, whole=False)}"
+        # One row: the link the inventory names. Several (a base station's stations): the
+        # station's row index, since which inventory link a station is cannot be known.
+        name = link if len(rows) == 1 else f"{device}/{ber.oid_str(index, whole=False)}"
         out.append(
             Sample(
                 "radio_link",

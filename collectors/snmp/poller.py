@@ -146,7 +146,14 @@ class SnmpPoller:
         return out
 
     async def _read(self, s: Session, t: SnmpTarget, out: PollOutcome) -> None:
-        profile = self.profiles[t.profile] if t.profile else None
+        profile = None
+        if t.profile and t.profile in self.profiles:
+            profile = self.profiles[t.profile]
+        elif t.profile:  # a typo in the inventory must not make the device look down
+            known = ", ".join(sorted(self.profiles.resolved))
+            out.problems.append(
+                f"unknown SNMP profile {t.profile!r} (known: {known}); chose from sysObjectID"
+            )
         scalars = _scalar_oids(profile) if profile else []
         got = await get_scalars(s, _SYSTEM + scalars)
         now_ns = time.time_ns()
