@@ -152,20 +152,29 @@ def serve_lab(manifest: Path) -> None:
     """Serves every device of a `simlab.write_lab` manifest until interrupted.
 
     Devices sharing an address:port would be ambiguous without communities: the first
-    one listed there wins.
+    one listed there wins. An address that does not exist here (the demo lab namespace
+    holds only the devices meant to be up) is skipped: that device is down.
     """
     entries = json.loads(manifest.read_text())
 
     async def main() -> None:
         seen: set[tuple[str, int]] = set()
+        skipped = 0
         for e in entries:
             key = (e["address"], int(e["port"]))
             if key in seen:
                 continue
             seen.add(key)
             lines = (manifest.parent / e["file"]).read_text().splitlines()
-            await serve(key[0], key[1], FakeAgent(Mib(lines)))
-        print(f"serving {len(seen)} simulated SNMP agents", flush=True)
+            try:
+                await serve(key[0], key[1], FakeAgent(Mib(lines)))
+            except OSError:
+                skipped += 1
+        print(
+            f"serving {len(seen) - skipped} simulated SNMP agents ({skipped} addresses "
+            "absent here)",
+            flush=True,
+        )
         await asyncio.Event().wait()
 
     asyncio.run(main())

@@ -47,8 +47,12 @@ class PollOutcome:
 class SnmpPoller:
     """Polls targets; keeps counter state so the second poll of a device yields rates."""
 
-    def __init__(self, config: SnmpConfig, profiles: Profiles | None = None) -> None:
+    def __init__(
+        self, config: SnmpConfig, profiles: Profiles | None = None, netns: str | None = None
+    ) -> None:
+        """`netns`: poll from inside that network namespace (v2c only; the demo lab)."""
         self.config = config
+        self.netns = netns
         self.profiles = profiles or _load(config)
         self.counters = CounterState()
         self._v2c: V2cClient | None = None
@@ -60,7 +64,7 @@ class SnmpPoller:
         loop = asyncio.get_running_loop()
         if self._v2c is None or self._loop is not loop:
             self.close()
-            self._v2c = V2cClient()
+            self._v2c = V2cClient(self.netns)
             await self._v2c.start()
             self._loop = loop
         return self._v2c
@@ -89,6 +93,8 @@ class SnmpPoller:
         if cred.version == "2c":
             comm = cred.community.get_secret_value().encode()
             return client.session(t.address, t.port, comm, deadline, cfg.request_timeout_s)
+        if self.netns is not None:
+            raise SnmpError("config", "SNMPv3 from inside a network namespace is not supported")
         from collectors.snmp import v3
 
         if self._engine is None:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from collectors.netns import open_socket_in
 from collectors.snmp import ber
 from collectors.snmp.ber import VarBind
 
@@ -83,7 +84,8 @@ class _Pending:
 class V2cClient(asyncio.DatagramProtocol):
     """One UDP socket for every v2c device; answers are routed by request-id and address."""
 
-    def __init__(self) -> None:
+    def __init__(self, netns: str | None = None) -> None:
+        self.netns = netns  # open the socket inside this network namespace (the demo lab)
         self._transport: asyncio.DatagramTransport | None = None
         self._sock: socket.socket | None = None
         self._pending: dict[int, _Pending] = {}
@@ -93,7 +95,10 @@ class V2cClient(asyncio.DatagramProtocol):
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        if self.netns is None:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        else:
+            sock = open_socket_in(self.netns, socket.AF_INET, socket.SOCK_DGRAM)
         # Hundreds of ~8 KB answers may land between two reads of the event loop; the
         # kernel caps SO_RCVBUF at net.core.rmem_max (often 208 KB), so as root force it.
         try:
