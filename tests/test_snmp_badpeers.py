@@ -127,3 +127,34 @@ def test_bad_peer_is_recorded_and_the_cycle_goes_on(case: str) -> None:
     assert text in where, where
     assert o.samples[0].measurement == "snmp_system"
     assert o.samples[0].fields["reachable"] is ok
+
+
+def test_ipv6_and_host_names_reach_their_agents() -> None:
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 in this Python")
+
+    async def run() -> list[PollOutcome]:
+        port = free_port(socket.SOCK_DGRAM)
+        mib = Mib(device_records("ap", "v6", 3))
+        servers = [await serve("127.0.0.1", port, FakeAgent(mib))]
+        try:
+            servers.append(await serve("::1", port, FakeAgent(mib)))
+        except OSError:
+            pytest.skip("no IPv6 loopback here")
+        poller = SnmpPoller(SnmpConfig(device_deadline_s=3))
+        try:
+            return await poller.poll(
+                [
+                    SnmpTarget("v6", "::1", port),
+                    SnmpTarget("by-name", "localhost", port),
+                    SnmpTarget("unknown-name", "no-such-host.invalid", port),
+                ]
+            )
+        finally:
+            poller.close()
+            for s in servers:
+                s.close()
+
+    v6, by_name, unknown = asyncio.run(run())
+    assert v6.ok and by_name.ok, (v6.error, by_name.error)
+    assert not unknown.ok and unknown.error and unknown.error.startswith("resolve")

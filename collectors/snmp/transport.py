@@ -9,6 +9,7 @@ never blocks the socket others use.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import itertools
 import socket
 from collections.abc import Sequence
@@ -92,20 +93,48 @@ class V2cClient(asyncio.DatagramProtocol):
         self._peers: dict[tuple[str, int], _Peer] = {}
         self._ids = itertools.count(1)
         self.stray = 0  # late, duplicate or foreign datagrams, dropped
+        self.dual_stack = False
+
+    async def resolve(self, host: str, port: int) -> tuple[str, int]:
+        """The address answers will come from, in this socket's form (names resolved once)."""
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            loop = asyncio.get_running_loop()
+            try:
+                infos = await loop.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
+            except OSError as e:
+                raise SnmpError("resolve", f"cannot resolve {host!r}: {e}") from None
+            ip = ipaddress.ip_address(infos[0][4][0])
+        if self.dual_stack:
+            return (f"::ffff:{ip}" if ip.version == 4 else str(ip)), port
+        if ip.version == 6:
+            raise SnmpError("config", f"{ip}: IPv6 is not available on this host")
+        return str(ip), port
+
+    def _socket(self, family: int) -> socket.socket:
+        if self.netns is None:
+            return socket.socket(family, socket.SOCK_DGRAM)
+        return open_socket_in(self.netns, family, socket.SOCK_DGRAM)
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        if self.netns is None:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        else:
-            sock = open_socket_in(self.netns, socket.AF_INET, socket.SOCK_DGRAM)
+        # One dual-stack socket (IPv4 peers as ::ffff:a.b.c.d); IPv4 only if v6 is off.
+        try:
+            sock = self._socket(socket.AF_INET6)
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            sock.bind(("::", 0))
+            self.dual_stack = True
+        except OSError:
+            sock = self._socket(socket.AF_INET)
+            sock.bind(("0.0.0.0", 0))
+            self.dual_stack = False
         # Hundreds of ~8 KB answers may land between two reads of the event loop; the
         # kernel caps SO_RCVBUF at net.core.rmem_max (often 208 KB), so as root force it.
         try:
             sock.setsockopt(socket.SOL_SOCKET, _SO_RCVBUFFORCE, _RCVBUF)
         except OSError:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF)
-        sock.bind(("0.0.0.0", 0))
         self._sock = sock
         transport, _ = await loop.create_datagram_endpoint(lambda: self, sock=sock)
         self._transport = transport
@@ -141,7 +170,7 @@ class V2cClient(asyncio.DatagramProtocol):
     def session(
         self, host: str, port: int, community: bytes, deadline: float, timeout: float
     ) -> V2cSession:
-        return V2cSession(self, (host, port), community, deadline, timeout)
+        return V2cSession(self, host, port, community, deadline, timeout)
 
     async def request(
         self,
@@ -202,27 +231,24 @@ class V2cClient(asyncio.DatagramProtocol):
 @dataclass
 class V2cSession:
     client: V2cClient
-    addr: tuple[str, int]
+    host: str
+    port: int
     community: bytes
     deadline: float
     timeout: float
     requests: int = field(default=0)
+    addr: tuple[str, int] | None = None
+
+    async def _request(self, pdu: int, oids: Sequence[bytes], a: int, b: int) -> list[VarBind]:
+        if self.addr is None:
+            self.addr = await self.client.resolve(self.host, self.port)
+        self.requests += 1
+        return await self.client.request(
+            self.addr, self.community, pdu, oids, a, b, self.deadline, self.timeout
+        )
 
     async def get(self, oids: Sequence[bytes]) -> list[VarBind]:
-        self.requests += 1
-        return await self.client.request(
-            self.addr, self.community, ber.GET, oids, 0, 0, self.deadline, self.timeout
-        )
+        return await self._request(ber.GET, oids, 0, 0)
 
     async def bulk(self, oids: Sequence[bytes], max_repetitions: int) -> list[VarBind]:
-        self.requests += 1
-        return await self.client.request(
-            self.addr,
-            self.community,
-            ber.GETBULK,
-            oids,
-            0,
-            max_repetitions,
-            self.deadline,
-            self.timeout,
-        )
+        return await self._request(ber.GETBULK, oids, 0, max_repetitions)
