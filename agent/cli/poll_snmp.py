@@ -92,6 +92,9 @@ def snmp(
     rate_after: float = typer.Option(
         0.0, "--rate-after", help="Poll again after this many seconds to show rates (0: once)."
     ),
+    netns: str | None = typer.Option(
+        None, "--netns", help="Poll from inside this network namespace (needs root; v2c)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
 ) -> None:
     """Poll SNMP agents once and print what they answered."""
@@ -102,7 +105,7 @@ def snmp(
         raise typer.Exit(common.ExitCode.USAGE) from None
     targets = [_parse_target(d, profile, cred) for d in devices]
     try:
-        poller = SnmpPoller(SnmpConfig(device_deadline_s=deadline))
+        poller = SnmpPoller(SnmpConfig(device_deadline_s=deadline), netns=netns)
         if profile:
             poller.profiles[profile]
     except ProfileError as e:
