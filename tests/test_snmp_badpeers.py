@@ -6,6 +6,7 @@ import asyncio
 import random
 import socket
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -158,3 +159,38 @@ def test_ipv6_and_host_names_reach_their_agents() -> None:
     v6, by_name, unknown = asyncio.run(run())
     assert v6.ok and by_name.ok, (v6.error, by_name.error)
     assert not unknown.ok and unknown.error and unknown.error.startswith("resolve")
+
+
+def test_scalar_table_from_an_extra_profile_dir(tmp_path: Path) -> None:
+    """A site-specific profile: scalars (one GET) with numbers in strings, plus IF-MIB."""
+    (tmp_path / "acme.yaml").write_text(
+        "name: acme-radio\ninclude: [if-mib]\nsys_object_ids: [1.3.6.1.4.1.99999]\n"
+        "tables:\n  - name: link\n    kind: radio_link\n    scalar: true\n    columns:\n"
+        "      rssi_dbm: {oid: 1.3.6.1.4.1.99999.1.1, parse: float-text}\n"
+        "      snr_db: 1.3.6.1.4.1.99999.1.2\n"
+    )
+    lines = [
+        "1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.99999.7",
+        "1.3.6.1.2.1.1.3.0|67|1000",
+        "1.3.6.1.2.1.2.2.1.2.1|4|eth0",
+        "1.3.6.1.2.1.2.2.1.8.1|2|1",
+        "1.3.6.1.4.1.99999.1.1.0|4|-84.5",
+        "1.3.6.1.4.1.99999.1.2.0|2|30",
+    ]
+
+    async def run() -> PollOutcome:
+        port = free_port(socket.SOCK_DGRAM)
+        server = await serve("127.0.0.1", port, FakeAgent(Mib(lines)))
+        poller = SnmpPoller(SnmpConfig(profiles_dir=tmp_path, device_deadline_s=3))
+        try:
+            (o,) = await poller.poll([SnmpTarget("acme", "127.0.0.1", port, tags={"link": "L"})])
+            return o
+        finally:
+            poller.close()
+            server.close()
+
+    o = asyncio.run(run())
+    assert o.ok and o.profile == "acme-radio", o.error
+    (r,) = [s for s in o.samples if s.measurement == "radio_link"]
+    assert r.fields == {"rssi_dbm": -84.5, "snr_db": 30.0} and r.tags["link"] == "L"
+    assert [s.tags["ifname"] for s in o.samples if s.measurement == "interface"] == ["eth0"]

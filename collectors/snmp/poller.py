@@ -259,8 +259,6 @@ def _text(cell: Cell | None) -> str:
 
 
 def _load(config: SnmpConfig) -> Profiles:
-    base = load_profiles(PROFILE_DIR)
     if config.profiles_dir is None:
-        return base
-    extra = load_profiles(config.profiles_dir)
-    return Profiles({**{n: p for n, p in base.resolved.items()}, **extra.resolved})
+        return load_profiles(PROFILE_DIR)
+    return load_profiles(PROFILE_DIR, config.profiles_dir)

@@ -128,16 +128,19 @@ def _under(oid: str, prefix: str) -> bool:
     return oid == prefix or oid.startswith(prefix.rstrip(".") + ".")
 
 
-def load_profiles(directory: Path = PROFILE_DIR) -> Profiles:
-    """Loads every *.yaml; errors name the file and the field."""
+def load_profiles(*directories: Path) -> Profiles:
+    """Loads every *.yaml of the directories (default: the bundled ones); a later
+    directory's profile replaces an earlier one of the same name. Errors name the file."""
     found: dict[str, Profile] = {}
-    for path in sorted(directory.glob("*.yaml")):
-        try:
-            data = yaml.safe_load(path.read_text())
-            prof = Profile.model_validate(data)
-        except (yaml.YAMLError, ValidationError) as e:
-            raise ProfileError(f"{path}: {e}") from e
-        if prof.name in found:
-            raise ProfileError(f"{path}: profile {prof.name!r} is defined twice")
-        found[prof.name] = prof
+    for directory in directories or (PROFILE_DIR,):
+        seen_here: set[str] = set()
+        for path in sorted(directory.glob("*.yaml")):
+            try:
+                prof = Profile.model_validate(yaml.safe_load(path.read_text()))
+            except (yaml.YAMLError, ValidationError) as e:
+                raise ProfileError(f"{path}: {e}") from e
+            if prof.name in seen_here:
+                raise ProfileError(f"{path}: profile {prof.name!r} is defined twice")
+            seen_here.add(prof.name)
+            found[prof.name] = prof
     return Profiles(found)
