@@ -207,6 +207,7 @@ class SnmpPoller:
                     f"table {tb.name}: nothing there (not supported by the device?)"
                 )
         conv = mapping.Converter()
+        dropped = self.counters.stats.dropped
         iv = self.counters.begin(t.name, uptime)
         for tb in profile.tables:
             r = rows[tb.name]
@@ -217,6 +218,8 @@ class SnmpPoller:
             else:
                 out.samples += mapping.radio_links(tb, r, t.name, t.tags, conv, now_ns)
         iv.commit()
+        if n := self.counters.stats.dropped - dropped:
+            out.problems.append(f"{n} rate(s) above the interface speed dropped")
         out.problems += conv.problems.values()
 
     async def _choose(self, s: Session, device: str, sys_object_id: str) -> Profile:
