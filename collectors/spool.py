@@ -1,84 +1,301 @@
 """The durable local store of samples (SQLite in WAL mode).
 
-Every sample is committed here before anything else happens to it. Two tables:
-`samples` is the history (what a writer delivers to InfluxDB, and what `netagent query`
-reads when no InfluxDB is configured), `latest` keeps the newest point of every series
-whatever happened to the history, so `netagent status` works with or without InfluxDB.
+Every sample is committed here before anything else happens to it. `samples` holds what
+is still to be delivered to InfluxDB (or, with no InfluxDB configured, the local history
+that `netagent query` reads); a row leaves it only when InfluxDB acknowledged it, when it
+is set aside as a dead letter (InfluxDB refused it for good), when the size bound drops it
+(counted, logged) or, in the embedded mode only, when it outlives the retention.
+`latest` keeps the newest point of every series whatever happened to the history, so
+`netagent status` works with or without InfluxDB.
+
+Samples are stored already encoded as line protocol (series key + field set; the
+timestamp is added at delivery), so a replayed batch is byte-identical to the first try
+and delivery costs no encoding.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from collectors import line_protocol as lp
 from collectors.samples import Sample
 
+log = logging.getLogger(__name__)
+
+_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS samples (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     measurement TEXT NOT NULL,
-    tags TEXT NOT NULL,
+    key TEXT NOT NULL,
     fields TEXT NOT NULL,
     time_ns INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS samples_m_t ON samples(measurement, time_ns);
 CREATE TABLE IF NOT EXISTS latest (
-    series TEXT PRIMARY KEY,
+    key TEXT PRIMARY KEY,
     measurement TEXT NOT NULL,
-    tags TEXT NOT NULL,
     fields TEXT NOT NULL,
     time_ns INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS latest_m ON latest(measurement);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    time_ns INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    failed_at_ns INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO counters VALUES ('depth', 0), ('dropped_total', 0);
 """
 
+# (id, series key, field set, time_ns): one stored line waiting for delivery.
+PendingLine = tuple[int, str, str, int]
 
-def _row_to_sample(row: Sequence[object]) -> Sample:
-    measurement, tags, fields, time_ns = row
-    return Sample(str(measurement), json.loads(str(tags)), json.loads(str(fields)), int(str(time_ns)))
+
+class SpoolConfig(BaseModel):
+    """The `[spool]` config section: bounds of the local store and delivery batching."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_samples: int = Field(
+        default=2_000_000,
+        gt=0,
+        description="Most samples kept waiting (or kept as local history). When full, the "
+        "oldest are dropped, counted (agent.dropped_total) and logged.",
+    )
+    retention_s: float = Field(
+        default=7 * 86400,
+        gt=0,
+        description="Local history kept when no InfluxDB is configured, seconds. Never "
+        "applied to samples waiting for InfluxDB.",
+    )
+    batch_size: int = Field(default=5000, gt=0, description="Lines per write request.")
+    max_batch_age_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="A partial batch is sent once its oldest sample waited this long.",
+    )
+    retry_initial_s: float = Field(
+        default=1.0, gt=0, description="First back-off after a failed write."
+    )
+    retry_max_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="Longest back-off; also the pace of retries while InfluxDB "
+        "refuses the credentials.",
+    )
+
+
+@dataclass(frozen=True)
+class SpoolStats:
+    depth: int  # samples waiting (or held as local history)
+    oldest_age_s: float  # age of the oldest of them, 0 when empty
+    dropped_total: int  # dropped by the size bound since the spool was created
+    dead_letters: int  # lines InfluxDB refused for good, kept aside
+
+    def to_sample(self, job: str = "spool") -> Sample:
+        """The spool's own health as an `agent` point, written like any other sample."""
+        return Sample(
+            "agent",
+            {"job": job},
+            {
+                "spool_depth": self.depth,
+                "spool_oldest_s": float(self.oldest_age_s),
+                "dropped_total": self.dropped_total,
+                "dead_letters": self.dead_letters,
+            },
+        )
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    line: str
+    reason: str
+    failed_at_ns: int
 
 
 class Spool:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, config: SpoolConfig | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.config = config or SpoolConfig()
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[int], None]] = []
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA busy_timeout=10000")
         self._db.execute("PRAGMA journal_mode=WAL")
         # FULL: a commit survives power loss, not only a process crash.
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        with self._transaction():
+            old = self._legacy_rows()
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version={_VERSION}")
+            if old:
+                self._store(self._encode(old))
+
+    def _legacy_rows(self) -> list[Sample]:
+        """Samples of a version-1 spool (JSON columns), re-stored in the current layout."""
+        cols = {r[1] for r in self._db.execute("PRAGMA table_info(samples)")}
+        if "tags" not in cols:
+            return []
+        import json
+
+        rows = self._db.execute(
+            "SELECT measurement, tags, fields, time_ns FROM samples ORDER BY id"
+        ).fetchall()
+        self._db.execute("DROP TABLE samples")
+        self._db.execute("DROP TABLE IF EXISTS latest")
+        return [Sample(m, json.loads(t), json.loads(f), ts) for m, t, f, ts in rows]
+
+    # -- writing -------------------------------------------------------------------
 
     def put(self, samples: Iterable[Sample]) -> int:
-        """Commit samples durably in one transaction; returns how many were stored."""
-        rows = [
-            (s.measurement, json.dumps(dict(s.tags), sort_keys=True),
-             json.dumps(dict(s.fields), sort_keys=True), s.time_ns, s.series_key())
-            for s in samples
-        ]
+        """Commit samples durably in one transaction; returns how many were stored.
+
+        A sample of a wrong field type raises LineProtocolError before anything is stored;
+        one whose every field is NaN/infinite has nothing InfluxDB can hold and is skipped.
+        """
+        rows = self._encode(samples)
         if not rows:
             return 0
         with self._transaction():
-            self._db.executemany(
-                "INSERT INTO samples(measurement, tags, fields, time_ns) VALUES (?,?,?,?)",
-                [r[:4] for r in rows],
+            dropped, depth = self._store(rows)
+        if dropped:
+            log.warning(
+                "spool full (%d samples): dropped the %d oldest; %d dropped since creation",
+                self.config.max_samples,
+                dropped,
+                self.stats().dropped_total,
             )
+        for listener in self._listeners:
+            listener(depth)
+        return min(len(rows), self.config.max_samples)
+
+    @staticmethod
+    def _encode(samples: Iterable[Sample]) -> list[tuple[str, str, str, int]]:
+        rows = []
+        for s in samples:
+            try:
+                fieldset = lp.encode_fields(s.fields)
+                key = lp.encode_key(s.measurement, s.tags)
+            except lp.LineProtocolError as e:
+                raise lp.LineProtocolError(f"sample {s.series_key()}: {e}") from None
+            if fieldset:
+                rows.append((s.measurement, key, fieldset, s.time_ns))
+            else:
+                log.warning("sample %s has no finite field; not stored", s.series_key())
+        return rows
+
+    def _store(self, rows: list[tuple[str, str, str, int]]) -> tuple[int, int]:
+        """Insert within the caller's transaction; returns (dropped, depth after)."""
+        dropped = self._make_room(len(rows))
+        if len(rows) > self.config.max_samples:  # the batch alone overflows the bound
+            rows = rows[len(rows) - self.config.max_samples :]
+        self._db.executemany(
+            "INSERT INTO samples(measurement, key, fields, time_ns) VALUES (?,?,?,?)", rows
+        )
+        self._db.executemany(
+            "INSERT INTO latest(measurement, key, fields, time_ns) VALUES (?,?,?,?)"
+            " ON CONFLICT(key) DO UPDATE SET fields=excluded.fields,"
+            " time_ns=excluded.time_ns WHERE excluded.time_ns >= latest.time_ns",
+            rows,
+        )
+        return dropped, self._add("depth", len(rows))
+
+    def _make_room(self, incoming: int) -> int:
+        """Drop the oldest samples so `incoming` more fit; returns how many were dropped."""
+        excess = self._counter("depth") + incoming - self.config.max_samples
+        if excess <= 0:
+            return 0
+        cur = self._db.execute(
+            "DELETE FROM samples WHERE id IN (SELECT id FROM samples ORDER BY id LIMIT ?)",
+            (excess,),
+        )
+        dropped_new = max(0, incoming - self.config.max_samples)
+        self._add("depth", -cur.rowcount)
+        self._add("dropped_total", cur.rowcount + dropped_new)
+        return cur.rowcount + dropped_new
+
+    def on_put(self, listener: Callable[[int], None]) -> Callable[[], None]:
+        """Call `listener(depth)` after every committed put (the flusher wakes on it);
+        returns the function that unsubscribes it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    # -- delivery ------------------------------------------------------------------
+
+    def pending(self, limit: int) -> list[PendingLine]:
+        """The oldest lines waiting for delivery, in the order they were accepted."""
+        with self._lock:
+            return self._db.execute(
+                "SELECT id, key, fields, time_ns FROM samples ORDER BY id LIMIT ?", (limit,)
+            ).fetchall()
+
+    def ack(self, ids: Sequence[int]) -> None:
+        """InfluxDB acknowledged these lines: they leave the spool (one durable commit)."""
+        with self._transaction():
+            cur = self._db.executemany("DELETE FROM samples WHERE id=?", [(i,) for i in ids])
+            self._add("depth", -cur.rowcount)
+
+    def dead_letter(self, ids: Sequence[int], reason: str) -> None:
+        """Set lines InfluxDB refused for good aside, with the server's reason."""
+        now = time.time_ns()
+        with self._transaction():
             self._db.executemany(
-                "INSERT INTO latest(series, measurement, tags, fields, time_ns) VALUES (?,?,?,?,?)"
-                " ON CONFLICT(series) DO UPDATE SET fields=excluded.fields,"
-                " time_ns=excluded.time_ns WHERE excluded.time_ns >= latest.time_ns",
-                [(r[4], r[0], r[1], r[2], r[3]) for r in rows],
+                "INSERT INTO dead_letters(key, fields, time_ns, reason, failed_at_ns)"
+                " SELECT key, fields, time_ns, ?, ? FROM samples WHERE id=?",
+                [(reason[:4000], now, i) for i in ids],
             )
-        return len(rows)
+            cur = self._db.executemany("DELETE FROM samples WHERE id=?", [(i,) for i in ids])
+            self._add("depth", -cur.rowcount)
+
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT key, fields, time_ns, reason, failed_at_ns FROM dead_letters"
+                " ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [DeadLetter(lp.line(k, f, t), r, at) for k, f, t, r, at in rows]
+
+    def expire(self, retention_s: float | None = None, now_ns: int | None = None) -> int:
+        """Embedded mode only: forget local history older than the retention."""
+        cutoff = (now_ns or time.time_ns()) - int((retention_s or self.config.retention_s) * 1e9)
+        with self._transaction():
+            cur = self._db.execute("DELETE FROM samples WHERE time_ns < ?", (cutoff,))
+            self._add("depth", -cur.rowcount)
+        return cur.rowcount
+
+    def stats(self, now_ns: int | None = None) -> SpoolStats:
+        with self._lock:
+            oldest = self._db.execute("SELECT time_ns FROM samples ORDER BY id LIMIT 1").fetchone()
+            dead = self._db.execute("SELECT count(*) FROM dead_letters").fetchone()[0]
+            depth, dropped = self._counter("depth"), self._counter("dropped_total")
+        age = max(0.0, ((now_ns or time.time_ns()) - oldest[0]) / 1e9) if oldest else 0.0
+        return SpoolStats(depth, age, dropped, int(dead))
+
+    # -- reading -------------------------------------------------------------------
 
     def latest(self, measurement: str) -> list[Sample]:
-        cur = self._db.execute(
-            "SELECT measurement, tags, fields, time_ns FROM latest WHERE measurement=?"
-            " ORDER BY series",
-            (measurement,),
-        )
-        return [_row_to_sample(r) for r in cur]
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT key, fields, time_ns FROM latest WHERE measurement=? ORDER BY key",
+                (measurement,),
+            ).fetchall()
+        return [lp.decode(k, f, t) for k, f, t in rows]
 
     def query(
         self,
@@ -88,35 +305,60 @@ class Spool:
         limit: int | None = None,
     ) -> list[Sample]:
         """History of one measurement, oldest first, optionally filtered by tag values."""
-        sql = "SELECT measurement, tags, fields, time_ns FROM samples WHERE measurement=?"
+        sql = "SELECT key, fields, time_ns FROM samples WHERE measurement=?"
         args: list[object] = [measurement]
         if since_ns is not None:
             sql += " AND time_ns >= ?"
             args.append(since_ns)
-        for k, v in (tags or {}).items():
-            sql += " AND json_extract(tags, ?) = ?"
-            args += [f"$.{json.dumps(k)}", v]
         sql += " ORDER BY time_ns, id"
-        if limit is not None:
-            sql += " LIMIT ?"
-            args.append(limit)
-        return [_row_to_sample(r) for r in self._db.execute(sql, args)]
+        want = dict(tags or {})
+        out: list[Sample] = []
+        with self._lock:
+            for k, f, t in self._db.execute(sql, args):
+                sample = lp.decode(k, f, t)
+                if all(sample.tags.get(tk) == tv for tk, tv in want.items()):
+                    out.append(sample)
+                    if limit is not None and len(out) >= limit:
+                        break
+        return out
+
+    # -- plumbing ------------------------------------------------------------------
+
+    def _counter(self, name: str) -> int:
+        row = self._db.execute("SELECT value FROM counters WHERE name=?", (name,)).fetchone()
+        return int(row[0])
+
+    def _add(self, name: str, delta: int) -> int:
+        row = self._db.execute(
+            "UPDATE counters SET value = value + ? WHERE name=? RETURNING value", (delta, name)
+        ).fetchone()
+        return int(row[0])
 
     def _transaction(self) -> _Tx:
-        return _Tx(self._db)
+        return _Tx(self._db, self._lock)
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
 
 class _Tx:
     """BEGIN IMMEDIATE … COMMIT, rolled back on any exception: all or nothing."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
         self._db = db
+        self._lock = lock
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        self._lock.acquire()
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
 
     def __exit__(self, exc_type: object, *_: object) -> None:
-        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+        try:
+            self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self._lock.release()
