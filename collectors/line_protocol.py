@@ -37,24 +37,51 @@ def _tag_value(value: str) -> str:
     return escaped + " " if escaped.endswith("\\") else escaped
 
 
+# Escaped series keys and field names, memoised: a collector emits the same series every
+# cycle, and encoding is the hot path of `Spool.put()`. Bounded by a reset.
+_KEYS: dict[tuple[object, ...], str] = {}
+_NAMES: dict[str, str] = {}
+_CACHE_MAX = 100_000
+
+
 def encode_key(measurement: str, tags: Mapping[str, str]) -> str:
     """`measurement,k=v,…` with tags sorted (InfluxDB's own order); empty values dropped."""
-    if not measurement:
-        raise LineProtocolError("sample has an empty measurement name")
-    parts = [measurement.translate(_ESCAPE_MEASUREMENT)]
-    for k, v in sorted(tags.items()):
-        if k and v:
-            parts.append(f"{k.translate(_ESCAPE_KEY)}={_tag_value(str(v))}")
-    return ",".join(parts)
+    memo = (measurement, *tags.items())
+    key = _KEYS.get(memo)
+    if key is None:
+        if not measurement:
+            raise LineProtocolError("sample has an empty measurement name")
+        parts = [measurement.translate(_ESCAPE_MEASUREMENT)]
+        for k, v in sorted(tags.items()):
+            if k and v:
+                parts.append(f"{k.translate(_ESCAPE_KEY)}={_tag_value(str(v))}")
+        key = ",".join(parts)
+        if len(_KEYS) >= _CACHE_MAX:
+            _KEYS.clear()
+        _KEYS[memo] = key
+    return key
 
 
 def encode_fields(fields: Mapping[str, FieldValue]) -> str:
     """The field set; NaN and infinities are left out (line protocol has no spelling for them)."""
     out = []
     for k, v in sorted(fields.items()):
-        value = _field_value(k, v)
-        if value is not None:
-            out.append(f"{k.translate(_ESCAPE_KEY)}={value}")
+        if v.__class__ is float:  # the common case, inline
+            if v - v != 0:  # NaN or ±inf
+                continue
+            value: str | None = repr(v)
+            if value.endswith(".0"):  # type: ignore[union-attr]
+                value = value[:-2]  # type: ignore[index]
+        else:
+            value = _field_value(k, v)
+            if value is None:
+                continue
+        name = _NAMES.get(k)
+        if name is None:
+            if len(_NAMES) >= _CACHE_MAX:
+                _NAMES.clear()
+            name = _NAMES[k] = k.translate(_ESCAPE_KEY)
+        out.append(f"{name}={value}")
     return ",".join(out)
 
 

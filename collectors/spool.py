@@ -86,6 +86,13 @@ class SpoolConfig(BaseModel):
         gt=0,
         description="A partial batch is sent once its oldest sample waited this long.",
     )
+    in_flight: int = Field(
+        default=2,
+        ge=1,
+        le=8,
+        description="Write requests on the wire at once (the server "
+        "parses one while the next travels).",
+    )
     retry_initial_s: float = Field(
         default=1.0, gt=0, description="First back-off after a failed write."
     )
@@ -237,17 +244,22 @@ class Spool:
 
     # -- delivery ------------------------------------------------------------------
 
-    def pending(self, limit: int) -> list[PendingLine]:
-        """The oldest lines waiting for delivery, in the order they were accepted."""
+    def pending(self, limit: int, after_id: int = 0) -> list[PendingLine]:
+        """The oldest lines waiting for delivery (ids above `after_id`), in accepted order."""
         with self._lock:
             return self._db.execute(
-                "SELECT id, key, fields, time_ns FROM samples ORDER BY id LIMIT ?", (limit,)
+                "SELECT id, key, fields, time_ns FROM samples WHERE id > ? ORDER BY id LIMIT ?",
+                (after_id, limit),
             ).fetchall()
 
-    def ack(self, ids: Sequence[int]) -> None:
-        """InfluxDB acknowledged these lines: they leave the spool (one durable commit)."""
+    def ack(self, first_id: int, last_id: int) -> None:
+        """InfluxDB acknowledged the lines `first_id..last_id` (a run read by `pending()`):
+        they leave the spool in one durable commit. Ids only grow, so no line accepted
+        after that read can fall inside the run."""
         with self._transaction():
-            cur = self._db.executemany("DELETE FROM samples WHERE id=?", [(i,) for i in ids])
+            cur = self._db.execute(
+                "DELETE FROM samples WHERE id BETWEEN ? AND ?", (first_id, last_id)
+            )
             self._add("depth", -cur.rowcount)
 
     def dead_letter(self, ids: Sequence[int], reason: str) -> None:

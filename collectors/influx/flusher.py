@@ -64,13 +64,28 @@ class Flusher:
         if wait > 0:
             report.retry_in_s, report.stopped = wait, self.stopped
         else:
-            end = time.monotonic() + deadline_s if deadline_s is not None else None
-            while end is None or time.monotonic() < end:
-                batch = await asyncio.to_thread(self.spool.pending, self.config.batch_size)
-                if not batch or not await self._deliver(batch, report):
-                    break
+            await self._drain(report, deadline_s)
         report.remaining = (await asyncio.to_thread(self.spool.stats)).depth
         return report
+
+    async def _drain(self, report: FlushReport, deadline_s: float | None) -> None:
+        """Batches in order, up to `in_flight` requests at once (the server works on one
+        while the next travels); stop at the first failure, the rest stays spooled."""
+        end = time.monotonic() + deadline_s if deadline_s is not None else None
+        size = self.config.batch_size
+        sending: set[asyncio.Task[bool]] = set()
+        settled = True
+        batch = await asyncio.to_thread(self.spool.pending, size)
+        while batch and settled and (end is None or time.monotonic() < end):
+            sending.add(asyncio.create_task(self._deliver(batch, report)))
+            if len(sending) >= self.config.in_flight:
+                done, sending = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
+                settled = all(t.result() for t in done)
+            batch = await asyncio.to_thread(self.spool.pending, size, batch[-1][0])
+        if sending:
+            settled = all(await asyncio.gather(*sending)) and settled
+        if settled and report.requests:
+            self._succeeded()
 
     async def run(self, stop: asyncio.Event, stats_interval_s: float = 60.0) -> None:
         """Flush whenever a full batch waits or the oldest waited max_batch_age_s; also
@@ -104,9 +119,8 @@ class Flusher:
         result = await self.writer.write(body)
         report.requests += 1
         if result.ok:
-            await asyncio.to_thread(self.spool.ack, [row[0] for row in batch])
+            await asyncio.to_thread(self.spool.ack, batch[0][0], batch[-1][0])
             report.delivered += len(batch)
-            self._succeeded()
             return True
         if result.status in (400, 422):
             return await self._refused(batch, result, report)
