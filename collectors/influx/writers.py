@@ -90,9 +90,14 @@ class V1Writer:
         if config.retention_policy:
             self._params["rp"] = config.retention_policy
         self._client: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
+        # An AsyncClient belongs to one event loop; a caller that runs each flush in its
+        # own loop (asyncio.run per job) gets a fresh pool.
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            self._loop = loop
             c = self._config
             auth = None
             if c.username:
