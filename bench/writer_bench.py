@@ -26,12 +26,12 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from collectors import line_protocol as lp  # noqa: E402
-from collectors.influx import Flusher, InfluxConfig, make_writer  # noqa: E402
-from collectors.samples import Sample  # noqa: E402
-from collectors.spool import Spool, SpoolConfig  # noqa: E402
-from tests.fixtures.influx import InfluxServer  # noqa: E402
-from tests.fixtures.ports import free_port  # noqa: E402
+from collectors import line_protocol as lp
+from collectors.influx import Flusher, InfluxConfig, make_writer
+from collectors.samples import Sample
+from collectors.spool import Spool, SpoolConfig
+from tests.fixtures.influx import InfluxServer
+from tests.fixtures.ports import free_port
 
 BATCH = 5000
 
@@ -46,8 +46,12 @@ def make_samples(n: int, t0: int) -> list[Sample]:
                 "interface",
                 {"device": f"sw-{dev:03d}", "ifname": f"ge-0/0/{port}"},
                 {
-                    "in_bps": 1_000_000.0 + i, "out_bps": 250_000.5 + i, "in_errors": 0.0,
-                    "out_errors": 0.25, "oper_up": True, "speed_bps": 1e9,
+                    "in_bps": 1_000_000.0 + i,
+                    "out_bps": 250_000.5 + i,
+                    "in_errors": 0.0,
+                    "out_errors": 0.25,
+                    "oper_up": True,
+                    "speed_bps": 1e9,
                 },
                 t0 + (i // 9600) * 1_000_000_000 + i % 9600,
             )
@@ -120,8 +124,10 @@ def main() -> None:
             server.stop()
     base, ours = args.points / base_s, args.points / ours_s
     print(f"points: {args.points:,} (interface, 2 tags, 6 fields), batches of {BATCH:,}")
-    print(f"baseline  httpx keep-alive loop, pre-built lines : {base:>9,.0f} points/s ({base_s:.2f} s)")
-    print(f"netagent  put({args.put_size}) -> spool (WAL, FULL) -> v1 : {ours:>9,.0f} points/s ({ours_s:.2f} s)")
+    peer = "baseline  httpx keep-alive loop, pre-built lines"
+    mine = f"netagent  put({args.put_size}) -> spool (WAL, FULL) -> v1"
+    print(f"{peer:<48}: {base:>9,.0f} points/s ({base_s:.2f} s)")
+    print(f"{mine:<48}: {ours:>9,.0f} points/s ({ours_s:.2f} s)")
     print(f"ratio netagent/baseline: {ours / base:.2f}")
 
 

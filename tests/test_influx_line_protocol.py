@@ -51,7 +51,10 @@ def test_decode_reads_back_what_was_encoded(s: Sample) -> None:
 
 def test_whole_floats_stay_floats_and_precision_divides() -> None:
     key, fields = lp.encode_key("m", {"a": "b"}), lp.encode_fields({"x": 3.0, "n": 3})
-    assert lp.line(key, fields, 1_500_000_000_123, lp.PRECISION_DIVISOR["ms"]) == "m,a=b n=3i,x=3 1500000"
+    assert (
+        lp.line(key, fields, 1_500_000_000_123, lp.PRECISION_DIVISOR["ms"])
+        == "m,a=b n=3i,x=3 1500000"
+    )
     assert lp.decode_fields(fields) == {"n": 3, "x": 3.0}
     assert type(lp.decode_fields(fields)["x"]) is float
     assert lp.encode_fields({"x": math.nan}) == ""

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from collectors.influx import FlushReport, Flusher, InfluxConfig, make_writer
+from collectors.influx import Flusher, FlushReport, InfluxConfig, make_writer
 from collectors.samples import Sample
 from collectors.spool import Spool, SpoolConfig
 from tests.fixtures.influx import InfluxServer
@@ -58,26 +58,40 @@ def test_round_trip_values_types_and_timestamps(
     influxdb.create_database()
     spool = Spool(tmp_path / "spool.sqlite", FAST)
     status = Sample(
-        "device_status", {"device": "ap,strange =one", "role": "ap", "quartiere": "outside"},
-        {"state": 'down "hard", really\\', "since": 1_700_000_000}, T0,
+        "device_status",
+        {"device": "ap,strange =one", "role": "ap", "quartiere": "outside"},
+        {"state": 'down "hard", really\\', "since": 1_700_000_000},
+        T0,
     )
     spool.put([icmp(i) for i in range(120)] + [status])
     report = flush_until_empty(flusher(spool, influxdb, gzip=gzip))
     assert report.delivered == 121 and report.requests == 3
 
     got = rows(influxdb, "SELECT * FROM icmp WHERE device = 'ap-7'")
-    assert got == [{
-        "time": T0 + 7, "device": "ap-7", "role": "ap", "site": "Piazza del Monte",
-        "quartiere": "Centro", "rtt_avg_ms": 8.25, "loss_pct": 0, "sent": 3, "received": 3,
-        "up": True,
-    }]
+    assert got == [
+        {
+            "time": T0 + 7,
+            "device": "ap-7",
+            "role": "ap",
+            "site": "Piazza del Monte",
+            "quartiere": "Centro",
+            "rtt_avg_ms": 8.25,
+            "loss_pct": 0,
+            "sent": 3,
+            "received": 3,
+            "up": True,
+        }
+    ]
     assert rows(influxdb, "SELECT count(up) FROM icmp")[0]["count"] == 120
     types = {r["fieldKey"]: r["fieldType"] for r in rows(influxdb, "SHOW FIELD KEYS FROM icmp")}
     assert types == {
-        "rtt_avg_ms": "float", "loss_pct": "float", "sent": "integer", "received": "integer",
+        "rtt_avg_ms": "float",
+        "loss_pct": "float",
+        "sent": "integer",
+        "received": "integer",
         "up": "boolean",
     }
-    back = rows(influxdb, 'SELECT * FROM device_status')
+    back = rows(influxdb, "SELECT * FROM device_status")
     assert back[0]["device"] == "ap,strange =one" and back[0]["state"] == 'down "hard", really\\'
     assert back[0]["since"] == 1_700_000_000 and back[0]["time"] == T0
     assert spool.stats().depth == 0

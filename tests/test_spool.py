@@ -33,7 +33,11 @@ def test_put_latest_query_round_trip_types_and_tags(tmp_path: Path) -> None:
     latest = {s.tags["device"]: s for s in spool.latest("icmp")}
     assert latest["ap-1"].fields["rtt_avg_ms"] == 2.0 and latest["ap-1"].time_ns == T0 + 10
     assert latest["ap-1"].fields == {
-        "rtt_avg_ms": 2.0, "loss_pct": 0.0, "sent": 3, "received": 3, "up": True,
+        "rtt_avg_ms": 2.0,
+        "loss_pct": 0.0,
+        "sent": 3,
+        "received": 3,
+        "up": True,
     }
     assert type(latest["ap-1"].fields["sent"]) is int
     assert type(latest["ap-1"].fields["loss_pct"]) is float
@@ -63,10 +67,12 @@ def test_wrong_field_type_stores_nothing_and_names_the_sample(tmp_path: Path) ->
 
 def test_nan_fields_are_left_out_and_an_all_nan_sample_is_skipped(tmp_path: Path) -> None:
     spool = Spool(tmp_path / "s.sqlite")
-    n = spool.put([
-        Sample("radio_link", {"link": "l1"}, {"rssi_dbm": float("nan"), "snr_db": 20.0}, T0),
-        Sample("radio_link", {"link": "l2"}, {"rssi_dbm": float("inf")}, T0),
-    ])
+    n = spool.put(
+        [
+            Sample("radio_link", {"link": "l1"}, {"rssi_dbm": float("nan"), "snr_db": 20.0}, T0),
+            Sample("radio_link", {"link": "l2"}, {"rssi_dbm": float("inf")}, T0),
+        ]
+    )
     assert n == 1
     assert [s.fields for s in spool.query("radio_link")] == [{"snr_db": 20.0}]
 
@@ -142,6 +148,8 @@ def test_a_version_1_spool_is_migrated_without_losing_samples(tmp_path: Path) ->
     db.commit()
     db.close()
     spool = Spool(path)
-    assert spool.query("wifi") == [Sample("wifi", {"device": "ap-1", "radio": "5g"}, {"clients": 7}, T0)]
+    assert spool.query("wifi") == [
+        Sample("wifi", {"device": "ap-1", "radio": "5g"}, {"clients": 7}, T0)
+    ]
     assert spool.latest("wifi")[0].fields == {"clients": 7}
     assert spool.stats().depth == 1
