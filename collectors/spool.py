@@ -286,10 +286,16 @@ class Spool:
     def expire(self, retention_s: float | None = None, now_ns: int | None = None) -> int:
         """Embedded mode only: forget local history older than the retention."""
         cutoff = (now_ns or time.time_ns()) - int((retention_s or self.config.retention_s) * 1e9)
+        gone = 0
         with self._transaction():
-            cur = self._db.execute("DELETE FROM samples WHERE time_ns < ?", (cutoff,))
-            self._add("depth", -cur.rowcount)
-        return cur.rowcount
+            # Per measurement, so the (measurement, time_ns) index finds the old rows.
+            for (m,) in self._db.execute("SELECT DISTINCT measurement FROM latest").fetchall():
+                cur = self._db.execute(
+                    "DELETE FROM samples WHERE measurement = ? AND time_ns < ?", (m, cutoff)
+                )
+                gone += cur.rowcount
+            self._add("depth", -gone)
+        return gone
 
     def stats(self, now_ns: int | None = None) -> SpoolStats:
         with self._lock:
