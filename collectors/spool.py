@@ -211,14 +211,19 @@ class Spool:
         dropped = self._make_room(len(rows))
         if len(rows) > self.config.max_samples:  # the batch alone overflows the bound
             rows = rows[len(rows) - self.config.max_samples :]
+        before = self._db.execute(
+            "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name='samples'"
+        ).fetchone()[0]
         self._db.executemany(
             "INSERT INTO samples(measurement, key, fields, time_ns) VALUES (?,?,?,?)", rows
         )
-        self._db.executemany(
-            "INSERT INTO latest(measurement, key, fields, time_ns) VALUES (?,?,?,?)"
+        # `latest` from the rows just inserted, inside SQLite (no second Python binding).
+        self._db.execute(
+            "INSERT INTO latest(measurement, key, fields, time_ns)"
+            " SELECT measurement, key, fields, time_ns FROM samples WHERE id > ? ORDER BY id"
             " ON CONFLICT(key) DO UPDATE SET fields=excluded.fields,"
             " time_ns=excluded.time_ns WHERE excluded.time_ns >= latest.time_ns",
-            rows,
+            (before,),
         )
         return dropped, self._add("depth", len(rows))
 
