@@ -44,6 +44,12 @@ _NAMES: dict[str, str] = {}
 _CACHE_MAX = 100_000
 
 
+def _check_name(name: str, what: str) -> None:
+    # Line protocol cannot spell a key ending in a backslash: it would escape the `=`.
+    if name.endswith("\\"):
+        raise LineProtocolError(f"{what} {name!r} ends with a backslash")
+
+
 def encode_key(measurement: str, tags: Mapping[str, str]) -> str:
     """`measurement,k=v,…` with tags sorted (InfluxDB's own order); empty values dropped."""
     memo = (measurement, *tags.items())
@@ -53,6 +59,7 @@ def encode_key(measurement: str, tags: Mapping[str, str]) -> str:
             raise LineProtocolError("sample has an empty measurement name")
         parts = [measurement.translate(_ESCAPE_MEASUREMENT)]
         for k, v in sorted(tags.items()):
+            _check_name(k, "tag key")
             if k and v:
                 parts.append(f"{k.translate(_ESCAPE_KEY)}={_tag_value(str(v))}")
         key = ",".join(parts)
@@ -78,6 +85,7 @@ def encode_fields(fields: Mapping[str, FieldValue]) -> str:
                 continue
         name = _NAMES.get(k)
         if name is None:
+            _check_name(k, "field name")
             if len(_NAMES) >= _CACHE_MAX:
                 _NAMES.clear()
             name = _NAMES[k] = k.translate(_ESCAPE_KEY)
