@@ -126,6 +126,14 @@ class SpoolStats:
 
 
 @dataclass(frozen=True)
+class Batch:
+    first_id: int
+    last_id: int
+    count: int
+    body: str  # newline-separated lines, timestamps already in the writer's precision
+
+
+@dataclass(frozen=True)
 class DeadLetter:
     line: str
     reason: str
@@ -249,12 +257,25 @@ class Spool:
 
     # -- delivery ------------------------------------------------------------------
 
-    def pending(self, limit: int, after_id: int = 0) -> list[PendingLine]:
-        """The oldest lines waiting for delivery (ids above `after_id`), in accepted order."""
+    def next_batch(self, limit: int, after_id: int = 0, divisor: int = 1) -> Batch | None:
+        """The next `limit` lines above `after_id` as one request body, built inside SQLite
+        (the delivery hot path does no per-line Python work); None when nothing waits."""
+        with self._lock:
+            first, last, count, body = self._db.execute(
+                "SELECT min(id), max(id), count(*),"
+                " group_concat(key || ' ' || fields || ' ' || (time_ns / ?), char(10))"
+                " FROM (SELECT id, key, fields, time_ns FROM samples WHERE id > ?"
+                " ORDER BY id LIMIT ?)",
+                (divisor, after_id, limit),
+            ).fetchone()
+        return Batch(first, last, count, body) if count else None
+
+    def lines(self, first_id: int, last_id: int) -> list[PendingLine]:
+        """The lines of a batch one by one (to find the ones InfluxDB refused)."""
         with self._lock:
             return self._db.execute(
-                "SELECT id, key, fields, time_ns FROM samples WHERE id > ? ORDER BY id LIMIT ?",
-                (after_id, limit),
+                "SELECT id, key, fields, time_ns FROM samples WHERE id BETWEEN ? AND ? ORDER BY id",
+                (first_id, last_id),
             ).fetchall()
 
     def ack(self, first_id: int, last_id: int) -> None:

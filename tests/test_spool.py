@@ -101,11 +101,18 @@ def test_full_spool_drops_the_oldest_counts_and_logs(
 def test_ack_and_dead_letter_leave_the_spool(tmp_path: Path) -> None:
     spool = Spool(tmp_path / "s.sqlite")
     spool.put([icmp(f"ap-{i}", T0 + i) for i in range(6)])
-    batch = spool.pending(4)
-    assert [row[3] - T0 for row in batch] == [0, 1, 2, 3]
-    assert spool.pending(10, after_id=batch[-1][0])[0][3] == T0 + 4
-    spool.dead_letter([batch[1][0]], "field type conflict")
-    spool.ack(batch[0][0], batch[-1][0])
+    batch = spool.next_batch(4, divisor=10**9)
+    assert batch is not None and batch.count == 4
+    assert (
+        batch.body.splitlines()[1]
+        == f"icmp,device=ap-1,quartiere=Centro,role=ap,site=Piazza\\ Prampolini loss_pct=0,received=3i,rtt_avg_ms=1.5,sent=3i,up=true {T0 // 10**9}"
+    )
+    following = spool.next_batch(10, after_id=batch.last_id)
+    assert following is not None and following.body.endswith(f" {T0 + 5}")
+    rows = spool.lines(batch.first_id, batch.last_id)
+    assert [row[3] - T0 for row in rows] == [0, 1, 2, 3]
+    spool.dead_letter([rows[1][0]], "field type conflict")
+    spool.ack(batch.first_id, batch.last_id)
     stats = spool.stats(now_ns=T0 + 10 * 10**9)
     assert (stats.depth, stats.dead_letters) == (2, 1)
     assert stats.oldest_age_s == pytest.approx(10 - 4e-9)

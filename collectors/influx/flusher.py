@@ -26,11 +26,12 @@ from collectors import line_protocol as lp
 from collectors.influx.config import InfluxConfig
 from collectors.influx.rejects import offenders
 from collectors.influx.writers import NO_ANSWER, Writer, WriteResult, make_writer
-from collectors.spool import PendingLine, Spool, SpoolConfig
+from collectors.spool import Batch, PendingLine, Spool, SpoolConfig
 
 log = logging.getLogger(__name__)
 
 _STOPPING = (401, 403, 404)  # configuration problems: retrying fast cannot help
+_REFUSED = (400, 413, 422)  # the content itself: some lines set aside, or the batch split
 
 
 @dataclass
@@ -72,16 +73,16 @@ class Flusher:
         """Batches in order, up to `in_flight` requests at once (the server works on one
         while the next travels); stop at the first failure, the rest stays spooled."""
         end = time.monotonic() + deadline_s if deadline_s is not None else None
-        size = self.config.batch_size
+        size, div = self.config.batch_size, self._divisor
         sending: set[asyncio.Task[bool]] = set()
         settled = True
-        batch = await asyncio.to_thread(self.spool.pending, size)
+        batch = await asyncio.to_thread(self.spool.next_batch, size, 0, div)
         while batch and settled and (end is None or time.monotonic() < end):
-            sending.add(asyncio.create_task(self._deliver(batch, report)))
+            sending.add(asyncio.create_task(self._send(batch, report)))
             if len(sending) >= self.config.in_flight:
                 done, sending = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
                 settled = all(t.result() for t in done)
-            batch = await asyncio.to_thread(self.spool.pending, size, batch[-1][0])
+            batch = await asyncio.to_thread(self.spool.next_batch, size, batch.last_id, div)
         if sending:
             settled = all(await asyncio.gather(*sending)) and settled
         if settled and report.requests:
@@ -113,34 +114,52 @@ class Flusher:
         finally:
             unsubscribe()
 
-    async def _deliver(self, batch: Sequence[PendingLine], report: FlushReport) -> bool:
-        """Settle a batch (acknowledged or dead-lettered); False on a failure to retry later."""
-        body = "\n".join([lp.line(k, f, t, self._divisor) for _, k, f, t in batch]).encode()
+    async def _send(self, batch: Batch, report: FlushReport) -> bool:
+        """The fast path: one body as the spool built it; per-line work only if refused."""
+        result = await self.writer.write(batch.body.encode())
+        report.requests += 1
+        if result.ok:
+            await asyncio.to_thread(self.spool.ack, batch.first_id, batch.last_id)
+            report.delivered += batch.count
+            return True
+        if result.status in _REFUSED:
+            rows = await asyncio.to_thread(self.spool.lines, batch.first_id, batch.last_id)
+            return await self._settle(rows, result, report)
+        self._failed(result, report)
+        return False
+
+    async def _deliver(self, rows: Sequence[PendingLine], report: FlushReport) -> bool:
+        """Send some lines; True once settled (acknowledged or dead-lettered), False on a
+        failure to retry later."""
+        body = "\n".join([lp.line(k, f, t, self._divisor) for _, k, f, t in rows]).encode()
         result = await self.writer.write(body)
         report.requests += 1
         if result.ok:
-            await asyncio.to_thread(self.spool.ack, batch[0][0], batch[-1][0])
-            report.delivered += len(batch)
+            await asyncio.to_thread(self.spool.ack, rows[0][0], rows[-1][0])
+            report.delivered += len(rows)
             return True
-        if result.status in (400, 422):
-            return await self._refused(batch, result, report)
-        if result.status == 413 and len(batch) > 1:
-            half = len(batch) // 2
-            return await self._deliver(batch[:half], report) and await self._deliver(
-                batch[half:], report
-            )
+        return await self._settle(rows, result, report)
+
+    async def _settle(
+        self, rows: Sequence[PendingLine], result: WriteResult, report: FlushReport
+    ) -> bool:
+        if result.status == 413 and len(rows) > 1:
+            return await self._halves(rows, report)
+        if result.status in _REFUSED:
+            return await self._refused(rows, result, report)
         self._failed(result, report)
         return False
+
+    async def _halves(self, rows: Sequence[PendingLine], report: FlushReport) -> bool:
+        half = len(rows) // 2
+        return await self._deliver(rows[:half], report) and await self._deliver(rows[half:], report)
 
     async def _refused(
         self, batch: Sequence[PendingLine], result: WriteResult, report: FlushReport
     ) -> bool:
         bad = [0] if len(batch) == 1 else offenders(batch, result.reason, self._divisor)
         if not bad:  # the message does not say which: bisect (replays are harmless)
-            half = len(batch) // 2
-            return await self._deliver(batch[:half], report) and await self._deliver(
-                batch[half:], report
-            )
+            return await self._halves(batch, report)
         await asyncio.to_thread(self.spool.dead_letter, [batch[i][0] for i in bad], result.reason)
         report.dead_lettered += len(bad)
         log.error(
