@@ -99,6 +99,30 @@ async def agent(url: str, samples: list[Sample], put_size: int, spool_path: Path
     return elapsed
 
 
+def put_only(samples: list[Sample], put_size: int, spool_path: Path) -> float:
+    spool = Spool(spool_path)
+    t = time.perf_counter()
+    for i in range(0, len(samples), put_size):
+        spool.put(samples[i : i + put_size])
+    elapsed = time.perf_counter() - t
+    spool.close()
+    return elapsed
+
+
+async def drain_only(url: str, spool_path: Path) -> float:
+    """Deliver a spool filled beforehand (put_only's) into its own database."""
+    spool = Spool(spool_path, SpoolConfig(batch_size=BATCH))
+    writer = make_writer(InfluxConfig(url=url, api="v1", database="drain", gzip=False))
+    assert writer is not None
+    t = time.perf_counter()
+    report = await Flusher(spool, writer, spool.config).flush()
+    elapsed = time.perf_counter() - t
+    assert report.remaining == 0, report
+    await writer.close()
+    spool.close()
+    return elapsed
+
+
 def count(server: InfluxServer, db: str) -> int:
     res = server.query("SELECT count(in_bps) FROM interface", db=db)
     return int(res["results"][0]["series"][0]["values"][0][1])
@@ -119,7 +143,11 @@ def main() -> None:
             samples = make_samples(args.points, time.time_ns() - 3600 * 10**9)
             base_s = baseline(server.url, samples)
             ours_s = asyncio.run(agent(server.url, samples, args.put_size, Path(tmp) / "spool"))
-            assert count(server, "baseline") == count(server, "agent") == args.points
+            server.create_database("drain")
+            put_s = put_only(samples, args.put_size, Path(tmp) / "spool2")
+            drain_s = asyncio.run(drain_only(server.url, Path(tmp) / "spool2"))
+            for db in ("baseline", "agent", "drain"):
+                assert count(server, db) == args.points, db
         finally:
             server.stop()
     base, ours = args.points / base_s, args.points / ours_s
@@ -129,6 +157,9 @@ def main() -> None:
     print(f"{peer:<48}: {base:>9,.0f} points/s ({base_s:.2f} s)")
     print(f"{mine:<48}: {ours:>9,.0f} points/s ({ours_s:.2f} s)")
     print(f"ratio netagent/baseline: {ours / base:.2f}")
+    print("stages alone (same run):")
+    print(f"  put({args.put_size}) into the spool only  : {args.points / put_s:>9,.0f} samples/s")
+    print(f"  drain a filled spool to InfluxDB : {args.points / drain_s:>9,.0f} points/s")
 
 
 if __name__ == "__main__":

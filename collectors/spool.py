@@ -31,6 +31,7 @@ from collectors.samples import Sample
 log = logging.getLogger(__name__)
 
 _VERSION = 2
+_SYNC = "FULL"  # a committed put() survives a power cut, not only a process crash
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS samples (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -130,6 +131,7 @@ class Batch:
     first_id: int
     last_id: int
     count: int
+    oldest_ns: int  # timestamp of its oldest sample
     body: str  # newline-separated lines, timestamps already in the writer's precision
 
 
@@ -150,8 +152,7 @@ class Spool:
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA busy_timeout=10000")
         self._db.execute("PRAGMA journal_mode=WAL")
-        # FULL: a commit survives power loss, not only a process crash.
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute(f"PRAGMA synchronous={_SYNC}")
         with self._transaction():
             old = self._legacy_rows()
             for statement in _SCHEMA.split(";"):
@@ -261,14 +262,14 @@ class Spool:
         """The next `limit` lines above `after_id` as one request body, built inside SQLite
         (the delivery hot path does no per-line Python work); None when nothing waits."""
         with self._lock:
-            first, last, count, body = self._db.execute(
-                "SELECT min(id), max(id), count(*),"
+            first, last, count, oldest, body = self._db.execute(
+                "SELECT min(id), max(id), count(*), min(time_ns),"
                 " group_concat(key || ' ' || fields || ' ' || (time_ns / ?), char(10))"
                 " FROM (SELECT id, key, fields, time_ns FROM samples WHERE id > ?"
                 " ORDER BY id LIMIT ?)",
                 (divisor, after_id, limit),
             ).fetchone()
-        return Batch(first, last, count, body) if count else None
+        return Batch(first, last, count, oldest, body) if count else None
 
     def lines(self, first_id: int, last_id: int) -> list[PendingLine]:
         """The lines of a batch one by one (to find the ones InfluxDB refused)."""
@@ -279,10 +280,12 @@ class Spool:
             ).fetchall()
 
     def ack(self, first_id: int, last_id: int) -> None:
-        """InfluxDB acknowledged the lines `first_id..last_id` (a run read by `pending()`):
-        they leave the spool in one durable commit. Ids only grow, so no line accepted
-        after that read can fall inside the run."""
-        with self._transaction():
+        """InfluxDB acknowledged the lines `first_id..last_id` (a batch from `next_batch()`):
+        they leave the spool. Ids only grow, so no line accepted after that read can fall
+        inside the run. No fsync of its own: a process crash keeps the commit (WAL), a
+        power cut may undo it, which replays the batch, identical, harmless; the next
+        put() fsyncs it anyway."""
+        with self._transaction(fsync=False):
             cur = self._db.execute(
                 "DELETE FROM samples WHERE id BETWEEN ? AND ?", (first_id, last_id)
             )
@@ -378,8 +381,8 @@ class Spool:
         ).fetchone()
         return int(row[0])
 
-    def _transaction(self) -> _Tx:
-        return _Tx(self._db, self._lock)
+    def _transaction(self, fsync: bool = True) -> _Tx:
+        return _Tx(self._db, self._lock, fsync)
 
     def close(self) -> None:
         with self._lock:
@@ -389,20 +392,30 @@ class Spool:
 class _Tx:
     """BEGIN IMMEDIATE … COMMIT, rolled back on any exception: all or nothing."""
 
-    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock, fsync: bool) -> None:
         self._db = db
         self._lock = lock
+        self._fsync = fsync
 
     def __enter__(self) -> None:
         self._lock.acquire()
         try:
+            if not self._fsync:
+                self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("BEGIN IMMEDIATE")
         except BaseException:
-            self._lock.release()
+            self._restore()
             raise
 
     def __exit__(self, exc_type: object, *_: object) -> None:
         try:
             self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self._restore()
+
+    def _restore(self) -> None:
+        try:
+            if not self._fsync:
+                self._db.execute(f"PRAGMA synchronous={_SYNC}")
         finally:
             self._lock.release()

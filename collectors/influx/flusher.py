@@ -60,24 +60,30 @@ class Flusher:
 
     async def flush(self, deadline_s: float | None = None) -> FlushReport:
         """Send what waits now, batch by batch, until empty, a failure, or the deadline."""
+        return await self._flush(deadline_s, full_only=False)
+
+    async def _flush(self, deadline_s: float | None, full_only: bool) -> FlushReport:
         report = FlushReport()
         wait = self._next_attempt - time.monotonic()
         if wait > 0:
             report.retry_in_s, report.stopped = wait, self.stopped
         else:
-            await self._drain(report, deadline_s)
+            await self._drain(report, deadline_s, full_only)
         report.remaining = (await asyncio.to_thread(self.spool.stats)).depth
         return report
 
-    async def _drain(self, report: FlushReport, deadline_s: float | None) -> None:
+    async def _drain(self, report: FlushReport, deadline_s: float | None, full_only: bool) -> None:
         """Batches in order, up to `in_flight` requests at once (the server works on one
-        while the next travels); stop at the first failure, the rest stays spooled."""
+        while the next travels); stop at the first failure, the rest stays spooled.
+        `full_only`: a partial batch waits until its oldest sample is max_batch_age_s old."""
         end = time.monotonic() + deadline_s if deadline_s is not None else None
         size, div = self.config.batch_size, self._divisor
         sending: set[asyncio.Task[bool]] = set()
         settled = True
         batch = await asyncio.to_thread(self.spool.next_batch, size, 0, div)
         while batch and settled and (end is None or time.monotonic() < end):
+            if full_only and batch.count < size and not self._aged(batch):
+                break
             sending.add(asyncio.create_task(self._send(batch, report)))
             if len(sending) >= self.config.in_flight:
                 done, sending = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
@@ -87,6 +93,9 @@ class Flusher:
             settled = all(await asyncio.gather(*sending)) and settled
         if settled and report.requests:
             self._succeeded()
+
+    def _aged(self, batch: Batch) -> bool:
+        return time.time_ns() - batch.oldest_ns >= self.config.max_batch_age_s * 1e9
 
     async def run(self, stop: asyncio.Event, stats_interval_s: float = 60.0) -> None:
         """Flush whenever a full batch waits or the oldest waited max_batch_age_s; also
@@ -105,7 +114,7 @@ class Flusher:
                 if time.monotonic() >= next_stats:
                     self.spool.put([self.spool.stats().to_sample()])
                     next_stats = time.monotonic() + stats_interval_s
-                report = await self.flush()
+                report = await self._flush(None, full_only=True)
                 timeout = report.retry_in_s or self.config.max_batch_age_s
                 if report.retry_in_s is None and report.remaining >= self.config.batch_size:
                     timeout = 0  # more than one batch was waiting: keep draining
