@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -111,14 +112,21 @@ class Flusher:
         next_stats = 0.0
         try:
             while not stop.is_set():
-                if time.monotonic() >= next_stats:
-                    self.spool.put([self.spool.stats().to_sample()])
-                    next_stats = time.monotonic() + stats_interval_s
-                report = await self._flush(None, full_only=True)
+                wake.clear()
+                try:
+                    if time.monotonic() >= next_stats:
+                        self.spool.put([self.spool.stats().to_sample()])
+                        next_stats = time.monotonic() + stats_interval_s
+                    report = await self._flush(None, full_only=True)
+                except sqlite3.Error as e:  # the local disk (full, I/O error): keep trying
+                    log.error(
+                        "spool error: %s; delivery retries in %.0f s", e, self.config.retry_max_s
+                    )
+                    await _wait_any(stop, wake, self.config.retry_max_s)
+                    continue
                 timeout = report.retry_in_s or self.config.max_batch_age_s
                 if report.retry_in_s is None and report.remaining >= self.config.batch_size:
                     timeout = 0  # more than one batch was waiting: keep draining
-                wake.clear()
                 await _wait_any(stop, wake, timeout)
         finally:
             unsubscribe()
