@@ -17,7 +17,8 @@ app = typer.Typer(
 
 @app.callback()
 def _root(
-    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output (-vv: debug)."),
+    verbose: int = typer.Option(
+        0, "--verbose", "-v", count=True, help="More log output (-vv: debug)."),
 ) -> None:
     common.setup_logging(verbose)
 
@@ -28,7 +29,13 @@ app.add_typer(poll_app, name="poll")
 
 def _register() -> None:
     """Wire the command groups (one line each)."""
-    from agent.cli import query_cmd; app.command("query")(query_cmd.query)  # noqa: E702, I001
+    from agent.cli import inventory_cmd, poll_icmp, query_cmd, run_cmd, status_cmd
+
+    app.add_typer(inventory_cmd.app, name="inventory")
+    app.command("run")(run_cmd.run_once)
+    app.command("status")(status_cmd.status)
+    poll_app.command("icmp")(poll_icmp.icmp)
+    app.command("query")(query_cmd.query)
 
 
 def main() -> None:
