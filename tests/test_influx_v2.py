@@ -186,3 +186,27 @@ def test_no_url_means_the_embedded_store(tmp_path: Path) -> None:
 def test_bad_url_is_a_clear_config_error() -> None:
     with pytest.raises(ValueError, match="expected http://host:port"):
         InfluxConfig(url="127.0.0.1:8086")
+
+
+def test_random_faults_lose_nothing(v2: V2Server, tmp_path: Path) -> None:
+    """Whatever mix of 5xx, 429 and 413 comes back, every sample arrives, once settled."""
+    import random
+
+    rng = random.Random(11)
+    spool, f = setup(tmp_path, v2)
+    expected = set()
+    for round_ in range(30):
+        batch = [wifi(round_ * 7 + i, clients=round_) for i in range(7)]
+        spool.put(batch)
+        expected |= {s.time_ns for s in batch}
+        for _ in range(rng.randint(0, 3)):
+            status = rng.choice([500, 502, 503, 429, 413])
+            v2.fail_next(status, {"code": "x", "message": f"fault {status}"}, {"Retry-After": "0"})
+        f._next_attempt = 0
+        flush(f)
+    for _ in range(20):
+        f._next_attempt = 0
+        if flush(f).remaining == 0:
+            break
+    assert {int(line.rsplit(" ", 1)[1]) for line in v2.received} == expected
+    assert spool.stats().depth == 0 and spool.stats().dead_letters == 0
