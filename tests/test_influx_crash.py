@@ -36,9 +36,10 @@ def drive(spool_path: str, url: str, api: str) -> None:
 
     config = SpoolConfig(batch_size=BATCH, max_batch_age_s=0.01, retry_initial_s=0.05)
     spool = Spool(Path(spool_path), config)
-    writer = make_writer(
-        InfluxConfig(url=url, api=api, token=SecretStr("secret-token"), org="comune-re")
+    influx = InfluxConfig.model_validate(
+        {"url": url, "api": api, "token": SecretStr("secret-token"), "org": "comune-re"}
     )
+    writer = make_writer(influx)
     assert writer is not None
     done = spool.latest("crash")
     start = done[0].time_ns - T0 + 1 if done else 0
