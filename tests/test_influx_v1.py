@@ -198,3 +198,13 @@ def test_full_spool_while_influxdb_is_down_then_its_own_metrics(
     assert agent[0]["dropped_total"] == 30 and agent[0]["spool_depth"] == 50
     assert agent[0]["job"] == "spool" and agent[0]["spool_oldest_s"] > 0
     assert spool.stats().dropped_total == 31
+
+
+def test_retention_policy_is_honoured(influxdb: InfluxServer, tmp_path: Path) -> None:
+    influxdb.create_database()
+    influxdb.query('CREATE RETENTION POLICY "short" ON "netagent" DURATION 1000w REPLICATION 1')
+    spool = Spool(tmp_path / "spool.sqlite", FAST)
+    spool.put([icmp(3)])
+    flush_until_empty(flusher(spool, influxdb, retention_policy="short"))
+    assert rows(influxdb, 'SELECT count(up) FROM "netagent"."short"."icmp"')[0]["count"] == 1
+    assert rows(influxdb, 'SELECT count(up) FROM "netagent"."autogen"."icmp"') == []
