@@ -78,6 +78,11 @@ class Spool:
         self._db.execute("PRAGMA busy_timeout=10000")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={_SYNC}")
+        # Delivery reads through its own connection: WAL lets it read committed samples
+        # while a put() is writing, instead of queueing behind it.
+        self._reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._reader.execute("PRAGMA busy_timeout=10000")
+        self._read_lock = threading.Lock()
         with self._transaction():
             old = self._legacy_rows()
             for statement in _SCHEMA.split(";"):
@@ -186,8 +191,8 @@ class Spool:
     def next_batch(self, limit: int, after_id: int = 0, divisor: int = 1) -> Batch | None:
         """The next `limit` lines above `after_id` as one request body, built inside SQLite
         (the delivery hot path does no per-line Python work); None when nothing waits."""
-        with self._lock:
-            first, last, count, oldest, body = self._db.execute(
+        with self._read_lock:
+            first, last, count, oldest, body = self._reader.execute(
                 "SELECT min(id), max(id), count(*), min(time_ns),"
                 " group_concat(key || ' ' || fields || ' ' || (time_ns / ?), char(10))"
                 " FROM (SELECT id, key, fields, time_ns FROM samples WHERE id > ?"
@@ -198,8 +203,8 @@ class Spool:
 
     def lines(self, first_id: int, last_id: int) -> list[PendingLine]:
         """The lines of a batch one by one (to find the ones InfluxDB refused)."""
-        with self._lock:
-            return self._db.execute(
+        with self._read_lock:
+            return self._reader.execute(
                 "SELECT id, key, fields, time_ns FROM samples WHERE id BETWEEN ? AND ? ORDER BY id",
                 (first_id, last_id),
             ).fetchall()
@@ -310,7 +315,8 @@ class Spool:
         return _Tx(self._db, self._lock, fsync)
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._read_lock:
+            self._reader.close()
             self._db.close()
 
 

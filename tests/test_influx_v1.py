@@ -108,7 +108,7 @@ def test_precision_seconds(influxdb: InfluxServer, tmp_path: Path) -> None:
 def test_down_at_start_then_up(influxdb: InfluxServer, tmp_path: Path) -> None:
     influxdb.create_database()
     influxdb.stop()
-    spool = Spool(tmp_path / "spool.sqlite", FAST)
+    spool = Spool(tmp_path / "spool.sqlite", FAST.model_copy(update={"retry_initial_s": 30, "retry_max_s": 60}))
     spool.put([icmp(i) for i in range(10)])
     f = flusher(spool, influxdb)
     report = asyncio.run(f.flush())
@@ -116,7 +116,9 @@ def test_down_at_start_then_up(influxdb: InfluxServer, tmp_path: Path) -> None:
     assert report.error and report.retry_in_s and report.retry_in_s > 0
     again = asyncio.run(f.flush())  # inside the back-off window: no request at all
     assert again.requests == 0 and again.retry_in_s is not None
+    assert 15 <= report.retry_in_s <= 30  # equal jitter on the first back-off
     influxdb.start()
+    f._next_attempt = 0  # the back-off window passed
     flush_until_empty(f)
     assert rows(influxdb, "SELECT count(up) FROM icmp")[0]["count"] == 10
 
