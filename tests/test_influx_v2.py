@@ -210,3 +210,22 @@ def test_random_faults_lose_nothing(v2: V2Server, tmp_path: Path) -> None:
             break
     assert {int(line.rsplit(" ", 1)[1]) for line in v2.received} == expected
     assert spool.stats().depth == 0 and spool.stats().dead_letters == 0
+
+
+def test_embedded_mode_run_loop_records_its_own_health(tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "spool.sqlite", SpoolConfig(retention_s=60))
+    spool.put([wifi(1)])  # long past the retention
+    delivery = make_delivery(spool, InfluxConfig(), spool.config)
+
+    async def briefly() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(delivery.run(stop, stats_interval_s=0.05))
+        await asyncio.sleep(0.3)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+
+    asyncio.run(briefly())
+    assert spool.query("wifi") == []
+    health = spool.query("agent")
+    assert len(health) >= 2 and health[0].tags == {"job": "spool"}
+    assert health[0].fields["spool_depth"] == 1  # the old wifi sample, before it expired
