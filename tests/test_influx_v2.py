@@ -155,12 +155,12 @@ def test_unexplained_400_is_bisected_down_to_the_refused_line(
 ) -> None:
     spool, f = setup(tmp_path, v2)
     spool.put([wifi(i) for i in range(4)])
-    bad = {"code": "invalid", "message": "something about this batch"}
+    bad = {"code": "invalid", "message": "partial write: points beyond retention policy dropped=1"}
     # whole batch, then its first half, then that half's first line are refused
     v2.fail_next(400, bad, times=3)
     report = flush(f)
     assert (report.delivered, report.dead_lettered) == (3, 1)
-    assert spool.dead_letters()[0].reason == "something about this batch"
+    assert "beyond retention policy" in spool.dead_letters()[0].reason
     assert spool.dead_letters()[0].line.startswith("wifi,device=ap-0,")
 
 
@@ -229,3 +229,16 @@ def test_embedded_mode_run_loop_records_its_own_health(tmp_path: Path) -> None:
     health = spool.query("agent")
     assert len(health) >= 2 and health[0].tags == {"job": "spool"}
     assert health[0].fields["spool_depth"] == 1  # the old wifi sample, before it expired
+
+
+def test_a_400_not_about_lines_stops_instead_of_dead_lettering(
+    v2: V2Server, tmp_path: Path
+) -> None:
+    spool, f = setup(tmp_path, v2)
+    spool.put([wifi(i) for i in range(4)])
+    v2.fail_next(400, {"code": "invalid", "message": "request rejected by proxy policy"})
+    report = flush(f)
+    assert report.stopped and report.status == 400 and report.requests == 1
+    assert spool.stats().dead_letters == 0 and report.remaining == 4
+    f._next_attempt = 0
+    assert flush(f).delivered == 4 and not f.stopped

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from collectors import line_protocol as lp
 from collectors.influx.config import InfluxConfig
-from collectors.influx.rejects import offenders
+from collectors.influx.rejects import about_lines, offenders
 from collectors.influx.writers import NO_ANSWER, Writer, WriteResult, make_writer
 from collectors.spool import Batch, PendingLine, Spool, SpoolConfig
 
@@ -162,7 +162,7 @@ class Flusher:
     ) -> bool:
         if result.status == 413 and len(rows) > 1:
             return await self._halves(rows, report)
-        if result.status in _REFUSED:
+        if result.status in _REFUSED and (result.status == 413 or about_lines(result.reason)):
             return await self._refused(rows, result, report)
         self._failed(result, report)
         return False
@@ -195,7 +195,9 @@ class Flusher:
 
     def _failed(self, result: WriteResult, report: FlushReport) -> None:
         self._failures += 1
-        if result.status in _STOPPING:
+        # A 400 that is not about lines (a proxy, a broken config) must not bisect the
+        # whole spool into dead letters: stop like a credentials problem, keep everything.
+        if result.status in _STOPPING or result.status in (400, 422):
             delay = self.config.retry_max_s
             self.stopped = True
             log.critical(

@@ -20,7 +20,29 @@ _CONFLICT = re.compile(
 )
 _UNPARSABLE = re.compile(r"unable to parse '(?P<line>(?:[^'\\]|\\.)*)'")
 
+# What InfluxDB 1.x/2.x/3.x say when some lines, not the request, are the problem.
+_LINE_PROBLEMS = (
+    "partial write",
+    "unable to parse",
+    "field type conflict",
+    "beyond retention",
+    "max-values-per-tag",
+    "invalid field",
+    "invalid number",
+    "invalid boolean",
+    "bad timestamp",
+    "missing field",
+    "missing tag",
+    "parsing failed",
+)
+
 _TYPE_NAMES = {bool: "boolean", int: "integer", float: "float", str: "string"}
+
+
+def about_lines(reason: str) -> bool:
+    """Whether a 400/422 blames lines of the batch (else it is not safe to bisect)."""
+    text = reason.lower()
+    return any(p in text for p in _LINE_PROBLEMS)
 
 
 def offenders(batch: Sequence[PendingLine], reason: str, divisor: int = 1) -> list[int]:
