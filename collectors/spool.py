@@ -242,6 +242,18 @@ class Spool:
             ).fetchall()
         return [DeadLetter(lp.line(k, f, t), r, at) for k, f, t, r, at in rows]
 
+    def requeue_dead_letters(self) -> int:
+        """Queue the dead letters for delivery again (once the conflict is fixed in
+        InfluxDB, e.g. the measurement dropped); returns how many."""
+        with self._transaction():
+            rows = self._db.execute(
+                "SELECT key, fields, time_ns FROM dead_letters ORDER BY id"
+            ).fetchall()
+            self._db.execute("DELETE FROM dead_letters")
+            if rows:
+                self._store([(lp.decode_key(k)[0], k, f, t) for k, f, t in rows])
+        return len(rows)
+
     def expire(self, retention_s: float | None = None, now_ns: int | None = None) -> int:
         """Embedded mode only: forget local history older than the retention."""
         cutoff = (now_ns or time.time_ns()) - int((retention_s or self.config.retention_s) * 1e9)

@@ -119,6 +119,9 @@ def test_ack_and_dead_letter_leave_the_spool(tmp_path: Path) -> None:
     assert letter.reason == "field type conflict" and letter.line.startswith("icmp,device=ap-1,")
     assert letter.line.endswith(f" {T0 + 1}")
     assert spool.latest("icmp")[0].tags["device"] == "ap-0"  # status survives delivery
+    assert spool.requeue_dead_letters() == 1
+    assert (spool.stats().depth, spool.stats().dead_letters) == (3, 0)
+    assert spool.query("icmp")[0] == icmp("ap-1", T0 + 1)
 
 
 def test_stats_sample_is_the_agent_measurement(tmp_path: Path) -> None:
