@@ -304,10 +304,11 @@ def access_points() -> JSON:
               ], decimals=1),
     ]
     variables = [
+        # From `icmp`: the prober writes every device every round, with role and quartiere.
         query_variable("quartiere", "Quartiere",
-                       f'SHOW TAG VALUES FROM "device_status" WITH KEY = "quartiere" WHERE {AP}'),
+                       f'SHOW TAG VALUES FROM "icmp" WITH KEY = "quartiere" WHERE {AP}'),
         query_variable("device", "Access point",
-                       'SHOW TAG VALUES FROM "device_status" WITH KEY = "device" '
+                       'SHOW TAG VALUES FROM "icmp" WITH KEY = "device" '
                        f'WHERE {AP} AND {regex_in("quartiere", "quartiere")}'),
     ]
     return dashboard(
