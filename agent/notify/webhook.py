@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -15,11 +16,19 @@ _RETRYABLE_4XX = {408, 425, 429}
 
 
 class WebhookTarget:
-    def __init__(self, config: WebhookConfig, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, config: WebhookConfig) -> None:
         self.config = config
         self.route: Route = config
         self.name = config.name or f"webhook:{config.url.host}"
-        self._client = client
+        self._client: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _session(self) -> httpx.AsyncClient:
+        """One keep-alive client per event loop: no TCP/TLS set-up on the alert path."""
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            self._client, self._loop = httpx.AsyncClient(), loop
+        return self._client
 
     def body(self, event: AlertEvent) -> Any:
         match self.config.format:
@@ -34,13 +43,8 @@ class WebhookTarget:
         headers = {"User-Agent": "netagent", "Idempotency-Key": event.key,
                    **self.config.headers}
         try:
-            if self._client is not None:
-                resp = await self._client.post(str(self.config.url), json=self.body(event),
-                                               headers=headers, timeout=self.config.timeout_s)
-            else:
-                async with httpx.AsyncClient() as client:
-                    resp = await client.post(str(self.config.url), json=self.body(event),
-                                             headers=headers, timeout=self.config.timeout_s)
+            resp = await self._session().post(str(self.config.url), json=self.body(event),
+                                              headers=headers, timeout=self.config.timeout_s)
         except httpx.HTTPError as e:
             raise DeliveryError(f"{type(e).__name__}: {e}") from e
         if resp.is_success:
