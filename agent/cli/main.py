@@ -28,6 +28,7 @@ app.add_typer(poll_app, name="poll")
 
 def _register() -> None:
     """Wire the command groups (one line each)."""
+    from agent.cli import alerts_cmd; alerts_cmd.register(app)  # noqa: E702, I001
 
 
 def main() -> None:
