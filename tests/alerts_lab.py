@@ -45,7 +45,7 @@ def coviolo_inventory(extra_aps: int = 0) -> Inventory:
                               parent="rpt-coviolo-nord", wifi=wifi))
     for i in range(extra_aps):
         devices.append(Device(name=f"ap-extra-{i}", site="Municipio", role=Role.WIFI_AP,
-                              mgmt_ip=f"127.20.2.{i + 1}", parent="core", wifi=wifi))
+                              mgmt_ip=f"127.21.{i // 250}.{i % 250 + 1}", parent="core", wifi=wifi))
     return Inventory(
         sites=sites,
         devices=tuple(devices),

@@ -61,9 +61,12 @@ class AlertEngine:
         self.notifier = notifier
         self.trackers: dict[str, Tracker] = {}
         self.shown: dict[str, tuple[State, float]] = {}
+        # What state.sqlite holds per device, so a round writes only the changes.
+        self._saved: dict[str, tuple[object, ...]] = {}
         for row in store.devices():
             self.trackers[row.device] = row.tracker
             self.shown[row.device] = (row.shown, row.since)
+            self._saved[row.device] = row.key()
         self.inv = inv
         self.topo = Topology(inv)
         self._adopt(inv, now=None)
@@ -85,6 +88,7 @@ class AlertEngine:
                 for n in gone:
                     self.trackers.pop(n, None)
                     self.shown.pop(n, None)
+                    self._saved.pop(n, None)
         for d in inv.devices:
             self.trackers.setdefault(d.name, Tracker(d.name))
 
@@ -131,7 +135,10 @@ class AlertEngine:
                 if old is not shown:
                     since = now
                 self.shown[d.name] = (shown, since)
-                rows.append(DeviceRow(d.name, shown, since, maint[d.name], self.trackers[d.name]))
+                row = DeviceRow(d.name, shown, since, maint[d.name], self.trackers[d.name])
+                if self._saved.get(d.name) != (key := row.key()):
+                    rows.append(row)
+                    self._saved[d.name] = key
                 samples.append(Sample("device_status", self._tags(d.name),
                                       {"state": shown.value, "since": int(since)},
                                       int(now * 1e9)))
@@ -160,7 +167,9 @@ class AlertEngine:
     def _on_step(self, name: str, step: Step, now: float, effective: dict[str, State],
                  maint: dict[str, str | None]) -> list[Sample]:
         out: list[Sample] = []
-        open_by_kind = {i.kind: i for i in self.store.open_incidents() if i.device == name}
+        if step.new_state is None and step.flapping is None:
+            return out
+        open_by_kind = {i.kind: i for i in self.store.open_incidents(name)}
         tr, hop = self.trackers[name], self.topo.hop_text(name)
         if step.flapping is True:
             n = len(tr.flips)

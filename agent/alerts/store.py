@@ -81,6 +81,12 @@ class DeviceRow:
     maintenance: str | None
     tracker: Tracker
 
+    def key(self) -> tuple[Any, ...]:
+        """Everything stored for the device, to skip rewriting unchanged rows."""
+        t = self.tracker
+        return (self.shown, self.since, self.maintenance, t.state, t.since, t.fails, t.answers,
+                t.oks, t.degraded, t.last, tuple(t.flips), t.flapping)
+
 
 _INCIDENT_COLS = ("id, device, kind, severity, opened, resolved, text, root_cause, affected,"
                   " suppressed, notified")
@@ -179,10 +185,13 @@ class AlertStore:
             self._db.execute("UPDATE incidents SET resolved=? WHERE id=?", (now, incident_id))
             return self.incident(incident_id)
 
-    def open_incidents(self) -> list[Incident]:
+    def open_incidents(self, device: str | None = None) -> list[Incident]:
+        sql = f"SELECT {_INCIDENT_COLS} FROM incidents WHERE resolved IS NULL"
+        args: tuple[str, ...] = ()
+        if device is not None:
+            sql, args = sql + " AND device=?", (device,)
         with self._lock:
-            rows = self._db.execute(f"SELECT {_INCIDENT_COLS} FROM incidents"
-                                    " WHERE resolved IS NULL ORDER BY id").fetchall()
+            rows = self._db.execute(sql + " ORDER BY id", args).fetchall()
         return [_incident(r) for r in rows]
 
     def recent_incidents(self, since: float, limit: int = 200) -> list[Incident]:

@@ -7,7 +7,7 @@ closer to DOWN nor to UP.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -55,10 +55,13 @@ class Tracker:
         """Count one probed round; `hold_down`: an uplink is failing too, do not go DOWN yet."""
         out = Step()
         fail = h is Health.FAIL
-        self.fails = self.fails + 1 if fail else 0
-        self.answers = 0 if fail else self.answers + 1
-        self.oks = self.oks + 1 if h is Health.OK else 0
-        self.degraded = self.degraded + 1 if h is Health.DEGRADED else 0
+        # Capped: past every threshold more rounds mean nothing, and a steady device's
+        # row then stays unchanged (not rewritten every round).
+        cap = max(cfg.down_after, cfg.up_after, cfg.degraded_after)
+        self.fails = min(self.fails + 1, cap) if fail else 0
+        self.answers = 0 if fail else min(self.answers + 1, cap)
+        self.oks = min(self.oks + 1, cap) if h is Health.OK else 0
+        self.degraded = min(self.degraded + 1, cap) if h is Health.DEGRADED else 0
         if self.last is not None and h is not self.last:
             self.flips.append(now)
         self.last = h
@@ -86,7 +89,11 @@ class Tracker:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # By hand: dataclasses.asdict deep-copies and costs 20x more, every device, every round.
+        return {"device": self.device, "state": self.state.value, "since": self.since,
+                "fails": self.fails, "answers": self.answers, "oks": self.oks,
+                "degraded": self.degraded, "last": self.last.value if self.last else None,
+                "flips": list(self.flips), "flapping": self.flapping}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Tracker:
