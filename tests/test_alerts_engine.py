@@ -225,3 +225,26 @@ def test_inventory_reload_keeps_state_and_resolves_removed(tmp_path: Path) -> No
 def test_bad_maintenance_window_is_refused_with_its_name(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="maintenance window 'w'"):
         MaintenanceWindow(name="w", **bad)  # type: ignore[arg-type]
+
+
+def test_device_removed_while_agent_was_down_is_resolved_at_start(tmp_path: Path) -> None:
+    lab = Lab(tmp_path)
+    lab.rounds(3, down={"ap-centro"})
+    lab.inv = with_devices(lab.inv, tuple(d for d in lab.inv.devices if d.name != "ap-centro"))
+    lab.restart()
+    assert lab.store.open_incidents() == []
+    asyncio.run(lab.router.deliver_pending())
+    [ev] = lab.sent()
+    assert ev.status == "resolved" and "removed from the inventory" in ev.text
+    assert ev.role == "wifi-ap"  # described as it was
+
+
+def test_old_resolved_incidents_are_pruned(tmp_path: Path) -> None:
+    lab = Lab(tmp_path, config=AlertsConfig(recent_days=1))
+    lab.rounds(3, down={"ap-centro"})
+    lab.rounds(2)
+    lab.rounds(3, down={"ap-coviolo-1"})
+    assert len(lab.store.recent_incidents(0)) == 2
+    lab.clock.t += 2 * 86400
+    lab.round(down={"ap-coviolo-1"})
+    assert [i.device for i in lab.store.recent_incidents(0)] == ["ap-coviolo-1"]

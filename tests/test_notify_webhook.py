@@ -141,3 +141,21 @@ def test_unreachable_receiver_gives_up_after_the_configured_age(tmp_path: Path) 
     assert "ConnectError" in lab.router.health["gone"].last_error
     lab.rounds(12, down={"ap-centro"})
     assert lab.router.health["gone"].given_up == 1 and lab.store.queue.depth() == 0
+
+
+def test_keeps_failing_target_is_named_and_next_retry_known(
+        tmp_path: Path, receiver: WebhookReceiver, caplog: pytest.LogCaptureFixture) -> None:
+    notify = NotifyConfig(webhooks=[WebhookConfig(url=receiver.url, name="oncall")],  # type: ignore[arg-type]
+                          retry=RetryConfig(first_delay_s=1, max_delay_s=1))
+    lab = Lab(tmp_path, notify=notify)
+    receiver.fail_with = 502
+    lab.rounds(3, down={"ap-centro"})
+    due = lab.router.next_due()
+    assert due is not None and due == lab.clock.t + 1
+    assert lab.router.failing_targets() == []
+    lab.rounds(4, down={"ap-centro"})
+    assert lab.router.failing_targets() == ["oncall"]
+    assert "oncall keeps failing" in caplog.text
+    receiver.fail_with = None
+    lab.round(down={"ap-centro"})
+    assert lab.router.failing_targets() == [] and lab.router.next_due() is None

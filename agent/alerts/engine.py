@@ -10,6 +10,7 @@ failures are not mis-attributed. Everything a round changes commits in one trans
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -69,26 +70,27 @@ class AlertEngine:
             self._saved[row.device] = row.key()
         self.inv = inv
         self.topo = Topology(inv)
-        self._adopt(inv, now=None)
+        self._adopt(inv, now=time.time())
+        self._pruned = 0.0
 
     def set_inventory(self, inv: Inventory, now: float | None = None) -> None:
         """Swap the inventory (SIGHUP): trackers and incidents of kept devices carry on."""
         topo = Topology(inv)  # built first: a bad inventory changes nothing
         self.inv, self.topo = inv, topo
-        self._adopt(inv, now)
+        self._adopt(inv, time.time() if now is None else now)
 
-    def _adopt(self, inv: Inventory, now: float | None) -> None:
+    def _adopt(self, inv: Inventory, now: float) -> None:
+        """Devices gone from the inventory: their open incidents resolve, state is dropped."""
         gone = [n for n in self.trackers if n not in inv.device_by_name]
         with self.store.transaction():
             for inc in self.store.open_incidents():
-                if inc.device in gone and now is not None:
+                if inc.device not in inv.device_by_name:
                     self._resolve(inc, now, f"{inc.device} removed from the inventory")
-            if now is not None:
-                self.store.forget_devices(gone)
-                for n in gone:
-                    self.trackers.pop(n, None)
-                    self.shown.pop(n, None)
-                    self._saved.pop(n, None)
+            self.store.forget_devices(gone)
+        for n in gone:
+            self.trackers.pop(n, None)
+            self.shown.pop(n, None)
+            self._saved.pop(n, None)
         for d in inv.devices:
             self.trackers.setdefault(d.name, Tracker(d.name))
 
@@ -143,6 +145,9 @@ class AlertEngine:
                                       {"state": shown.value, "since": int(since)},
                                       int(now * 1e9)))
             self.store.save_devices(rows)
+        if now - self._pruned > 3600:
+            self.store.prune(now - self.config.recent_days * 86400)
+            self._pruned = now
         return samples
 
     # incidents
@@ -205,8 +210,10 @@ class AlertEngine:
     def _open(self, name: str, kind: str, now: float, maint: dict[str, str | None],
               affected: list[Affected], text: str) -> list[Sample]:
         root = f"{name}{self.topo.hop_text(name)}"
-        inc = self.store.open_incident(name, kind, SEVERITY[kind], now, text, root, affected,
-                                       self._suppression(name, kind, maint))
+        d = self.inv.device_by_name[name]
+        who = Affected(name, d.role.value, self.inv.quartiere_of(d) or "outside")
+        inc = self.store.open_incident(who, d.site, kind, SEVERITY[kind], now, text, root,
+                                       affected, self._suppression(name, kind, maint))
         if inc.suppressed is None:
             self._notify(inc, now)
         else:
@@ -231,12 +238,10 @@ class AlertEngine:
                 self.store.set_suppressed(inc.id, reason)
 
     def _notify(self, inc: Incident, now: float, resolved_text: str | None = None) -> None:
-        d = self.inv.device_by_name.get(inc.device)
         ev = AlertEvent(
             incident=inc.id, status="resolved" if resolved_text else "firing", kind=inc.kind,
-            severity=inc.severity, device=inc.device,
-            role=d.role.value if d else "", site=d.site if d else "",
-            quartiere=(self.inv.quartiere_of(d) or "outside") if d else "outside",
+            severity=inc.severity, device=inc.device, role=inc.role, site=inc.site,
+            quartiere=inc.quartiere,
             text=resolved_text or inc.text, root_cause=inc.root_cause,
             started_at=inc.opened, ended_at=now if resolved_text else None,
             affected=inc.affected,

@@ -34,6 +34,9 @@ CREATE TABLE IF NOT EXISTS device_state (
 CREATE TABLE IF NOT EXISTS incidents (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     device TEXT NOT NULL,
+    role TEXT NOT NULL,
+    site TEXT NOT NULL,
+    quartiere TEXT NOT NULL,
     kind TEXT NOT NULL,
     severity TEXT NOT NULL,
     opened REAL NOT NULL,
@@ -52,6 +55,9 @@ CREATE INDEX IF NOT EXISTS incidents_open ON incidents(resolved, device);
 class Incident:
     id: int
     device: str
+    role: str  # the device as it was described when the incident opened
+    site: str
+    quartiere: str
     kind: str
     severity: Severity
     opened: float
@@ -64,7 +70,8 @@ class Incident:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "device": self.device, "kind": self.kind,
+            "id": self.id, "device": self.device, "role": self.role, "site": self.site,
+            "quartiere": self.quartiere, "kind": self.kind,
             "severity": self.severity.value, "opened": self.opened, "resolved": self.resolved,
             "state": "resolved" if self.resolved is not None else "open",
             "text": self.text, "root_cause": self.root_cause,
@@ -88,13 +95,13 @@ class DeviceRow:
                 t.oks, t.degraded, t.last, tuple(t.flips), t.flapping)
 
 
-_INCIDENT_COLS = ("id, device, kind, severity, opened, resolved, text, root_cause, affected,"
-                  " suppressed, notified")
+_INCIDENT_COLS = ("id, device, role, site, quartiere, kind, severity, opened, resolved, text,"
+                  " root_cause, affected, suppressed, notified")
 
 
 def _incident(r: Sequence[Any]) -> Incident:
-    return Incident(int(r[0]), r[1], r[2], Severity(r[3]), r[4], r[5], r[6], r[7],
-                    tuple(Affected(**a) for a in json.loads(r[8])), r[9], bool(r[10]))
+    return Incident(int(r[0]), r[1], r[2], r[3], r[4], r[5], Severity(r[6]), r[7], r[8], r[9],
+                    r[10], tuple(Affected(**a) for a in json.loads(r[11])), r[12], bool(r[13]))
 
 
 class AlertStore:
@@ -150,14 +157,15 @@ class AlertStore:
                                  [(n,) for n in names])
 
     # incidents
-    def open_incident(self, device: str, kind: str, severity: Severity, now: float, text: str,
-                      root_cause: str, affected: Sequence[Affected],
+    def open_incident(self, device: Affected, site: str, kind: str, severity: Severity,
+                      now: float, text: str, root_cause: str, affected: Sequence[Affected],
                       suppressed: str | None) -> Incident:
         with self._lock:
             cur = self._db.execute(
-                "INSERT INTO incidents(device, kind, severity, opened, text, root_cause,"
-                " affected, suppressed) VALUES (?,?,?,?,?,?,?,?)",
-                (device, kind, severity.value, now, text, root_cause,
+                "INSERT INTO incidents(device, role, site, quartiere, kind, severity, opened,"
+                " text, root_cause, affected, suppressed) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (device.device, device.role, site, device.quartiere, kind, severity.value, now,
+                 text, root_cause,
                  json.dumps([a.__dict__ for a in affected]), suppressed),
             )
             return self.incident(int(cur.lastrowid or 0))

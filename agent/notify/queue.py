@@ -137,6 +137,18 @@ class NotificationQueue:
                 " WHERE notification=? AND target=?", (next_at, error, notification, target),
             )
 
+    def next_due(self) -> float | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT MIN(d.next_at) FROM deliveries d JOIN notifications n"
+                " ON n.id=d.notification WHERE n.done=0 AND d.delivered IS NULL"
+                " AND d.given_up IS NULL").fetchone()
+            unrouted = self._db.execute(
+                "SELECT MIN(created) FROM notifications n WHERE done=0 AND NOT EXISTS"
+                " (SELECT 1 FROM deliveries d WHERE d.notification=n.id)").fetchone()
+        times = [t for t in (row[0], unrouted[0]) if t is not None]
+        return min(times) if times else None
+
     def depth(self) -> int:
         with self._lock:
             return int(self._db.execute(

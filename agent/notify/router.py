@@ -23,6 +23,8 @@ from agent.notify.webhook import WebhookTarget
 
 log = logging.getLogger(__name__)
 
+KEEPS_FAILING = 5  # consecutive failed attempts before the log says so loudly
+
 
 @dataclass
 class TargetHealth:
@@ -75,8 +77,16 @@ class Router:
         return cls(queue, targets, config.retry, clock)
 
     def notify_failures(self) -> int:
-        """Failed attempts since start plus notifications given up: the `agent` metric."""
+        """Failed delivery attempts since start: the `agent` measurement's notify_failures."""
         return sum(h.failed_attempts for h in self.health.values())
+
+    def failing_targets(self) -> list[str]:
+        """Targets whose last attempts failed KEEPS_FAILING times or more in a row."""
+        return [n for n, h in self.health.items() if h.consecutive_failures >= KEEPS_FAILING]
+
+    def next_due(self) -> float | None:
+        """When the next retry is due (unix s), so the caller can sleep until then."""
+        return self.queue.next_due()
 
     def _backoff(self, attempts: int) -> float:
         return float(min(self.retry.max_delay_s, self.retry.first_delay_s * 2 ** max(attempts, 0)))
@@ -117,6 +127,9 @@ class Router:
                 health.failed_attempts += 1
                 health.consecutive_failures += 1
                 health.last_error = str(e)
+                if health.consecutive_failures == KEEPS_FAILING:
+                    log.error("notify target %s keeps failing (%d attempts in a row): %s",
+                              name, KEEPS_FAILING, e)
                 report.failed_attempts += 1
                 report.failing.append(name)
                 if e.permanent or now - p.created >= self.retry.give_up_after_s:
