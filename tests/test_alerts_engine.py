@@ -248,3 +248,17 @@ def test_old_resolved_incidents_are_pruned(tmp_path: Path) -> None:
     lab.clock.t += 2 * 86400
     lab.round(down={"ap-coviolo-1"})
     assert [i.device for i in lab.store.recent_incidents(0)] == ["ap-coviolo-1"]
+
+
+def test_separate_icmp_and_snmp_jobs_still_see_degraded(tmp_path: Path) -> None:
+    lab = Lab(tmp_path)
+    for _ in range(4):  # the SNMP job reports on its own, the ICMP job without SNMP
+        lab.clock.t += 30
+        lab.engine.observe([Observation("ap-centro", None, False)], lab.clock.t)
+        lab.engine.observe([Observation("ap-centro", True, None)], lab.clock.t)
+    asyncio.run(lab.router.deliver_pending())
+    assert [(e.kind, e.status) for e in lab.sent()] == [("degraded", "firing")]
+    lab.engine.observe([Observation("ap-centro", None, True)], lab.clock.t)
+    lab.rounds(2)
+    assert [(e.kind, e.status) for e in lab.sent()] == [("degraded", "firing"),
+                                                        ("degraded", "resolved")]

@@ -34,18 +34,24 @@ _CUTTING = {State.DOWN, State.UNREACHABLE}
 
 @dataclass(frozen=True)
 class Observation:
-    """One round's probe results for a device; None = not probed this round."""
+    """One round's probe results for a device; None = not probed this round.
+
+    ICMP rounds drive the state machine. The ICMP and SNMP jobs may report separately:
+    an SNMP-only observation (icmp_up None) is remembered, and an ICMP round without an
+    SNMP verdict uses the last one, so "pings but SNMP silent" is still seen.
+    """
 
     device: str
     icmp_up: bool | None
     snmp_ok: bool | None = None
 
-    def health(self) -> Health | None:
+    def health(self, last_snmp_ok: bool | None) -> Health | None:
         if self.icmp_up is None:
-            return Health.OK if self.snmp_ok else None
+            return None
         if not self.icmp_up:
             return Health.FAIL
-        return Health.DEGRADED if self.snmp_ok is False else Health.OK
+        snmp = self.snmp_ok if self.snmp_ok is not None else last_snmp_ok
+        return Health.DEGRADED if snmp is False else Health.OK
 
 
 def _duration(seconds: float) -> str:
@@ -64,6 +70,7 @@ class AlertEngine:
         self.shown: dict[str, tuple[State, float]] = {}
         # What state.sqlite holds per device, so a round writes only the changes.
         self._saved: dict[str, tuple[object, ...]] = {}
+        self._snmp_ok: dict[str, bool] = {}  # last SNMP verdict per device
         for row in store.devices():
             self.trackers[row.device] = row.tracker
             self.shown[row.device] = (row.shown, row.since)
@@ -105,7 +112,9 @@ class AlertEngine:
         health: dict[str, Health | None] = {}
         for o in observations:
             if o.device in self.trackers:
-                health[o.device] = o.health()
+                if o.snmp_ok is not None:
+                    self._snmp_ok[o.device] = o.snmp_ok
+                health[o.device] = o.health(self._snmp_ok.get(o.device))
             else:
                 log.debug("observation for %s, which is not in the inventory", o.device)
         effective: dict[str, State] = {}
