@@ -4,13 +4,17 @@ restarts. Real engine, real SQLite store, real router; the target records what i
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from agent.alerts import AlertsConfig, MaintenanceWindow, Observation
+from agent.alerts import AlertEngine, AlertsConfig, AlertStore, MaintenanceWindow, Observation
+from agent.alerts.store import DeviceRow
 from agent.alerts.tracker import State
+from agent.notify import Router
 from inventory.model import Device, DeviceStatus, Inventory
 from tests.alerts_lab import BRANCH_APS, Lab, coviolo_inventory
 
@@ -262,3 +266,31 @@ def test_separate_icmp_and_snmp_jobs_still_see_degraded(tmp_path: Path) -> None:
     lab.rounds(2)
     assert [(e.kind, e.status) for e in lab.sent()] == [("degraded", "firing"),
                                                         ("degraded", "resolved")]
+
+
+class FailingCommit(AlertStore):
+    """A store whose disk fills up on demand (the real SQLite store otherwise)."""
+
+    full = False
+
+    def save_devices(self, rows: Sequence[DeviceRow]) -> None:
+        if self.full:
+            raise sqlite3.OperationalError("database or disk is full")
+        super().save_devices(rows)
+
+
+def test_failed_commit_loses_no_transition(tmp_path: Path) -> None:
+    lab = Lab(tmp_path)
+    lab.store.close()
+    lab.store = store = FailingCommit(tmp_path / "state.sqlite")
+    lab.router = Router(store.queue, [lab.recorder], clock=lab.clock)
+    lab.engine = AlertEngine(lab.inv, lab.config, store, lab.router)
+    lab.rounds(2, down={"ap-centro"})
+    store.full = True
+    with pytest.raises(sqlite3.OperationalError):
+        lab.round(down={"ap-centro"})
+    assert lab.store.open_incidents() == [] and lab.sent() == []
+    store.full = False
+    lab.clock.t -= 30  # the same round again once the disk has room
+    lab.round(down={"ap-centro"})
+    assert [e.kind for e in lab.sent()] == ["down"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from agent.alerts.config import AlertsConfig
 from agent.alerts.maintenance import maintenance_reason
@@ -117,6 +117,17 @@ class AlertEngine:
                 health[o.device] = o.health(self._snmp_ok.get(o.device))
             else:
                 log.debug("observation for %s, which is not in the inventory", o.device)
+        # A failed commit (disk full…) must not leave memory ahead of disk: the same
+        # transition would then never be seen again. Keep copies to roll back to.
+        backup = ({n: replace(t, flips=list(t.flips)) for n, t in self.trackers.items()},
+                  dict(self.shown), dict(self._saved))
+        try:
+            return self._round(health, now)
+        except BaseException:
+            self.trackers, self.shown, self._saved = backup
+            raise
+
+    def _round(self, health: dict[str, Health | None], now: float) -> list[Sample]:
         effective: dict[str, State] = {}
         steps: list[tuple[str, Step]] = []
         for name in self.topo.order:
@@ -138,7 +149,7 @@ class AlertEngine:
         with self.store.transaction():
             for name, step in steps:
                 samples += self._on_step(name, step, now, effective, maint)
-            self._release_deferred(now, maint)
+            self._release_deferred(now, maint, effective)
             rows = []
             for d in self.inv.devices:
                 shown = State.MAINTENANCE if maint[d.name] else effective[d.name]
@@ -235,12 +246,15 @@ class AlertEngine:
             self._notify(inc, now, text)
         return [self._sample(inc, "resolved", text, now)]
 
-    def _release_deferred(self, now: float, maint: dict[str, str | None]) -> None:
+    def _release_deferred(self, now: float, maint: dict[str, str | None],
+                          effective: dict[str, State]) -> None:
         """Notify incidents held back by maintenance or flapping once that is over."""
         for inc in self.store.open_incidents():
             if inc.notified:
                 continue
             reason = self._suppression(inc.device, inc.kind, maint)
+            if reason is None and effective.get(inc.device) is State.UNREACHABLE:
+                reason = "unreachable (its uplink's alert stands for it)"
             if reason is None:
                 self._notify(inc, now)
             elif reason != inc.suppressed:
