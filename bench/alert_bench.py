@@ -1,9 +1,9 @@
 """Alert latency and alert volume: netagent's engine vs naive per-device alerting.
 
-100 simulated outages on a network of ~300 devices (the Coviolo-like branch of
-tests/alerts_lab plus extra access points on the core): 70 single access points, 30
-branch outages (the far radio of a link with its 5 APs behind it), plus 100 one-round
-blips that must not alert. Rounds are 30 s on a simulated clock, N=3, M=2.
+100 simulated outages on the bundled Reggio Emilia sample (238 devices): 70 single
+access points, 30 branch outages (a switch, base station, repeater or radio with
+everything behind it goes dark), plus 100 one-round blips that must not alert. Rounds
+are 30 s on a simulated clock, N=3, M=2.
 
 Latency = time from the AP's last answered echo to the webhook receiver (a real HTTP
 server on 127.0.0.1) holding the notification = N x round (simulated: the hysteresis by
@@ -29,9 +29,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from agent.alerts import AlertEngine, AlertsConfig, Observation, open_store
+from agent.alerts.topology import Topology
+from agent.inventory_source import load
 from agent.notify import NotifyConfig, Router
 from agent.notify.config import LogConfig, WebhookConfig
-from tests.alerts_lab import BRANCH_APS, WebhookReceiver, coviolo_inventory
+from inventory.model import Role
+from tests.alerts_lab import WebhookReceiver
 
 ROUND_S, N, M = 30.0, 3, 2
 BUDGET_S = N * ROUND_S + 5
@@ -47,10 +50,13 @@ def naive_notifications(outages: list[set[str]], blips: int) -> int:
 
 async def run() -> None:
     rng = random.Random(8)
-    inv = coviolo_inventory(extra_aps=280)
-    singles = [d.name for d in inv.devices if d.name.startswith("ap-extra")]
+    inv = load().inventory
+    assert inv is not None
+    topo = Topology(inv)
+    singles = [d.name for d in inv.devices if d.role is Role.WIFI_AP]
+    inner = sorted(n for n, p in topo.parent.items() if p is not None and topo.descendants(n))
     outages = [{rng.choice(singles)} for _ in range(70)]
-    outages += [{"rpt-coviolo-nord", *BRANCH_APS} for _ in range(30)]
+    outages += [{b, *topo.descendants(b)} for b in rng.choices(inner, k=30)]
     rng.shuffle(outages)
     receiver = WebhookReceiver()
     with tempfile.TemporaryDirectory() as tmp:
@@ -98,7 +104,8 @@ async def run() -> None:
     receiver.close()
     real = [x - N * ROUND_S for x in latencies]
     q = statistics.quantiles(real, n=100)
-    print(f"devices {len(names)}, outages 100 (70 single AP, 30 radio link + 5 APs), "
+    dark = sum(len(o) for o in outages if len(o) > 1)
+    print(f"devices {len(names)}, outages 100 (70 single AP, 30 branches: {dark} devices), "
           f"100 one-round blips; round {ROUND_S:.0f} s, N={N}, M={M}")
     print(f"latency last echo -> webhook received: N x round = {N * ROUND_S:.0f} s + "
           f"p50 {statistics.median(real) * 1000:.1f} ms, p95 {q[94] * 1000:.1f} ms, "

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from agent import inventory_source
 from agent.alerts import AlertEngine, AlertsConfig, AlertStore, MaintenanceWindow, Observation
 from agent.alerts.store import DeviceRow
 from agent.alerts.tracker import State
 from agent.notify import Router
-from inventory.model import Device, DeviceStatus, Inventory
+from inventory.model import DeviceStatus
 from tests.alerts_lab import BRANCH_APS, Lab, coviolo_inventory
 
 
@@ -23,10 +24,6 @@ def status_of(lab: Lab, device: str) -> str:
     rows = [s for s in lab.samples
             if s.measurement == "device_status" and s.tags["device"] == device]
     return str(rows[-1].fields["state"])
-
-
-def with_devices(inv: Inventory, devices: tuple[Device, ...]) -> Inventory:
-    return Inventory(sites=inv.sites, devices=devices, links=inv.links, segments=inv.segments)
 
 
 def test_down_after_three_rounds_up_after_two(tmp_path: Path) -> None:
@@ -173,7 +170,7 @@ def test_planned_device_status_is_maintenance(tmp_path: Path) -> None:
     inv = coviolo_inventory()
     devices = tuple(d.model_copy(update={"status": DeviceStatus.PLANNED})
                     if d.name == "ap-centro" else d for d in inv.devices)
-    lab = Lab(tmp_path, inv=with_devices(inv, devices))
+    lab = Lab(tmp_path, inv=inv.replace(devices=devices))
     lab.rounds(5, down={"ap-centro"})
     assert lab.sent() == [] and status_of(lab, "ap-centro") == "maintenance"
 
@@ -213,7 +210,7 @@ def test_inventory_reload_keeps_state_and_resolves_removed(tmp_path: Path) -> No
     lab.inv = inv
     lab.rounds(1, down={"ap-centro"})
     assert len(lab.sent()) == 1
-    smaller = with_devices(inv, tuple(d for d in inv.devices if d.name != "ap-centro"))
+    smaller = inv.replace(devices=tuple(d for d in inv.devices if d.name != "ap-centro"))
     lab.engine.set_inventory(smaller, now=lab.clock.t)
     asyncio.run(lab.router.deliver_pending())
     assert [e.status for e in lab.sent()] == ["firing", "resolved"]
@@ -234,7 +231,7 @@ def test_bad_maintenance_window_is_refused_with_its_name(bad: dict[str, object])
 def test_device_removed_while_agent_was_down_is_resolved_at_start(tmp_path: Path) -> None:
     lab = Lab(tmp_path)
     lab.rounds(3, down={"ap-centro"})
-    lab.inv = with_devices(lab.inv, tuple(d for d in lab.inv.devices if d.name != "ap-centro"))
+    lab.inv = lab.inv.replace(devices=tuple(d for d in lab.inv.devices if d.name != "ap-centro"))
     lab.restart()
     assert lab.store.open_incidents() == []
     asyncio.run(lab.router.deliver_pending())
@@ -294,3 +291,19 @@ def test_failed_commit_loses_no_transition(tmp_path: Path) -> None:
     lab.clock.t -= 30  # the same round again once the disk has room
     lab.round(down={"ap-centro"})
     assert [e.kind for e in lab.sent()] == ["down"]
+
+
+def test_sample_lab_coviolo_base_station_outage(tmp_path: Path) -> None:
+    """On the bundled Reggio Emilia sample: the Coviolo base station and all it feeds."""
+    inv = inventory_source.load().inventory
+    assert inv is not None
+    lab = Lab(tmp_path, inv=inv)
+    topo = lab.engine.topo
+    branch = {"cov-bs", *topo.descendants("cov-bs")}
+    lab.rounds(2)
+    lab.rounds(5, down=branch)
+    [ev] = lab.sent()
+    assert ev.device == "cov-bs" and len(ev.affected) == len(branch) - 1 >= 30
+    assert "Coviolo" in " ".join(ev.affected_quartieri())
+    lab.rounds(3)
+    assert [e.status for e in lab.sent()] == ["firing", "resolved"]
