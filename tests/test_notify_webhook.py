@@ -159,3 +159,14 @@ def test_keeps_failing_target_is_named_and_next_retry_known(
     receiver.fail_with = None
     lab.round(down={"ap-centro"})
     assert lab.router.failing_targets() == [] and lab.router.next_due() is None
+
+
+def test_alertmanager_api_format_posts_an_alert_list(tmp_path: Path,
+                                                     receiver: WebhookReceiver) -> None:
+    lab = hook_lab(tmp_path, receiver, fmt="alertmanager-api")
+    lab.rounds(3, down={"ap-centro"})
+    lab.rounds(2)
+    [firing], [resolved] = receiver.bodies()
+    assert set(firing) == {"labels", "annotations", "startsAt", "generatorURL"}
+    assert firing["labels"]["alertname"] == "NetagentDeviceDown"
+    assert resolved["labels"] == firing["labels"] and resolved["endsAt"] > resolved["startsAt"]
