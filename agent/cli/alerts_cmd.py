@@ -5,14 +5,13 @@ from __future__ import annotations
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from agent.alerts.store import STATE_FILE, AlertStore, Incident
 from agent.alerts.tracker import State
-from agent.cli import common
+from agent.cli import common, options
 
 
 def _when(ts: float | None) -> str:
@@ -35,12 +34,11 @@ def _table(title: str, incidents: list[Incident]) -> Table:
 def alerts(
     show_all: bool = typer.Option(False, "--all", help="Also incidents resolved lately."),
     days: float = typer.Option(7.0, "--days", min=0, help="How far back --all looks."),
-    as_json: bool = typer.Option(False, "--json", help="JSON on stdout."),
-    data_dir: Annotated[Path | None, typer.Option(
-        "--data-dir", help="Default: the agent's data dir.")] = None,
+    as_json: bool = options.JsonOpt,
+    data_dir: Path | None = options.DataDirOpt,
 ) -> None:
     """Open incidents, devices not up, and the notification queue; exit 1 if any is open."""
-    path = (data_dir or common.default_data_dir()) / STATE_FILE
+    path = options.data_dir(data_dir) / STATE_FILE
     if not path.exists():
         if as_json:
             common.print_json({"open": [], "recent": [], "devices": [], "queue": {}})
