@@ -104,8 +104,9 @@ async def run() -> None:
     receiver.close()
     real = [x - N * ROUND_S for x in latencies]
     q = statistics.quantiles(real, n=100)
-    dark = sum(len(o) for o in outages if len(o) > 1)
-    print(f"devices {len(names)}, outages 100 (70 single AP, 30 branches: {dark} devices), "
+    in_branches = sum(len(o) for o in outages if len(o) > 1)
+    print(f"devices {len(names)}, outages 100 (70 single AP, 30 branches: "
+          f"{in_branches} devices), "
           f"100 one-round blips; round {ROUND_S:.0f} s, N={N}, M={M}")
     print(f"latency last echo -> webhook received: N x round = {N * ROUND_S:.0f} s + "
           f"p50 {statistics.median(real) * 1000:.1f} ms, p95 {q[94] * 1000:.1f} ms, "

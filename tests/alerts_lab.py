@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
 
@@ -31,21 +32,21 @@ def coviolo_inventory(extra_aps: int = 0) -> Inventory:
     )
     wifi = WifiSettings()
     devices = [
-        Device(name="core", site="Municipio", role=Role.ROUTER, mgmt_ip="127.20.0.1"),
+        Device(name="core", site="Municipio", role=Role.ROUTER, mgmt_ip=ip_address("127.20.0.1")),
         Device(name="bs-coviolo", site="Coviolo torre", role=Role.BASE_STATION,
-               mgmt_ip="127.20.0.2", parent="core"),
+               mgmt_ip=ip_address("127.20.0.2"), parent="core"),
         Device(name="rpt-coviolo-nord", site="Coviolo nord", role=Role.PTP_RADIO,
-               mgmt_ip="127.20.0.3"),  # no parent: hangs off its one radio link
-        Device(name="ap-centro", site="Municipio", role=Role.WIFI_AP, mgmt_ip="127.20.0.4",
+               mgmt_ip=ip_address("127.20.0.3")),  # no parent: hangs off its one radio link
+        Device(name="ap-centro", site="Municipio", role=Role.WIFI_AP, mgmt_ip=ip_address("127.20.0.4"),
                parent="core", wifi=wifi),
     ]
     for i, name in enumerate(BRANCH_APS):
         devices.append(Device(name=name, site="Coviolo nord" if i < 3 else "Rivalta",
-                              role=Role.WIFI_AP, mgmt_ip=f"127.20.1.{i + 1}",
+                              role=Role.WIFI_AP, mgmt_ip=ip_address(f"127.20.1.{i + 1}"),
                               parent="rpt-coviolo-nord", wifi=wifi))
     for i in range(extra_aps):
         devices.append(Device(name=f"ap-extra-{i}", site="Municipio", role=Role.WIFI_AP,
-                              mgmt_ip=f"127.21.{i // 250}.{i % 250 + 1}", parent="core", wifi=wifi))
+                              mgmt_ip=ip_address(f"127.21.{i // 250}.{i % 250 + 1}"), parent="core", wifi=wifi))
     return Inventory(
         sites=sites,
         devices=tuple(devices),

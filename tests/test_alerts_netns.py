@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +43,9 @@ class Net:
             self.hosts[n] = netlab.add_host()
         site = Site(name="Coviolo", lat=44.68, lon=10.60, quartiere="Coviolo")
         devices = [Device(name="radio", site="Coviolo", role=Role.PTP_RADIO,
-                          mgmt_ip=self.hosts["radio"].addr4)]
+                          mgmt_ip=ip_address(self.hosts["radio"].addr4))]
         devices += [Device(name=n, site="Coviolo", role=Role.WIFI_AP, wifi=WifiSettings(),
-                           mgmt_ip=self.hosts[n].addr4,
+                           mgmt_ip=ip_address(self.hosts[n].addr4),
                            parent="radio" if n in APS else None)
                     for n in names[1:]]
         self.inv = Inventory(sites=(site,), devices=tuple(devices))
@@ -53,7 +54,8 @@ class Net:
                                                       interval_ms=0),
                                       netns=netlab.probe_ns)
         self.tmp, self.config, self.clock = tmp, config, Clock()
-        self.notify = NotifyConfig(webhooks=[WebhookConfig(url=receiver.url, name="oncall")])  # type: ignore[list-item]
+        self.notify = NotifyConfig(webhooks=[
+            WebhookConfig.model_validate({"url": receiver.url, "name": "oncall"})])
         self.start()
 
     def start(self) -> None:

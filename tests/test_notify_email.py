@@ -110,7 +110,9 @@ def test_root_cause_mail_over_starttls_with_auth(tmp_path: Path, smtp_server: Sm
     assert firing["Subject"] == ("[netagent FIRING critical] rpt-coviolo-nord down "
                                  "(5 devices cut off)")
     assert firing["To"] == "noc@comune.re.it"
-    body = firing.get_payload(decode=True).decode()
+    payload = firing.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    body = payload.decode()
     assert "radio link Coviolo BS-Nord" in body
     for ap in BRANCH_APS:
         assert ap in body
