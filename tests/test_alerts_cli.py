@@ -47,3 +47,20 @@ def test_lists_open_and_recent_incidents(tmp_path: Path) -> None:
 def test_no_state_yet_is_not_an_error(tmp_path: Path) -> None:
     res = runner.invoke(app, ["alerts", "--data-dir", str(tmp_path)])
     assert res.exit_code == 0 and not (tmp_path / "state.sqlite").exists()
+
+
+def test_unusable_state_file_is_named_and_left_alone(tmp_path: Path) -> None:
+    state = tmp_path / "state.sqlite"
+    state.write_bytes(b"this is not sqlite, but somebody's data\n" * 100)
+    res = runner.invoke(app, ["alerts", "--data-dir", str(tmp_path)])
+    assert res.exit_code == 3 and "state.sqlite" in res.stderr
+    assert state.read_bytes().startswith(b"this is not sqlite")
+
+
+def test_state_from_a_newer_netagent_is_refused(tmp_path: Path) -> None:
+    import sqlite3
+    db = sqlite3.connect(tmp_path / "state.sqlite")
+    db.execute("PRAGMA user_version=99")
+    db.close()
+    res = runner.invoke(app, ["alerts", "--data-dir", str(tmp_path)])
+    assert res.exit_code == 3 and "newer netagent" in res.stderr

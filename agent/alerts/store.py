@@ -22,6 +22,7 @@ from agent.notify.event import Affected
 from agent.notify.queue import NotificationQueue
 
 STATE_FILE = "state.sqlite"
+SCHEMA_VERSION = 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS device_state (
@@ -104,17 +105,34 @@ def _incident(r: Sequence[Any]) -> Incident:
                     r[10], tuple(Affected(**a) for a in json.loads(r[11])), r[12], bool(r[13]))
 
 
+class StateStoreError(Exception):
+    """state.sqlite cannot be used as it is (not a database, or from a newer netagent)."""
+
+
 class AlertStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.RLock()
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(_SCHEMA)
-        self.queue = NotificationQueue(self._db, self._lock)
+        try:
+            self._db.execute("PRAGMA busy_timeout=5000")
+            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise StateStoreError(
+                    f"{path}: written by a newer netagent (schema {version}, this one knows "
+                    f"{SCHEMA_VERSION}); left untouched")
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self.queue = NotificationQueue(self._db, self._lock)
+        except sqlite3.DatabaseError as e:
+            self._db.close()
+            raise StateStoreError(f"{path}: not usable as the alert state database: {e}") from e
+        except StateStoreError:
+            self._db.close()
+            raise
 
     def close(self) -> None:
         with self._lock:

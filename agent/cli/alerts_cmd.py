@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from agent.alerts.store import STATE_FILE, AlertStore, Incident
+from agent.alerts.store import STATE_FILE, AlertStore, Incident, StateStoreError
 from agent.alerts.tracker import State
 from agent.cli import common, options
 
@@ -45,7 +45,11 @@ def alerts(
         else:
             common.err.print(f"no alert state yet ({path} does not exist)")
         raise typer.Exit(common.ExitCode.OK)
-    store = AlertStore(path)
+    try:
+        store = AlertStore(path)
+    except StateStoreError as e:
+        common.err.print(f"[red]{e}[/red]")
+        raise typer.Exit(common.ExitCode.FAILED) from e
     try:
         open_ = store.open_incidents()
         recent = [i for i in store.recent_incidents(time.time() - days * 86400)
