@@ -307,3 +307,17 @@ def test_sample_lab_coviolo_base_station_outage(tmp_path: Path) -> None:
     assert "Coviolo" in " ".join(ev.affected_quartieri())
     lab.rounds(3)
     assert [e.status for e in lab.sent()] == ["firing", "resolved"]
+
+
+def test_device_status_only_for_observed_or_changed_devices(tmp_path: Path) -> None:
+    lab = Lab(tmp_path)
+    lab.rounds(3, down={"rpt-coviolo-nord"})  # whole network observed each round
+    lab.clock.t += 30
+    # One job probes only the radio: its APs are shown unreachable though not probed.
+    samples = lab.engine.observe([Observation("rpt-coviolo-nord", False, None)], lab.clock.t)
+    shown = {s.tags["device"]: s.fields["state"] for s in samples
+             if s.measurement == "device_status"}
+    assert shown == {"rpt-coviolo-nord": "down"}
+    lab.clock.t += 30
+    samples = lab.engine.observe([Observation("ap-centro", True, True)], lab.clock.t)
+    assert [s.tags["device"] for s in samples] == ["ap-centro"]

@@ -133,7 +133,10 @@ class AlertEngine:
         for name in self.topo.order:
             tr, h = self.trackers[name], health.get(name)
             ancestors = list(self.topo.ancestors(name))
-            if h in (None, Health.FAIL) and any(effective[a] in _CUTTING for a in ancestors):
+            # Silent now (or not probed this time and cut off before) behind a down uplink.
+            silent = h is Health.FAIL or (
+                h is None and self.shown.get(name, (None, 0.0))[0] is State.UNREACHABLE)
+            if silent and any(effective[a] in _CUTTING for a in ancestors):
                 # Not stepped, and its earlier misses are the uplink's: after the uplink
                 # recovers it needs a full down_after rounds of its own to alert.
                 effective[name] = State.UNREACHABLE
@@ -156,6 +159,8 @@ class AlertEngine:
                 old, since = self.shown.get(d.name, (None, now))
                 if old is not shown:
                     since = now
+                elif d.name not in health:
+                    continue  # another job's device, unchanged: its own round reports it
                 self.shown[d.name] = (shown, since)
                 row = DeviceRow(d.name, shown, since, maint[d.name], self.trackers[d.name])
                 if self._saved.get(d.name) != (key := row.key()):

@@ -131,7 +131,8 @@ class Router:
                     log.error("notify target %s keeps failing (%d attempts in a row): %s",
                               name, KEEPS_FAILING, e)
                 report.failed_attempts += 1
-                report.failing.append(name)
+                if name not in report.failing:
+                    report.failing.append(name)
                 if e.permanent or now - p.created >= self.retry.give_up_after_s:
                     health.given_up += 1
                     report.given_up += 1
