@@ -64,3 +64,20 @@ def test_state_from_a_newer_netagent_is_refused(tmp_path: Path) -> None:
     db.close()
     res = runner.invoke(app, ["alerts", "--data-dir", str(tmp_path)])
     assert res.exit_code == 3 and "newer netagent" in res.stderr
+
+
+def test_readme_config_example_is_valid() -> None:
+    import tomllib
+
+    from agent.alerts import AlertsConfig
+    from agent.notify import NotifyConfig
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme.split("## Access-point outage alerts", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    data = tomllib.loads(example)
+    alerts = AlertsConfig.model_validate(data["alerts"])
+    notify = NotifyConfig.model_validate(data["notify"])
+    assert alerts.maintenance[0].cron == "0 2 * * 0"
+    assert notify.webhooks[0].format.value == "alertmanager"
+    assert notify.email is not None and notify.email.from_addr == "netagent@example.org"
