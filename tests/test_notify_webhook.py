@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.notify import Router
 from agent.notify.config import NotifyConfig, RetryConfig, WebhookConfig
 from tests.alerts_lab import BRANCH_APS, Lab, WebhookReceiver
 
@@ -170,3 +171,24 @@ def test_alertmanager_api_format_posts_an_alert_list(tmp_path: Path,
     assert set(firing) == {"labels", "annotations", "startsAt", "generatorURL"}
     assert firing["labels"]["alertname"] == "NetagentDeviceDown"
     assert resolved["labels"] == firing["labels"] and resolved["endsAt"] > resolved["startsAt"]
+
+
+class BrokenTarget:
+    """A target with a bug: it must not stop the queue for the others."""
+
+    name = "broken"
+    route = NotifyConfig().log
+
+    async def send(self, event: object) -> None:
+        raise KeyError("bug")
+
+
+def test_a_buggy_target_does_not_block_the_others(tmp_path: Path,
+                                                  receiver: WebhookReceiver) -> None:
+    lab = hook_lab(tmp_path, receiver)
+    lab.router = Router(lab.store.queue, [*lab.router.targets.values(), BrokenTarget()],
+                        lab.notify.retry, lab.clock)
+    lab.engine.notifier = lab.router
+    lab.rounds(3, down={"ap-centro"})
+    assert [b["device"] for b in receiver.bodies()] == ["ap-centro"]
+    assert "KeyError" in lab.router.health["broken"].last_error

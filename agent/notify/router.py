@@ -122,29 +122,40 @@ class Router:
                 return  # head of line waits for its retry: keep the order
             try:
                 await target.send(p.event)
-            except DeliveryError as e:
-                now = self.clock()
-                health.failed_attempts += 1
-                health.consecutive_failures += 1
-                health.last_error = str(e)
-                if health.consecutive_failures == KEEPS_FAILING:
-                    log.error("notify target %s keeps failing (%d attempts in a row): %s",
-                              name, KEEPS_FAILING, e)
-                report.failed_attempts += 1
-                if name not in report.failing:
-                    report.failing.append(name)
-                if e.permanent or now - p.created >= self.retry.give_up_after_s:
-                    health.given_up += 1
-                    report.given_up += 1
-                    log.error("notify %s: giving up on %s: %s", name, p.event.key, e)
-                    self.queue.give_up(p.id, name, now, str(e))
-                    continue
-                delay = self._backoff(row.attempts)
-                log.warning("notify %s: %s failed (%s), retry in %.0f s",
-                            name, p.event.key, e, delay)
-                self.queue.retry_at(p.id, name, now + delay, str(e))
-                return
-            health.delivered += 1
-            health.consecutive_failures = 0
-            report.delivered += 1
-            self.queue.delivered(p.id, name, self.clock())
+            except DeliveryError as exc:
+                e = exc
+            except Exception as exc:  # a bug in one target must not stop the queue
+                log.exception("notify %s: unexpected error sending %s", name, p.event.key)
+                e = DeliveryError(f"{type(exc).__name__}: {exc}")
+            else:
+                health.delivered += 1
+                health.consecutive_failures = 0
+                report.delivered += 1
+                self.queue.delivered(p.id, name, self.clock())
+                continue
+            if not self._failed(name, p, row.attempts, e, report):
+                return  # waits for its retry, and holds the later ones back
+
+    def _failed(self, name: str, p: Pending, attempts: int, e: DeliveryError,
+                report: DeliveryReport) -> bool:
+        """Record a failed attempt; True when given up (the next one may go)."""
+        now, health = self.clock(), self.health[name]
+        health.failed_attempts += 1
+        health.consecutive_failures += 1
+        health.last_error = str(e)
+        if health.consecutive_failures == KEEPS_FAILING:
+            log.error("notify target %s keeps failing (%d attempts in a row): %s",
+                      name, KEEPS_FAILING, e)
+        report.failed_attempts += 1
+        if name not in report.failing:
+            report.failing.append(name)
+        if e.permanent or now - p.created >= self.retry.give_up_after_s:
+            health.given_up += 1
+            report.given_up += 1
+            log.error("notify %s: giving up on %s: %s", name, p.event.key, e)
+            self.queue.give_up(p.id, name, now, str(e))
+            return True
+        delay = self._backoff(attempts)
+        log.warning("notify %s: %s failed (%s), retry in %.0f s", name, p.event.key, e, delay)
+        self.queue.retry_at(p.id, name, now + delay, str(e))
+        return False
