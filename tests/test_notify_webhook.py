@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agent.notify import Router
-from agent.notify.config import NotifyConfig, RetryConfig, WebhookConfig
+from agent.notify.config import NotifyConfig, RetryConfig, Route, WebhookConfig
 from tests.alerts_lab import BRANCH_APS, Lab, WebhookReceiver
 
 
@@ -177,7 +177,7 @@ class BrokenTarget:
     """A target with a bug: it must not stop the queue for the others."""
 
     name = "broken"
-    route = NotifyConfig().log
+    route: Route = NotifyConfig().log
 
     async def send(self, event: object) -> None:
         raise KeyError("bug")
