@@ -9,6 +9,7 @@ takes netagent's alerts unchanged; `alertmanager-api` is the body of Alertmanage
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from agent.notify.event import AlertEvent, iso
@@ -69,7 +70,7 @@ def alertmanager_webhook(ev: AlertEvent, receiver: str) -> dict[str, Any]:
     group = {"alertname": alert["labels"]["alertname"], "device": ev.device}
     return {
         "version": "4",
-        "groupKey": f"{{}}:{{alertname={group['alertname']!r}, device={ev.device!r}}}",
+        "groupKey": "{}:{" + ", ".join(f"{k}={json.dumps(v)}" for k, v in group.items()) + "}",
         "truncatedAlerts": 0,
         "status": ev.status,
         "receiver": receiver,
