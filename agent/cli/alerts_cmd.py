@@ -41,7 +41,8 @@ def alerts(
     path = options.data_dir(data_dir) / STATE_FILE
     if not path.exists():
         if as_json:
-            common.print_json({"open": [], "recent": [], "devices": [], "queue": {}})
+            common.print_json({"open": [], "recent": [], "devices": [],
+                               "queue": {"pending": 0, "given_up": 0}})
         else:
             common.err.print(f"no alert state yet ({path} does not exist)")
         raise typer.Exit(common.ExitCode.OK)
