@@ -222,6 +222,7 @@ def test_inventory_reload_keeps_state_and_resolves_removed(tmp_path: Path) -> No
     {"cron": "61 * * * *", "duration_s": 60},
     {"cron": "0 1 * * *"},
     {"start": "2026-01-02T00:00:00Z", "end": "2026-01-01T00:00:00Z"},
+    {"cron": "0 1 * * *", "duration_s": 60, "timezone": "Europe/Nowhere"},
 ])
 def test_bad_maintenance_window_is_refused_with_its_name(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="maintenance window 'w'"):

@@ -52,9 +52,10 @@ class MaintenanceWindow(BaseModel):
                 raise ValueError(f"maintenance window {self.name!r}: cron needs duration_s")
             try:
                 self.trigger()
-            except ValueError as e:
+            except (ValueError, LookupError) as e:  # LookupError: unknown time zone
                 raise ValueError(
-                    f"maintenance window {self.name!r}: bad cron {self.cron!r}: {e}"
+                    f"maintenance window {self.name!r}: bad cron {self.cron!r} "
+                    f"or timezone {self.timezone!r}: {e}"
                 ) from e
         return self
 
