@@ -28,6 +28,7 @@ app.add_typer(poll_app, name="poll")
 
 def _register() -> None:
     """Wire the command groups (one line each)."""
+    __import__("agent.cli.netbox_cmd", fromlist=["register"]).register(app)
 
 
 def main() -> None:

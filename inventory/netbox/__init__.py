@@ -4,6 +4,17 @@ from inventory.netbox.apply import SyncReport, apply
 from inventory.netbox.client import NetBoxAuthError, NetBoxError, NetBoxRequestError
 from inventory.netbox.config import NetBoxConfig
 from inventory.netbox.plan import Change, SyncPlan, plan
+from inventory.netbox.pull import pull_inventory
 
-__all__ = ["Change", "NetBoxAuthError", "NetBoxConfig", "NetBoxError", "NetBoxRequestError", "SyncPlan",
-           "SyncReport", "apply", "plan"]
+__all__ = [
+    "Change",
+    "NetBoxAuthError",
+    "NetBoxConfig",
+    "NetBoxError",
+    "NetBoxRequestError",
+    "SyncPlan",
+    "SyncReport",
+    "apply",
+    "plan",
+    "pull_inventory",
+]

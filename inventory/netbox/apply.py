@@ -27,7 +27,9 @@ Item = tuple[Change, dict[str, Any]]
 
 @dataclass
 class SyncReport:
-    counts: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # kind -> action -> done/failed
+    counts: dict[str, dict[str, dict[str, int]]] = field(
+        default_factory=dict
+    )  # kind -> action -> done/failed
     errors: list[str] = field(default_factory=list)
     writes: int = 0
     skipped_prune: int = 0  # deletions due but not done (no --prune)
@@ -45,8 +47,13 @@ class SyncReport:
         return self.failed == 0 and not self.errors
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "counts": self.counts, "errors": self.errors, "writes": self.writes,
-                "deletions_waiting_for_prune": self.skipped_prune}
+        return {
+            "ok": self.ok,
+            "counts": self.counts,
+            "errors": self.errors,
+            "writes": self.writes,
+            "deletions_waiting_for_prune": self.skipped_prune,
+        }
 
 
 def _item_errors(body: Any, n: int) -> list[Any] | None:
@@ -58,7 +65,9 @@ def _item_errors(body: Any, n: int) -> list[Any] | None:
 
 def _describe_error(change: Change, err: Any) -> str:
     if isinstance(err, dict):
-        parts = [f"{f}: {'; '.join(map(str, v)) if isinstance(v, list) else v}" for f, v in err.items()]
+        parts = [
+            f"{f}: {'; '.join(map(str, v)) if isinstance(v, list) else v}" for f, v in err.items()
+        ]
         return f"{change.kind} {change.key!r}: " + ", ".join(parts)
     return f"{change.kind} {change.key!r}: {err}"
 
@@ -73,8 +82,13 @@ class _Applier:
     def ids(self, r: Ref) -> int:
         return self.index[(r.kind, r.key)]
 
-    def _send(self, kind: str, action: str, items: list[Item],
-              call: Callable[[str, list[dict[str, Any]]], list[dict[str, Any]]] | None) -> list[tuple[Item, Any]]:
+    def _send(
+        self,
+        kind: str,
+        action: str,
+        items: list[Item],
+        call: Callable[[str, list[dict[str, Any]]], list[dict[str, Any]]] | None,
+    ) -> list[tuple[Item, Any]]:
         """Send in batches; returns (item, NetBox's answer) for the ones that went through."""
         done: list[tuple[Item, Any]] = []
         pending = [items[i : i + self.batch] for i in range(0, len(items), self.batch)]
@@ -101,15 +115,21 @@ class _Applier:
                 else:
                     for it in batch:
                         err = per_item[0] if per_item and len(batch) == 1 else e.body
-                        self._fail(it[0], action, _describe_error(it[0], err) + f" (HTTP {e.status})")
+                        self._fail(
+                            it[0], action, _describe_error(it[0], err) + f" (HTTP {e.status})"
+                        )
                 continue
             for it, ans in zip(batch, answers, strict=True):
                 done.append((it, ans))
         for (c, payload), ans in done:
             lost = self._not_stored(payload, ans)
             if lost:
-                self._fail(c, action, f"{c.kind} {c.key!r}: NetBox did not store custom fields {lost} "
-                                      "(custom field missing for this object type?)")
+                self._fail(
+                    c,
+                    action,
+                    f"{c.kind} {c.key!r}: NetBox did not store custom fields {lost} "
+                    "(custom field missing for this object type?)",
+                )
             else:
                 self.report.count(kind, action, "done")
         return done
@@ -121,7 +141,9 @@ class _Applier:
         if not sent or not isinstance(answer, dict):
             return []
         kept = answer.get("custom_fields") or {}
-        return sorted(k for k, v in sent.items() if v is not None and not same(v, kept.get(k), lambda r: None))
+        return sorted(
+            k for k, v in sent.items() if v is not None and not same(v, kept.get(k), lambda r: None)
+        )
 
     def _fail(self, c: Change, action: str, msg: str) -> None:
         self.failed.add((c.kind, c.key))
@@ -129,8 +151,9 @@ class _Applier:
         self.report.errors.append(msg)
         log.warning("netbox %s failed: %s", action, msg)
 
-    def _ready(self, c: Change, fields: dict[str, Any], action: str,
-               defer: bool = True) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    def _ready(
+        self, c: Change, fields: dict[str, Any], action: str, defer: bool = True
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
         """Split fields into now/later (refs to this or later kinds); None if a ref can't resolve."""
         now: dict[str, Any] = {}
         later: dict[str, Any] = {}
@@ -141,7 +164,11 @@ class _Applier:
                 continue
             missing = [r for r in refs if (r.kind, r.key) not in self.index]
             if missing:
-                self._fail(c, action, f"{c.kind} {c.key!r}: {missing[0].kind} {missing[0].key!r} was not written")
+                self._fail(
+                    c,
+                    action,
+                    f"{c.kind} {c.key!r}: {missing[0].kind} {missing[0].key!r} was not written",
+                )
                 return None
             now[f] = encode(v, self.ids)
         return now, later
@@ -167,7 +194,10 @@ class _Applier:
                 for (c, _), ans in self._send(kind.name, action, items, call):
                     if action == "create":
                         self.index[(c.kind, c.key)] = ans["id"]
-            marks = [(c, {"id": c.id, "custom_fields": {CF_ORPHANED: stamp}}) for c in plan.of("orphan", kind.name)]
+            marks = [
+                (c, {"id": c.id, "custom_fields": {CF_ORPHANED: stamp}})
+                for c in plan.of("orphan", kind.name)
+            ]
             self._send(kind.name, "orphan", marks, self.client.update)
         # Second pass: fields pointing forward (primary_ip4 -> ip-addresses).
         by_kind: dict[str, list[Item]] = {}
@@ -176,7 +206,9 @@ class _Applier:
                 continue
             split = self._ready(c, later, "link", defer=False)
             if split is not None:
-                by_kind.setdefault(c.kind, []).append((c, {**split[0], "id": self.index[(c.kind, c.key)]}))
+                by_kind.setdefault(c.kind, []).append(
+                    (c, {**split[0], "id": self.index[(c.kind, c.key)]})
+                )
         for kind_name, items in by_kind.items():
             self._send(kind_name, "link", items, self.client.update)
         deletes = plan.of("delete")
@@ -187,7 +219,9 @@ class _Applier:
             self._send(kind.name, "delete", [(c, {}) for c in deletes if c.kind == kind.name], None)
 
 
-def apply(plan: SyncPlan, config: NetBoxConfig, prune: bool = False, client: NetBoxClient | None = None) -> SyncReport:
+def apply(
+    plan: SyncPlan, config: NetBoxConfig, prune: bool = False, client: NetBoxClient | None = None
+) -> SyncReport:
     """Write the plan to NetBox; deletions only with prune. 401/403 raise NetBoxAuthError."""
     report = SyncReport()
     for c in plan.changes:

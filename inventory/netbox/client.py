@@ -59,15 +59,23 @@ class NetBoxClient:
             raise NetBoxError("netbox.url is not set")
         token = config.resolved_token()
         if not token:
-            raise NetBoxAuthError("no NetBox token: set NETAGENT_NETBOX__TOKEN or netbox.token_file")
+            raise NetBoxAuthError(
+                "no NetBox token: set NETAGENT_NETBOX__TOKEN or netbox.token_file"
+            )
         self.config = config
         session = _TimeoutSession(config.timeout_s)
         session.counts = Counter()
         session.verify = config.verify_tls
         retry = Retry(
-            total=config.retries, connect=config.retries, read=config.retries, status=config.retries,
-            backoff_factor=config.backoff_s, status_forcelist=(500, 502, 503, 504),
-            allowed_methods=None, raise_on_status=False, respect_retry_after_header=True,
+            total=config.retries,
+            connect=config.retries,
+            read=config.retries,
+            status=config.retries,
+            backoff_factor=config.backoff_s,
+            status_forcelist=(500, 502, 503, 504),
+            allowed_methods=None,
+            raise_on_status=False,
+            respect_retry_after_header=True,
         )
         adapter = HTTPAdapter(max_retries=retry, pool_maxsize=4)
         session.mount("http://", adapter)
@@ -102,7 +110,9 @@ class NetBoxClient:
                 ) from None
             raise NetBoxRequestError(status, body, what) from None
         except requests.RequestException as e:
-            raise NetBoxError(f"{what}: NetBox at {self.config.url} unreachable: {type(e).__name__}") from None
+            raise NetBoxError(
+                f"{what}: NetBox at {self.config.url} unreachable: {type(e).__name__}"
+            ) from None
 
     def read(self, kind: str, **filters: Any) -> list[dict[str, Any]]:
         """Every object matching the filters, in pages of `page_limit`."""

@@ -89,7 +89,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("device-roles", "dcim", _name, "dcim.devicerole", shared=True),
     Kind("platforms", "dcim", _name, "dcim.platform", shared=True),
     Kind("sites", "dcim", _name, "dcim.site", lookup="name"),
-    Kind("wireless-lans", "wireless", lambda o: str(o["ssid"]), "wireless.wirelesslan", lookup="ssid"),
+    Kind(
+        "wireless-lans", "wireless", lambda o: str(o["ssid"]), "wireless.wirelesslan", lookup="ssid"
+    ),
     Kind("devices", "dcim", lambda o: str(o["name"] or ""), "dcim.device", lookup="name"),
     Kind("interfaces", "dcim", _iface_key, "dcim.interface", lookup="device_id"),
     Kind("ip-addresses", "ipam", lambda o: str(o["address"]), "ipam.ipaddress", lookup="address"),
@@ -159,7 +161,9 @@ def same(desired: Any, current: Any, ids: Callable[[Ref], int | None]) -> bool:
         except (TypeError, ValueError):
             return False
     if isinstance(desired, list | tuple) and isinstance(cur, list | tuple):
-        return len(desired) == len(cur) and all(same(d, c, ids) for d, c in zip(desired, cur, strict=True))
+        return len(desired) == len(cur) and all(
+            same(d, c, ids) for d, c in zip(desired, cur, strict=True)
+        )
     return bool(desired == cur)
 
 

@@ -26,7 +26,9 @@ class Change:
     key: str
     action: str  # create | update | orphan | delete | conflict | blocked
     id: int | None = None
-    desired: dict[str, Any] = field(default_factory=dict)  # create: all fields; update: changed ones
+    desired: dict[str, Any] = field(
+        default_factory=dict
+    )  # create: all fields; update: changed ones
     old: dict[str, Any] = field(default_factory=dict)  # update: NetBox's values before
     note: str = ""
 
@@ -35,7 +37,9 @@ class Change:
         if self.id is not None:
             d["id"] = self.id
         if self.action == "update":
-            d["fields"] = {f: {"from": self.old.get(f), "to": show(v)} for f, v in self.desired.items()}
+            d["fields"] = {
+                f: {"from": self.old.get(f), "to": show(v)} for f, v in self.desired.items()
+            }
         elif self.action == "create":
             d["fields"] = {f: show(v) for f, v in self.desired.items()}
         if self.note:
@@ -95,7 +99,9 @@ def _orphaned_since(obj: dict[str, Any]) -> float | None:
         return None
 
 
-def read_state(client: NetBoxClient, wanted: dict[str, set[str]], tag: str) -> dict[str, dict[str, dict[str, Any]]]:
+def read_state(
+    client: NetBoxClient, wanted: dict[str, set[str]], tag: str
+) -> dict[str, dict[str, dict[str, Any]]]:
     """NetBox's objects per kind and key: all shared ones, owned ones, and those in the way."""
     state: dict[str, dict[str, dict[str, Any]]] = {}
     tag_exists = False
@@ -111,8 +117,13 @@ def read_state(client: NetBoxClient, wanted: dict[str, set[str]], tag: str) -> d
         missing = sorted(wanted.get(kind.name, set()) - found.keys())
         if kind.lookup and missing:
             if kind.name == "interfaces":
-                devs = sorted({state["devices"][k.split("/", 1)[0]]["id"] for k in missing
-                               if k.split("/", 1)[0] in state["devices"]})
+                devs = sorted(
+                    {
+                        state["devices"][k.split("/", 1)[0]]["id"]
+                        for k in missing
+                        if k.split("/", 1)[0] in state["devices"]
+                    }
+                )
                 values: list[Any] = devs
             else:
                 values = missing
@@ -123,8 +134,12 @@ def read_state(client: NetBoxClient, wanted: dict[str, set[str]], tag: str) -> d
     return state
 
 
-def diff(mapped_objects: list[Any], state: dict[str, dict[str, dict[str, Any]]], config: NetBoxConfig,
-         now: float) -> tuple[list[Change], dict[tuple[str, str], int], list[str]]:
+def diff(
+    mapped_objects: list[Any],
+    state: dict[str, dict[str, dict[str, Any]]],
+    config: NetBoxConfig,
+    now: float,
+) -> tuple[list[Change], dict[tuple[str, str], int], list[str]]:
     index = {(k, key): o["id"] for k, objs in state.items() for key, o in objs.items()}
     changes: list[Change] = []
     issues: list[str] = []
@@ -137,8 +152,15 @@ def diff(mapped_objects: list[Any], state: dict[str, dict[str, dict[str, Any]]],
     for d in mapped_objects:
         kind = KIND[d.kind]
         desired_keys.setdefault(d.kind, set()).add(d.key)
-        cause = next((blocked[(r.kind, r.key)] for f in d.fields.values() for r in refs_in(f)
-                      if (r.kind, r.key) in blocked), None)
+        cause = next(
+            (
+                blocked[(r.kind, r.key)]
+                for f in d.fields.values()
+                for r in refs_in(f)
+                if (r.kind, r.key) in blocked
+            ),
+            None,
+        )
         if cause:
             blocked[(d.kind, d.key)] = cause
             changes.append(Change(d.kind, d.key, "blocked", note=f"depends on {cause}"))
@@ -151,14 +173,23 @@ def diff(mapped_objects: list[Any], state: dict[str, dict[str, dict[str, Any]]],
             if d.kind == "custom-fields":
                 lacking = set(d.fields["object_types"]) - set(cur.get("object_types") or ())
                 if lacking:
-                    issues.append(f"custom field {d.key} exists without object types {sorted(lacking)}: "
-                                  "NetBox silently drops its values there; add them in NetBox")
+                    issues.append(
+                        f"custom field {d.key} exists without object types {sorted(lacking)}: "
+                        "NetBox silently drops its values there; add them in NetBox"
+                    )
             continue
         if config.tag not in _tag_slugs(cur):
             if not kind.shared:
                 blocked[(d.kind, d.key)] = f"untagged {d.kind} {d.key!r} (id {cur['id']})"
-                changes.append(Change(d.kind, d.key, "conflict", id=cur["id"],
-                                      note=f"exists in NetBox without tag {config.tag!r}: left alone"))
+                changes.append(
+                    Change(
+                        d.kind,
+                        d.key,
+                        "conflict",
+                        id=cur["id"],
+                        note=f"exists in NetBox without tag {config.tag!r}: left alone",
+                    )
+                )
             continue  # shared and not ours: used as it is
         changed: dict[str, Any] = {}
         old: dict[str, Any] = {}
@@ -179,10 +210,21 @@ def diff(mapped_objects: list[Any], state: dict[str, dict[str, dict[str, Any]]],
                 continue
             since = _orphaned_since(cur)
             if since is None:
-                changes.append(Change(kind.name, key, "orphan", id=cur["id"], note="no longer in the inventory"))
+                changes.append(
+                    Change(
+                        kind.name, key, "orphan", id=cur["id"], note="no longer in the inventory"
+                    )
+                )
             elif now - since >= config.prune_delay_s:
-                changes.append(Change(kind.name, key, "delete", id=cur["id"],
-                                      note=f"orphaned since {datetime.fromtimestamp(since, UTC).isoformat()}"))
+                changes.append(
+                    Change(
+                        kind.name,
+                        key,
+                        "delete",
+                        id=cur["id"],
+                        note=f"orphaned since {datetime.fromtimestamp(since, UTC).isoformat()}",
+                    )
+                )
     return changes, index, issues
 
 

@@ -29,7 +29,9 @@ def _convert(node: Any) -> Any:
         return [_convert(x) for x in node]
     if not isinstance(node, dict):
         return node
-    out = {k: _convert(v) for k, v in node.items() if k not in ("nullable", "format", "x-spec-enum-id")}
+    out = {
+        k: _convert(v) for k, v in node.items() if k not in ("nullable", "format", "x-spec-enum-id")
+    }
     if node.get("nullable"):
         return {"anyOf": [out, {"type": "null"}]}
     return out
@@ -47,16 +49,22 @@ class OpenAPISchema:
         return t if t in self.paths else None
 
     def query_params(self, template: str) -> set[str]:
-        return {p["name"] for p in self.paths[template].get("get", {}).get("parameters", [])} | _PAGING
+        return {
+            p["name"] for p in self.paths[template].get("get", {}).get("parameters", [])
+        } | _PAGING
 
     def _component(self, template: str, method: str) -> str:
         """The writable request component the server validates each item with."""
         detail = template if "{id}" in template else template + "{id}/"
         if method == "post":
-            body = self.paths[template]["post"]["requestBody"]["content"]["application/json"]["schema"]
+            body = self.paths[template]["post"]["requestBody"]["content"]["application/json"][
+                "schema"
+            ]
             ref = body["oneOf"][0]["$ref"] if "oneOf" in body else body["$ref"]
         else:
-            ref = self.paths[detail]["patch"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            ref = self.paths[detail]["patch"]["requestBody"]["content"]["application/json"][
+                "schema"
+            ]["$ref"]
         return str(ref.rsplit("/", 1)[1])
 
     @lru_cache(maxsize=256)  # noqa: B019 - one schema object per test session
@@ -74,8 +82,12 @@ class OpenAPISchema:
         method = method.lower()
         listing = "{id}" not in template
         if method == "delete":
-            ok = isinstance(body, list) and all(isinstance(x, dict) and isinstance(x.get("id"), int) for x in body)
-            return ([{}] * len(body) if ok else [{"non_field_errors": ["expected a list of {id}"]}]), not ok
+            ok = isinstance(body, list) and all(
+                isinstance(x, dict) and isinstance(x.get("id"), int) for x in body
+            )
+            return (
+                [{}] * len(body) if ok else [{"non_field_errors": ["expected a list of {id}"]}]
+            ), not ok
         if method == "patch" and listing and not isinstance(body, list):
             return [{"non_field_errors": ["bulk PATCH takes a list"]}], True
         items = body if isinstance(body, list) else [body]

@@ -14,14 +14,31 @@ from tests.netbox_double.schema import OpenAPISchema
 from tests.netbox_double.store import CHOICE_KINDS_TYPE, CHOICES, FKS, KINDS, Invalid, Store
 
 TOKEN = "0123456789abcdef0123456789abcdef01234567"
-APPS = {"tags": "extras", "custom-fields": "extras", "ip-addresses": "ipam", "wireless-lans": "wireless",
-        "wireless-links": "wireless"}
+APPS = {
+    "tags": "extras",
+    "custom-fields": "extras",
+    "ip-addresses": "ipam",
+    "wireless-lans": "wireless",
+    "wireless-links": "wireless",
+}
 MAX_PAGE, DEFAULT_PAGE = 1000, 50
 # Filters the double implements: name -> (object field, how).
-FILTERS = {"id": ("id", "eq"), "name": ("name", "eq"), "slug": ("slug", "eq"), "ssid": ("ssid", "eq"),
-           "label": ("label", "eq"), "address": ("address", "eq"), "device_id": ("device", "eq"),
-           "status": ("status", "eq"), "tag": ("tags", "tag"), "role": ("role", "slug"), "site": ("site", "slug"),
-           "region": ("region", "region"), "has_primary_ip": ("primary_ip4", "has"), "site_id": ("site", "eq")}
+FILTERS = {
+    "id": ("id", "eq"),
+    "name": ("name", "eq"),
+    "slug": ("slug", "eq"),
+    "ssid": ("ssid", "eq"),
+    "label": ("label", "eq"),
+    "address": ("address", "eq"),
+    "device_id": ("device", "eq"),
+    "status": ("status", "eq"),
+    "tag": ("tags", "tag"),
+    "role": ("role", "slug"),
+    "site": ("site", "slug"),
+    "region": ("region", "region"),
+    "has_primary_ip": ("primary_ip4", "has"),
+    "site_id": ("site", "eq"),
+}
 _SCHEMA: OpenAPISchema | None = None
 
 
@@ -69,11 +86,22 @@ class NetBoxDouble:
         if i is None:
             return None
         o = self.store.tables[kind][i]
-        b: dict[str, Any] = {"id": i, "url": self._url(kind, i), "description": o.get("description", "")}
+        b: dict[str, Any] = {
+            "id": i,
+            "url": self._url(kind, i),
+            "description": o.get("description", ""),
+        }
         for f in ("name", "slug", "model", "address", "ssid", "label"):
             if f in o:
                 b[f] = o[f]
-        b["display"] = str(o.get("name") or o.get("model") or o.get("address") or o.get("ssid") or o.get("label") or i)
+        b["display"] = str(
+            o.get("name")
+            or o.get("model")
+            or o.get("address")
+            or o.get("ssid")
+            or o.get("label")
+            or i
+        )
         if kind == "interfaces":
             b["device"] = self.brief("devices", o["device"])
             b["cable"] = self.brief("cables", o.get("cable"))
@@ -92,17 +120,31 @@ class NetBoxDouble:
                 out[f] = {"value": out[f], "label": str(out[f]).replace("-", " ").title()}
         if "tags" in o or kind not in ("tags", "custom-fields"):
             tags = self.store.tables["tags"]
-            out["tags"] = [{"id": t, "url": self._url("tags", t), "display": tags[t]["name"], "name": tags[t]["name"],
-                            "slug": tags[t]["slug"], "color": tags[t].get("color", "9e9e9e")} for t in o.get("tags", [])]
+            out["tags"] = [
+                {
+                    "id": t,
+                    "url": self._url("tags", t),
+                    "display": tags[t]["name"],
+                    "name": tags[t]["name"],
+                    "slug": tags[t]["slug"],
+                    "color": tags[t].get("color", "9e9e9e"),
+                }
+                for t in o.get("tags", [])
+            ]
             defs = self.store.cf_defs(kind)
             out["custom_fields"] = {k: (o.get("custom_fields") or {}).get(k) for k in defs}
         if kind == "interfaces":
             out["cable"] = self.brief("cables", o.get("cable"))
             out["wireless_link"] = self.brief("wireless-links", o.get("wireless_link"))
-            out["wireless_lans"] = [self.brief("wireless-lans", w) for w in o.get("wireless_lans", [])]
+            out["wireless_lans"] = [
+                self.brief("wireless-lans", w) for w in o.get("wireless_lans", [])
+            ]
         if kind == "cables":
             for e in ("a_terminations", "b_terminations"):
-                out[e] = [{**t, "object": self.brief("interfaces", t["object_id"])} for t in o.get(e) or []]
+                out[e] = [
+                    {**t, "object": self.brief("interfaces", t["object_id"])}
+                    for t in o.get(e) or []
+                ]
         if kind == "ip-addresses":
             aid = o.get("assigned_object_id")
             out["assigned_object"] = self.brief("interfaces", aid) if aid else None
@@ -140,7 +182,12 @@ class NetBoxDouble:
             if name not in FILTERS:
                 return f"the double does not implement filter {name!r}"
             if name in ("tag", "role", "site", "region"):  # slug choice filters: unknown -> 400
-                target = {"tag": "tags", "role": "device-roles", "site": "sites", "region": "regions"}[name]
+                target = {
+                    "tag": "tags",
+                    "role": "device-roles",
+                    "site": "sites",
+                    "region": "regions",
+                }[name]
                 known = {o["slug"] for o in self.store.tables[target].values()}
                 bad = [v for v in values if v not in known]
                 if bad:
@@ -155,17 +202,26 @@ class NetBoxDouble:
         limit = min(limit, MAX_PAGE)
         offset = int(q.get("offset", ["0"])[0])
         filters = {k: v for k, v in q.items() if k not in ("limit", "offset", "brief")}
-        objs = [o for o in self.store.tables[kind].values()
-                if all(self._match(kind, o, k, v) for k, v in filters.items())]
+        objs = [
+            o
+            for o in self.store.tables[kind].values()
+            if all(self._match(kind, o, k, v) for k, v in filters.items())
+        ]
         page = objs[offset : offset + limit]
         nxt = None
         if offset + limit < len(objs):
             nxt = f"{self.url}{path}?{urlencode({**{k: v for k, v in q.items()}, 'limit': [limit], 'offset': [offset + limit]}, doseq=True)}"
-        return 200, {"count": len(objs), "next": nxt, "previous": None,
-                     "results": [self.render(kind, o) for o in page]}
+        return 200, {
+            "count": len(objs),
+            "next": nxt,
+            "previous": None,
+            "results": [self.render(kind, o) for o in page],
+        }
 
     # --- writes -------------------------------------------------------------------
-    def write(self, method: str, kind: str, template: str, obj_id: int | None, body: Any) -> tuple[int, Any]:
+    def write(
+        self, method: str, kind: str, template: str, obj_id: int | None, body: Any
+    ) -> tuple[int, Any]:
         errors, bad = self.schema.check_body(method, template, body)
         if bad:
             self.violations.append(f"{method} {template}: {[e for e in errors if e]}")
@@ -180,7 +236,13 @@ class NetBoxDouble:
                     self.store.delete(kind, item["id"] if obj_id is None else obj_id)
                     res = None
                 else:
-                    target = obj_id if obj_id is not None else item.get("id") if method == "PATCH" else None
+                    target = (
+                        obj_id
+                        if obj_id is not None
+                        else item.get("id")
+                        if method == "PATCH"
+                        else None
+                    )
                     res = self.store.write(kind, item, target)
                     self.store.link_side_effects(kind, res)
                 results.append(res)
@@ -199,7 +261,9 @@ class NetBoxDouble:
     def handle(self, method: str, raw_path: str, headers: Any, body: bytes) -> tuple[int, Any]:
         auth = headers.get("Authorization", "")
         if auth != f"Token {TOKEN}":
-            detail = "Authentication credentials were not provided." if not auth else "Invalid token"
+            detail = (
+                "Authentication credentials were not provided." if not auth else "Invalid token"
+            )
             return 403, {"detail": detail}
         parts = urlsplit(raw_path)
         if parts.path == "/api/status/":

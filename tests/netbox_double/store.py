@@ -12,8 +12,23 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-WIRELESS_TYPES = {"ieee802.11a", "ieee802.11g", "ieee802.11n", "ieee802.11ac", "ieee802.11ad", "ieee802.11ax",
-                  "ieee802.11ay", "ieee802.11be", "ieee802.15.1", "other-wireless", "gsm", "cdma", "lte", "4g", "5g"}
+WIRELESS_TYPES = {
+    "ieee802.11a",
+    "ieee802.11g",
+    "ieee802.11n",
+    "ieee802.11ac",
+    "ieee802.11ad",
+    "ieee802.11ax",
+    "ieee802.11ay",
+    "ieee802.11be",
+    "ieee802.15.1",
+    "other-wireless",
+    "gsm",
+    "cdma",
+    "lte",
+    "4g",
+    "5g",
+}
 VIRTUAL_TYPES = {"virtual", "bridge", "lag"}
 # FK fields per kind -> target kind.
 FKS: dict[str, dict[str, str]] = {
@@ -21,24 +36,45 @@ FKS: dict[str, dict[str, str]] = {
     "device-types": {"manufacturer": "manufacturers"},
     "platforms": {"manufacturer": "manufacturers"},
     "sites": {"region": "regions"},
-    "devices": {"site": "sites", "role": "device-roles", "device_type": "device-types", "platform": "platforms",
-                "primary_ip4": "ip-addresses", "primary_ip6": "ip-addresses"},
+    "devices": {
+        "site": "sites",
+        "role": "device-roles",
+        "device_type": "device-types",
+        "platform": "platforms",
+        "primary_ip4": "ip-addresses",
+        "primary_ip6": "ip-addresses",
+    },
     "interfaces": {"device": "devices"},
     "wireless-links": {"interface_a": "interfaces", "interface_b": "interfaces"},
 }
 CHOICES = {"status", "length_unit", "distance_unit", "rf_role", "mode"}
 CHOICE_KINDS_TYPE = {"interfaces", "custom-fields"}  # `type` rendered as {value, label} there
 UNIQUE: dict[str, list[tuple[str, ...]]] = {
-    "tags": [("name",), ("slug",)], "custom-fields": [("name",)], "regions": [("name", "parent"), ("slug",)],
-    "manufacturers": [("name",), ("slug",)], "device-types": [("manufacturer", "model"), ("manufacturer", "slug")],
-    "device-roles": [("name",), ("slug",)], "platforms": [("name",), ("slug",)], "sites": [("name",), ("slug",)],
-    "devices": [("site", "name")], "interfaces": [("device", "name")],
+    "tags": [("name",), ("slug",)],
+    "custom-fields": [("name",)],
+    "regions": [("name", "parent"), ("slug",)],
+    "manufacturers": [("name",), ("slug",)],
+    "device-types": [("manufacturer", "model"), ("manufacturer", "slug")],
+    "device-roles": [("name",), ("slug",)],
+    "platforms": [("name",), ("slug",)],
+    "sites": [("name",), ("slug",)],
+    "devices": [("site", "name")],
+    "interfaces": [("device", "name")],
 }
-OBJECT_TYPE = {"regions": "dcim.region", "sites": "dcim.site", "manufacturers": "dcim.manufacturer",
-               "device-types": "dcim.devicetype", "device-roles": "dcim.devicerole", "platforms": "dcim.platform",
-               "devices": "dcim.device", "interfaces": "dcim.interface", "ip-addresses": "ipam.ipaddress",
-               "wireless-lans": "wireless.wirelesslan", "wireless-links": "wireless.wirelesslink",
-               "cables": "dcim.cable"}
+OBJECT_TYPE = {
+    "regions": "dcim.region",
+    "sites": "dcim.site",
+    "manufacturers": "dcim.manufacturer",
+    "device-types": "dcim.devicetype",
+    "device-roles": "dcim.devicerole",
+    "platforms": "dcim.platform",
+    "devices": "dcim.device",
+    "interfaces": "dcim.interface",
+    "ip-addresses": "ipam.ipaddress",
+    "wireless-lans": "wireless.wirelesslan",
+    "wireless-links": "wireless.wirelesslink",
+    "cables": "dcim.cable",
+}
 KINDS = ["tags", "custom-fields", *OBJECT_TYPE]
 
 
@@ -77,16 +113,22 @@ class Store:
         table = self.tables[kind]
         if isinstance(value, int):
             if value not in table:
-                raise Invalid({field: [f"Related object not found using the provided numeric ID: {value}"]})
+                raise Invalid(
+                    {field: [f"Related object not found using the provided numeric ID: {value}"]}
+                )
             return value
         matches = [i for i, o in table.items() if all(o.get(k) == v for k, v in value.items())]
         if len(matches) != 1:
-            raise Invalid({field: [f"Related object not found using the provided attributes: {value}"]})
+            raise Invalid(
+                {field: [f"Related object not found using the provided attributes: {value}"]}
+            )
         return matches[0]
 
     def cf_defs(self, kind: str) -> dict[str, dict[str, Any]]:
         ot = OBJECT_TYPE.get(kind)
-        return {c["name"]: c for c in self.tables["custom-fields"].values() if ot in c["object_types"]}
+        return {
+            c["name"]: c for c in self.tables["custom-fields"].values() if ot in c["object_types"]
+        }
 
     # --- writes -----------------------------------------------------------------
     def write(self, kind: str, data: dict[str, Any], obj_id: int | None) -> dict[str, Any]:
@@ -106,7 +148,10 @@ class Store:
                 obj[f] = sorted(self.resolve("wireless-lans", t, f) for t in v)  # type: ignore[type-var]
             elif f == "custom_fields":
                 defs = self.cf_defs(kind)  # unknown keys: silently ignored, like NetBox
-                obj[f] = {**obj.get(f, {}), **{k: self._cf_value(defs[k], x) for k, x in v.items() if k in defs}}
+                obj[f] = {
+                    **obj.get(f, {}),
+                    **{k: self._cf_value(defs[k], x) for k, x in v.items() if k in defs},
+                }
             else:
                 obj[f] = v
         self._check(kind, obj, old)
@@ -121,7 +166,9 @@ class Store:
     @staticmethod
     def _cf_value(d: dict[str, Any], v: Any) -> Any:
         t = d.get("type", "text")
-        if v is not None and ((t == "integer" and not isinstance(v, int)) or (t == "text" and not isinstance(v, str))):
+        if v is not None and (
+            (t == "integer" and not isinstance(v, int)) or (t == "text" and not isinstance(v, str))
+        ):
             raise Invalid({"custom_fields": [f"{d['name']}: invalid value for a {t} field: {v!r}"]})
         return v
 
@@ -136,29 +183,44 @@ class Store:
         for cols in UNIQUE.get(kind, []):
             other = self.uniq.get((kind, cols, *(obj.get(c) for c in cols)))
             if other is not None and other != obj.get("id"):
-                errors.setdefault(cols[-1], []).append(f"{kind} with this {' and '.join(cols)} already exists.")
-        for f, places, digits in (("latitude", 6, 8), ("longitude", 6, 9), ("length", 2, 8), ("distance", 2, 8)):
+                errors.setdefault(cols[-1], []).append(
+                    f"{kind} with this {' and '.join(cols)} already exists."
+                )
+        for f, places, digits in (
+            ("latitude", 6, 8),
+            ("longitude", 6, 9),
+            ("length", 2, 8),
+            ("distance", 2, 8),
+        ):
             if not _decimals_ok(obj.get(f), places, digits):
                 errors.setdefault(f, []).append(
-                    f"Ensure that there are no more than {digits} digits in total / {places} decimal places.")
+                    f"Ensure that there are no more than {digits} digits in total / {places} decimal places."
+                )
         for f, unit in (("length", "length_unit"), ("distance", "distance_unit")):
             if obj.get(f) is not None and not obj.get(unit):
                 errors.setdefault(unit, []).append(f"Must specify a unit when setting a {f}")
         if kind == "custom-fields":
             name = obj.get("name", "")
             if "__" in name or not name.replace("_", "a").isalnum():
-                errors.setdefault("name", []).append("Only alphanumeric characters and underscores are allowed.")
+                errors.setdefault("name", []).append(
+                    "Only alphanumeric characters and underscores are allowed."
+                )
         elif kind == "devices":
             for f in ("device_type", "role", "site"):
                 if obj.get(f) is None:
                     errors.setdefault(f, []).append("This field is required.")
             ip = self.tables["ip-addresses"].get(obj.get("primary_ip4") or -1)
             if obj.get("primary_ip4") is not None and (
-                ip is None or ip.get("assigned_object_type") != "dcim.interface"
-                or self.tables["interfaces"].get(ip.get("assigned_object_id") or -1, {}).get("device") != obj.get("id")
+                ip is None
+                or ip.get("assigned_object_type") != "dcim.interface"
+                or self.tables["interfaces"]
+                .get(ip.get("assigned_object_id") or -1, {})
+                .get("device")
+                != obj.get("id")
             ):
                 errors.setdefault("primary_ip4", []).append(
-                    f"The specified IP address ({ip and ip['address']}) is not assigned to this device.")
+                    f"The specified IP address ({ip and ip['address']}) is not assigned to this device."
+                )
         elif kind == "ip-addresses" and obj.get("assigned_object_type"):
             if obj.get("assigned_object_id") not in self.tables["interfaces"]:
                 errors.setdefault("assigned_object_id", []).append("Related object not found.")
@@ -177,7 +239,9 @@ class Store:
                     if t["object_type"] != "dcim.interface" or iface is None:
                         errors.setdefault(end, []).append("Termination object not found.")
                     elif iface["type"] in WIRELESS_TYPES | VIRTUAL_TYPES:
-                        errors.setdefault(end, []).append(f"Cables cannot be attached to {iface['type']} interfaces")
+                        errors.setdefault(end, []).append(
+                            f"Cables cannot be attached to {iface['type']} interfaces"
+                        )
                     elif iface.get("cable") not in (None, obj.get("id")):
                         errors.setdefault(end, []).append("Duplicate termination found")
         if errors:
@@ -186,13 +250,20 @@ class Store:
     def link_side_effects(self, kind: str, obj: dict[str, Any]) -> None:
         """Mark interfaces as occupied by a new cable or wireless link."""
         if kind == "cables":
-            ids = [t["object_id"] for e in ("a_terminations", "b_terminations") for t in obj.get(e) or []]
+            ids = [
+                t["object_id"]
+                for e in ("a_terminations", "b_terminations")
+                for t in obj.get(e) or []
+            ]
             for i in ids:
                 self.tables["interfaces"][i] = {**self.tables["interfaces"][i], "cable": obj["id"]}
         elif kind == "wireless-links":
             for f in ("interface_a", "interface_b"):
                 i = obj[f]
-                self.tables["interfaces"][i] = {**self.tables["interfaces"][i], "wireless_link": obj["id"]}
+                self.tables["interfaces"][i] = {
+                    **self.tables["interfaces"][i],
+                    "wireless_link": obj["id"],
+                }
 
     def delete(self, kind: str, obj_id: int) -> None:
         obj = self.tables[kind].pop(obj_id, None)
@@ -201,19 +272,29 @@ class Store:
         for cols in UNIQUE.get(kind, []):
             self.uniq.pop((kind, cols, *(obj.get(c) for c in cols)), None)
         if kind == "sites" and any(d["site"] == obj_id for d in self.tables["devices"].values()):
-            raise Invalid({"detail": ["Unable to delete object: dependent devices exist (protected)."]})
+            raise Invalid(
+                {"detail": ["Unable to delete object: dependent devices exist (protected)."]}
+            )
         if kind == "devices":
             for i in [i for i, x in self.tables["interfaces"].items() if x["device"] == obj_id]:
                 self.delete("interfaces", i)
         elif kind == "interfaces":
             for k in ("cables", "wireless-links"):
                 for i, x in list(self.tables[k].items()):
-                    ends = [t["object_id"] for e in ("a_terminations", "b_terminations") for t in x.get(e) or []]
+                    ends = [
+                        t["object_id"]
+                        for e in ("a_terminations", "b_terminations")
+                        for t in x.get(e) or []
+                    ]
                     if obj_id in ends or obj_id in (x.get("interface_a"), x.get("interface_b")):
                         self.delete(k, i)
             for i, ip in list(self.tables["ip-addresses"].items()):
                 if ip.get("assigned_object_id") == obj_id:
-                    self.tables["ip-addresses"][i] = {**ip, "assigned_object_type": None, "assigned_object_id": None}
+                    self.tables["ip-addresses"][i] = {
+                        **ip,
+                        "assigned_object_type": None,
+                        "assigned_object_id": None,
+                    }
         elif kind == "ip-addresses":  # deleting a primary IP silently clears primary_ip4
             for i, d in list(self.tables["devices"].items()):
                 if d.get("primary_ip4") == obj_id:

@@ -1,0 +1,145 @@
+"""`netagent netbox plan|sync`: the inventory kept in NetBox.
+
+The config comes from NETAGENT_NETBOX__<KEY> variables (url, token or token_file, tag,
+prune_delay_s…); the token is never a command-line option and never printed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from agent.cli import common
+from inventory.model import Inventory
+from inventory.netbox import NetBoxAuthError, NetBoxConfig, NetBoxError, SyncPlan, apply, plan
+
+netbox_app = typer.Typer(
+    help="Keep the inventory in NetBox (plan, then sync).", no_args_is_help=True
+)
+
+_InventoryOpt = typer.Option(
+    None,
+    "--inventory",
+    "-i",
+    exists=True,
+    dir_okay=False,
+    help="Inventory file (YAML, CSV, GeoJSON); repeatable. Default: the bundled sample.",
+)
+_JsonOpt = typer.Option(False, "--json", help="Machine-readable output on stdout.")
+_MARK = {
+    "create": "+",
+    "update": "~",
+    "orphan": "?",
+    "delete": "-",
+    "conflict": "!",
+    "blocked": "!",
+}
+
+
+def config_from_env(environ: dict[str, str] | None = None) -> NetBoxConfig:
+    """NetBoxConfig from NETAGENT_NETBOX__<KEY> variables (lists comma-separated)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for name, info in NetBoxConfig.model_fields.items():
+        raw = env.get(f"NETAGENT_NETBOX__{name.upper()}")
+        if raw is None:
+            continue
+        is_list = "list" in str(info.annotation)
+        values[name] = [v.strip() for v in raw.split(",") if v.strip()] if is_list else raw
+    return NetBoxConfig.model_validate(values)
+
+
+def _load(paths: list[Path] | None) -> Inventory:
+    from inventory.load import load_inventory  # the integrator's loader
+    from inventory.sample import SAMPLE_PATHS
+
+    result = load_inventory(paths or SAMPLE_PATHS)
+    if result.inventory is None:
+        for issue in result.issues:
+            common.err.print(str(issue))
+        raise typer.Exit(common.ExitCode.PROBLEMS)
+    inv: Inventory = result.inventory
+    return inv
+
+
+def _print_plan(p: SyncPlan) -> None:
+    for c in p.changes:
+        line = f"{_MARK[c.action]} {c.action:<8} {c.kind:<15} {c.key}"
+        if c.action == "update":
+            line += ": " + ", ".join(
+                f"{f} {c.old.get(f)!r} → {d['to']!r}" for f, d in c.describe()["fields"].items()
+            )
+        elif c.note:
+            line += f"  ({c.note})"
+        common.out.print(line, markup=False)
+    for record, why in p.skipped:
+        common.out.print(f"  skipped  {record}: {why}", markup=False)
+    for issue in p.issues:
+        common.out.print(f"  issue    {issue}", markup=False)
+    totals = {a: len(p.of(a)) for a in _MARK}
+    common.out.print(
+        "plan: " + ", ".join(f"{n} {a}" for a, n in totals.items()) + f" ({p.reads} reads)"
+    )
+
+
+def _run(paths: list[Path] | None, as_json: bool, write: bool, prune: bool) -> None:
+    inv = _load(paths)
+    config = config_from_env()
+    try:
+        p = plan(inv, config)
+        if not write:
+            common.print_json(p.to_json()) if as_json else _print_plan(p)
+            conflicts = p.of("conflict") or p.of("blocked")
+            raise typer.Exit(common.ExitCode.PROBLEMS if conflicts else common.ExitCode.OK)
+        report = apply(p, config, prune=prune)
+    except NetBoxAuthError as e:
+        common.err.print(f"netbox: {e}", markup=False)
+        raise typer.Exit(common.ExitCode.FAILED) from None
+    except NetBoxError as e:
+        common.err.print(f"netbox: {e}", markup=False)
+        raise typer.Exit(common.ExitCode.FAILED) from None
+    if as_json:
+        common.print_json({"plan": p.summary(), "report": report.to_json()})
+    else:
+        for err in report.errors:
+            common.out.print(f"! {err}", markup=False)
+        for kind, actions in report.counts.items():
+            parts = [
+                f"{a} {c['done']} done" + (f", {c['failed']} failed" if c["failed"] else "")
+                for a, c in actions.items()
+            ]
+            common.out.print(f"{kind:<15} " + "; ".join(parts), markup=False)
+        if report.skipped_prune:
+            common.out.print(
+                f"{report.skipped_prune} orphaned objects are due for deletion: run with --prune"
+            )
+        common.out.print(
+            f"sync: {'all done' if report.ok else f'{report.failed} failed'} "
+            f"({p.reads} reads, {report.writes} writes)"
+        )
+    raise typer.Exit(common.ExitCode.OK if report.ok else common.ExitCode.PROBLEMS)
+
+
+@netbox_app.command("plan")
+def plan_cmd(inventory: list[Path] | None = _InventoryOpt, as_json: bool = _JsonOpt) -> None:
+    """Print what a sync would change in NetBox (creates, field updates, orphans, deletions); writes nothing."""
+    _run(inventory, as_json, write=False, prune=False)
+
+
+@netbox_app.command("sync")
+def sync_cmd(
+    inventory: list[Path] | None = _InventoryOpt,
+    prune: bool = typer.Option(
+        False, "--prune", help="Delete objects orphaned for longer than prune_delay_s."
+    ),
+    as_json: bool = _JsonOpt,
+) -> None:
+    """Apply the plan to NetBox in dependency order, in bulk requests."""
+    _run(inventory, as_json, write=True, prune=prune)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(netbox_app, name="netbox")
