@@ -22,17 +22,24 @@ from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from inventory.model import DeviceStatus, Inventory  # noqa: E402
-from inventory.netbox import NetBoxConfig, apply, plan  # noqa: E402
-from inventory.netbox.kinds import KIND, ORDER, encode, refs_in, same  # noqa: E402
-from inventory.netbox.mapping import map_inventory  # noqa: E402
-from tests.netbox_double import TOKEN, NetBoxDouble  # noqa: E402
-from tests.netbox_double.inventories import make_inventory, with_device_status  # noqa: E402
+from inventory.model import DeviceStatus, Inventory
+from inventory.netbox import NetBoxConfig, apply, plan
+from inventory.netbox.kinds import KIND, ORDER, encode, refs_in, same
+from inventory.netbox.mapping import map_inventory
+from tests.netbox_double import TOKEN, NetBoxDouble
+from tests.netbox_double.inventories import make_inventory, with_device_status
 
 # How the naive sync finds an object: filter name -> desired field.
-NAIVE_LOOKUP = {"tags": ("slug", "slug"), "custom-fields": ("name", "name"), "device-types": ("slug", "slug"),
-                "wireless-lans": ("ssid", "ssid"), "interfaces": ("name", "name"), "ip-addresses": ("address", "address"),
-                "wireless-links": ("ssid", "ssid"), "cables": ("label", "label")}
+NAIVE_LOOKUP = {
+    "tags": ("slug", "slug"),
+    "custom-fields": ("name", "name"),
+    "device-types": ("slug", "slug"),
+    "wireless-lans": ("ssid", "ssid"),
+    "interfaces": ("name", "name"),
+    "ip-addresses": ("address", "address"),
+    "wireless-links": ("ssid", "ssid"),
+    "cables": ("label", "label"),
+}
 
 
 def sample_inventory() -> tuple[str, Inventory]:
@@ -62,12 +69,19 @@ def naive_sync(inv: Inventory, url: str, tag: str = "netagent") -> None:
         if d.kind == "interfaces":
             params["device_id"] = ids[("devices", d.key.split("/", 1)[0])]
         found = s.get(base, params=params, timeout=60).json()["results"]
-        now = {f: v for f, v in d.fields.items() if not any(ORDER[r.kind] >= ORDER[d.kind] for r in refs_in(v))}
+        now = {
+            f: v
+            for f, v in d.fields.items()
+            if not any(ORDER[r.kind] >= ORDER[d.kind] for r in refs_in(v))
+        }
         body = {f: encode(v, lambda r: ids[(r.kind, r.key)]) for f, v in now.items()}
         if found:
             ids[(d.kind, d.key)] = found[0]["id"]
-            diff = {f: body[f] for f, v in now.items()
-                    if not same(v, found[0].get(f), lambda r: ids.get((r.kind, r.key)))}
+            diff = {
+                f: body[f]
+                for f, v in now.items()
+                if not same(v, found[0].get(f), lambda r: ids.get((r.kind, r.key)))
+            }
             if diff and kind.taggable:
                 s.patch(f"{base}{found[0]['id']}/", json=diff, timeout=60).raise_for_status()
         else:
@@ -105,11 +119,26 @@ def run(label: str, inv: Inventory) -> list[tuple[str, ...]]:
                 naive_sync(i, url)
 
             sync = ours if who == "netagent" else naive
-            for step, data in (("first sync", inv), ("no-op resync", inv), ("one changed device", changed)):
-                reads, writes, secs = measure(nb, lambda d=data: sync(d))  # type: ignore[misc]
+            for step, data in (
+                ("first sync", inv),
+                ("no-op resync", inv),
+                ("one changed device", changed),
+            ):
+                reads, writes, secs = measure(nb, lambda d=data, f=sync: f(d))  # type: ignore[misc]
                 assert not nb.violations, nb.violations[:3]
-                rows.append((label, str(len(inv.devices)), str(objects), who, step, str(reads), str(writes),
-                             str(reads + writes), f"{secs:.2f}"))
+                rows.append(
+                    (
+                        label,
+                        str(len(inv.devices)),
+                        str(objects),
+                        who,
+                        step,
+                        str(reads),
+                        str(writes),
+                        str(reads + writes),
+                        f"{secs:.2f}",
+                    )
+                )
     return rows
 
 
@@ -119,7 +148,17 @@ def main() -> None:
     args = ap.parse_args()
     rows = run(*sample_inventory())
     rows += run("generated", make_inventory(args.devices))
-    head = ("inventory", "devices", "objects", "sync", "step", "reads", "writes", "requests", "seconds")
+    head = (
+        "inventory",
+        "devices",
+        "objects",
+        "sync",
+        "step",
+        "reads",
+        "writes",
+        "requests",
+        "seconds",
+    )
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     for r in [head, *rows]:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
@@ -128,10 +167,15 @@ def main() -> None:
         get = {(r[3], r[4]): r for r in rows if r[0] == label}
         for step in ("first sync", "no-op resync", "one changed device"):
             ours, naive = int(get[("netagent", step)][7]), int(get[("naive", step)][7])
-            print(f"{label:>16} {step:<19} naive/netagent requests = {naive / max(ours, 1):7.1f}x "
-                  f"(seconds {float(get[('naive', step)][8]) / max(float(get[('netagent', step)][8]), 1e-3):.1f}x)")
-    print("\nFigures are indicative: the machine is shared; the double answers in ms where NetBox takes "
-          "~75 ms per object written in bulk and ~144 ms per single POST.")
+            print(
+                f"{label:>16} {step:<19} naive/netagent requests = {naive / max(ours, 1):7.1f}x "
+                f"(seconds {float(get[('naive', step)][8]) / max(float(get[('netagent', step)][8]), 1e-3):.1f}x)"  # noqa: E501
+            )
+    print(
+        "\nFigures are indicative: the machine is shared; the double answers in ms "
+        "where NetBox takes "
+        "~75 ms per object written in bulk and ~144 ms per single POST."
+    )
 
 
 if __name__ == "__main__":

@@ -16,8 +16,11 @@ from tests.netbox_double.inventories import make_inventory, with_device_status
 @pytest.fixture(scope="module")
 def synced() -> Iterator[NetBoxDouble]:
     inv = make_inventory(12)
-    for name, status in (("ap-0000-1", DeviceStatus.PLANNED), ("ap-0000-2", DeviceStatus.OFFLINE),
-                         ("ap-0001-0", DeviceStatus.STAGED)):
+    for name, status in (
+        ("ap-0000-1", DeviceStatus.PLANNED),
+        ("ap-0000-2", DeviceStatus.OFFLINE),
+        ("ap-0001-0", DeviceStatus.STAGED),
+    ):
         inv = with_device_status(inv, name, status)
     with NetBoxDouble() as nb:
         cfg = NetBoxConfig(url=nb.url, token=SecretStr(TOKEN))
@@ -35,7 +38,11 @@ def test_pull_takes_polled_statuses_with_their_status(synced: NetBoxDouble) -> N
     assert "ap-0000-1" not in names and "ap-0001-0" not in names  # planned, staged: not polled
     assert inv.device_by_name["ap-0000-2"].status is DeviceStatus.OFFLINE  # polled, not alerted
     sw = inv.device_by_name["sw-0000"]
-    assert sw.snmp_profile == "cisco-ios" and sw.role is Role.SWITCH and str(sw.mgmt_ip).startswith("127.")
+    assert (
+        sw.snmp_profile == "cisco-ios"
+        and sw.role is Role.SWITCH
+        and str(sw.mgmt_ip).startswith("127.")
+    )
     ap = inv.device_by_name["ap-0000-0"]
     assert ap.parent == "sw-0000" and ap.tags == ["wifi pubblico"] and ap.wifi is not None
     assert inv.site_of(ap).quartiere == "Centro Storico"

@@ -35,7 +35,7 @@ def _sync(inv: Inventory, cfg: NetBoxConfig, prune: bool = False):  # type: igno
     return apply(plan(inv, cfg), cfg, prune=prune)
 
 
-def _by_name(nb: NetBoxDouble, kind: str, field: str = "name") -> dict[str, dict]:  # type: ignore[type-arg]
+def _by_name(nb: NetBoxDouble, kind: str, field: str = "name") -> dict[str, dict]:
     return {o[field]: o for o in nb.store.tables[kind].values()}
 
 
@@ -58,7 +58,11 @@ def test_first_sync_creates_everything_in_bulk(netbox: NetBoxDouble, inv: Invent
     assert cable["custom_fields"]["netagent_fibre_count"] == 48
     assert len(cable["custom_fields"]["netagent_fibre_path"]) == 2
     (link, *_) = netbox.store.tables["wireless-links"].values()
-    assert link["ssid"] == "bridge-0" and link["status"] == "connected" and link["distance_unit"] == "m"
+    assert (
+        link["ssid"] == "bridge-0"
+        and link["status"] == "connected"
+        and link["distance_unit"] == "m"
+    )
     wlans = _by_name(netbox, "wireless-lans", "ssid")
     assert "EmiliaRomagnaWiFi wifiprivacy.it" in wlans
     # Bulk: a handful of requests per kind, not one per object.
@@ -86,11 +90,15 @@ def test_changed_field_is_one_patch(netbox: NetBoxDouble, inv: Inventory) -> Non
     assert (change.kind, change.key, change.action) == ("devices", "ap-0001-1", "update")
     assert change.describe()["fields"] == {"status": {"from": "active", "to": "planned"}}
     assert apply(p, cfg).ok
-    assert [(m, path) for m, path, _ in netbox.requests if m != "GET"] == [("PATCH", "/api/dcim/devices/")]
+    assert [(m, path) for m, path, _ in netbox.requests if m != "GET"] == [
+        ("PATCH", "/api/dcim/devices/")
+    ]
     assert _by_name(netbox, "devices")["ap-0001-1"]["status"] == "planned"
 
 
-def test_removed_ap_is_orphaned_then_pruned_only_after_delay(netbox: NetBoxDouble, inv: Inventory) -> None:
+def test_removed_ap_is_orphaned_then_pruned_only_after_delay(
+    netbox: NetBoxDouble, inv: Inventory
+) -> None:
     _sync(inv, _cfg(netbox))
     smaller = without_device(inv, "ap-0000-2")
     report = _sync(smaller, _cfg(netbox), prune=True)  # delay not passed: marked, not deleted
@@ -101,23 +109,40 @@ def test_removed_ap_is_orphaned_then_pruned_only_after_delay(netbox: NetBoxDoubl
     due = _cfg(netbox, prune_delay_s=0)
     p = plan(smaller, due)
     assert {c.key for c in p.of("delete", "devices")} == {"ap-0000-2"}
-    assert {c.key for c in p.of("delete", "ip-addresses")} == {f"{inv.device_by_name['ap-0000-2'].mgmt_ip}/32"}
+    assert {c.key for c in p.of("delete", "ip-addresses")} == {
+        f"{inv.device_by_name['ap-0000-2'].mgmt_ip}/32"
+    }
     no_prune = apply(p, due)
-    assert no_prune.skipped_prune == len(p.of("delete")) and "ap-0000-2" in _by_name(netbox, "devices")
+    assert no_prune.skipped_prune == len(p.of("delete")) and "ap-0000-2" in _by_name(
+        netbox, "devices"
+    )
     assert apply(plan(smaller, due), due, prune=True).ok
     assert "ap-0000-2" not in _by_name(netbox, "devices")
     assert "ap-0000-1" in _by_name(netbox, "devices")
-    assert _by_name(netbox, "regions") and _by_name(netbox, "manufacturers")  # shared: never deleted
+    assert _by_name(netbox, "regions") and _by_name(
+        netbox, "manufacturers"
+    )  # shared: never deleted
 
 
-def test_untagged_object_with_same_name_is_left_alone_and_reported(netbox: NetBoxDouble, inv: Inventory) -> None:
+def test_untagged_object_with_same_name_is_left_alone_and_reported(
+    netbox: NetBoxDouble, inv: Inventory
+) -> None:
     s = netbox.store
     site = s.write("sites", {"name": "Elsewhere", "slug": "elsewhere"}, None)
     role = s.write("device-roles", {"name": "Core", "slug": "core"}, None)
     mfr = s.write("manufacturers", {"name": "Acme", "slug": "acme"}, None)
     dt = s.write("device-types", {"manufacturer": mfr["id"], "model": "X", "slug": "x"}, None)
-    theirs = s.write("devices", {"name": "ap-0000-0", "site": site["id"], "role": role["id"],
-                                 "device_type": dt["id"], "status": "active"}, None)
+    theirs = s.write(
+        "devices",
+        {
+            "name": "ap-0000-0",
+            "site": site["id"],
+            "role": role["id"],
+            "device_type": dt["id"],
+            "status": "active",
+        },
+        None,
+    )
     p = plan(inv, _cfg(netbox))
     assert [(c.key, c.action) for c in p.of("conflict")] == [("ap-0000-0", "conflict")]
     assert {c.kind for c in p.of("blocked")} == {"interfaces", "ip-addresses"}
@@ -129,9 +154,16 @@ def test_untagged_object_with_same_name_is_left_alone_and_reported(netbox: NetBo
 
 def test_a_400_on_one_object_does_not_stop_the_rest(netbox: NetBoxDouble, inv: Inventory) -> None:
     long_name = "ap-" + "x" * 70  # NetBox device names are at most 64 characters
-    bad = inv.devices[1].model_copy(update={"name": long_name, "mgmt_ip": inv.devices[1].mgmt_ip + 200})
-    inv2 = Inventory(sites=inv.sites, devices=(*inv.devices, bad), links=inv.links, segments=inv.segments,
-                     quartieri=inv.quartieri)
+    bad = inv.devices[1].model_copy(
+        update={"name": long_name, "mgmt_ip": inv.devices[1].mgmt_ip + 200}
+    )
+    inv2 = Inventory(
+        sites=inv.sites,
+        devices=(*inv.devices, bad),
+        links=inv.links,
+        segments=inv.segments,
+        quartieri=inv.quartieri,
+    )
     report = apply(plan(inv2, _cfg(netbox)), _cfg(netbox))
     netbox.violations.clear()  # that one request was refused on purpose
     assert not report.ok
@@ -165,3 +197,53 @@ def test_token_from_file(netbox: NetBoxDouble, inv: Inventory, tmp_path) -> None
     f.write_text(TOKEN + "\n")
     cfg = NetBoxConfig(url=netbox.url, token_file=f)
     assert plan(inv, cfg).of("create")
+
+
+def test_netbox_down_stops_with_a_clear_error(inv: Inventory) -> None:
+    from inventory.netbox import NetBoxError
+    from tests.fixtures.ports import free_port
+
+    cfg = NetBoxConfig(
+        url=f"http://127.0.0.1:{free_port()}", token=SecretStr(TOKEN), retries=2, backoff_s=0.01
+    )
+    with pytest.raises(NetBoxError, match="unreachable"):
+        plan(inv, cfg)
+
+
+def test_persistent_5xx_stops_after_retries(netbox: NetBoxDouble, inv: Inventory) -> None:
+    from inventory.netbox import NetBoxError
+
+    netbox.faults += [503] * 3
+    with pytest.raises(NetBoxError, match="HTTP 503 after 2 retries"):
+        plan(inv, _cfg(netbox, retries=2))
+
+
+def test_custom_field_missing_for_a_type_is_caught(netbox: NetBoxDouble, inv: Inventory) -> None:
+    # A technician made the field for devices only: NetBox would drop cable values with a 200.
+    netbox.store.write(
+        "custom-fields",
+        {"name": "netagent_fibre_count", "type": "integer", "object_types": ["dcim.device"]},
+        None,
+    )
+    p = plan(inv, _cfg(netbox))
+    assert any("netagent_fibre_count" in i and "dcim.cable" in i for i in p.issues)
+    report = apply(p, _cfg(netbox))
+    assert report.counts["cables"]["create"]["failed"] == 1
+    assert any("did not store custom fields ['netagent_fibre_count']" in e for e in report.errors)
+
+
+def test_orphan_that_comes_back_is_unmarked(netbox: NetBoxDouble, inv: Inventory) -> None:
+    cfg = _cfg(netbox)
+    _sync(inv, cfg)
+    _sync(without_device(inv, "ap-0000-2"), cfg)
+    p = plan(inv, cfg)
+    back = [c for c in p.of("update") if c.key == "ap-0000-2"]
+    assert (
+        back
+        and back[0].describe()["fields"]["custom_fields"]["to"]["netagent_orphaned_since"] is None
+    )
+    assert apply(p, cfg).ok
+    assert (
+        _by_name(netbox, "devices")["ap-0000-2"]["custom_fields"]["netagent_orphaned_since"] is None
+    )
+    assert not plan(inv, cfg).writes_needed

@@ -125,7 +125,10 @@ def _run(paths: list[Path] | None, as_json: bool, write: bool, prune: bool) -> N
 
 @netbox_app.command("plan")
 def plan_cmd(inventory: list[Path] | None = _InventoryOpt, as_json: bool = _JsonOpt) -> None:
-    """Print what a sync would change in NetBox (creates, field updates, orphans, deletions); writes nothing."""
+    """Print what a sync would change in NetBox (creates, field updates, orphans, deletions).
+
+    Writes nothing.
+    """
     _run(inventory, as_json, write=False, prune=False)
 
 

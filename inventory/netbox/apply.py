@@ -154,7 +154,10 @@ class _Applier:
     def _ready(
         self, c: Change, fields: dict[str, Any], action: str, defer: bool = True
     ) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        """Split fields into now/later (refs to this or later kinds); None if a ref can't resolve."""
+        """Split fields into now/later (refs to this or later kinds).
+
+        None if a ref can't resolve (its target failed).
+        """
         now: dict[str, Any] = {}
         later: dict[str, Any] = {}
         for f, v in fields.items():

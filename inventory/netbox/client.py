@@ -42,7 +42,7 @@ class _TimeoutSession(requests.Session):
         super().__init__()
         self._timeout = timeout
 
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self._timeout)
         resp = super().request(*args, **kwargs)
         self.counts["write" if resp.request.method != "GET" else "read"] += 1
@@ -105,8 +105,14 @@ class NetBoxClient:
             if status in (401, 403):
                 detail = body.get("detail", body) if isinstance(body, dict) else body
                 raise NetBoxAuthError(
-                    f"NetBox refused the token (HTTP {status}: {detail}); check NETAGENT_NETBOX__TOKEN "
+                    f"NetBox refused the token (HTTP {status}: {detail}); "
+                    "check NETAGENT_NETBOX__TOKEN "
                     "and the token's permissions"
+                ) from None
+            if status >= 500:
+                raise NetBoxError(
+                    f"{what}: NetBox answered HTTP {status} after {self.config.retries} retries; "
+                    "stopped (finished batches stay written, a rerun continues)"
                 ) from None
             raise NetBoxRequestError(status, body, what) from None
         except requests.RequestException as e:

@@ -14,7 +14,8 @@ class NetBoxConfig(BaseModel):
     )
     token: SecretStr | None = Field(
         default=None,
-        description="API token (v1, 40 hex). From NETAGENT_NETBOX__TOKEN or token_file, never the command line.",
+        description="API token (v1, 40 hex). From NETAGENT_NETBOX__TOKEN or token_file, "
+        "never the command line.",
     )
     token_file: Path | None = Field(
         default=None, description="File holding the API token (first line)."
@@ -55,7 +56,8 @@ class NetBoxConfig(BaseModel):
     )
     snmp_profile_field: str = Field(
         default="netagent_snmp_profile",
-        description="Device custom field naming the SNMP profile; the platform slug is used when it is empty.",
+        description="Device custom field naming the SNMP profile; "
+        "the platform slug is used when it is empty.",
     )
 
     def resolved_token(self) -> str | None:

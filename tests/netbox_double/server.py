@@ -210,7 +210,8 @@ class NetBoxDouble:
         page = objs[offset : offset + limit]
         nxt = None
         if offset + limit < len(objs):
-            nxt = f"{self.url}{path}?{urlencode({**{k: v for k, v in q.items()}, 'limit': [limit], 'offset': [offset + limit]}, doseq=True)}"
+            query = {**q, "limit": [limit], "offset": [offset + limit]}
+            nxt = f"{self.url}{path}?{urlencode(query, doseq=True)}"
         return 200, {
             "count": len(objs),
             "next": nxt,

@@ -143,9 +143,9 @@ class Store:
             if f in FKS.get(kind, {}):
                 obj[f] = self.resolve(FKS[kind][f], v, f)
             elif f == "tags":
-                obj[f] = sorted({self.resolve("tags", t, "tags") for t in v})  # type: ignore[type-var]
+                obj[f] = sorted({self.resolve("tags", t, "tags") for t in v})
             elif f == "wireless_lans":
-                obj[f] = sorted(self.resolve("wireless-lans", t, f) for t in v)  # type: ignore[type-var]
+                obj[f] = sorted(self.resolve("wireless-lans", t, f) for t in v)
             elif f == "custom_fields":
                 defs = self.cf_defs(kind)  # unknown keys: silently ignored, like NetBox
                 obj[f] = {
@@ -194,7 +194,8 @@ class Store:
         ):
             if not _decimals_ok(obj.get(f), places, digits):
                 errors.setdefault(f, []).append(
-                    f"Ensure that there are no more than {digits} digits in total / {places} decimal places."
+                    f"Ensure that there are no more than {digits} digits in total "
+                    f"/ {places} decimal places."
                 )
         for f, unit in (("length", "length_unit"), ("distance", "distance_unit")):
             if obj.get(f) is not None and not obj.get(unit):
@@ -219,7 +220,8 @@ class Store:
                 != obj.get("id")
             ):
                 errors.setdefault("primary_ip4", []).append(
-                    f"The specified IP address ({ip and ip['address']}) is not assigned to this device."
+                    f"The specified IP address ({ip and ip['address']}) "
+                    "is not assigned to this device."
                 )
         elif kind == "ip-addresses" and obj.get("assigned_object_type"):
             if obj.get("assigned_object_id") not in self.tables["interfaces"]:
@@ -235,14 +237,14 @@ class Store:
         elif kind == "cables":
             for end in ("a_terminations", "b_terminations"):
                 for t in obj.get(end) or []:
-                    iface = self.tables["interfaces"].get(t["object_id"])
-                    if t["object_type"] != "dcim.interface" or iface is None:
+                    end_if = self.tables["interfaces"].get(t["object_id"])
+                    if t["object_type"] != "dcim.interface" or end_if is None:
                         errors.setdefault(end, []).append("Termination object not found.")
-                    elif iface["type"] in WIRELESS_TYPES | VIRTUAL_TYPES:
+                    elif end_if["type"] in WIRELESS_TYPES | VIRTUAL_TYPES:
                         errors.setdefault(end, []).append(
-                            f"Cables cannot be attached to {iface['type']} interfaces"
+                            f"Cables cannot be attached to {end_if['type']} interfaces"
                         )
-                    elif iface.get("cable") not in (None, obj.get("id")):
+                    elif end_if.get("cable") not in (None, obj.get("id")):
                         errors.setdefault(end, []).append("Duplicate termination found")
         if errors:
             raise Invalid(errors)
