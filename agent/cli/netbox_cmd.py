@@ -12,23 +12,14 @@ from typing import Any
 
 import typer
 
-from agent.cli import common
-from inventory.model import Inventory
+from agent.cli import common, options
+from agent.cli.inventory_cmd import load_or_exit
 from inventory.netbox import NetBoxAuthError, NetBoxConfig, NetBoxError, SyncPlan, apply, plan
 
 netbox_app = typer.Typer(
     help="Keep the inventory in NetBox (plan, then sync).", no_args_is_help=True
 )
 
-_InventoryOpt = typer.Option(
-    None,
-    "--inventory",
-    "-i",
-    exists=True,
-    dir_okay=False,
-    help="Inventory file (YAML, CSV, GeoJSON); repeatable. Default: the bundled sample.",
-)
-_JsonOpt = typer.Option(False, "--json", help="Machine-readable output on stdout.")
 _MARK = {
     "create": "+",
     "update": "~",
@@ -52,19 +43,6 @@ def config_from_env(environ: dict[str, str] | None = None) -> NetBoxConfig:
     return NetBoxConfig.model_validate(values)
 
 
-def _load(paths: list[Path] | None) -> Inventory:
-    from inventory.load import load_inventory  # the integrator's loader
-    from inventory.sample import SAMPLE_PATHS
-
-    result = load_inventory(paths or SAMPLE_PATHS)
-    if result.inventory is None:
-        for issue in result.issues:
-            common.err.print(str(issue))
-        raise typer.Exit(common.ExitCode.PROBLEMS)
-    inv: Inventory = result.inventory
-    return inv
-
-
 def _print_plan(p: SyncPlan) -> None:
     for c in p.changes:
         line = f"{_MARK[c.action]} {c.action:<8} {c.kind:<15} {c.key}"
@@ -85,8 +63,11 @@ def _print_plan(p: SyncPlan) -> None:
     )
 
 
-def _run(paths: list[Path] | None, as_json: bool, write: bool, prune: bool) -> None:
-    inv = _load(paths)
+def _run(
+    paths: list[Path] | None, quartieri: Path | None, as_json: bool, write: bool, prune: bool
+) -> None:
+    inv = load_or_exit(paths, quartieri).inventory
+    assert inv is not None  # load_or_exit exits otherwise
     config = config_from_env()
     try:
         p = plan(inv, config)
@@ -124,25 +105,26 @@ def _run(paths: list[Path] | None, as_json: bool, write: bool, prune: bool) -> N
 
 
 @netbox_app.command("plan")
-def plan_cmd(inventory: list[Path] | None = _InventoryOpt, as_json: bool = _JsonOpt) -> None:
+def plan_cmd(
+    inventory: list[Path] | None = options.InventoryOpt,
+    quartieri: Path | None = options.QuartieriOpt,
+    as_json: bool = options.JsonOpt,
+) -> None:
     """Print what a sync would change in NetBox (creates, field updates, orphans, deletions).
 
     Writes nothing.
     """
-    _run(inventory, as_json, write=False, prune=False)
+    _run(inventory, quartieri, as_json, write=False, prune=False)
 
 
 @netbox_app.command("sync")
 def sync_cmd(
-    inventory: list[Path] | None = _InventoryOpt,
+    inventory: list[Path] | None = options.InventoryOpt,
+    quartieri: Path | None = options.QuartieriOpt,
     prune: bool = typer.Option(
         False, "--prune", help="Delete objects orphaned for longer than prune_delay_s."
     ),
-    as_json: bool = _JsonOpt,
+    as_json: bool = options.JsonOpt,
 ) -> None:
     """Apply the plan to NetBox in dependency order, in bulk requests."""
-    _run(inventory, as_json, write=True, prune=prune)
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(netbox_app, name="netbox")
+    _run(inventory, quartieri, as_json, write=True, prune=prune)
