@@ -175,6 +175,8 @@ def show(value: Any) -> Any:
         return [show(r) for r in value.refs]
     if isinstance(value, Tags):
         return sorted(value.slugs)
+    if isinstance(value, frozenset):  # tags as NetBox holds them: (slug, name)
+        return sorted(s for s, _ in value)
     if isinstance(value, list):
         return [show(v) for v in value]
     if isinstance(value, Mapping):

@@ -107,6 +107,9 @@ class Mapped:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     _seen: set[tuple[str, str]] = field(default_factory=set)
 
+    def has(self, kind: str, key: str) -> bool:
+        return (kind, key) in self._seen
+
     def add(self, kind: str, key: str, **fields: Any) -> None:
         if (kind, key) not in self._seen:
             self._seen.add((kind, key))
@@ -329,7 +332,7 @@ def _map_segment(m: Mapped, inv: Inventory, seg: FibreSegment, tags: Tags) -> No
     refs = []
     for dev, port in ends:
         key = f"{dev}/{port}"
-        if ("interfaces", key) in m._seen:
+        if m.has("interfaces", key):
             m.skipped.append(
                 (f"segment {seg.name}", f"port {key} already ends another segment or link")
             )

@@ -198,7 +198,7 @@ def diff(
                 if isinstance(v, Tags):  # keep the tags a technician added
                     v = Tags(v.named | current_value(v, cur.get(f)))
                 changed[f] = v
-                old[f] = current_value(v, cur.get(f))
+                old[f] = show(current_value(v, cur.get(f)))
         if changed:
             changes.append(Change(d.kind, d.key, "update", id=cur["id"], desired=changed, old=old))
 

@@ -7,7 +7,8 @@ Which statuses become targets, and why:
   status other than active as maintenance (DeviceStatus travels in the inventory).
 - planned, staged, inventory: not polled — the device is not in the network yet (or is on
   a shelf); polling it would only produce failures.
-Devices without a primary IP or with a role netagent does not know are left out (logged).
+Devices without a primary IP (v4, else v6) or with a role netagent does not know are
+left out (logged).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def _device(o: dict[str, Any], config: NetBoxConfig) -> Device | None:
         role=role,
         vendor=(dtype.get("manufacturer") or {}).get("name", ""),
         model=dtype.get("model", ""),
-        mgmt_ip=ip_interface(o["primary_ip4"]["address"]).ip,
+        mgmt_ip=ip_interface((o.get("primary_ip4") or o["primary_ip6"])["address"]).ip,
         snmp_profile=profile,
         snmp_port=cf.get("netagent_snmp_port") or 161,
         parent=cf.get("netagent_parent"),
@@ -100,7 +101,7 @@ def pull_inventory(config: NetBoxConfig, client: NetBoxClient | None = None) -> 
     devices: list[Device] = []
     site_ids: set[int] = set()
     for o in client.read("devices", **filters):
-        if not o.get("name") or not o.get("primary_ip4"):
+        if not o.get("name") or not (o.get("primary_ip4") or o.get("primary_ip6")):
             continue
         try:
             d = _device(o, config)
