@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from inventory.model import DeviceStatus, Inventory
 from inventory.netbox import NetBoxConfig, apply, plan
-from inventory.netbox.kinds import KIND, ORDER, encode, refs_in, same
+from inventory.netbox.kinds import KIND, ORDER, Ref, encode, refs_in, same
 from inventory.netbox.mapping import map_inventory
 from tests.netbox_double import TOKEN, NetBoxDouble
 from tests.netbox_double.inventories import make_inventory, with_device_status
@@ -37,22 +37,18 @@ NAIVE_LOOKUP = {
     "wireless-lans": ("ssid", "ssid"),
     "interfaces": ("name", "name"),
     "ip-addresses": ("address", "address"),
-    "wireless-links": ("ssid", "ssid"),
+    "wireless-links": ("interface_a_id", "interface_a"),
     "cables": ("label", "label"),
 }
 
 
 def sample_inventory() -> tuple[str, Inventory]:
-    try:
-        from inventory.load import load_inventory
-        from inventory.sample import SAMPLE_PATHS
+    """The bundled Reggio Emilia sample, sites placed in their quartieri as the agent does."""
+    from agent.inventory_source import load
 
-        inv = load_inventory(SAMPLE_PATHS).inventory
-        if inv is not None:
-            return "bundled sample", inv
-    except ImportError:
-        pass
-    return "generated sample", make_inventory(30)
+    inv = load().inventory
+    assert inv is not None, "the bundled sample does not load"
+    return "bundled sample", inv
 
 
 def naive_sync(inv: Inventory, url: str, tag: str = "netagent") -> None:
@@ -65,7 +61,10 @@ def naive_sync(inv: Inventory, url: str, tag: str = "netagent") -> None:
         kind = KIND[d.kind]
         base = f"{url}/api/{kind.app}/{kind.name}/"
         filt, field = NAIVE_LOOKUP.get(d.kind, ("name", "name"))
-        params: dict[str, Any] = {filt: d.fields[field]}
+        value = d.fields[field]
+        params: dict[str, Any] = {
+            filt: ids[(value.kind, value.key)] if isinstance(value, Ref) else value
+        }
         if d.kind == "interfaces":
             params["device_id"] = ids[("devices", d.key.split("/", 1)[0])]
         found = s.get(base, params=params, timeout=60).json()["results"]

@@ -38,6 +38,7 @@ FILTERS = {
     "region": ("region", "region"),
     "has_primary_ip": ("primary_ip4", "has"),
     "site_id": ("site", "eq"),
+    "interface_a_id": ("interface_a", "eq"),
 }
 _SCHEMA: OpenAPISchema | None = None
 
@@ -197,6 +198,7 @@ class NetBoxDouble:
     def list(self, kind: str, path: str, template: str, q: dict[str, list[str]]) -> tuple[int, Any]:
         if err := self._validate_query(kind, template, q):
             name = next(iter(q))
+            self.violations.append(f"GET {path}: {err}")
             return 400, {name: [err]}
         limit = int(q.get("limit", [DEFAULT_PAGE])[0]) or MAX_PAGE
         limit = min(limit, MAX_PAGE)
@@ -252,6 +254,7 @@ class NetBoxDouble:
                 errs.append(e.errors)
         if any(errs):  # all-or-nothing, like NetBox's bulk views
             self.store.restore(snap)
+            self.violations.append(f"{method} {template}: {[e for e in errs if e]}")
             return 400, errs if isinstance(body, list) else errs[0]
         if method == "DELETE":
             return 204, None
