@@ -104,20 +104,20 @@ class _Applier:
             except NetBoxRequestError as e:
                 self.report.writes += 1
                 per_item = _item_errors(e.body, len(batch)) if e.status == 400 else None
-                if per_item and any(not x for x in per_item):
+                if per_item:  # NetBox named the bad items: resend the good ones
                     for it, err in zip(batch, per_item, strict=True):
                         if err:
                             self._fail(it[0], action, _describe_error(it[0], err))
-                    pending.append([it for it, err in zip(batch, per_item, strict=True) if not err])
+                    good = [it for it, err in zip(batch, per_item, strict=True) if not err]
+                    if good:
+                        pending.append(good)
                 elif e.status in (400, 404, 409) and len(batch) > 1:
                     half = len(batch) // 2
                     pending += [batch[:half], batch[half:]]
                 else:
                     for it in batch:
-                        err = per_item[0] if per_item and len(batch) == 1 else e.body
-                        self._fail(
-                            it[0], action, _describe_error(it[0], err) + f" (HTTP {e.status})"
-                        )
+                        msg = _describe_error(it[0], e.body) + f" (HTTP {e.status})"
+                        self._fail(it[0], action, msg)
                 continue
             for it, ans in zip(batch, answers, strict=True):
                 done.append((it, ans))
