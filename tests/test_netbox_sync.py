@@ -247,3 +247,34 @@ def test_orphan_that_comes_back_is_unmarked(netbox: NetBoxDouble, inv: Inventory
         _by_name(netbox, "devices")["ap-0000-2"]["custom_fields"]["netagent_orphaned_since"] is None
     )
     assert not plan(inv, cfg).writes_needed
+
+
+def test_prune_of_a_site_a_technician_still_uses_is_refused_and_the_rest_goes(
+    netbox: NetBoxDouble, inv: Inventory
+) -> None:
+    cfg = _cfg(netbox, prune_delay_s=0)
+    _sync(inv, cfg)
+    gone = inv.sites[1].name
+    s = netbox.store
+    role = s.write("device-roles", {"name": "Theirs", "slug": "theirs"}, None)
+    dtype = next(iter(s.tables["device-types"]))
+    site_id = _by_name(netbox, "sites")[gone]["id"]
+    s.write(
+        "devices",
+        {"name": "their-ups", "site": site_id, "role": role["id"], "device_type": dtype},
+        None,
+    )
+    smaller = Inventory(
+        sites=inv.sites[:1],
+        devices=tuple(d for d in inv.devices if d.site != gone),
+        links=tuple(x for x in inv.links if "0001" not in x.name),
+        segments=(),
+        quartieri=inv.quartieri,
+    )
+    _sync(smaller, cfg)  # marks orphans
+    report = _sync(smaller, cfg, prune=True)
+    netbox.violations.clear()  # the site's deletion was refused (409), as NetBox does
+    assert report.counts["sites"]["delete"] == {"done": 0, "failed": 1}
+    assert any(gone in e and "dependent" in e and "HTTP 409" in e for e in report.errors)
+    assert report.counts["devices"]["delete"]["done"] == 6 and not netbox.store.tables["cables"]
+    assert set(_by_name(netbox, "devices")) >= {"their-ups", "sw-0000"}

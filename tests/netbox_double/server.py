@@ -11,7 +11,15 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from tests.netbox_double.schema import OpenAPISchema
-from tests.netbox_double.store import CHOICE_KINDS_TYPE, CHOICES, FKS, KINDS, Invalid, Store
+from tests.netbox_double.store import (
+    CHOICE_KINDS_TYPE,
+    CHOICES,
+    FKS,
+    KINDS,
+    Invalid,
+    Protected,
+    Store,
+)
 
 TOKEN = "0123456789abcdef0123456789abcdef01234567"
 APPS = {
@@ -252,6 +260,10 @@ class NetBoxDouble:
                 errs.append({})
             except Invalid as e:
                 errs.append(e.errors)
+            except Protected as e:
+                self.store.restore(snap)
+                self.violations.append(f"{method} {template}: {e}")
+                return 409, {"detail": str(e)}
         if any(errs):  # all-or-nothing, like NetBox's bulk views
             self.store.restore(snap)
             self.violations.append(f"{method} {template}: {[e for e in errs if e]}")

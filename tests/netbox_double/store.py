@@ -84,6 +84,10 @@ class Invalid(Exception):
         self.errors = errors
 
 
+class Protected(Exception):
+    """Deleting an object others depend on: NetBox answers 409 for the whole request."""
+
+
 def _decimals_ok(v: Any, places: int, digits: int) -> bool:
     if v is None:
         return True
@@ -273,9 +277,11 @@ class Store:
             raise Invalid({"id": [f"object {obj_id} not found"]})
         for cols in UNIQUE.get(kind, []):
             self.uniq.pop((kind, cols, *(obj.get(c) for c in cols)), None)
-        if kind == "sites" and any(d["site"] == obj_id for d in self.tables["devices"].values()):
-            raise Invalid(
-                {"detail": ["Unable to delete object: dependent devices exist (protected)."]}
+        dependents = [d["name"] for d in self.tables["devices"].values() if d["site"] == obj_id]
+        if kind == "sites" and dependents:
+            raise Protected(
+                f"Unable to delete object. {len(dependents)} dependent objects were found: "
+                + ", ".join(dependents)
             )
         if kind == "devices":
             for i in [i for i, x in self.tables["interfaces"].items() if x["device"] == obj_id]:
