@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -158,3 +159,32 @@ def test_limit_zero_pages_by_1000_and_unknown_filters_refused(nb: NetBoxDouble) 
     assert r.status_code == 400
     r = requests.get(f"{nb.url}/api/dcim/devices/?tag=nosuchtag", headers=AUTH, timeout=10)
     assert r.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("kind", "path"),
+    [
+        ("sites", "dcim/sites"),
+        ("devices", "dcim/devices"),
+        ("ip-addresses", "ipam/ip-addresses"),
+        ("cables", "dcim/cables"),
+        ("wireless-links", "wireless/wireless-links"),
+    ],
+)
+def test_answers_have_the_shape_of_the_real_samples(kind: str, path: str) -> None:
+    from pydantic import SecretStr
+
+    from inventory.netbox import NetBoxConfig, apply, plan
+    from tests.netbox_double.inventories import make_inventory
+    from tests.netbox_double.server import SAMPLES
+
+    sample = json.loads((SAMPLES / f"{kind}.json").read_text())["results"][0]
+    with NetBoxDouble() as nb:
+        cfg = NetBoxConfig(url=nb.url, token=SecretStr(TOKEN))
+        apply(plan(make_inventory(12), cfg), cfg)
+        ours = requests.get(f"{nb.url}/api/{path}/?limit=1", headers=AUTH, timeout=10).json()
+    (obj,) = ours["results"]
+    assert set(obj) == set(sample)
+    for key, value in sample.items():
+        if isinstance(value, dict) and isinstance(obj[key], dict) and key != "custom_fields":
+            assert set(obj[key]) <= set(value), key  # brief nested objects: no invented keys

@@ -7,6 +7,7 @@ import json
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -49,6 +50,32 @@ FILTERS = {
     "interface_a_id": ("interface_a", "eq"),
 }
 _SCHEMA: OpenAPISchema | None = None
+SAMPLES = Path(__file__).resolve().parent.parent / "data" / "netbox"
+
+
+def _empty(v: Any) -> Any:
+    """The value of a field nobody set, by its type in the real sample."""
+    if isinstance(v, str):
+        return ""
+    if isinstance(v, list):
+        return []
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, int) and not isinstance(v, bool):
+        return 0
+    return None  # objects, floats (coordinates, lengths), null
+
+
+def _sample_defaults() -> dict[str, dict[str, Any]]:
+    out = {}
+    for kind in ("sites", "devices", "ip-addresses", "cables", "wireless-links"):
+        first = json.loads((SAMPLES / f"{kind}.json").read_text())["results"][0]
+        out[kind] = {k: _empty(v) for k, v in first.items()}
+        out[kind]["created"] = out[kind]["last_updated"] = "2026-11-24T23:00:00.000000Z"
+    return out
+
+
+SAMPLE_DEFAULTS = _sample_defaults()
 
 
 def _schema() -> OpenAPISchema:
@@ -119,8 +146,9 @@ class NetBoxDouble:
         return b
 
     def render(self, kind: str, o: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = dict(o)
+        out: dict[str, Any] = {**SAMPLE_DEFAULTS.get(kind, {}), **o}
         out["url"] = self._url(kind, o["id"])
+        out["display_url"] = out["url"].replace("/api/", "/")
         out["display"] = self.brief(kind, o["id"])["display"]  # type: ignore[index]
         for f, target in FKS.get(kind, {}).items():
             out[f] = self.brief(target, o.get(f))
@@ -159,6 +187,9 @@ class NetBoxDouble:
             out["assigned_object"] = self.brief("interfaces", aid) if aid else None
         if kind == "devices":
             out["primary_ip"] = out.get("primary_ip4")
+        if kind == "ip-addresses":
+            v = 6 if ":" in o["address"] else 4
+            out["family"] = {"value": v, "label": f"IPv{v}"}
         return out
 
     # --- queries --------------------------------------------------------------------
