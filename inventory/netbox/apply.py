@@ -72,6 +72,26 @@ def _describe_error(change: Change, err: Any) -> str:
     return f"{change.kind} {change.key!r}: {err}"
 
 
+def _waves(creates: list[Change]) -> list[tuple[str, list[Change]]]:
+    """Creates in waves, so a region's parent exists before the region is sent."""
+    waves: list[tuple[str, list[Change]]] = []
+    pending = list(creates)
+    while pending:
+        keys = {(c.kind, c.key) for c in pending}
+        wave = [
+            c
+            for c in pending
+            if not any(
+                (r.kind, r.key) in keys and r.key != c.key
+                for v in c.desired.values()
+                for r in refs_in(v)
+            )
+        ] or pending  # a cycle: send all, _ready reports what can't resolve
+        waves.append(("create", wave))
+        pending = [c for c in pending if c not in wave]
+    return waves
+
+
 class _Applier:
     def __init__(self, plan: SyncPlan, client: NetBoxClient, report: SyncReport) -> None:
         self.client, self.report = client, report
@@ -154,7 +174,7 @@ class _Applier:
     def _ready(
         self, c: Change, fields: dict[str, Any], action: str, defer: bool = True
     ) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        """Split fields into now/later (refs to this or later kinds).
+        """Split fields into now/later (refs to later kinds).
 
         None if a ref can't resolve (its target failed).
         """
@@ -162,7 +182,7 @@ class _Applier:
         later: dict[str, Any] = {}
         for f, v in fields.items():
             refs = refs_in(v)
-            if defer and any(ORDER[r.kind] >= ORDER[c.kind] for r in refs):
+            if defer and any(ORDER[r.kind] > ORDER[c.kind] for r in refs):
                 later[f] = v
                 continue
             missing = [r for r in refs if (r.kind, r.key) not in self.index]
@@ -180,9 +200,13 @@ class _Applier:
         deferred: list[tuple[Change, dict[str, Any]]] = []
         stamp = datetime.fromtimestamp(plan.made_at, UTC).isoformat(timespec="seconds")
         for kind in KINDS:
-            for action in ("create", "update"):
+            steps = [
+                *_waves(plan.of("create", kind.name)),
+                ("update", plan.of("update", kind.name)),
+            ]
+            for action, changes in steps:
                 items: list[Item] = []
-                for c in plan.of(action, kind.name):
+                for c in changes:
                     split = self._ready(c, c.desired, action)
                     if split is None:
                         continue
