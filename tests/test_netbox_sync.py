@@ -174,10 +174,15 @@ def test_a_400_on_one_object_does_not_stop_the_rest(netbox: NetBoxDouble, inv: I
 
 
 def test_503_then_success_is_retried(netbox: NetBoxDouble, inv: Inventory) -> None:
-    netbox.faults += [503, 503]
-    report = _sync(inv, _cfg(netbox))
+    cfg = _cfg(netbox)
+    netbox.faults += [503, 503]  # on reads
+    p = plan(inv, cfg)
+    netbox.faults += [502, 503]  # on the first bulk POST
+    report = apply(p, cfg)
     assert report.ok, report.errors
     assert len(netbox.store.tables["devices"]) == 12
+    assert len(netbox.store.tables["tags"]) == 2  # the retried POST created them once
+    assert not plan(inv, cfg).writes_needed
 
 
 def test_bad_token_stops_at_once_and_is_never_logged(
