@@ -34,6 +34,11 @@ def test_plan_sync_resync_on_the_sample(netbox: NetBoxDouble) -> None:
     again = runner.invoke(app, ["netbox", "plan", "--json"], env=env)
     assert again.exit_code == 0 and json.loads(again.stdout)["changes"] == []
     assert netbox.writes == 0
+    targets = runner.invoke(app, ["netbox", "targets", "--json"], env=env)
+    assert targets.exit_code == 0, targets.output
+    rows = json.loads(targets.stdout)
+    assert rows and all(r["status"] not in ("planned", "staged") for r in rows)
+    assert all(r["mgmt_ip"].startswith("127.") for r in rows)
 
 
 def test_refused_token_exits_3_with_a_clear_message(netbox: NetBoxDouble) -> None:

@@ -14,7 +14,15 @@ import typer
 
 from agent.cli import common, options
 from agent.cli.inventory_cmd import load_or_exit
-from inventory.netbox import NetBoxAuthError, NetBoxConfig, NetBoxError, SyncPlan, apply, plan
+from inventory.netbox import (
+    NetBoxAuthError,
+    NetBoxConfig,
+    NetBoxError,
+    SyncPlan,
+    apply,
+    plan,
+    pull_inventory,
+)
 
 netbox_app = typer.Typer(
     help="Keep the inventory in NetBox (plan, then sync).", no_args_is_help=True
@@ -128,3 +136,31 @@ def sync_cmd(
 ) -> None:
     """Apply the plan to NetBox in dependency order, in bulk requests."""
     _run(inventory, quartieri, as_json, write=True, prune=prune)
+
+
+@netbox_app.command("targets")
+def targets_cmd(as_json: bool = options.JsonOpt) -> None:
+    """List the poll targets `source = "netbox"` would take (filters from the config)."""
+    try:
+        inv = pull_inventory(config_from_env())
+    except NetBoxError as e:
+        common.err.print(f"netbox: {e}", markup=False)
+        raise typer.Exit(common.ExitCode.FAILED) from None
+    rows = [
+        {
+            "name": d.name,
+            "role": d.role.value,
+            "status": d.status.value,
+            "mgmt_ip": str(d.mgmt_ip),
+            "site": d.site,
+            "quartiere": inv.quartiere_of(d),
+            "snmp_profile": d.snmp_profile,
+        }
+        for d in inv.devices
+    ]
+    if as_json:
+        common.print_json(rows)
+        return
+    for r in rows:
+        common.out.print("  ".join(str(r[k] or "-") for k in r), markup=False)
+    common.out.print(f"{len(rows)} targets")
