@@ -287,3 +287,30 @@ def test_prune_of_a_site_a_technician_still_uses_is_refused_and_the_rest_goes(
     assert unused not in _by_name(netbox, "sites")
     assert report.counts["devices"]["delete"]["done"] == 12 and not netbox.store.tables["cables"]
     assert set(_by_name(netbox, "devices")) >= {"their-ups", "sw-0000"}
+
+
+def test_renamed_device_takes_its_ip_along(netbox: NetBoxDouble, inv: Inventory) -> None:
+    cfg = _cfg(netbox)
+    _sync(inv, cfg)
+    renamed = Inventory(
+        sites=inv.sites,
+        devices=tuple(
+            d.model_copy(update={"name": "ap-0000-0-nuovo"}) if d.name == "ap-0000-0" else d
+            for d in inv.devices
+        ),
+        links=inv.links,
+        segments=inv.segments,
+        quartieri=inv.quartieri,
+    )
+    p = plan(renamed, cfg)
+    assert [c.note for c in p.of("update", "devices")] == [
+        f"releases {inv.device_by_name['ap-0000-0'].mgmt_ip}/32"
+    ]
+    report = apply(p, cfg)
+    assert report.ok, report.errors
+    devices = _by_name(netbox, "devices")
+    ip = netbox.store.tables["ip-addresses"][devices["ap-0000-0-nuovo"]["primary_ip4"]]
+    assert ip["address"] == f"{inv.device_by_name['ap-0000-0'].mgmt_ip}/32"
+    assert devices["ap-0000-0"]["primary_ip4"] is None
+    assert devices["ap-0000-0"]["custom_fields"]["netagent_orphaned_since"]
+    assert not plan(renamed, cfg).writes_needed

@@ -201,6 +201,7 @@ def diff(
                 old[f] = show(current_value(v, cur.get(f)))
         if changed:
             changes.append(Change(d.kind, d.key, "update", id=cur["id"], desired=changed, old=old))
+    changes += _release_primaries(changes, state, desired_keys.get("devices", set()), config.tag)
 
     for kind in KINDS:
         if kind.shared:
@@ -226,6 +227,40 @@ def diff(
                     )
                 )
     return changes, index, issues
+
+
+def _release_primaries(
+    changes: list[Change], state: dict[str, dict[str, dict[str, Any]]], wanted: set[str], tag: str
+) -> list[Change]:
+    """An IP moving to another device must first stop being the old device's primary IP
+    (NetBox refuses the move otherwise): clear it on old devices we own that are leaving."""
+    primary_of = {
+        o["primary_ip4"]["id"]: (key, o)
+        for key, o in state["devices"].items()
+        if o.get("primary_ip4")
+    }
+    out = []
+    for c in changes:
+        if (
+            c.kind != "ip-addresses"
+            or c.action != "update"
+            or "assigned_object_id" not in c.desired
+        ):
+            continue
+        key, dev = primary_of.get(c.id, ("", {}))
+        if key and key not in wanted and tag in _tag_slugs(dev):
+            out.append(
+                Change(
+                    "devices",
+                    key,
+                    "update",
+                    id=dev["id"],
+                    desired={"primary_ip4": None},
+                    old={"primary_ip4": c.key},
+                    note=f"releases {c.key}",
+                )
+            )
+    return out
 
 
 def plan(inv: Inventory, config: NetBoxConfig, client: NetBoxClient | None = None) -> SyncPlan:

@@ -228,8 +228,19 @@ class Store:
                     "is not assigned to this device."
                 )
         elif kind == "ip-addresses" and obj.get("assigned_object_type"):
-            if obj.get("assigned_object_id") not in self.tables["interfaces"]:
+            iface = self.tables["interfaces"].get(obj.get("assigned_object_id") or -1)
+            if iface is None:
                 errors.setdefault("assigned_object_id", []).append("Related object not found.")
+            holders = [
+                d
+                for d in self.tables["devices"].values()
+                if obj.get("id") is not None and d.get("primary_ip4") == obj["id"]
+            ]
+            if iface is not None and any(d["id"] != iface["device"] for d in holders):
+                errors.setdefault("interface", []).append(
+                    "Cannot reassign IP address while it is designated as the primary IP "
+                    "for the parent object"
+                )
         elif kind == "wireless-links":
             for f in ("interface_a", "interface_b"):
                 iface = self.tables["interfaces"][obj[f]]
