@@ -121,6 +121,7 @@ class _Applier:
                 else:
                     answers = call(kind, [p for _, p in batch])
                 self.report.writes += 1
+                log.info("netbox %s %s: %d in one request", action, kind, len(batch))
             except NetBoxRequestError as e:
                 self.report.writes += 1
                 per_item = _item_errors(e.body, len(batch)) if e.status == 400 else None
