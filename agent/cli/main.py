@@ -30,6 +30,7 @@ app.add_typer(poll_app, name="poll")
 def _register() -> None:
     """Wire the command groups (one line each)."""
     from agent.cli import inventory_cmd, poll_icmp, poll_snmp, query_cmd, run_cmd, status_cmd
+    from agent.cli.netbox_cmd import netbox_app
 
     app.add_typer(inventory_cmd.app, name="inventory")
     app.command("run")(run_cmd.run_once)
@@ -37,6 +38,7 @@ def _register() -> None:
     poll_app.command("icmp")(poll_icmp.icmp)
     poll_app.command("snmp")(poll_snmp.snmp)
     app.command("query")(query_cmd.query)
+    app.add_typer(netbox_app, name="netbox")
     from agent.cli import alerts_cmd; alerts_cmd.register(app)  # noqa: E702, I001
 
 
