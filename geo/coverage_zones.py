@@ -1,0 +1,143 @@
+"""Quartieri in the metric CRS, cut into grid cells, with their residents.
+
+Cells are the unit of (re)computation: each belongs to one quartiere, so a quartiere's
+figure is a sum over its cells and one device changing state touches only a few cells.
+Invalid polygons are repaired with a warning naming the quartiere; what cannot be
+repaired into an area is rejected.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from geo.coverage_layers import CoverageInputError
+from geo.projection import Projector
+from inventory.model import Quartiere
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Zone:
+    name: str
+    geom: BaseGeometry  # metric CRS
+    area_m2: float
+    population: int | None
+    approximate: bool
+
+
+def polygonal(geom: BaseGeometry) -> BaseGeometry:
+    """Only the areal parts of a geometry (intersections may leave lines and points)."""
+    if isinstance(geom, shapely.Polygon | shapely.MultiPolygon):
+        return geom
+    parts = shapely.get_parts(geom)
+    polys = [p for p in parts if isinstance(p, shapely.Polygon | shapely.MultiPolygon)]
+    return shapely.union_all(polys) if polys else shapely.Polygon()
+
+
+def prepare_zone(q: Quartiere, proj: Projector) -> Zone:
+    geom = q.geometry
+    if not isinstance(geom, shapely.Polygon | shapely.MultiPolygon):
+        raise CoverageInputError(
+            f"quartiere {q.name!r}: geometry is a {geom.geom_type}, expected (Multi)Polygon"
+        )
+    if not geom.is_valid:
+        reason = shapely.is_valid_reason(geom)
+        repaired = polygonal(shapely.make_valid(geom))
+        if repaired.is_empty:
+            raise CoverageInputError(
+                f"quartiere {q.name!r}: invalid polygon ({reason}) has no area left after repair"
+            )
+        log.warning("quartiere %r: invalid polygon (%s) repaired", q.name, reason)
+        geom = repaired
+    if geom.is_empty:
+        log.warning("quartiere %r: empty geometry, its area and coverage are 0", q.name)
+    metric = proj.to_metric(geom)
+    return Zone(q.name, metric, float(metric.area), q.population, q.approximate)
+
+
+@dataclass(frozen=True)
+class Cells:
+    geoms: NDArray[np.object_]
+    zone: NDArray[np.int64]  # index into the zone list
+    area: NDArray[np.float64]
+
+
+def make_cells(zones: list[Zone], size_m: float) -> Cells:
+    """Each zone intersected with a square grid of `size_m`; empty pieces dropped."""
+    geoms: list[BaseGeometry] = []
+    owner: list[int] = []
+    for i, z in enumerate(zones):
+        if z.geom.is_empty:
+            continue
+        x0, y0, x1, y1 = z.geom.bounds
+        xs = np.arange(math.floor(x0 / size_m) * size_m, x1, size_m)
+        ys = np.arange(math.floor(y0 / size_m) * size_m, y1, size_m)
+        gx, gy = np.meshgrid(xs, ys)
+        boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + size_m, gy.ravel() + size_m)
+        shapely.prepare(z.geom)
+        boxes = boxes[shapely.intersects(z.geom, boxes)]
+        inside = shapely.contains_properly(z.geom, boxes)
+        pieces = np.where(inside, boxes, shapely.intersection(boxes, z.geom))
+        for p in pieces:
+            p = polygonal(p)
+            if p.area > 0:
+                geoms.append(p)
+                owner.append(i)
+    arr = np.empty(len(geoms), dtype=object)
+    arr[:] = geoms
+    return Cells(arr, np.array(owner, dtype=np.int64), shapely.area(arr).astype(float))
+
+
+@dataclass(frozen=True)
+class Population:
+    """Resident counts as points (counted whole) or polygons (spread over their area)."""
+
+    geoms: NDArray[np.object_]  # metric CRS
+    counts: NDArray[np.float64]
+    source: str
+
+
+def load_population(path: Path, prop: str, proj: Projector) -> Population:
+    """Read a GeoJSON FeatureCollection of points/polygons with a count in `prop`."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise CoverageInputError(f"population file {path}: cannot read GeoJSON: {exc}") from exc
+    feats = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(feats, list):
+        raise CoverageInputError(f"population file {path}: expected a GeoJSON FeatureCollection")
+    geoms, counts = [], []
+    for n, f in enumerate(feats):
+        where = f"population file {path}, feature {n}"
+        count = (f.get("properties") or {}).get(prop)
+        if isinstance(count, bool) or not isinstance(count, int | float) or count < 0:
+            raise CoverageInputError(
+                f"{where}: property {prop!r} must be a count >= 0, got {count!r}"
+            )
+        try:
+            g = shape(f["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise CoverageInputError(f"{where}: bad geometry: {exc}") from exc
+        if g.geom_type not in ("Point", "MultiPoint", "Polygon", "MultiPolygon"):
+            raise CoverageInputError(
+                f"{where}: geometry {g.geom_type}, expected points or polygons"
+            )
+        if not g.is_valid:
+            log.warning("%s: invalid polygon (%s) repaired", where, shapely.is_valid_reason(g))
+            g = polygonal(shapely.make_valid(g))
+        geoms.append(proj.to_metric(g))
+        counts.append(float(count))
+    arr = np.empty(len(geoms), dtype=object)
+    arr[:] = geoms
+    return Population(arr, np.array(counts, dtype=float), f"{path} ({len(geoms)} features)")
