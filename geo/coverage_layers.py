@@ -108,20 +108,23 @@ def _ap_radius(ap: Device, cfg: CoverageConfig) -> float:
 def fibre_elements(inv: Inventory, cfg: CoverageConfig, proj: Projector) -> Elements:
     """Corridors around active segments; a segment serves while both end switches are up."""
     segs = [s for s in inv.segments if s.status is DeviceStatus.ACTIVE]
-    lines = []
+    paths = []
     for s in segs:
         try:
-            path = np.asarray(inv.segment_path(s), dtype=float)
+            paths.append(np.asarray(inv.segment_path(s), dtype=float))
         except KeyError as exc:
             raise CoverageInputError(
                 f"fibre segment {s.name!r}: site {exc} is not in the inventory"
             ) from exc
-        lines.append(proj.xy(path[:, 0], path[:, 1]))
-    geoms = shapely.buffer(
-        shapely.linestrings(lines) if lines else np.empty(0, dtype=object),
-        cfg.fibre_corridor_m,
-        quad_segs=max(2, cfg.circle_vertices // 4),
-    )
+    if paths:
+        ll = np.vstack(paths)  # one transform for every vertex, then split per segment
+        owner = np.repeat(np.arange(len(paths)), [len(p) for p in paths])
+        lines = shapely.linestrings(proj.xy(ll[:, 0], ll[:, 1]), indices=owner)
+        geoms = shapely.buffer(
+            lines, cfg.fibre_corridor_m, quad_segs=max(2, cfg.circle_vertices // 4)
+        )
+    else:
+        geoms = np.empty(0, dtype=object)
     depends = [(s.name, *(d for d in (s.a_device, s.b_device) if d)) for s in segs]
     return Elements(
         Technology.FIBRE, [s.name for s in segs], np.asarray(geoms, dtype=object), depends

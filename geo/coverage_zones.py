@@ -73,8 +73,33 @@ class Cells:
     area: NDArray[np.float64]
 
 
-def make_cells(zones: list[Zone], size_m: float) -> Cells:
-    """Each zone intersected with a square grid of `size_m`; empty pieces dropped."""
+def _quadtree(
+    box: tuple[float, float, float, float],
+    pts: NDArray[np.float64],
+    max_elements: int,
+    min_size: float,
+) -> list[tuple[float, float, float, float]]:
+    """Split a square until each leaf holds at most `max_elements` element centres."""
+    x0, y0, x1, y1 = box
+    if len(pts) <= max_elements or x1 - x0 <= min_size:
+        return [box]
+    xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+    out = []
+    for b in ((x0, y0, xm, ym), (xm, y0, x1, ym), (x0, ym, xm, y1), (xm, ym, x1, y1)):
+        inside = (pts[:, 0] >= b[0]) & (pts[:, 0] < b[2]) & (pts[:, 1] >= b[1]) & (pts[:, 1] < b[3])
+        out += _quadtree(b, pts[inside], max_elements, min_size)
+    return out
+
+
+def make_cells(
+    zones: list[Zone], size_m: float, centres: NDArray[np.float64], max_elements: int
+) -> Cells:
+    """Each zone cut by a grid of `size_m` squares, split into quarters where more than
+    `max_elements` coverage elements have their centre; empty pieces dropped.
+
+    Dense areas get small cells (a change recomputes a small union), sparse areas big
+    ones (few cells, little clipping overhead).
+    """
     geoms: list[BaseGeometry] = []
     owner: list[int] = []
     for i, z in enumerate(zones):
@@ -83,8 +108,12 @@ def make_cells(zones: list[Zone], size_m: float) -> Cells:
         x0, y0, x1, y1 = z.geom.bounds
         xs = np.arange(math.floor(x0 / size_m) * size_m, x1, size_m)
         ys = np.arange(math.floor(y0 / size_m) * size_m, y1, size_m)
-        gx, gy = np.meshgrid(xs, ys)
-        boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + size_m, gy.ravel() + size_m)
+        squares = []
+        for x in xs:
+            for y in ys:
+                box = (float(x), float(y), float(x + size_m), float(y + size_m))
+                squares += _quadtree(box, centres, max_elements, size_m / 64)
+        boxes = shapely.box(*np.array(squares).T)
         shapely.prepare(z.geom)
         boxes = boxes[shapely.intersects(z.geom, boxes)]
         inside = shapely.contains_properly(z.geom, boxes)

@@ -49,8 +49,12 @@ class Projector:
         return self.xy(coords[:, 0], coords[:, 1])
 
     def _inv_xy(self, coords: NDArray[np.float64]) -> NDArray[np.float64]:
-        lon, lat = self._inv.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([lon, lat])
+        return self.lonlat(coords)
+
+    def lonlat(self, xy: NDArray[np.float64]) -> NDArray[np.float64]:
+        """(N, 2) lon/lat of N metric coordinates."""
+        lon, lat = self._inv.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([np.atleast_1d(lon), np.atleast_1d(lat)])
 
     @cached_property
     def name(self) -> str:

@@ -28,6 +28,8 @@ app.add_typer(poll_app, name="poll")
 
 def _register() -> None:
     """Wire the command groups (one line each)."""
+    from agent.cli import coverage_cmd
+    app.add_typer(coverage_cmd.app, name="coverage")
 
 
 def main() -> None:
