@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import sqlite3
 import sys
 import time
 from collections.abc import Mapping
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from agent.cli import common, options
@@ -63,14 +65,19 @@ class Computed:
 
 
 def _states(data_dir: Path | None, inv: Inventory) -> dict[str, str]:
+    """Latest state per device from the local store ({} when there is no store yet)."""
     path = options.data_dir(data_dir) / "spool.sqlite"
     if not path.exists():
         return {}
-    spool = Spool(path)
     try:
-        return {name: s.state for name, s in latest_states(spool, inv).items()}
-    finally:
-        spool.close()
+        spool = Spool(path)
+        try:
+            return {name: s.state for name, s in latest_states(spool, inv).items()}
+        finally:
+            spool.close()
+    except sqlite3.Error as exc:
+        common.err.print(f"[red]error[/]: cannot read device states from {path}: {exc}")
+        raise typer.Exit(common.ExitCode.FAILED) from exc
 
 
 def down_devices(inv: Inventory, states: Mapping[str, str], up_states: list[str]) -> set[str]:
@@ -79,11 +86,13 @@ def down_devices(inv: Inventory, states: Mapping[str, str], up_states: list[str]
 
 
 def compute_for_cli(inventory: list[Path] | None, quartieri: Path | None,
-                    data_dir: Path | None, live: bool, population: Path | None) -> Computed:
+                    data_dir: Path | None, live: bool, population: Path | None,
+                    need_states: bool = False) -> Computed:
+    """Load, compute, and read device states when live figures or a map need them."""
     inv = load_or_exit(inventory, quartieri).inventory
     assert inv is not None
     config = CoverageConfig(population_file=str(population) if population else None)
-    states = _states(data_dir, inv)
+    states = _states(data_dir, inv) if live or need_states else {}
     no_status = sum(states.get(d.name, "unknown") == "unknown" for d in inv.devices)
     try:
         engine = engine_for(inv, config)
@@ -137,13 +146,15 @@ def _print_table(c: Computed, rows: list[CoverageRow]) -> None:
     mode = "live: only devices up now" if c.result.live else "planned: every active element"
     table = Table(title=f"Coverage per quartiere ({mode})")
     for i, (_, head) in enumerate(cols):
-        table.add_column(head, justify="left" if i < 2 else "right")
+        table.add_column(head, justify="left" if i < 2 else "right", no_wrap=i < 2)
     for r in rows:
         cells = [_fmt(getattr(r, k), _DIGITS.get(k, 0)) for k, _ in cols]
         if r.approximate and r.quartiere != COMUNE:
             cells[0] += " ≈"
         table.add_row(*cells, end_section=False)
-    common.out.print(table)
+    # a pipe or file gets the whole width instead of rich's 80-column default
+    wide = common.out if common.out.is_terminal else Console(width=160, highlight=False)
+    wide.print(table)
     common.out.print(f"Residents: {c.result.residents_basis}.")
     if any(r.approximate for r in c.result.rows):
         common.out.print("≈ approximate quartiere boundary (derived from centres): figures "
@@ -220,7 +231,7 @@ def report(
     population: Path | None = PopulationOpt,
 ) -> None:
     """Write a self-contained HTML map: quartieri by coverage, devices by status."""
-    c = compute_for_cli(inventory, quartieri, data_dir, live, population)
+    c = compute_for_cli(inventory, quartieri, data_dir, live, population, need_states=True)
     page = render(c.inv, c.engine, c.result, c.states)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_file.with_name(out_file.name + ".tmp")
