@@ -71,15 +71,14 @@ class CoverageResult:
     def to_samples(self, time_ns: int) -> list[Sample]:
         """`coverage` samples (CONTRACTS.md) for every row and the comune totals.
 
-        residents_covered is left out when the population is unknown, never sent as 0.
+        residents_covered is left out when the population is unknown, never sent as 0;
+        area_pct when the quartiere has no area.
         """
         out = []
         for r in [*self.rows, *self.totals]:
-            fields: dict[str, float] = {
-                "area_km2": r.area_km2,
-                "covered_km2": r.covered_km2,
-                "area_pct": r.covered_pct or 0.0,
-            }
+            fields: dict[str, float] = {"area_km2": r.area_km2, "covered_km2": r.covered_km2}
+            if r.covered_pct is not None:
+                fields["area_pct"] = r.covered_pct
             if r.residents_covered is not None:
                 fields["residents_covered"] = r.residents_covered
             out.append(
@@ -148,6 +147,10 @@ def result_of(engine: CoverageEngine, live: bool) -> CoverageResult:
                 any(z.approximate for z in engine.zones),
             )
         )
+    # quartiere by quartiere, technologies in a fixed order within each
+    order = {z.name: i for i, z in enumerate(engine.zones)}
+    techs = {t.value: i for i, t in enumerate(TECHNOLOGIES)}
+    rows.sort(key=lambda r: (order[r.quartiere], techs[r.technology]))
     basis = f"population grid: {engine.population.source}" if engine.population else UNIFORM
     return CoverageResult(rows, totals, live, engine.down, basis, engine.proj.name)
 

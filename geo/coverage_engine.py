@@ -106,9 +106,9 @@ class CoverageEngine:
         ptr = np.searchsorted(cell_i, np.arange(n_cells + 1))
         by_elem = np.argsort(elem_i, kind="stable")
         elem_ptr = np.searchsorted(elem_i[by_elem], np.arange(len(el.geoms) + 1))
-        pairs = np.unique(np.column_stack([self.cells.zone[cell_i], elem_i]), axis=0)
-        pairs = pairs.reshape(-1, 2)
-        return _Index(ptr, elem_i, elem_ptr, cell_i[by_elem], pairs[:, 0], pairs[:, 1])
+        n_el = max(len(el.geoms), 1)
+        pairs = np.unique(self.cells.zone[cell_i].astype(np.int64) * n_el + elem_i)
+        return _Index(ptr, elem_i, elem_ptr, cell_i[by_elem], pairs // n_el, pairs % n_el)
 
     def _prepare_residents(self) -> None:
         """Uniform density per zone, or the population features cut by cell."""

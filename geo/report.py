@@ -186,7 +186,7 @@ def _table(result: CoverageResult) -> str:
         + "</tr>"
     )
     body = []
-    for r in [*result.rows, *result.totals]:
+    for r in [*sorted(result.rows, key=lambda r: r.quartiere.casefold()), *result.totals]:
         name = html.escape(r.quartiere) + (
             " <em>(approximate)</em>" if r.approximate and r.quartiere != "comune" else ""
         )

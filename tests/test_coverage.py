@@ -128,6 +128,20 @@ def test_empty_quartiere_and_unknown_population() -> None:
     assert samples["Bare"].fields["residents_covered"] == 0.0
 
 
+def test_quartiere_with_empty_geometry_has_no_percentage(caplog: pytest.LogCaptureFixture) -> None:
+    inv = inventory(quartieri=(Quartiere(name="Vuoto", population=5, geometry=shapely.Polygon()),
+                               quartiere("Q", box(0, 0, 1000, 1000))),
+                    sites=(site("s", 500, 500),), devices=(ap("a", "s"),))
+    with caplog.at_level(logging.WARNING):
+        res = compute(inv, CFG)
+    assert "Vuoto" in caplog.text
+    r = row(res, "Vuoto")
+    assert (r.area_km2, r.covered_km2, r.covered_pct, r.elements) == (0.0, 0.0, None, 0)
+    sample = next(s for s in res.to_samples(1) if s.tags["quartiere"] == "Vuoto")
+    assert "area_pct" not in sample.fields
+    assert row(res, COMUNE).covered_km2 == pytest.approx(row(res, "Q").covered_km2)
+
+
 def test_self_intersecting_quartiere_is_repaired_with_a_warning(
         caplog: pytest.LogCaptureFixture) -> None:
     bowtie = shapely.Polygon([(X0, Y0), (X0 + 1000, Y0 + 1000), (X0 + 1000, Y0), (X0, Y0 + 1000)])
