@@ -18,7 +18,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.coverage_config import CoverageConfig
 from geo.coverage_layers import LAYERS, Elements, Technology, build_elements
-from geo.coverage_zones import Cells, Population, Zone, make_cells, polygonal, prepare_zone
+from geo.coverage_zones import Cells, Population, Zone, make_cells, polygonal, prepare_zones
 from geo.projection import Projector
 from inventory.model import Inventory
 
@@ -69,7 +69,7 @@ class CoverageEngine:
     ) -> None:
         self.config = config
         self.proj = Projector(config.crs)
-        self.zones: list[Zone] = [prepare_zone(q, self.proj) for q in inv.quartieri]
+        self.zones: list[Zone] = prepare_zones(inv.quartieri, self.proj)
         self.elements: dict[Technology, Elements] = build_elements(inv, config, self.proj)
         centres = shapely.get_coordinates(
             shapely.centroid(np.concatenate([self.elements[t].geoms for t in LAYERS]))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +65,32 @@ def prepare_zone(q: Quartiere, proj: Projector) -> Zone:
         log.warning("quartiere %r: empty geometry, its area and coverage are 0", q.name)
     metric = proj.to_metric(geom)
     return Zone(q.name, metric, float(metric.area), q.population, q.approximate)
+
+
+def prepare_zones(quartieri: Iterable[Quartiere], proj: Projector) -> list[Zone]:
+    """All quartieri in the metric CRS; duplicate names are an error, overlaps a warning
+    (the comune totals would count an overlap twice)."""
+    zones = [prepare_zone(q, proj) for q in quartieri]
+    seen: set[str] = set()
+    for z in zones:
+        if z.name in seen:
+            raise CoverageInputError(f"quartiere {z.name!r} appears twice")
+        seen.add(z.name)
+    geoms = np.array([z.geom for z in zones], dtype=object)
+    if len(geoms) > 1:
+        tree = shapely.STRtree(geoms)
+        a, b = tree.query(geoms, predicate="overlaps")
+        for i, j in zip(a, b, strict=True):
+            if i < j:
+                km2 = shapely.intersection(geoms[i], geoms[j]).area / 1e6
+                if km2 > 1e-4:
+                    log.warning(
+                        "quartieri %r and %r overlap by %.4f km²: the comune totals count it twice",
+                        zones[i].name,
+                        zones[j].name,
+                        km2,
+                    )
+    return zones
 
 
 @dataclass(frozen=True)

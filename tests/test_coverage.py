@@ -142,6 +142,16 @@ def test_quartiere_with_empty_geometry_has_no_percentage(caplog: pytest.LogCaptu
     assert row(res, COMUNE).covered_km2 == pytest.approx(row(res, "Q").covered_km2)
 
 
+def test_overlapping_quartieri_warn_and_duplicates_are_rejected(
+        caplog: pytest.LogCaptureFixture) -> None:
+    a, b = quartiere("Alfa", box(0, 0, 1000, 1000)), quartiere("Beta", box(500, 0, 1500, 1000))
+    with caplog.at_level(logging.WARNING):
+        compute(inventory(quartieri=(a, b)), CFG)
+    assert "'Alfa' and 'Beta' overlap by 0.5000 km²" in caplog.text
+    with pytest.raises(CoverageInputError, match="'Alfa' appears twice"):
+        compute(inventory(quartieri=(a, a)), CFG)
+
+
 def test_self_intersecting_quartiere_is_repaired_with_a_warning(
         caplog: pytest.LogCaptureFixture) -> None:
     bowtie = shapely.Polygon([(X0, Y0), (X0 + 1000, Y0 + 1000), (X0 + 1000, Y0), (X0, Y0 + 1000)])
