@@ -254,8 +254,8 @@ def test_population_points_and_polygons_replace_uniform_density(tmp_path: Path) 
                 "geometry": shapely.geometry.mapping(to_wgs84(g))}
     pts = [feat(shapely.Point(X0 + 500, Y0 + 500), 40), feat(shapely.Point(X0 + 530, Y0 + 500), 2),
            feat(shapely.Point(X0 + 1500, Y0 + 1500), 100)]
-    # a block of 50 residents, half of it under the AP's disc? no: a strip through it
-    block = feat(box(400, 1000, 600, 1200), 50)
+    # a block of 50 residents that the disc reaches in part
+    block = feat(box(400, 700, 600, 900), 50)
     path = tmp_path / "pop.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [*pts, block]}))
     inv = inventory(quartieri=(quartiere("Q", box(0, 0, 2000, 2000), population=None),),
@@ -264,9 +264,14 @@ def test_population_points_and_polygons_replace_uniform_density(tmp_path: Path) 
     r = row(res, "Q")
     assert r.population == pytest.approx(192)
     disc = shapely.Point(X0 + 500, Y0 + 600).buffer(150, quad_segs=256)
-    in_block = disc.intersection(box(400, 1000, 600, 1200)).area / 40000 * 50
+    in_block = disc.intersection(box(400, 700, 600, 900)).area / 40000 * 50
+    assert in_block > 5
     assert r.residents_covered == pytest.approx(42 + in_block, rel=1e-2)
     assert "population grid" in res.residents_basis
+    live = row(compute(inv, CoverageConfig(circle_vertices=128, population_file=str(path)),
+                       down={"a"}), "Q")
+    assert live.residents_covered == 0.0
+    assert live.lost_residents == pytest.approx(r.residents_covered)
 
 
 def test_bad_population_file_names_the_feature(tmp_path: Path) -> None:
