@@ -140,6 +140,10 @@ class CoverageEngine:
         )
         tree = shapely.STRtree(parts)
         cell_i, part_i = tree.query(self.cells.geoms, predicate="intersects")
+        # a point on a cell or quartiere border belongs to one cell only
+        keep = ~is_point[part_i]
+        keep[np.unique(np.where(is_point[part_i], part_i, -1), return_index=True)[1]] = True
+        cell_i, part_i = cell_i[keep], part_i[keep]
         cell_pop = np.zeros(n)
         for c in range(n):
             sel = part_i[cell_i == c]
@@ -238,9 +242,6 @@ class CoverageEngine:
             all_cells |= cells
         if all_cells:
             self._fill_all(self.live, np.fromiter(all_cells, dtype=np.int64))
-
-    def alive(self, tech: Technology) -> NDArray[np.bool_]:
-        return self._alive[tech]
 
     # --- figures ----------------------------------------------------------------
     def zone_sums(

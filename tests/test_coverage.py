@@ -13,7 +13,15 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.coverage import COMUNE, CoverageConfig, CoverageInputError, compute, engine_for, result_of
+from geo.coverage import (
+    COMUNE,
+    CoverageConfig,
+    CoverageInputError,
+    Technology,
+    compute,
+    engine_for,
+    result_of,
+)
 from geo.projection import geodesic_area_km2
 from inventory.model import DeviceStatus, Placement, Quartiere, Sector
 from tests.test_coverage_world import (
@@ -67,8 +75,8 @@ def test_areas_match_geodesic_area() -> None:
     engine = engine_for(inv, CFG)
     r = row(result_of(engine, False), "Q")
     assert r.area_km2 == pytest.approx(geodesic_area_km2(inv.quartieri[0].geometry), rel=5e-3)
-    covered = engine.proj.to_wgs84(shapely.segmentize(engine.zone_geometry(
-        engine.elements.__iter__().__next__(), 0, live=False), 10.0))
+    covered = engine.proj.to_wgs84(
+        shapely.segmentize(engine.zone_geometry(Technology.WIFI, 0, live=False), 10.0))
     assert r.covered_km2 == pytest.approx(geodesic_area_km2(covered), rel=5e-3)
 
 
@@ -272,6 +280,20 @@ def test_population_points_and_polygons_replace_uniform_density(tmp_path: Path) 
                        down={"a"}), "Q")
     assert live.residents_covered == 0.0
     assert live.lost_residents == pytest.approx(r.residents_covered)
+
+
+def test_population_point_on_a_border_counts_once(tmp_path: Path) -> None:
+    path = tmp_path / "pop.geojson"
+    point = shapely.geometry.mapping(to_wgs84(shapely.Point(X0 + 1000, Y0 + 500)))
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"n": 7}, "geometry": point}]}))
+    inv = inventory(quartieri=(quartiere("W", box(0, 0, 1000, 1000)),
+                               quartiere("E", box(1000, 0, 2000, 1000))),
+                    sites=(site("s", 1000, 500),), devices=(ap("a", "s"),))
+    res = compute(inv, CoverageConfig(population_file=str(path), population_property="n",
+                                      cell_size_m=500))
+    assert row(res, "W").population + row(res, "E").population == pytest.approx(7)
+    assert row(res, COMUNE).residents_covered == pytest.approx(7)
 
 
 def test_bad_population_file_names_the_feature(tmp_path: Path) -> None:
