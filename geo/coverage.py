@@ -8,7 +8,7 @@ turns the answer into `coverage` samples for InfluxDB/Grafana.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ __all__ = [
     "Technology",
     "compute",
     "engine_for",
+    "not_serving",
     "result_of",
 ]
 
@@ -153,6 +154,11 @@ def result_of(engine: CoverageEngine, live: bool) -> CoverageResult:
     rows.sort(key=lambda r: (order[r.quartiere], techs[r.technology]))
     basis = f"population grid: {engine.population.source}" if engine.population else UNIFORM
     return CoverageResult(rows, totals, live, engine.down, basis, engine.proj.name)
+
+
+def not_serving(inv: Inventory, states: Mapping[str, str], up_states: Collection[str]) -> set[str]:
+    """Devices to pass as `down`: latest state outside `up_states`, or none known at all."""
+    return {d.name for d in inv.devices if states.get(d.name, "unknown") not in up_states}
 
 
 def engine_for(inv: Inventory, config: CoverageConfig) -> CoverageEngine:

@@ -20,6 +20,7 @@ from geo.coverage import (
     Technology,
     compute,
     engine_for,
+    not_serving,
     result_of,
 )
 from geo.projection import geodesic_area_km2
@@ -218,6 +219,14 @@ def test_live_subtracts_down_devices_and_fibre_behind_a_down_switch() -> None:
     assert row(planned, "Q", "fibre").covered_km2 > 0
     assert row(live, "Q", "all").lost_km2 == pytest.approx(
         row(planned, "Q", "all").covered_km2 - row(live, "Q", "all").covered_km2)
+
+
+def test_not_serving_counts_unknown_and_non_up_states() -> None:
+    inv = inventory(sites=(site("s", 0, 0),),
+                    devices=(ap("a1", "s"), ap("a2", "s"), ap("a3", "s"), switch("sw", "s"),
+                             ap("a4", "s")))
+    states = {"a1": "up", "a2": "down", "sw": "degraded", "a4": "maintenance"}
+    assert not_serving(inv, states, CFG.up_states) == {"a2", "a3", "a4"}
 
 
 def _random_world(seed: int):  # type: ignore[no-untyped-def]

@@ -7,7 +7,6 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from geo.coverage import (
     CoverageRow,
     Technology,
     engine_for,
+    not_serving,
     result_of,
 )
 from geo.coverage_engine import CoverageEngine
@@ -80,11 +80,6 @@ def _states(data_dir: Path | None, inv: Inventory) -> dict[str, str]:
         raise typer.Exit(common.ExitCode.FAILED) from exc
 
 
-def down_devices(inv: Inventory, states: Mapping[str, str], up_states: list[str]) -> set[str]:
-    """Devices not serving now: any state outside `up_states`, or none known at all."""
-    return {d.name for d in inv.devices if states.get(d.name, "unknown") not in up_states}
-
-
 def compute_for_cli(inventory: list[Path] | None, quartieri: Path | None,
                     data_dir: Path | None, live: bool, population: Path | None,
                     need_states: bool = False) -> Computed:
@@ -100,7 +95,7 @@ def compute_for_cli(inventory: list[Path] | None, quartieri: Path | None,
         common.err.print(f"[red]error[/]: {exc}")
         raise typer.Exit(common.ExitCode.PROBLEMS) from exc
     if live:
-        engine.set_down(down_devices(inv, states, config.up_states))
+        engine.set_down(not_serving(inv, states, config.up_states))
     return Computed(inv, engine, result_of(engine, live), states, no_status)
 
 
