@@ -8,6 +8,7 @@ dashed and labelled "approximate".
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -154,6 +155,18 @@ def _devices_svg(
     return out
 
 
+def _scale_bar(cv: _Canvas) -> str:
+    """A 1-2-5 length near a fifth of the map width, bottom left (north is up)."""
+    span_m = WIDTH / cv.k / 5
+    mag = 10 ** math.floor(math.log10(span_m))
+    metres = max(m * mag for m in (1, 2, 5) if m * mag <= span_m)
+    px, y = metres * cv.k, cv.height - 12
+    label = f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
+    return (f'<g class="scale"><rect x="10" y="{y - 4:.1f}" width="{px:.1f}" height="4" '
+            f'fill="#333"/><text x="{10 + px + 6:.1f}" y="{y:.1f}" font-size="11">{label}'
+            "</text></g>")
+
+
 def _legend(live: bool) -> str:
     items = []
     lo = 0
@@ -239,6 +252,7 @@ def render(
         *_zone_svg(cv, engine, rows),
         *_layers_svg(cv, engine, result.live),
         *_devices_svg(cv, engine, inv, states),
+        _scale_bar(cv),
         "</svg>",
     ]
     approx = any(z.approximate for z in engine.zones)

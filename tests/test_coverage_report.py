@@ -65,6 +65,7 @@ def test_report_page_holds_quartieri_devices_legend_and_approximate_marks() -> N
     assert 'id="legend"' in page and "approximate boundary" in page
     assert page.count('stroke-dasharray="6 4"') == 2  # the two approximate quartieri
     assert "Centro Storico <em>(approximate)</em>" in page
+    assert re.search(r'class="scale".*>500 m</text>', page)  # a fifth of ~4.2 km, rounded down
     assert 'class="lost"' in page  # the teatro AP and the Coviolo base station are out
     assert "unknown" in page  # Ospizio's population
     assert not re.search(r"<script|https?://(?!www\.w3\.org/2000/svg)", page)  # self-contained
