@@ -100,3 +100,12 @@ def test_write_samples_export_and_report(tmp_path: Path) -> None:
     assert code == 0, out
     page = (tmp_path / "map.html").read_text()
     assert 'id="legend"' in page and "approximate" in page
+
+
+def test_inventory_without_quartieri_is_a_clear_error(tmp_path: Path) -> None:
+    inv = tmp_path / "net.yaml"
+    inv.write_text("sites:\n  - {name: s, lat: 44.7, lon: 10.63}\n"
+                   "devices:\n  - {name: ap, site: s, role: wifi-ap, mgmt_ip: 127.0.0.9}\n")
+    r = runner.invoke(app, ["coverage", "-i", str(inv), "--data-dir", str(tmp_path)])
+    assert r.exit_code == 1
+    assert "no quartieri" in r.stderr

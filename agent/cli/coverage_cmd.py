@@ -86,6 +86,10 @@ def compute_for_cli(inventory: list[Path] | None, quartieri: Path | None,
     """Load, compute, and read device states when live figures or a map need them."""
     inv = load_or_exit(inventory, quartieri).inventory
     assert inv is not None
+    if not inv.quartieri:
+        common.err.print("[red]error[/]: the inventory has no quartieri: give their polygons "
+                         "with --quartieri FILE or in a GeoJSON inventory file")
+        raise typer.Exit(common.ExitCode.PROBLEMS)
     config = CoverageConfig(population_file=str(population) if population else None)
     states = _states(data_dir, inv) if live or need_states else {}
     no_status = sum(states.get(d.name, "unknown") == "unknown" for d in inv.devices)
