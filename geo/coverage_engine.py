@@ -64,6 +64,12 @@ class _Index:
 
 
 class CoverageEngine:
+    """Planned and live coverage of one inventory, kept per cell.
+
+    Build it once per inventory (that is the full recompute), then call `set_down` with
+    the devices not up whenever states change; `geo.coverage.result_of` reads figures.
+    """
+
     def __init__(
         self, inv: Inventory, config: CoverageConfig, population: Population | None = None
     ) -> None:
@@ -192,12 +198,7 @@ class CoverageEngine:
             parts = np.array(
                 [st.geom[t][c] for t in LAYERS if not st.geom[t][c].is_empty], dtype=object
             )
-            self._store(
-                st,
-                Technology.ALL,
-                c,
-                polygonal(union(parts)) if len(parts) > 1 else (parts[0] if len(parts) else _EMPTY),
-            )
+            self._store(st, Technology.ALL, c, polygonal(union(parts)))
 
     def _store(self, st: _State, tech: Technology, c: int, g: BaseGeometry) -> None:
         st.geom[tech][c] = g
