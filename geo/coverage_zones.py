@@ -176,8 +176,14 @@ def load_population(path: Path, prop: str, proj: Projector) -> Population:
     geoms, counts = [], []
     for n, f in enumerate(feats):
         where = f"population file {path}, feature {n}"
-        count = (f.get("properties") or {}).get(prop)
-        if isinstance(count, bool) or not isinstance(count, int | float) or count < 0:
+        props = f.get("properties") if isinstance(f, dict) else None
+        count = (props or {}).get(prop)
+        if (
+            isinstance(count, bool)
+            or not isinstance(count, int | float)
+            or not math.isfinite(count)
+            or count < 0
+        ):
             raise CoverageInputError(
                 f"{where}: property {prop!r} must be a count >= 0, got {count!r}"
             )
@@ -192,8 +198,10 @@ def load_population(path: Path, prop: str, proj: Projector) -> Population:
         if not g.is_valid:
             log.warning("%s: invalid polygon (%s) repaired", where, shapely.is_valid_reason(g))
             g = polygonal(shapely.make_valid(g))
-        geoms.append(proj.to_metric(g))
+        geoms.append(g)
         counts.append(float(count))
     arr = np.empty(len(geoms), dtype=object)
     arr[:] = geoms
-    return Population(arr, np.array(counts, dtype=float), f"{path} ({len(geoms)} features)")
+    # one transform call for every feature's coordinates
+    metric = shapely.transform(arr, proj.metric_xy) if len(arr) else arr
+    return Population(metric, np.array(counts, dtype=float), f"{path} ({len(geoms)} features)")

@@ -40,16 +40,14 @@ class Projector:
         return np.column_stack([np.atleast_1d(x), np.atleast_1d(y)])
 
     def to_metric(self, geom: BaseGeometry) -> BaseGeometry:
-        return shapely.transform(geom, self._fwd_xy)
+        return shapely.transform(geom, self.metric_xy)
 
     def to_wgs84(self, geom: BaseGeometry) -> BaseGeometry:
-        return shapely.transform(geom, self._inv_xy)
+        return shapely.transform(geom, self.lonlat)
 
-    def _fwd_xy(self, coords: NDArray[np.float64]) -> NDArray[np.float64]:
+    def metric_xy(self, coords: NDArray[np.float64]) -> NDArray[np.float64]:
+        """(N, 2) metric coordinates of (N, 2) lon/lat: the shape `shapely.transform` uses."""
         return self.xy(coords[:, 0], coords[:, 1])
-
-    def _inv_xy(self, coords: NDArray[np.float64]) -> NDArray[np.float64]:
-        return self.lonlat(coords)
 
     def lonlat(self, xy: NDArray[np.float64]) -> NDArray[np.float64]:
         """(N, 2) lon/lat of N metric coordinates."""
