@@ -29,15 +29,9 @@ app.add_typer(poll_app, name="poll")
 
 def _register() -> None:
     """Wire the command groups (one line each)."""
-    from agent.cli import (
-        coverage_cmd,
-        inventory_cmd,
-        poll_icmp,
-        poll_snmp,
-        query_cmd,
-        run_cmd,
-        status_cmd,
-    )
+    from agent.cli import inventory_cmd, poll_icmp, poll_snmp, query_cmd, run_cmd, status_cmd
+    from agent.cli.coverage_cmd import app as coverage_app
+    from agent.cli.netbox_cmd import netbox_app
 
     app.add_typer(inventory_cmd.app, name="inventory")
     app.command("run")(run_cmd.run_once)
@@ -45,7 +39,8 @@ def _register() -> None:
     poll_app.command("icmp")(poll_icmp.icmp)
     poll_app.command("snmp")(poll_snmp.snmp)
     app.command("query")(query_cmd.query)
-    app.add_typer(coverage_cmd.app, name="coverage")
+    app.add_typer(netbox_app, name="netbox")
+    app.add_typer(coverage_app, name="coverage")
 
 
 def main() -> None:
