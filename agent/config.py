@@ -193,6 +193,16 @@ class AgentConfig(_Section):
     def shard(self) -> Shard:
         return Shard.parse(self.agent.shard)
 
+    def with_shard(self, text: str) -> AgentConfig:
+        """A copy with agent.shard replaced (the --shard option wins over the file)."""
+        try:
+            Shard.parse(text)
+        except ValueError as e:
+            raise ConfigError([f"--shard: {e}"]) from None
+        new = self.model_copy(update={"agent": self.agent.model_copy(update={"shard": text})})
+        new._source = self._source
+        return new
+
     def interval_for(self, job: str, role: Role) -> float:
         base: JobSettings = getattr(self.jobs, job)
         override = self.roles.get(role)

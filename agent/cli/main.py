@@ -28,6 +28,8 @@ app.add_typer(poll_app, name="poll")
 
 def _register() -> None:
     """Wire the command groups (one line each)."""
+    from agent.cli import config_cmd; config_cmd.register(app)  # noqa: E702
+    from agent.cli import daemon_cmd; daemon_cmd.register(app)  # noqa: E702  (until run_cmd lands)
 
 
 def main() -> None:

@@ -1,0 +1,138 @@
+"""`netagent run`: the long-running daemon and its lifecycle.
+
+One process per data directory (flock), jobs on the scheduler, SIGTERM/SIGINT stop cleanly
+(running polls finish or are cut at a deadline, the spool gets a last flush and keeps what
+could not be delivered, health is saved), SIGHUP re-reads the config file and the inventory
+while the spool, the health counters and the collectors' state carry over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from agent.config import AgentConfig, ConfigError, load_config
+from agent.health import Health
+from agent.health_http import HealthServer
+from agent.jobs import Services, build_jobs
+from agent.lock import DataDirLock, LockHeld
+from agent.scheduler import JobRunner
+
+log = logging.getLogger(__name__)
+
+ServicesFactory = Callable[[AgentConfig, Services | None], Services]
+
+
+class Daemon:
+    def __init__(
+        self, config: AgentConfig, make_services: ServicesFactory = Services.build
+    ) -> None:
+        self.config = config
+        self.health = Health()
+        self.runner = JobRunner(self.health)
+        self._make_services = make_services
+        self.services: Services | None = None
+        self._stop = asyncio.Event()
+        self._http: HealthServer | None = None
+
+    async def run(self, once: bool = False) -> int:
+        self.services = self._make_services(self.config, None)
+        jobs = build_jobs(self.config, self.services, self.health)
+        if once:
+            for job in jobs:
+                await self.runner.run_now(job)
+            await self._finish()
+            return 0
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._request_stop, sig)
+        loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(self.reload()))
+        self.runner.set_jobs(jobs)
+        self.runner.start()
+        await self._start_http()
+        log.info(
+            "netagent running: %d device(s) in shard %s, jobs %s",
+            len(self.services.devices), self.config.shard(), ", ".join(j.name for j in jobs),
+        )
+        await self._stop.wait()
+        clean = await self.runner.stop(self.config.agent.stop_timeout_s)
+        await self._finish()
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.remove_signal_handler(sig)
+        log.info("netagent stopped%s", "" if clean else " (some jobs were cut at the deadline)")
+        return 0
+
+    def _request_stop(self, sig: signal.Signals) -> None:
+        if self._stop.is_set():
+            return
+        log.info("%s received: stopping", sig.name)
+        self._stop.set()
+
+    async def reload(self) -> None:
+        """SIGHUP: new config and inventory, same spool, health and collector state."""
+        log.info("SIGHUP received: reloading %s", self.config.source or "the default config")
+        try:
+            new = load_config(self.config.source) if self.config.source else self.config
+        except ConfigError as e:
+            log.error("reload refused, keeping the running configuration: %s", e)
+            return
+        if new.agent.resolved_data_dir() != self.config.agent.resolved_data_dir():
+            log.error("reload refused: changing agent.data_dir needs a restart")
+            return
+        try:
+            services = self._make_services(new, self.services)
+        except Exception as e:
+            log.error("reload refused, keeping the running configuration: %s", e)
+            return
+        old_devices = self.services.devices if self.services else ()
+        self.config, self.services = new, services
+        self.runner.set_jobs(build_jobs(new, services, self.health))
+        if services.devices != old_devices and "coverage" in self.runner.jobs:
+            self.runner.scheduler.modify_job("coverage", next_run_time=datetime.now(UTC))
+        await self._start_http()
+        log.info(
+            "reloaded: %d device(s), jobs %s", len(services.devices), ", ".join(self.runner.jobs)
+        )
+
+    async def _start_http(self) -> None:
+        listen = self.config.health.listen
+        if self._http is not None:
+            await self._http.stop()
+            self._http = None
+        if listen:
+            self._http = HealthServer(self.health, lambda: self.config.health.stale_after_intervals)
+            await self._http.start(*self.config.health.address())
+
+    async def _finish(self) -> None:
+        """Last flush (bounded), health saved, spool closed: nothing in memory is lost."""
+        assert self.services is not None
+        try:
+            await asyncio.wait_for(self.services.final_flush(), self.config.agent.stop_timeout_s)
+        except TimeoutError:
+            log.warning("last flush cut at the deadline; undelivered samples stay in the spool")
+        self.services.save_health(self.health)
+        self.services.close()
+        if self._http is not None:
+            await self._http.stop()
+
+
+def run_daemon(config: AgentConfig, once: bool = False) -> int:
+    """Entry point of `netagent run`: lock the data directory, run until stopped."""
+    from agent.cli.common import ExitCode
+
+    lock = DataDirLock(config.agent.resolved_data_dir())
+    try:
+        lock.acquire()
+    except LockHeld as e:
+        log.error("%s", e)
+        return ExitCode.FAILED
+    t0 = time.monotonic()
+    try:
+        return asyncio.run(Daemon(config).run(once=once))
+    finally:
+        lock.release()
+        log.debug("ran for %.1f s", time.monotonic() - t0)
