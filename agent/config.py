@@ -229,7 +229,7 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
             raise ConfigError([f"{path}: not valid TOML: {e}"]) from None
     problems: list[str] = []
     _apply_env(raw, env)
-    _read_secret_files(raw, (), problems)
+    _read_secret_files(raw, AgentConfig, (), problems)
     problems += [f"{origin}: {p}" for p in _unknown_keys(raw, AgentConfig, ())]
     try:
         config = AgentConfig.model_validate(raw)
@@ -265,16 +265,24 @@ def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
 _ROLE_KEYS = {r.value.replace("-", "_") for r in Role}
 
 
-def _read_secret_files(node: dict[str, Any], where: tuple[str, ...], problems: list[str]) -> None:
-    """`token_file = "/run/secrets/x"` becomes `token = <file content without final newline>`."""
+def _read_secret_files(
+    node: dict[str, Any], model: type[BaseModel] | None, where: tuple[str, ...],
+    problems: list[str],
+) -> None:
+    """`token_file = "/run/secrets/x"` becomes `token = <file content without final newline>`.
+
+    Only where the section has a `token` key and no `token_file` key of its own (a section
+    that reads its files itself, or a path that is not a secret, is left alone).
+    """
+    fields = model.model_fields if model is not None else {}
     for key in list(node):
         value = node[key]
         if isinstance(value, dict):
-            _read_secret_files(value, (*where, key), problems)
-            continue
-        if not key.endswith("_file") or not isinstance(value, str):
+            _read_secret_files(value, _submodel(fields.get(key)), (*where, key), problems)
             continue
         target = key.removesuffix("_file")
+        if target == key or key in fields or target not in fields or not isinstance(value, str):
+            continue
         dotted = ".".join((*where, key))
         if target in node:
             problems.append(f"{dotted}: give either {target} or {key}, not both")
@@ -285,6 +293,11 @@ def _read_secret_files(node: dict[str, Any], where: tuple[str, ...], problems: l
             problems.append(f"{dotted}: cannot read the secret file {value!r}: {e.strerror}")
             continue
         del node[key]
+
+
+def _submodel(info: Any) -> type[BaseModel] | None:
+    sub = getattr(info, "annotation", None)
+    return sub if isinstance(sub, type) and issubclass(sub, BaseModel) else None
 
 
 def _unknown_keys(node: Any, model: type[BaseModel], where: tuple[str, ...]) -> list[str]:
@@ -298,8 +311,8 @@ def _unknown_keys(node: Any, model: type[BaseModel], where: tuple[str, ...]) -> 
         if key not in fields:
             out.append(f"{dotted}: unknown key (expected one of: {', '.join(sorted(fields))})")
             continue
-        sub = fields[key].annotation
-        if isinstance(sub, type) and issubclass(sub, BaseModel):
+        sub = _submodel(fields[key])
+        if sub is not None:
             out += _unknown_keys(value, sub, (*where, key))
     return out
 

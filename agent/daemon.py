@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from agent.config import AgentConfig, ConfigError, load_config
 from agent.health import Health
 from agent.health_http import HealthServer
-from agent.jobs import Services, build_jobs
+from agent.jobs import build_jobs
+from agent.services import Services
 from agent.lock import DataDirLock, LockHeld
 from agent.scheduler import JobRunner
 

@@ -1,77 +1,59 @@
-"""The daemon's jobs and the running pieces they share.
+"""The daemon's jobs: what runs on the schedule, built from the config.
 
-`Services` holds what survives a SIGHUP (the spool, collectors with counter state when
-their config did not change) and what a reload replaces (inventory, device list).
-`build_jobs` turns the config into scheduler jobs: one ICMP and one SNMP job per distinct
-interval (per-role overrides), plus NetBox sync, coverage, spool flush and housekeeping.
+One ICMP and one SNMP job per distinct interval (per-role overrides put devices into
+their own job, named e.g. `icmp@10s`), then coverage, NetBox sync, spool flush and
+housekeeping. Each job writes its samples to the spool (off the event loop: a durable
+commit waits for fsync) and returns a JobReport for the health accounting.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import psutil
 
-from agent.config import AgentConfig
+from agent.config import AgentConfig, JobSettings
 from agent.health import Health
 from agent.scheduler import Job, JobFunc, JobReport
-from collectors.spool import Spool
-from inventory.model import Device, DeviceStatus, Inventory
+from agent.services import Services
+from collectors.icmp import IcmpTarget
+from collectors.snmp import targets_from_inventory
+from geo.coverage import compute
+from inventory.model import Device
 
 log = logging.getLogger(__name__)
 
-# Devices not (or no longer) on the network are not polled.
-_NOT_POLLED = {DeviceStatus.PLANNED, DeviceStatus.INVENTORY, DeviceStatus.DECOMMISSIONING}
 
+def build_jobs(config: AgentConfig, services: Services, health: Health) -> list[Job]:
+    jobs: list[Job] = []
+    c = config.jobs
 
-@dataclass
-class Services:
-    config: AgentConfig
-    inventory: Inventory
-    spool: Spool
-    devices: tuple[Device, ...] = field(default=())
+    def add(name: str, s: JobSettings, func: JobFunc, interval_s: float | None = None,
+            first_run_s: float = 0.0) -> None:
+        interval = interval_s or s.interval_s
+        grace = s.misfire_grace_s if s.misfire_grace_s is not None else interval
+        jobs.append(Job(name, interval, func, s.jitter_s, grace, first_run_s))
 
-    @classmethod
-    def build(cls, config: AgentConfig, previous: Services | None) -> Services:
-        inventory = load_configured_inventory(config)
-        data_dir = config.agent.resolved_data_dir()
-        spool = previous.spool if previous else Spool(data_dir / "spool.sqlite")
-        return cls.assemble(config, inventory, spool, previous)
-
-    @classmethod
-    def assemble(
-        cls, config: AgentConfig, inventory: Inventory, spool: Spool, previous: Services | None
-    ) -> Services:
-        devices = tuple(
-            d for d in config.shard().select(inventory.devices) if d.status not in _NOT_POLLED
-        )
-        return cls(config, inventory, spool, devices)
-
-    async def final_flush(self) -> None:
-        """Deliver what the spool holds, if a writer is configured."""
-
-    def save_health(self, health: Health) -> None:
-        self.spool.put(health.to_samples())
-
-    def close(self) -> None:
-        self.spool.close()
-
-
-def load_configured_inventory(config: AgentConfig) -> Inventory:
-    from inventory.load import load_inventory
-    from inventory.sample import SAMPLE_PATHS
-
-    paths = config.agent.inventory or list(SAMPLE_PATHS)
-    result = load_inventory(paths)
-    errors = [i for i in result.issues if getattr(i, "severity", "error") == "error"]
-    if errors:
-        raise ValueError(
-            "inventory has errors: " + "; ".join(str(i) for i in errors[:10])
-        )
-    return result.inventory
+    if c.icmp.enabled:
+        for interval, group in group_by_interval(config, "icmp", services.devices).items():
+            name = job_name("icmp", interval, c.icmp.interval_s)
+            add(name, c.icmp, icmp_job(services, name, group), interval)
+    if c.snmp.enabled:
+        for interval, group in group_by_interval(config, "snmp", services.devices).items():
+            name = job_name("snmp", interval, c.snmp.interval_s)
+            add(name, c.snmp, snmp_job(services, group), interval, first_run_s=1.0)
+    if c.coverage.enabled:
+        # After the first ICMP round, so the live figure knows what is down.
+        add("coverage", c.coverage, coverage_job(services), first_run_s=c.icmp.interval_s / 2)
+    if c.flush.enabled:
+        add("flush", c.flush, flush_job(services, c.flush.interval_s), first_run_s=2.0)
+    if c.housekeeping.enabled:
+        add("housekeeping", c.housekeeping, housekeeping_job(services, health),
+            first_run_s=min(c.housekeeping.interval_s, 5.0))
+    return jobs
 
 
 def group_by_interval(
@@ -87,26 +69,85 @@ def job_name(kind: str, interval_s: float, default_s: float) -> str:
     return kind if interval_s == default_s else f"{kind}@{interval_s:g}s"
 
 
-def build_jobs(config: AgentConfig, services: Services, health: Health) -> list[Job]:
-    jobs: list[Job] = []
-    hk = config.jobs.housekeeping
-    if hk.enabled:
-        jobs.append(Job(
-            "housekeeping", hk.interval_s, _housekeeping(services, health),
-            hk.jitter_s, hk.grace_s(), first_run_s=min(hk.interval_s, 5.0),
-        ))
-    return jobs
+def icmp_job(services: Services, name: str, devices: Sequence[Device]) -> JobFunc:
+    inv = services.inventory
+    targets = [
+        IcmpTarget(d.name, str(d.mgmt_ip), {
+            "role": str(d.role), "site": d.site, "quartiere": inv.quartiere_of(d) or "outside",
+        })
+        for d in devices
+    ]
+
+    async def run() -> JobReport:
+        results = await services.prober(name).round(targets)
+        now = time.time_ns()
+        await asyncio.to_thread(services.spool.put, [r.to_sample(now) for r in results])
+        # Unanswered targets held the round open longest; then the slowest answers.
+        slowest = sorted(
+            ((r.target.name, (r.rtt_max_ms or 1e9) / 1000) for r in results),
+            key=lambda x: -x[1],
+        )
+        return JobReport(len(results), sum(not r.up for r in results), slowest[:5])
+
+    return run
 
 
-def _housekeeping(services: Services, health: Health) -> JobFunc:
+def snmp_job(services: Services, devices: Sequence[Device]) -> JobFunc:
+    names = {d.name for d in devices}
+    targets = [
+        t for t in targets_from_inventory(services.inventory, services.config.snmp)
+        if t.name in names
+    ]
+
+    async def run() -> JobReport:
+        outcomes = await services.snmp.poll(targets)
+        samples = [s for o in outcomes for s in o.samples]
+        await asyncio.to_thread(services.spool.put, samples)
+        failed = [o for o in outcomes if not o.ok]
+        for o in failed[:5]:
+            log.info("SNMP %s: %s", o.device, o.error)
+        slowest = sorted(((o.device, o.duration_s) for o in outcomes), key=lambda x: -x[1])
+        return JobReport(len(outcomes), len(failed), slowest[:5])
+
+    return run
+
+
+def coverage_job(services: Services) -> JobFunc:
+    async def run() -> JobReport:
+        down = {
+            s.tags["device"] for s in services.spool.latest("icmp") if s.fields.get("up") is False
+        }
+        # shapely work is CPU-bound: off the loop, so polls keep their schedule.
+        result = await asyncio.to_thread(
+            compute, services.inventory, services.config.coverage, down
+        )
+        await asyncio.to_thread(services.spool.put, result.to_samples(time.time_ns()))
+        return JobReport(devices=len(services.inventory.devices))
+
+    return run
+
+
+def flush_job(services: Services, interval_s: float) -> JobFunc:
+    async def run() -> JobReport:
+        report = await services.delivery.flush(deadline_s=interval_s)
+        if report.error:
+            log.warning(
+                "InfluxDB write failed (%s); %d sample(s) wait in the spool, retry in %.0f s",
+                report.error, report.remaining, report.retry_in_s or 0,
+            )
+        return JobReport(devices=report.delivered, failures=int(report.error is not None))
+
+    return run
+
+
+def housekeeping_job(services: Services, health: Health) -> JobFunc:
     process = psutil.Process()
 
     async def run() -> JobReport:
         health.gauges["rss_mb"] = process.memory_info().rss / 2**20
         cpu = process.cpu_times()
         health.gauges["cpu_s"] = cpu.user + cpu.system
-        services.spool.put(health.to_samples(time.time_ns()))
+        await asyncio.to_thread(services.save_health, health)
         return JobReport()
 
     return run
-

@@ -1,0 +1,122 @@
+"""The running pieces the daemon's jobs share, and what a SIGHUP keeps of them.
+
+Built from the config; on reload a piece whose config section did not change is carried
+over as it is (the SNMP poller keeps its counters, so rates continue; the flusher keeps
+its back-off; the spool is never reopened), and only the changed ones are rebuilt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from agent.config import AgentConfig
+from agent.health import Health
+from collectors.icmp import IcmpProber
+from collectors.influx.flusher import Flusher, LocalRetention, make_delivery
+from collectors.snmp import SnmpPoller
+from collectors.spool import Spool
+from inventory.model import Device, DeviceStatus, Inventory
+
+log = logging.getLogger(__name__)
+
+# Devices not (or no longer) on the network are not polled.
+NOT_POLLED = {DeviceStatus.PLANNED, DeviceStatus.INVENTORY, DeviceStatus.DECOMMISSIONING}
+
+
+@dataclass
+class Services:
+    config: AgentConfig
+    inventory: Inventory
+    spool: Spool
+    devices: tuple[Device, ...]
+    delivery: Flusher | LocalRetention
+    snmp: SnmpPoller
+    # One prober per ICMP job: rounds on one prober must not overlap.
+    probers: dict[str, IcmpProber] = field(default_factory=dict)
+    _closing: asyncio.Task[None] | None = None
+
+    @classmethod
+    def build(cls, config: AgentConfig, previous: Services | None) -> Services:
+        return cls.assemble(config, load_configured_inventory(config), previous)
+
+    @classmethod
+    def assemble(
+        cls, config: AgentConfig, inventory: Inventory, previous: Services | None
+    ) -> Services:
+        """Build from an inventory; reuse from `previous` what the new config did not change."""
+        devices = tuple(
+            d for d in config.shard().select(inventory.devices) if d.status not in NOT_POLLED
+        )
+        if previous is None:
+            spool = Spool(config.agent.resolved_data_dir() / "spool.sqlite", config.spool)
+        else:
+            spool = previous.spool
+            if previous.config.spool != config.spool:
+                log.warning("[spool] changes take effect at the next restart")
+        same = _unchanged(previous, config)
+        delivery = previous.delivery if previous and same("influxdb", "spool") else (
+            make_delivery(spool, config.influxdb, config.spool)
+        )
+        snmp = previous.snmp if previous and same("snmp") else SnmpPoller(config.snmp)
+        probers = dict(previous.probers) if previous and same("icmp") else {}
+        new = cls(config, inventory, spool, devices, delivery, snmp, probers)
+        if previous is not None:
+            previous._close_replaced(new)
+        return new
+
+    def prober(self, job: str) -> IcmpProber:
+        if job not in self.probers:
+            self.probers[job] = IcmpProber(self.config.icmp)
+        return self.probers[job]
+
+    async def final_flush(self) -> None:
+        """Deliver what the spool holds now; what cannot be delivered stays in it."""
+        report = await self.delivery.flush(deadline_s=self.config.agent.stop_timeout_s)
+        if report.remaining:
+            log.info("%d sample(s) stay in the spool for the next start", report.remaining)
+
+    def save_health(self, health: Health) -> None:
+        stats = self.spool.stats()
+        health.gauges.update(
+            spool_depth=stats.depth, spool_oldest_s=stats.oldest_age_s,
+            dropped_total=stats.dropped_total, dead_letters=stats.dead_letters,
+        )
+        self.spool.put(health.to_samples())
+
+    def close(self) -> None:
+        for prober in self.probers.values():
+            prober.close()
+        self.snmp.close()
+        self.spool.close()
+
+    def _close_replaced(self, new: Services) -> None:
+        for name, prober in self.probers.items():
+            if new.probers.get(name) is not prober:
+                prober.close()
+        if new.snmp is not self.snmp:
+            self.snmp.close()
+        if new.delivery is not self.delivery and isinstance(self.delivery, Flusher):
+            self._closing = asyncio.get_running_loop().create_task(self.delivery.writer.close())
+
+
+def _unchanged(previous: Services | None, config: AgentConfig) -> Callable[..., bool]:
+    def same(*sections: str) -> bool:
+        return previous is not None and all(
+            getattr(previous.config, s) == getattr(config, s) for s in sections
+        )
+    return same
+
+
+def load_configured_inventory(config: AgentConfig) -> Inventory:
+    from inventory.load import load_inventory
+    from inventory.sample import SAMPLE_PATHS
+
+    paths = config.agent.inventory or list(SAMPLE_PATHS)
+    result = load_inventory(paths)
+    errors = [i for i in result.issues if getattr(i, "severity", "error") == "error"]
+    if errors:
+        raise ValueError("inventory has errors: " + "; ".join(str(i) for i in errors[:10]))
+    return result.inventory
