@@ -59,6 +59,11 @@ class AgentSection(_Section):
         description="Inventory files or directories (YAML/CSV/GeoJSON); empty: the bundled"
         " Reggio Emilia sample.",
     )
+    quartieri: Path | None = Field(
+        default=None,
+        description="Official quartiere polygons (GeoJSON or Shapefile) replacing those in"
+        " the inventory files; empty: the files' own.",
+    )
     shard: str = Field(
         default="",
         description="'K/N': this agent polls only the devices whose name hashes to K of N"

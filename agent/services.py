@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from agent import inventory_source
 from agent.config import AgentConfig
 from agent.health import Health
 from collectors.icmp import IcmpProber
@@ -111,12 +112,10 @@ def _unchanged(previous: Services | None, config: AgentConfig) -> Callable[..., 
 
 
 def load_configured_inventory(config: AgentConfig) -> Inventory:
-    from inventory.load import load_inventory
-    from inventory.sample import SAMPLE_PATHS
-
-    paths = config.agent.inventory or list(SAMPLE_PATHS)
-    result = load_inventory(paths)
-    errors = [i for i in result.issues if getattr(i, "severity", "error") == "error"]
-    if errors:
-        raise ValueError("inventory has errors: " + "; ".join(str(i) for i in errors[:10]))
+    """The configured inventory (the bundled sample when none), sites placed in quartieri."""
+    result = inventory_source.load(config.agent.inventory, config.agent.quartieri)
+    if result.inventory is None or result.errors:
+        raise ValueError(
+            "inventory has errors: " + "; ".join(str(i) for i in result.errors[:10])
+        )
     return result.inventory

@@ -37,7 +37,8 @@ CREATE INDEX IF NOT EXISTS latest_m ON latest(measurement);
 
 def _row_to_sample(row: Sequence[object]) -> Sample:
     measurement, tags, fields, time_ns = row
-    return Sample(str(measurement), json.loads(str(tags)), json.loads(str(fields)), int(str(time_ns)))
+    return Sample(
+        str(measurement), json.loads(str(tags)), json.loads(str(fields)), int(str(time_ns)))
 
 
 class Spool:

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from enum import StrEnum
 from functools import cached_property
-from ipaddress import IPv4Address, IPv6Address
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyAddress, field_validator
 from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 
@@ -101,7 +100,7 @@ class Device(_Record):
     role: Role
     vendor: str = ""
     model: str = ""
-    mgmt_ip: IPv4Address | IPv6Address
+    mgmt_ip: IPvAnyAddress
     # Profile name from collectors' profile table; None: chosen from sysObjectID.
     snmp_profile: str | None = None
     # UDP port of the SNMP agent; the sample lab serves simulated agents on high ports.
@@ -186,6 +185,11 @@ class Inventory(BaseModel):
     links: tuple[RadioLink, ...] = ()
     segments: tuple[FibreSegment, ...] = ()
     quartieri: tuple[Quartiere, ...] = ()
+
+    def replace(self, **changes: object) -> Inventory:
+        """A new inventory with some parts replaced (model_copy would keep stale caches)."""
+        parts = {name: getattr(self, name) for name in type(self).model_fields}
+        return Inventory.model_validate({**parts, **changes})
 
     @cached_property
     def site_by_name(self) -> dict[str, Site]:

@@ -17,7 +17,8 @@ app = typer.Typer(
 
 @app.callback()
 def _root(
-    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output (-vv: debug)."),
+    verbose: int = typer.Option(
+        0, "--verbose", "-v", count=True, help="More log output (-vv: debug)."),
 ) -> None:
     common.setup_logging(verbose)
 
@@ -28,6 +29,10 @@ app.add_typer(poll_app, name="poll")
 
 def _register() -> None:
     """Wire the command groups (one line each)."""
+    from agent.cli import inventory_cmd, status_cmd
+
+    app.add_typer(inventory_cmd.app, name="inventory")
+    app.command("status")(status_cmd.status)
     from agent.cli import config_cmd; config_cmd.register(app)  # noqa: E702
     from agent.cli import daemon_cmd; daemon_cmd.register(app)  # noqa: E702  (until run_cmd lands)
 

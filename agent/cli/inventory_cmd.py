@@ -1,0 +1,90 @@
+"""`netagent inventory`: check and summarise inventory files."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from agent import inventory_source
+from agent.cli import common, options
+from inventory.issues import Issue, Severity
+from inventory.load import LoadResult
+
+app = typer.Typer(help="Check and summarise inventory files.", no_args_is_help=True)
+
+
+def load_or_exit(paths: list[Path] | None, quartieri: Path | None) -> LoadResult:
+    """Load for a command that needs a valid inventory: print the errors and exit 1."""
+    result = inventory_source.load(paths or [], quartieri)
+    if result.inventory is None:
+        _print_issues(result.issues)
+        raise typer.Exit(common.ExitCode.PROBLEMS)
+    for w in result.warnings:
+        common.err.print(f"[yellow]warning[/]: {w}", markup=True, highlight=False)
+    return result
+
+
+def _print_issues(issues: list[Issue]) -> None:
+    for i in issues:
+        colour = "red" if i.severity is Severity.ERROR else "yellow"
+        common.err.print(f"[{colour}]{i.severity}[/] {i}".replace(f"{i.severity}: ", "", 1))
+    errors = sum(i.severity is Severity.ERROR for i in issues)
+    if errors:
+        common.err.print(f"[red]{errors} error(s)[/]: nothing was loaded.")
+
+
+@app.command()
+def validate(
+    paths: list[Path] = typer.Argument(..., exists=True, dir_okay=False,
+                                       help="Inventory files: YAML, CSV, GeoJSON."),
+    quartieri: Path | None = options.QuartieriOpt,
+    json_out: bool = options.JsonOpt,
+) -> None:
+    """Check inventory files; every problem is listed with file, line, field.
+
+    Exit 0 when valid (warnings allowed), 1 when there are errors.
+    """
+    result = inventory_source.load(paths, quartieri)
+    if json_out:
+        common.print_json({"valid": result.inventory is not None,
+                           "issues": [i.to_dict() for i in result.issues]})
+    else:
+        _print_issues(result.issues)
+        if result.inventory is not None:
+            inv = result.inventory
+            common.out.print(f"valid: {len(inv.sites)} sites, {len(inv.devices)} devices, "
+                             f"{len(inv.links)} radio links, {len(inv.segments)} fibre segments, "
+                             f"{len(inv.quartieri)} quartieri")
+    raise typer.Exit(common.ExitCode.OK if result.inventory is not None
+                     else common.ExitCode.PROBLEMS)
+
+
+@app.command()
+def show(
+    paths: list[Path] | None = options.InventoryOpt,
+    quartieri: Path | None = options.QuartieriOpt,
+    json_out: bool = options.JsonOpt,
+) -> None:
+    """Devices per quartiere and role."""
+    inv = load_or_exit(paths, quartieri).inventory
+    assert inv is not None
+    counts: Counter[tuple[str, str]] = Counter(
+        (inv.quartiere_of(d) or inventory_source.OUTSIDE, d.role.value) for d in inv.devices)
+    roles = sorted({r for _, r in counts})
+    quartieri_names = sorted({q for q, _ in counts})
+    if json_out:
+        common.print_json({q: {r: counts[(q, r)] for r in roles if counts[(q, r)]}
+                           for q in quartieri_names})
+        return
+    approx = any(q.approximate for q in inv.quartieri)
+    table = Table(title="Devices per quartiere and role" + (" (approximate boundaries)"
+                                                            if approx else ""))
+    table.add_column("Quartiere")
+    for r in roles:
+        table.add_column(r, justify="right")
+    for q in quartieri_names:
+        table.add_row(q, *[str(counts[(q, r)] or "") for r in roles])
+    common.out.print(table)

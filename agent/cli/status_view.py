@@ -1,0 +1,56 @@
+"""Rendering device states per quartiere, shared by `run --once` and `status`."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from rich.table import Table
+
+from agent.device_state import DeviceState
+
+_ORDER = ("up", "down", "unreachable", "degraded", "maintenance", "unknown")
+_STYLE = {"up": "green", "down": "bold red", "unreachable": "red", "degraded": "yellow",
+          "maintenance": "blue", "unknown": "dim"}
+
+
+def per_quartiere_table(states: Mapping[str, DeviceState], approximate: bool) -> Table:
+    by_q: dict[str, list[DeviceState]] = defaultdict(list)
+    for s in states.values():
+        by_q[s.quartiere].append(s)
+    seen = Counter(s.state for s in states.values())
+    columns = [c for c in _ORDER if seen[c] or c in ("up", "down")]
+    note = " (approximate boundaries)" if approximate else ""
+    table = Table(title=f"Devices per quartiere{note}", title_justify="left")
+    table.add_column("Quartiere")
+    table.add_column("Devices", justify="right")
+    for c in columns:
+        table.add_column(c.capitalize(), justify="right", style=_STYLE[c])
+    table.add_column("Not up", overflow="fold")
+    for q in sorted(by_q, key=lambda n: (n == "outside", n)):
+        rows = by_q[q]
+        counts = Counter(s.state for s in rows)
+        bad = sorted(f"{s.device} ({s.state})" for s in rows if s.state != "up")
+        table.add_row(q, str(len(rows)), *[str(counts[c] or "") for c in columns], ", ".join(bad))
+    table.add_section()
+    table.add_row("All", str(len(states)), *[str(seen[c]) for c in columns], "")
+    return table
+
+
+def summary(states: Mapping[str, DeviceState]) -> str:
+    counts = Counter(s.state for s in states.values())
+    parts = ", ".join(f"{counts[c]} {c}" for c in _ORDER if counts[c])
+    return f"{len(states)} devices: {parts}"
+
+
+def as_json(states: Mapping[str, DeviceState]) -> dict[str, Any]:
+    counts = Counter(s.state for s in states.values())
+    by_q: dict[str, Counter[str]] = defaultdict(Counter)
+    for s in states.values():
+        by_q[s.quartiere][s.state] += 1
+    return {
+        "totals": dict(counts),
+        "quartieri": {q: dict(c) for q, c in sorted(by_q.items())},
+        "devices": [s.to_dict() for s in sorted(states.values(), key=lambda s: s.device)],
+    }

@@ -1,0 +1,60 @@
+"""The demo lab: a network namespace where only the sample's healthy devices answer.
+
+On the host every 127.x address answers, so a demo could never show a device down. The
+lab is a private network namespace whose loopback carries, as /32s, only the management
+addresses of devices that are meant to be up; the prober opens its sockets in there
+(collectors.netns), and the faulty devices' addresses simply do not exist. Nothing is
+added to the host's own interfaces. Needs root (or CAP_SYS_ADMIN); without it the agent
+probes the host's loopback, where every device answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from ipaddress import ip_address
+
+log = logging.getLogger(__name__)
+
+
+class LabUnavailable(Exception):
+    """Why the lab namespace could not be made (not root, no iproute2…)."""
+
+
+def _ip(*args: str, stdin: str | None = None) -> None:
+    proc = subprocess.run(["ip", *args], input=stdin, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise LabUnavailable(f"ip {' '.join(args[:4])}: {proc.stderr.strip()}")
+
+
+def can_build() -> str | None:
+    """None when a lab can be built here, else the reason it cannot."""
+    if os.geteuid() != 0:
+        return "the demo lab needs root to create a network namespace"
+    if shutil.which("ip") is None:
+        return "the demo lab needs iproute2 (the `ip` command)"
+    return None
+
+
+@contextmanager
+def lab_namespace(answering: Iterable[str]) -> Iterator[str]:
+    """A namespace whose loopback holds exactly the `answering` addresses; yields its name."""
+    if (reason := can_build()) is not None:
+        raise LabUnavailable(reason)
+    name = f"netagent-lab-{os.getpid()}"
+    _ip("netns", "add", name)
+    try:
+        # Bringing lo up adds 127.0.0.1/8, which would answer for the whole range.
+        commands = ["link set lo up", "addr del 127.0.0.1/8 dev lo"]
+        for addr in answering:
+            bits = 32 if ip_address(addr).version == 4 else 128
+            commands.append(f"addr add {addr}/{bits} dev lo")
+        _ip("-n", name, "-batch", "-", stdin="\n".join(commands) + "\n")
+        log.info("demo lab namespace %s: %d answering addresses", name, len(commands) - 2)
+        yield name
+    finally:
+        subprocess.run(["ip", "netns", "del", name], capture_output=True)
