@@ -16,7 +16,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -29,7 +29,15 @@ from pydantic import (
 )
 
 from agent.cli.common import default_data_dir
+from agent.alerts import AlertsConfig
+from agent.notify import NotifyConfig
 from agent.shard import Shard
+from collectors.icmp import IcmpConfig
+from collectors.influx import InfluxConfig
+from collectors.snmp import SnmpConfig
+from collectors.spool import SpoolConfig
+from geo.coverage_config import CoverageConfig
+from inventory.netbox import NetBoxConfig
 from inventory.model import Role
 
 ENV_PREFIX = "NETAGENT_"
@@ -63,6 +71,12 @@ class AgentSection(_Section):
         default=None,
         description="Official quartiere polygons (GeoJSON or Shapefile) replacing those in"
         " the inventory files; empty: the files' own.",
+    )
+    source: Literal["files", "netbox"] = Field(
+        default="files",
+        description="'files': the inventory files are the truth, and the netbox job pushes"
+        " them to NetBox (when [netbox] url is set); 'netbox': the devices to poll are pulled"
+        " from NetBox at start, at SIGHUP and by every netbox job.",
     )
     shard: str = Field(
         default="",
@@ -187,8 +201,23 @@ class AgentConfig(_Section):
         default_factory=dict, description="Per-role interval overrides, e.g. [roles.wifi-ap]."
     )
     health: HealthSection = Field(default_factory=HealthSection)
+    # The sections of the other packages, each owned (and documented) next to its code.
+    icmp: IcmpConfig = Field(default_factory=IcmpConfig)
+    snmp: SnmpConfig = Field(default_factory=SnmpConfig)
+    influxdb: InfluxConfig = Field(default_factory=InfluxConfig)
+    spool: SpoolConfig = Field(default_factory=SpoolConfig)
+    netbox: NetBoxConfig = Field(default_factory=NetBoxConfig)
+    coverage: CoverageConfig = Field(default_factory=CoverageConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
 
     _source: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _netbox_needed(self) -> AgentConfig:
+        if self.agent.source == "netbox" and not self.netbox.url:
+            raise ValueError("agent.source = 'netbox' needs [netbox] url (and its token)")
+        return self
 
     @property
     def source(self) -> Path | None:
@@ -301,8 +330,12 @@ def _read_secret_files(
 
 
 def _submodel(info: Any) -> type[BaseModel] | None:
+    """The section model of a field, also through `Model | None`."""
     sub = getattr(info, "annotation", None)
-    return sub if isinstance(sub, type) and issubclass(sub, BaseModel) else None
+    for candidate in (sub, *get_args(sub)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
 
 
 def _unknown_keys(node: Any, model: type[BaseModel], where: tuple[str, ...]) -> list[str]:

@@ -19,30 +19,37 @@ from agent.config import AgentConfig, ConfigError, load_config
 from agent.health import Health
 from agent.health_http import HealthServer
 from agent.jobs import build_jobs
-from agent.services import Services
 from agent.lock import DataDirLock, LockHeld
 from agent.scheduler import JobRunner
+from agent.services import Services
+from inventory.model import Inventory
 
 log = logging.getLogger(__name__)
 
 ServicesFactory = Callable[[AgentConfig, Services | None], Services]
+ServicesAssembler = Callable[[AgentConfig, Inventory, Services | None], Services]
 
 
 class Daemon:
     def __init__(
-        self, config: AgentConfig, make_services: ServicesFactory = Services.build
+        self, config: AgentConfig, make_services: ServicesFactory = Services.build,
+        assemble: ServicesAssembler = Services.assemble,
     ) -> None:
         self.config = config
         self.health = Health()
         self.runner = JobRunner(self.health)
         self._make_services = make_services
+        self._assemble = assemble
         self.services: Services | None = None
         self._stop = asyncio.Event()
         self._http: HealthServer | None = None
 
     async def run(self, once: bool = False) -> int:
+        if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+            # Its "Running job…/executed successfully" pair per run drowns the journal.
+            logging.getLogger("apscheduler").setLevel(logging.WARNING)
         self.services = self._make_services(self.config, None)
-        jobs = build_jobs(self.config, self.services, self.health)
+        jobs = build_jobs(self.config, self.services, self.health, self.adopt_inventory)
         if once:
             for job in jobs:
                 await self.runner.run_now(job)
@@ -67,10 +74,13 @@ class Daemon:
         log.info("netagent stopped%s", "" if clean else " (some jobs were cut at the deadline)")
         return 0
 
+    def stop(self) -> None:
+        """Stop as on SIGTERM (for embedding: benchmarks, tests)."""
+        self._stop.set()
+
     def _request_stop(self, sig: signal.Signals) -> None:
-        if self._stop.is_set():
-            return
-        log.info("%s received: stopping", sig.name)
+        if not self._stop.is_set():
+            log.info("%s received: stopping", sig.name)
         self._stop.set()
 
     async def reload(self) -> None:
@@ -89,15 +99,23 @@ class Daemon:
         except Exception as e:
             log.error("reload refused, keeping the running configuration: %s", e)
             return
-        old_devices = self.services.devices if self.services else ()
-        self.config, self.services = new, services
-        self.runner.set_jobs(build_jobs(new, services, self.health))
-        if services.devices != old_devices and "coverage" in self.runner.jobs:
-            self.runner.scheduler.modify_job("coverage", next_run_time=datetime.now(UTC))
+        self.config = new
+        self._swap(services)
         await self._start_http()
         log.info(
             "reloaded: %d device(s), jobs %s", len(services.devices), ", ".join(self.runner.jobs)
         )
+
+    async def adopt_inventory(self, inventory: Inventory) -> None:
+        """A new inventory (pulled from NetBox) with the running config."""
+        self._swap(self._assemble(self.config, inventory, self.services))
+
+    def _swap(self, services: Services) -> None:
+        old_inventory = self.services.inventory if self.services else None
+        self.services = services
+        self.runner.set_jobs(build_jobs(self.config, services, self.health, self.adopt_inventory))
+        if services.inventory != old_inventory and "coverage" in self.runner.jobs:
+            self.runner.scheduler.modify_job("coverage", next_run_time=datetime.now(UTC))
 
     async def _start_http(self) -> None:
         listen = self.config.health.listen

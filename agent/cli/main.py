@@ -33,8 +33,8 @@ def _register() -> None:
 
     app.add_typer(inventory_cmd.app, name="inventory")
     app.command("status")(status_cmd.status)
-    from agent.cli import config_cmd; config_cmd.register(app)  # noqa: E702
-    from agent.cli import daemon_cmd; daemon_cmd.register(app)  # noqa: E702  (until run_cmd lands)
+    from agent.cli import config_cmd; config_cmd.register(app)  # noqa: E702, I001
+    from agent.cli import daemon_cmd; daemon_cmd.register(app)  # noqa: E702, I001 (until run_cmd)
 
 
 def main() -> None:
