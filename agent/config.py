@@ -16,7 +16,8 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, get_args
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -332,7 +333,8 @@ def _read_secret_files(
 def _submodel(info: Any) -> type[BaseModel] | None:
     """The section model of a field, also through `Model | None`."""
     sub = getattr(info, "annotation", None)
-    for candidate in (sub, *get_args(sub)):
+    options = get_args(sub) if get_origin(sub) in (Union, UnionType) else ()
+    for candidate in (sub, *options):
         if isinstance(candidate, type) and issubclass(candidate, BaseModel):
             return candidate
     return None

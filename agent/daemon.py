@@ -46,8 +46,10 @@ class Daemon:
 
     async def run(self, once: bool = False) -> int:
         if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
-            # Its "Running job…/executed successfully" pair per run drowns the journal.
-            logging.getLogger("apscheduler").setLevel(logging.WARNING)
+            # One "Running job…"/"HTTP Request: POST" line per run would drown the journal;
+            # skipped and missed runs are logged by the JobRunner, with more to say.
+            logging.getLogger("apscheduler").setLevel(logging.ERROR)
+            logging.getLogger("httpx").setLevel(logging.WARNING)
         self.services = self._make_services(self.config, None)
         jobs = build_jobs(self.config, self.services, self.health, self.adopt_inventory)
         if once:

@@ -98,9 +98,11 @@ def icmp_job(services: Services, name: str, devices: Sequence[Device]) -> JobFun
         ]
         events, _ = await services.alerts.observe_and_notify(observations, now / 1e9)
         await asyncio.to_thread(services.spool.put, samples + events)
-        # Unanswered targets held the round open longest; then the slowest answers.
+        # What held the round open: targets that did not answer, then the slowest answers.
+        timeout_s = services.config.icmp.timeout_ms / 1000
         slowest = sorted(
-            ((r.target.name, (r.rtt_max_ms or 1e9) / 1000) for r in results),
+            ((r.target.name, (r.rtt_max_ms / 1000) if r.received else timeout_s)
+             for r in results if not r.up or (r.rtt_max_ms or 0) >= 100),
             key=lambda x: -x[1],
         )
         return JobReport(len(results), sum(not r.up for r in results), slowest[:5])
