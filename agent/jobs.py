@@ -20,7 +20,7 @@ from agent.health import Health
 from agent.scheduler import Job, JobFunc, JobReport
 from agent.services import Services
 from agent.alerts import Observation
-from collectors.icmp import IcmpTarget
+from collectors.icmp import targets_from_inventory as icmp_targets
 from collectors.snmp import targets_from_inventory
 from geo.coverage import compute
 from inventory.model import Device, Inventory
@@ -80,13 +80,7 @@ def job_name(kind: str, interval_s: float, default_s: float) -> str:
 
 
 def icmp_job(services: Services, name: str, devices: Sequence[Device]) -> JobFunc:
-    inv = services.inventory
-    targets = [
-        IcmpTarget(d.name, str(d.mgmt_ip), {
-            "role": str(d.role), "site": d.site, "quartiere": inv.quartiere_of(d) or "outside",
-        })
-        for d in devices
-    ]
+    targets = icmp_targets(services.inventory, devices)
 
     async def run() -> JobReport:
         results = await services.prober(name).round(targets)

@@ -19,17 +19,15 @@ from agent.alerts import AlertEngine, AlertStore, open_store
 from agent.config import AgentConfig
 from agent.health import Health
 from agent.notify import Router
+from agent.runtime import PROBED_STATUSES
 from collectors.icmp import IcmpProber
 from collectors.influx import Flusher, LocalRetention, make_delivery
 from collectors.snmp import SnmpPoller
 from collectors.spool import Spool
-from inventory.model import Device, DeviceStatus, Inventory
+from inventory.model import Device, Inventory
 from inventory.netbox import pull_inventory
 
 log = logging.getLogger(__name__)
-
-# Devices not (or no longer) on the network are not polled.
-NOT_POLLED = {DeviceStatus.PLANNED, DeviceStatus.INVENTORY, DeviceStatus.DECOMMISSIONING}
 
 
 @dataclass
@@ -59,7 +57,7 @@ class Services:
     ) -> Services:
         """Build from an inventory; reuse from `previous` what the new config did not change."""
         devices = tuple(
-            d for d in config.shard().select(inventory.devices) if d.status not in NOT_POLLED
+            d for d in config.shard().select(inventory.devices) if d.status in PROBED_STATUSES
         )
         same = _unchanged(previous, config)
         if previous is None:

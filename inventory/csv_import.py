@@ -10,6 +10,7 @@ raw site and device records with their row numbers; the common record validation
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,12 +84,12 @@ def read_csv(spec: CsvSpec, issues: list[Issue]) -> CsvRecords:
     except (OSError, UnicodeDecodeError) as e:
         issues.append(Issue(file, "", "", f"cannot read the file: {e}"))
         return out
-    lines = text.splitlines(keepends=True)
-    if not lines:
+    if not text.strip():
         issues.append(Issue(file, "", "", "the file is empty; expected a header row"))
         return out
-    delimiter = spec.delimiter or _sniff(lines[0])
-    reader = csv.DictReader(lines, delimiter=delimiter)
+    delimiter = spec.delimiter or _sniff(text.split("\n", 1)[0])
+    # newline="": the csv module, not str.splitlines, decides where a row ends.
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip() for h in reader.fieldnames or []]
     reader.fieldnames = header
     missing = [c for c in spec.mapping.values() if c not in header]

@@ -23,15 +23,16 @@ def per_quartiere_table(states: Mapping[str, DeviceState], approximate: bool) ->
     columns = [c for c in _ORDER if seen[c] or c in ("up", "down")]
     note = " (approximate boundaries)" if approximate else ""
     table = Table(title=f"Devices per quartiere{note}", title_justify="left")
-    table.add_column("Quartiere")
+    table.add_column("Quartiere", no_wrap=True)
     table.add_column("Devices", justify="right")
     for c in columns:
         table.add_column(c.capitalize(), justify="right", style=_STYLE[c])
-    table.add_column("Not up", overflow="fold")
+    table.add_column("Not up (down unless said)", overflow="fold")
     for q in sorted(by_q, key=lambda n: (n == "outside", n)):
         rows = by_q[q]
         counts = Counter(s.state for s in rows)
-        bad = sorted(f"{s.device} ({s.state})" for s in rows if s.state != "up")
+        bad = sorted(s.device if s.state == "down" else f"{s.device} ({s.state})"
+                     for s in rows if s.state != "up")
         table.add_row(q, str(len(rows)), *[str(counts[c] or "") for c in columns], ", ".join(bad))
     table.add_section()
     table.add_row("All", str(len(states)), *[str(seen[c]) for c in columns], "")

@@ -1,0 +1,40 @@
+"""One ICMP cycle over the inventory, shared by `run --once` and the daemon's ICMP job."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+from collectors.icmp import IcmpProber, IcmpResult, IcmpTarget
+from collectors.spool import Spool
+from inventory.model import Device, DeviceStatus, Inventory
+
+# Planned/staged/offline/decommissioning devices are not expected to answer: not probed.
+PROBED_STATUSES = frozenset({DeviceStatus.ACTIVE, DeviceStatus.FAILED})
+
+
+def probed_devices(inv: Inventory) -> list[Device]:
+    return [d for d in inv.devices if d.status in PROBED_STATUSES]
+
+
+async def icmp_cycle(
+    prober: IcmpProber, targets: Sequence[IcmpTarget], spool: Spool
+) -> list[IcmpResult]:
+    """Probe every target once and commit the samples before returning."""
+    results = await prober.round(targets)
+    now = time.time_ns()
+    spool.put(r.to_sample(now) for r in results)
+    return results
+
+
+def lab_answering(inv: Inventory, faults_path: Path) -> list[str]:
+    """Management addresses that answer in the demo lab: all but the listed faults."""
+    data = yaml.safe_load(faults_path.read_text(encoding="utf-8")) or {}
+    faulty = {str(f["device"]) for f in data.get("faults", [])}
+    unknown = faulty - set(inv.device_by_name)
+    if unknown:
+        raise ValueError(f"{faults_path}: faults: devices not in the inventory: {sorted(unknown)}")
+    return [str(d.mgmt_ip) for d in inv.devices if d.name not in faulty]

@@ -1,0 +1,303 @@
+"""The prober: thousands of targets per round, one process, no reply lost or misread.
+
+A round numbers its echoes n = k*T + i (target i, k-th echo). Each echo carries an
+identifier and sequence derived from n, and a payload token (prober cookie, round
+number); a reply counts only if all of these and its sender address match, so replies
+from another round, another ping, or a duplicate never land on the wrong target.
+Sending is paced on the event loop at `rate_pps`; replies are read by a loop reader
+callback that drains the socket, timed by the kernel's receive timestamp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import heapq
+import ipaddress
+import logging
+import random
+import socket
+import struct
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from collectors.icmp.config import IcmpConfig
+from collectors.icmp.packets import REPLY, EchoTemplate, describe, payload
+from collectors.icmp.results import IcmpResult, IcmpTarget
+from collectors.icmp.sockets import Endpoint, IcmpPermissionError, open_endpoint
+
+log = logging.getLogger(__name__)
+
+_TIMESPEC = struct.Struct("=qq")
+_RECV_BYTES = 128  # IPv4 header (<= 60) + echo header + token; the rest is padding
+_ANC_BYTES = socket.CMSG_SPACE(_TIMESPEC.size)
+_YIELD_EVERY = 256  # unpaced sends between returns to the loop, so replies get drained
+_BURST_S = 0.005  # pacing credit: a late wake-up catches up at most this much
+_NOT_SENT, _WAITING, _ANSWERED, _LATE = 0, 1, 2, 3
+
+
+@dataclass
+class ProberCounters:
+    """Packets the prober saw but could not use, over its lifetime (for logs and health)."""
+
+    foreign: int = 0  # someone else's echo replies (another ping, another prober)
+    stale: int = 0  # ours, from an earlier round, arriving after that round closed
+    malformed: int = 0  # too short to hold our token
+    recv_errors: int = 0
+
+
+class _Round:
+    """The state of one round; its arrays are indexed by echo number n."""
+
+    def __init__(self, targets: Sequence[IcmpTarget], cfg: IcmpConfig, number: int,
+                 cookie: int, endpoints: dict[bool, Endpoint]) -> None:
+        self.targets = targets
+        self.number = number
+        self.cookie = cookie
+        self.count = cfg.count
+        self.timeout_ns = int(cfg.timeout_ms * 1e6)
+        t = len(targets)
+        ips = [ipaddress.ip_address(tg.address) for tg in targets]
+        self.addrs = [str(ip) for ip in ips]
+        self.endpoint_of = [endpoints.get(ip.version == 6) for ip in ips]
+        self.sockaddrs = [_sockaddr(ip) for ip in ips]
+        self.templates = {
+            v6: EchoTemplate.build(v6, payload(cookie, number, cfg.payload_bytes),
+                                   kernel_checksum=not ep.raw)
+            for v6, ep in endpoints.items()
+        }
+        self.sent_ns = [0] * (t * cfg.count)
+        self.rtt_ns = [0] * (t * cfg.count)
+        self.state = bytearray(t * cfg.count)
+        self.duplicates = [0] * t
+        self.late = [0] * t
+        self.send_errors = [0] * t
+        self.outstanding = 0
+        self.last_sent_ns = 0
+        self.all_answered: asyncio.Future[None] | None = None
+
+    def results(self, up_threshold: int) -> list[IcmpResult]:
+        t = len(self.targets)
+        out = []
+        for i, target in enumerate(self.targets):
+            echoes = range(i, t * self.count, t)
+            rtts = tuple(self.rtt_ns[n] / 1e6 for n in echoes if self.state[n] == _ANSWERED)
+            sent = sum(1 for n in echoes if self.state[n] != _NOT_SENT) + self.send_errors[i]
+            out.append(IcmpResult(target, sent, len(rtts), rtts, self.duplicates[i],
+                                  self.late[i], self.send_errors[i], up_threshold))
+        return out
+
+
+def _sockaddr(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> tuple[object, ...]:
+    if ip.version == 4:
+        return (str(ip), 0)
+    scope = getattr(ip, "scope_id", None)
+    index = socket.if_nametoindex(scope) if scope and not scope.isdigit() else int(scope or 0)
+    return (str(ip).split("%")[0], 0, 0, index)
+
+
+class IcmpProber:
+    """One per process, reused across rounds and event loops (a round must not overlap
+    another on the same prober: they share the sockets)."""
+
+    def __init__(self, config: IcmpConfig, netns: str | None = None) -> None:
+        self.config = config
+        self.netns = netns
+        self.counters = ProberCounters()
+        self._cookie = random.getrandbits(32)
+        self._round_number = random.getrandbits(32)
+        self._round: _Round | None = None
+        self._v6_error: Exception | None = None
+        ident = random.getrandbits(16)
+        self._endpoints: dict[bool, Endpoint] = {
+            False: open_endpoint(False, netns, config.recv_buffer_bytes, ident)
+        }
+        try:
+            self._endpoints[True] = open_endpoint(True, netns, config.recv_buffer_bytes, ident)
+        except (IcmpPermissionError, OSError) as e:  # no IPv6 here: only v6 targets fail
+            self._v6_error = e
+        self.unprivileged = not self._endpoints[False].raw
+        """True when running on ping sockets (no raw socket capability)."""
+        if self.unprivileged:
+            log.info("ICMP: no raw socket capability, using unprivileged ping sockets")
+        log.debug("ICMP prober: %s", ", ".join(
+            f"IPv{6 if v6 else 4} {ep.kind}" for v6, ep in self._endpoints.items()))
+
+    def close(self) -> None:
+        for ep in self._endpoints.values():
+            ep.close()
+        self._endpoints.clear()
+
+    def __enter__(self) -> IcmpProber:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def round(self, targets: Sequence[IcmpTarget]) -> list[IcmpResult]:
+        """Probe every target `count` times; one result per target, in the same order."""
+        if self._round is not None:
+            raise RuntimeError("IcmpProber.round() is already running on this prober")
+        if not self._endpoints:
+            raise RuntimeError("IcmpProber is closed")
+        if True not in self._endpoints and any(":" in t.address for t in targets):
+            log.warning("IPv6 targets count as lost: no IPv6 ICMP socket (%s)", self._v6_error)
+        echoes = len(targets) * self.config.count
+        if any(not ep.raw for ep in self._endpoints.values()) and echoes > 0x10000:
+            raise ValueError(
+                f"{echoes} echoes in one round: unprivileged ping sockets allow at most "
+                "65536 (fewer targets or a smaller count, or grant CAP_NET_RAW)")
+        self._round_number = (self._round_number + 1) & 0xFFFFFFFF
+        rnd = _Round(targets, self.config, self._round_number, self._cookie, self._endpoints)
+        loop = asyncio.get_running_loop()
+        for ep in self._endpoints.values():
+            self._drain(ep)  # what queued up between rounds is stale: out of the way
+        self._round = rnd
+        try:
+            for ep in self._endpoints.values():
+                loop.add_reader(ep.sock.fileno(), self._drain, ep)
+            await self._send_all(rnd)
+            await self._wait_replies(rnd, loop)
+        finally:
+            for ep in self._endpoints.values():
+                loop.remove_reader(ep.sock.fileno())
+            for ep in self._endpoints.values():
+                self._drain(ep)  # replies already queued still count for this round
+            self._round = None
+        log.debug("ICMP round %d: %d targets; %s", rnd.number, len(targets), self.counters)
+        return rnd.results(self.config.up_threshold)
+
+    async def _send_all(self, rnd: _Round) -> None:
+        """Send in echo order, each echo `interval_ms` after the previous one to its
+        target, at most `rate_pps` overall."""
+        t = len(rnd.targets)
+        total = t * rnd.count
+        now = time.monotonic_ns()
+        queue = [(now, n) for n in range(t)]  # sorted, hence already a heap
+        interval_ns = int(self.config.interval_ms * 1e6)
+        period_ns = int(1e9 / self.config.rate_pps) if self.config.rate_pps else 0
+        credit_ns = max(period_ns, int(_BURST_S * 1e9))
+        slot = now
+        since_yield = 0
+        while queue:
+            due, n = queue[0]
+            now = time.monotonic_ns()
+            at = max(due, slot) if period_ns else due
+            if at > now:
+                await asyncio.sleep((at - now) / 1e9)
+                since_yield = 0
+                continue
+            heapq.heappop(queue)
+            await self._send(rnd, n, n % t)
+            if n + t < total:
+                heapq.heappush(queue, (now + interval_ns, n + t))
+            if period_ns:
+                slot = max(slot, now - credit_ns) + period_ns
+            since_yield += 1
+            if since_yield >= _YIELD_EVERY:
+                await asyncio.sleep(0)
+                since_yield = 0
+
+    async def _send(self, rnd: _Round, n: int, i: int) -> None:
+        ep = rnd.endpoint_of[i]
+        if ep is None:  # no socket of this family: the echo cannot leave
+            rnd.send_errors[i] += 1
+            return
+        ident = (ep.ident + (n >> 16)) & 0xFFFF if ep.raw else ep.ident
+        pkt = rnd.templates[ep.v6].packet(ident, n & 0xFFFF)
+        for attempt in range(100):
+            sent_ns = time.monotonic_ns()
+            try:
+                ep.sock.sendto(pkt, rnd.sockaddrs[i])
+            except BlockingIOError:  # send buffer full: wait until the socket drains
+                await _writable(ep.sock)
+                continue
+            except OSError as e:
+                if e.errno == errno.ENOBUFS and attempt < 99:
+                    await asyncio.sleep(0.001)
+                    continue
+                rnd.send_errors[i] += 1  # e.g. no route: this echo never left
+                log.debug("ICMP echo to %s not sent: %s", rnd.addrs[i], e)
+                return
+            rnd.sent_ns[n] = rnd.last_sent_ns = sent_ns
+            rnd.state[n] = _WAITING
+            rnd.outstanding += 1
+            return
+
+    async def _wait_replies(self, rnd: _Round, loop: asyncio.AbstractEventLoop) -> None:
+        """Until every echo is answered, or the last one's timeout has passed."""
+        deadline = rnd.last_sent_ns + rnd.timeout_ns
+        remaining = (deadline - time.monotonic_ns()) / 1e9
+        if rnd.outstanding == 0 or remaining <= 0:
+            return
+        rnd.all_answered = loop.create_future()
+        await asyncio.wait([rnd.all_answered], timeout=remaining)
+
+    def _drain(self, ep: Endpoint) -> None:
+        """Read every queued packet of `ep` (the loop calls this when it is readable)."""
+        rnd = self._round
+        recvmsg = ep.sock.recvmsg
+        unpack = REPLY.unpack_from
+        c = self.counters
+        offset_ns = time.time_ns() - time.monotonic_ns()  # kernel stamps are CLOCK_REALTIME
+        while True:
+            try:
+                data, anc, _flags, addr = recvmsg(_RECV_BYTES, _ANC_BYTES)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as e:
+                c.recv_errors += 1
+                log.debug("ICMP receive error: %s", e)
+                return
+            start = (data[0] & 0x0F) * 4 if ep.raw and not ep.v6 else 0
+            if len(data) < start + REPLY.size:
+                c.malformed += 1
+                continue
+            _type, _code, _sum, ident, seq, cookie, number = unpack(data, start)
+            if cookie != self._cookie:
+                c.foreign += 1
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug("ignored from %s: %s", addr[0], describe(data, ep.v6, start))
+                continue
+            if rnd is None or number != rnd.number:
+                c.stale += 1
+                continue
+            n = (((ident - ep.ident) & 0xFFFF) << 16 | seq) if ep.raw else seq
+            if n >= len(rnd.state) or rnd.state[n] == _NOT_SENT \
+                    or rnd.addrs[n % len(rnd.addrs)] != addr[0]:
+                c.foreign += 1
+                continue
+            i = n % len(rnd.addrs)
+            if rnd.state[n] != _WAITING:
+                rnd.duplicates[i] += 1
+                continue
+            if anc:
+                sec, nsec = _TIMESPEC.unpack(anc[0][2])
+                rtt = sec * 1_000_000_000 + nsec - offset_ns - rnd.sent_ns[n]
+            else:
+                rtt = time.monotonic_ns() - rnd.sent_ns[n]
+            if rtt > rnd.timeout_ns:
+                rnd.state[n] = _LATE
+                rnd.late[i] += 1
+            else:
+                rnd.state[n] = _ANSWERED
+                rnd.rtt_ns[n] = max(rtt, 0)
+            rnd.outstanding -= 1
+            if rnd.outstanding == 0 and rnd.all_answered and not rnd.all_answered.done():
+                rnd.all_answered.set_result(None)
+
+
+async def _writable(sock: socket.socket) -> None:
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_writer(sock.fileno(), wake)
+    try:
+        await ready
+    finally:
+        loop.remove_writer(sock.fileno())
