@@ -123,20 +123,28 @@ class JobSettings(_Section):
         return self.misfire_grace_s if self.misfire_grace_s is not None else self.interval_s
 
 
-def _job(interval_s: float, jitter_s: float) -> Any:
+def _job(interval_s: float, jitter_s: float, what: str) -> Any:
     return Field(
         default_factory=lambda: JobSettings(interval_s=interval_s, jitter_s=jitter_s),
-        description=f"Default: every {interval_s:g} s, jitter {jitter_s:g} s.",
+        description=what,
     )
 
 
 class JobsSection(_Section):
-    icmp: JobSettings = _job(30, 2)
-    snmp: JobSettings = _job(60, 5)
-    netbox: JobSettings = _job(900, 30)
-    coverage: JobSettings = _job(3600, 60)
-    flush: JobSettings = _job(10, 1)
-    housekeeping: JobSettings = _job(60, 5)
+    icmp: JobSettings = _job(30, 2, "ICMP echo round over this agent's devices -> icmp.")
+    snmp: JobSettings = _job(
+        60, 5, "SNMP poll -> snmp_system, interface, wifi, radio_link (rates from the 2nd)."
+    )
+    netbox: JobSettings = _job(
+        900, 30, "NetBox sync (only with [netbox] url): push the files, or pull the devices."
+    )
+    coverage: JobSettings = _job(
+        3600, 60, "Coverage per quartiere -> coverage; also right after an inventory change."
+    )
+    flush: JobSettings = _job(
+        10, 1, "Spool -> InfluxDB (without [influxdb] url: local retention only)."
+    )
+    housekeeping: JobSettings = _job(60, 5, "The agent's own health -> agent.")
 
     @model_validator(mode="before")
     @classmethod

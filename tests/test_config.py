@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from agent.config import AgentConfig, ConfigError, load_config
+from agent.config_example import render
 from inventory.model import Role
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "agent" / "deploy" / "netagent.example.toml"
@@ -28,12 +30,42 @@ def test_no_file_gives_the_documented_defaults() -> None:
     assert cfg.source is None
 
 
-def test_the_example_file_is_valid_and_matches_the_defaults() -> None:
-    """The documented example lists every key with its default value."""
-    example = load_config(EXAMPLE, env={})
-    assert example.model_dump(exclude={"agent": {"data_dir"}}) == AgentConfig().model_dump(
-        exclude={"agent": {"data_dir"}}
+def test_the_example_file_is_current_valid_and_matches_the_defaults() -> None:
+    """The documented example lists every key of every section with its default value."""
+    assert EXAMPLE.read_text() == render(AgentConfig), (
+        "regenerate it: python -m agent config example > agent/deploy/netagent.example.toml"
     )
+    example = load_config(EXAMPLE, env={})
+    assert example.model_dump(mode="json") == AgentConfig().model_dump(mode="json")
+    for section in ("icmp", "snmp", "influxdb", "spool", "netbox", "coverage", "alerts",
+                    "notify", "jobs.icmp", "health"):
+        assert f"[{section}]" in EXAMPLE.read_text()
+
+
+def test_secrets_from_env_or_file_never_shown(tmp_path: Path) -> None:
+    token = tmp_path / "influx.token"
+    token.write_text("s3cr3t-token\n")
+    path = write(tmp_path, f"""
+[influxdb]
+url = "http://127.0.0.1:8086"
+token_file = "{token}"
+""")
+    cfg = load_config(path, env={"NETAGENT_NETBOX__TOKEN": "nb-secret", "NETAGENT_NETBOX__URL":
+                                 "http://127.0.0.1:1"})
+    assert cfg.influxdb.token is not None
+    assert cfg.influxdb.token.get_secret_value() == "s3cr3t-token"
+    assert cfg.netbox.token is not None and cfg.netbox.token.get_secret_value() == "nb-secret"
+    shown = subprocess.run(
+        [sys.executable, "-m", "agent", "config", "show", "--config", str(path)],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "NETAGENT_NETBOX__TOKEN": "nb-secret"},
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "s3cr3t" not in shown.stdout and "nb-secret" not in shown.stdout
+    # A wrong secret is reported by key, its value never echoed.
+    with pytest.raises(ConfigError) as e:
+        load_config(write(tmp_path, "[influxdb]\ntoken = 12345678\n"), env={})
+    assert "influxdb.token" in str(e.value) and "12345678" not in str(e.value)
 
 
 def test_partial_job_section_keeps_the_other_defaults(tmp_path: Path) -> None:

@@ -45,5 +45,13 @@ def show(config: Path | None = ConfigOption) -> None:
     common.print_json(cfg.model_dump(mode="json"))
 
 
+@config_app.command("example")
+def example() -> None:
+    """Print the documented example file: every key, its default and its meaning."""
+    from agent.config_example import render
+
+    common.out.file.write(render(AgentConfig))
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(config_app, name="config")
