@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner, Result
 
+from agent.cli import main
 from agent.config import AgentConfig, ConfigError, load_config
 from agent.config_example import render
 from inventory.model import Role
@@ -55,13 +54,10 @@ token_file = "{token}"
     assert cfg.influxdb.token is not None
     assert cfg.influxdb.token.get_secret_value() == "s3cr3t-token"
     assert cfg.netbox.token is not None and cfg.netbox.token.get_secret_value() == "nb-secret"
-    shown = subprocess.run(
-        [sys.executable, "-m", "agent", "config", "show", "--config", str(path)],
-        capture_output=True, text=True, timeout=60,
-        env={**os.environ, "NETAGENT_NETBOX__TOKEN": "nb-secret"},
-    )
-    assert shown.returncode == 0, shown.stderr
-    assert "s3cr3t" not in shown.stdout and "nb-secret" not in shown.stdout
+    shown = cli(["config", "show", "--config", str(path)], {"NETAGENT_NETBOX__TOKEN": "nb-secret"})
+    assert shown.exit_code == 0, shown.output
+    assert '"token": "**********"' in shown.stdout
+    assert "s3cr3t" not in shown.output and "nb-secret" not in shown.output
     # A wrong secret is reported by key, its value never echoed.
     with pytest.raises(ConfigError) as e:
         load_config(write(tmp_path, "[influxdb]\ntoken = 12345678\n"), env={})
@@ -137,13 +133,19 @@ def test_with_shard_overrides_and_validates() -> None:
         cfg.with_shard("5/3")
 
 
+def cli(args: list[str], env: dict[str, str] | None = None) -> Result:
+    main._register()
+    return CliRunner().invoke(main.app, args, env=env)
+
+
 def test_cli_config_check(tmp_path: Path) -> None:
     ok = write(tmp_path, "[jobs.icmp]\ninterval_s = 5\n")
-    run = [sys.executable, "-m", "agent", "config", "check", "--config"]
-    good = subprocess.run([*run, str(ok)], capture_output=True, text=True, timeout=60)
-    assert good.returncode == 0, good.stderr
+    good = cli(["config", "check", "--config", str(ok)])
+    assert good.exit_code == 0, good.output
     assert "configuration OK" in good.stdout
     bad = write(tmp_path, "[jobs.icmp]\ninterval_s = -5\n")
-    res = subprocess.run([*run, str(bad)], capture_output=True, text=True, timeout=60)
-    assert res.returncode == 1
-    assert "jobs.icmp.interval_s" in res.stderr and "greater than 0" in res.stderr
+    res = cli(["config", "check", "--config", str(bad)])
+    assert res.exit_code == 1
+    assert "jobs.icmp.interval_s" in res.output and "greater than 0" in res.output
+    example = cli(["config", "example"])
+    assert example.exit_code == 0 and example.stdout == EXAMPLE.read_text()
