@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -30,6 +29,10 @@ ServicesFactory = Callable[[AgentConfig, Services | None], Services]
 ServicesAssembler = Callable[[AgentConfig, Inventory, Services | None], Services]
 
 
+class StartError(RuntimeError):
+    """The daemon could not build what it runs (the message says what and why)."""
+
+
 class Daemon:
     def __init__(
         self, config: AgentConfig, make_services: ServicesFactory = Services.build,
@@ -43,15 +46,21 @@ class Daemon:
         self.services: Services | None = None
         self._stop = asyncio.Event()
         self._http: HealthServer | None = None
+        self._listening = ""
 
     async def run(self, once: bool = False) -> int:
+        """Until stopped; raises StartError when the pieces cannot be built."""
         if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
             # One "Running job…"/"HTTP Request: POST" line per run would drown the journal;
             # skipped and missed runs are logged by the JobRunner, with more to say.
             logging.getLogger("apscheduler").setLevel(logging.ERROR)
             logging.getLogger("httpx").setLevel(logging.WARNING)
-        self.services = self._make_services(self.config, None)
-        jobs = build_jobs(self.config, self.services, self.health, self.adopt_inventory)
+        try:
+            self.services = self._make_services(self.config, None)
+            jobs = build_jobs(self.config, self.services, self.health, self.adopt_inventory)
+        except Exception as e:  # bad inventory, no raw socket, NetBox unreachable…
+            log.debug("start failed", exc_info=True)
+            raise StartError(f"{type(e).__name__}: {e}") from e
         if once:
             for job in jobs:
                 await self.runner.run_now(job)
@@ -121,9 +130,12 @@ class Daemon:
 
     async def _start_http(self) -> None:
         listen = self.config.health.listen
+        if listen == self._listening:
+            return
         if self._http is not None:
             await self._http.stop()
             self._http = None
+        self._listening = listen
         if listen:
             self._http = HealthServer(self.health, lambda: self.config.health.stale_after_intervals)
             await self._http.start(*self.config.health.address())
@@ -151,9 +163,10 @@ def run_daemon(config: AgentConfig, once: bool = False) -> int:
     except LockHeld as e:
         log.error("%s", e)
         return ExitCode.FAILED
-    t0 = time.monotonic()
     try:
         return asyncio.run(Daemon(config).run(once=once))
+    except StartError as e:
+        log.error("cannot start: %s", e)
+        return ExitCode.FAILED
     finally:
         lock.release()
-        log.debug("ran for %.1f s", time.monotonic() - t0)

@@ -60,6 +60,7 @@ def build_jobs(
             first_run_s=0.0 if config.agent.source == "files" else c.netbox.interval_s)
     if c.flush.enabled:
         add("flush", c.flush, flush_job(services, c.flush.interval_s), first_run_s=2.0)
+    services.keep_probers({j.name for j in jobs})
     if c.housekeeping.enabled:
         add("housekeeping", c.housekeeping, housekeeping_job(services, health),
             first_run_s=min(c.housekeeping.interval_s, 5.0))
@@ -81,9 +82,10 @@ def job_name(kind: str, interval_s: float, default_s: float) -> str:
 
 def icmp_job(services: Services, name: str, devices: Sequence[Device]) -> JobFunc:
     targets = icmp_targets(services.inventory, devices)
+    prober = services.prober(name)  # opened now: no raw socket fails the start, not a round
 
     async def run() -> JobReport:
-        results = await services.prober(name).round(targets)
+        results = await prober.round(targets)
         now = time.time_ns()
         samples = [r.to_sample(now) for r in results]
         observations = [

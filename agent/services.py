@@ -91,6 +91,11 @@ class Services:
             self.probers[job] = IcmpProber(self.config.icmp)
         return self.probers[job]
 
+    def keep_probers(self, jobs: set[str]) -> None:
+        """Close the probers of ICMP jobs that no longer exist (a per-role interval changed)."""
+        for name in set(self.probers) - jobs:
+            self.probers.pop(name).close()
+
     async def final_flush(self) -> None:
         """Deliver what the spool holds now; what cannot be delivered stays in it."""
         report = await self.delivery.flush(deadline_s=self.config.agent.stop_timeout_s)
