@@ -20,12 +20,12 @@ from agent.health_http import HealthServer
 from agent.jobs import build_jobs
 from agent.lock import DataDirLock, LockHeld
 from agent.scheduler import JobRunner
-from agent.services import Services
+from agent.services import Services, load_configured_inventory
 from inventory.model import Inventory
 
 log = logging.getLogger(__name__)
 
-ServicesFactory = Callable[[AgentConfig, Services | None], Services]
+InventoryLoader = Callable[[AgentConfig], Inventory]
 ServicesAssembler = Callable[[AgentConfig, Inventory, Services | None], Services]
 
 
@@ -35,14 +35,16 @@ class StartError(RuntimeError):
 
 class Daemon:
     def __init__(
-        self, config: AgentConfig, make_services: ServicesFactory = Services.build,
+        self, config: AgentConfig, load_inventory: InventoryLoader = load_configured_inventory,
         assemble: ServicesAssembler = Services.assemble,
     ) -> None:
         self.config = config
         self.health = Health()
         self.runner = JobRunner(self.health)
-        self._make_services = make_services
+        self._load_inventory = load_inventory
         self._assemble = assemble
+        self._reloading = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
         self.services: Services | None = None
         self._stop = asyncio.Event()
         self._http: HealthServer | None = None
@@ -56,7 +58,8 @@ class Daemon:
             logging.getLogger("apscheduler").setLevel(logging.ERROR)
             logging.getLogger("httpx").setLevel(logging.WARNING)
         try:
-            self.services = self._make_services(self.config, None)
+            inventory = await asyncio.to_thread(self._load_inventory, self.config)
+            self.services = self._assemble(self.config, inventory, None)
             jobs = build_jobs(self.config, self.services, self.health, self.adopt_inventory)
         except Exception as e:  # bad inventory, no raw socket, NetBox unreachable…
             log.debug("start failed", exc_info=True)
@@ -69,7 +72,7 @@ class Daemon:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._request_stop, sig)
-        loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(self.reload()))
+        loop.add_signal_handler(signal.SIGHUP, self._request_reload)
         self.runner.set_jobs(jobs)
         self.runner.start()
         await self._start_http()
@@ -94,8 +97,19 @@ class Daemon:
             log.info("%s received: stopping", sig.name)
         self._stop.set()
 
+    def _request_reload(self) -> None:
+        if self._stop.is_set():
+            return
+        task = asyncio.get_running_loop().create_task(self.reload())
+        self._tasks.add(task)  # a task nobody references may be collected mid-flight
+        task.add_done_callback(self._tasks.discard)
+
     async def reload(self) -> None:
         """SIGHUP: new config and inventory, same spool, health and collector state."""
+        async with self._reloading:  # two quick SIGHUPs: one reload after the other
+            await self._reload()
+
+    async def _reload(self) -> None:
         log.info("SIGHUP received: reloading %s", self.config.source or "the default config")
         try:
             new = load_config(self.config.source) if self.config.source else self.config
@@ -106,7 +120,9 @@ class Daemon:
             log.error("reload refused: changing agent.data_dir needs a restart")
             return
         try:
-            services = self._make_services(new, self.services)
+            # Reading files or pulling from NetBox may take a while: off the event loop.
+            inventory = await asyncio.to_thread(self._load_inventory, new)
+            services = self._assemble(new, inventory, self.services)
         except Exception as e:
             log.error("reload refused, keeping the running configuration: %s", e)
             return

@@ -97,7 +97,7 @@ def icmp_job(services: Services, name: str, devices: Sequence[Device]) -> JobFun
         # What held the round open: targets that did not answer, then the slowest answers.
         timeout_s = services.config.icmp.timeout_ms / 1000
         slowest = sorted(
-            ((r.target.name, (r.rtt_max_ms / 1000) if r.received else timeout_s)
+            ((r.target.name, r.rtt_max_ms / 1000 if r.rtt_max_ms is not None else timeout_s)
              for r in results if not r.up or (r.rtt_max_ms or 0) >= 100),
             key=lambda x: -x[1],
         )

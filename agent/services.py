@@ -48,10 +48,6 @@ class Services:
     _closing: asyncio.Task[None] | None = None
 
     @classmethod
-    def build(cls, config: AgentConfig, previous: Services | None) -> Services:
-        return cls.assemble(config, load_configured_inventory(config), previous)
-
-    @classmethod
     def assemble(
         cls, config: AgentConfig, inventory: Inventory, previous: Services | None
     ) -> Services:

@@ -37,7 +37,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from agent.config import AgentConfig
 from agent.daemon import Daemon
 from agent.health import percentile
-from agent.services import Services
 from inventory.model import Device, Inventory, Role, Site
 from tests.fixtures.influx import InfluxServer
 from tests.fixtures.ports import free_port
@@ -93,7 +92,7 @@ def agent_config(data_dir: Path, compress: float, influx_url: str | None) -> Age
 
 
 async def run_agent(config: AgentConfig, inv: Inventory, seconds: float) -> Daemon:
-    daemon = Daemon(config, make_services=lambda cfg, prev: Services.assemble(cfg, inv, prev))
+    daemon = Daemon(config, load_inventory=lambda cfg: inv)
     loop = asyncio.get_running_loop()
     loop.call_later(seconds, daemon.stop)
     await daemon.run()
