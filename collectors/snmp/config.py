@@ -1,0 +1,150 @@
+"""The `[snmp]` config section, per-device credentials and the targets built from them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from inventory.model import DeviceStatus, Inventory
+
+# NetBox statuses that mean "should be answering": the others are not polled.
+POLLED_STATUSES = frozenset({DeviceStatus.ACTIVE, DeviceStatus.STAGED, DeviceStatus.FAILED})
+
+
+class SnmpCredentials(BaseModel):
+    """How to talk to one device. Keys and communities are secrets: never printed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal["2c", "3"] = Field(default="2c", description="SNMP version: 2c or 3 (USM).")
+    community: SecretStr = Field(default=SecretStr("public"), description="v2c community.")
+    user: str = Field(default="", description="v3 USM user name.")
+    auth_protocol: Literal["SHA", "SHA224", "SHA256", "SHA384", "SHA512", "MD5"] = Field(
+        default="SHA", description="v3 authentication protocol."
+    )
+    auth_key: SecretStr = Field(
+        default=SecretStr(""), description="v3 auth passphrase (>= 8 chars)."
+    )
+    priv_protocol: Literal["AES", "AES128", "AES192", "AES256", "DES", "none"] = Field(
+        default="AES", description="v3 privacy protocol; 'none' for authNoPriv."
+    )
+    priv_key: SecretStr = Field(
+        default=SecretStr(""), description="v3 privacy passphrase; empty means authNoPriv."
+    )
+
+    @model_validator(mode="after")
+    def _v3_complete(self) -> SnmpCredentials:
+        if self.version == "3":
+            if not self.user:
+                raise ValueError("SNMPv3 needs a user")
+            if len(self.auth_key.get_secret_value()) < 8:
+                raise ValueError("SNMPv3 auth_key must be at least 8 characters")
+            priv = self.priv_key.get_secret_value()
+            if priv and len(priv) < 8:
+                raise ValueError("SNMPv3 priv_key must be at least 8 characters")
+        return self
+
+    @property
+    def level(self) -> str:
+        if self.version == "2c":
+            return "v2c"
+        priv = self.priv_key.get_secret_value() and self.priv_protocol != "none"
+        return "v3 authPriv" if priv else "v3 authNoPriv"
+
+
+def _default_credentials() -> SnmpCredentials:
+    return SnmpCredentials.model_validate({})
+
+
+class SnmpConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    credentials: SnmpCredentials = Field(
+        default_factory=_default_credentials,
+        description="Credentials for devices with no override.",
+    )
+    role_credentials: dict[str, SnmpCredentials] = Field(
+        default_factory=dict, description="Credentials per device role (wifi-ap, switch…)."
+    )
+    device_credentials: dict[str, SnmpCredentials] = Field(
+        default_factory=dict, description="Credentials per device name; wins over tag and role."
+    )
+    tag_credentials: dict[str, SnmpCredentials] = Field(
+        default_factory=dict,
+        description="Credentials per device tag; a tag wins over the role (first tag by name).",
+    )
+    concurrency: int = Field(
+        default=256, ge=1, le=10000, description="Devices polled at the same time."
+    )
+    device_deadline_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Whole-poll budget per device per cycle, all requests included.",
+    )
+    request_timeout_s: float = Field(
+        default=1.5, gt=0, description="Wait before re-sending one request (within the deadline)."
+    )
+    max_repetitions: int = Field(
+        default=25, ge=1, le=200, description="GETBULK max-repetitions unless the profile sets one."
+    )
+    max_varbinds_per_request: int = Field(
+        default=256, ge=1, le=2000, description="Cap on columns x repetitions in one GETBULK."
+    )
+    default_profile: str = Field(
+        default="generic",
+        description="Profile when neither the inventory nor sysObjectID picks one.",
+    )
+    profiles_dir: Path | None = Field(
+        default=None, description="Extra directory of profile YAML files (same names override)."
+    )
+
+
+@dataclass(frozen=True)
+class SnmpTarget:
+    name: str
+    address: str
+    port: int = 161
+    profile: str | None = None
+    credentials: SnmpCredentials = field(default_factory=_default_credentials)
+    # Copied onto samples: role, site, quartiere; radio ends also carry link and side.
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+def credentials_for(config: SnmpConfig, device: str, role: str, tags: list[str]) -> SnmpCredentials:
+    """Device name, then tag, then role, then the default."""
+    if device in config.device_credentials:
+        return config.device_credentials[device]
+    for tag in sorted(tags):
+        if tag in config.tag_credentials:
+            return config.tag_credentials[tag]
+    return config.role_credentials.get(role, config.credentials)
+
+
+def targets_from_inventory(inv: Inventory, config: SnmpConfig) -> list[SnmpTarget]:
+    """One target per device that should answer, with its credentials and identity tags."""
+    link_end: dict[str, tuple[str, str]] = {}
+    for link in sorted(inv.links, key=lambda lk: lk.name):
+        link_end.setdefault(link.a, (link.name, "a"))
+        link_end.setdefault(link.b, (link.name, "b"))
+    out = []
+    for d in inv.devices:
+        if d.status not in POLLED_STATUSES:
+            continue
+        tags = {"role": str(d.role), "site": d.site, "quartiere": inv.quartiere_of(d) or "outside"}
+        if d.name in link_end:
+            tags["link"], tags["side"] = link_end[d.name]
+        out.append(
+            SnmpTarget(
+                name=d.name,
+                address=str(d.mgmt_ip),
+                port=d.snmp_port,
+                profile=d.snmp_profile,
+                credentials=credentials_for(config, d.name, str(d.role), d.tags),
+                tags=tags,
+            )
+        )
+    return out

@@ -1,0 +1,267 @@
+"""The SNMP poller: many devices at once, one deadline each, samples out.
+
+One process holds one `SnmpPoller`: one UDP socket for all v2c devices, one pysnmp engine
+for all v3 devices, and the counter state that turns counters into rates across polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from collectors.samples import Sample
+from collectors.snmp import ber, mapping
+from collectors.snmp.config import SnmpConfig, SnmpTarget
+from collectors.snmp.profiles import PROFILE_DIR, Profile, ProfileError, Profiles, load_profiles
+from collectors.snmp.rates import CounterState
+from collectors.snmp.transport import Session, SnmpError, V2cClient
+from collectors.snmp.walk import Cell, get_scalars, walk_columns
+
+log = logging.getLogger(__name__)
+
+SYS_DESCR = ber.oid_encode("1.3.6.1.2.1.1.1.0")
+SYS_OBJECT_ID = ber.oid_encode("1.3.6.1.2.1.1.2.0")
+SYS_UPTIME = ber.oid_encode("1.3.6.1.2.1.1.3.0")
+SYS_NAME = ber.oid_encode("1.3.6.1.2.1.1.5.0")
+_SYSTEM = [SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME, SYS_NAME]
+_DOT0 = b"\x00"
+
+
+@dataclass
+class PollOutcome:
+    device: str
+    ok: bool
+    error: str | None
+    duration_s: float
+    samples: list[Sample]
+    profile: str | None = None
+    info: dict[str, str] = field(default_factory=dict)  # sysName, sysDescr, sysObjectID
+    problems: list[str] = field(default_factory=list)  # partial failures (a table, a column)
+
+
+class SnmpPoller:
+    """Polls targets; keeps counter state so the second poll of a device yields rates."""
+
+    def __init__(
+        self, config: SnmpConfig, profiles: Profiles | None = None, netns: str | None = None
+    ) -> None:
+        """`netns`: poll from inside that network namespace (v2c only; the demo lab)."""
+        self.config = config
+        self.netns = netns
+        self.profiles = profiles or _load(config)
+        self.counters = CounterState()
+        self._v2c: V2cClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._engine: Any = None
+        self._chosen: dict[str, tuple[str, str]] = {}  # device -> (sysObjectID, profile)
+
+    async def _client(self) -> V2cClient:
+        loop = asyncio.get_running_loop()
+        if self._v2c is None or self._loop is not loop:
+            self.close()
+            self._v2c = V2cClient(self.netns)
+            await self._v2c.start()
+            self._loop = loop
+        return self._v2c
+
+    def close(self) -> None:
+        if self._v2c is not None:
+            self._v2c.close()
+            self._v2c = None
+        if self._engine is not None:
+            with contextlib.suppress(RuntimeError):  # its event loop may be closed already
+                self._engine.close_dispatcher()
+            self._engine = None
+
+    async def poll(self, targets: Sequence[SnmpTarget]) -> list[PollOutcome]:
+        client = await self._client()
+        sem = asyncio.Semaphore(self.config.concurrency)
+
+        async def one(t: SnmpTarget) -> PollOutcome:
+            async with sem:
+                return await self._poll_one(client, t)
+
+        return list(await asyncio.gather(*(one(t) for t in targets)))
+
+    def _session(self, client: V2cClient, t: SnmpTarget, deadline: float) -> Session:
+        cfg, cred = self.config, t.credentials
+        if cred.version == "2c":
+            comm = cred.community.get_secret_value().encode()
+            return client.session(t.address, t.port, comm, deadline, cfg.request_timeout_s)
+        if self.netns is not None:
+            raise SnmpError("config", "SNMPv3 from inside a network namespace is not supported")
+        from collectors.snmp import v3
+
+        if self._engine is None:
+            self._engine = v3.hl.SnmpEngine()
+        priv = cred.priv_key.get_secret_value() if cred.priv_protocol != "none" else ""
+        user = v3.usm_user(
+            cred.user,
+            cred.auth_protocol,
+            cred.auth_key.get_secret_value(),
+            cred.priv_protocol if priv else None,
+            priv or None,
+        )
+        return v3.V3Session(self._engine, user, t.address, t.port, deadline, cfg.request_timeout_s)
+
+    async def _poll_one(self, client: V2cClient, t: SnmpTarget) -> PollOutcome:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        deadline = start + self.config.device_deadline_s
+        out = PollOutcome(t.name, False, None, 0.0, [])
+        try:
+            await asyncio.wait_for(
+                self._read(self._session(client, t, deadline), t, out),
+                self.config.device_deadline_s + 1.0,
+            )
+            out.ok = True
+        except SnmpError as e:
+            out.error = str(e)
+        except TimeoutError:
+            out.error = "timeout: device deadline exceeded"
+        except (ProfileError, ber.BerError) as e:
+            out.error = str(e)
+        except Exception as e:  # a bad peer must never take the whole cycle down
+            log.debug("SNMP %s: unexpected error", t.name, exc_info=True)
+            out.error = f"internal error: {type(e).__name__}: {e}"
+        out.duration_s = loop.time() - start
+        if not out.ok:
+            self._chosen.pop(t.name, None)
+            log.warning(
+                "SNMP %s (%s:%d) failed after %.2fs: %s",
+                t.name,
+                t.address,
+                t.port,
+                out.duration_s,
+                out.error,
+            )
+        elif out.duration_s > self.config.device_deadline_s / 2:
+            log.info("SNMP %s (%s:%d) slow: %.2fs", t.name, t.address, t.port, out.duration_s)
+        for p in out.problems:
+            log.info("SNMP %s: %s", t.name, p)
+        fields: dict[str, float | bool] = {"reachable": out.ok, "poll_ms": out.duration_s * 1e3}
+        if "uptime_s" in out.info:
+            fields["uptime_s"] = float(out.info["uptime_s"])
+        tags = {"device": t.name, "role": t.tags.get("role", "")}
+        out.samples.insert(0, Sample("snmp_system", tags, fields))
+        return out
+
+    async def _read(self, s: Session, t: SnmpTarget, out: PollOutcome) -> None:
+        profile = None
+        if t.profile and t.profile in self.profiles:
+            profile = self.profiles[t.profile]
+        elif t.profile:  # a typo in the inventory must not make the device look down
+            known = ", ".join(sorted(self.profiles.resolved))
+            out.problems.append(
+                f"unknown SNMP profile {t.profile!r} (known: {known}); chose from sysObjectID"
+            )
+        scalars = _scalar_oids(profile) if profile else []
+        got = await get_scalars(s, _SYSTEM + scalars)
+        now_ns = time.time_ns()
+        uptime = _int(got.get(SYS_UPTIME))
+        sys_oid = got.get(SYS_OBJECT_ID, (0, None))[1]
+        out.info = {
+            "sysName": _text(got.get(SYS_NAME)),
+            "sysDescr": _text(got.get(SYS_DESCR)),
+            "sysObjectID": ber.oid_str(sys_oid) if isinstance(sys_oid, bytes) else "",
+        }
+        if uptime is not None:
+            out.info["uptime_s"] = str(uptime / 100)
+        if profile is None:
+            profile = await self._choose(s, t.name, out.info["sysObjectID"])
+            if more := _scalar_oids(profile):
+                got.update(await get_scalars(s, more))
+        out.profile = profile.name
+        walked = [t_ for t_ in profile.tables if not t_.scalar]
+        cols = [(tb, role, c) for tb in walked for role, c in tb.columns.items()]
+        reps = profile.max_repetitions or self.config.max_repetitions
+        data = await walk_columns(
+            s,
+            [c.encoded for _, _, c in cols],
+            reps,
+            profile.max_rows,
+            self.config.max_varbinds_per_request,
+        )
+        rows: dict[str, mapping.Rows] = {tb.name: {} for tb in profile.tables}
+        for (tb, role, _), col in zip(cols, data, strict=True):
+            if col.problem:
+                out.problems.append(f"table {tb.name}, column {role}: {col.problem}")
+            for index, cell in col.rows.items():
+                rows[tb.name].setdefault(index, {})[role] = cell
+        for tb in profile.tables:
+            if tb.scalar:
+                cells = {
+                    r: got[c.encoded + _DOT0]
+                    for r, c in tb.columns.items()
+                    if c.encoded + _DOT0 in got
+                }
+                if cells:
+                    rows[tb.name][_DOT0] = cells
+            if not rows[tb.name]:
+                out.problems.append(
+                    f"table {tb.name}: nothing there (not supported by the device?)"
+                )
+        conv = mapping.Converter()
+        dropped = self.counters.stats.dropped
+        iv = self.counters.begin(t.name, uptime)
+        for tb in profile.tables:
+            r = rows[tb.name]
+            if tb.kind == "interface":
+                out.samples += mapping.interfaces(tb, r, t.name, iv, conv, now_ns)
+            elif tb.kind == "wifi":
+                out.samples += mapping.wifi(tb, r, t.name, conv, now_ns)
+            else:
+                out.samples += mapping.radio_links(tb, r, t.name, t.tags, conv, now_ns)
+        iv.commit()
+        if n := self.counters.stats.dropped - dropped:
+            out.problems.append(f"{n} rate(s) above the interface speed dropped")
+        out.problems += conv.problems.values()
+
+    async def _choose(self, s: Session, device: str, sys_object_id: str) -> Profile:
+        """Profile from sysObjectID, probing for the vendor table when several match."""
+        cached = self._chosen.get(device)
+        if cached and cached[0] == sys_object_id:
+            return self.profiles[cached[1]]
+        cands = self.profiles.candidates(sys_object_id) if sys_object_id else []
+        probed = [p for p in cands if p.probe]
+        chosen = next((p for p in cands if not p.probe), None)
+        if probed:
+            probes = [ber.oid_encode(p.probe) for p in probed if p.probe]
+            vbs = await s.bulk(probes, 1)
+            hit = next(
+                (
+                    p
+                    for p, pr, vb in zip(probed, probes, vbs, strict=False)
+                    if vb[1] not in ber.EXCEPTIONS and vb[0].startswith(pr)
+                ),
+                None,
+            )
+            chosen = hit or chosen
+        chosen = chosen or self.profiles[self.config.default_profile]
+        self._chosen[device] = (sys_object_id, chosen.name)
+        return chosen
+
+
+def _scalar_oids(profile: Profile) -> list[bytes]:
+    return [c.encoded + _DOT0 for tb in profile.tables if tb.scalar for c in tb.columns.values()]
+
+
+def _int(cell: Cell | None) -> int | None:
+    return cell[1] if cell is not None and isinstance(cell[1], int) else None
+
+
+def _text(cell: Cell | None) -> str:
+    if cell is None or not isinstance(cell[1], bytes):
+        return ""
+    return cell[1].decode("utf-8", "replace")
+
+
+def _load(config: SnmpConfig) -> Profiles:
+    if config.profiles_dir is None:
+        return load_profiles(PROFILE_DIR)
+    return load_profiles(PROFILE_DIR, config.profiles_dir)

@@ -1,0 +1,146 @@
+"""SNMPv3 (USM auth/priv) through pysnmp's asyncio engine, shared by all v3 devices.
+
+USM (key localisation, HMAC, AES) is what pysnmp does well and is not worth re-doing;
+v3 devices are few in this network, so they go through pyasn1 and the v2c hot path
+keeps its own codec. Answers are turned into the same (OID bytes, tag, value) triples.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from pysnmp.hlapi.v3arch import asyncio as hl
+
+from collectors.snmp import ber
+from collectors.snmp.ber import VarBind
+from collectors.snmp.transport import SnmpError, TooBig
+
+AUTH_PROTOCOLS = {
+    "SHA": hl.usmHMACSHAAuthProtocol,
+    "SHA224": hl.usmHMAC128SHA224AuthProtocol,
+    "SHA256": hl.usmHMAC192SHA256AuthProtocol,
+    "SHA384": hl.usmHMAC256SHA384AuthProtocol,
+    "SHA512": hl.usmHMAC384SHA512AuthProtocol,
+    "MD5": hl.usmHMACMD5AuthProtocol,
+}
+PRIV_PROTOCOLS = {
+    "AES": hl.usmAesCfb128Protocol,
+    "AES128": hl.usmAesCfb128Protocol,
+    "AES192": hl.usmAesCfb192Protocol,
+    "AES256": hl.usmAesCfb256Protocol,
+    "DES": hl.usmDESPrivProtocol,
+}
+# pysnmp's errorIndication names that mean the credentials are wrong, not the network.
+_AUTH_ERRORS = (
+    "digest",
+    "usm user",
+    "security name",
+    "decrypt",
+    "security level",
+    "time window",
+    "authentication",
+)
+
+
+def _tag(value: Any) -> int:
+    t = value.tagSet[0]
+    return int(t.tagClass | t.tagFormat | t.tagId)
+
+
+def _convert(name: Any, value: Any) -> VarBind:
+    oid = ber.oid_encode(str(name))
+    tag = _tag(value)
+    if tag in ber.EXCEPTIONS or tag == ber.NULL:
+        return oid, tag, None
+    if tag in (ber.INTEGER, ber.COUNTER32, ber.GAUGE32, ber.TIMETICKS, ber.COUNTER64):
+        return oid, tag, int(value)
+    if tag == ber.OBJECT_ID:
+        return oid, tag, ber.oid_encode(str(value))
+    return oid, tag, bytes(value.asOctets())
+
+
+class V3Session:
+    """One device's v3 conversation; the engine and its USM cache are shared."""
+
+    def __init__(
+        self,
+        engine: hl.SnmpEngine,
+        auth: hl.UsmUserData,
+        host: str,
+        port: int,
+        deadline: float,
+        timeout: float,
+    ) -> None:
+        self.engine, self.auth, self.host, self.port = engine, auth, host, port
+        self.deadline, self.timeout = deadline, timeout
+        self.requests = 0
+
+    async def _call(self, fn: Any, *args: Any, oids: Sequence[bytes]) -> list[VarBind]:
+        loop = asyncio.get_running_loop()
+        varbinds = [hl.ObjectType(hl.ObjectIdentity(ber.oid_str(o))) for o in oids]
+        while True:
+            remaining = self.deadline - loop.time()
+            if remaining <= 0:
+                raise SnmpError(
+                    "timeout", f"no answer within the deadline ({self.requests} requests)"
+                )
+            self.requests += 1
+            target = await hl.UdpTransportTarget.create(
+                (self.host, self.port), timeout=min(self.timeout, remaining), retries=0
+            )
+            try:
+                err_ind, err_status, err_index, vbs = await asyncio.wait_for(
+                    fn(
+                        self.engine,
+                        self.auth,
+                        target,
+                        hl.ContextData(),
+                        *args,
+                        *varbinds,
+                        lookupMib=False,
+                    ),
+                    remaining + 0.5,
+                )
+            except TimeoutError:
+                continue
+            if err_ind:
+                text = str(err_ind)
+                if "timeout" in text.lower() or "No SNMP response" in text:
+                    continue
+                kind = "auth" if any(a in text.lower() for a in _AUTH_ERRORS) else "protocol"
+                raise SnmpError(kind, text)
+            if err_status:
+                if int(err_status) == 1:
+                    raise TooBig()
+                raise SnmpError(
+                    "agent-error", f"{err_status.prettyPrint()} at varbind {int(err_index)}"
+                )
+            return [_convert(n, v) for n, v in vbs]
+
+    async def get(self, oids: Sequence[bytes]) -> list[VarBind]:
+        return await self._call(hl.get_cmd, oids=oids)
+
+    async def bulk(self, oids: Sequence[bytes], max_repetitions: int) -> list[VarBind]:
+        return await self._call(hl.bulk_cmd, 0, max_repetitions, oids=oids)
+
+
+def usm_user(
+    user: str,
+    auth_protocol: str,
+    auth_key: str | None,
+    priv_protocol: str | None,
+    priv_key: str | None,
+) -> hl.UsmUserData:
+    """USM credentials. pysnmp keys its USM table by user name: two devices sharing a
+    user name must share its keys too (the usual practice)."""
+    return hl.UsmUserData(
+        user,
+        authKey=auth_key,
+        privKey=priv_key if priv_protocol else None,
+        authProtocol=AUTH_PROTOCOLS[auth_protocol.upper()] if auth_key else hl.usmNoAuthProtocol,
+        privProtocol=PRIV_PROTOCOLS[priv_protocol.upper()]
+        if priv_protocol
+        else hl.usmNoPrivProtocol,
+    )
