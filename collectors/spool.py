@@ -1,85 +1,290 @@
 """The durable local store of samples (SQLite in WAL mode).
 
-Every sample is committed here before anything else happens to it. Two tables:
-`samples` is the history (what a writer delivers to InfluxDB, and what `netagent query`
-reads when no InfluxDB is configured), `latest` keeps the newest point of every series
-whatever happened to the history, so `netagent status` works with or without InfluxDB.
+Every sample is committed here before anything else happens to it. `samples` holds what
+is still to be delivered to InfluxDB (or, with no InfluxDB configured, the local history
+that `netagent query` reads); a row leaves it only when InfluxDB acknowledged it, when it
+is set aside as a dead letter (InfluxDB refused it for good), when the size bound drops it
+(counted, logged) or, in the embedded mode only, when it outlives the retention.
+`latest` keeps the newest point of every series whatever happened to the history, so
+`netagent status` works with or without InfluxDB.
+
+Samples are stored already encoded as line protocol (series key + field set; the
+timestamp is added at delivery), so a replayed batch is byte-identical to the first try
+and delivery costs no encoding.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
+from collectors import line_protocol as lp
 from collectors.samples import Sample
+from collectors.spool_model import (
+    Batch,
+    DeadLetter,
+    PendingLine,
+    SpoolConfig,
+    SpoolStats,
+)
 
+__all__ = ["Batch", "DeadLetter", "PendingLine", "Spool", "SpoolConfig", "SpoolStats"]
+
+log = logging.getLogger(__name__)
+
+_VERSION = 2
+_SYNC = "FULL"  # a committed put() survives a power cut, not only a process crash
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS samples (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     measurement TEXT NOT NULL,
-    tags TEXT NOT NULL,
+    key TEXT NOT NULL,
     fields TEXT NOT NULL,
     time_ns INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS samples_m_t ON samples(measurement, time_ns);
 CREATE TABLE IF NOT EXISTS latest (
-    series TEXT PRIMARY KEY,
+    key TEXT PRIMARY KEY,
     measurement TEXT NOT NULL,
-    tags TEXT NOT NULL,
     fields TEXT NOT NULL,
     time_ns INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS latest_m ON latest(measurement);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    time_ns INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    failed_at_ns INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO counters VALUES ('depth', 0), ('dropped_total', 0);
 """
 
 
-def _row_to_sample(row: Sequence[object]) -> Sample:
-    measurement, tags, fields, time_ns = row
-    return Sample(
-        str(measurement), json.loads(str(tags)), json.loads(str(fields)), int(str(time_ns)))
-
-
 class Spool:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, config: SpoolConfig | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.config = config or SpoolConfig()
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[int], None]] = []
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA busy_timeout=10000")
         self._db.execute("PRAGMA journal_mode=WAL")
-        # FULL: a commit survives power loss, not only a process crash.
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        self._db.execute(f"PRAGMA synchronous={_SYNC}")
+        # Delivery reads through its own connection: WAL lets it read committed samples
+        # while a put() is writing, instead of queueing behind it.
+        self._reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._reader.execute("PRAGMA busy_timeout=10000")
+        self._read_lock = threading.Lock()
+        with self._transaction():
+            old = self._legacy_rows()
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version={_VERSION}")
+            if old:
+                self._store(self._encode(old))
+
+    def _legacy_rows(self) -> list[Sample]:
+        """Samples of a version-1 spool (JSON columns), re-stored in the current layout."""
+        cols = {r[1] for r in self._db.execute("PRAGMA table_info(samples)")}
+        if "tags" not in cols:
+            return []
+        import json
+
+        rows = self._db.execute(
+            "SELECT measurement, tags, fields, time_ns FROM samples ORDER BY id"
+        ).fetchall()
+        self._db.execute("DROP TABLE samples")
+        self._db.execute("DROP TABLE IF EXISTS latest")
+        return [Sample(m, json.loads(t), json.loads(f), ts) for m, t, f, ts in rows]
+
+    # -- writing -------------------------------------------------------------------
 
     def put(self, samples: Iterable[Sample]) -> int:
-        """Commit samples durably in one transaction; returns how many were stored."""
-        rows = [
-            (s.measurement, json.dumps(dict(s.tags), sort_keys=True),
-             json.dumps(dict(s.fields), sort_keys=True), s.time_ns, s.series_key())
-            for s in samples
-        ]
+        """Commit samples durably in one transaction; returns how many were stored.
+
+        A sample of a wrong field type raises LineProtocolError before anything is stored;
+        one whose every field is NaN/infinite has nothing InfluxDB can hold and is skipped.
+        """
+        rows = self._encode(samples)
         if not rows:
             return 0
         with self._transaction():
-            self._db.executemany(
-                "INSERT INTO samples(measurement, tags, fields, time_ns) VALUES (?,?,?,?)",
-                [r[:4] for r in rows],
+            dropped, depth = self._store(rows)
+        if dropped:
+            log.warning(
+                "spool full (%d samples): dropped the %d oldest; %d dropped since creation",
+                self.config.max_samples,
+                dropped,
+                self.stats().dropped_total,
             )
-            self._db.executemany(
-                "INSERT INTO latest(series, measurement, tags, fields, time_ns) VALUES (?,?,?,?,?)"
-                " ON CONFLICT(series) DO UPDATE SET fields=excluded.fields,"
-                " time_ns=excluded.time_ns WHERE excluded.time_ns >= latest.time_ns",
-                [(r[4], r[0], r[1], r[2], r[3]) for r in rows],
+        for listener in self._listeners:
+            listener(depth)
+        return min(len(rows), self.config.max_samples)
+
+    @staticmethod
+    def _encode(samples: Iterable[Sample]) -> list[tuple[str, str, str, int]]:
+        rows = []
+        for s in samples:
+            try:
+                fieldset = lp.encode_fields(s.fields)
+                key = lp.encode_key(s.measurement, s.tags)
+            except lp.LineProtocolError as e:
+                raise lp.LineProtocolError(f"sample {s.series_key()}: {e}") from None
+            if fieldset:
+                rows.append((s.measurement, key, fieldset, s.time_ns))
+            else:
+                log.warning("sample %s has no finite field; not stored", s.series_key())
+        return rows
+
+    def _store(self, rows: list[tuple[str, str, str, int]]) -> tuple[int, int]:
+        """Insert within the caller's transaction; returns (dropped, depth after)."""
+        dropped = self._make_room(len(rows))
+        if len(rows) > self.config.max_samples:  # the batch alone overflows the bound
+            rows = rows[len(rows) - self.config.max_samples :]
+        before = self._db.execute(
+            "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name='samples'"
+        ).fetchone()[0]
+        self._db.executemany(
+            "INSERT INTO samples(measurement, key, fields, time_ns) VALUES (?,?,?,?)", rows
+        )
+        # `latest` from the rows just inserted, inside SQLite (no second Python binding).
+        self._db.execute(
+            "INSERT INTO latest(measurement, key, fields, time_ns)"
+            " SELECT measurement, key, fields, time_ns FROM samples WHERE id > ? ORDER BY id"
+            " ON CONFLICT(key) DO UPDATE SET fields=excluded.fields,"
+            " time_ns=excluded.time_ns WHERE excluded.time_ns >= latest.time_ns",
+            (before,),
+        )
+        return dropped, self._add("depth", len(rows))
+
+    def _make_room(self, incoming: int) -> int:
+        """Drop the oldest samples so `incoming` more fit; returns how many were dropped."""
+        excess = self._counter("depth") + incoming - self.config.max_samples
+        if excess <= 0:
+            return 0
+        cur = self._db.execute(
+            "DELETE FROM samples WHERE id IN (SELECT id FROM samples ORDER BY id LIMIT ?)",
+            (excess,),
+        )
+        dropped_new = max(0, incoming - self.config.max_samples)
+        self._add("depth", -cur.rowcount)
+        self._add("dropped_total", cur.rowcount + dropped_new)
+        return cur.rowcount + dropped_new
+
+    def on_put(self, listener: Callable[[int], None]) -> Callable[[], None]:
+        """Call `listener(depth)` after every committed put (the flusher wakes on it);
+        returns the function that unsubscribes it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    # -- delivery ------------------------------------------------------------------
+
+    def next_batch(self, limit: int, after_id: int = 0, divisor: int = 1) -> Batch | None:
+        """The next `limit` lines above `after_id` as one request body, built inside SQLite
+        (the delivery hot path does no per-line Python work); None when nothing waits."""
+        with self._read_lock:
+            first, last, count, oldest, body = self._reader.execute(
+                "SELECT min(id), max(id), count(*), min(time_ns),"
+                " group_concat(key || ' ' || fields || ' ' || (time_ns / ?), char(10))"
+                " FROM (SELECT id, key, fields, time_ns FROM samples WHERE id > ?"
+                " ORDER BY id LIMIT ?)",
+                (divisor, after_id, limit),
+            ).fetchone()
+        return Batch(first, last, count, oldest, body) if count else None
+
+    def lines(self, first_id: int, last_id: int) -> list[PendingLine]:
+        """The lines of a batch one by one (to find the ones InfluxDB refused)."""
+        with self._read_lock:
+            return self._reader.execute(
+                "SELECT id, key, fields, time_ns FROM samples WHERE id BETWEEN ? AND ? ORDER BY id",
+                (first_id, last_id),
+            ).fetchall()
+
+    def ack(self, first_id: int, last_id: int) -> None:
+        """InfluxDB acknowledged the lines `first_id..last_id` (a batch from `next_batch()`):
+        they leave the spool. Ids only grow, so no line accepted after that read can fall
+        inside the run. No fsync of its own: a process crash keeps the commit (WAL), a
+        power cut may undo it, which replays the batch, identical, harmless; the next
+        put() fsyncs it anyway."""
+        with self._transaction(fsync=False):
+            cur = self._db.execute(
+                "DELETE FROM samples WHERE id BETWEEN ? AND ?", (first_id, last_id)
             )
+            self._add("depth", -cur.rowcount)
+
+    def dead_letter(self, ids: Sequence[int], reason: str) -> None:
+        """Set lines InfluxDB refused for good aside, with the server's reason."""
+        now = time.time_ns()
+        with self._transaction():
+            self._db.executemany(
+                "INSERT INTO dead_letters(key, fields, time_ns, reason, failed_at_ns)"
+                " SELECT key, fields, time_ns, ?, ? FROM samples WHERE id=?",
+                [(reason[:4000], now, i) for i in ids],
+            )
+            cur = self._db.executemany("DELETE FROM samples WHERE id=?", [(i,) for i in ids])
+            self._add("depth", -cur.rowcount)
+
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT key, fields, time_ns, reason, failed_at_ns FROM dead_letters"
+                " ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [DeadLetter(lp.line(k, f, t), r, at) for k, f, t, r, at in rows]
+
+    def requeue_dead_letters(self) -> int:
+        """Queue the dead letters for delivery again (once the conflict is fixed in
+        InfluxDB, e.g. the measurement dropped); returns how many."""
+        with self._transaction():
+            rows = self._db.execute(
+                "SELECT key, fields, time_ns FROM dead_letters ORDER BY id"
+            ).fetchall()
+            self._db.execute("DELETE FROM dead_letters")
+            if rows:
+                self._store([(lp.decode_key(k)[0], k, f, t) for k, f, t in rows])
         return len(rows)
 
+    def expire(self, retention_s: float | None = None, now_ns: int | None = None) -> int:
+        """Embedded mode only: forget local history older than the retention."""
+        cutoff = (now_ns or time.time_ns()) - int((retention_s or self.config.retention_s) * 1e9)
+        gone = 0
+        with self._transaction():
+            # Per measurement, so the (measurement, time_ns) index finds the old rows.
+            for (m,) in self._db.execute("SELECT DISTINCT measurement FROM latest").fetchall():
+                cur = self._db.execute(
+                    "DELETE FROM samples WHERE measurement = ? AND time_ns < ?", (m, cutoff)
+                )
+                gone += cur.rowcount
+            self._add("depth", -gone)
+        return gone
+
+    def stats(self, now_ns: int | None = None) -> SpoolStats:
+        with self._lock:
+            oldest = self._db.execute("SELECT time_ns FROM samples ORDER BY id LIMIT 1").fetchone()
+            dead = self._db.execute("SELECT count(*) FROM dead_letters").fetchone()[0]
+            depth, dropped = self._counter("depth"), self._counter("dropped_total")
+        age = max(0.0, ((now_ns or time.time_ns()) - oldest[0]) / 1e9) if oldest else 0.0
+        return SpoolStats(depth, age, dropped, int(dead))
+
+    # -- reading -------------------------------------------------------------------
+
     def latest(self, measurement: str) -> list[Sample]:
-        cur = self._db.execute(
-            "SELECT measurement, tags, fields, time_ns FROM latest WHERE measurement=?"
-            " ORDER BY series",
-            (measurement,),
-        )
-        return [_row_to_sample(r) for r in cur]
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT key, fields, time_ns FROM latest WHERE measurement=? ORDER BY key",
+                (measurement,),
+            ).fetchall()
+        return [lp.decode(k, f, t) for k, f, t in rows]
 
     def query(
         self,
@@ -89,35 +294,71 @@ class Spool:
         limit: int | None = None,
     ) -> list[Sample]:
         """History of one measurement, oldest first, optionally filtered by tag values."""
-        sql = "SELECT measurement, tags, fields, time_ns FROM samples WHERE measurement=?"
+        sql = "SELECT key, fields, time_ns FROM samples WHERE measurement=?"
         args: list[object] = [measurement]
         if since_ns is not None:
             sql += " AND time_ns >= ?"
             args.append(since_ns)
-        for k, v in (tags or {}).items():
-            sql += " AND json_extract(tags, ?) = ?"
-            args += [f"$.{json.dumps(k)}", v]
         sql += " ORDER BY time_ns, id"
-        if limit is not None:
-            sql += " LIMIT ?"
-            args.append(limit)
-        return [_row_to_sample(r) for r in self._db.execute(sql, args)]
+        want = dict(tags or {})
+        out: list[Sample] = []
+        with self._lock:
+            for k, f, t in self._db.execute(sql, args):
+                sample = lp.decode(k, f, t)
+                if all(sample.tags.get(tk) == tv for tk, tv in want.items()):
+                    out.append(sample)
+                    if limit is not None and len(out) >= limit:
+                        break
+        return out
 
-    def _transaction(self) -> _Tx:
-        return _Tx(self._db)
+    # -- plumbing ------------------------------------------------------------------
+
+    def _counter(self, name: str) -> int:
+        row = self._db.execute("SELECT value FROM counters WHERE name=?", (name,)).fetchone()
+        return int(row[0])
+
+    def _add(self, name: str, delta: int) -> int:
+        row = self._db.execute(
+            "UPDATE counters SET value = value + ? WHERE name=? RETURNING value", (delta, name)
+        ).fetchone()
+        return int(row[0])
+
+    def _transaction(self, fsync: bool = True) -> _Tx:
+        return _Tx(self._db, self._lock, fsync)
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock, self._read_lock:
+            self._reader.close()
+            self._db.close()
 
 
 class _Tx:
     """BEGIN IMMEDIATE … COMMIT, rolled back on any exception: all or nothing."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock, fsync: bool) -> None:
         self._db = db
+        self._lock = lock
+        self._fsync = fsync
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        self._lock.acquire()
+        try:
+            if not self._fsync:
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._restore()
+            raise
 
     def __exit__(self, exc_type: object, *_: object) -> None:
-        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+        try:
+            self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self._restore()
+
+    def _restore(self) -> None:
+        try:
+            if not self._fsync:
+                self._db.execute(f"PRAGMA synchronous={_SYNC}")
+        finally:
+            self._lock.release()

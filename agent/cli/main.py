@@ -29,13 +29,14 @@ app.add_typer(poll_app, name="poll")
 
 def _register() -> None:
     """Wire the command groups (one line each)."""
-    from agent.cli import inventory_cmd, poll_icmp, poll_snmp, run_cmd, status_cmd
+    from agent.cli import inventory_cmd, poll_icmp, poll_snmp, query_cmd, run_cmd, status_cmd
 
     app.add_typer(inventory_cmd.app, name="inventory")
     app.command("run")(run_cmd.run_once)
     app.command("status")(status_cmd.status)
     poll_app.command("icmp")(poll_icmp.icmp)
     poll_app.command("snmp")(poll_snmp.snmp)
+    app.command("query")(query_cmd.query)
     from agent.cli import config_cmd; config_cmd.register(app)  # noqa: E702, I001
 
 

@@ -1,0 +1,107 @@
+"""`netagent query`: read the local spool, the store of the embedded mode (no InfluxDB).
+
+With InfluxDB configured the spool only holds what waits for delivery; with none it keeps
+the history (bounded by `[spool] retention_s`), and this is how to look at it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from agent.cli import common
+from collectors.spool import Spool
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_since(text: str, now_ns: int | None = None) -> int:
+    """`90s`, `15m`, `1h`, `2d`, `1w` ago, or an ISO 8601 time; returns epoch ns."""
+    if m := re.fullmatch(r"(\d+(?:\.\d+)?)([smhdw])", text.strip()):
+        return (now_ns or time.time_ns()) - int(float(m[1]) * _UNITS[m[2]] * 1e9)
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r}: expected a duration like 90s, 15m, 1h, 2d, 1w or an ISO time "
+            "like 2026-11-24T18:00:00+01:00"
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return int(when.timestamp() * 1e9)
+
+
+def parse_tags(pairs: list[str]) -> dict[str, str]:
+    tags = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"{pair!r}: expected KEY=VALUE, e.g. --tag device=ap-duomo")
+        tags[key] = value
+    return tags
+
+
+def query(
+    measurement: str = typer.Argument(..., help="icmp, snmp_system, interface, wifi, agent…"),
+    since: str = typer.Option("1h", "--since", help="How far back: 90s, 15m, 1h, 2d or ISO."),
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="Only series with KEY=VALUE (repeatable).")
+    ] = None,
+    limit: int = typer.Option(1000, "--limit", min=1, help="At most this many samples."),
+    as_json: bool = typer.Option(False, "--json", help="JSON on stdout."),
+) -> None:
+    """Samples of one measurement from the local spool, oldest first."""
+    path = common.default_data_dir() / "spool.sqlite"
+    if not path.exists():
+        common.err.print(f"no local spool at {path}: the agent has not stored anything yet")
+        raise typer.Exit(common.ExitCode.FAILED)
+    since_ns, tags = parse_since(since), parse_tags(tag or [])
+    spool = Spool(path)
+    try:
+        samples = spool.query(measurement, since_ns=since_ns, tags=tags, limit=limit)
+    finally:
+        spool.close()
+    if as_json:
+        common.print_json(
+            [
+                {
+                    "measurement": s.measurement,
+                    "time": _iso(s.time_ns),
+                    "time_ns": s.time_ns,
+                    "tags": dict(s.tags),
+                    "fields": dict(s.fields),
+                }
+                for s in samples
+            ]
+        )
+        return
+    if not samples:
+        common.err.print(f"no {measurement!r} samples since {_iso(since_ns)} in {path}")
+        return
+    tag_keys = sorted({k for s in samples for k in s.tags})
+    field_keys = sorted({k for s in samples for k in s.fields})
+    table = Table(title=f"{measurement} ({len(samples)} samples)")
+    for col in ["time (UTC)", *tag_keys, *field_keys]:
+        table.add_column(col)
+    for s in samples:
+        table.add_row(
+            _iso(s.time_ns),
+            *(s.tags.get(k, "") for k in tag_keys),
+            *(_cell(s.fields.get(k)) for k in field_keys),
+        )
+    common.out.print(table)
+
+
+def _iso(ns: int) -> str:
+    return datetime.fromtimestamp(ns / 1e9, UTC).isoformat(timespec="seconds")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    return f"{value:.3f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)

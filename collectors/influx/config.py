@@ -1,0 +1,54 @@
+"""The `[influxdb]` config section: where samples go once they are safe in the spool."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+
+class InfluxConfig(BaseModel):
+    """Target InfluxDB. No `url` means the embedded default: the local spool is the store."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(
+        default=None,
+        description="Base URL of InfluxDB, e.g. http://127.0.0.1:8086. Unset: no InfluxDB, "
+        "samples stay in the local spool (netagent query).",
+    )
+    api: Literal["v1", "v2"] = Field(
+        default="v2",
+        description="v2: /api/v2/write through influxdb-client (InfluxDB 2.x, 3.x, 1.8+). "
+        "v1: the /write endpoint of InfluxDB 1.x (needed before 1.8).",
+    )
+    database: str = Field(default="netagent", description="v1: database to write into.")
+    retention_policy: str | None = Field(
+        default=None, description="v1: retention policy (unset: the database's default)."
+    )
+    username: str | None = Field(
+        default=None, description="v1: user name (unset: no authentication)."
+    )
+    password: SecretStr | None = Field(default=None, description="v1: password of `username`.")
+    org: str = Field(
+        default="netagent", description="v2: organisation (ignored by 1.8+ compatibility)."
+    )
+    bucket: str = Field(
+        default="netagent", description="v2: bucket; on 1.8+ 'database/retention_policy'."
+    )
+    token: SecretStr | None = Field(
+        default=None, description="v2: API token (on 1.8+: 'user:password', or unset without auth)."
+    )
+    gzip: bool = Field(default=True, description="Compress request bodies with gzip.")
+    precision: Literal["ns", "us", "ms", "s"] = Field(
+        default="ns", description="Timestamp precision written to InfluxDB."
+    )
+    timeout_s: float = Field(
+        default=10.0, gt=0, description="Timeout of one write request, seconds."
+    )
+
+    @model_validator(mode="after")
+    def _url_scheme(self) -> InfluxConfig:
+        if self.url is not None and not self.url.startswith(("http://", "https://")):
+            raise ValueError(f"url {self.url!r}: expected http://host:port or https://host:port")
+        return self

@@ -1,0 +1,200 @@
+"""Samples to InfluxDB line protocol and back.
+
+Encoding uses the escape tables of influxdb-client's `Point` serializer and produces the
+same text as `Point.to_line_protocol()` (a test holds us to it), without building a
+`Point` per sample: the spool encodes every sample once, at `put()`, so the hot path stays
+cheap and a replayed batch is byte-identical to the first attempt.
+
+A line is stored in two parts, the series key (measurement and sorted tags) and the field
+set; the timestamp is appended at delivery in the configured precision. Decoding follows
+InfluxDB's own parser rules, so what `netagent query` shows locally is what InfluxDB stores.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from influxdb_client.client.write.point import (
+    _ESCAPE_KEY,
+    _ESCAPE_MEASUREMENT,
+    _ESCAPE_STRING,
+)
+
+from collectors.samples import FieldValue, Sample
+
+# Divisors from integer nanoseconds to each precision InfluxDB accepts.
+PRECISION_DIVISOR = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
+
+
+class LineProtocolError(ValueError):
+    """A sample that cannot become a line, or a stored line that cannot be read back."""
+
+
+def _tag_value(value: str) -> str:
+    escaped = value.translate(_ESCAPE_KEY)
+    # Same rule as the client: a trailing backslash would escape the separator.
+    return escaped + " " if escaped.endswith("\\") else escaped
+
+
+# Escaped series keys and field names, memoised: a collector emits the same series every
+# cycle, and encoding is the hot path of `Spool.put()`. Bounded by a reset.
+_KEYS: dict[tuple[object, ...], str] = {}
+_NAMES: dict[str, str] = {}
+_CACHE_MAX = 100_000
+
+
+def _check_name(name: str, what: str) -> None:
+    # Line protocol cannot spell a key ending in a backslash: it would escape the `=`.
+    if name.endswith("\\"):
+        raise LineProtocolError(f"{what} {name!r} ends with a backslash")
+
+
+def encode_key(measurement: str, tags: Mapping[str, str]) -> str:
+    """`measurement,k=v,…` with tags sorted (InfluxDB's own order); empty values dropped."""
+    memo = (measurement, *tags.items())
+    key = _KEYS.get(memo)
+    if key is None:
+        if not measurement:
+            raise LineProtocolError("sample has an empty measurement name")
+        parts = [measurement.translate(_ESCAPE_MEASUREMENT)]
+        for k, v in sorted(tags.items()):
+            _check_name(k, "tag key")
+            if k and v:
+                parts.append(f"{k.translate(_ESCAPE_KEY)}={_tag_value(str(v))}")
+        key = ",".join(parts)
+        if len(_KEYS) >= _CACHE_MAX:
+            _KEYS.clear()
+        _KEYS[memo] = key
+    return key
+
+
+def encode_fields(fields: Mapping[str, FieldValue]) -> str:
+    """The field set; NaN and infinities are left out (line protocol has no spelling for them)."""
+    out = []
+    for k, v in sorted(fields.items()):
+        if v.__class__ is float:  # the common case, inline
+            if v - v != 0:  # NaN or ±inf
+                continue
+            value: str | None = repr(v)
+            if value.endswith(".0"):  # type: ignore[union-attr]
+                value = value[:-2]  # type: ignore[index]
+        else:
+            value = _field_value(k, v)
+            if value is None:
+                continue
+        name = _NAMES.get(k)
+        if name is None:
+            _check_name(k, "field name")
+            if len(_NAMES) >= _CACHE_MAX:
+                _NAMES.clear()
+            name = _NAMES[k] = k.translate(_ESCAPE_KEY)
+        out.append(f"{name}={value}")
+    return ",".join(out)
+
+
+def _field_value(k: str, v: object) -> str | None:
+    cls = v.__class__
+    if cls is float:
+        if not math.isfinite(v):  # type: ignore[arg-type]
+            return None
+        s = repr(v)
+        return s[:-2] if s.endswith(".0") else s
+    if cls is bool:
+        return "true" if v else "false"
+    if cls is int:
+        return f"{v}i"
+    if cls is str:
+        return f'"{v.translate(_ESCAPE_STRING)}"'  # type: ignore[attr-defined]
+    for plain in (bool, int, float, str):  # subclasses such as IntEnum or StrEnum
+        if isinstance(v, plain):
+            return _field_value(k, plain(v))
+    raise LineProtocolError(
+        f"field {k!r} has type {type(v).__name__}; expected float, int, bool or str"
+    )
+
+
+def line(key: str, fieldset: str, time_ns: int, divisor: int = 1) -> str:
+    return f"{key} {fieldset} {time_ns // divisor}"
+
+
+def _split_unescaped(text: str, sep: str) -> list[str]:
+    """Split on `sep` not preceded by a backslash (keys and tag values)."""
+    parts, cur, i = [], [], 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            cur.append(text[i : i + 2])
+            i += 2
+            continue
+        if c == sep:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(c)
+        i += 1
+    parts.append("".join(cur))
+    return parts
+
+
+def _unescape_key(text: str) -> str:
+    return text.replace("\\,", ",").replace("\\=", "=").replace("\\ ", " ")
+
+
+def decode_key(key: str) -> tuple[str, dict[str, str]]:
+    measurement, *pairs = _split_unescaped(key, ",")
+    tags = {}
+    for pair in pairs:
+        tk, _, tv = _split_pair(pair)
+        tags[_unescape_key(tk)] = _unescape_key(tv)
+    return _unescape_key(measurement), tags
+
+
+def _split_pair(pair: str) -> tuple[str, str, str]:
+    k, *rest = _split_unescaped(pair, "=")
+    return k, "=", "=".join(rest)
+
+
+def decode_fields(fieldset: str) -> dict[str, FieldValue]:
+    """Parse a field set (quoted strings may hold commas, `=` and escaped quotes)."""
+    fields: dict[str, FieldValue] = {}
+    i, n = 0, len(fieldset)
+    while i < n:
+        j = i
+        while j < n and not (fieldset[j] == "=" and fieldset[j - 1] != "\\"):
+            j += 1
+        key = _unescape_key(fieldset[i:j])
+        j += 1
+        if j < n and fieldset[j] == '"':
+            k, buf = j + 1, []
+            while k < n and fieldset[k] != '"':
+                if fieldset[k] == "\\" and k + 1 < n and fieldset[k + 1] in '"\\':
+                    k += 1
+                buf.append(fieldset[k])
+                k += 1
+            fields[key] = "".join(buf)
+            i = k + 2  # past the closing quote and the comma
+            continue
+        k = fieldset.find(",", j)
+        k = n if k < 0 else k
+        fields[key] = _scalar(fieldset[j:k], key)
+        i = k + 1
+    return fields
+
+
+def _scalar(text: str, key: str) -> FieldValue:
+    if text in ("t", "T", "true", "True", "TRUE"):
+        return True
+    if text in ("f", "F", "false", "False", "FALSE"):
+        return False
+    try:
+        if text.endswith(("i", "u")):
+            return int(text[:-1])
+        return float(text)
+    except ValueError:
+        raise LineProtocolError(f"field {key!r}: cannot read value {text!r}") from None
+
+
+def decode(key: str, fieldset: str, time_ns: int) -> Sample:
+    measurement, tags = decode_key(key)
+    return Sample(measurement, tags, decode_fields(fieldset), time_ns)
