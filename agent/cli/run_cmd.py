@@ -12,8 +12,7 @@ import typer
 from agent import lab, runtime
 from agent.cli import common, config_cmd, options
 from agent.cli.inventory_cmd import load_or_exit
-from agent.cli.status_view import as_json, per_quartiere_table, summary
-from agent.device_state import latest_states
+from agent.cli.status_view import print_states
 from collectors.icmp import IcmpConfig, IcmpPermissionError, IcmpProber
 from collectors.icmp.targets import targets_from_inventory
 from collectors.spool import Spool
@@ -63,13 +62,8 @@ def run_once(
         with common.err.status(f"probing {len(targets)} devices…", spinner="dots") \
                 if common.show_progress() else ExitStack():
             asyncio.run(runtime.icmp_cycle(prober, targets, spool))
-    states = latest_states(spool, inv)
+    print_states(spool, inv, json_out)
     spool.close()
-    if json_out:
-        common.print_json(as_json(states))
-        return
-    common.out.print(per_quartiere_table(states, any(q.approximate for q in inv.quartieri)))
-    common.out.print(summary(states))
 
 
 def _daemon(config: Path | None, shard: str | None) -> int:

@@ -8,8 +8,7 @@ import typer
 
 from agent.cli import common, options
 from agent.cli.inventory_cmd import load_or_exit
-from agent.cli.status_view import as_json, per_quartiere_table, summary
-from agent.device_state import latest_states
+from agent.cli.status_view import print_states
 from collectors.spool import Spool
 
 
@@ -27,10 +26,5 @@ def status(
         common.err.print(f"no data yet in {path.parent}: run `netagent run --once` first")
         raise typer.Exit(common.ExitCode.PROBLEMS)
     spool = Spool(path)
-    states = latest_states(spool, inv)
+    print_states(spool, inv, json_out)
     spool.close()
-    if json_out:
-        common.print_json(as_json(states))
-        return
-    common.out.print(per_quartiere_table(states, any(q.approximate for q in inv.quartieri)))
-    common.out.print(summary(states))

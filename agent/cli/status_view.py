@@ -8,7 +8,10 @@ from typing import Any
 
 from rich.table import Table
 
-from agent.device_state import DeviceState
+from agent.cli import common
+from agent.device_state import DeviceState, latest_states
+from collectors.spool import Spool
+from inventory.model import Inventory
 
 _ORDER = ("up", "down", "unreachable", "degraded", "maintenance", "unknown")
 _STYLE = {"up": "green", "down": "bold red", "unreachable": "red", "degraded": "yellow",
@@ -55,3 +58,13 @@ def as_json(states: Mapping[str, DeviceState]) -> dict[str, Any]:
         "quartieri": {q: dict(c) for q, c in sorted(by_q.items())},
         "devices": [s.to_dict() for s in sorted(states.values(), key=lambda s: s.device)],
     }
+
+
+def print_states(spool: Spool, inv: Inventory, json_out: bool) -> None:
+    """The latest state of every device: JSON on request, else the per-quartiere table."""
+    states = latest_states(spool, inv)
+    if json_out:
+        common.print_json(as_json(states))
+        return
+    common.out.print(per_quartiere_table(states, any(q.approximate for q in inv.quartieri)))
+    common.out.print(summary(states))
