@@ -29,11 +29,25 @@ app.add_typer(poll_app, name="poll")
 
 def _register() -> None:
     """Wire the command groups (one line each)."""
-    from agent.cli import inventory_cmd, poll_icmp, poll_snmp, query_cmd, run_cmd, status_cmd
+    from agent.cli import (
+        alerts_cmd,
+        coverage_cmd,
+        inventory_cmd,
+        netbox_cmd,
+        poll_icmp,
+        poll_snmp,
+        query_cmd,
+        run_cmd,
+        status_cmd,
+    )
 
-    app.add_typer(inventory_cmd.app, name="inventory")
     app.command("run")(run_cmd.run_once)
     app.command("status")(status_cmd.status)
+    app.command("query")(query_cmd.query)
+    alerts_cmd.register(app)
+    app.add_typer(inventory_cmd.app, name="inventory")
+    app.add_typer(netbox_cmd.netbox_app, name="netbox")
+    app.add_typer(coverage_cmd.app, name="coverage")
     poll_app.command("icmp")(poll_icmp.icmp)
     poll_app.command("snmp")(poll_snmp.snmp)
     app.command("query")(query_cmd.query)

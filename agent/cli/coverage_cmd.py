@@ -1,0 +1,239 @@
+"""`netagent coverage`: coverage per quartiere as a table, CSV, JSON, GeoJSON or HTML map."""
+
+from __future__ import annotations
+
+import csv
+import os
+import sqlite3
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from agent.cli import common, options
+from agent.cli.inventory_cmd import load_or_exit
+from agent.device_state import latest_states
+from collectors.spool import Spool
+from geo.coverage import (
+    COMUNE,
+    CoverageConfig,
+    CoverageInputError,
+    CoverageResult,
+    CoverageRow,
+    Technology,
+    engine_for,
+    not_serving,
+    result_of,
+)
+from geo.coverage_engine import CoverageEngine
+from geo.export import write_geojson
+from geo.report import render
+from inventory.model import Inventory
+
+app = typer.Typer(
+    help="Coverage per quartiere: how much is covered, by what, for how many residents.",
+    invoke_without_command=True,
+)
+
+COLUMNS = [
+    ("quartiere", "quartiere"), ("technology", "technology"), ("area_km2", "area km²"),
+    ("covered_km2", "covered km²"), ("covered_pct", "covered %"), ("population", "population"),
+    ("residents_covered", "residents covered"), ("elements", "elements"),
+]
+LIVE_COLUMNS = [("lost_km2", "lost km²"), ("lost_residents", "residents lost")]
+SORT_KEYS = [k for k, _ in COLUMNS + LIVE_COLUMNS]
+
+LiveOpt = typer.Option(False, "--live", help="Only what is up now (latest device_status, "
+                       "else icmp, in the local store); shows what the outages cost.")
+PopulationOpt = typer.Option(None, "--population", exists=True, dir_okay=False,
+                             help="GeoJSON of points/polygons with a 'population' count, "
+                             "replacing the uniform-density assumption.")
+
+
+@dataclass
+class Computed:
+    inv: Inventory
+    engine: CoverageEngine
+    result: CoverageResult
+    states: dict[str, str]
+    no_status: int  # devices the store knows nothing about (counted as not up)
+
+
+def _states(data_dir: Path | None, inv: Inventory) -> dict[str, str]:
+    """Latest state per device from the local store ({} when there is no store yet)."""
+    path = options.data_dir(data_dir) / "spool.sqlite"
+    if not path.exists():
+        return {}
+    try:
+        spool = Spool(path)
+        try:
+            return {name: s.state for name, s in latest_states(spool, inv).items()}
+        finally:
+            spool.close()
+    except sqlite3.Error as exc:
+        common.err.print(f"[red]error[/]: cannot read device states from {path}: {exc}")
+        raise typer.Exit(common.ExitCode.FAILED) from exc
+
+
+def compute_for_cli(inventory: list[Path] | None, quartieri: Path | None,
+                    data_dir: Path | None, live: bool, population: Path | None,
+                    need_states: bool = False) -> Computed:
+    """Load, compute, and read device states when live figures or a map need them."""
+    inv = load_or_exit(inventory, quartieri).inventory
+    assert inv is not None
+    if not inv.quartieri:
+        common.err.print("[red]error[/]: the inventory has no quartieri: give their polygons "
+                         "with --quartieri FILE or in a GeoJSON inventory file")
+        raise typer.Exit(common.ExitCode.PROBLEMS)
+    config = CoverageConfig(population_file=str(population) if population else None)
+    states = _states(data_dir, inv) if live or need_states else {}
+    no_status = sum(states.get(d.name, "unknown") == "unknown" for d in inv.devices)
+    try:
+        engine = engine_for(inv, config)
+    except CoverageInputError as exc:
+        common.err.print(f"[red]error[/]: {exc}")
+        raise typer.Exit(common.ExitCode.PROBLEMS) from exc
+    if live:
+        engine.set_down(not_serving(inv, states, config.up_states))
+    return Computed(inv, engine, result_of(engine, live), states, no_status)
+
+
+def _select(result: CoverageResult, quartiere: list[str] | None,
+            technology: Technology | None, sort: str) -> list[CoverageRow]:
+    rows = list(result.rows)
+    if quartiere:
+        known = {r.quartiere.casefold(): r.quartiere for r in rows}
+        missing = [q for q in quartiere if q.casefold() not in known]
+        if missing:
+            names = ", ".join(sorted(set(known.values())))
+            common.err.print(f"[red]error[/]: no quartiere {', '.join(map(repr, missing))}; "
+                             f"known: {names}")
+            raise typer.Exit(common.ExitCode.USAGE)
+        wanted = {known[q.casefold()] for q in quartiere}
+        rows = [r for r in rows if r.quartiere in wanted]
+    else:
+        rows += result.totals
+    if technology is not None:
+        rows = [r for r in rows if r.technology == technology.value]
+    if sort not in SORT_KEYS:
+        common.err.print(f"[red]error[/]: --sort {sort!r}: expected one of {', '.join(SORT_KEYS)}")
+        raise typer.Exit(common.ExitCode.USAGE)
+    # totals stay last; numbers largest first, names alphabetically; unknown values last
+    def key(r: CoverageRow) -> tuple[bool, bool, Any]:
+        v = getattr(r, sort)
+        return (r.quartiere == COMUNE, v is None,
+                v.casefold() if isinstance(v, str) else -(v or 0))
+    return sorted(rows, key=key)
+
+
+def _fmt(v: Any, digits: int) -> str:
+    if v is None:
+        return "unknown"
+    return f"{v:,.{digits}f}" if isinstance(v, float) else str(v)
+
+
+_DIGITS = {"area_km2": 2, "covered_km2": 3, "covered_pct": 1, "lost_km2": 3}
+
+
+def _print_table(c: Computed, rows: list[CoverageRow]) -> None:
+    cols = COLUMNS + (LIVE_COLUMNS if c.result.live else [])
+    mode = "live: only devices up now" if c.result.live else "planned: every active element"
+    table = Table(title=f"Coverage per quartiere ({mode})")
+    for i, (_, head) in enumerate(cols):
+        table.add_column(head, justify="left" if i < 2 else "right", no_wrap=i < 2)
+    for r in rows:
+        cells = [_fmt(getattr(r, k), _DIGITS.get(k, 0)) for k, _ in cols]
+        if r.approximate and r.quartiere != COMUNE:
+            cells[0] += " ≈"
+        table.add_row(*cells, end_section=False)
+    # a pipe or file gets the whole width instead of rich's 80-column default
+    wide = common.out if common.out.is_terminal else Console(width=160, highlight=False)
+    wide.print(table)
+    common.out.print(f"Residents: {c.result.residents_basis}.")
+    if any(r.approximate for r in c.result.rows):
+        common.out.print("≈ approximate quartiere boundary (derived from centres): figures "
+                         "are approximate too.")
+    if c.result.live and c.no_status:
+        common.err.print(f"[yellow]warning[/]: {c.no_status} device(s) have no status in the "
+                         "local store and count as not up (run `netagent run` first).")
+
+
+@app.callback()
+def coverage(
+    ctx: typer.Context,
+    quartiere: list[str] | None = typer.Option(None, "--quartiere", "-q",
+                                               help="Only this quartiere (repeatable)."),
+    technology: Technology | None = typer.Option(None, "--technology", "-t",
+                                                 help="Only this technology."),
+    live: bool = LiveOpt,
+    sort: str = typer.Option("quartiere", "--sort",
+                             help=f"Column to sort by: {', '.join(SORT_KEYS)}."),
+    json_out: bool = options.JsonOpt,
+    csv_out: bool = typer.Option(False, "--csv", help="CSV on stdout."),
+    write_samples: bool = typer.Option(False, "--write-samples",
+                                       help="Also store `coverage` samples in the local "
+                                       "spool, for InfluxDB/Grafana."),
+    inventory: list[Path] | None = options.InventoryOpt,
+    quartieri: Path | None = options.QuartieriOpt,
+    data_dir: Path | None = options.DataDirOpt,
+    population: Path | None = PopulationOpt,
+) -> None:
+    """Print coverage per quartiere and technology (planned, or --live)."""
+    if ctx.invoked_subcommand:
+        return
+    c = compute_for_cli(inventory, quartieri, data_dir, live, population)
+    rows = _select(c.result, quartiere, technology, sort)
+    if write_samples:
+        spool = Spool(options.data_dir(data_dir) / "spool.sqlite")
+        n = spool.put(c.result.to_samples(time.time_ns()))
+        spool.close()
+        common.err.print(f"stored {n} coverage samples")
+    if json_out:
+        common.print_json({"mode": "live" if c.result.live else "planned", "crs": c.result.crs,
+                           "residents_basis": c.result.residents_basis,
+                           "down": sorted(c.result.down), "rows": [r.as_dict() for r in rows]})
+    elif csv_out:
+        w = csv.DictWriter(sys.stdout, fieldnames=list(CoverageRow.__dataclass_fields__))
+        w.writeheader()
+        w.writerows(r.as_dict() for r in rows)
+    else:
+        _print_table(c, rows)
+
+
+@app.command("export")
+def export(
+    out_dir: Path = typer.Argument(..., file_okay=False, help="Directory for the GeoJSON files."),
+    live: bool = LiveOpt,
+    inventory: list[Path] | None = options.InventoryOpt,
+    quartieri: Path | None = options.QuartieriOpt,
+    data_dir: Path | None = options.DataDirOpt,
+    population: Path | None = PopulationOpt,
+) -> None:
+    """Write coverage.geojson and quartieri.geojson (WGS84) with the figures."""
+    c = compute_for_cli(inventory, quartieri, data_dir, live, population)
+    for path in write_geojson(out_dir, c.engine, c.result):
+        common.out.print(str(path))
+
+
+@app.command("report")
+def report(
+    out_file: Path = typer.Argument(..., dir_okay=False, help="HTML file to write."),
+    live: bool = LiveOpt,
+    inventory: list[Path] | None = options.InventoryOpt,
+    quartieri: Path | None = options.QuartieriOpt,
+    data_dir: Path | None = options.DataDirOpt,
+    population: Path | None = PopulationOpt,
+) -> None:
+    """Write a self-contained HTML map: quartieri by coverage, devices by status."""
+    c = compute_for_cli(inventory, quartieri, data_dir, live, population, need_states=True)
+    page = render(c.inv, c.engine, c.result, c.states)
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_file.with_name(out_file.name + ".tmp")
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, out_file)
+    common.out.print(str(out_file))

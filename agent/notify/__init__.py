@@ -1,0 +1,9 @@
+"""Alert notifications: routing, a durable queue with retries, webhook/email/log targets."""
+
+from agent.notify.config import NotifyConfig, Severity
+from agent.notify.event import Affected, AlertEvent
+from agent.notify.queue import NotificationQueue
+from agent.notify.router import DeliveryReport, Notifier, Router
+
+__all__ = ["Affected", "AlertEvent", "DeliveryReport", "NotificationQueue", "Notifier",
+           "NotifyConfig", "Router", "Severity"]

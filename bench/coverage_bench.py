@@ -1,0 +1,158 @@
+"""Coverage recompute speed: the incremental per-cell engine vs a per-quartiere loop.
+
+Synthetic comune of 25 quartieri (Voronoi cells, one of them a MultiPolygon), 10,000
+access points clustered on the centre, 2,000 fibre segments, 20 base-station sectors.
+Figures: full recompute of every layer and figure from the inventory; live recompute
+after one AP changes state. The peer is the straightforward loop over the same shapely
+objects: for each quartiere and technology, union the elements that intersect it and
+clip. Times are CPU seconds of this process (time.process_time), one run; the
+machine is shared, so absolute figures are indicative.
+
+    /work/venv/bin/python bench/coverage_bench.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from geo.coverage import CoverageConfig, engine_for, result_of
+from geo.coverage_engine import CoverageEngine
+from geo.coverage_layers import LAYERS, Technology
+from geo.projection import Projector
+from inventory.model import (
+    Device,
+    FibreSegment,
+    Inventory,
+    Placement,
+    Quartiere,
+    Role,
+    Sector,
+    Site,
+    WifiSettings,
+)
+
+N_Q, N_AP, N_SEG, N_BS = 25, 10_000, 2_000, 20
+CX, CY = 632_000.0, 4_950_000.0
+PROJ = Projector("EPSG:25832")
+CENTRE = np.array([CX, CY])
+
+
+def world(seed: int = 1) -> Inventory:
+    rng = np.random.default_rng(seed)
+    comune = shapely.Point(CX, CY).buffer(8_500, quad_segs=32)  # ~227 km²
+    seeds = shapely.multipoints(rng.uniform(-8000, 8000, (N_Q, 2)) + CENTRE)
+    cells = [shapely.intersection(c, comune) for c in shapely.get_parts(
+        shapely.voronoi_polygons(seeds, extend_to=comune))]
+    cells[0] = shapely.union(cells[0], shapely.box(CX + 9000, CY, CX + 9500, CY + 500))  # exclave
+    quartieri = tuple(
+        Quartiere(name=f"Q{i:02d}", population=int(rng.integers(3000, 20000)),
+                  geometry=PROJ.to_wgs84(shapely.segmentize(c, 200)), approximate=True)
+        for i, c in enumerate(cells))
+    ap_xy = np.vstack([rng.normal(CENTRE, 2000, (N_AP * 6 // 10, 2)),
+                       rng.uniform(-7000, 7000, (N_AP - N_AP * 6 // 10, 2)) + CENTRE])
+    sw_xy = rng.uniform(-7000, 7000, (N_SEG + 1, 2)) + CENTRE
+    bs_xy = rng.uniform(-6000, 6000, (N_BS, 2)) + CENTRE
+    ll = PROJ.lonlat(np.vstack([ap_xy, sw_xy, bs_xy]))
+    sites = tuple(Site(name=f"s{i}", lon=lo, lat=la) for i, (lo, la) in enumerate(ll))
+    devices = []
+    for i in range(N_AP):
+        placement = Placement.INDOOR if i % 3 == 0 else Placement.OUTDOOR
+        radius = float(rng.uniform(50, 200)) if i % 5 == 0 else None
+        devices.append(Device(name=f"ap{i}", site=f"s{i}", role=Role.WIFI_AP,
+                              mgmt_ip=f"127.10.{i // 250}.{i % 250 + 1}",
+                              wifi=WifiSettings(placement=placement, coverage_radius_m=radius)))
+    for j in range(N_SEG + 1):
+        devices.append(Device(name=f"sw{j}", site=f"s{N_AP + j}", role=Role.SWITCH,
+                              mgmt_ip=f"127.11.{j // 250}.{j % 250 + 1}"))
+    for k in range(N_BS):
+        devices.append(Device(name=f"bs{k}", site=f"s{N_AP + N_SEG + 1 + k}",
+                              role=Role.BASE_STATION, mgmt_ip=f"127.12.0.{k + 1}",
+                              sector=Sector(radius_m=1500, azimuth_deg=float(k * 37 % 360),
+                                            beamwidth_deg=90)))
+    segments = []
+    for j in range(N_SEG):
+        a = sw_xy[j]
+        steps = rng.normal(0, 150, (int(rng.integers(2, 6)), 2))
+        path = np.vstack([a, a + np.cumsum(steps, axis=0)])
+        segments.append(FibreSegment(name=f"f{j}", a_site=f"s{N_AP + j}", b_site=f"s{N_AP + j + 1}",
+                                     a_device=f"sw{j}",
+                                     path=[tuple(p) for p in PROJ.lonlat(path).tolist()]))
+    return Inventory(sites=sites, devices=tuple(devices), segments=tuple(segments),
+                     quartieri=quartieri)
+
+
+def peer(engine: CoverageEngine, down: set[str]) -> np.ndarray:
+    """The straightforward loop: per quartiere and technology, union what intersects it."""
+    out = np.zeros((len(engine.zones), len(LAYERS) + 1))
+    for i, z in enumerate(engine.zones):
+        shapely.prepare(z.geom)
+        per_tech = []
+        for t, tech in enumerate(LAYERS):
+            el = engine.elements[tech]
+            keep = np.array([not any(d in down for d in deps) for deps in el.depends], dtype=bool)
+            geoms = el.geoms[keep]
+            hit = geoms[shapely.intersects(z.geom, geoms)] if len(geoms) else geoms
+            g = shapely.intersection(shapely.union_all(hit), z.geom)
+            per_tech.append(g)
+            out[i, t] = g.area
+        out[i, -1] = shapely.union_all(per_tech).area
+    return out
+
+
+def ours(engine: CoverageEngine, live: bool) -> np.ndarray:
+    r = result_of(engine, live)
+    by = {(x.quartiere, x.technology): x.covered_km2 * 1e6 for x in r.rows}
+    techs = [*LAYERS, Technology.ALL]
+    return np.array([[by[(z.name, t.value)] for t in techs] for z in engine.zones])
+
+
+def main() -> None:
+    t = time.process_time()
+    inv = world()
+    print(f"world: {N_Q} quartieri, {N_AP} APs, {N_SEG} fibre segments, {N_BS} sectors "
+          f"(built in {time.process_time() - t:.1f} s, not timed below)")
+    cfg = CoverageConfig()
+    t = time.process_time()
+    engine = engine_for(inv, cfg)
+    full_figs = ours(engine, False)
+    full = time.process_time() - t
+    print(f"  cells: {len(engine.cells.geoms)}")
+
+    t = time.process_time()
+    peer_figs = peer(engine, set())
+    peer_full = time.process_time() - t
+
+    rng = np.random.default_rng(5)
+    live_times, down = [], set()
+    for name in rng.choice([f"ap{i}" for i in range(N_AP)], 20, replace=False):
+        down = {str(name)}
+        t = time.process_time()
+        engine.set_down(down)
+        live_figs = ours(engine, True)
+        live_times.append(time.process_time() - t)
+    t = time.process_time()
+    peer_live = peer(engine, down)
+    peer_live_t = time.process_time() - t
+
+    diff = max(np.abs(full_figs - peer_figs).max(), np.abs(live_figs - peer_live).max())
+    med, worst = statistics.median(live_times), max(live_times)
+    print(f"{'':38}{'netagent':>12}{'per-quartiere loop':>20}{'ratio':>8}")
+    print(f"{'full recompute (all layers+figures)':38}{full:>11.3f}s{peer_full:>19.3f}s"
+          f"{peer_full / full:>7.1f}x   (target <= 1 s)")
+    print(f"{'live, one AP changes (median of 20)':38}{med * 1e3:>10.1f}ms"
+          f"{peer_live_t * 1e3:>18.0f}ms"
+          f"{peer_live_t / med:>7.0f}x   (target <= 100 ms; worst {worst * 1e3:.1f} ms)")
+    print(f"largest difference between the two, any quartiere/technology: {diff:.3g} m²")
+    print("peer's full time excludes building the elements from the inventory; ours includes it")
+
+
+if __name__ == "__main__":
+    main()

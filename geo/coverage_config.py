@@ -1,0 +1,73 @@
+"""The `[coverage]` config section: radii, corridor width, CRS, grid and population."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CoverageConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ap_radius_indoor_m: float = Field(
+        default=30.0,
+        gt=0,
+        le=5000,
+        description="Coverage radius of an indoor access point without its own coverage_radius_m.",
+    )
+    ap_radius_outdoor_m: float = Field(
+        default=100.0,
+        gt=0,
+        le=5000,
+        description="Coverage radius of an outdoor access point without its own coverage_radius_m.",
+    )
+    fibre_corridor_m: float = Field(
+        default=50.0,
+        gt=0,
+        le=5000,
+        description="Half-width of the service corridor around a fibre path: buildings within "
+        "this distance can be connected to the segment.",
+    )
+    base_station_radius_m: float = Field(
+        default=2000.0,
+        gt=0,
+        le=30000,
+        description="Radius served by a base station that has no sector in the inventory.",
+    )
+    crs: str = Field(
+        default="EPSG:25832",
+        description="Metric CRS in which areas, discs and corridors are computed "
+        "(ETRS89 / UTM 32N covers Reggio Emilia).",
+    )
+    circle_vertices: int = Field(
+        default=16,
+        ge=8,
+        le=256,
+        description="Vertices of the polygon approximating a disc; the polygon is scaled to "
+        "have the disc's exact area (16: its edge stays within 1.3% of the radius).",
+    )
+    cell_size_m: float = Field(
+        default=4000.0,
+        gt=0,
+        description="Side of the largest grid cells each quartiere is cut into, so a change "
+        "of one device recomputes only the cells it touches.",
+    )
+    cell_max_elements: int = Field(
+        default=400,
+        ge=1,
+        description="A cell reached by more coverage elements than this is split in four "
+        "(down to 1/64 of cell_size_m): small unions where the network is dense.",
+    )
+    population_file: str | None = Field(
+        default=None,
+        description="GeoJSON of points or polygons with a resident count; when set it "
+        "replaces the uniform-density assumption.",
+    )
+    population_property: str = Field(
+        default="population",
+        description="Feature property of population_file holding the resident count.",
+    )
+    up_states: list[str] = Field(
+        default_factory=lambda: ["up", "degraded"],
+        description="device_status states counted as serving in live coverage; any other "
+        "state, or no status at all, counts as not serving.",
+    )

@@ -1,0 +1,277 @@
+"""Incremental coverage: per-cell unions kept for planned and live, recomputed on change.
+
+Every quartiere is cut into grid cells (geo.coverage_zones); an STRtree pairs each cell
+with the coverage elements that reach it. Planned coverage of a cell is the union of its
+elements clipped to the cell; live coverage equals planned except in the cells reached
+by an element whose device is not up, so a change of state recomputes only those cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry.base import BaseGeometry
+
+from geo.coverage_config import CoverageConfig
+from geo.coverage_layers import LAYERS, Elements, Technology, build_elements
+from geo.coverage_zones import Cells, Population, Zone, make_cells, polygonal, prepare_zones
+from geo.projection import Projector
+from inventory.model import Inventory
+
+_EMPTY = shapely.Polygon()
+TECHNOLOGIES = (*LAYERS, Technology.ALL)
+
+
+def union(geoms: NDArray[np.object_]) -> BaseGeometry:
+    """Union of polygons (overlaps counted once)."""
+    if len(geoms) == 0:
+        return _EMPTY
+    if len(geoms) == 1:
+        return geoms[0]
+    return shapely.union_all(geoms)
+
+
+@dataclass
+class _State:
+    """Per cell and technology: covered geometry, its area, residents in it."""
+
+    geom: dict[Technology, NDArray[np.object_]] = field(default_factory=dict)
+    area: dict[Technology, NDArray[np.float64]] = field(default_factory=dict)
+    residents: dict[Technology, NDArray[np.float64]] = field(default_factory=dict)
+
+    def copy(self) -> _State:
+        return _State(
+            {t: g.copy() for t, g in self.geom.items()},
+            {t: a.copy() for t, a in self.area.items()},
+            {t: r.copy() for t, r in self.residents.items()},
+        )
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Which elements of one technology reach which cell, and the reverse."""
+
+    cell_ptr: NDArray[np.int64]
+    cell_elems: NDArray[np.int64]
+    elem_ptr: NDArray[np.int64]
+    elem_cells: NDArray[np.int64]
+    zone_of_pair: NDArray[np.int64]  # unique (zone, element) pairs: zone side
+    elem_of_pair: NDArray[np.int64]
+
+
+class CoverageEngine:
+    """Planned and live coverage of one inventory, kept per cell.
+
+    Build it once per inventory (that is the full recompute), then call `set_down` with
+    the devices not up whenever states change; `geo.coverage.result_of` reads figures.
+    """
+
+    def __init__(
+        self, inv: Inventory, config: CoverageConfig, population: Population | None = None
+    ) -> None:
+        self.config = config
+        self.proj = Projector(config.crs)
+        self.zones: list[Zone] = prepare_zones(inv.quartieri, self.proj)
+        self.elements: dict[Technology, Elements] = build_elements(inv, config, self.proj)
+        centres = shapely.get_coordinates(
+            shapely.centroid(np.concatenate([self.elements[t].geoms for t in LAYERS]))
+        )
+        self.cells: Cells = make_cells(
+            self.zones, config.cell_size_m, centres, config.cell_max_elements
+        )
+        self.population = population
+        self._index = {t: self._build_index(self.elements[t]) for t in LAYERS}
+        self._by_device: dict[str, list[tuple[Technology, int]]] = {}
+        for t in LAYERS:
+            for i, deps in enumerate(self.elements[t].depends):
+                for d in deps:
+                    self._by_device.setdefault(d, []).append((t, i))
+        self._alive = {t: np.ones(len(self.elements[t].names), dtype=bool) for t in LAYERS}
+        self._prepare_residents()
+        self.down: frozenset[str] = frozenset()
+        self.planned = _State()
+        for t in LAYERS:
+            self._fill(self.planned, t, np.arange(len(self.cells.geoms)), alive=None)
+        self._fill_all(self.planned, np.arange(len(self.cells.geoms)))
+        self.live = self.planned.copy()
+
+    # --- set-up -----------------------------------------------------------------
+    def _build_index(self, el: Elements) -> _Index:
+        n_cells = len(self.cells.geoms)
+        if len(el.geoms) and n_cells:
+            tree = shapely.STRtree(el.geoms)
+            cell_i, elem_i = tree.query(self.cells.geoms, predicate="intersects")
+        else:
+            cell_i = elem_i = np.empty(0, dtype=np.int64)
+        order = np.lexsort((elem_i, cell_i))
+        cell_i, elem_i = cell_i[order], elem_i[order]
+        ptr = np.searchsorted(cell_i, np.arange(n_cells + 1))
+        by_elem = np.argsort(elem_i, kind="stable")
+        elem_ptr = np.searchsorted(elem_i[by_elem], np.arange(len(el.geoms) + 1))
+        n_el = max(len(el.geoms), 1)
+        pairs = np.unique(self.cells.zone[cell_i].astype(np.int64) * n_el + elem_i)
+        return _Index(ptr, elem_i, elem_ptr, cell_i[by_elem], pairs // n_el, pairs % n_el)
+
+    def _prepare_residents(self) -> None:
+        """Uniform density per zone, or the population features cut by cell."""
+        n = len(self.cells.geoms)
+        self._density = np.array(
+            [
+                np.nan if z.population is None or z.area_m2 == 0 else z.population / z.area_m2
+                for z in self.zones
+            ],
+            dtype=float,
+        )
+        self._pop_cells: list[tuple[NDArray[np.object_], NDArray[np.float64]]] = []
+        self.zone_population = np.array(
+            [np.nan if z.population is None else float(z.population) for z in self.zones]
+        )
+        if self.population is None:
+            return
+        pop = self.population
+        geoms = shapely.get_parts(pop.geoms, return_index=True)
+        parts, src = geoms
+        is_point = shapely.get_type_id(parts) == 0
+        # A multi-geometry's count is shared by its parts (points evenly, polygons by area).
+        per_feature_area = np.bincount(src, weights=shapely.area(parts), minlength=len(pop.geoms))
+        per_feature_parts = np.bincount(src, minlength=len(pop.geoms))
+        weight = np.where(
+            is_point,
+            pop.counts[src] / per_feature_parts[src],
+            pop.counts[src] / np.where(per_feature_area[src] > 0, per_feature_area[src], 1),
+        )
+        tree = shapely.STRtree(parts)
+        cell_i, part_i = tree.query(self.cells.geoms, predicate="intersects")
+        # a point on a cell or quartiere border belongs to one cell only
+        keep = ~is_point[part_i]
+        keep[np.unique(np.where(is_point[part_i], part_i, -1), return_index=True)[1]] = True
+        cell_i, part_i = cell_i[keep], part_i[keep]
+        cell_pop = np.zeros(n)
+        for c in range(n):
+            sel = part_i[cell_i == c]
+            pts = sel[is_point[sel]]
+            polys = sel[~is_point[sel]]
+            pieces = shapely.intersection(parts[polys], self.cells.geoms[c])
+            g = np.concatenate([parts[pts], pieces])
+            w = np.concatenate([weight[pts], weight[polys]])
+            self._pop_cells.append((g, w))
+            cell_pop[c] = weight[pts].sum() + (weight[polys] * shapely.area(pieces)).sum()
+        self.zone_population = np.bincount(
+            self.cells.zone, weights=cell_pop, minlength=len(self.zones)
+        )
+
+    # --- per-cell computation ---------------------------------------------------
+    def _fill(
+        self,
+        st: _State,
+        tech: Technology,
+        cells: NDArray[np.int64],
+        alive: NDArray[np.bool_] | None,
+    ) -> None:
+        n = len(self.cells.geoms)
+        if tech not in st.geom:
+            st.geom[tech] = np.full(n, _EMPTY, dtype=object)
+            st.area[tech] = np.zeros(n)
+            st.residents[tech] = np.zeros(n)
+        idx, el = self._index[tech], self.elements[tech]
+        for c in cells:
+            members = idx.cell_elems[idx.cell_ptr[c] : idx.cell_ptr[c + 1]]
+            if alive is not None:
+                members = members[alive[members]]
+            g = _EMPTY
+            if len(members):
+                cell = self.cells.geoms[c]
+                g = polygonal(shapely.intersection(union(el.geoms[members]), cell))
+            self._store(st, tech, c, g)
+
+    def _fill_all(self, st: _State, cells: NDArray[np.int64]) -> None:
+        n = len(self.cells.geoms)
+        if Technology.ALL not in st.geom:
+            st.geom[Technology.ALL] = np.full(n, _EMPTY, dtype=object)
+            st.area[Technology.ALL] = np.zeros(n)
+            st.residents[Technology.ALL] = np.zeros(n)
+        for c in cells:
+            parts = np.array(
+                [st.geom[t][c] for t in LAYERS if not st.geom[t][c].is_empty], dtype=object
+            )
+            self._store(st, Technology.ALL, c, polygonal(union(parts)))
+
+    def _store(self, st: _State, tech: Technology, c: int, g: BaseGeometry) -> None:
+        st.geom[tech][c] = g
+        a = float(g.area)
+        st.area[tech][c] = a
+        st.residents[tech][c] = self._residents(c, g, a)
+
+    def _residents(self, c: int, g: BaseGeometry, area: float) -> float:
+        if area == 0:
+            return 0.0
+        if not self._pop_cells:
+            return float(self._density[self.cells.zone[c]] * area)
+        geoms, w = self._pop_cells[c]
+        if len(geoms) == 0:
+            return 0.0
+        shapely.prepare(g)
+        pts = shapely.get_type_id(geoms) == 0
+        total = float(w[pts][shapely.intersects(g, geoms[pts])].sum())
+        if (~pts).any():
+            total += float((w[~pts] * shapely.area(shapely.intersection(geoms[~pts], g))).sum())
+        return total
+
+    # --- live -------------------------------------------------------------------
+    def set_down(self, down: Collection[str]) -> None:
+        """Make live coverage exclude every element depending on a device in `down`."""
+        new = frozenset(down)
+        changed = new ^ self.down
+        self.down = new
+        touched: dict[Technology, set[int]] = {}
+        for d in changed:
+            for tech, i in self._by_device.get(d, ()):
+                alive = not any(dep in new for dep in self.elements[tech].depends[i])
+                if self._alive[tech][i] != alive:
+                    self._alive[tech][i] = alive
+                    ix = self._index[tech]
+                    reach = ix.elem_cells[ix.elem_ptr[i] : ix.elem_ptr[i + 1]]
+                    touched.setdefault(tech, set()).update(reach.tolist())
+        all_cells: set[int] = set()
+        for tech, cells in touched.items():
+            arr = np.fromiter(cells, dtype=np.int64)
+            self._fill(self.live, tech, arr, self._alive[tech])
+            all_cells |= cells
+        if all_cells:
+            self._fill_all(self.live, np.fromiter(all_cells, dtype=np.int64))
+
+    # --- figures ----------------------------------------------------------------
+    def zone_sums(
+        self, st: _State, tech: Technology
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Covered m² and residents covered per zone (residents NaN where unknown)."""
+        nz = len(self.zones)
+        area = np.bincount(self.cells.zone, weights=st.area[tech], minlength=nz).astype(float)
+        res = np.bincount(self.cells.zone, weights=st.residents[tech], minlength=nz)
+        return area, np.where(np.isnan(self.zone_population), np.nan, res).astype(float)
+
+    def zone_elements(self, tech: Technology, live: bool) -> NDArray[np.int64]:
+        """Elements reaching each zone (the sum over technologies for ALL)."""
+        nz = len(self.zones)
+        if tech is Technology.ALL:
+            return sum((self.zone_elements(t, live) for t in LAYERS), np.zeros(nz, dtype=np.int64))
+        idx = self._index[tech]
+        w = self._alive[tech][idx.elem_of_pair] if live else None
+        return np.bincount(idx.zone_of_pair, weights=w, minlength=nz).astype(np.int64)
+
+    def total_elements(self, tech: Technology, live: bool) -> int:
+        if tech is Technology.ALL:
+            return sum(self.total_elements(t, live) for t in LAYERS)
+        reach = np.unique(self._index[tech].elem_of_pair)
+        return int(self._alive[tech][reach].sum()) if live else len(reach)
+
+    def zone_geometry(self, tech: Technology, zone: int, live: bool) -> BaseGeometry:
+        """The covered area of one zone (metric CRS), cells merged back together."""
+        st = self.live if live else self.planned
+        g = st.geom[tech][self.cells.zone == zone]
+        g = g[~shapely.is_empty(g)]
+        return polygonal(shapely.union_all(g)) if len(g) else _EMPTY

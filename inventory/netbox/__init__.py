@@ -1,0 +1,20 @@
+"""NetBox sync: the inventory kept in NetBox (plan, then apply) and poll targets pulled from it."""
+
+from inventory.netbox.apply import SyncReport, apply
+from inventory.netbox.client import NetBoxAuthError, NetBoxError, NetBoxRequestError
+from inventory.netbox.config import NetBoxConfig
+from inventory.netbox.plan import Change, SyncPlan, plan
+from inventory.netbox.pull import pull_inventory
+
+__all__ = [
+    "Change",
+    "NetBoxAuthError",
+    "NetBoxConfig",
+    "NetBoxError",
+    "NetBoxRequestError",
+    "SyncPlan",
+    "SyncReport",
+    "apply",
+    "plan",
+    "pull_inventory",
+]

@@ -1,0 +1,143 @@
+"""pynetbox, set up for a long-running sync: retries with back-off, timeouts, bulk calls.
+
+Network errors and 5xx answers are retried below pynetbox (urllib3's Retry on the
+session), so every call benefits; 401/403 stop everything at once. Bulk writes are
+retried too: NetBox runs each bulk request in one transaction, so a 5xx left nothing
+half-written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import pynetbox
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from inventory.netbox.config import NetBoxConfig
+from inventory.netbox.kinds import KIND
+
+
+class NetBoxError(Exception):
+    """NetBox could not be used at all (unreachable, misconfigured)."""
+
+
+class NetBoxAuthError(NetBoxError):
+    """401/403: the token is missing, wrong, or lacks a permission. Nothing more is tried."""
+
+
+class NetBoxRequestError(Exception):
+    """NetBox refused one request (e.g. 400 with per-field errors)."""
+
+    def __init__(self, status: int, body: Any, what: str) -> None:
+        self.status, self.body = status, body
+        super().__init__(f"{what}: HTTP {status}: {json.dumps(body, ensure_ascii=False)[:2000]}")
+
+
+class _TimeoutSession(requests.Session):
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self._timeout = timeout
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", self._timeout)
+        resp = super().request(*args, **kwargs)
+        self.counts["write" if resp.request.method != "GET" else "read"] += 1
+        return resp
+
+    counts: Counter[str]
+
+
+class NetBoxClient:
+    """The few calls the sync needs, on pynetbox endpoints, with errors made actionable."""
+
+    def __init__(self, config: NetBoxConfig) -> None:
+        if not config.url:
+            raise NetBoxError("netbox.url is not set")
+        token = config.resolved_token()
+        if not token:
+            raise NetBoxAuthError(
+                "no NetBox token: set NETAGENT_NETBOX__TOKEN or netbox.token_file"
+            )
+        self.config = config
+        session = _TimeoutSession(config.timeout_s)
+        session.counts = Counter()
+        session.verify = config.verify_tls
+        retry = Retry(
+            total=config.retries,
+            connect=config.retries,
+            read=config.retries,
+            status=config.retries,
+            backoff_factor=config.backoff_s,
+            status_forcelist=(500, 502, 503, 504),
+            allowed_methods=None,
+            raise_on_status=False,
+            respect_retry_after_header=True,
+        )
+        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=4)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        self._session = session
+        self.api = pynetbox.api(config.url.rstrip("/"), token=token)
+        self.api.http_session = session
+
+    @property
+    def counts(self) -> Counter[str]:
+        """Requests sent so far, by "read"/"write" (retries not counted)."""
+        return self._session.counts
+
+    def _endpoint(self, kind: str) -> Any:
+        k = KIND[kind]
+        return getattr(getattr(self.api, k.app), k.name.replace("-", "_"))
+
+    def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except pynetbox.RequestError as e:
+            status = e.req.status_code
+            try:
+                body = e.req.json()
+            except ValueError:
+                body = e.req.text[:500]
+            if status in (401, 403):
+                detail = body.get("detail", body) if isinstance(body, dict) else body
+                raise NetBoxAuthError(
+                    f"NetBox refused the token (HTTP {status}: {detail}); "
+                    "check NETAGENT_NETBOX__TOKEN "
+                    "and the token's permissions"
+                ) from None
+            if status >= 500:
+                raise NetBoxError(
+                    f"{what}: NetBox answered HTTP {status} after {self.config.retries} retries; "
+                    "stopped (finished batches stay written, a rerun continues)"
+                ) from None
+            raise NetBoxRequestError(status, body, what) from None
+        except requests.RequestException as e:
+            raise NetBoxError(
+                f"{what}: NetBox at {self.config.url} unreachable: {type(e).__name__}"
+            ) from None
+
+    def read(self, kind: str, **filters: Any) -> list[dict[str, Any]]:
+        """Every object matching the filters, in pages of `page_limit`."""
+        ep = self._endpoint(kind)
+        limit = self.config.page_limit
+
+        def fetch() -> list[dict[str, Any]]:
+            rs = ep.filter(limit=limit, **filters) if filters else ep.all(limit=limit)
+            return [dict(r) for r in rs]
+
+        return list(self._call(f"GET {kind}", fetch))
+
+    def create(self, kind: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = self._call(f"POST {kind}", self._endpoint(kind).create, items)
+        return [dict(r) for r in out]
+
+    def update(self, kind: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = self._call(f"PATCH {kind}", self._endpoint(kind).update, items)
+        return [dict(r) for r in out]
+
+    def delete(self, kind: str, ids: list[int]) -> None:
+        self._call(f"DELETE {kind}", self._endpoint(kind).delete, ids)

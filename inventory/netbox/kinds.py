@@ -1,0 +1,184 @@
+"""The NetBox object kinds the sync writes, in dependency order, and how values compare.
+
+Desired fields hold plain values or `Ref`s to other desired objects (by kind and key), so a
+plan can be made before the referenced objects exist; ids are resolved at apply time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference to another synced object, resolved to its NetBox id when written."""
+
+    kind: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Terminations:
+    """Cable ends: interfaces, written as NetBox's `[{"object_type", "object_id"}]`."""
+
+    refs: tuple[Ref, ...]
+
+
+@dataclass(frozen=True)
+class Tags:
+    """Tags (slug, name) the object must carry; other tags a technician added are kept.
+
+    Written as `{"name", "slug"}`: the schema's NestedTagRequest requires both.
+    """
+
+    named: frozenset[tuple[str, str]]
+
+    @property
+    def slugs(self) -> frozenset[str]:
+        return frozenset(s for s, _ in self.named)
+
+
+def _name(o: Mapping[str, Any]) -> str:
+    return str(o["name"])
+
+
+def _brief_name(v: Any) -> str:
+    return str(v["name"]) if isinstance(v, Mapping) else ""
+
+
+def _iface_key(o: Mapping[str, Any]) -> str:
+    return f"{_brief_name(o['device'])}/{o['name']}"
+
+
+def _link_key(o: Mapping[str, Any]) -> str:
+    a, b = o["interface_a"], o["interface_b"]
+    return link_key(_brief_name(a["device"]), a["name"], _brief_name(b["device"]), b["name"])
+
+
+def link_key(a_dev: str, a_if: str, b_dev: str, b_if: str) -> str:
+    return f"{a_dev}/{a_if}<->{b_dev}/{b_if}"
+
+
+def _device_type_key(o: Mapping[str, Any]) -> str:
+    return f"{_brief_name(o['manufacturer'])}/{o['model']}"
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # pynetbox's endpoint name, e.g. "device-types"
+    app: str  # "dcim", "ipam", "wireless", "extras"
+    key: Callable[[Mapping[str, Any]], str]  # identity of a NetBox object in the inventory
+    object_type: str = ""  # content type, for custom fields
+    # Shared objects (regions, manufacturers…) may be used by others: never orphaned/deleted.
+    shared: bool = False
+    # Kinds without a `tags` field can't carry ownership: they are only ever created.
+    taggable: bool = True
+    # Filter to look up untagged objects with a desired key (conflicts); None: read all.
+    lookup: str | None = None
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind("tags", "extras", lambda o: str(o["slug"]), shared=True, taggable=False),
+    Kind("custom-fields", "extras", _name, shared=True, taggable=False),
+    Kind("regions", "dcim", _name, "dcim.region", shared=True),
+    Kind("manufacturers", "dcim", _name, "dcim.manufacturer", shared=True),
+    Kind("device-types", "dcim", _device_type_key, "dcim.devicetype", shared=True),
+    Kind("device-roles", "dcim", _name, "dcim.devicerole", shared=True),
+    Kind("platforms", "dcim", _name, "dcim.platform", shared=True),
+    Kind("sites", "dcim", _name, "dcim.site", lookup="name"),
+    Kind(
+        "wireless-lans", "wireless", lambda o: str(o["ssid"]), "wireless.wirelesslan", lookup="ssid"
+    ),
+    Kind("devices", "dcim", lambda o: str(o["name"] or ""), "dcim.device", lookup="name"),
+    Kind("interfaces", "dcim", _iface_key, "dcim.interface", lookup="device_id"),
+    Kind("ip-addresses", "ipam", lambda o: str(o["address"]), "ipam.ipaddress", lookup="address"),
+    Kind("wireless-links", "wireless", _link_key, "wireless.wirelesslink"),
+    Kind("cables", "dcim", lambda o: str(o["label"]), "dcim.cable", lookup="label"),
+)
+KIND: dict[str, Kind] = {k.name: k for k in KINDS}
+ORDER: dict[str, int] = {k.name: i for i, k in enumerate(KINDS)}
+OWNED_OBJECT_TYPES = sorted(k.object_type for k in KINDS if k.object_type and not k.shared)
+
+
+def refs_in(value: Any) -> list[Ref]:
+    if isinstance(value, Ref):
+        return [value]
+    if isinstance(value, Terminations):
+        return list(value.refs)
+    if isinstance(value, list):
+        return [r for v in value for r in refs_in(v)]
+    return []
+
+
+def encode(value: Any, ids: Callable[[Ref], int]) -> Any:
+    """The JSON NetBox expects for a desired value."""
+    if isinstance(value, Ref):
+        return ids(value)
+    if isinstance(value, Terminations):
+        return [{"object_type": "dcim.interface", "object_id": ids(r)} for r in value.refs]
+    if isinstance(value, Tags):
+        return [{"name": n, "slug": s} for s, n in sorted(value.named)]
+    if isinstance(value, list):
+        return [encode(v, ids) for v in value]
+    return value
+
+
+def current_value(desired: Any, current: Any) -> Any:
+    """Reduce NetBox's answer for a field to the shape of the desired value."""
+    if isinstance(desired, Ref):
+        return current.get("id") if isinstance(current, Mapping) else current
+    if isinstance(desired, Terminations):
+        return tuple(t.get("object_id") for t in current or ())
+    if isinstance(desired, Tags):
+        return frozenset((t["slug"], t["name"]) for t in current or ())
+    if isinstance(desired, list) and desired and isinstance(desired[0], Ref):
+        return sorted(v["id"] if isinstance(v, Mapping) else v for v in current or ())
+    if isinstance(current, Mapping) and "value" in current and not isinstance(desired, Mapping):
+        return current["value"]  # a choice: {"value", "label"}
+    return current
+
+
+def same(desired: Any, current: Any, ids: Callable[[Ref], int | None]) -> bool:
+    """Whether NetBox already holds the desired value (ids of not-yet-created refs: None)."""
+    cur = current_value(desired, current)
+    if isinstance(desired, Ref):
+        return cur is not None and ids(desired) == cur
+    if isinstance(desired, Terminations):
+        return tuple(ids(r) for r in desired.refs) == cur
+    if isinstance(desired, Tags):
+        return desired.slugs <= {s for s, _ in cur}
+    if isinstance(desired, list) and desired and isinstance(desired[0], Ref):
+        return sorted(ids(r) or -1 for r in desired) == cur
+    if isinstance(desired, Mapping):
+        cur = cur if isinstance(cur, Mapping) else {}
+        return all(same(v, cur.get(k), ids) for k, v in desired.items())
+    if isinstance(desired, float) or isinstance(cur, float):
+        try:
+            return math.isclose(float(desired), float(cur), rel_tol=1e-9, abs_tol=1e-6)
+        except (TypeError, ValueError):
+            return False
+    if isinstance(desired, list | tuple) and isinstance(cur, list | tuple):
+        return len(desired) == len(cur) and all(
+            same(d, c, ids) for d, c in zip(desired, cur, strict=True)
+        )
+    return bool(desired == cur)
+
+
+def show(value: Any) -> Any:
+    """A printable form of a desired value, for the plan."""
+    if isinstance(value, Ref):
+        return f"{value.kind}:{value.key}"
+    if isinstance(value, Terminations):
+        return [show(r) for r in value.refs]
+    if isinstance(value, Tags):
+        return sorted(value.slugs)
+    if isinstance(value, frozenset):  # tags as NetBox holds them: (slug, name)
+        return sorted(s for s, _ in value)
+    if isinstance(value, list):
+        return [show(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: show(v) for k, v in value.items()}
+    return value
