@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -30,11 +30,15 @@ from pydantic import (
 )
 
 from agent.cli.common import default_data_dir
+from agent.alerts import AlertsConfig
+from agent.notify import NotifyConfig
 from agent.shard import Shard
 from collectors.icmp import IcmpConfig
 from collectors.influx import InfluxConfig
 from collectors.snmp import SnmpConfig
 from collectors.spool import SpoolConfig
+from geo.coverage_config import CoverageConfig
+from inventory.netbox import NetBoxConfig
 from inventory.model import Role
 
 ENV_PREFIX = "NETAGENT_"
@@ -68,6 +72,12 @@ class AgentSection(_Section):
         default=None,
         description="Official quartiere polygons (GeoJSON or Shapefile) replacing those in"
         " the inventory files; empty: the files' own.",
+    )
+    source: Literal["files", "netbox"] = Field(
+        default="files",
+        description="'files': the inventory files are the truth, and the netbox job pushes"
+        " them to NetBox (when [netbox] url is set); 'netbox': the devices to poll are pulled"
+        " from NetBox at start, at SIGHUP and by every netbox job.",
     )
     shard: str = Field(
         default="",
@@ -124,6 +134,12 @@ class JobsSection(_Section):
     icmp: JobSettings = _job(30, 2, "ICMP echo round over this agent's devices -> icmp.")
     snmp: JobSettings = _job(
         60, 5, "SNMP poll -> snmp_system, interface, wifi, radio_link (rates from the 2nd)."
+    )
+    netbox: JobSettings = _job(
+        900, 30, "NetBox sync (only with [netbox] url): push the files, or pull the devices."
+    )
+    coverage: JobSettings = _job(
+        3600, 60, "Coverage per quartiere -> coverage; also right after an inventory change."
     )
     flush: JobSettings = _job(
         10, 1, "Spool -> InfluxDB (without [influxdb] url: local retention only)."
@@ -199,8 +215,18 @@ class AgentConfig(_Section):
     snmp: SnmpConfig = Field(default_factory=SnmpConfig)
     influxdb: InfluxConfig = Field(default_factory=InfluxConfig)
     spool: SpoolConfig = Field(default_factory=SpoolConfig)
+    netbox: NetBoxConfig = Field(default_factory=NetBoxConfig)
+    coverage: CoverageConfig = Field(default_factory=CoverageConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
 
     _source: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _netbox_needed(self) -> AgentConfig:
+        if self.agent.source == "netbox" and not self.netbox.url:
+            raise ValueError("agent.source = 'netbox' needs [netbox] url (and its token)")
+        return self
 
     @property
     def source(self) -> Path | None:

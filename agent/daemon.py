@@ -12,6 +12,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from agent.config import AgentConfig, ConfigError, load_config
 from agent.health import Health
@@ -59,7 +60,7 @@ class Daemon:
         try:
             inventory = await asyncio.to_thread(self._load_inventory, self.config)
             self.services = self._assemble(self.config, inventory, None)
-            jobs = build_jobs(self.config, self.services, self.health)
+            jobs = build_jobs(self.config, self.services, self.health, self.adopt_inventory)
         except Exception as e:  # bad inventory, no raw socket, NetBox unreachable…
             log.debug("start failed", exc_info=True)
             raise StartError(f"{type(e).__name__}: {e}") from e
@@ -132,9 +133,16 @@ class Daemon:
             "reloaded: %d device(s), jobs %s", len(services.devices), ", ".join(self.runner.jobs)
         )
 
+    async def adopt_inventory(self, inventory: Inventory) -> None:
+        """A new inventory (pulled from NetBox) with the running config."""
+        self._swap(self._assemble(self.config, inventory, self.services))
+
     def _swap(self, services: Services) -> None:
+        old_inventory = self.services.inventory if self.services else None
         self.services = services
-        self.runner.set_jobs(build_jobs(self.config, services, self.health))
+        self.runner.set_jobs(build_jobs(self.config, services, self.health, self.adopt_inventory))
+        if services.inventory != old_inventory and "coverage" in self.runner.jobs:
+            self.runner.scheduler.modify_job("coverage", next_run_time=datetime.now(UTC))
 
     async def _start_http(self) -> None:
         listen = self.config.health.listen

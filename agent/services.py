@@ -2,25 +2,30 @@
 
 Built from the config; on reload a piece whose config section did not change is carried
 over as it is (the SNMP poller keeps its counters, so rates continue; the flusher keeps
-its back-off; the spool is never reopened), and only the changed ones are rebuilt.
+its back-off; the alert engine keeps its trackers; the spool and the state store are
+never reopened), and only the changed ones are rebuilt.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from agent import inventory_source
+from agent.alerts import AlertEngine, AlertStore, open_store
 from agent.config import AgentConfig
 from agent.health import Health
+from agent.notify import Router
 from agent.runtime import PROBED_STATUSES
 from collectors.icmp import IcmpProber
 from collectors.influx import Flusher, LocalRetention, make_delivery
 from collectors.snmp import SnmpPoller
 from collectors.spool import Spool
 from inventory.model import Device, Inventory
+from inventory.netbox import pull_inventory
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +35,16 @@ class Services:
     config: AgentConfig
     inventory: Inventory
     spool: Spool
+    store: AlertStore
     devices: tuple[Device, ...]
     delivery: Flusher | LocalRetention
     snmp: SnmpPoller
+    router: Router
+    alerts: AlertEngine
     # One prober per ICMP job: rounds on one prober must not overlap.
     probers: dict[str, IcmpProber] = field(default_factory=dict)
+    # The last SNMP verdict per device, joined to the ICMP rounds for the alert engine.
+    snmp_ok: dict[str, bool] = field(default_factory=dict)
     _closing: asyncio.Task[None] | None = None
 
     @classmethod
@@ -49,8 +59,9 @@ class Services:
         if previous is None:
             data_dir = config.agent.resolved_data_dir()
             spool = Spool(data_dir / "spool.sqlite", config.spool)
+            store = open_store(data_dir)
         else:
-            spool = previous.spool
+            spool, store = previous.spool, previous.store
             if not same("spool"):
                 log.warning("[spool] changes take effect at the next restart")
         delivery = previous.delivery if previous and same("influxdb", "spool") else (
@@ -58,7 +69,15 @@ class Services:
         )
         snmp = previous.snmp if previous and same("snmp") else SnmpPoller(config.snmp)
         probers = dict(previous.probers) if previous and same("icmp") else {}
-        new = cls(config, inventory, spool, devices, delivery, snmp, probers)
+        if previous and same("alerts", "notify"):
+            router, alerts = previous.router, previous.alerts
+            alerts.set_inventory(inventory, now=time.time())
+        else:
+            router = Router.from_config(store.queue, config.notify)
+            alerts = AlertEngine(inventory, config.alerts, store, router)
+        snmp_ok = previous.snmp_ok if previous else {}
+        new = cls(config, inventory, spool, store, devices, delivery, snmp, router, alerts,
+                  probers, snmp_ok)
         if previous is not None:
             previous._close_replaced(new)
         return new
@@ -84,6 +103,7 @@ class Services:
         health.gauges.update(
             spool_depth=stats.depth, spool_oldest_s=stats.oldest_age_s,
             dropped_total=stats.dropped_total, dead_letters=stats.dead_letters,
+            notify_failures=self.router.notify_failures(),
         )
         self.spool.put(health.to_samples())
 
@@ -92,6 +112,7 @@ class Services:
             prober.close()
         self.snmp.close()
         self.spool.close()
+        self.store.close()
 
     def _close_replaced(self, new: Services) -> None:
         for name, prober in self.probers.items():
@@ -112,8 +133,10 @@ def _unchanged(previous: Services | None, config: AgentConfig) -> Callable[..., 
 
 
 def load_configured_inventory(config: AgentConfig) -> Inventory:
-    """The inventory to watch: the files (the bundled sample when none), sites placed in
-    quartieri. Raises ValueError listing what is wrong."""
+    """The inventory to watch: pulled from NetBox, or from the files (the bundled sample
+    when none), sites placed in quartieri. Raises ValueError listing what is wrong."""
+    if config.agent.source == "netbox":
+        return pull_inventory(config.netbox)
     result = inventory_source.load(config.agent.inventory, config.agent.quartieri)
     if result.inventory is None or result.errors:
         raise ValueError(

@@ -24,7 +24,7 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_no_file_gives_the_documented_defaults() -> None:
     cfg = load_config(None, env={})
     assert cfg.jobs.icmp.interval_s == 30 and cfg.jobs.snmp.interval_s == 60
-    assert cfg.jobs.flush.interval_s == 10 and cfg.jobs.housekeeping.interval_s == 60
+    assert cfg.jobs.netbox.interval_s == 900 and cfg.jobs.coverage.interval_s == 3600
     assert cfg.jobs.icmp.grace_s() == 30  # misfire grace defaults to one interval, not 1 s
     assert cfg.source is None
 
@@ -36,7 +36,8 @@ def test_the_example_file_is_current_valid_and_matches_the_defaults() -> None:
     )
     example = load_config(EXAMPLE, env={})
     assert example.model_dump(mode="json") == AgentConfig().model_dump(mode="json")
-    for section in ("icmp", "snmp", "influxdb", "spool", "jobs.icmp", "health"):
+    for section in ("icmp", "snmp", "influxdb", "spool", "netbox", "coverage", "alerts",
+                    "notify", "jobs.icmp", "health"):
         assert f"[{section}]" in EXAMPLE.read_text()
 
 
@@ -48,13 +49,12 @@ def test_secrets_from_env_or_file_never_shown(tmp_path: Path) -> None:
 url = "http://127.0.0.1:8086"
 token_file = "{token}"
 """)
-    cfg = load_config(path, env={"NETAGENT_INFLUXDB__PASSWORD": "nb-secret"})
+    cfg = load_config(path, env={"NETAGENT_NETBOX__TOKEN": "nb-secret", "NETAGENT_NETBOX__URL":
+                                 "http://127.0.0.1:1"})
     assert cfg.influxdb.token is not None
     assert cfg.influxdb.token.get_secret_value() == "s3cr3t-token"
-    assert cfg.influxdb.password is not None
-    assert cfg.influxdb.password.get_secret_value() == "nb-secret"
-    shown = cli(["config", "show", "--config", str(path)],
-                {"NETAGENT_INFLUXDB__PASSWORD": "nb-secret"})
+    assert cfg.netbox.token is not None and cfg.netbox.token.get_secret_value() == "nb-secret"
+    shown = cli(["config", "show", "--config", str(path)], {"NETAGENT_NETBOX__TOKEN": "nb-secret"})
     assert shown.exit_code == 0, shown.output
     assert '"token": "**********"' in shown.stdout
     assert "s3cr3t" not in shown.output and "nb-secret" not in shown.output

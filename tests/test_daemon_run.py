@@ -42,6 +42,8 @@ jitter_s = 0
 [jobs.snmp]
 interval_s = 3
 jitter_s = 0
+[jobs.coverage]
+interval_s = 30
 [jobs.flush]
 interval_s = 1
 jitter_s = 0
