@@ -29,8 +29,8 @@ from pydantic import (
     model_validator,
 )
 
-from agent.cli.common import default_data_dir
 from agent.alerts import AlertsConfig
+from agent.cli.common import default_data_dir
 from agent.notify import NotifyConfig
 from agent.shard import Shard
 from collectors.icmp import IcmpConfig
@@ -38,8 +38,8 @@ from collectors.influx import InfluxConfig
 from collectors.snmp import SnmpConfig
 from collectors.spool import SpoolConfig
 from geo.coverage_config import CoverageConfig
-from inventory.netbox import NetBoxConfig
 from inventory.model import Role
+from inventory.netbox import NetBoxConfig
 
 ENV_PREFIX = "NETAGENT_"
 _SECRET_WORDS = ("token", "password", "secret", "community", "key", "passphrase")

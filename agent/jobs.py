@@ -15,11 +15,11 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import psutil
 
+from agent.alerts import Observation
 from agent.config import AgentConfig, JobSettings
 from agent.health import Health
 from agent.scheduler import Job, JobFunc, JobReport
 from agent.services import Services
-from agent.alerts import Observation
 from collectors.icmp import targets_from_inventory as icmp_targets
 from collectors.snmp import targets_from_inventory
 from geo.coverage import compute

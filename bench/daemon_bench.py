@@ -81,6 +81,7 @@ def agent_config(data_dir: Path, compress: float, influx_url: str | None) -> Age
         "jobs": {
             "icmp": {"interval_s": 30 / compress, "jitter_s": 2 / compress},
             "snmp": {"interval_s": 60 / compress, "jitter_s": 5 / compress},
+            "coverage": {"enabled": False},
             "flush": {"interval_s": 10 / compress, "jitter_s": 0},
             "housekeeping": {"interval_s": 60 / compress, "jitter_s": 0},
         },
