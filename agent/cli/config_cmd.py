@@ -6,25 +6,15 @@ from pathlib import Path
 
 import typer
 
-from agent.cli import common
-from agent.config import AgentConfig, ConfigError, load_config
+from agent.cli import common, options
+from agent.config import AgentConfig
 
 config_app = typer.Typer(help="Check or show the agent's configuration.", no_args_is_help=True)
 
-ConfigOption = typer.Option(
-    None, "--config", "-c", help="TOML file (default: $NETAGENT_CONFIG, else built-in defaults).",
-    exists=False, dir_okay=False,
-)
+ConfigOption = options.ConfigOpt
 
 
-def load_or_exit(path: Path | None) -> AgentConfig:
-    """The config, or a list of what is wrong on stderr and exit code 1."""
-    try:
-        return load_config(path)
-    except ConfigError as e:
-        for problem in e.problems:
-            common.err.print(f"[red]config error[/red] {problem}", markup=True, highlight=False)
-        raise typer.Exit(common.ExitCode.PROBLEMS) from None
+load_or_exit = options.load_config_or_exit
 
 
 @config_app.command("check")
