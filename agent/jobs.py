@@ -164,7 +164,11 @@ def netbox_job(services: Services, adopt: AdoptInventory) -> JobFunc:
 
 
 def flush_job(services: Services, interval_s: float) -> JobFunc:
+    """Both durable queues go out here: samples to InfluxDB, and notifications whose
+    delivery failed (so a retry waits at most one flush interval, not one ICMP round)."""
+
     async def run() -> JobReport:
+        await services.router.deliver_pending()
         report = await services.delivery.flush(deadline_s=interval_s)
         if report.error:
             log.warning(
