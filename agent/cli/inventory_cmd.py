@@ -10,8 +10,11 @@ from rich.table import Table
 
 from agent import inventory_source
 from agent.cli import common, options
+from agent.config import AgentConfig
 from inventory.issues import Issue, Severity
 from inventory.load import LoadResult
+from inventory.model import Inventory
+from inventory.netbox import NetBoxError, pull_inventory
 
 app = typer.Typer(help="Check and summarise inventory files.", no_args_is_help=True)
 
@@ -25,6 +28,19 @@ def load_or_exit(paths: list[Path] | None, quartieri: Path | None) -> LoadResult
     for w in result.warnings:
         common.err.print(f"[yellow]warning[/]: {w}", markup=True, highlight=False)
     return result
+
+
+def load_configured_or_exit(cfg: AgentConfig) -> Inventory:
+    """The inventory the config names: pulled from NetBox, or the files (the sample)."""
+    if cfg.agent.source == "netbox":
+        try:
+            return pull_inventory(cfg.netbox)
+        except NetBoxError as e:
+            common.err.print(f"[red]NetBox[/]: {e}")
+            raise typer.Exit(common.ExitCode.FAILED) from e
+    inv = load_or_exit(cfg.agent.inventory, cfg.agent.quartieri).inventory
+    assert inv is not None
+    return inv
 
 
 def _print_issues(issues: list[Issue]) -> None:

@@ -50,6 +50,7 @@ def _register() -> None:
     app.add_typer(coverage_cmd.app, name="coverage")
     poll_app.command("icmp")(poll_icmp.icmp)
     poll_app.command("snmp")(poll_snmp.snmp)
+    from agent.cli import config_cmd; config_cmd.register(app)  # noqa: E702, I001
 
 
 def main() -> None:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from agent.cli.common import default_data_dir
+from agent.cli import common
+from agent.config import AgentConfig, ConfigError, load_config
 
 InventoryOpt = typer.Option(
     None, "--inventory", "-i", help="Inventory file (YAML, CSV, GeoJSON); repeatable. "
@@ -15,10 +16,34 @@ QuartieriOpt = typer.Option(
     None, "--quartieri", help="Official quartiere polygons (GeoJSON or Shapefile, any CRS) "
     "replacing the approximate ones.", exists=True, dir_okay=False)
 DataDirOpt = typer.Option(
-    None, "--data-dir", help=f"Where the local store lives (default {default_data_dir()}, "
+    None, "--data-dir", help=f"Where the local store lives (default {common.default_data_dir()}, "
     "or $NETAGENT_DATA_DIR).", file_okay=False)
 JsonOpt = typer.Option(False, "--json", help="Machine-readable output on stdout.")
+ConfigOpt = typer.Option(
+    None, "--config", "-c", help="TOML file (default: $NETAGENT_CONFIG, else built-in defaults).",
+    dir_okay=False)
 
 
 def data_dir(given: Path | None) -> Path:
-    return given or default_data_dir()
+    return given or common.default_data_dir()
+
+
+def configured(
+    config: Path | None, data_dir: Path | None = None, inventory: list[Path] | None = None,
+    quartieri: Path | None = None,
+) -> AgentConfig:
+    """The config file (or defaults) with the command line's overrides applied."""
+    cfg = load_config_or_exit(config)
+    given = {"data_dir": data_dir, "inventory": inventory or None, "quartieri": quartieri}
+    updates = {k: v for k, v in given.items() if v is not None}
+    return cfg.model_copy(update={"agent": cfg.agent.model_copy(update=updates)})
+
+
+def load_config_or_exit(path: Path | None) -> AgentConfig:
+    """The config, or a list of what is wrong on stderr and exit code 1."""
+    try:
+        return load_config(path)
+    except ConfigError as e:
+        for problem in e.problems:
+            common.err.print(f"[red]config error[/red] {problem}", markup=True, highlight=False)
+        raise typer.Exit(common.ExitCode.PROBLEMS) from None

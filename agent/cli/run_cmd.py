@@ -11,9 +11,11 @@ import typer
 
 from agent import lab, runtime
 from agent.cli import common, options
-from agent.cli.inventory_cmd import load_or_exit
+from agent.cli.inventory_cmd import load_configured_or_exit
 from agent.cli.status_view import print_states
-from collectors.icmp import IcmpConfig, IcmpPermissionError, IcmpProber
+from agent.config import ConfigError
+from agent.daemon import run_daemon
+from collectors.icmp import IcmpPermissionError, IcmpProber
 from collectors.icmp.targets import targets_from_inventory
 from collectors.spool import Spool
 from inventory.sample import LAB_FAULTS_PATH
@@ -22,7 +24,8 @@ log = logging.getLogger(__name__)
 
 
 def run_once(
-    once: bool = typer.Option(False, "--once", help="One cycle, then exit."),
+    once: bool = typer.Option(False, "--once", help="One ICMP cycle, print the states, exit."),
+    config: Path | None = options.ConfigOpt,
     inventory: list[Path] | None = options.InventoryOpt,
     quartieri: Path | None = options.QuartieriOpt,
     data_dir: Path | None = options.DataDirOpt,
@@ -30,27 +33,38 @@ def run_once(
         None, "--lab/--no-lab", help="Probe the sample from its demo lab namespace, where "
         "some devices are down (default: on for the bundled sample when root)."),
     json_out: bool = options.JsonOpt,
+    shard: str | None = typer.Option(
+        None, "--shard", help="K/N: poll only this agent's share of the devices (0-based K)."),
 ) -> None:
-    """Probe every device by ICMP, keep the results, print the state per quartiere."""
+    """Without --once: the daemon (scheduled polls, alerts, sync, coverage, flush) until
+    SIGTERM. With --once: probe every device by ICMP, keep the results, print the state
+    per quartiere."""
+    cfg = options.configured(config, data_dir, inventory, quartieri)
+    if shard is not None:
+        try:
+            cfg = cfg.with_shard(shard)
+        except ConfigError as e:
+            common.err.print(f"config error: {e.problems[0]}", markup=False)
+            raise typer.Exit(common.ExitCode.USAGE) from None
     if not once:
-        common.err.print("only `netagent run --once` is available in this build")
-        raise typer.Exit(common.ExitCode.USAGE)
-    inv = load_or_exit(inventory, quartieri).inventory
-    assert inv is not None
+        raise typer.Exit(run_daemon(cfg))
+    inv = load_configured_or_exit(cfg)
+    sample = not cfg.agent.inventory and cfg.agent.source == "files"
     if use_lab is None:
-        use_lab = not inventory and lab.can_build() is None
-        if not inventory and not use_lab:
+        use_lab = sample and lab.can_build() is None
+        if sample and not use_lab:
             common.err.print(f"note: {lab.can_build()}; probing the host's loopback, where "
                              "every sample device answers")
-    spool = Spool(options.data_dir(data_dir) / "spool.sqlite")
-    targets = targets_from_inventory(inv, runtime.probed_devices(inv))
+    spool = Spool(cfg.agent.resolved_data_dir() / "spool.sqlite", cfg.spool)
+    devices = cfg.shard().select(runtime.probed_devices(inv))
+    targets = targets_from_inventory(inv, devices)
     with ExitStack() as stack:
         netns = None
         if use_lab:
             netns = stack.enter_context(
                 lab.lab_namespace(runtime.lab_answering(inv, LAB_FAULTS_PATH)))
         try:
-            prober = IcmpProber(IcmpConfig(), netns=netns)
+            prober = IcmpProber(cfg.icmp, netns=netns)
         except IcmpPermissionError as e:
             common.err.print(f"[red]cannot probe[/]: {e}")
             raise typer.Exit(common.ExitCode.FAILED) from e

@@ -1,30 +1,66 @@
-"""`netagent status`: the latest state of every device, from the local store."""
+"""`netagent status`: the latest state of every device and of the agent, from the store."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
+from rich.table import Table
 
 from agent.cli import common, options
-from agent.cli.inventory_cmd import load_or_exit
+from agent.cli.inventory_cmd import load_configured_or_exit
 from agent.cli.status_view import print_states
+from agent.health import health_summary
 from collectors.spool import Spool
 
 
 def status(
+    config: Path | None = options.ConfigOpt,
     inventory: list[Path] | None = options.InventoryOpt,
     quartieri: Path | None = options.QuartieriOpt,
     data_dir: Path | None = options.DataDirOpt,
     json_out: bool = options.JsonOpt,
 ) -> None:
-    """Latest state per quartiere, as last stored by `run`; no probing."""
-    inv = load_or_exit(inventory, quartieri).inventory
-    assert inv is not None
-    path = options.data_dir(data_dir) / "spool.sqlite"
+    """Latest state per quartiere and the agent's own health, as last stored; no probing."""
+    cfg = options.configured(config, data_dir, inventory, quartieri)
+    inv = load_configured_or_exit(cfg)
+    path = cfg.agent.resolved_data_dir() / "spool.sqlite"
     if not path.exists():
         common.err.print(f"no data yet in {path.parent}: run `netagent run --once` first")
         raise typer.Exit(common.ExitCode.PROBLEMS)
-    spool = Spool(path)
-    print_states(spool, inv, json_out)
+    spool = Spool(path, cfg.spool)
+    stats = spool.stats()
+    agent: dict[str, Any] = {
+        **health_summary(spool), "influxdb": cfg.influxdb.url, "spool": {
+            "depth": stats.depth, "oldest_age_s": stats.oldest_age_s,
+            "dropped_total": stats.dropped_total, "dead_letters": stats.dead_letters}}
+    print_states(spool, inv, json_out, {"agent": agent})
     spool.close()
+    if not json_out:
+        common.out.print(_agent_table(agent))
+
+
+def _agent_table(agent: dict[str, Any]) -> Table | str:
+    spool = agent["spool"]
+    held = (f"{spool['depth']} sample(s) waiting for {agent['influxdb']}" if agent["influxdb"]
+            else f"{spool['depth']} sample(s) kept locally (no InfluxDB configured)")
+    line = (f"spool: {held}, oldest {spool['oldest_age_s']:.0f} s, "
+            f"{spool['dropped_total']} dropped, {spool['dead_letters']} dead letter(s)")
+    if agent["reported_s_ago"] is None:
+        return f"{line}\ndaemon: no health reported here yet (`netagent run`)"
+    table = Table(title=f"Agent health (reported {agent['reported_s_ago']:.0f} s ago); {line}",
+                  title_justify="left")
+    table.add_column("Job")
+    fields = sorted({k for f in agent["jobs"].values() for k in f})
+    for f in fields:
+        table.add_column(f, justify="right")
+    for job, values in sorted(agent["jobs"].items()):
+        table.add_row(job, *[_fmt(values.get(f)) for f in fields])
+    return table
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    return "" if v is None else str(v)

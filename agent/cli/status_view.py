@@ -60,11 +60,14 @@ def as_json(states: Mapping[str, DeviceState]) -> dict[str, Any]:
     }
 
 
-def print_states(spool: Spool, inv: Inventory, json_out: bool) -> None:
-    """The latest state of every device: JSON on request, else the per-quartiere table."""
+def print_states(
+    spool: Spool, inv: Inventory, json_out: bool, extra: Mapping[str, Any] | None = None
+) -> None:
+    """The latest state of every device: JSON (plus `extra`) on request, else the
+    per-quartiere table."""
     states = latest_states(spool, inv)
     if json_out:
-        common.print_json(as_json(states))
+        common.print_json({**as_json(states), **(extra or {})})
         return
     common.out.print(per_quartiere_table(states, any(q.approximate for q in inv.quartieri)))
     common.out.print(summary(states))

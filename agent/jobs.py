@@ -1,0 +1,193 @@
+"""The daemon's jobs: what runs on the schedule, built from the config.
+
+One ICMP and one SNMP job per distinct interval (per-role overrides put devices into
+their own job, named e.g. `icmp@10s`), then coverage, NetBox sync, spool flush and
+housekeeping. Each job writes its samples to the spool (off the event loop: a durable
+commit waits for fsync) and returns a JobReport for the health accounting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+import psutil
+
+from agent.alerts import Observation
+from agent.config import AgentConfig, JobSettings
+from agent.health import Health
+from agent.scheduler import Job, JobFunc, JobReport
+from agent.services import Services
+from collectors.icmp import targets_from_inventory as icmp_targets
+from collectors.snmp import targets_from_inventory
+from geo.coverage import compute
+from inventory.model import Device, Inventory
+from inventory.netbox import apply, plan, pull_inventory
+
+AdoptInventory = Callable[[Inventory], Awaitable[None]]
+
+log = logging.getLogger(__name__)
+
+
+def build_jobs(
+    config: AgentConfig, services: Services, health: Health, adopt: AdoptInventory
+) -> list[Job]:
+    """The schedule for this config; `adopt` swaps in an inventory pulled from NetBox."""
+    jobs: list[Job] = []
+    c = config.jobs
+
+    def add(name: str, s: JobSettings, func: JobFunc, interval_s: float | None = None,
+            first_run_s: float = 0.0) -> None:
+        interval = interval_s or s.interval_s
+        grace = s.misfire_grace_s if s.misfire_grace_s is not None else interval
+        jobs.append(Job(name, interval, func, s.jitter_s, grace, first_run_s))
+
+    if c.icmp.enabled:
+        for interval, group in group_by_interval(config, "icmp", services.devices).items():
+            name = job_name("icmp", interval, c.icmp.interval_s)
+            add(name, c.icmp, icmp_job(services, name, group), interval)
+    if c.snmp.enabled:
+        for interval, group in group_by_interval(config, "snmp", services.devices).items():
+            name = job_name("snmp", interval, c.snmp.interval_s)
+            add(name, c.snmp, snmp_job(services, group), interval, first_run_s=1.0)
+    if c.coverage.enabled:
+        # After the first ICMP round, so the live figure knows what is down.
+        add("coverage", c.coverage, coverage_job(services), first_run_s=c.icmp.interval_s / 2)
+    if c.netbox.enabled and config.netbox.url:
+        add("netbox", c.netbox, netbox_job(services, adopt),
+            first_run_s=0.0 if config.agent.source == "files" else c.netbox.interval_s)
+    if c.flush.enabled:
+        add("flush", c.flush, flush_job(services, c.flush.interval_s), first_run_s=2.0)
+    services.keep_probers({j.name for j in jobs})
+    if c.housekeeping.enabled:
+        add("housekeeping", c.housekeeping, housekeeping_job(services, health),
+            first_run_s=min(c.housekeeping.interval_s, 5.0))
+    return jobs
+
+
+def group_by_interval(
+    config: AgentConfig, kind: str, devices: Sequence[Device]
+) -> dict[float, list[Device]]:
+    groups: dict[float, list[Device]] = {}
+    for d in devices:
+        groups.setdefault(config.interval_for(kind, d.role), []).append(d)
+    return groups
+
+
+def job_name(kind: str, interval_s: float, default_s: float) -> str:
+    return kind if interval_s == default_s else f"{kind}@{interval_s:g}s"
+
+
+def icmp_job(services: Services, name: str, devices: Sequence[Device]) -> JobFunc:
+    targets = icmp_targets(services.inventory, devices)
+    prober = services.prober(name)  # opened now: no raw socket fails the start, not a round
+
+    async def run() -> JobReport:
+        results = await prober.round(targets)
+        now = time.time_ns()
+        samples = [r.to_sample(now) for r in results]
+        observations = [
+            Observation(r.target.name, r.up, services.snmp_ok.get(r.target.name))
+            for r in results
+        ]
+        events, _ = await services.alerts.observe_and_notify(observations, now / 1e9)
+        await asyncio.to_thread(services.spool.put, samples + events)
+        # What held the round open: targets that did not answer, then the slowest answers.
+        timeout_s = services.config.icmp.timeout_ms / 1000
+        slowest = sorted(
+            ((r.target.name, r.rtt_max_ms / 1000 if r.rtt_max_ms is not None else timeout_s)
+             for r in results if not r.up or (r.rtt_max_ms or 0) >= 100),
+            key=lambda x: -x[1],
+        )
+        return JobReport(len(results), sum(not r.up for r in results), slowest[:5])
+
+    return run
+
+
+def snmp_job(services: Services, devices: Sequence[Device]) -> JobFunc:
+    names = {d.name for d in devices}
+    targets = [
+        t for t in targets_from_inventory(services.inventory, services.config.snmp)
+        if t.name in names
+    ]
+
+    async def run() -> JobReport:
+        outcomes = await services.snmp.poll(targets)
+        samples = [s for o in outcomes for s in o.samples]
+        await asyncio.to_thread(services.spool.put, samples)
+        services.snmp_ok.update((o.device, o.ok) for o in outcomes)
+        failed = [o for o in outcomes if not o.ok]
+        for o in failed[:5]:
+            log.info("SNMP %s: %s", o.device, o.error)
+        slowest = sorted(((o.device, o.duration_s) for o in outcomes), key=lambda x: -x[1])
+        return JobReport(len(outcomes), len(failed), slowest[:5])
+
+    return run
+
+
+def coverage_job(services: Services) -> JobFunc:
+    async def run() -> JobReport:
+        down = {
+            s.tags["device"] for s in services.spool.latest("icmp") if s.fields.get("up") is False
+        }
+        # shapely work is CPU-bound: off the loop, so polls keep their schedule.
+        result = await asyncio.to_thread(
+            compute, services.inventory, services.config.coverage, down
+        )
+        await asyncio.to_thread(services.spool.put, result.to_samples(time.time_ns()))
+        return JobReport(devices=len(services.inventory.devices))
+
+    return run
+
+
+def netbox_job(services: Services, adopt: AdoptInventory) -> JobFunc:
+    """source=files: push the inventory to NetBox (plan, then apply; never deletes).
+    source=netbox: pull the devices to poll; a changed inventory is adopted at once."""
+    cfg = services.config.netbox
+
+    async def run() -> JobReport:
+        if services.config.agent.source == "netbox":
+            inv = await asyncio.to_thread(pull_inventory, cfg)
+            if inv.devices != services.inventory.devices:
+                log.info("NetBox inventory changed: %d device(s)", len(inv.devices))
+                await adopt(inv)
+            return JobReport(devices=len(inv.devices))
+        the_plan = await asyncio.to_thread(plan, services.inventory, cfg)
+        report = await asyncio.to_thread(apply, the_plan, cfg)
+        for error in report.errors[:10]:
+            log.warning("NetBox sync: %s", error)
+        return JobReport(devices=len(services.inventory.devices), failures=report.failed)
+
+    return run
+
+
+def flush_job(services: Services, interval_s: float) -> JobFunc:
+    """Both durable queues go out here: samples to InfluxDB, and notifications whose
+    delivery failed (so a retry waits at most one flush interval, not one ICMP round)."""
+
+    async def run() -> JobReport:
+        await services.router.deliver_pending()
+        report = await services.delivery.flush(deadline_s=interval_s)
+        if report.error:
+            log.warning(
+                "InfluxDB write failed (%s); %d sample(s) wait in the spool, retry in %.0f s",
+                report.error, report.remaining, report.retry_in_s or 0,
+            )
+        return JobReport(devices=report.delivered, failures=int(report.error is not None))
+
+    return run
+
+
+def housekeeping_job(services: Services, health: Health) -> JobFunc:
+    process = psutil.Process()
+
+    async def run() -> JobReport:
+        health.gauges["rss_mb"] = process.memory_info().rss / 2**20
+        cpu = process.cpu_times()
+        health.gauges["cpu_s"] = cpu.user + cpu.system
+        await asyncio.to_thread(services.save_health, health)
+        return JobReport()
+
+    return run

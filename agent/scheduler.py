@@ -1,0 +1,177 @@
+"""Periodic jobs on APScheduler 3 (AsyncIOScheduler), with the guard rails it lacks.
+
+A `Job` is a name, an interval, a jitter and an async callable returning a `JobReport`.
+Every job runs with max_instances=1 and coalesce=True (a poll that is still running is not
+started twice, and runs missed while the loop was busy collapse into one), and a misfire
+grace that fits its interval (APScheduler's 1 s default makes runs vanish silently under
+load). Every run is measured: scheduler lag (start minus the scheduled time, jitter
+included), duration, devices, failures; a run longer than its interval is logged with the
+slowest devices; skipped and missed runs are logged and counted, never silent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.events import (
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    EVENT_JOB_SUBMITTED,
+    JobEvent,
+    JobSubmissionEvent,
+)
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from agent.health import Health
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class JobReport:
+    """What one run did: devices handled, how many failed, the slowest (name, seconds)."""
+
+    devices: int = 0
+    failures: int = 0
+    slowest: list[tuple[str, float]] = field(default_factory=list)
+
+
+JobFunc = Callable[[], Awaitable[JobReport | None]]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    interval_s: float
+    func: JobFunc
+    jitter_s: float = 0.0
+    misfire_grace_s: float | None = None  # None: one interval
+    first_run_s: float = 0.0  # delay of the first run after start (or after a change)
+
+
+class JobRunner:
+    """Owns the AsyncIOScheduler; start() inside the running event loop."""
+
+    def __init__(self, health: Health) -> None:
+        self.health = health
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self._jobs: dict[str, Job] = {}
+        self._scheduled: dict[str, datetime] = {}
+        self._inflight: set[asyncio.Task[object]] = set()
+        self.scheduler.add_listener(self._on_submitted, EVENT_JOB_SUBMITTED)
+        self.scheduler.add_listener(self._on_skipped, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
+
+    def start(self) -> None:
+        self.scheduler.start()
+
+    @property
+    def jobs(self) -> dict[str, Job]:
+        return dict(self._jobs)
+
+    def set_jobs(self, jobs: Sequence[Job]) -> None:
+        """Make the schedule exactly `jobs`; unchanged timings keep their next run time."""
+        wanted = {j.name: j for j in jobs}
+        for name in set(self._jobs) - set(wanted):
+            self.scheduler.remove_job(name)
+            del self._jobs[name]
+            self.health.jobs.pop(name, None)
+        for name, job in wanted.items():
+            old = self._jobs.get(name)
+            grace = max(1, round(job.misfire_grace_s or job.interval_s))
+            self.health.job(name, job.interval_s)
+            if old is not None and (old.interval_s, old.jitter_s) == (job.interval_s, job.jitter_s):
+                self.scheduler.modify_job(name, args=(job,), misfire_grace_time=grace)
+            else:
+                trigger = IntervalTrigger(
+                    seconds=job.interval_s, jitter=job.jitter_s or None, timezone=UTC
+                )
+                first = datetime.now(UTC) + timedelta(seconds=job.first_run_s)
+                self.scheduler.add_job(
+                    self._run, trigger, args=(job,), id=name, name=name,
+                    max_instances=1, coalesce=True, misfire_grace_time=grace,
+                    next_run_time=first, replace_existing=True,
+                )
+            self._jobs[name] = job
+
+    async def stop(self, timeout_s: float) -> bool:
+        """No new runs; wait for in-flight ones up to `timeout_s`, then cancel them.
+
+        Returns True when every in-flight run finished by itself.
+        """
+        if self.scheduler.running:
+            self.scheduler.pause()
+        pending = set(self._inflight)
+        clean = True
+        if pending:
+            log.info("waiting up to %.0f s for %d running job(s)", timeout_s, len(pending))
+            _, late = await asyncio.wait(pending, timeout=timeout_s)
+            for task in late:
+                clean = False
+                log.warning("cutting job %s at the stop deadline", task.get_name())
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=1)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        return clean
+
+    async def run_now(self, job: Job) -> None:
+        """One measured run outside the schedule (`netagent run --once`)."""
+        self.health.job(job.name, job.interval_s)
+        await self._run(job)
+
+    async def _run(self, job: Job) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        task.set_name(job.name)
+        self._inflight.add(task)
+        started = datetime.now(UTC)
+        scheduled = self._scheduled.pop(job.name, started)
+        lag = max(0.0, (started - scheduled).total_seconds())
+        t0 = time.perf_counter()
+        report, error = JobReport(), False
+        try:
+            report = await job.func() or report
+        except Exception:
+            error = True
+            log.exception("job %s failed", job.name)
+        finally:
+            self._inflight.discard(task)
+        took = time.perf_counter() - t0
+        overran = took > job.interval_s
+        if overran:
+            slow = ", ".join(f"{d} ({s:.1f} s)" for d, s in report.slowest[:5]) or "none reported"
+            log.warning(
+                "job %s overran its interval: took %.1f s for %d device(s), interval %g s;"
+                " slowest: %s", job.name, took, report.devices, job.interval_s, slow,
+            )
+        if lag > 1.0:
+            log.warning("job %s started %.1f s late (event loop busy)", job.name, lag)
+        self.health.record_run(
+            job.name, cycle_s=took, lag_s=lag, devices=report.devices,
+            failures=report.failures, error=error, overran=overran,
+        )
+
+    def _on_submitted(self, event: JobEvent) -> None:
+        if isinstance(event, JobSubmissionEvent) and event.scheduled_run_times:
+            self._scheduled[event.job_id] = event.scheduled_run_times[-1]
+
+    def _on_skipped(self, event: JobEvent) -> None:
+        stats = self.health.jobs.get(event.job_id)
+        if stats is None:
+            return
+        if event.code == EVENT_JOB_MAX_INSTANCES:
+            stats.skipped += 1
+            log.warning(
+                "job %s: a run was due while the previous one was still running; skipped"
+                " (skipped %d so far)", event.job_id, stats.skipped,
+            )
+        else:
+            stats.missed += 1
+            log.warning("job %s: a run was later than its misfire grace; missed", event.job_id)

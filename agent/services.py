@@ -1,0 +1,145 @@
+"""The running pieces the daemon's jobs share, and what a SIGHUP keeps of them.
+
+Built from the config; on reload a piece whose config section did not change is carried
+over as it is (the SNMP poller keeps its counters, so rates continue; the flusher keeps
+its back-off; the alert engine keeps its trackers; the spool and the state store are
+never reopened), and only the changed ones are rebuilt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from agent import inventory_source
+from agent.alerts import AlertEngine, AlertStore, open_store
+from agent.config import AgentConfig
+from agent.health import Health
+from agent.notify import Router
+from agent.runtime import PROBED_STATUSES
+from collectors.icmp import IcmpProber
+from collectors.influx import Flusher, LocalRetention, make_delivery
+from collectors.snmp import SnmpPoller
+from collectors.spool import Spool
+from inventory.model import Device, Inventory
+from inventory.netbox import pull_inventory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    config: AgentConfig
+    inventory: Inventory
+    spool: Spool
+    store: AlertStore
+    devices: tuple[Device, ...]
+    delivery: Flusher | LocalRetention
+    snmp: SnmpPoller
+    router: Router
+    alerts: AlertEngine
+    # One prober per ICMP job: rounds on one prober must not overlap.
+    probers: dict[str, IcmpProber] = field(default_factory=dict)
+    # The last SNMP verdict per device, joined to the ICMP rounds for the alert engine.
+    snmp_ok: dict[str, bool] = field(default_factory=dict)
+    _closing: asyncio.Task[None] | None = None
+
+    @classmethod
+    def assemble(
+        cls, config: AgentConfig, inventory: Inventory, previous: Services | None
+    ) -> Services:
+        """Build from an inventory; reuse from `previous` what the new config did not change."""
+        devices = tuple(
+            d for d in config.shard().select(inventory.devices) if d.status in PROBED_STATUSES
+        )
+        same = _unchanged(previous, config)
+        if previous is None:
+            data_dir = config.agent.resolved_data_dir()
+            spool = Spool(data_dir / "spool.sqlite", config.spool)
+            store = open_store(data_dir)
+        else:
+            spool, store = previous.spool, previous.store
+            if not same("spool"):
+                log.warning("[spool] changes take effect at the next restart")
+        delivery = previous.delivery if previous and same("influxdb", "spool") else (
+            make_delivery(spool, config.influxdb, config.spool)
+        )
+        snmp = previous.snmp if previous and same("snmp") else SnmpPoller(config.snmp)
+        probers = dict(previous.probers) if previous and same("icmp") else {}
+        if previous and same("alerts", "notify"):
+            router, alerts = previous.router, previous.alerts
+            alerts.set_inventory(inventory, now=time.time())
+        else:
+            router = Router.from_config(store.queue, config.notify)
+            alerts = AlertEngine(inventory, config.alerts, store, router)
+        snmp_ok = previous.snmp_ok if previous else {}
+        new = cls(config, inventory, spool, store, devices, delivery, snmp, router, alerts,
+                  probers, snmp_ok)
+        if previous is not None:
+            previous._close_replaced(new)
+        return new
+
+    def prober(self, job: str) -> IcmpProber:
+        if job not in self.probers:
+            self.probers[job] = IcmpProber(self.config.icmp)
+        return self.probers[job]
+
+    def keep_probers(self, jobs: set[str]) -> None:
+        """Close the probers of ICMP jobs that no longer exist (a per-role interval changed)."""
+        for name in set(self.probers) - jobs:
+            self.probers.pop(name).close()
+
+    async def final_flush(self) -> None:
+        """Deliver what the spool holds now; what cannot be delivered stays in it."""
+        report = await self.delivery.flush(deadline_s=self.config.agent.stop_timeout_s)
+        if report.remaining:
+            log.info("%d sample(s) stay in the spool for the next start", report.remaining)
+
+    def save_health(self, health: Health) -> None:
+        stats = self.spool.stats()
+        health.gauges.update(
+            spool_depth=stats.depth, spool_oldest_s=stats.oldest_age_s,
+            dropped_total=stats.dropped_total, dead_letters=stats.dead_letters,
+            notify_failures=self.router.notify_failures(),
+        )
+        self.spool.put(health.to_samples())
+
+    def close(self) -> None:
+        for prober in self.probers.values():
+            prober.close()
+        self.snmp.close()
+        self.spool.close()
+        self.store.close()
+
+    def _close_replaced(self, new: Services) -> None:
+        for name, prober in self.probers.items():
+            if new.probers.get(name) is not prober:
+                prober.close()
+        if new.snmp is not self.snmp:
+            self.snmp.close()
+        if new.delivery is not self.delivery and isinstance(self.delivery, Flusher):
+            self._closing = asyncio.get_running_loop().create_task(self.delivery.writer.close())
+
+
+def _unchanged(previous: Services | None, config: AgentConfig) -> Callable[..., bool]:
+    def same(*sections: str) -> bool:
+        return previous is not None and all(
+            getattr(previous.config, s) == getattr(config, s) for s in sections
+        )
+    return same
+
+
+def load_configured_inventory(config: AgentConfig) -> Inventory:
+    """The inventory to watch: pulled from NetBox, or from the files (the bundled sample
+    when none), sites placed in quartieri. Raises ValueError listing what is wrong."""
+    if config.agent.source == "netbox":
+        return pull_inventory(config.netbox)
+    result = inventory_source.load(config.agent.inventory, config.agent.quartieri)
+    if result.inventory is None or result.errors:
+        raise ValueError(
+            "inventory has errors: " + "; ".join(str(i) for i in result.errors[:10])
+        )
+    return result.inventory

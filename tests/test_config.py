@@ -1,0 +1,151 @@
+"""The configuration loader: TOML + env + secret files, errors that name the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from agent.cli import main
+from agent.config import AgentConfig, ConfigError, load_config
+from agent.config_example import render
+from inventory.model import Role
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "agent" / "deploy" / "netagent.example.toml"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "netagent.toml"
+    p.write_text(text)
+    return p
+
+
+def test_no_file_gives_the_documented_defaults() -> None:
+    cfg = load_config(None, env={})
+    assert cfg.jobs.icmp.interval_s == 30 and cfg.jobs.snmp.interval_s == 60
+    assert cfg.jobs.netbox.interval_s == 900 and cfg.jobs.coverage.interval_s == 3600
+    assert cfg.jobs.icmp.grace_s() == 30  # misfire grace defaults to one interval, not 1 s
+    assert cfg.source is None
+
+
+def test_the_example_file_is_current_valid_and_matches_the_defaults() -> None:
+    """The documented example lists every key of every section with its default value."""
+    assert EXAMPLE.read_text() == render(AgentConfig), (
+        "regenerate it: python -m agent config example > agent/deploy/netagent.example.toml"
+    )
+    example = load_config(EXAMPLE, env={})
+    assert example.model_dump(mode="json") == AgentConfig().model_dump(mode="json")
+    for section in ("icmp", "snmp", "influxdb", "spool", "netbox", "coverage", "alerts",
+                    "notify", "jobs.icmp", "health"):
+        assert f"[{section}]" in EXAMPLE.read_text()
+
+
+def test_secrets_from_env_or_file_never_shown(tmp_path: Path) -> None:
+    token = tmp_path / "influx.token"
+    token.write_text("s3cr3t-token\n")
+    path = write(tmp_path, f"""
+[influxdb]
+url = "http://127.0.0.1:8086"
+token_file = "{token}"
+""")
+    cfg = load_config(path, env={"NETAGENT_NETBOX__TOKEN": "nb-secret", "NETAGENT_NETBOX__URL":
+                                 "http://127.0.0.1:1"})
+    assert cfg.influxdb.token is not None
+    assert cfg.influxdb.token.get_secret_value() == "s3cr3t-token"
+    assert cfg.netbox.token is not None and cfg.netbox.token.get_secret_value() == "nb-secret"
+    shown = cli(["config", "show", "--config", str(path)], {"NETAGENT_NETBOX__TOKEN": "nb-secret"})
+    assert shown.exit_code == 0, shown.output
+    assert '"token": "**********"' in shown.stdout
+    assert "s3cr3t" not in shown.output and "nb-secret" not in shown.output
+    # A wrong secret is reported by key, its value never echoed.
+    with pytest.raises(ConfigError) as e:
+        load_config(write(tmp_path, "[influxdb]\ntoken = 12345678\n"), env={})
+    assert "influxdb.token" in str(e.value) and "12345678" not in str(e.value)
+
+
+def test_partial_job_section_keeps_the_other_defaults(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, "[jobs.icmp]\ninterval_s = 10\n"), env={})
+    assert cfg.jobs.icmp.interval_s == 10 and cfg.jobs.icmp.jitter_s == 2
+
+
+def test_env_overrides_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "[jobs.snmp]\ninterval_s = 120\n")
+    cfg = load_config(path, env={
+        "NETAGENT_JOBS__SNMP__INTERVAL_S": "20",
+        "NETAGENT_ROLES__WIFI_AP__ICMP_INTERVAL_S": "15",
+        "NETAGENT_AGENT__INVENTORY": '["a.yaml", "b.csv"]',
+        "NETAGENT_DATA_DIR": "/ignored/here",  # not a section key: no '__'
+    })
+    assert cfg.jobs.snmp.interval_s == 20
+    assert cfg.interval_for("icmp", Role.WIFI_AP) == 15
+    assert cfg.interval_for("icmp", Role.SWITCH) == 30
+    assert [p.name for p in cfg.agent.inventory] == ["a.yaml", "b.csv"]
+
+
+def test_every_problem_is_reported_with_its_key(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+[agent]
+shard = "3/2"
+[jobs.icmp]
+interval_s = "often"
+intervall = 5
+[health]
+listen = "0.0.0.0:9464"
+[roles.toaster]
+icmp_interval_s = 5
+[nosuchsection]
+""")
+    with pytest.raises(ConfigError) as e:
+        load_config(path, env={})
+    text = "\n".join(e.value.problems)
+    assert str(path) in text
+    assert "jobs.icmp.intervall: unknown key (expected one of: enabled, interval_s" in text
+    assert "nosuchsection: unknown key" in text
+    assert "agent.shard" in text and "between 0 and 1" in text
+    assert "jobs.icmp.interval_s" in text and "'often'" in text
+    assert "health.listen" in text and "loopback" in text
+    assert "roles.toaster" in text and "wifi-ap" in text
+
+
+def test_bad_toml_and_missing_file_name_the_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(write(tmp_path, "[jobs\n"), env={})
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config(tmp_path / "absent.toml", env={})
+
+
+def test_secret_from_file_and_errors_never_echo_it(tmp_path: Path) -> None:
+    secret = tmp_path / "listen"
+    secret.write_text("127.0.0.1:9999\n")
+    cfg = load_config(write(tmp_path, f'[health]\nlisten_file = "{secret}"\n'), env={})
+    assert cfg.health.listen == "127.0.0.1:9999"  # final newline stripped
+    with pytest.raises(ConfigError, match="either listen or listen_file"):
+        load_config(write(tmp_path, f'[health]\nlisten = "x"\nlisten_file = "{secret}"\n'), env={})
+    with pytest.raises(ConfigError, match=r"health.listen_file: cannot read the secret file"):
+        load_config(write(tmp_path, '[health]\nlisten_file = "/nonexistent/s"\n'), env={})
+
+
+def test_with_shard_overrides_and_validates() -> None:
+    cfg = load_config(None, env={})
+    assert str(cfg.with_shard("1/3").shard()) == "1/3"
+    with pytest.raises(ConfigError, match="--shard"):
+        cfg.with_shard("5/3")
+
+
+def cli(args: list[str], env: dict[str, str] | None = None) -> Result:
+    main._register()
+    return CliRunner().invoke(main.app, args, env=env)
+
+
+def test_cli_config_check(tmp_path: Path) -> None:
+    ok = write(tmp_path, "[jobs.icmp]\ninterval_s = 5\n")
+    good = cli(["config", "check", "--config", str(ok)])
+    assert good.exit_code == 0, good.output
+    assert "configuration OK" in good.stdout
+    bad = write(tmp_path, "[jobs.icmp]\ninterval_s = -5\n")
+    res = cli(["config", "check", "--config", str(bad)])
+    assert res.exit_code == 1
+    assert "jobs.icmp.interval_s" in res.output and "greater than 0" in res.output
+    example = cli(["config", "example"])
+    assert example.exit_code == 0 and example.stdout == EXAMPLE.read_text()

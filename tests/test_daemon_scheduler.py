@@ -1,0 +1,155 @@
+"""The job framework: no pile-up, lag and overruns measured, clean stop, health served."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+import pytest
+
+from agent.health import Health
+from agent.health_http import HealthServer
+from agent.scheduler import Job, JobReport, JobRunner
+from tests.fixtures.ports import free_port
+
+
+def run(coro: object) -> object:
+    return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+def test_a_job_that_overruns_does_not_pile_up(caplog: pytest.LogCaptureFixture) -> None:
+    running = 0
+    most = 0
+
+    async def slow() -> JobReport:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(2.5)
+        running -= 1
+        return JobReport(devices=2, failures=1, slowest=[("ap-1", 2.5), ("ap-2", 0.1)])
+
+    async def scenario() -> Health:
+        health = Health()
+        runner = JobRunner(health)
+        runner.set_jobs([Job("slow", 1.0, slow)])
+        runner.start()
+        await asyncio.sleep(5.5)
+        await runner.stop(timeout_s=5)
+        return health
+
+    with caplog.at_level(logging.WARNING):
+        health = run(scenario())
+    assert isinstance(health, Health)
+    stats = health.jobs["slow"]
+    assert most == 1
+    assert stats.runs >= 2 and stats.overruns == stats.runs
+    assert stats.skipped >= 1  # runs due during a long one were skipped, and counted
+    assert stats.devices == 2 and stats.failures == 1
+    assert "job slow overran its interval" in caplog.text and "ap-1 (2.5 s)" in caplog.text
+
+
+def test_stop_waits_for_running_jobs_then_cuts_at_the_deadline() -> None:
+    finished: list[str] = []
+
+    async def quick() -> None:
+        await asyncio.sleep(0.3)
+        finished.append("quick")
+
+    async def stuck() -> None:
+        await asyncio.sleep(3600)
+        finished.append("stuck")
+
+    async def scenario() -> tuple[bool, bool]:
+        runner = JobRunner(Health())
+        runner.set_jobs([Job("quick", 60, quick)])
+        runner.start()
+        await asyncio.sleep(0.1)
+        clean = await runner.stop(timeout_s=5)
+        runner2 = JobRunner(Health())
+        runner2.set_jobs([Job("stuck", 60, stuck)])
+        runner2.start()
+        await asyncio.sleep(0.1)
+        cut = await runner2.stop(timeout_s=0.3)
+        return clean, cut
+
+    assert run(scenario()) == (True, False)
+    assert finished == ["quick"]
+
+
+def test_failing_job_is_counted_and_keeps_its_schedule() -> None:
+    calls = 0
+
+    async def broken() -> None:
+        nonlocal calls
+        calls += 1
+        raise RuntimeError("boom")
+
+    async def scenario() -> Health:
+        health = Health()
+        runner = JobRunner(health)
+        runner.set_jobs([Job("broken", 0.5, broken)])
+        runner.start()
+        while calls < 3:
+            await asyncio.sleep(0.05)
+        await runner.stop(1)
+        return health
+
+    health = run(scenario())
+    assert isinstance(health, Health)
+    assert health.jobs["broken"].errors >= 3
+
+
+def test_set_jobs_keeps_unchanged_timings_and_drops_removed_jobs() -> None:
+    async def noop() -> None:
+        return None
+
+    async def scenario() -> tuple[object, object, set[str]]:
+        health = Health()
+        runner = JobRunner(health)
+        runner.set_jobs([Job("a", 100, noop, first_run_s=50), Job("b", 100, noop)])
+        runner.start()
+        before = runner.scheduler.get_job("a").next_run_time
+        runner.set_jobs([Job("a", 100, noop, first_run_s=0)])
+        after = runner.scheduler.get_job("a").next_run_time
+        names = {j.id for j in runner.scheduler.get_jobs()}
+        await runner.stop(1)
+        return before, after, names
+
+    before, after, names = run(scenario())  # type: ignore[misc]
+    assert before == after
+    assert names == {"a"}
+
+
+def test_health_endpoint_serves_healthz_and_prometheus_metrics() -> None:
+    port = free_port()
+
+    async def scenario() -> list[httpx.Response]:
+        health = Health()
+        health.job("icmp", 30)
+        health.record_run("icmp", cycle_s=1.5, lag_s=0.01, devices=40, failures=2,
+                          error=False, overran=False)
+        health.job("snmp", 0.001)  # never completed, interval long past: stale
+        health.gauges["spool_depth"] = 12
+        server = HealthServer(health, lambda: 3.0)
+        await server.start("127.0.0.1", port)
+        async with httpx.AsyncClient() as client:
+            metrics = await client.get(f"http://127.0.0.1:{port}/metrics")
+            await asyncio.sleep(0.01)
+            bad = await client.get(f"http://127.0.0.1:{port}/healthz")
+            del health.jobs["snmp"]
+            good = await client.get(f"http://127.0.0.1:{port}/healthz")
+            missing = await client.get(f"http://127.0.0.1:{port}/nope")
+        await server.stop()
+        return [metrics, bad, good, missing]
+
+    metrics, bad, good, missing = run(scenario())  # type: ignore[misc]
+    assert metrics.status_code == 200
+    assert 'netagent_devices{job="icmp"} 40' in metrics.text
+    assert 'netagent_failures{job="icmp"} 2' in metrics.text
+    assert "netagent_spool_depth 12" in metrics.text
+    assert "# TYPE netagent_cycle_s gauge" in metrics.text
+    assert bad.status_code == 503 and "snmp" in bad.text
+    assert good.status_code == 200
+    assert missing.status_code == 404
