@@ -17,12 +17,14 @@ import psutil
 
 from agent.alerts import Observation
 from agent.config import AgentConfig, JobSettings
+from agent.device_state import latest_states
 from agent.health import Health
 from agent.scheduler import Job, JobFunc, JobReport
 from agent.services import Services
 from collectors.icmp import targets_from_inventory as icmp_targets
+from collectors.samples import Sample
 from collectors.snmp import targets_from_inventory
-from geo.coverage import compute
+from geo.coverage import engine_for, not_serving, result_of
 from inventory.model import Device, Inventory
 from inventory.netbox import apply, plan, pull_inventory
 
@@ -128,15 +130,21 @@ def snmp_job(services: Services, devices: Sequence[Device]) -> JobFunc:
 
 
 def coverage_job(services: Services) -> JobFunc:
+    """Planned and live coverage (`view` tag) from one engine; live leaves out what the
+    latest device states say is not serving (the alert engine's, else the last ICMP)."""
+
+    def both_views(now: int) -> list[Sample]:
+        cfg = services.config.coverage
+        engine = engine_for(services.inventory, cfg)
+        states = latest_states(services.spool, services.inventory)
+        engine.set_down(not_serving(
+            services.inventory, {n: s.state for n, s in states.items()}, cfg.up_states))
+        return [*result_of(engine, False).to_samples(now), *result_of(engine, True).to_samples(now)]
+
     async def run() -> JobReport:
-        down = {
-            s.tags["device"] for s in services.spool.latest("icmp") if s.fields.get("up") is False
-        }
         # shapely work is CPU-bound: off the loop, so polls keep their schedule.
-        result = await asyncio.to_thread(
-            compute, services.inventory, services.config.coverage, down
-        )
-        await asyncio.to_thread(services.spool.put, result.to_samples(time.time_ns()))
+        samples = await asyncio.to_thread(both_views, time.time_ns())
+        await asyncio.to_thread(services.spool.put, samples)
         return JobReport(devices=len(services.inventory.devices))
 
     return run

@@ -85,7 +85,8 @@ class CoverageResult:
             out.append(
                 Sample(
                     "coverage",
-                    {"quartiere": r.quartiere, "technology": r.technology},
+                    {"quartiere": r.quartiere, "technology": r.technology,
+                     "view": "live" if self.live else "planned"},
                     fields,
                     time_ns,
                 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from agent.alerts.config import AlertsConfig
@@ -166,9 +166,11 @@ class AlertEngine:
                 if self._saved.get(d.name) != (key := row.key()):
                     rows.append(row)
                     self._saved[d.name] = key
-                samples.append(Sample("device_status", self._tags(d.name),
-                                      {"state": shown.value, "since": int(since)},
-                                      int(now * 1e9)))
+                site = self.inv.site_of(d)
+                samples.append(Sample("device_status", self._tags(d.name), {
+                    "state": shown.value, "since": int(since), "lat": site.lat,
+                    "lon": site.lon, "root_cause": self._root_cause(d.name, effective)},
+                    int(now * 1e9)))
             self.store.save_devices(rows)
         if now - self._pruned > 3600:
             self.store.prune(now - self.config.recent_days * 86400)
@@ -176,6 +178,14 @@ class AlertEngine:
         return samples
 
     # incidents
+    def _root_cause(self, name: str, effective: Mapping[str, State]) -> str:
+        """The device itself when down, the nearest down uplink when unreachable."""
+        if effective[name] is State.DOWN:
+            return name
+        if effective[name] is State.UNREACHABLE:
+            return next((a for a in self.topo.ancestors(name) if effective[a] is State.DOWN), "")
+        return ""
+
     def _tags(self, name: str) -> dict[str, str]:
         d = self.inv.device_by_name[name]
         return {"device": name, "role": d.role.value,
