@@ -92,3 +92,25 @@ def test_status_before_any_run_says_so(tmp_path: Path) -> None:
     r = netagent("status", data_dir=tmp_path / "empty")
     assert r.returncode == 1
     assert "run --once" in r.stderr
+
+
+def test_every_command_reads_the_data_dir_from_the_config_file(tmp_path: Path) -> None:
+    needs_icmp()
+    data = tmp_path / "from-config"
+    cfg = tmp_path / "netagent.toml"
+    cfg.write_text(f'[agent]\ndata_dir = "{data}"\n[coverage]\nfibre_corridor_m = 200\n')
+    elsewhere = tmp_path / "env-dir"  # $NETAGENT_DATA_DIR points elsewhere: the file wins
+    assert netagent("run", "--once", "--config", str(cfg), data_dir=elsewhere).returncode == 0
+    assert (data / "spool.sqlite").exists() and not elsewhere.exists()
+    for args in (["status", "--json"], ["query", "icmp", "--json"], ["alerts", "--json"],
+                 ["coverage", "--live", "--json"]):
+        r = netagent(*args, "--config", str(cfg), data_dir=elsewhere)
+        assert r.returncode == 0, (args, r.stderr)
+    wider = json.loads(netagent("coverage", "--json", "--config", str(cfg), data_dir=elsewhere).stdout)
+    default = json.loads(netagent("coverage", "--json", data_dir=elsewhere).stdout)
+    assert _comune_fibre(wider) > _comune_fibre(default)  # [coverage] was applied
+
+
+def _comune_fibre(out: object) -> float:
+    rows = out["rows"] if isinstance(out, dict) else out
+    return sum(r["covered_km2"] for r in rows if r["technology"] == "fibre" and r["quartiere"] != "comune")

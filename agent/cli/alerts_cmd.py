@@ -35,10 +35,11 @@ def alerts(
     show_all: bool = typer.Option(False, "--all", help="Also incidents resolved lately."),
     days: float = typer.Option(7.0, "--days", min=0, help="How far back --all looks."),
     as_json: bool = options.JsonOpt,
+    config: Path | None = options.ConfigOpt,
     data_dir: Path | None = options.DataDirOpt,
 ) -> None:
     """Open incidents, devices not up, and the notification queue; exit 1 if any is open."""
-    path = options.data_dir(data_dir) / STATE_FILE
+    path = options.configured(config, data_dir).agent.resolved_data_dir() / STATE_FILE
     if not path.exists():
         if as_json:
             common.print_json({"open": [], "recent": [], "devices": [],

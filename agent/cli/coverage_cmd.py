@@ -16,12 +16,12 @@ from rich.console import Console
 from rich.table import Table
 
 from agent.cli import common, options
-from agent.cli.inventory_cmd import load_or_exit
+from agent.cli.inventory_cmd import load_configured_or_exit
+from agent.config import AgentConfig
 from agent.device_state import latest_states
 from collectors.spool import Spool
 from geo.coverage import (
     COMUNE,
-    CoverageConfig,
     CoverageInputError,
     CoverageResult,
     CoverageRow,
@@ -64,9 +64,9 @@ class Computed:
     no_status: int  # devices the store knows nothing about (counted as not up)
 
 
-def _states(data_dir: Path | None, inv: Inventory) -> dict[str, str]:
+def _states(data_dir: Path, inv: Inventory) -> dict[str, str]:
     """Latest state per device from the local store ({} when there is no store yet)."""
-    path = options.data_dir(data_dir) / "spool.sqlite"
+    path = data_dir / "spool.sqlite"
     if not path.exists():
         return {}
     try:
@@ -80,18 +80,17 @@ def _states(data_dir: Path | None, inv: Inventory) -> dict[str, str]:
         raise typer.Exit(common.ExitCode.FAILED) from exc
 
 
-def compute_for_cli(inventory: list[Path] | None, quartieri: Path | None,
-                    data_dir: Path | None, live: bool, population: Path | None,
+def compute_for_cli(cfg: AgentConfig, live: bool, population: Path | None,
                     need_states: bool = False) -> Computed:
     """Load, compute, and read device states when live figures or a map need them."""
-    inv = load_or_exit(inventory, quartieri).inventory
-    assert inv is not None
+    inv = load_configured_or_exit(cfg)
     if not inv.quartieri:
         common.err.print("[red]error[/]: the inventory has no quartieri: give their polygons "
                          "with --quartieri FILE or in a GeoJSON inventory file")
         raise typer.Exit(common.ExitCode.PROBLEMS)
-    config = CoverageConfig(population_file=str(population) if population else None)
-    states = _states(data_dir, inv) if live or need_states else {}
+    config = cfg.coverage.model_copy(
+        update={"population_file": str(population)} if population else {})
+    states = _states(cfg.agent.resolved_data_dir(), inv) if live or need_states else {}
     no_status = sum(states.get(d.name, "unknown") == "unknown" for d in inv.devices)
     try:
         engine = engine_for(inv, config)
@@ -178,6 +177,7 @@ def coverage(
     write_samples: bool = typer.Option(False, "--write-samples",
                                        help="Also store `coverage` samples in the local "
                                        "spool, for InfluxDB/Grafana."),
+    config: Path | None = options.ConfigOpt,
     inventory: list[Path] | None = options.InventoryOpt,
     quartieri: Path | None = options.QuartieriOpt,
     data_dir: Path | None = options.DataDirOpt,
@@ -186,10 +186,11 @@ def coverage(
     """Print coverage per quartiere and technology (planned, or --live)."""
     if ctx.invoked_subcommand:
         return
-    c = compute_for_cli(inventory, quartieri, data_dir, live, population)
+    cfg = options.configured(config, data_dir, inventory, quartieri)
+    c = compute_for_cli(cfg, live, population)
     rows = _select(c.result, quartiere, technology, sort)
     if write_samples:
-        spool = Spool(options.data_dir(data_dir) / "spool.sqlite")
+        spool = Spool(cfg.agent.resolved_data_dir() / "spool.sqlite", cfg.spool)
         n = spool.put(c.result.to_samples(time.time_ns()))
         spool.close()
         common.err.print(f"stored {n} coverage samples")
@@ -209,13 +210,15 @@ def coverage(
 def export(
     out_dir: Path = typer.Argument(..., file_okay=False, help="Directory for the GeoJSON files."),
     live: bool = LiveOpt,
+    config: Path | None = options.ConfigOpt,
     inventory: list[Path] | None = options.InventoryOpt,
     quartieri: Path | None = options.QuartieriOpt,
     data_dir: Path | None = options.DataDirOpt,
     population: Path | None = PopulationOpt,
 ) -> None:
     """Write coverage.geojson and quartieri.geojson (WGS84) with the figures."""
-    c = compute_for_cli(inventory, quartieri, data_dir, live, population)
+    c = compute_for_cli(options.configured(config, data_dir, inventory, quartieri), live,
+                        population)
     for path in write_geojson(out_dir, c.engine, c.result):
         common.out.print(str(path))
 
@@ -224,13 +227,15 @@ def export(
 def report(
     out_file: Path = typer.Argument(..., dir_okay=False, help="HTML file to write."),
     live: bool = LiveOpt,
+    config: Path | None = options.ConfigOpt,
     inventory: list[Path] | None = options.InventoryOpt,
     quartieri: Path | None = options.QuartieriOpt,
     data_dir: Path | None = options.DataDirOpt,
     population: Path | None = PopulationOpt,
 ) -> None:
     """Write a self-contained HTML map: quartieri by coverage, devices by status."""
-    c = compute_for_cli(inventory, quartieri, data_dir, live, population, need_states=True)
+    c = compute_for_cli(options.configured(config, data_dir, inventory, quartieri), live,
+                        population, need_states=True)
     page = render(c.inv, c.engine, c.result, c.states)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_file.with_name(out_file.name + ".tmp")

@@ -24,10 +24,6 @@ ConfigOpt = typer.Option(
     dir_okay=False)
 
 
-def data_dir(given: Path | None) -> Path:
-    return given or common.default_data_dir()
-
-
 def configured(
     config: Path | None, data_dir: Path | None = None, inventory: list[Path] | None = None,
     quartieri: Path | None = None,

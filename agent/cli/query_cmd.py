@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from agent.cli import common
+from agent.cli import common, options
 from collectors.spool import Spool
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -53,10 +54,12 @@ def query(
         list[str] | None, typer.Option("--tag", help="Only series with KEY=VALUE (repeatable).")
     ] = None,
     limit: int = typer.Option(1000, "--limit", min=1, help="At most this many samples."),
-    as_json: bool = typer.Option(False, "--json", help="JSON on stdout."),
+    as_json: bool = options.JsonOpt,
+    config: Path | None = options.ConfigOpt,
+    data_dir: Path | None = options.DataDirOpt,
 ) -> None:
     """Samples of one measurement from the local spool, oldest first."""
-    path = common.default_data_dir() / "spool.sqlite"
+    path = options.configured(config, data_dir).agent.resolved_data_dir() / "spool.sqlite"
     if not path.exists():
         common.err.print(f"no local spool at {path}: the agent has not stored anything yet")
         raise typer.Exit(common.ExitCode.FAILED)
