@@ -50,7 +50,7 @@ class Daemon:
         self._http: HealthServer | None = None
         self._listening = ""
 
-    async def run(self, once: bool = False) -> int:
+    async def run(self) -> int:
         """Until stopped; raises StartError when the pieces cannot be built."""
         if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
             # One "Running job…"/"HTTP Request: POST" line per run would drown the journal;
@@ -64,11 +64,6 @@ class Daemon:
         except Exception as e:  # bad inventory, no raw socket, NetBox unreachable…
             log.debug("start failed", exc_info=True)
             raise StartError(f"{type(e).__name__}: {e}") from e
-        if once:
-            for job in jobs:
-                await self.runner.run_now(job)
-            await self._finish()
-            return 0
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._request_stop, sig)
@@ -169,7 +164,7 @@ class Daemon:
             await self._http.stop()
 
 
-def run_daemon(config: AgentConfig, once: bool = False) -> int:
+def run_daemon(config: AgentConfig) -> int:
     """Entry point of `netagent run`: lock the data directory, run until stopped."""
     from agent.cli.common import ExitCode
 
@@ -180,7 +175,7 @@ def run_daemon(config: AgentConfig, once: bool = False) -> int:
         log.error("%s", e)
         return ExitCode.FAILED
     try:
-        return asyncio.run(Daemon(config).run(once=once))
+        return asyncio.run(Daemon(config).run())
     except StartError as e:
         log.error("cannot start: %s", e)
         return ExitCode.FAILED

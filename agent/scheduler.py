@@ -121,11 +121,6 @@ class JobRunner:
             self.scheduler.shutdown(wait=False)
         return clean
 
-    async def run_now(self, job: Job) -> None:
-        """One measured run outside the schedule (`netagent run --once`)."""
-        self.health.job(job.name, job.interval_s)
-        await self._run(job)
-
     async def _run(self, job: Job) -> None:
         task = asyncio.current_task()
         assert task is not None
