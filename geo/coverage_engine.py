@@ -27,15 +27,6 @@ _EMPTY = shapely.Polygon()
 TECHNOLOGIES = (*LAYERS, Technology.ALL)
 
 
-def union(geoms: NDArray[np.object_]) -> BaseGeometry:
-    """Union of polygons (overlaps counted once)."""
-    if len(geoms) == 0:
-        return _EMPTY
-    if len(geoms) == 1:
-        return geoms[0]
-    return shapely.union_all(geoms)
-
-
 @dataclass
 class _State:
     """Per cell and technology: covered geometry, its area, residents in it."""
@@ -186,7 +177,7 @@ class CoverageEngine:
             g = _EMPTY
             if len(members):
                 cell = self.cells.geoms[c]
-                g = polygonal(shapely.intersection(union(el.geoms[members]), cell))
+                g = polygonal(shapely.intersection(el.union(members), cell))
             self._store(st, tech, c, g)
 
     def _fill_all(self, st: _State, cells: NDArray[np.int64]) -> None:

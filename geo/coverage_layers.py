@@ -15,6 +15,7 @@ from enum import StrEnum
 import numpy as np
 import shapely
 from numpy.typing import NDArray
+from shapely.geometry.base import BaseGeometry
 
 from geo.coverage_config import CoverageConfig
 from geo.projection import Projector
@@ -44,6 +45,22 @@ class Elements:
     geoms: NDArray[np.object_]
     # Devices (or segment names) whose outage removes the element.
     depends: list[tuple[str, ...]]
+    # Corridors: the paths and buffer parameters the geoms were built from, so the union
+    # of several is one buffer of their MultiLineString (one noding, not a cascade).
+    paths: NDArray[np.object_] | None = None
+    corridor_m: float = 0.0
+    quad_segs: int = 8
+
+    def union(self, members: NDArray[np.int64]) -> BaseGeometry:
+        """Union of the member elements (overlaps counted once)."""
+        if len(members) == 0:
+            return shapely.Polygon()
+        if len(members) == 1:
+            return self.geoms[members[0]]
+        if self.paths is not None:
+            lines = shapely.multilinestrings(self.paths[members])
+            return shapely.buffer(lines, self.corridor_m, quad_segs=self.quad_segs)
+        return shapely.union_all(self.geoms[members])
 
 
 def _disc_template(vertices: int) -> NDArray[np.float64]:
@@ -120,14 +137,19 @@ def fibre_elements(inv: Inventory, cfg: CoverageConfig, proj: Projector) -> Elem
         ll = np.vstack(paths)  # one transform for every vertex, then split per segment
         owner = np.repeat(np.arange(len(paths)), [len(p) for p in paths])
         lines = shapely.linestrings(proj.xy(ll[:, 0], ll[:, 1]), indices=owner)
-        geoms = shapely.buffer(
-            lines, cfg.fibre_corridor_m, quad_segs=max(2, cfg.circle_vertices // 4)
-        )
     else:
-        geoms = np.empty(0, dtype=object)
+        lines = np.empty(0, dtype=object)
+    quad_segs = max(2, cfg.circle_vertices // 4)
+    geoms = shapely.buffer(lines, cfg.fibre_corridor_m, quad_segs=quad_segs)
     depends = [(s.name, *(d for d in (s.a_device, s.b_device) if d)) for s in segs]
     return Elements(
-        Technology.FIBRE, [s.name for s in segs], np.asarray(geoms, dtype=object), depends
+        Technology.FIBRE,
+        [s.name for s in segs],
+        np.asarray(geoms, dtype=object),
+        depends,
+        np.asarray(lines, dtype=object),
+        cfg.fibre_corridor_m,
+        quad_segs,
     )
 
 
