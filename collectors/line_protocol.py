@@ -37,10 +37,11 @@ def _tag_value(value: str) -> str:
     return escaped + " " if escaped.endswith("\\") else escaped
 
 
-# Escaped series keys and field names, memoised: a collector emits the same series every
-# cycle, and encoding is the hot path of `Spool.put()`. Bounded by a reset.
+# Escaped series keys and field-set layouts, memoised: a collector emits the same series
+# with the same field names every cycle, and encoding is the hot path of `Spool.put()`.
+# Bounded by a reset.
 _KEYS: dict[tuple[object, ...], str] = {}
-_NAMES: dict[str, str] = {}
+_LAYOUTS: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
 _CACHE_MAX = 100_000
 
 
@@ -71,26 +72,38 @@ def encode_key(measurement: str, tags: Mapping[str, str]) -> str:
 
 def encode_fields(fields: Mapping[str, FieldValue]) -> str:
     """The field set; NaN and infinities are left out (line protocol has no spelling for them)."""
+    names = tuple(fields)
+    layout = _LAYOUTS.get(names)
+    if layout is None:
+        layout = _layout(names)
     out = []
-    for k, v in sorted(fields.items()):
+    for k, prefix in layout:
+        v = fields[k]
         if v.__class__ is float:  # the common case, inline
             if v - v != 0:  # NaN or ±inf
                 continue
             value: str | None = repr(v)
             if value.endswith(".0"):  # type: ignore[union-attr]
                 value = value[:-2]  # type: ignore[index]
+        elif v is True or v is False:
+            value = "true" if v else "false"
         else:
             value = _field_value(k, v)
             if value is None:
                 continue
-        name = _NAMES.get(k)
-        if name is None:
-            _check_name(k, "field name")
-            if len(_NAMES) >= _CACHE_MAX:
-                _NAMES.clear()
-            name = _NAMES[k] = k.translate(_ESCAPE_KEY)
-        out.append(f"{name}={value}")
+        out.append(prefix + value)  # type: ignore[operator]
     return ",".join(out)
+
+
+def _layout(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(name, escaped `name=`) in InfluxDB's sorted order, for one set of field names."""
+    for k in names:
+        _check_name(k, "field name")
+    layout = tuple((k, k.translate(_ESCAPE_KEY) + "=") for k in sorted(names))
+    if len(_LAYOUTS) >= _CACHE_MAX:
+        _LAYOUTS.clear()
+    _LAYOUTS[names] = layout
+    return layout
 
 
 def _field_value(k: str, v: object) -> str | None:
