@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import shapefile
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 from pyproj.exceptions import CRSError
 from shapely.geometry import MultiPoint, MultiPolygon, Point, Polygon, shape
 from shapely.geometry.base import BaseGeometry
@@ -25,17 +25,17 @@ from shapely.geometry.polygon import orient
 from shapely.ops import nearest_points
 from shapely.strtree import STRtree
 
+from geo.projection import Projector
 from inventory.geojson import WGS84, check_lonlat, read_features, to_wgs84
 from inventory.model import Quartiere
 
 log = logging.getLogger(__name__)
 
-METRIC = CRS.from_epsg(25832)
 VORONOI_SOURCE = "Voronoi of Wikipedia centres, clipped to ISTAT boundary"
 # How far inside the boundary a centre lying outside it is moved (metres).
 _INSET_M = 100.0
 
-_to_metric = Transformer.from_crs(WGS84, METRIC, always_xy=True)
+_PROJ = Projector("EPSG:25832")
 
 
 class QuartiereError(ValueError):
@@ -58,18 +58,9 @@ class Centre:
     population: int | None = None
 
 
-def to_metric(geometry: BaseGeometry) -> BaseGeometry:
-    """WGS84 lon/lat -> EPSG:25832 metres."""
-    return shapely.transform(geometry, lambda c: _stack(_to_metric.transform(c[:, 0], c[:, 1])))
-
-
-def to_lonlat(geometry: BaseGeometry) -> BaseGeometry:
-    """EPSG:25832 metres -> WGS84 lon/lat."""
-    return to_wgs84(geometry, METRIC)
-
-
-def _stack(xy: tuple[Any, Any]) -> np.ndarray:
-    return np.column_stack(xy)
+# WGS84 lon/lat <-> EPSG:25832 metres, the same projection coverage uses.
+to_metric = _PROJ.to_metric
+to_lonlat = _PROJ.to_wgs84
 
 
 def _oriented(geometry: BaseGeometry) -> BaseGeometry:
@@ -149,8 +140,7 @@ class QuartiereIndex:
 
     def locate_many(self, lons: Sequence[float], lats: Sequence[float]) -> list[str | None]:
         """`locate` for many points at once: one reprojection and one bulk tree query."""
-        xs, ys = _to_metric.transform(np.asarray(lons, float), np.asarray(lats, float))
-        points = shapely.points(np.atleast_1d(xs), np.atleast_1d(ys))
+        points = shapely.points(_PROJ.xy(np.asarray(lons, float), np.asarray(lats, float)))
         best = np.full(len(points), len(self._names), dtype=np.int64)
         # query() returns (point index, polygon index) pairs; lowest name index wins.
         pi, gi = self._tree.query(points, predicate="intersects")
