@@ -33,7 +33,7 @@ def latest_states(spool: Spool, inv: Inventory) -> dict[str, DeviceState]:
     status = {s.tags.get("device"): s for s in spool.latest("device_status")}
     out: dict[str, DeviceState] = {}
     for d in inv.devices:
-        q = inv.quartiere_of(d) or "outside"
+        q = inv.quartiere_tag(d)
         ping, st = icmp.get(d.name), status.get(d.name)
         if st is not None and (ping is None or st.time_ns >= ping.time_ns):
             state, t = str(st.fields.get("state", UNKNOWN)), st.time_ns

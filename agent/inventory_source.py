@@ -10,12 +10,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from geo.quartieri import QuartiereIndex, load_quartieri
-
 from inventory.issues import Issue, Severity
 from inventory.load import LoadResult, load_inventory
 from inventory.sample import SAMPLE_PATHS
-
-OUTSIDE = "outside"  # the quartiere tag of a site outside every polygon
 
 
 def load(paths: Sequence[Path] = (), quartieri: Path | None = None) -> LoadResult:

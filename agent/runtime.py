@@ -1,4 +1,4 @@
-"""One ICMP cycle over the inventory, shared by `run --once` and the daemon's ICMP job."""
+"""`run --once`: one ICMP cycle over the inventory, and the demo lab's answering addresses."""
 
 from __future__ import annotations
 
@@ -10,14 +10,7 @@ import yaml
 
 from collectors.icmp import IcmpProber, IcmpResult, IcmpTarget
 from collectors.spool import Spool
-from inventory.model import Device, DeviceStatus, Inventory
-
-# Planned/staged/offline/decommissioning devices are not expected to answer: not probed.
-PROBED_STATUSES = frozenset({DeviceStatus.ACTIVE, DeviceStatus.FAILED})
-
-
-def probed_devices(inv: Inventory) -> list[Device]:
-    return [d for d in inv.devices if d.status in PROBED_STATUSES]
+from inventory.model import Inventory
 
 
 async def icmp_cycle(

@@ -19,7 +19,6 @@ from agent.alerts import AlertEngine, AlertStore, open_store
 from agent.config import AgentConfig
 from agent.health import Health
 from agent.notify import Router
-from agent.runtime import PROBED_STATUSES
 from collectors.icmp import IcmpProber
 from collectors.influx import Flusher, LocalRetention, make_delivery
 from collectors.snmp import SnmpPoller
@@ -53,7 +52,7 @@ class Services:
     ) -> Services:
         """Build from an inventory; reuse from `previous` what the new config did not change."""
         devices = tuple(
-            d for d in config.shard().select(inventory.devices) if d.status in PROBED_STATUSES
+            d for d in config.shard().select(inventory.polled_devices())
         )
         same = _unchanged(previous, config)
         if previous is None:

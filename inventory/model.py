@@ -58,6 +58,18 @@ class DeviceStatus(StrEnum):
     DECOMMISSIONING = "decommissioning"
 
 
+# Which devices are polled (ICMP and SNMP): in service, or out of service but present
+# (offline, decommissioning, failed: polling shows when they come back; the alert engine
+# keeps them in maintenance). Planned, staged and inventory devices are not on the
+# network yet. One definition for the files, the NetBox pull and every collector.
+POLLED_STATUSES = frozenset({
+    DeviceStatus.ACTIVE, DeviceStatus.OFFLINE, DeviceStatus.DECOMMISSIONING, DeviceStatus.FAILED,
+})
+
+# The quartiere tag of a device whose site lies in no quartiere.
+OUTSIDE = "outside"
+
+
 class Placement(StrEnum):
     INDOOR = "indoor"
     OUTDOOR = "outdoor"
@@ -209,6 +221,13 @@ class Inventory(BaseModel):
 
     def quartiere_of(self, device: Device | str) -> str | None:
         return self.site_of(device).quartiere
+
+    def quartiere_tag(self, device: Device | str) -> str:
+        """The quartiere as a tag value: OUTSIDE when the site lies in none."""
+        return self.site_of(device).quartiere or OUTSIDE
+
+    def polled_devices(self) -> list[Device]:
+        return [d for d in self.devices if d.status in POLLED_STATUSES]
 
     def access_points(self) -> Iterator[Device]:
         return (d for d in self.devices if d.role is Role.WIFI_AP)

@@ -189,11 +189,11 @@ class AlertEngine:
     def _tags(self, name: str) -> dict[str, str]:
         d = self.inv.device_by_name[name]
         return {"device": name, "role": d.role.value,
-                "quartiere": self.inv.quartiere_of(d) or "outside"}
+                "quartiere": self.inv.quartiere_tag(d)}
 
     def _affected(self, name: str, effective: dict[str, State]) -> list[Affected]:
         return [Affected(n, self.inv.device_by_name[n].role.value,
-                         self.inv.quartiere_of(n) or "outside")
+                         self.inv.quartiere_tag(n))
                 for n in self.topo.descendants(name)
                 if effective.get(n) is State.UNREACHABLE or self.trackers[n].last is Health.FAIL]
 
@@ -246,7 +246,7 @@ class AlertEngine:
               affected: list[Affected], text: str) -> list[Sample]:
         root = f"{name}{self.topo.hop_text(name)}"
         d = self.inv.device_by_name[name]
-        who = Affected(name, d.role.value, self.inv.quartiere_of(d) or "outside")
+        who = Affected(name, d.role.value, self.inv.quartiere_tag(d))
         inc = self.store.open_incident(who, d.site, kind, SEVERITY[kind], now, text, root,
                                        affected, self._suppression(name, kind, maint))
         if inc.suppressed is None:

@@ -27,7 +27,7 @@ def window_covers(w: MaintenanceWindow, inv: Inventory, d: Device) -> bool:
     if not (w.devices or w.roles or w.sites or w.quartieri):
         return True
     return (d.name in w.devices or d.role.value in w.roles or d.site in w.sites
-            or (inv.quartiere_of(d) or "outside") in w.quartieri)
+            or (inv.quartiere_tag(d)) in w.quartieri)
 
 
 def maintenance_reason(config: AlertsConfig, inv: Inventory, d: Device, now: float) -> str | None:

@@ -88,7 +88,7 @@ def show(
     inv = load_or_exit(paths, quartieri).inventory
     assert inv is not None
     counts: Counter[tuple[str, str]] = Counter(
-        (inv.quartiere_of(d) or inventory_source.OUTSIDE, d.role.value) for d in inv.devices)
+        (inv.quartiere_tag(d), d.role.value) for d in inv.devices)
     roles = sorted({r for _, r in counts})
     quartieri_names = sorted({q for q, _ in counts})
     if json_out:

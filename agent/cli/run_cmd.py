@@ -56,7 +56,7 @@ def run_once(
             common.err.print(f"note: {lab.can_build()}; probing the host's loopback, where "
                              "every sample device answers")
     spool = Spool(cfg.agent.resolved_data_dir() / "spool.sqlite", cfg.spool)
-    devices = cfg.shard().select(runtime.probed_devices(inv))
+    devices = cfg.shard().select(inv.polled_devices())
     targets = targets_from_inventory(inv, devices)
     with ExitStack() as stack:
         netns = None

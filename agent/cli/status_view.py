@@ -11,7 +11,7 @@ from rich.table import Table
 from agent.cli import common
 from agent.device_state import DeviceState, latest_states
 from collectors.spool import Spool
-from inventory.model import Inventory
+from inventory.model import OUTSIDE, Inventory
 
 _ORDER = ("up", "down", "unreachable", "degraded", "maintenance", "unknown")
 _STYLE = {"up": "green", "down": "bold red", "unreachable": "red", "degraded": "yellow",
@@ -31,7 +31,7 @@ def per_quartiere_table(states: Mapping[str, DeviceState], approximate: bool) ->
     for c in columns:
         table.add_column(c.capitalize(), justify="right", style=_STYLE[c])
     table.add_column("Not up (down unless said)", overflow="fold")
-    for q in sorted(by_q, key=lambda n: (n == "outside", n)):
+    for q in sorted(by_q, key=lambda n: (n == OUTSIDE, n)):
         rows = by_q[q]
         counts = Counter(s.state for s in rows)
         bad = sorted(s.device if s.state == "down" else f"{s.device} ({s.state})"

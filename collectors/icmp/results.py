@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from collectors.samples import FieldValue, Sample
+from inventory.model import OUTSIDE
 
 MEASUREMENT = "icmp"
 
@@ -82,7 +83,7 @@ class IcmpResult:
     def to_sample(self, time_ns: int) -> Sample:
         """The `icmp` point of CONTRACTS.md; RTT fields are absent when nothing answered."""
         t = self.target.tags
-        tags = {"device": self.target.name, "quartiere": t.get("quartiere") or "outside"}
+        tags = {"device": self.target.name, "quartiere": t.get("quartiere") or OUTSIDE}
         for key in ("role", "site"):
             if t.get(key):
                 tags[key] = t[key]

@@ -17,7 +17,7 @@ def targets_from_inventory(
         IcmpTarget(d.name, str(d.mgmt_ip), {
             "role": str(d.role),
             "site": d.site,
-            "quartiere": inventory.quartiere_of(d) or "outside",
+            "quartiere": inventory.quartiere_tag(d),
         })
         for d in (inventory.devices if devices is None else devices)
     ]

@@ -9,10 +9,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from inventory.model import DeviceStatus, Inventory
+from inventory.model import POLLED_STATUSES, Inventory
 
 # NetBox statuses that mean "should be answering": the others are not polled.
-POLLED_STATUSES = frozenset({DeviceStatus.ACTIVE, DeviceStatus.STAGED, DeviceStatus.FAILED})
 
 
 class SnmpCredentials(BaseModel):
@@ -134,7 +133,7 @@ def targets_from_inventory(inv: Inventory, config: SnmpConfig) -> list[SnmpTarge
     for d in inv.devices:
         if d.status not in POLLED_STATUSES:
             continue
-        tags = {"role": str(d.role), "site": d.site, "quartiere": inv.quartiere_of(d) or "outside"}
+        tags = {"role": str(d.role), "site": d.site, "quartiere": inv.quartiere_tag(d)}
         if d.name in link_end:
             tags["link"], tags["side"] = link_end[d.name]
         out.append(

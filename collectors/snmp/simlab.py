@@ -21,8 +21,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from collectors.snmp.config import POLLED_STATUSES, SnmpCredentials
-from inventory.model import Inventory
+from collectors.snmp.config import SnmpCredentials
+from inventory.model import POLLED_STATUSES, Inventory
 
 KINDS = ("switch", "ap", "airmax", "mikrotik")
 # sysObjectID per kind: switch (ALAXALA), UniFi and airOS (net-snmp Linux), MikroTik.

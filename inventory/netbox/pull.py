@@ -19,20 +19,21 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from inventory.model import Device, DeviceStatus, Inventory, Role, Site, SiteKind, WifiSettings
+from inventory.model import (
+    POLLED_STATUSES,
+    Device,
+    DeviceStatus,
+    Inventory,
+    Role,
+    Site,
+    SiteKind,
+    WifiSettings,
+)
 from inventory.netbox.client import NetBoxClient
 from inventory.netbox.config import NetBoxConfig
 from inventory.netbox.mapping import REGION_CITY
 
 log = logging.getLogger(__name__)
-
-POLLED_STATUSES = (
-    DeviceStatus.ACTIVE,
-    DeviceStatus.OFFLINE,
-    DeviceStatus.DECOMMISSIONING,
-    DeviceStatus.FAILED,
-)
-
 
 def _site(o: dict[str, Any], regions: dict[int, dict[str, Any]]) -> Site:
     region = regions.get((o.get("region") or {}).get("id", -1))
