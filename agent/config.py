@@ -103,6 +103,10 @@ class AgentSection(_Section):
             return Path(state.split(":")[0])
         return default_data_dir()
 
+    def spool_path(self) -> Path:
+        """The durable sample store (collectors.spool) inside the data directory."""
+        return self.resolved_data_dir() / "spool.sqlite"
+
 
 class JobSettings(_Section):
     enabled: bool = Field(default=True, description="Run this job at all.")

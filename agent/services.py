@@ -57,7 +57,7 @@ class Services:
         same = _unchanged(previous, config)
         if previous is None:
             data_dir = config.agent.resolved_data_dir()
-            spool = Spool(data_dir / "spool.sqlite", config.spool)
+            spool = Spool(config.agent.spool_path(), config.spool)
             store = open_store(data_dir)
         else:
             spool, store = previous.spool, previous.store

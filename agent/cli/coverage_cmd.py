@@ -64,9 +64,8 @@ class Computed:
     no_status: int  # devices the store knows nothing about (counted as not up)
 
 
-def _states(data_dir: Path, inv: Inventory) -> dict[str, str]:
+def _states(path: Path, inv: Inventory) -> dict[str, str]:
     """Latest state per device from the local store ({} when there is no store yet)."""
-    path = data_dir / "spool.sqlite"
     if not path.exists():
         return {}
     try:
@@ -90,7 +89,7 @@ def compute_for_cli(cfg: AgentConfig, live: bool, population: Path | None,
         raise typer.Exit(common.ExitCode.PROBLEMS)
     config = cfg.coverage.model_copy(
         update={"population_file": str(population)} if population else {})
-    states = _states(cfg.agent.resolved_data_dir(), inv) if live or need_states else {}
+    states = _states(cfg.agent.spool_path(), inv) if live or need_states else {}
     no_status = sum(states.get(d.name, "unknown") == "unknown" for d in inv.devices)
     try:
         engine = engine_for(inv, config)
@@ -190,7 +189,7 @@ def coverage(
     c = compute_for_cli(cfg, live, population)
     rows = _select(c.result, quartiere, technology, sort)
     if write_samples:
-        spool = Spool(cfg.agent.resolved_data_dir() / "spool.sqlite", cfg.spool)
+        spool = Spool(cfg.agent.spool_path(), cfg.spool)
         n = spool.put(c.result.to_samples(time.time_ns()))
         spool.close()
         common.err.print(f"stored {n} coverage samples")

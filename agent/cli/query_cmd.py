@@ -59,7 +59,7 @@ def query(
     data_dir: Path | None = options.DataDirOpt,
 ) -> None:
     """Samples of one measurement from the local spool, oldest first."""
-    path = options.configured(config, data_dir).agent.resolved_data_dir() / "spool.sqlite"
+    path = options.configured(config, data_dir).agent.spool_path()
     if not path.exists():
         common.err.print(f"no local spool at {path}: the agent has not stored anything yet")
         raise typer.Exit(common.ExitCode.FAILED)

@@ -55,7 +55,7 @@ def run_once(
         if sample and not use_lab:
             common.err.print(f"note: {lab.can_build()}; probing the host's loopback, where "
                              "every sample device answers")
-    spool = Spool(cfg.agent.resolved_data_dir() / "spool.sqlite", cfg.spool)
+    spool = Spool(cfg.agent.spool_path(), cfg.spool)
     devices = cfg.shard().select(inv.polled_devices())
     targets = targets_from_inventory(inv, devices)
     with ExitStack() as stack:

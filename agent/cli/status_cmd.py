@@ -25,7 +25,7 @@ def status(
     """Latest state per quartiere and the agent's own health, as last stored; no probing."""
     cfg = options.configured(config, data_dir, inventory, quartieri)
     inv = load_configured_or_exit(cfg)
-    path = cfg.agent.resolved_data_dir() / "spool.sqlite"
+    path = cfg.agent.spool_path()
     if not path.exists():
         common.err.print(f"no data yet in {path.parent}: run `netagent run --once` first")
         raise typer.Exit(common.ExitCode.PROBLEMS)
