@@ -19,6 +19,7 @@ from agent.alerts import Observation
 from agent.config import AgentConfig, JobSettings
 from agent.device_state import latest_states
 from agent.health import Health
+from agent.runtime import icmp_cycle
 from agent.scheduler import Job, JobFunc, JobReport
 from agent.services import Services
 from collectors.icmp import targets_from_inventory as icmp_targets
@@ -87,15 +88,13 @@ def icmp_job(services: Services, name: str, devices: Sequence[Device]) -> JobFun
     prober = services.prober(name)  # opened now: no raw socket fails the start, not a round
 
     async def run() -> JobReport:
-        results = await prober.round(targets)
-        now = time.time_ns()
-        samples = [r.to_sample(now) for r in results]
+        results = await icmp_cycle(prober, targets, services.spool)
         observations = [
             Observation(r.target.name, r.up, services.snmp_ok.get(r.target.name))
             for r in results
         ]
-        events, _ = await services.alerts.observe_and_notify(observations, now / 1e9)
-        await asyncio.to_thread(services.spool.put, samples + events)
+        events, _ = await services.alerts.observe_and_notify(observations, time.time())
+        await asyncio.to_thread(services.spool.put, events)
         # What held the round open: targets that did not answer, then the slowest answers.
         timeout_s = services.config.icmp.timeout_ms / 1000
         slowest = sorted(

@@ -1,7 +1,9 @@
-"""`run --once`: one ICMP cycle over the inventory, and the demo lab's answering addresses."""
+"""One ICMP cycle stored in the spool (`run --once`, the daemon's ICMP job), and the demo
+lab's answering addresses."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +21,8 @@ async def icmp_cycle(
     """Probe every target once and commit the samples before returning."""
     results = await prober.round(targets)
     now = time.time_ns()
-    spool.put(r.to_sample(now) for r in results)
+    # The commit fsyncs: off the event loop, so other jobs keep their schedule.
+    await asyncio.to_thread(spool.put, [r.to_sample(now) for r in results])
     return results
 
 
