@@ -4,6 +4,13 @@ import os
 import tempfile
 
 import pytest
+from hypothesis import settings
+
+# The suite is a gate: the same examples every run, so a red CI always means a change did
+# it. HYPOTHESIS_PROFILE=explore draws new examples (and more) to hunt for fresh bugs.
+settings.register_profile("gate", derandomize=True, database=None)
+settings.register_profile("explore", max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gate"))
 
 pytest_plugins = [
     "tests.fixtures.influx",

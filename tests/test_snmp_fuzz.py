@@ -26,7 +26,7 @@ TAGS = [
     ber.NO_SUCH_OBJECT,
     ber.END_OF_MIB_VIEW,
 ]
-POLLER = SnmpPoller(SnmpConfig())
+PROFILES = SnmpPoller(SnmpConfig()).profiles
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 
 
@@ -71,9 +71,35 @@ class FuzzSession:
 def test_reading_random_answers_never_raises(data: st.DataObject, profile: str | None) -> None:
     t = SnmpTarget("fuzz", "127.0.0.1", profile=profile, tags={"role": "x"})
     out = PollOutcome("fuzz", False, None, 0.0, [])
+    poller = SnmpPoller(SnmpConfig(), PROFILES)  # fresh: its profile cache is per-device state
     # SnmpError is the only way out besides success: recorded as the device's error
     with contextlib.suppress(SnmpError):
-        asyncio.run(POLLER._read(FuzzSession(data.draw), t, out))
+        asyncio.run(poller._read(FuzzSession(data.draw), t, out))
     for s in out.samples:
         assert s.measurement in {"interface", "wifi", "radio_link"}
         assert all(isinstance(v, int | float | bool | str) for v in s.fields.values())
+
+
+class WrongSysObjectId:
+    """An agent whose sysObjectID is not an OID (seen in the field as an OCTET STRING)."""
+
+    def __init__(self, tag: int, value: bytes) -> None:
+        self.tag, self.value = tag, value
+
+    async def get(self, oids: Sequence[bytes]) -> list[VarBind]:
+        sys_oid = ber.oid_encode("1.3.6.1.2.1.1.2.0")
+        return [(o, self.tag, self.value) if o == sys_oid else (o, ber.NULL, None) for o in oids]
+
+    async def bulk(self, oids: Sequence[bytes], max_repetitions: int) -> list[VarBind]:
+        return [(o, ber.END_OF_MIB_VIEW, None) for o in oids]
+
+
+def test_a_malformed_sys_object_id_is_a_problem_not_a_failed_poll() -> None:
+    poller = SnmpPoller(SnmpConfig(), PROFILES)
+    for tag, value in [(ber.OCTET_STRING, b"\xff\xfe"), (ber.OBJECT_ID, b"\x2b\x86")]:
+        out = PollOutcome("odd", False, None, 0.0, [])
+        t = SnmpTarget("odd", "127.0.0.1", tags={"role": "x"})
+        asyncio.run(poller._read(WrongSysObjectId(tag, value), t, out))
+        assert out.info["sysObjectID"] == ""
+        assert out.profile == SnmpConfig().default_profile
+    assert any("sysObjectID is not a valid OID" in p for p in out.problems)

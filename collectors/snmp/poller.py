@@ -164,11 +164,10 @@ class SnmpPoller:
         got = await get_scalars(s, _SYSTEM + scalars)
         now_ns = time.time_ns()
         uptime = _int(got.get(SYS_UPTIME))
-        sys_oid = got.get(SYS_OBJECT_ID, (0, None))[1]
         out.info = {
             "sysName": _text(got.get(SYS_NAME)),
             "sysDescr": _text(got.get(SYS_DESCR)),
-            "sysObjectID": ber.oid_str(sys_oid) if isinstance(sys_oid, bytes) else "",
+            "sysObjectID": _object_id(got.get(SYS_OBJECT_ID), out.problems),
         }
         if uptime is not None:
             out.info["uptime_s"] = str(uptime / 100)
@@ -259,6 +258,17 @@ def _text(cell: Cell | None) -> str:
     if cell is None or not isinstance(cell[1], bytes):
         return ""
     return cell[1].decode("utf-8", "replace")
+
+
+def _object_id(cell: Cell | None, problems: list[str]) -> str:
+    """sysObjectID as dotted text; a malformed one is a problem noted, not a failed poll."""
+    if cell is None or cell[0] != ber.OBJECT_ID or not isinstance(cell[1], bytes):
+        return ""
+    try:
+        return ber.oid_str(cell[1])
+    except ber.BerError as e:
+        problems.append(f"sysObjectID is not a valid OID ({e}); chose the generic profile")
+        return ""
 
 
 def _load(config: SnmpConfig) -> Profiles:
