@@ -5,8 +5,15 @@ is still to be delivered to InfluxDB (or, with no InfluxDB configured, the local
 that `netagent query` reads); a row leaves it only when InfluxDB acknowledged it, when it
 is set aside as a dead letter (InfluxDB refused it for good), when the size bound drops it
 (counted, logged) or, in the embedded mode only, when it outlives the retention.
-`latest` keeps the newest point of every series whatever happened to the history, so
-`netagent status` works with or without InfluxDB.
+`latest` keeps the newest point of every series of the status measurements
+(`SpoolConfig.latest_for`) whatever happened to the history, so `netagent status` works
+with or without InfluxDB.
+
+The put() path is the agent's hottest: one row per sample with no secondary index (the
+embedded mode's history queries and retention scan, which is cheap at the bound's size),
+ids handed out from a counter (monotonic without AUTOINCREMENT's per-row bookkeeping),
+and `latest` maintained only for the measurements status reads, not for the bulk of
+interface counters.
 
 Samples are stored already encoded as line protocol (series key + field set; the
 timestamp is added at delivery), so a replayed batch is byte-identical to the first try
@@ -36,24 +43,20 @@ __all__ = ["Batch", "DeadLetter", "PendingLine", "Spool", "SpoolConfig", "SpoolS
 
 log = logging.getLogger(__name__)
 
-_VERSION = 2
+_VERSION = 3
 _SYNC = "FULL"  # a committed put() survives a power cut, not only a process crash
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS samples (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    measurement TEXT NOT NULL,
+    id INTEGER PRIMARY KEY,
     key TEXT NOT NULL,
     fields TEXT NOT NULL,
     time_ns INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS samples_m_t ON samples(measurement, time_ns);
 CREATE TABLE IF NOT EXISTS latest (
     key TEXT PRIMARY KEY,
-    measurement TEXT NOT NULL,
     fields TEXT NOT NULL,
     time_ns INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS latest_m ON latest(measurement);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS dead_letters (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     key TEXT NOT NULL,
@@ -63,8 +66,15 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     failed_at_ns INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO counters VALUES ('depth', 0), ('dropped_total', 0);
+INSERT OR IGNORE INTO counters VALUES ('depth', 0), ('dropped_total', 0), ('next_id', 1);
 """
+_UPSERT_LATEST = (
+    "INSERT INTO latest(key, fields, time_ns) VALUES (?,?,?) ON CONFLICT(key) DO UPDATE"
+    " SET fields=excluded.fields, time_ns=excluded.time_ns"
+    " WHERE excluded.time_ns >= latest.time_ns"
+)
+# (series key, field set, time_ns): one encoded sample.
+Row = tuple[str, str, int]
 
 
 class Spool:
@@ -83,28 +93,41 @@ class Spool:
         self._reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._reader.execute("PRAGMA busy_timeout=10000")
         self._read_lock = threading.Lock()
+        self._latest_for = frozenset(self.config.latest_for)
         with self._transaction():
-            old = self._legacy_rows()
+            old, old_latest = self._legacy_rows()
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self._db.execute(statement)
             self._db.execute(f"PRAGMA user_version={_VERSION}")
-            if old:
-                self._store(self._encode(old))
+            self._db.executemany(_UPSERT_LATEST, self._status_rows(old_latest))
+            if old:  # depth counts them again as they are re-stored
+                self._db.execute("UPDATE counters SET value = 0 WHERE name = 'depth'")
+                self._store(old, [])
 
-    def _legacy_rows(self) -> list[Sample]:
-        """Samples of a version-1 spool (JSON columns), re-stored in the current layout."""
+    def _legacy_rows(self) -> tuple[list[Row], list[Row]]:
+        """(samples, latest) of an older spool, dropped here to be re-stored in the current
+        layout: version 1 held JSON columns, version 2 a measurement column and index."""
         cols = {r[1] for r in self._db.execute("PRAGMA table_info(samples)")}
-        if "tags" not in cols:
-            return []
-        import json
+        if "measurement" not in cols:
+            return [], []
+        if "tags" in cols:
+            import json
 
-        rows = self._db.execute(
-            "SELECT measurement, tags, fields, time_ns FROM samples ORDER BY id"
-        ).fetchall()
+            old = self._db.execute(
+                "SELECT measurement, tags, fields, time_ns FROM samples ORDER BY id"
+            ).fetchall()
+            rows, latest = self._encode(
+                Sample(m, json.loads(t), json.loads(f), ts) for m, t, f, ts in old
+            )
+        else:
+            rows = self._db.execute(
+                "SELECT key, fields, time_ns FROM samples ORDER BY id"
+            ).fetchall()
+            latest = self._db.execute("SELECT key, fields, time_ns FROM latest").fetchall()
         self._db.execute("DROP TABLE samples")
         self._db.execute("DROP TABLE IF EXISTS latest")
-        return [Sample(m, json.loads(t), json.loads(f), ts) for m, t, f, ts in rows]
+        return rows, latest
 
     # -- writing -------------------------------------------------------------------
 
@@ -114,11 +137,11 @@ class Spool:
         A sample of a wrong field type raises LineProtocolError before anything is stored;
         one whose every field is NaN/infinite has nothing InfluxDB can hold and is skipped.
         """
-        rows = self._encode(samples)
+        rows, status = self._encode(samples)
         if not rows:
             return 0
         with self._transaction():
-            dropped, depth = self._store(rows)
+            dropped, depth = self._store(rows, status)
         if dropped:
             log.warning(
                 "spool full (%d samples): dropped the %d oldest; %d dropped since creation",
@@ -130,40 +153,38 @@ class Spool:
             listener(depth)
         return min(len(rows), self.config.max_samples)
 
-    @staticmethod
-    def _encode(samples: Iterable[Sample]) -> list[tuple[str, str, str, int]]:
-        rows = []
+    def _encode(self, samples: Iterable[Sample]) -> tuple[list[Row], list[Row]]:
+        """(all rows, those of the `latest_for` measurements)."""
+        rows: list[Row] = []
+        status: list[Row] = []
+        keep = self._latest_for
         for s in samples:
             try:
-                fieldset = lp.encode_fields(s.fields)
-                key = lp.encode_key(s.measurement, s.tags)
+                row = (lp.encode_key(s.measurement, s.tags), lp.encode_fields(s.fields), s.time_ns)
             except lp.LineProtocolError as e:
                 raise lp.LineProtocolError(f"sample {s.series_key()}: {e}") from None
-            if fieldset:
-                rows.append((s.measurement, key, fieldset, s.time_ns))
-            else:
+            if not row[1]:
                 log.warning("sample %s has no finite field; not stored", s.series_key())
-        return rows
+                continue
+            rows.append(row)
+            if s.measurement in keep:
+                status.append(row)
+        return rows, status
 
-    def _store(self, rows: list[tuple[str, str, str, int]]) -> tuple[int, int]:
+    def _status_rows(self, rows: Iterable[Row]) -> list[Row]:
+        return [r for r in rows if lp.decode_key(r[0])[0] in self._latest_for]
+
+    def _store(self, rows: list[Row], status: list[Row]) -> tuple[int, int]:
         """Insert within the caller's transaction; returns (dropped, depth after)."""
         dropped = self._make_room(len(rows))
         if len(rows) > self.config.max_samples:  # the batch alone overflows the bound
             rows = rows[len(rows) - self.config.max_samples :]
-        before = self._db.execute(
-            "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name='samples'"
-        ).fetchone()[0]
+        first = self._add("next_id", len(rows)) - len(rows)
         self._db.executemany(
-            "INSERT INTO samples(measurement, key, fields, time_ns) VALUES (?,?,?,?)", rows
+            "INSERT INTO samples(id, key, fields, time_ns) VALUES (?,?,?,?)",
+            [(i, *r) for i, r in enumerate(rows, first)],
         )
-        # `latest` from the rows just inserted, inside SQLite (no second Python binding).
-        self._db.execute(
-            "INSERT INTO latest(measurement, key, fields, time_ns)"
-            " SELECT measurement, key, fields, time_ns FROM samples WHERE id > ? ORDER BY id"
-            " ON CONFLICT(key) DO UPDATE SET fields=excluded.fields,"
-            " time_ns=excluded.time_ns WHERE excluded.time_ns >= latest.time_ns",
-            (before,),
-        )
+        self._db.executemany(_UPSERT_LATEST, status)
         return dropped, self._add("depth", len(rows))
 
     def _make_room(self, incoming: int) -> int:
@@ -251,20 +272,14 @@ class Spool:
             ).fetchall()
             self._db.execute("DELETE FROM dead_letters")
             if rows:
-                self._store([(lp.decode_key(k)[0], k, f, t) for k, f, t in rows])
+                self._store(rows, self._status_rows(rows))
         return len(rows)
 
     def expire(self, retention_s: float | None = None, now_ns: int | None = None) -> int:
         """Embedded mode only: forget local history older than the retention."""
         cutoff = (now_ns or time.time_ns()) - int((retention_s or self.config.retention_s) * 1e9)
-        gone = 0
         with self._transaction():
-            # Per measurement, so the (measurement, time_ns) index finds the old rows.
-            for (m,) in self._db.execute("SELECT DISTINCT measurement FROM latest").fetchall():
-                cur = self._db.execute(
-                    "DELETE FROM samples WHERE measurement = ? AND time_ns < ?", (m, cutoff)
-                )
-                gone += cur.rowcount
+            gone = self._db.execute("DELETE FROM samples WHERE time_ns < ?", (cutoff,)).rowcount
             self._add("depth", -gone)
         return gone
 
@@ -279,10 +294,11 @@ class Spool:
     # -- reading -------------------------------------------------------------------
 
     def latest(self, measurement: str) -> list[Sample]:
+        """Newest point of each series of a `latest_for` measurement."""
+        where, args = _of_measurement(measurement)
         with self._lock:
             rows = self._db.execute(
-                "SELECT key, fields, time_ns FROM latest WHERE measurement=? ORDER BY key",
-                (measurement,),
+                f"SELECT key, fields, time_ns FROM latest WHERE {where} ORDER BY key", args
             ).fetchall()
         return [lp.decode(k, f, t) for k, f, t in rows]
 
@@ -294,8 +310,9 @@ class Spool:
         limit: int | None = None,
     ) -> list[Sample]:
         """History of one measurement, oldest first, optionally filtered by tag values."""
-        sql = "SELECT key, fields, time_ns FROM samples WHERE measurement=?"
-        args: list[object] = [measurement]
+        where, key_args = _of_measurement(measurement)
+        sql = f"SELECT key, fields, time_ns FROM samples WHERE {where}"
+        args: list[object] = list(key_args)
         if since_ns is not None:
             sql += " AND time_ns >= ?"
             args.append(since_ns)
@@ -330,6 +347,13 @@ class Spool:
         with self._lock, self._read_lock:
             self._reader.close()
             self._db.close()
+
+
+def _of_measurement(measurement: str) -> tuple[str, tuple[str, str, str]]:
+    """SQL condition on `key` for one measurement: the key is the escaped measurement,
+    alone or followed by `,tags`, i.e. in the range (m + ',', m + '-') since '-' follows ','."""
+    m = lp.encode_key(measurement, {})
+    return "(key = ? OR (key > ? AND key < ?))", (m, m + ",", m + "-")
 
 
 class _Tx:

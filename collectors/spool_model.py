@@ -29,6 +29,12 @@ class SpoolConfig(BaseModel):
         description="Local history kept when no InfluxDB is configured, seconds. Never "
         "applied to samples waiting for InfluxDB.",
     )
+    latest_for: list[str] = Field(
+        default=["icmp", "snmp_system", "device_status", "agent", "coverage"],
+        description="Measurements whose newest point per series is kept locally, whatever "
+        "was delivered: what `netagent status`, alerts and live coverage read. The bulk "
+        "(interface, wifi, radio_link) is left out: keeping it costs every put().",
+    )
     batch_size: int = Field(default=5000, gt=0, description="Lines per write request.")
     max_batch_age_s: float = Field(
         default=5.0,

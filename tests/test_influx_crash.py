@@ -34,7 +34,9 @@ def drive(spool_path: str, url: str, api: str) -> None:
     from collectors.samples import Sample
     from collectors.spool import Spool, SpoolConfig
 
-    config = SpoolConfig(batch_size=BATCH, max_batch_age_s=0.01, retry_initial_s=0.05)
+    config = SpoolConfig(
+        batch_size=BATCH, max_batch_age_s=0.01, retry_initial_s=0.05, latest_for=["crash"]
+    )
     spool = Spool(Path(spool_path), config)
     influx = InfluxConfig.model_validate(
         {"url": url, "api": api, "token": SecretStr("secret-token"), "org": "comune-re"}

@@ -173,7 +173,7 @@ def test_413_splits_the_batch(v2: V2Server, tmp_path: Path) -> None:
 
 
 def test_no_url_means_the_embedded_store(tmp_path: Path) -> None:
-    spool = Spool(tmp_path / "spool.sqlite", SpoolConfig(retention_s=60))
+    spool = Spool(tmp_path / "spool.sqlite", SpoolConfig(retention_s=60, latest_for=["wifi"]))
     assert make_writer(InfluxConfig()) is None
     delivery = make_delivery(spool, InfluxConfig(), spool.config)
     assert isinstance(delivery, LocalRetention)

@@ -156,9 +156,56 @@ def test_a_version_1_spool_is_migrated_without_losing_samples(tmp_path: Path) ->
     )
     db.commit()
     db.close()
-    spool = Spool(path)
+    spool = Spool(path, SpoolConfig(latest_for=["wifi"]))
     assert spool.query("wifi") == [
         Sample("wifi", {"device": "ap-1", "radio": "5g"}, {"clients": 7}, T0)
     ]
     assert spool.latest("wifi")[0].fields == {"clients": 7}
     assert spool.stats().depth == 1
+
+
+def test_a_version_2_spool_keeps_its_waiting_samples_latest_and_counters(tmp_path: Path) -> None:
+    path = tmp_path / "v2.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE samples (id INTEGER PRIMARY KEY AUTOINCREMENT, measurement TEXT NOT NULL,"
+        " key TEXT NOT NULL, fields TEXT NOT NULL, time_ns INTEGER NOT NULL);"
+        "CREATE INDEX samples_m_t ON samples(measurement, time_ns);"
+        "CREATE TABLE latest (key TEXT PRIMARY KEY, measurement TEXT NOT NULL,"
+        " fields TEXT NOT NULL, time_ns INTEGER NOT NULL);"
+        "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+        "INSERT INTO counters VALUES ('depth', 2), ('dropped_total', 5);"
+        "INSERT INTO samples(measurement, key, fields, time_ns) VALUES"
+        f" ('icmp', 'icmp,device=ap-1', 'up=true', {T0}),"
+        f" ('interface', 'interface,device=sw-1,ifname=ge0', 'in_bps=5', {T0});"
+        "INSERT INTO latest VALUES"
+        f" ('icmp,device=ap-0', 'icmp', 'up=false', {T0 - 10}),"
+        f" ('icmp,device=ap-1', 'icmp', 'up=true', {T0}),"
+        f" ('interface,device=sw-1,ifname=ge0', 'interface', 'in_bps=5', {T0});"
+        "PRAGMA user_version=2;"
+    )
+    db.commit()
+    db.close()
+    spool = Spool(path)
+    assert [s.tags["device"] for s in spool.latest("icmp")] == ["ap-0", "ap-1"]
+    assert spool.query("interface")[0].fields == {"in_bps": 5.0}
+    assert spool.latest("interface") == []  # not a status measurement any more
+    assert (spool.stats().depth, spool.stats().dropped_total) == (2, 5)
+    spool.put([icmp("ap-2", T0 + 1)])
+    batch = spool.next_batch(10)
+    assert batch is not None and (batch.first_id, batch.last_id, batch.count) == (1, 3, 3)
+
+
+def test_latest_only_for_status_measurements_and_no_prefix_confusion(tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "s.sqlite", SpoolConfig(latest_for=["icmp", "agent"]))
+    spool.put([
+        icmp("ap-1", T0),
+        Sample("icmp_x", {"device": "ap-1"}, {"v": 1.0}, T0),
+        Sample("agent", {}, {"cycles": 3}, T0),
+        Sample("wifi", {"device": "ap-1"}, {"clients": 2}, T0),
+    ])
+    assert [s.measurement for s in spool.latest("icmp")] == ["icmp"]
+    assert spool.latest("agent")[0].fields == {"cycles": 3}
+    assert spool.latest("wifi") == [] and len(spool.query("wifi")) == 1
+    assert [s.measurement for s in spool.query("icmp")] == ["icmp"]
+    assert [s.measurement for s in spool.query("icmp_x")] == ["icmp_x"]
