@@ -31,6 +31,7 @@ def _register() -> None:
     """Wire the command groups (one line each)."""
     from agent.cli import (
         alerts_cmd,
+        config_cmd,
         coverage_cmd,
         inventory_cmd,
         netbox_cmd,
@@ -38,6 +39,7 @@ def _register() -> None:
         poll_snmp,
         query_cmd,
         run_cmd,
+        spool_cmd,
         status_cmd,
     )
 
@@ -50,7 +52,8 @@ def _register() -> None:
     app.add_typer(coverage_cmd.app, name="coverage")
     poll_app.command("icmp")(poll_icmp.icmp)
     poll_app.command("snmp")(poll_snmp.snmp)
-    from agent.cli import config_cmd; config_cmd.register(app)  # noqa: E702, I001
+    app.add_typer(spool_cmd.app, name="spool")
+    config_cmd.register(app)
 
 
 def main() -> None:

@@ -15,8 +15,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from agent.cli import common, options
-from collectors.spool import Spool
+from agent.cli import common, options, spool_cmd
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -59,12 +58,8 @@ def query(
     data_dir: Path | None = options.DataDirOpt,
 ) -> None:
     """Samples of one measurement from the local spool, oldest first."""
-    path = options.configured(config, data_dir).agent.spool_path()
-    if not path.exists():
-        common.err.print(f"no local spool at {path}: the agent has not stored anything yet")
-        raise typer.Exit(common.ExitCode.FAILED)
     since_ns, tags = parse_since(since), parse_tags(tag or [])
-    spool = Spool(path)
+    spool = spool_cmd.open_existing(config, data_dir)
     try:
         samples = spool.query(measurement, since_ns=since_ns, tags=tags, limit=limit)
     finally:
@@ -74,7 +69,7 @@ def query(
             [
                 {
                     "measurement": s.measurement,
-                    "time": _iso(s.time_ns),
+                    "time": common.iso(s.time_ns),
                     "time_ns": s.time_ns,
                     "tags": dict(s.tags),
                     "fields": dict(s.fields),
@@ -84,7 +79,7 @@ def query(
         )
         return
     if not samples:
-        common.err.print(f"no {measurement!r} samples since {_iso(since_ns)} in {path}")
+        common.err.print(f"no {measurement!r} samples since {common.iso(since_ns)} in {spool.path}")
         return
     tag_keys = sorted({k for s in samples for k in s.tags})
     field_keys = sorted({k for s in samples for k in s.fields})
@@ -93,15 +88,11 @@ def query(
         table.add_column(col)
     for s in samples:
         table.add_row(
-            _iso(s.time_ns),
+            common.iso(s.time_ns),
             *(s.tags.get(k, "") for k in tag_keys),
             *(_cell(s.fields.get(k)) for k in field_keys),
         )
     common.out.print(table)
-
-
-def _iso(ns: int) -> str:
-    return datetime.fromtimestamp(ns / 1e9, UTC).isoformat(timespec="seconds")
 
 
 def _cell(value: object) -> str:
