@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from collectors.influx import Flusher, FlushReport, InfluxConfig, make_writer
 from collectors.samples import Sample
@@ -19,7 +20,8 @@ FAST = SpoolConfig(batch_size=50, retry_initial_s=0.01, retry_max_s=0.05, max_ba
 
 
 def flusher(spool: Spool, server: InfluxServer, **influx: Any) -> Flusher:
-    writer = make_writer(InfluxConfig(url=server.url, api="v1", database="netagent", **influx))
+    config = InfluxConfig(url=server.url, api="v1", **{"database": "netagent", **influx})
+    writer = make_writer(config)
     assert writer is not None
     return Flusher(spool, writer, spool.config)
 
@@ -108,7 +110,10 @@ def test_precision_seconds(influxdb: InfluxServer, tmp_path: Path) -> None:
 def test_down_at_start_then_up(influxdb: InfluxServer, tmp_path: Path) -> None:
     influxdb.create_database()
     influxdb.stop()
-    spool = Spool(tmp_path / "spool.sqlite", FAST.model_copy(update={"retry_initial_s": 30, "retry_max_s": 60}))
+    spool = Spool(
+        tmp_path / "spool.sqlite",
+        FAST.model_copy(update={"retry_initial_s": 30, "retry_max_s": 60}),
+    )
     spool.put([icmp(i) for i in range(10)])
     f = flusher(spool, influxdb)
     report = asyncio.run(f.flush())
@@ -171,7 +176,7 @@ def test_unknown_database_stops_writing_loudly_and_keeps_everything(
 ) -> None:
     spool = Spool(tmp_path / "spool.sqlite", FAST)
     spool.put([icmp(i) for i in range(5)])
-    f = flusher(spool, influxdb)
+    f = flusher(spool, influxdb, create_database=False)
     report = asyncio.run(f.flush())
     assert report.stopped and report.status == 404 and report.remaining == 5
     assert "writing STOPPED" in caplog.text and "database not found" in caplog.text
@@ -179,6 +184,55 @@ def test_unknown_database_stops_writing_loudly_and_keeps_everything(
     flush_until_empty(f)
     assert not f.stopped
     assert rows(influxdb, "SELECT count(up) FROM icmp")[0]["count"] == 5
+
+
+def test_a_missing_database_is_created_and_written(
+    influxdb: InfluxServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    spool = Spool(tmp_path / "spool.sqlite", FAST)
+    spool.put([icmp(i) for i in range(5)])
+    report = flush_until_empty(flusher(spool, influxdb, database='re "comune"'))
+    assert (report.delivered, report.stopped) == (5, False)
+    assert "did not exist: created it" in caplog.text
+    names = influxdb.query("SHOW DATABASES")["results"][0]["series"][0]["values"]
+    assert ['re "comune"'] in names
+    res = influxdb.query("SELECT count(up) FROM icmp", db='re "comune"')["results"][0]
+    assert res["series"][0]["values"][0][1] == 5
+
+
+def test_with_auth_a_user_who_may_not_create_the_database_stops_and_keeps_everything(
+    influxdb_auth: InfluxServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = influxdb_auth
+    server.query("CREATE USER agent WITH PASSWORD 'agent-secret'")
+    spool = Spool(tmp_path / "spool.sqlite", FAST)
+    spool.put([icmp(i) for i in range(3)])
+    f = flusher(spool, server, username="agent", password=SecretStr("agent-secret"))
+    report = asyncio.run(f.flush())
+    assert report.stopped and report.status == 404 and report.remaining == 3
+    assert "creating it failed" in (report.error or "") and "admin privilege" in caplog.text
+    assert "agent-secret" not in caplog.text
+    server.create_database()  # the admin steps in
+    server.query('GRANT WRITE ON "netagent" TO agent')
+    report = flush_until_empty(f)
+    assert (report.delivered, report.stopped) == (3, False)
+    assert rows(server, "SELECT count(up) FROM icmp")[0]["count"] == 3
+
+
+def test_with_auth_a_wrong_password_stops_writing_and_an_admin_creates_the_database(
+    influxdb_auth: InfluxServer, tmp_path: Path
+) -> None:
+    spool = Spool(tmp_path / "spool.sqlite", FAST)
+    spool.put([icmp(0)])
+    wrong = flusher(spool, influxdb_auth, username="admin", password=SecretStr("nope"))
+    report = asyncio.run(wrong.flush())
+    assert report.stopped and report.status == 401 and report.remaining == 1
+    user, password = influxdb_auth.auth or ("", "")
+    report = flush_until_empty(
+        flusher(spool, influxdb_auth, username=user, password=SecretStr(password))
+    )
+    assert report.delivered == 1
+    assert rows(influxdb_auth, "SELECT count(up) FROM icmp")[0]["count"] == 1
 
 
 def test_full_spool_while_influxdb_is_down_then_its_own_metrics(

@@ -26,6 +26,12 @@ class InfluxConfig(BaseModel):
     retention_policy: str | None = Field(
         default=None, description="v1: retention policy (unset: the database's default)."
     )
+    create_database: bool = Field(
+        default=True,
+        description="v1: when InfluxDB answers 'database not found', create it (CREATE "
+        "DATABASE; with auth on, the user needs admin rights) and write again, as Telegraf "
+        "does. Off: writing stops until someone creates it; nothing is dropped.",
+    )
     username: str | None = Field(
         default=None, description="v1: user name (unset: no authentication)."
     )

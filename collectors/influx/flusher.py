@@ -5,8 +5,9 @@ A line leaves the spool only after a 2xx for the request that carried it. On the
   jitter, or exactly what Retry-After asks;
 - 400/422 (a field type conflict, an unparsable line): the refused lines go to the dead
   letters with the server's reason, the rest is sent again (identical points overwrite);
-- 401/403/404 (credentials, unknown database or bucket): writing stops, a CRITICAL log
-  says so at every slow retry, and every sample stays in the spool;
+- 401/403/404 (credentials, unknown database or bucket; the v1 writer first tries to
+  create a missing database): writing stops, a CRITICAL log says so at every slow retry,
+  and every sample stays in the spool;
 - 413: the batch is split.
 A crash between InfluxDB's 2xx and the spool's commit replays that one batch, which is
 harmless because every line is stored with its timestamp and replays byte-identical.

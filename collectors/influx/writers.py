@@ -16,12 +16,16 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import logging
+
 import httpx
 from influxdb_client import InfluxDBClient, WritePrecision
 from influxdb_client.client.write_api import SYNCHRONOUS
 from influxdb_client.rest import ApiException
 
 from collectors.influx.config import InfluxConfig
+
+log = logging.getLogger(__name__)
 
 NO_ANSWER = 0  # WriteResult.status when no HTTP answer came (refused, timeout, reset)
 
@@ -118,6 +122,16 @@ class V1Writer:
         if self._config.gzip:
             body = gzip.compress(lines, compresslevel=1, mtime=0)
             headers["Content-Encoding"] = "gzip"
+        result = await self._post(body, headers)
+        if result.status == 404 and "database not found" in result.reason:
+            if self._config.create_database:
+                created = await self._create_database()
+                if created is None:
+                    return await self._post(body, headers)
+                return WriteResult(404, f"{result.reason}; creating it failed: {created}")
+        return result
+
+    async def _post(self, body: bytes, headers: dict[str, str]) -> WriteResult:
         try:
             r = await self._http().post(
                 "/write", params=self._params, content=body, headers=headers
@@ -131,6 +145,25 @@ class V1Writer:
             error_text(r.content, r.headers.get("X-Influxdb-Error")),
             parse_retry_after(r.headers.get("Retry-After")),
         )
+
+    async def _create_database(self) -> str | None:
+        """CREATE DATABASE (idempotent in 1.x); None when done, else why it failed."""
+        db = self._config.database.replace("\\", "\\\\").replace('"', '\\"')
+        try:
+            r = await self._http().post("/query", data={"q": f'CREATE DATABASE "{db}"'})
+        except httpx.HTTPError as e:
+            return f"{type(e).__name__}: {e}"
+        if r.status_code != 200:
+            return f"{r.status_code}: {error_text(r.content)}"
+        # /query answers 200 even for a refused statement; the error is in the body.
+        try:
+            results = r.json().get("results", [])
+        except (ValueError, AttributeError):
+            return f"unexpected answer to CREATE DATABASE: {r.text[:200]!r}"
+        if problem := next((res["error"] for res in results if "error" in res), None):
+            return str(problem)
+        log.warning("InfluxDB database %r did not exist: created it", self._config.database)
+        return None
 
     async def close(self) -> None:
         if self._client is not None:
