@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import psutil
 
+from agent import inventory_source
 from agent.alerts import Observation
 from agent.config import AgentConfig, JobSettings
 from agent.device_state import latest_states
@@ -27,7 +28,7 @@ from collectors.samples import Sample
 from collectors.snmp import targets_from_inventory
 from geo.coverage import engine_for, not_serving, result_of
 from inventory.model import Device, Inventory
-from inventory.netbox import apply, plan, pull_inventory
+from inventory.netbox import apply, plan
 
 AdoptInventory = Callable[[Inventory], Awaitable[None]]
 
@@ -156,7 +157,9 @@ def netbox_job(services: Services, adopt: AdoptInventory) -> JobFunc:
 
     async def run() -> JobReport:
         if services.config.agent.source == "netbox":
-            inv = await asyncio.to_thread(pull_inventory, cfg)
+            inv = await asyncio.to_thread(
+                inventory_source.pull, cfg, services.config.agent.quartieri
+            )
             if inv.devices != services.inventory.devices:
                 log.info("NetBox inventory changed: %d device(s)", len(inv.devices))
                 await adopt(inv)

@@ -24,7 +24,6 @@ from collectors.influx import Flusher, LocalRetention, make_delivery
 from collectors.snmp import SnmpPoller
 from collectors.spool import Spool
 from inventory.model import Device, Inventory
-from inventory.netbox import pull_inventory
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +134,7 @@ def load_configured_inventory(config: AgentConfig) -> Inventory:
     """The inventory to watch: pulled from NetBox, or from the files (the bundled sample
     when none), sites placed in quartieri. Raises ValueError listing what is wrong."""
     if config.agent.source == "netbox":
-        return pull_inventory(config.netbox)
+        return inventory_source.pull(config.netbox, config.agent.quartieri)
     result = inventory_source.load(config.agent.inventory, config.agent.quartieri)
     if result.inventory is None or result.errors:
         raise ValueError(

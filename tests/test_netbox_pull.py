@@ -58,3 +58,28 @@ def test_pull_filters_by_role_tag_site_region(synced: NetBoxDouble) -> None:
     by_region = pull_inventory(_cfg(synced, regions=["re-ospizio"])).devices
     assert {d.name for d in by_region} == {d.name for d in by_site}
     assert len(pull_inventory(_cfg(synced, regions=["emilia-romagna"])).devices) == 10
+
+
+def test_agent_pull_places_sites_without_a_quartiere_region_by_coordinates(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from agent import inventory_source
+
+    inv = make_inventory(18)  # three sites
+    moved = {
+        inv.sites[1].name: {"quartiere": None, "lat": 44.692223, "lon": 10.650328},  # Ospizio
+        inv.sites[2].name: {"quartiere": None, "lat": 45.5, "lon": 10.0},  # far outside
+    }
+    inv = inv.replace(
+        sites=tuple(s.model_copy(update=moved.get(s.name, {})) for s in inv.sites)
+    )
+    with NetBoxDouble() as nb:
+        cfg = _cfg(nb)
+        assert apply(plan(inv, cfg), cfg).ok
+        pulled = inventory_source.pull(cfg)
+    by_name = {s.name: s.quartiere for s in pulled.sites}
+    assert by_name[inv.sites[0].name] == inv.sites[0].quartiere  # from its NetBox region
+    assert by_name[inv.sites[1].name] == "Ospizio"  # from its coordinates
+    assert by_name[inv.sites[2].name] is None
+    assert len(pulled.quartieri) == 25  # the bundled polygons: coverage works as with files
+    assert "1 NetBox site(s) lie outside every quartiere: Sito 0002" in caplog.text

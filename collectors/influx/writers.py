@@ -12,11 +12,10 @@ import asyncio
 import email.utils
 import gzip
 import json
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any, Protocol
-
-import logging
 
 import httpx
 from influxdb_client import InfluxDBClient, WritePrecision
@@ -123,12 +122,12 @@ class V1Writer:
             body = gzip.compress(lines, compresslevel=1, mtime=0)
             headers["Content-Encoding"] = "gzip"
         result = await self._post(body, headers)
-        if result.status == 404 and "database not found" in result.reason:
-            if self._config.create_database:
-                created = await self._create_database()
-                if created is None:
-                    return await self._post(body, headers)
-                return WriteResult(404, f"{result.reason}; creating it failed: {created}")
+        missing = result.status == 404 and "database not found" in result.reason
+        if missing and self._config.create_database:
+            created = await self._create_database()
+            if created is None:
+                return await self._post(body, headers)
+            return WriteResult(404, f"{result.reason}; creating it failed: {created}")
         return result
 
     async def _post(self, body: bytes, headers: dict[str, str]) -> WriteResult:
