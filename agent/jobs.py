@@ -20,7 +20,7 @@ from agent.alerts import Observation
 from agent.config import AgentConfig, JobSettings
 from agent.device_state import latest_states
 from agent.health import Health
-from agent.runtime import icmp_cycle
+from agent.runtime import icmp_cycle, snmp_cycle
 from agent.scheduler import Job, JobFunc, JobReport
 from agent.services import Services
 from collectors.icmp import targets_from_inventory as icmp_targets
@@ -116,9 +116,7 @@ def snmp_job(services: Services, devices: Sequence[Device]) -> JobFunc:
     ]
 
     async def run() -> JobReport:
-        outcomes = await services.snmp.poll(targets)
-        samples = [s for o in outcomes for s in o.samples]
-        await asyncio.to_thread(services.spool.put, samples)
+        outcomes = await snmp_cycle(services.snmp, targets, services.spool)
         services.snmp_ok.update((o.device, o.ok) for o in outcomes)
         failed = [o for o in outcomes if not o.ok]
         for o in failed[:5]:

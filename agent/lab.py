@@ -14,9 +14,14 @@ import logging
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from ipaddress import ip_address
+from pathlib import Path
+
+from collectors.snmp.simlab import inventory_devices, write_lab
+from inventory.model import Inventory
 
 log = logging.getLogger(__name__)
 
@@ -58,3 +63,24 @@ def lab_namespace(answering: Iterable[str]) -> Iterator[str]:
         yield name
     finally:
         subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
+@contextmanager
+def simulated_snmp(inv: Inventory, netns: str | None) -> Iterator[str]:
+    """SNMP agents for every polled device of a loopback-only inventory, served by one
+    process (in `netns` when given) until the block ends; yields what it says it serves."""
+    with tempfile.TemporaryDirectory(prefix="netagent-snmplab-") as tmp:
+        lab = write_lab(Path(tmp), inventory_devices(inv))
+        argv = ["ip", "netns", "exec", netns, *lab.fast_command] if netns else lab.fast_command
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert proc.stdout is not None
+            first = proc.stdout.readline().strip()
+            if not first.startswith("serving"):
+                err = proc.stderr.read() if proc.stderr and proc.poll() is not None else ""
+                raise LabUnavailable(f"simulated SNMP agents did not start: {first or err}")
+            log.info("demo lab: %s", first)
+            yield first
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)

@@ -1,5 +1,5 @@
-"""One ICMP cycle stored in the spool (`run --once`, the daemon's ICMP job), and the demo
-lab's answering addresses."""
+"""One ICMP cycle and one SNMP poll stored in the spool (shared by `run --once` and the
+daemon's jobs), and the demo lab's answering addresses."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from collectors.icmp import IcmpProber, IcmpResult, IcmpTarget
+from collectors.snmp import PollOutcome, SnmpPoller, SnmpTarget
 from collectors.spool import Spool
 from inventory.model import Inventory
 
@@ -24,6 +25,15 @@ async def icmp_cycle(
     # The commit fsyncs: off the event loop, so other jobs keep their schedule.
     await asyncio.to_thread(spool.put, [r.to_sample(now) for r in results])
     return results
+
+
+async def snmp_cycle(
+    poller: SnmpPoller, targets: Sequence[SnmpTarget], spool: Spool
+) -> list[PollOutcome]:
+    """Poll every target once and commit the samples before returning."""
+    outcomes = await poller.poll(targets)
+    await asyncio.to_thread(spool.put, [s for o in outcomes for s in o.samples])
+    return outcomes
 
 
 def lab_answering(inv: Inventory, faults_path: Path) -> list[str]:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from collectors.spool import Spool
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -38,6 +40,19 @@ def test_run_once_on_the_sample_lab_then_status(tmp_path: Path) -> None:
     faults = _lab_faults()
     assert down == faults  # exactly the devices the lab leaves without an address
 
+    # SNMP read every device that pinged (simulated agents in the lab), none that did not
+    snmp = result["snmp"]
+    assert sum(q["read"] for q in snmp.values()) == totals["up"]
+    assert sum(q["skipped"] for q in snmp.values()) == len(faults)
+    assert all(not q["failed"] for q in snmp.values())
+    assert sum(q["clients"] for q in snmp.values()) > 0
+    coviolo = snmp["Coviolo"]
+    assert coviolo["links"] > 0 and -100 < coviolo["worst_rssi_dbm"] < -30
+    spool = Spool(tmp_path / "spool.sqlite")
+    wifi = spool.query("wifi", since_ns=0, limit=5000)
+    spool.close()
+    assert wifi and {s.tags["device"] for s in wifi}.isdisjoint(faults)
+
     # status reads the same from the store, without probing
     s = netagent("status", "--json", data_dir=tmp_path)
     assert s.returncode == 0, s.stderr
@@ -60,7 +75,13 @@ def test_run_once_without_lab_probes_the_host_loopback(tmp_path: Path) -> None:
     needs_icmp()
     r = netagent("run", "--once", "--no-lab", "--json", data_dir=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)["totals"].get("down", 0) == 0  # every 127.x answers on the host
+    result = json.loads(r.stdout)
+    assert result["totals"].get("down", 0) == 0  # every 127.x answers on the host
+    # the simulated SNMP agents serve on the host's loopback then
+    assert sum(q["read"] for q in result["snmp"].values()) == result["totals"]["up"]
+
+    table = netagent("run", "--once", "--no-lab", data_dir=tmp_path)
+    assert "SNMP, one poll per quartiere" in table.stdout and "Clients" in table.stdout
 
 
 def test_invalid_inventory_stores_nothing(tmp_path: Path) -> None:

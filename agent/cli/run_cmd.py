@@ -1,4 +1,8 @@
-"""`netagent run --once`: one cycle over the inventory, results stored, status printed."""
+"""`netagent run --once`: one cycle over the inventory, results stored, status printed.
+
+The cycle is ICMP for every device, then SNMP for those that answered (a device that does
+not ping is not asked: it would only cost its deadline). On the bundled sample the SNMP
+agents are simulated (`agent.lab.simulated_snmp`), like the lab's addresses."""
 
 from __future__ import annotations
 
@@ -10,13 +14,15 @@ from pathlib import Path
 import typer
 
 from agent import lab, runtime
-from agent.cli import common, options
+from agent.cli import common, options, snmp_view
 from agent.cli.inventory_cmd import load_configured_or_exit
 from agent.cli.status_view import print_states
 from agent.config import ConfigError
 from agent.daemon import run_daemon
 from collectors.icmp import IcmpPermissionError, IcmpProber
 from collectors.icmp.targets import targets_from_inventory
+from collectors.snmp import PollOutcome, SnmpPoller
+from collectors.snmp import targets_from_inventory as snmp_targets
 from collectors.spool import Spool
 from inventory.sample import LAB_FAULTS_PATH
 
@@ -24,7 +30,8 @@ log = logging.getLogger(__name__)
 
 
 def run_once(
-    once: bool = typer.Option(False, "--once", help="One ICMP cycle, print the states, exit."),
+    once: bool = typer.Option(
+        False, "--once", help="One ICMP + SNMP cycle, print the states, exit."),
     config: Path | None = options.ConfigOpt,
     inventory: list[Path] | None = options.InventoryOpt,
     quartieri: Path | None = options.QuartieriOpt,
@@ -37,8 +44,8 @@ def run_once(
         None, "--shard", help="K/N: poll only this agent's share of the devices (0-based K)."),
 ) -> None:
     """Without --once: the daemon (scheduled polls, alerts, sync, coverage, flush) until
-    SIGTERM. With --once: probe every device by ICMP, keep the results, print the state
-    per quartiere."""
+    SIGTERM. With --once: probe every device by ICMP, read those that answer by SNMP,
+    keep the results, print the state and what SNMP read per quartiere."""
     cfg = options.configured(config, data_dir, inventory, quartieri)
     if shard is not None:
         try:
@@ -57,20 +64,38 @@ def run_once(
                              "every sample device answers")
     spool = Spool(cfg.agent.spool_path(), cfg.spool)
     devices = cfg.shard().select(inv.polled_devices())
+    names = {d.name for d in devices}
     targets = targets_from_inventory(inv, devices)
+    snmp = [t for t in snmp_targets(inv, cfg.snmp) if t.name in names] \
+        if cfg.jobs.snmp.enabled else []
     with ExitStack() as stack:
         netns = None
         if use_lab:
             netns = stack.enter_context(
                 lab.lab_namespace(runtime.lab_answering(inv, LAB_FAULTS_PATH)))
+        if sample and snmp:
+            stack.enter_context(lab.simulated_snmp(inv, netns))
         try:
             prober = IcmpProber(cfg.icmp, netns=netns)
         except IcmpPermissionError as e:
             common.err.print(f"[red]cannot probe[/]: {e}")
             raise typer.Exit(common.ExitCode.FAILED) from e
         stack.callback(prober.close)
-        with common.err.status(f"probing {len(targets)} devices…", spinner="dots") \
+        poller = SnmpPoller(cfg.snmp, netns=netns)
+        stack.callback(poller.close)
+
+        async def cycle() -> tuple[list[PollOutcome], list[str]]:
+            results = await runtime.icmp_cycle(prober, targets, spool)
+            up = {r.target.name for r in results if r.up}
+            asked = [t for t in snmp if t.name in up]
+            outcomes = await runtime.snmp_cycle(poller, asked, spool) if asked else []
+            return outcomes, [t.name for t in snmp if t.name not in up]
+
+        with common.err.status(f"polling {len(targets)} devices…", spinner="dots") \
                 if common.show_progress() else ExitStack():
-            asyncio.run(runtime.icmp_cycle(prober, targets, spool))
-    print_states(spool, inv, json_out)
+            outcomes, skipped = asyncio.run(cycle())
+    summary = snmp_view.summarise(outcomes, {t.name: t.tags["quartiere"] for t in snmp}, skipped)
+    print_states(spool, inv, json_out, {"snmp": summary} if snmp else None)
     spool.close()
+    if snmp and not json_out:
+        common.out.print(snmp_view.table(summary))
