@@ -84,6 +84,12 @@ class AgentSection(_Section):
         description="'K/N': this agent polls only the devices whose name hashes to K of N"
         " (0-based, Prometheus hashmod); empty: every device.",
     )
+    netns: str = Field(
+        default="",
+        description="Network namespace to poll from (ICMP and SNMP v2c sockets are opened"
+        " inside it), e.g. a management VRF's; empty: the agent's own. Needs root or"
+        " CAP_SYS_ADMIN.",
+    )
     stop_timeout_s: float = Field(
         default=10.0, gt=0,
         description="On SIGTERM, how long in-flight polls and the last spool flush may take"

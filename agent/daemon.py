@@ -11,17 +11,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 
+from agent import lab
 from agent.config import AgentConfig, ConfigError, load_config
 from agent.health import Health
 from agent.health_http import HealthServer
 from agent.jobs import build_jobs
 from agent.lock import DataDirLock, LockHeld
+from agent.runtime import lab_answering
 from agent.scheduler import JobRunner
 from agent.services import Services, load_configured_inventory
 from inventory.model import Inventory
+from inventory.sample import LAB_FAULTS_PATH
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +40,10 @@ class StartError(RuntimeError):
 class Daemon:
     def __init__(
         self, config: AgentConfig, load_inventory: InventoryLoader = load_configured_inventory,
-        assemble: ServicesAssembler = Services.assemble,
+        assemble: ServicesAssembler = Services.assemble, netns: str | None = None,
     ) -> None:
-        self.config = config
+        self._netns = netns  # the demo lab's namespace: kept across reloads
+        self.config = self._pinned(config)
         self.health = Health()
         self.runner = JobRunner(self.health)
         self._load_inventory = load_inventory
@@ -107,7 +112,8 @@ class Daemon:
     async def _reload(self) -> None:
         log.info("SIGHUP received: reloading %s", self.config.source or "the default config")
         try:
-            new = load_config(self.config.source) if self.config.source else self.config
+            new = self._pinned(
+                load_config(self.config.source) if self.config.source else self.config)
         except ConfigError as e:
             log.error("reload refused, keeping the running configuration: %s", e)
             return
@@ -127,6 +133,12 @@ class Daemon:
         log.info(
             "reloaded: %d device(s), jobs %s", len(services.devices), ", ".join(self.runner.jobs)
         )
+
+    def _pinned(self, config: AgentConfig) -> AgentConfig:
+        if self._netns is None:
+            return config
+        return config.model_copy(
+            update={"agent": config.agent.model_copy(update={"netns": self._netns})})
 
     async def adopt_inventory(self, inventory: Inventory) -> None:
         """A new inventory (pulled from NetBox) with the running config."""
@@ -164,8 +176,11 @@ class Daemon:
             await self._http.stop()
 
 
-def run_daemon(config: AgentConfig) -> int:
-    """Entry point of `netagent run`: lock the data directory, run until stopped."""
+def run_daemon(config: AgentConfig, demo_lab: bool = False) -> int:
+    """Entry point of `netagent run`: lock the data directory, run until stopped.
+    `demo_lab`: poll the bundled sample inside its lab namespace, with simulated SNMP
+    agents, so some devices are really down (never chosen by default: this is the
+    production path)."""
     from agent.cli.common import ExitCode
 
     lock = DataDirLock(config.agent.resolved_data_dir())
@@ -175,9 +190,22 @@ def run_daemon(config: AgentConfig) -> int:
         log.error("%s", e)
         return ExitCode.FAILED
     try:
-        return asyncio.run(Daemon(config).run())
-    except StartError as e:
+        with ExitStack() as stack:
+            netns = stack.enter_context(_demo_lab(config)) if demo_lab else None
+            return asyncio.run(Daemon(config, netns=netns).run())
+    except (StartError, lab.LabUnavailable) as e:
         log.error("cannot start: %s", e)
         return ExitCode.FAILED
     finally:
         lock.release()
+
+
+@contextmanager
+def _demo_lab(config: AgentConfig) -> Iterator[str]:
+    if config.agent.inventory or config.agent.source != "files":
+        raise lab.LabUnavailable("--lab runs the bundled sample only: unset [agent] inventory"
+                                 " and source")
+    inv = load_configured_inventory(config)
+    with lab.lab_namespace(lab_answering(inv, LAB_FAULTS_PATH)) as netns, \
+            lab.simulated_snmp(inv, netns):
+        yield netns

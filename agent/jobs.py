@@ -90,6 +90,7 @@ def icmp_job(services: Services, name: str, devices: Sequence[Device]) -> JobFun
 
     async def run() -> JobReport:
         results = await icmp_cycle(prober, targets, services.spool)
+        services.icmp_up.update((r.target.name, r.up) for r in results)
         observations = [
             Observation(r.target.name, r.up, services.snmp_ok.get(r.target.name))
             for r in results
@@ -116,7 +117,9 @@ def snmp_job(services: Services, devices: Sequence[Device]) -> JobFunc:
     ]
 
     async def run() -> JobReport:
-        outcomes = await snmp_cycle(services.snmp, targets, services.spool)
+        # A device that did not answer its last ping would only cost its deadline.
+        asked = [t for t in targets if services.icmp_up.get(t.name, True)]
+        outcomes = await snmp_cycle(services.snmp, asked, services.spool)
         services.snmp_ok.update((o.device, o.ok) for o in outcomes)
         failed = [o for o in outcomes if not o.ok]
         for o in failed[:5]:

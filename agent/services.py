@@ -43,6 +43,8 @@ class Services:
     probers: dict[str, IcmpProber] = field(default_factory=dict)
     # The last SNMP verdict per device, joined to the ICMP rounds for the alert engine.
     snmp_ok: dict[str, bool] = field(default_factory=dict)
+    # The last ICMP verdict per device: SNMP does not ask a device that does not ping.
+    icmp_up: dict[str, bool] = field(default_factory=dict)
     _closing: asyncio.Task[None] | None = None
 
     @classmethod
@@ -65,8 +67,11 @@ class Services:
         delivery = previous.delivery if previous and same("influxdb", "spool") else (
             make_delivery(spool, config.influxdb, config.spool)
         )
-        snmp = previous.snmp if previous and same("snmp") else SnmpPoller(config.snmp)
-        probers = dict(previous.probers) if previous and same("icmp") else {}
+        netns = config.agent.netns or None
+        same_ns = previous is not None and previous.config.agent.netns == config.agent.netns
+        snmp = previous.snmp if previous and same("snmp") and same_ns else (
+            SnmpPoller(config.snmp, netns=netns))
+        probers = dict(previous.probers) if previous and same("icmp") and same_ns else {}
         if previous and same("alerts", "notify"):
             router, alerts = previous.router, previous.alerts
             alerts.set_inventory(inventory, now=time.time())
@@ -74,15 +79,16 @@ class Services:
             router = Router.from_config(store.queue, config.notify)
             alerts = AlertEngine(inventory, config.alerts, store, router)
         snmp_ok = previous.snmp_ok if previous else {}
+        icmp_up = previous.icmp_up if previous else {}
         new = cls(config, inventory, spool, store, devices, delivery, snmp, router, alerts,
-                  probers, snmp_ok)
+                  probers, snmp_ok, icmp_up)
         if previous is not None:
             previous._close_replaced(new)
         return new
 
     def prober(self, job: str) -> IcmpProber:
         if job not in self.probers:
-            self.probers[job] = IcmpProber(self.config.icmp)
+            self.probers[job] = IcmpProber(self.config.icmp, netns=self.config.agent.netns or None)
         return self.probers[job]
 
     def keep_probers(self, jobs: set[str]) -> None:

@@ -37,8 +37,9 @@ def run_once(
     quartieri: Path | None = options.QuartieriOpt,
     data_dir: Path | None = options.DataDirOpt,
     use_lab: bool | None = typer.Option(
-        None, "--lab/--no-lab", help="Probe the sample from its demo lab namespace, where "
-        "some devices are down (default: on for the bundled sample when root)."),
+        None, "--lab/--no-lab", help="Poll the sample from its demo lab namespace, where "
+        "some devices are down (--once: on by default for the bundled sample when root; "
+        "the daemon: only with --lab)."),
     json_out: bool = options.JsonOpt,
     shard: str | None = typer.Option(
         None, "--shard", help="K/N: poll only this agent's share of the devices (0-based K)."),
@@ -53,8 +54,8 @@ def run_once(
         except ConfigError as e:
             common.err.print(f"config error: {e.problems[0]}", markup=False)
             raise typer.Exit(common.ExitCode.USAGE) from None
-    if not once:
-        raise typer.Exit(run_daemon(cfg))
+    if not once:  # the daemon never builds the lab unless asked: it is the production path
+        raise typer.Exit(run_daemon(cfg, demo_lab=use_lab is True))
     inv = load_configured_or_exit(cfg)
     sample = not cfg.agent.inventory and cfg.agent.source == "files"
     if use_lab is None:

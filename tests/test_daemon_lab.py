@@ -1,0 +1,107 @@
+"""`netagent run --lab`: the daemon on the bundled sample inside its demo lab namespace.
+
+The lab's faulty devices have no address and no SNMP agent there, so after three rounds
+the daemon raises one incident per root cause (the dead switch, the dead Coviolo
+repeater, the single APs), never asks SNMP of a device that does not ping, and removes the
+namespace when it stops. Needs root (namespace, raw ICMP).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.ports import free_port
+from tests.test_daemon_run import ROOT, Agent, wait_for
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(os.geteuid() != 0, reason="the lab namespace and raw ICMP need root"),
+]
+
+CONFIG = """
+[agent]
+data_dir = "{data}"
+stop_timeout_s = 5
+[jobs.icmp]
+interval_s = 1
+jitter_s = 0
+[jobs.snmp]
+interval_s = 2
+jitter_s = 0
+[jobs.coverage]
+enabled = false
+[icmp]
+count = 1
+timeout_ms = 300
+[snmp]
+device_deadline_s = 2
+[health]
+listen = "127.0.0.1:{port}"
+"""
+
+
+def alerts(data: Path) -> dict[str, list[dict[str, object]]]:
+    r = subprocess.run(
+        [sys.executable, "-m", "agent", "alerts", "--json", "--data-dir", str(data)],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
+    )
+    return json.loads(r.stdout) if r.stdout.strip() else {"open": []}
+
+
+def test_daemon_on_the_demo_lab_alerts_per_root_cause_and_cleans_up(tmp_path: Path) -> None:
+    port, data = free_port(), tmp_path / "data"
+    config = tmp_path / "netagent.toml"
+    config.write_text(CONFIG.format(data=data, port=port))
+    agent = Agent(config, port, tmp_path / "agent.log")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with agent.log.open("ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "agent", "-v", "run", "--lab", "--config", str(config)],
+            env=env, stdout=log, stderr=log, cwd=ROOT,
+        )
+    try:
+        wait_for("three SNMP polls", lambda: (agent.metric("runs", "snmp") or 0) >= 3, 90)
+        assert agent.metric("failures", "snmp") == 0  # the 14 silent devices are not asked
+        assert (agent.metric("devices", "snmp") or 0) == 224
+        assert (agent.metric("failures", "icmp") or 0) == 14
+
+        def root_causes() -> set[object]:
+            return {i["device"] for i in alerts(data)["open"]}
+
+        expected = {"sw-parco-del-popolo", "cov-rep-fogliano-bh", "ap-san-bartolomeo-03",
+                    "ap-pieve-modolena-01", "ap-coviolo-02", "ap-buco-del-signore-09"}
+        wait_for("one incident per root cause", lambda: root_causes() == expected, 60)
+        fogliano = next(i for i in alerts(data)["open"] if i["device"] == "cov-rep-fogliano-bh")
+        affected = {a["device"] for a in fogliano["affected"]}  # type: ignore[union-attr]
+        assert "cov-rep-fogliano" in affected and "cov-cpe-fogliano-06" in affected
+        ns = f"netagent-lab-{proc.pid}"
+        assert ns in subprocess.run(["ip", "netns", "list"], capture_output=True,
+                                    text=True).stdout
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        assert ns not in subprocess.run(["ip", "netns", "list"], capture_output=True,
+                                        text=True).stdout
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_lab_refuses_an_inventory_of_ones_own(tmp_path: Path) -> None:
+    inv = tmp_path / "inv.yaml"
+    inv.write_text("sites: []\ndevices: []\n")
+    config = tmp_path / "netagent.toml"
+    config.write_text(f'[agent]\ndata_dir = "{tmp_path / "d"}"\ninventory = ["{inv}"]\n')
+    r = subprocess.run(
+        [sys.executable, "-m", "agent", "run", "--lab", "--config", str(config)],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
+        timeout=60,
+    )
+    assert r.returncode == 3 and "--lab runs the bundled sample only" in r.stderr
