@@ -22,7 +22,7 @@ def _link(**kw: object) -> RadioLink:
 
 def test_bundled_profiles_load_and_include_if_mib() -> None:
     p = load_profiles()
-    names = ("generic", "switch", "unifi", "airmax", "airfiber", "mikrotik")
+    names = ("generic", "switch", "unifi", "airmax", "airfiber", "mikrotik", "epmp")
     assert set(names) <= set(p.resolved)
     for name in names:
         assert "interfaces" in {t.name for t in p[name].tables}
