@@ -22,8 +22,9 @@ def _link(**kw: object) -> RadioLink:
 
 def test_bundled_profiles_load_and_include_if_mib() -> None:
     p = load_profiles()
-    assert {"generic", "switch", "unifi", "airmax", "mikrotik"} <= set(p.resolved)
-    for name in ("generic", "switch", "unifi", "airmax", "mikrotik"):
+    names = ("generic", "switch", "unifi", "airmax", "airfiber", "mikrotik", "epmp")
+    assert set(names) <= set(p.resolved)
+    for name in names:
         assert "interfaces" in {t.name for t in p[name].tables}
     assert p["switch"].max_repetitions == 50
     assert p.for_platform("routeros") == "mikrotik"
@@ -31,7 +32,8 @@ def test_bundled_profiles_load_and_include_if_mib() -> None:
 
 def test_sys_object_id_candidates_most_specific_and_probed_first() -> None:
     p = load_profiles()
-    assert [c.name for c in p.candidates("1.3.6.1.4.1.10002.1")] == ["airmax", "unifi"]
+    # Ubiquiti's shared id: every candidate has a probe, so all are asked, by name order
+    assert [c.name for c in p.candidates("1.3.6.1.4.1.10002.1")] == ["airfiber", "airmax", "unifi"]
     assert [c.name for c in p.candidates("1.3.6.1.4.1.14988.1")] == ["mikrotik"]
     assert p.candidates("1.3.6.1.4.1.99999") == []
 
