@@ -325,13 +325,21 @@ def _read_secret_files(
     """`token_file = "/run/secrets/x"` becomes `token = <file content without final newline>`.
 
     Only where the section has a `token` key and no `token_file` key of its own (a section
-    that reads its files itself, or a path that is not a secret, is left alone).
+    that reads its files itself, or a path that is not a secret, is left alone). Lists of
+    sections (`[[notify.webhooks]]`) are walked too; a file for a table key (`headers`)
+    holds one `Name: value` per line.
     """
     fields = model.model_fields if model is not None else {}
     for key in list(node):
         value = node[key]
         if isinstance(value, dict):
             _read_secret_files(value, _submodel(fields.get(key)), (*where, key), problems)
+            continue
+        if isinstance(value, list):
+            item = _submodel(fields.get(key), inside_list=True)
+            for i, element in enumerate(value):
+                if isinstance(element, dict):
+                    _read_secret_files(element, item, (*where, f"{key}[{i}]"), problems)
             continue
         target = key.removesuffix("_file")
         if target == key or key in fields or target not in fields or not isinstance(value, str):
@@ -341,16 +349,43 @@ def _read_secret_files(
             problems.append(f"{dotted}: give either {target} or {key}, not both")
             continue
         try:
-            node[target] = Path(value).read_text(encoding="utf-8").rstrip("\r\n")
+            text = Path(value).read_text(encoding="utf-8").rstrip("\r\n")
         except OSError as e:
             problems.append(f"{dotted}: cannot read the secret file {value!r}: {e.strerror}")
             continue
+        if _is_table(fields[target]):
+            table, bad = _name_value_lines(text)
+            if bad:  # the line number only: the line itself may hold the secret
+                problems.append(f"{dotted}: line {bad} of {value!r} is not 'Name: value'")
+                continue
+            node[target] = table
+        else:
+            node[target] = text
         del node[key]
 
 
-def _submodel(info: Any) -> type[BaseModel] | None:
-    """The section model of a field, also through `Model | None`."""
+def _is_table(info: Any) -> bool:
+    return get_origin(getattr(info, "annotation", None)) is dict
+
+
+def _name_value_lines(text: str) -> tuple[dict[str, str], int]:
+    """`Name: value` lines (blank lines skipped) -> (table, 0), or ({}, bad line number)."""
+    table: dict[str, str] = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        name, sep, val = line.partition(":")
+        if not sep or not name.strip():
+            return {}, n
+        table[name.strip()] = val.strip()
+    return table, 0
+
+
+def _submodel(info: Any, inside_list: bool = False) -> type[BaseModel] | None:
+    """The section model of a field, also through `Model | None` (or `list[Model]`)."""
     sub = getattr(info, "annotation", None)
+    if inside_list:
+        sub = next(iter(get_args(sub)), None) if get_origin(sub) is list else None
     options = get_args(sub) if get_origin(sub) in (Union, UnionType) else ()
     for candidate in (sub, *options):
         if isinstance(candidate, type) and issubclass(candidate, BaseModel):

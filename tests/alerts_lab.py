@@ -62,6 +62,7 @@ class Received:
     at: float  # time.monotonic() when the request arrived
     path: str
     body: Any
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -79,7 +80,8 @@ class WebhookReceiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 code = recv.fail_with
                 if code is None:
-                    recv.received.append(Received(time.monotonic(), self.path, json.loads(body)))
+                    recv.received.append(Received(time.monotonic(), self.path, json.loads(body),
+                                                  dict(self.headers.items())))
                 self.send_response(code or 200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

@@ -149,3 +149,31 @@ def test_cli_config_check(tmp_path: Path) -> None:
     assert "jobs.icmp.interval_s" in res.output and "greater than 0" in res.output
     example = cli(["config", "example"])
     assert example.exit_code == 0 and example.stdout == EXAMPLE.read_text()
+
+
+def test_webhook_url_and_headers_from_files_inside_the_list_never_shown(tmp_path: Path) -> None:
+    url = tmp_path / "hook.url"
+    url.write_text("http://127.0.0.1:9/hooks/T0K3N-in-path\n")
+    headers = tmp_path / "hook.headers"
+    headers.write_text("Authorization: Bearer sekrit-bearer\n\nX-Team: noc\n")
+    path = write(tmp_path, f"""
+[[notify.webhooks]]
+url = "http://127.0.0.1:9/plain"
+[[notify.webhooks]]
+url_file = "{url}"
+headers_file = "{headers}"
+""")
+    cfg = load_config(path, env={})
+    plain, secret = cfg.notify.webhooks
+    assert str(secret.url) == "http://127.0.0.1:9/hooks/T0K3N-in-path" and not plain.headers
+    assert {k: v.get_secret_value() for k, v in secret.headers.items()} == {
+        "Authorization": "Bearer sekrit-bearer", "X-Team": "noc"}
+    shown = cli(["config", "show", "--config", str(path)], {})
+    assert shown.exit_code == 0, shown.output
+    assert "sekrit-bearer" not in shown.output and '"Authorization": "**********"' in shown.stdout
+
+    headers.write_text("Authorization: Bearer sekrit-bearer\nno separator sekrit-2\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(path, env={})
+    assert "notify.webhooks[1].headers_file: line 2 of" in str(e.value)
+    assert "sekrit" not in str(e.value)

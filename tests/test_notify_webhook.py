@@ -43,6 +43,14 @@ def test_generic_body_names_root_cause_and_cut_off_devices(tmp_path: Path,
     assert resolved["id"] != firing["id"] and resolved["ended_at"]
 
 
+def test_configured_headers_are_sent(tmp_path: Path, receiver: WebhookReceiver) -> None:
+    hook = WebhookConfig(url=receiver.url, headers={"Authorization": "Bearer t0k"})  # type: ignore[arg-type,dict-item]
+    lab = Lab(tmp_path, notify=NotifyConfig(webhooks=[hook]))
+    lab.rounds(3, down={"ap-centro"})
+    [got] = receiver.received
+    assert got.headers["Authorization"] == "Bearer t0k" and got.headers["User-Agent"] == "netagent"
+
+
 def test_alertmanager_webhook_format(tmp_path: Path, receiver: WebhookReceiver) -> None:
     lab = hook_lab(tmp_path, receiver, fmt="alertmanager")
     lab.rounds(3, down={"ap-centro"})

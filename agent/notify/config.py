@@ -51,7 +51,11 @@ class WebhookConfig(Route):
     url: HttpUrl = Field(description="Where to POST the alert (http or https).")
     format: WebhookFormat = Field(default=WebhookFormat.GENERIC, description="Body format.")
     timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one POST.")
-    headers: dict[str, str] = Field(default_factory=dict, description="Extra HTTP headers.")
+    headers: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="Extra HTTP headers (e.g. Authorization); values are secrets, never "
+        "shown or logged. headers_file: a file of 'Name: value' lines instead.",
+    )
 
 
 class EmailConfig(Route):

@@ -41,7 +41,7 @@ class WebhookTarget:
 
     async def send(self, event: AlertEvent) -> None:
         headers = {"User-Agent": "netagent", "Idempotency-Key": event.key,
-                   **self.config.headers}
+                   **{k: v.get_secret_value() for k, v in self.config.headers.items()}}
         try:
             resp = await self._session().post(str(self.config.url), json=self.body(event),
                                               headers=headers, timeout=self.config.timeout_s)
