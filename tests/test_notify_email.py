@@ -74,21 +74,34 @@ class SmtpServer:
     box: Mailbox
 
 
-@pytest.fixture
-def smtp_server(tmp_path: Path) -> Iterator[SmtpServer]:
+def _serve(tmp_path: Path, implicit: bool) -> Iterator[SmtpServer]:
     cert, key = self_signed(tmp_path)
     tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     tls.load_cert_chain(cert, key)
     box = Mailbox()
     port = free_port()
-    ctl = Controller(box, hostname="127.0.0.1", port=port, tls_context=tls,
-                     require_starttls=True, auth_required=True, auth_require_tls=True,
-                     authenticator=box.authenticate)
+    # aiosmtpd only counts STARTTLS as "TLS" for auth_require_tls; SMTPS is TLS throughout.
+    mode: dict[str, Any] = (
+        {"ssl_context": tls, "auth_require_tls": False} if implicit else
+        {"tls_context": tls, "require_starttls": True, "auth_require_tls": True})
+    ctl = Controller(box, hostname="127.0.0.1", port=port, auth_required=True,
+                     authenticator=box.authenticate, **mode)
     ctl.start()
     try:
         yield SmtpServer(port, cert, box)
     finally:
         ctl.stop()
+
+
+@pytest.fixture
+def smtp_server(tmp_path: Path) -> Iterator[SmtpServer]:
+    yield from _serve(tmp_path, implicit=False)
+
+
+@pytest.fixture
+def smtps_server(tmp_path: Path) -> Iterator[SmtpServer]:
+    """SMTPS: TLS from the first byte, as on port 465."""
+    yield from _serve(tmp_path, implicit=True)
 
 
 def mail_lab(tmp_path: Path, srv: SmtpServer, password: str = PASSWORD, **kw: Any) -> Lab:
@@ -119,6 +132,14 @@ def test_root_cause_mail_over_starttls_with_auth(tmp_path: Path, smtp_server: Sm
     assert "quartieri: Coviolo, Rivalta" in body
     assert resolved["Subject"].startswith("[netagent RESOLVED] rpt-coviolo-nord")
     assert PASSWORD not in caplog.text
+
+
+def test_implicit_tls_smtps_with_auth(tmp_path: Path, smtps_server: SmtpServer) -> None:
+    lab = mail_lab(tmp_path, smtps_server, implicit_tls=True)
+    lab.rounds(3, down={"ap-centro"})
+    [firing] = smtps_server.box.messages
+    assert firing["Subject"].startswith("[netagent FIRING critical] ap-centro down")
+    assert smtps_server.box.logins == [USER]
 
 
 def test_wrong_password_is_retried_reported_and_not_logged(

@@ -65,6 +65,11 @@ class EmailConfig(Route):
     starttls: bool = Field(
         default=True, description="Upgrade the connection with STARTTLS before AUTH."
     )
+    implicit_tls: bool = Field(
+        default=False,
+        description="SMTPS (usually port 465): TLS from the first byte; starttls is then "
+        "not used.",
+    )
     ca_file: Path | None = Field(
         default=None,
         description="PEM file of CAs to trust for the server certificate; "

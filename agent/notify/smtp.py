@@ -1,4 +1,5 @@
-"""Email delivery over SMTP with STARTTLS and AUTH (stdlib smtplib, in a worker thread).
+"""Email delivery over SMTP with STARTTLS or implicit TLS (SMTPS) and AUTH (stdlib
+smtplib, in a worker thread).
 
 The password is a SecretStr and is only unwrapped at login; smtplib errors carry the
 server's reply, never the credentials, so they can be logged as they are.
@@ -39,11 +40,17 @@ class EmailTarget:
         c = self.config
         return ssl.create_default_context(cafile=str(c.ca_file) if c.ca_file else None)
 
+    def _connect(self) -> smtplib.SMTP:
+        c = self.config
+        if c.implicit_tls:
+            return smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout_s, context=self._tls())
+        return smtplib.SMTP(c.host, c.port, timeout=c.timeout_s)
+
     def _send_blocking(self, msg: EmailMessage) -> None:
         c = self.config
-        with smtplib.SMTP(c.host, c.port, timeout=c.timeout_s) as smtp:
+        with self._connect() as smtp:
             smtp.ehlo()
-            if c.starttls:
+            if c.starttls and not c.implicit_tls:
                 smtp.starttls(context=self._tls())
                 smtp.ehlo()
             if c.username:
