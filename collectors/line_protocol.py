@@ -132,21 +132,15 @@ def line(key: str, fieldset: str, time_ns: int, divisor: int = 1) -> str:
 
 
 def _split_unescaped(text: str, sep: str) -> list[str]:
-    """Split on `sep` not preceded by a backslash (keys and tag values)."""
-    parts, cur, i = [], [], 0
-    while i < len(text):
-        c = text[i]
-        if c == "\\" and i + 1 < len(text):
-            cur.append(text[i : i + 2])
-            i += 2
-            continue
-        if c == sep:
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(c)
-        i += 1
-    parts.append("".join(cur))
+    """Split on `sep` not preceded by a backslash (keys and tag values). Only the byte
+    before counts, so `\\,` is a backslash then an escaped comma: how influxd 1.6 reads
+    a tag value (checked), and the inverse of the client's escaping."""
+    parts, start = [], 0
+    for i, c in enumerate(text):
+        if c == sep and (i == 0 or text[i - 1] != "\\"):
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
     return parts
 
 
