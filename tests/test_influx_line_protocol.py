@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from influxdb_client import Point
 
@@ -43,6 +43,7 @@ def test_encoding_matches_influxdb_client_point(s: Sample) -> None:
 
 
 @given(samples)
+@example(Sample("\\,", {"t": "x\\,y"}, {"0": 0.0}, 0))  # backslash before a separator
 def test_decode_reads_back_what_was_encoded(s: Sample) -> None:
     back = lp.decode(lp.encode_key(s.measurement, s.tags), lp.encode_fields(s.fields), s.time_ns)
     assert back == s
