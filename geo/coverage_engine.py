@@ -30,10 +30,11 @@ from inventory.model import Inventory
 _EMPTY = shapely.Polygon()
 TECHNOLOGIES = (*LAYERS, Technology.ALL)
 # Threads for the per-cell unions: shapely releases the GIL inside GEOS, so cells are
-# unioned in parallel; more threads than this gained nothing measurable (see bench/README).
+# unioned in parallel. Bounded: a recompute is ~200 cells, and only 2 cores were measured.
 MAX_WORKERS = 4
-# Fewer cells than this are recomputed in the calling thread (a live change touches a few).
-_PARALLEL_MIN_CELLS = 16
+# A single cell is recomputed in the calling thread. Two already pay for a pool: a live
+# change of one AP (1-4 cells) went from 19.6 to 16.8 ms median with 2 threads.
+_PARALLEL_MIN_CELLS = 2
 
 # One cell's result for one technology: geometry, its area, residents in it.
 _Cell = tuple[Technology, BaseGeometry, float, float]
