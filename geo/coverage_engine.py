@@ -41,7 +41,7 @@ _Cell = tuple[Technology, BaseGeometry, float, float]
 
 
 def default_workers() -> int:
-    """Threads for a full recompute: the CPUs this process may use, at most MAX_WORKERS."""
+    """Threads for recomputing cells: the CPUs this process may use, at most MAX_WORKERS."""
     try:
         n = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -225,7 +225,7 @@ class CoverageEngine:
                 st.area[t] = np.zeros(n)
                 st.residents[t] = np.zeros(n)
         techs_of: dict[int, list[Technology]] = {}
-        for t in LAYERS:  # fixed order: a cell's layers are always unioned alike
+        for t in LAYERS:  # each cell lists its layers in LAYERS order
             for c in cells_by_tech.get(t, ()):
                 techs_of.setdefault(int(c), []).append(t)
         cost = np.zeros(n, dtype=np.int64)  # elements to union: a proxy for a cell's time
