@@ -71,6 +71,7 @@ class AlertEngine:
         # What state.sqlite holds per device, so a round writes only the changes.
         self._saved: dict[str, tuple[object, ...]] = {}
         self._snmp_ok: dict[str, bool] = {}  # last SNMP verdict per device
+        self._detoured: set[str] = set()  # this round's silent devices reached via a ring
         for row in store.devices():
             self.trackers[row.device] = row.tracker
             self.shown[row.device] = (row.shown, row.since)
@@ -127,12 +128,23 @@ class AlertEngine:
             self.trackers, self.shown, self._saved = backup
             raise
 
+    def _answers(self, health: Mapping[str, Health | None]) -> set[str]:
+        """Devices a path may cross: they answered (this round, or at their last probe if
+        not probed now) and are not DOWN, which they stay until up_after rounds say so."""
+        return {n for n, tr in self.trackers.items()
+                if tr.state is not State.DOWN
+                and (health.get(n) or tr.last) in (Health.OK, Health.DEGRADED)}
+
     def _round(self, health: dict[str, Health | None], now: float) -> list[Sample]:
         effective: dict[str, State] = {}
         steps: list[tuple[str, Step]] = []
+        silent_now = [n for n, h in health.items() if h is Health.FAIL]
+        answers = self._answers(health) if silent_now else set()
+        # Reached the other way round (a ring): its own fault, whatever the uplink says.
+        self._detoured = self.topo.live_detours(answers.__contains__, silent_now)
         for name in self.topo.order:
             tr, h = self.trackers[name], health.get(name)
-            ancestors = list(self.topo.ancestors(name))
+            ancestors = [] if name in self._detoured else list(self.topo.ancestors(name))
             # Silent now (or not probed this time and cut off before) behind a down uplink.
             silent = h is Health.FAIL or (
                 h is None and self.shown.get(name, (None, 0.0))[0] is State.UNREACHABLE)
@@ -194,7 +206,9 @@ class AlertEngine:
     def _affected(self, name: str, effective: dict[str, State]) -> list[Affected]:
         return [Affected(n, self.inv.device_by_name[n].role.value,
                          self.inv.quartiere_tag(n))
-                for n in self.topo.descendants(name)
+                # A device reached the other way round is down on its own: its incident
+                # names its own subtree.
+                for n in self.topo.descendants(name, stop=self._detoured)
                 if effective.get(n) is State.UNREACHABLE or self.trackers[n].last is Health.FAIL]
 
     def _suppression(self, inc_device: str, kind: str, maint: dict[str, str | None]) -> str | None:
