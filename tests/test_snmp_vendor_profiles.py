@@ -101,20 +101,6 @@ def test_profile_from_sys_object_id_on_the_recordings(
     assert (first.profile, second.profile) == (expected, expected)  # probed, then remembered
 
 
-def test_airmax_recording_still_reads_as_airmax(snmpsim_recordings: int) -> None:
-    """The airFiber probe is asked first on 10002.1 devices: the airMAX radio must not answer it."""
-    _, o = _poll_twice(_target(snmpsim_recordings, "airos_airos8", None))
-    assert o.profile == "airmax"
-    (r,) = _of(o, "radio_link")
-    assert r.fields == {
-        "rssi_dbm": -70.0,
-        "ccq_pct": 33.0,
-        "noise_dbm": -91.0,
-        "capacity_mbps": 39.0,
-        "snr_db": 21.0,
-    }
-
-
 # --- airFiber ------------------------------------------------------------------------------
 
 
