@@ -102,6 +102,10 @@ class AgentSection(_Section):
         Shard.parse(v)
         return v.strip()
 
+    def bundled_sample(self) -> bool:
+        """No inventory configured: the embedded default, the bundled sample lab."""
+        return not self.inventory and self.source == "files"
+
     def resolved_data_dir(self) -> Path:
         if self.data_dir is not None:
             return self.data_dir

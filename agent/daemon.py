@@ -178,9 +178,11 @@ class Daemon:
 
 def run_daemon(config: AgentConfig, demo_lab: bool = False) -> int:
     """Entry point of `netagent run`: lock the data directory, run until stopped.
-    `demo_lab`: poll the bundled sample inside its lab namespace, with simulated SNMP
-    agents, so some devices are really down (never chosen by default: this is the
-    production path)."""
+
+    On the embedded default (the bundled sample) the sample's SNMP agents are simulated
+    for as long as the daemon runs, on the host's loopback; `demo_lab` puts the sample in
+    its lab namespace, where some devices are really down. Never with an inventory of
+    one's own: that is the production path."""
     from agent.cli.common import ExitCode
 
     lock = DataDirLock(config.agent.resolved_data_dir())
@@ -191,7 +193,9 @@ def run_daemon(config: AgentConfig, demo_lab: bool = False) -> int:
         return ExitCode.FAILED
     try:
         with ExitStack() as stack:
-            netns = stack.enter_context(_demo_lab(config)) if demo_lab else None
+            netns = None
+            if demo_lab or config.agent.bundled_sample():
+                netns = stack.enter_context(_sample_lab(config, namespace=demo_lab))
             return asyncio.run(Daemon(config, netns=netns).run())
     except (StartError, lab.LabUnavailable) as e:
         log.error("cannot start: %s", e)
@@ -201,11 +205,16 @@ def run_daemon(config: AgentConfig, demo_lab: bool = False) -> int:
 
 
 @contextmanager
-def _demo_lab(config: AgentConfig) -> Iterator[str]:
-    if config.agent.inventory or config.agent.source != "files":
+def _sample_lab(config: AgentConfig, namespace: bool) -> Iterator[str | None]:
+    """The bundled sample's simulated SNMP agents, in its lab namespace if asked."""
+    if not config.agent.bundled_sample():
         raise lab.LabUnavailable("--lab runs the bundled sample only: unset [agent] inventory"
                                  " and source")
     inv = load_configured_inventory(config)
-    with lab.lab_namespace(lab_answering(inv, LAB_FAULTS_PATH)) as netns, \
-            lab.simulated_snmp(inv, netns):
+    with ExitStack() as stack:
+        netns = (stack.enter_context(lab.lab_namespace(lab_answering(inv, LAB_FAULTS_PATH)))
+                 if namespace else None)
+        served = stack.enter_context(lab.simulated_snmp(inv, netns))
+        log.info("bundled sample: %s%s", served, "" if namespace else
+                 " on the host's loopback (--lab: the demo lab, where some devices are down)")
         yield netns

@@ -1,4 +1,5 @@
-"""`netagent run --lab`: the daemon on the bundled sample inside its demo lab namespace.
+"""`netagent run` on the embedded default, and `--lab`: the bundled sample inside its demo
+lab namespace.
 
 The lab's faulty devices have no address and no SNMP agent there, so after three rounds
 the daemon raises one incident per root cause (the dead switch, the dead Coviolo
@@ -88,6 +89,27 @@ def test_daemon_on_the_demo_lab_alerts_per_root_cause_and_cleans_up(tmp_path: Pa
         assert proc.wait(timeout=60) == 0
         assert ns not in subprocess.run(["ip", "netns", "list"], capture_output=True,
                                         text=True).stdout
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_embedded_default_daemon_reads_the_simulated_sample(tmp_path: Path) -> None:
+    """No inventory configured, no --lab: every device pings on the host's loopback and
+    answers SNMP from the simulated agents, so nothing is degraded."""
+    port, data = free_port(), tmp_path / "data"
+    config = tmp_path / "netagent.toml"
+    config.write_text(CONFIG.format(data=data, port=port))
+    agent = Agent(config, port, tmp_path / "agent.log")
+    proc = agent.start()
+    try:
+        wait_for("two SNMP polls", lambda: (agent.metric("runs", "snmp") or 0) >= 2, 90)
+        assert agent.metric("failures", "snmp") == 0
+        assert agent.metric("devices", "snmp") == 238
+        assert "simulated SNMP agents" in agent.logs() and "host's loopback" in agent.logs()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -31,9 +31,12 @@ pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="raw ICMP sockets need root"),
 ]
 
+# The sample named explicitly: not the embedded default, so the daemon simulates nothing
+# and the test serves the SNMP agents itself.
 CONFIG = """
 [agent]
 data_dir = "{data}"
+inventory = ["{sample}"]
 stop_timeout_s = 5
 
 [jobs.icmp]
@@ -134,7 +137,7 @@ def agent(tmp_path: Path, influxdb: InfluxServer, snmp_lab: None) -> Iterator[Ag
     port = free_port()
     config = tmp_path / "netagent.toml"
     config.write_text(CONFIG.format(data=tmp_path / "data", influx=influxdb.url, port=port,
-                                    roles=""))
+                                    roles="", sample=SAMPLE_PATHS[0]))
     a = Agent(config, port, tmp_path / "agent.log")
     a.proc = a.start()
     yield a

@@ -21,6 +21,7 @@ import pytest
 from grafana.build import datasource_min_interval, load_dashboards
 from grafana.check import Problem, check_dashboard, choose_all, choose_two, describe
 from grafana.queries import TimeRange
+from inventory.sample import SAMPLE_PATHS
 from tests.fixtures.sample_lab import SampleLab, sample_lab  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +36,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.root]
 CONFIG = """
 [agent]
 data_dir = "{data}"
+inventory = ["{sample}"]
 stop_timeout_s = 5
 
 [jobs.icmp]
@@ -77,7 +79,7 @@ def write_config(lab: SampleLab) -> Path:
     )
     path = lab.root / "netagent.toml"
     path.write_text(CONFIG.format(data=lab.root / "data", influx=lab.influx_url,
-                                  credentials=creds))
+                                  credentials=creds, sample=SAMPLE_PATHS[0]))
     return path
 
 

@@ -57,7 +57,7 @@ def run_once(
     if not once:  # the daemon never builds the lab unless asked: it is the production path
         raise typer.Exit(run_daemon(cfg, demo_lab=use_lab is True))
     inv = load_configured_or_exit(cfg)
-    sample = not cfg.agent.inventory and cfg.agent.source == "files"
+    sample = cfg.agent.bundled_sample()
     if use_lab is None:
         use_lab = sample and lab.can_build() is None
         if sample and not use_lab:
