@@ -72,13 +72,17 @@ def simulated_snmp(inv: Inventory, netns: str | None) -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="netagent-snmplab-") as tmp:
         lab = write_lab(Path(tmp), inventory_devices(inv))
         argv = ["ip", "netns", "exec", netns, *lab.fast_command] if netns else lab.fast_command
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # stderr to a file, not a pipe: nobody drains a pipe during a months-long daemon.
+        errors = Path(tmp) / "stderr.log"
+        with errors.open("w") as err:
+            proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, text=True)
         try:
             assert proc.stdout is not None
             first = proc.stdout.readline().strip()
             if not first.startswith("serving"):
-                err = proc.stderr.read() if proc.stderr and proc.poll() is not None else ""
-                raise LabUnavailable(f"simulated SNMP agents did not start: {first or err}")
+                proc.wait(timeout=10)
+                why = first or errors.read_text(errors="replace").strip()[-500:]
+                raise LabUnavailable(f"simulated SNMP agents did not start: {why}")
             log.info("demo lab: %s", first)
             yield first
         finally:

@@ -71,11 +71,15 @@ def run_once(
         if cfg.jobs.snmp.enabled else []
     with ExitStack() as stack:
         netns = None
-        if use_lab:
-            netns = stack.enter_context(
-                lab.lab_namespace(runtime.lab_answering(inv, LAB_FAULTS_PATH)))
-        if sample and snmp:
-            stack.enter_context(lab.simulated_snmp(inv, netns))
+        try:
+            if use_lab:
+                netns = stack.enter_context(
+                    lab.lab_namespace(runtime.lab_answering(inv, LAB_FAULTS_PATH)))
+            if sample and snmp:
+                stack.enter_context(lab.simulated_snmp(inv, netns))
+        except lab.LabUnavailable as e:
+            common.err.print(f"[red]cannot build the demo lab[/]: {e}")
+            raise typer.Exit(common.ExitCode.FAILED) from e
         try:
             prober = IcmpProber(cfg.icmp, netns=netns)
         except IcmpPermissionError as e:
