@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from collectors.snmp.simlab import inventory_devices, write_lab
+from agent.lab import simulated_snmp
 from inventory.load import load_inventory
 from inventory.sample import SAMPLE_PATHS
 from tests.fixtures.influx import InfluxServer
@@ -116,19 +116,12 @@ class Agent:
 
 
 @pytest.fixture
-def snmp_lab(tmp_path: Path) -> Iterator[None]:
+def snmp_lab() -> Iterator[None]:
     """Every SNMP agent of the sample lab, on its 127.x address and port, in one process."""
     inv = load_inventory(SAMPLE_PATHS).inventory
     assert inv is not None
-    lab = write_lab(tmp_path / "snmplab", inventory_devices(inv))
-    proc = subprocess.Popen(lab.fast_command, stdout=subprocess.PIPE, cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
-    try:
-        assert proc.stdout is not None and b"serving" in proc.stdout.readline()
+    with simulated_snmp(inv, None):
         yield
-    finally:
-        proc.terminate()
-        proc.wait()
 
 
 @pytest.fixture
