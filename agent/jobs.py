@@ -117,9 +117,8 @@ def snmp_job(services: Services, devices: Sequence[Device]) -> JobFunc:
     ]
 
     async def run() -> JobReport:
-        # A device that did not answer its last ping would only cost its deadline.
-        asked = [t for t in targets if services.icmp_up.get(t.name, True)]
-        outcomes = await snmp_cycle(services.snmp, asked, services.spool)
+        outcomes, _ = await snmp_cycle(services.snmp, targets, services.spool,
+                                       lambda name: services.icmp_up.get(name, True))
         services.snmp_ok.update((o.device, o.ok) for o in outcomes)
         failed = [o for o in outcomes if not o.ok]
         for o in failed[:5]:

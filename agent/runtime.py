@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import yaml
@@ -28,12 +28,15 @@ async def icmp_cycle(
 
 
 async def snmp_cycle(
-    poller: SnmpPoller, targets: Sequence[SnmpTarget], spool: Spool
-) -> list[PollOutcome]:
-    """Poll every target once and commit the samples before returning."""
-    outcomes = await poller.poll(targets)
+    poller: SnmpPoller, targets: Sequence[SnmpTarget], spool: Spool,
+    pings: Callable[[str], bool],
+) -> tuple[list[PollOutcome], list[str]]:
+    """Poll once every target that `pings` (a device that does not would only cost its
+    deadline) and commit the samples before returning; also returns who was not asked."""
+    asked = [t for t in targets if pings(t.name)]
+    outcomes = await poller.poll(asked) if asked else []
     await asyncio.to_thread(spool.put, [s for o in outcomes for s in o.samples])
-    return outcomes
+    return outcomes, [t.name for t in targets if not pings(t.name)]
 
 
 def lab_answering(inv: Inventory, faults_path: Path) -> list[str]:

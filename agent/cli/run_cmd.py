@@ -92,9 +92,7 @@ def run_once(
         async def cycle() -> tuple[list[PollOutcome], list[str]]:
             results = await runtime.icmp_cycle(prober, targets, spool)
             up = {r.target.name for r in results if r.up}
-            asked = [t for t in snmp if t.name in up]
-            outcomes = await runtime.snmp_cycle(poller, asked, spool) if asked else []
-            return outcomes, [t.name for t in snmp if t.name not in up]
+            return await runtime.snmp_cycle(poller, snmp, spool, up.__contains__)
 
         with common.err.status(f"polling {len(targets)} devices…", spinner="dots") \
                 if common.show_progress() else ExitStack():
