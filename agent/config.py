@@ -30,8 +30,8 @@ from pydantic import (
 )
 
 from agent.alerts import AlertsConfig
-from agent.cli.common import default_data_dir
 from agent.notify import NotifyConfig
+from agent.paths import default_data_dir
 from agent.shard import Shard
 from collectors.icmp import IcmpConfig
 from collectors.influx import InfluxConfig

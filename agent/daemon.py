@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from agent import lab
 from agent.config import AgentConfig, ConfigError, load_config
+from agent.exitcodes import ExitCode
 from agent.health import Health
 from agent.health_http import HealthServer
 from agent.jobs import build_jobs
@@ -183,8 +184,6 @@ def run_daemon(config: AgentConfig, demo_lab: bool = False) -> int:
     for as long as the daemon runs, on the host's loopback; `demo_lab` puts the sample in
     its lab namespace, where some devices are really down. Never with an inventory of
     one's own: that is the production path."""
-    from agent.cli.common import ExitCode
-
     lock = DataDirLock(config.agent.resolved_data_dir())
     try:
         lock.acquire()

@@ -7,30 +7,19 @@ import logging
 import os
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.logging import RichHandler
 
+from agent.exitcodes import ExitCode
+from agent.paths import default_data_dir
+
+__all__ = ["ExitCode", "default_data_dir"]
+
 # Results go to stdout, logs and progress to stderr, so `--json | jq` always works.
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
-
-
-class ExitCode:
-    OK = 0
-    PROBLEMS = 1  # the command ran and found problems (invalid file, devices down…)
-    USAGE = 2
-    FAILED = 3  # the command could not do its job (server unreachable, no permission…)
-
-
-def default_data_dir() -> Path:
-    """$NETAGENT_DATA_DIR, else $XDG_STATE_HOME/netagent (~/.local/state/netagent)."""
-    if env := os.environ.get("NETAGENT_DATA_DIR"):
-        return Path(env)
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "netagent"
 
 
 def setup_logging(verbose: int) -> None:
