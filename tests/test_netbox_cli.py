@@ -1,15 +1,21 @@
-"""`netagent netbox plan|sync` on the bundled sample, against the NetBox double."""
+"""`netagent netbox plan|sync|targets` as an operator runs them: own config file, own
+inventory, own NetBox (the schema-checking double)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from agent.cli.main import _register, app
 from tests.netbox_double import TOKEN, NetBoxDouble
+from tests.netbox_double.operator import INVENTORY, write_setup
+
+# No NETAGENT_* from the developer's shell may leak into what is tested.
+CLEAN = {"NETAGENT_CONFIG": "", "NETAGENT_NETBOX__URL": "", "NETAGENT_NETBOX__TOKEN": ""}
 
 
 @pytest.fixture
@@ -19,31 +25,87 @@ def netbox() -> Iterator[NetBoxDouble]:
         assert nb.violations == []
 
 
-def test_plan_sync_resync_on_the_sample(netbox: NetBoxDouble) -> None:
+def _run(args: list[str], env: dict[str, str] | None = None) -> Result:
     _register()
-    runner = CliRunner()
-    env = {"NETAGENT_NETBOX__URL": netbox.url, "NETAGENT_NETBOX__TOKEN": TOKEN}
-    planned = runner.invoke(app, ["netbox", "plan"], env=env)
+    full = {k: v for k, v in {**CLEAN, **(env or {})}.items() if v != ""}
+    unset = {k: None for k in CLEAN if k not in full}
+    return CliRunner().invoke(app, args, env={**unset, **full})  # type: ignore[dict-item]
+
+
+def _one_line(r: Result) -> str:
+    assert (
+        "Traceback" not in r.output and r.exception is None or isinstance(r.exception, SystemExit)
+    ), r.output
+    lines = [x for x in r.output.splitlines() if x.strip()]
+    assert len(lines) == 1, r.output
+    return lines[0]
+
+
+def test_config_file_drives_plan_sync_targets_and_prune_delay(
+    netbox: NetBoxDouble, tmp_path: Path
+) -> None:
+    cfg = write_setup(tmp_path, netbox.url, TOKEN, extra="prune_delay_s = 0\n")
+    planned = _run(["netbox", "plan", "-c", str(cfg)])
     assert planned.exit_code == 0, planned.output
-    assert "+ create   devices" in planned.output and netbox.writes == 0
-    synced = runner.invoke(app, ["netbox", "sync"], env=env)
+    assert "+ create   devices         ap-pertini-1" in planned.output and netbox.writes == 0
+    assert "sample" not in planned.output
+    synced = _run(["netbox", "sync", "--config", str(cfg)])
     assert synced.exit_code == 0, synced.output
-    assert "sync: all done" in synced.output
-    assert TOKEN not in planned.output + synced.output
-    netbox.reset_counts()
-    again = runner.invoke(app, ["netbox", "plan", "--json"], env=env)
+    assert "sync: all done" in synced.output and TOKEN not in synced.output
+    devices = {o["name"] for o in netbox.store.tables["devices"].values()}
+    assert devices == {"sw-magazzino", "sw-pertini", "ap-pertini-1", "ap-pertini-2"}
+    # $NETAGENT_CONFIG is the same file: nothing left to do.
+    again = _run(["netbox", "plan", "--json"], {"NETAGENT_CONFIG": str(cfg)})
     assert again.exit_code == 0 and json.loads(again.stdout)["changes"] == []
-    assert netbox.writes == 0
-    targets = runner.invoke(app, ["netbox", "targets", "--json"], env=env)
+    targets = _run(["netbox", "targets", "--json", "-c", str(cfg)])
     assert targets.exit_code == 0, targets.output
-    rows = json.loads(targets.stdout)
-    assert rows and all(r["status"] not in ("planned", "staged") for r in rows)
-    assert all(r["mgmt_ip"].startswith("127.") for r in rows)
+    assert {r["name"] for r in json.loads(targets.stdout)} == devices
+    # prune_delay_s = 0 from the file: an orphan is due for deletion on the next plan.
+    (tmp_path / "inventory.yaml").write_text(
+        INVENTORY.replace("  - {name: ap-pertini-2", "  - {name: gone").split("  - {name: gone")[0]
+        + INVENTORY.split("wifi: {}}\n", 1)[1]
+    )
+    assert _run(["netbox", "sync", "-c", str(cfg)]).exit_code == 0
+    due = _run(["netbox", "plan", "-c", str(cfg)])
+    assert "- delete   devices         ap-pertini-2" in due.output, due.output
 
 
-def test_refused_token_exits_3_with_a_clear_message(netbox: NetBoxDouble) -> None:
-    _register()
-    env = {"NETAGENT_NETBOX__URL": netbox.url, "NETAGENT_NETBOX__TOKEN": "a" * 40}
-    result = CliRunner().invoke(app, ["netbox", "sync"], env=env)
+def test_sync_refuses_the_bundled_sample_unless_asked(netbox: NetBoxDouble) -> None:
+    env = {"NETAGENT_NETBOX__URL": netbox.url, "NETAGENT_NETBOX__TOKEN": TOKEN}
+    refused = _run(["netbox", "sync"], env)
+    assert refused.exit_code == 2
+    assert "--sample" in _one_line(refused) and netbox.writes == 0
+    synced = _run(["netbox", "sync", "--sample"], env)
+    assert synced.exit_code == 0, synced.output
+    assert "bundled sample" in synced.output and "sync: all done" in synced.output
+
+
+@pytest.mark.parametrize("token", [None, ""], ids=["missing", "empty"])
+def test_token_file_missing_or_empty_is_one_line(
+    netbox: NetBoxDouble, tmp_path: Path, token: str | None
+) -> None:
+    cfg = write_setup(tmp_path, netbox.url, token)
+    for cmd in ("plan", "sync", "targets"):
+        r = _run(["netbox", cmd, "-c", str(cfg)])
+        assert r.exit_code == 1, r.output
+        assert "token_file" in _one_line(r)
+    assert netbox.requests == []
+
+
+def test_a_role_or_tag_netbox_refuses_is_one_line(netbox: NetBoxDouble, tmp_path: Path) -> None:
+    cfg = write_setup(tmp_path, netbox.url, TOKEN)
+    assert _run(["netbox", "sync", "-c", str(cfg)]).exit_code == 0
+    for extra in ('roles = ["routre"]\n', 'tags = ["no-such-tag"]\n'):
+        cfg = write_setup(tmp_path, netbox.url, TOKEN, extra=extra)
+        r = _run(["netbox", "targets", "-c", str(cfg)])
+        assert r.exit_code == 1, r.output
+        line = _one_line(r)
+        assert ("netbox.roles" in line and "routre" in line) or "netbox.tags" in line, line
+    netbox.violations.clear()  # refused on purpose
+
+
+def test_refused_token_exits_3_with_a_clear_message(netbox: NetBoxDouble, tmp_path: Path) -> None:
+    cfg = write_setup(tmp_path, netbox.url, "a" * 40)
+    result = _run(["netbox", "sync", "-c", str(cfg)])
     assert result.exit_code == 3
-    assert "refused the token" in result.output and "a" * 40 not in result.output
+    assert "refused the token" in _one_line(result) and "a" * 40 not in result.output

@@ -70,9 +70,7 @@ def test_agent_pull_places_sites_without_a_quartiere_region_by_coordinates(
         inv.sites[1].name: {"quartiere": None, "lat": 44.692223, "lon": 10.650328},  # Ospizio
         inv.sites[2].name: {"quartiere": None, "lat": 45.5, "lon": 10.0},  # far outside
     }
-    inv = inv.replace(
-        sites=tuple(s.model_copy(update=moved.get(s.name, {})) for s in inv.sites)
-    )
+    inv = inv.replace(sites=tuple(s.model_copy(update=moved.get(s.name, {})) for s in inv.sites))
     with NetBoxDouble() as nb:
         cfg = _cfg(nb)
         assert apply(plan(inv, cfg), cfg).ok

@@ -35,6 +35,10 @@ def _sync(inv: Inventory, cfg: NetBoxConfig, prune: bool = False):  # type: igno
     return apply(plan(inv, cfg), cfg, prune=prune)
 
 
+def _tag_slugs(nb: NetBoxDouble, obj: dict) -> set[str]:
+    return {nb.store.tables["tags"][t]["slug"] for t in obj.get("tags", [])}
+
+
 def _by_name(nb: NetBoxDouble, kind: str, field: str = "name") -> dict[str, dict]:
     return {o[field]: o for o in nb.store.tables[kind].values()}
 
@@ -105,6 +109,7 @@ def test_removed_ap_is_orphaned_then_pruned_only_after_delay(
     assert report.ok
     ap = _by_name(netbox, "devices")["ap-0000-2"]
     assert ap["custom_fields"]["netagent_orphaned_since"]
+    assert _tag_slugs(netbox, ap) == {"netagent", "netagent-orphaned", "wifi-pubblico"}
     assert plan(smaller, _cfg(netbox)).of("orphan") == []  # already marked: nothing to do
     due = _cfg(netbox, prune_delay_s=0)
     p = plan(smaller, due)
@@ -181,7 +186,7 @@ def test_503_then_success_is_retried(netbox: NetBoxDouble, inv: Inventory) -> No
     report = apply(p, cfg)
     assert report.ok, report.errors
     assert len(netbox.store.tables["devices"]) == 12
-    assert len(netbox.store.tables["tags"]) == 2  # the retried POST created them once
+    assert len(netbox.store.tables["tags"]) == 3  # the retried POST created them once
     assert not plan(inv, cfg).writes_needed
 
 
@@ -243,14 +248,17 @@ def test_orphan_that_comes_back_is_unmarked(netbox: NetBoxDouble, inv: Inventory
     _sync(without_device(inv, "ap-0000-2"), cfg)
     p = plan(inv, cfg)
     back = [c for c in p.of("update") if c.key == "ap-0000-2"]
-    assert (
-        back
-        and back[0].describe()["fields"]["custom_fields"]["to"]["netagent_orphaned_since"] is None
-    )
+    assert back
+    fields = back[0].describe()["fields"]
+    assert fields["custom_fields.netagent_orphaned_since"]["to"] == "(none)"
+    assert fields["tags"] == {
+        "from": "netagent, netagent-orphaned, wifi-pubblico",
+        "to": "netagent, wifi-pubblico",
+    }
     assert apply(p, cfg).ok
-    assert (
-        _by_name(netbox, "devices")["ap-0000-2"]["custom_fields"]["netagent_orphaned_since"] is None
-    )
+    ap = _by_name(netbox, "devices")["ap-0000-2"]
+    assert ap["custom_fields"]["netagent_orphaned_since"] is None
+    assert _tag_slugs(netbox, ap) == {"netagent", "wifi-pubblico"}
     assert not plan(inv, cfg).writes_needed
 
 

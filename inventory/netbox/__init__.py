@@ -1,7 +1,12 @@
 """NetBox sync: the inventory kept in NetBox (plan, then apply) and poll targets pulled from it."""
 
 from inventory.netbox.apply import SyncReport, apply
-from inventory.netbox.client import NetBoxAuthError, NetBoxError, NetBoxRequestError
+from inventory.netbox.client import (
+    NetBoxAuthError,
+    NetBoxError,
+    NetBoxInputError,
+    NetBoxRequestError,
+)
 from inventory.netbox.config import NetBoxConfig
 from inventory.netbox.plan import Change, SyncPlan, plan
 from inventory.netbox.pull import pull_inventory
@@ -11,6 +16,7 @@ __all__ = [
     "NetBoxAuthError",
     "NetBoxConfig",
     "NetBoxError",
+    "NetBoxInputError",
     "NetBoxRequestError",
     "SyncPlan",
     "SyncReport",

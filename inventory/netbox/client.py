@@ -1,14 +1,17 @@
 """pynetbox, set up for a long-running sync: retries with back-off, timeouts, bulk calls.
 
-Network errors and 5xx answers are retried below pynetbox (urllib3's Retry on the
-session), so every call benefits; 401/403 stop everything at once. Bulk writes are
-retried too: NetBox runs each bulk request in one transaction, so a 5xx left nothing
-half-written.
+Reads are retried below pynetbox (urllib3's Retry on the session) on network errors and
+5xx answers. Writes are not: a bulk POST that timed out or got a 5xx may have been written
+all the same (NetBox keeps working after the proxy or the client gave up), so resending
+it blindly makes duplicates or "already exists" errors. A write whose outcome is unknown
+raises `NetBoxUnsure`; the applier reads back what exists and sends only what is missing.
+401/403 stop everything at once.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from typing import Any
 
@@ -17,16 +20,25 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from inventory.netbox.config import NetBoxConfig
+from inventory.netbox.config import NetBoxConfig, NetBoxTokenError
 from inventory.netbox.kinds import KIND
 
 
 class NetBoxError(Exception):
-    """NetBox could not be used at all (unreachable, misconfigured)."""
+    """NetBox could not be used at all (unreachable, misconfigured): exit 3."""
 
 
 class NetBoxAuthError(NetBoxError):
     """401/403: the token is missing, wrong, or lacks a permission. Nothing more is tried."""
+
+
+class NetBoxInputError(NetBoxError):
+    """The configuration asks NetBox for something it does not have (a role or tag slug
+    it refuses, a token file that is missing or empty): exit 1, the operator fixes it."""
+
+
+class NetBoxUnsure(NetBoxError):
+    """A write whose outcome is unknown (timeout, connection lost, 5xx): read back first."""
 
 
 class NetBoxRequestError(Exception):
@@ -41,14 +53,18 @@ class _TimeoutSession(requests.Session):
     def __init__(self, timeout: float) -> None:
         super().__init__()
         self._timeout = timeout
+        self.counts: Counter[str] = Counter()
+        self.write_seconds: list[float] = []  # wall time of each write request
 
     def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self._timeout)
+        t0 = time.perf_counter()
         resp = super().request(*args, **kwargs)
-        self.counts["write" if resp.request.method != "GET" else "read"] += 1
+        write = resp.request.method != "GET"
+        self.counts["write" if write else "read"] += 1
+        if write:
+            self.write_seconds.append(time.perf_counter() - t0)
         return resp
-
-    counts: Counter[str]
 
 
 class NetBoxClient:
@@ -56,15 +72,17 @@ class NetBoxClient:
 
     def __init__(self, config: NetBoxConfig) -> None:
         if not config.url:
-            raise NetBoxError("netbox.url is not set")
-        token = config.resolved_token()
+            raise NetBoxInputError("netbox.url is not set")
+        try:
+            token = config.resolved_token()
+        except NetBoxTokenError as e:
+            raise NetBoxInputError(str(e)) from None
         if not token:
-            raise NetBoxAuthError(
-                "no NetBox token: set NETAGENT_NETBOX__TOKEN or netbox.token_file"
+            raise NetBoxInputError(
+                "no NetBox token: set netbox.token_file or NETAGENT_NETBOX__TOKEN"
             )
         self.config = config
         session = _TimeoutSession(config.timeout_s)
-        session.counts = Counter()
         session.verify = config.verify_tls
         retry = Retry(
             total=config.retries,
@@ -73,7 +91,7 @@ class NetBoxClient:
             status=config.retries,
             backoff_factor=config.backoff_s,
             status_forcelist=(500, 502, 503, 504),
-            allowed_methods=None,
+            allowed_methods=frozenset({"GET", "HEAD"}),  # writes: see the module docstring
             raise_on_status=False,
             respect_retry_after_header=True,
         )
@@ -86,16 +104,21 @@ class NetBoxClient:
 
     @property
     def counts(self) -> Counter[str]:
-        """Requests sent so far, by "read"/"write" (retries not counted)."""
+        """Requests sent so far, by "read"/"write" (retries below pynetbox not counted)."""
         return self._session.counts
+
+    @property
+    def write_seconds(self) -> list[float]:
+        """How long each write request took, answer included (≈ NetBox's server time)."""
+        return self._session.write_seconds
 
     def _endpoint(self, kind: str) -> Any:
         k = KIND[kind]
         return getattr(getattr(self.api, k.app), k.name.replace("-", "_"))
 
-    def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    def _call(self, what: str, fn: Any, *args: Any, write: bool = False) -> Any:
         try:
-            return fn(*args, **kwargs)
+            return fn(*args)
         except pynetbox.RequestError as e:
             status = e.req.status_code
             try:
@@ -106,16 +129,20 @@ class NetBoxClient:
                 detail = body.get("detail", body) if isinstance(body, dict) else body
                 raise NetBoxAuthError(
                     f"NetBox refused the token (HTTP {status}: {detail}); "
-                    "check NETAGENT_NETBOX__TOKEN "
-                    "and the token's permissions"
+                    "check the token (netbox.token_file or NETAGENT_NETBOX__TOKEN) "
+                    "and its permissions"
                 ) from None
             if status >= 500:
+                if write:
+                    raise NetBoxUnsure(f"{what}: HTTP {status}") from None
                 raise NetBoxError(
                     f"{what}: NetBox answered HTTP {status} after {self.config.retries} retries; "
                     "stopped (finished batches stay written, a rerun continues)"
                 ) from None
             raise NetBoxRequestError(status, body, what) from None
         except requests.RequestException as e:
+            if write:
+                raise NetBoxUnsure(f"{what}: {type(e).__name__}") from None
             raise NetBoxError(
                 f"{what}: NetBox at {self.config.url} unreachable: {type(e).__name__}"
             ) from None
@@ -132,12 +159,12 @@ class NetBoxClient:
         return list(self._call(f"GET {kind}", fetch))
 
     def create(self, kind: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        out = self._call(f"POST {kind}", self._endpoint(kind).create, items)
+        out = self._call(f"POST {kind}", self._endpoint(kind).create, items, write=True)
         return [dict(r) for r in out]
 
     def update(self, kind: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        out = self._call(f"PATCH {kind}", self._endpoint(kind).update, items)
+        out = self._call(f"PATCH {kind}", self._endpoint(kind).update, items, write=True)
         return [dict(r) for r in out]
 
     def delete(self, kind: str, ids: list[int]) -> None:
-        self._call(f"DELETE {kind}", self._endpoint(kind).delete, ids)
+        self._call(f"DELETE {kind}", self._endpoint(kind).delete, ids, write=True)

@@ -35,10 +35,18 @@ class Tags:
     """
 
     named: frozenset[tuple[str, str]]
+    # Tags the object must not carry (the orphan mark, once it is back in the inventory).
+    absent: frozenset[str] = frozenset()
 
     @property
     def slugs(self) -> frozenset[str]:
         return frozenset(s for s, _ in self.named)
+
+    def merged(self, current: frozenset[tuple[str, str]]) -> Tags:
+        """Ours plus the tags a technician added, less the absent ones."""
+        return Tags(
+            frozenset(t for t in self.named | current if t[0] not in self.absent), self.absent
+        )
 
 
 def _name(o: Mapping[str, Any]) -> str:
@@ -78,20 +86,35 @@ class Kind:
     taggable: bool = True
     # Filter to look up untagged objects with a desired key (conflicts); None: read all.
     lookup: str | None = None
+    # The field holding a shared object's name (matched case-insensitively and by alias).
+    name_field: str = "name"
 
 
 KINDS: tuple[Kind, ...] = (
     Kind("tags", "extras", lambda o: str(o["slug"]), shared=True, taggable=False),
     Kind("custom-fields", "extras", _name, shared=True, taggable=False),
+    Kind("tenants", "tenancy", _name, "tenancy.tenant", shared=True),
     Kind("regions", "dcim", _name, "dcim.region", shared=True),
     Kind("manufacturers", "dcim", _name, "dcim.manufacturer", shared=True),
-    Kind("device-types", "dcim", _device_type_key, "dcim.devicetype", shared=True),
+    Kind(
+        "device-types",
+        "dcim",
+        _device_type_key,
+        "dcim.devicetype",
+        shared=True,
+        name_field="model",
+    ),
     Kind("device-roles", "dcim", _name, "dcim.devicerole", shared=True),
     Kind("platforms", "dcim", _name, "dcim.platform", shared=True),
-    Kind("sites", "dcim", _name, "dcim.site", lookup="name"),
     Kind(
-        "wireless-lans", "wireless", lambda o: str(o["ssid"]), "wireless.wirelesslan", lookup="ssid"
+        "wireless-lans",
+        "wireless",
+        lambda o: str(o["ssid"]),
+        "wireless.wirelesslan",
+        shared=True,
+        name_field="ssid",
     ),
+    Kind("sites", "dcim", _name, "dcim.site", lookup="name"),
     Kind("devices", "dcim", lambda o: str(o["name"] or ""), "dcim.device", lookup="name"),
     Kind("interfaces", "dcim", _iface_key, "dcim.interface", lookup="device_id"),
     Kind("ip-addresses", "ipam", lambda o: str(o["address"]), "ipam.ipaddress", lookup="address"),
@@ -110,6 +133,8 @@ def refs_in(value: Any) -> list[Ref]:
         return list(value.refs)
     if isinstance(value, list):
         return [r for v in value for r in refs_in(v)]
+    if isinstance(value, Mapping):
+        return [r for v in value.values() for r in refs_in(v)]
     return []
 
 
@@ -123,6 +148,8 @@ def encode(value: Any, ids: Callable[[Ref], int]) -> Any:
         return [{"name": n, "slug": s} for s, n in sorted(value.named)]
     if isinstance(value, list):
         return [encode(v, ids) for v in value]
+    if isinstance(value, Mapping):
+        return {k: encode(v, ids) for k, v in value.items()}
     return value
 
 
@@ -149,13 +176,20 @@ def same(desired: Any, current: Any, ids: Callable[[Ref], int | None]) -> bool:
     if isinstance(desired, Terminations):
         return tuple(ids(r) for r in desired.refs) == cur
     if isinstance(desired, Tags):
-        return desired.slugs <= {s for s, _ in cur}
+        slugs = {s for s, _ in cur}
+        return desired.slugs <= slugs and not desired.absent & slugs
     if isinstance(desired, list) and desired and isinstance(desired[0], Ref):
         return sorted(ids(r) or -1 for r in desired) == cur
     if isinstance(desired, Mapping):
         cur = cur if isinstance(cur, Mapping) else {}
         return all(same(v, cur.get(k), ids) for k, v in desired.items())
-    if isinstance(desired, float) or isinstance(cur, float):
+    if (
+        isinstance(desired, float)
+        or isinstance(cur, float)
+        or (
+            isinstance(desired, int) and isinstance(cur, str)  # a decimal field's "450.00"
+        )
+    ):
         try:
             return math.isclose(float(desired), float(cur), rel_tol=1e-9, abs_tol=1e-6)
         except (TypeError, ValueError):
@@ -168,17 +202,25 @@ def same(desired: Any, current: Any, ids: Callable[[Ref], int | None]) -> bool:
 
 
 def show(value: Any) -> Any:
-    """A printable form of a desired value, for the plan."""
+    """A printable form of a value, desired or as NetBox holds it: names, never ids."""
+    if value is None or value == "":
+        return "(none)"
     if isinstance(value, Ref):
-        return f"{value.kind}:{value.key}"
+        return value.key
     if isinstance(value, Terminations):
-        return [show(r) for r in value.refs]
+        return ", ".join(r.key for r in value.refs)
     if isinstance(value, Tags):
-        return sorted(value.slugs)
+        return ", ".join(sorted(value.slugs))
     if isinstance(value, frozenset):  # tags as NetBox holds them: (slug, name)
-        return sorted(s for s, _ in value)
+        return ", ".join(sorted(s for s, _ in value)) or "(none)"
+    if isinstance(value, Mapping):
+        if "id" in value:  # a brief object: its name
+            for f in ("name", "address", "model", "ssid", "label", "display"):
+                if value.get(f):
+                    return str(value[f])
+        if "value" in value and "label" in value:  # a choice
+            return value["value"]
+        return {k: show(v) for k, v in value.items()}
     if isinstance(value, list):
         return [show(v) for v in value]
-    if isinstance(value, Mapping):
-        return {k: show(v) for k, v in value.items()}
     return value

@@ -9,11 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import re
+import tomllib
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from inventory.model import Device, DeviceStatus, FibreSegment, Inventory, RadioLink, Role
+from inventory.model import (
+    Device,
+    DeviceStatus,
+    FibreSegment,
+    Inventory,
+    Placement,
+    RadioLink,
+    Role,
+)
+from inventory.netbox.config import NetBoxConfig
 from inventory.netbox.kinds import OWNED_OBJECT_TYPES, Ref, Tags, Terminations, link_key
 
 REGION_ROOT = "Emilia-Romagna"
@@ -22,21 +34,107 @@ MGMT_IF = "mgmt"
 WLAN_IF = "wlan0"
 GENERIC_VENDOR = "Generic"
 
-# Custom fields the sync creates if missing: name -> (type, object types, label).
+# Custom fields the sync creates if missing, grouped "netagent" in NetBox's UI:
+# name -> (type, object types, label, description[, related object type]).
+# Typed: decimal for measures, integer for counts, an object link for the uplink; JSON only
+# for the fibre path (NetBox has no polyline type).
 CF_ORPHANED = "netagent_orphaned_since"
-CUSTOM_FIELDS: dict[str, tuple[str, list[str], str]] = {
-    CF_ORPHANED: ("text", OWNED_OBJECT_TYPES, "netagent: orphaned since (UTC)"),
-    "netagent_snmp_profile": ("text", ["dcim.device"], "SNMP profile"),
-    "netagent_snmp_port": ("integer", ["dcim.device"], "SNMP port"),
-    "netagent_parent": ("text", ["dcim.device"], "Uplink device"),
+CF_GROUP = "netagent"
+CUSTOM_FIELDS: dict[str, tuple[str, list[str], str, str, str | None]] = {
+    CF_ORPHANED: (
+        "text",
+        OWNED_OBJECT_TYPES,
+        "Orphaned since (UTC)",
+        "Set when the object left the inventory; deleted by `netagent netbox sync --prune` "
+        "after prune_delay_s. Empty: in the inventory.",
+        None,
+    ),
+    "netagent_snmp_profile": (
+        "text",
+        ["dcim.device"],
+        "SNMP profile",
+        "netagent's SNMP profile (collectors table).",
+        None,
+    ),
+    "netagent_snmp_port": ("integer", ["dcim.device"], "SNMP port", "UDP port of the agent.", None),
+    "netagent_parent": (
+        "object",
+        ["dcim.device"],
+        "Uplink device",
+        "The device this one hangs off on its way to the core (alert root cause).",
+        "dcim.device",
+    ),
+    "netagent_coverage_radius_m": (
+        "decimal",
+        ["dcim.device"],
+        "Wi-Fi coverage radius (m)",
+        "Access point reach for coverage; empty: the placement's default.",
+        None,
+    ),
+    "netagent_indoor": (
+        "boolean",
+        ["dcim.device"],
+        "Indoor access point",
+        "Indoor APs get the indoor coverage radius.",
+        None,
+    ),
+    "netagent_sector_radius_m": (
+        "decimal",
+        ["dcim.device"],
+        "Sector radius (m)",
+        "Reach of a base station's or repeater's sector.",
+        None,
+    ),
+    "netagent_sector_azimuth_deg": (
+        "decimal",
+        ["dcim.device"],
+        "Sector azimuth (°)",
+        "Empty: omnidirectional.",
+        None,
+    ),
+    "netagent_sector_beamwidth_deg": (
+        "decimal",
+        ["dcim.device"],
+        "Sector beamwidth (°)",
+        "Opening of the sector.",
+        None,
+    ),
+    "netagent_site_kind": (
+        "text",
+        ["dcim.site"],
+        "Site kind",
+        "school, library, square, pop, tower…",
+        None,
+    ),
     "netagent_capacity_mbps": (
-        "integer",
+        "decimal",
         ["dcim.cable", "wireless.wirelesslink"],
         "Capacity (Mbit/s)",
+        "Nominal capacity of the fibre segment or radio link.",
+        None,
     ),
-    "netagent_fibre_count": ("integer", ["dcim.cable"], "Fibre count"),
-    "netagent_fibre_owner": ("text", ["dcim.cable"], "Fibre owner"),
-    "netagent_fibre_path": ("json", ["dcim.cable"], "Path [[lon, lat], …] (WGS84)"),
+    "netagent_band": (
+        "text",
+        ["wireless.wirelesslink"],
+        "Radio band",
+        "e.g. 5GHz, 60GHz.",
+        None,
+    ),
+    "netagent_fibre_count": (
+        "integer",
+        ["dcim.cable"],
+        "Fibre count",
+        "Fibres in the cable.",
+        None,
+    ),
+    "netagent_fibre_owner": ("text", ["dcim.cable"], "Fibre owner", "Who owns the fibre.", None),
+    "netagent_fibre_path": (
+        "json",
+        ["dcim.cable"],
+        "Path (WGS84)",
+        "The cable's route as [[lon, lat], …]; coverage draws its corridor.",
+        None,
+    ),
 }
 
 ROLE_COLORS = {
@@ -69,14 +167,23 @@ def slugify(name: str, limit: int = 100) -> str:
     return slug[:limit].rstrip("-")
 
 
-def fibre_if_type(capacity_mbps: float) -> str:
-    if capacity_mbps <= 1000:
-        return "1000base-x-sfp"
-    if capacity_mbps <= 10000:
-        return "10gbase-x-sfpp"
-    if capacity_mbps <= 25000:
-        return "25gbase-x-sfp28"
-    return "100gbase-x-qsfp28"
+MODELS_FILE = Path(__file__).with_name("models.toml")
+
+
+@cache
+def model_ports() -> dict[str, list[dict[str, Any]]]:
+    """The model table (models.toml): "<vendor>/<model>" -> port groups."""
+    with MODELS_FILE.open("rb") as f:
+        return {k: list(v["ports"]) for k, v in tomllib.load(f).items()}
+
+
+def port_type(vendor: str, model: str, port: str) -> str:
+    """A port's NetBox interface type from the model table; "other" when not listed."""
+    for group in model_ports().get(f"{vendor}/{model}", ()):
+        prefix = str(group["prefix"])
+        if port.startswith(prefix) and port[len(prefix) :].isdigit():
+            return str(group["type"])
+    return "other"
 
 
 def radio_if_type(band: str) -> str:
@@ -131,17 +238,35 @@ class _Slugs:
         return slug
 
 
-def map_inventory(inv: Inventory, tag: str) -> Mapped:
-    """The desired NetBox objects for an inventory, in dependency order."""
+def _model(d: Device) -> tuple[str, str]:
+    return d.vendor or GENERIC_VENDOR, d.model or f"{ROLE_COLORS[d.role][0]} (generic)"
+
+
+def map_inventory(inv: Inventory, config: NetBoxConfig) -> Mapped:
+    """The desired NetBox objects for an inventory, in dependency order.
+
+    Shared objects (regions, manufacturers, device types, roles, platforms, wireless LANs)
+    carry no tag: NetBox may already hold them, and they are used, never managed.
+    """
     m = Mapped()
     slug = _Slugs()
-    tags = Tags(frozenset({(tag, tag)}))
+    tag = config.tag
+    tags = Tags(frozenset({(tag, tag)}), frozenset({config.orphan_tag}))
     owned_cf = {CF_ORPHANED: None}
 
     m.add("tags", tag, name=tag, slug=tag, color="3f51b5", description="Managed by netagent")
+    m.add(
+        "tags",
+        config.orphan_tag,
+        name=config.orphan_tag,
+        slug=config.orphan_tag,
+        color="9e9e9e",
+        description="netagent: no longer in the inventory; deleted by --prune after the delay",
+    )
     for t in sorted({t for d in inv.devices for t in d.tags}):
         m.add("tags", slugify(t), name=t, slug=slugify(t))
-    for name, (type_, object_types, label) in CUSTOM_FIELDS.items():
+    for name, (type_, object_types, label, description, related) in CUSTOM_FIELDS.items():
+        extra = {"related_object_type": related} if related else {}
         m.add(
             "custom-fields",
             name,
@@ -149,17 +274,21 @@ def map_inventory(inv: Inventory, tag: str) -> Mapped:
             type=type_,
             object_types=object_types,
             label=label,
-            description="Created by netagent",
+            group_name=CF_GROUP,
+            description=description,
+            **extra,
         )
+    if config.owner_tenants:
+        for owner in sorted({s.owner for s in inv.segments if s.owner}):
+            m.add("tenants", owner, name=owner, slug=slug("tenants", owner))
 
-    m.add("regions", REGION_ROOT, name=REGION_ROOT, slug=slug("regions", REGION_ROOT), tags=tags)
+    m.add("regions", REGION_ROOT, name=REGION_ROOT, slug=slug("regions", REGION_ROOT))
     m.add(
         "regions",
         REGION_CITY,
         name=REGION_CITY,
         slug=slug("regions", REGION_CITY),
         parent=Ref("regions", REGION_ROOT),
-        tags=tags,
     )
     quartieri = sorted(
         {q.name for q in inv.quartieri} | {s.quartiere for s in inv.sites if s.quartiere}
@@ -171,20 +300,17 @@ def map_inventory(inv: Inventory, tag: str) -> Mapped:
             name=q,
             slug=slug("regions", f"re-{q}"),
             parent=Ref("regions", REGION_CITY),
-            tags=tags,
         )
 
     for d in sorted(inv.devices, key=lambda d: d.name):
-        vendor = d.vendor or GENERIC_VENDOR
-        model = d.model or f"{ROLE_COLORS[d.role][0]} (generic)"
-        m.add("manufacturers", vendor, name=vendor, slug=slug("manufacturers", vendor), tags=tags)
+        vendor, model = _model(d)
+        m.add("manufacturers", vendor, name=vendor, slug=slug("manufacturers", vendor))
         m.add(
             "device-types",
             f"{vendor}/{model}",
             manufacturer=Ref("manufacturers", vendor),
             model=model,
             slug=slug("device-types", f"{vendor}-{model}"),
-            tags=tags,
         )
         label, color = ROLE_COLORS[d.role]
         m.add(
@@ -194,7 +320,6 @@ def map_inventory(inv: Inventory, tag: str) -> Mapped:
             slug=d.role.value,
             color=color,
             description=label,
-            tags=tags,
         )
         if d.snmp_profile:
             m.add(
@@ -202,8 +327,10 @@ def map_inventory(inv: Inventory, tag: str) -> Mapped:
                 d.snmp_profile,
                 name=d.snmp_profile,
                 slug=slug("platforms", d.snmp_profile),
-                tags=tags,
             )
+
+    for ssid in sorted({x for d in inv.devices if d.wifi for x in d.wifi.ssids}):
+        m.add("wireless-lans", ssid, ssid=ssid, status="active")
 
     for s in sorted(inv.sites, key=lambda s: s.name):
         m.add(
@@ -216,26 +343,38 @@ def map_inventory(inv: Inventory, tag: str) -> Mapped:
             latitude=round(s.lat, 6),
             longitude=round(s.lon, 6),
             physical_address=s.address,
-            description=s.kind.value,
+            time_zone=config.time_zone,
             tags=tags,
-            custom_fields=owned_cf,
+            custom_fields={**owned_cf, "netagent_site_kind": s.kind.value},
         )
-
-    for ssid in sorted({x for d in inv.devices if d.wifi for x in d.wifi.ssids}):
-        m.add("wireless-lans", ssid, ssid=ssid, status="active", tags=tags, custom_fields=owned_cf)
 
     for d in sorted(inv.devices, key=lambda d: d.name):
         _map_device(m, d, tags)
     for link in sorted(inv.links, key=lambda x: x.name):
         _map_link(m, inv, link, tags)
     for seg in sorted(inv.segments, key=lambda x: x.name):
-        _map_segment(m, inv, seg, tags)
+        _map_segment(m, inv, seg, tags, config.owner_tenants)
     return m
 
 
+def _device_fields(d: Device) -> dict[str, Any]:
+    """What coverage and alerting need of a device, as typed custom fields."""
+    wifi, sector = d.wifi, d.sector
+    return {
+        CF_ORPHANED: None,
+        "netagent_snmp_profile": d.snmp_profile,
+        "netagent_snmp_port": d.snmp_port,
+        "netagent_parent": Ref("devices", d.parent) if d.parent else None,
+        "netagent_coverage_radius_m": wifi.coverage_radius_m if wifi else None,
+        "netagent_indoor": (wifi.placement is Placement.INDOOR) if wifi else None,
+        "netagent_sector_radius_m": sector.radius_m if sector else None,
+        "netagent_sector_azimuth_deg": sector.azimuth_deg if sector else None,
+        "netagent_sector_beamwidth_deg": sector.beamwidth_deg if sector else None,
+    }
+
+
 def _map_device(m: Mapped, d: Device, tags: Tags) -> None:
-    vendor = d.vendor or GENERIC_VENDOR
-    model = d.model or f"{ROLE_COLORS[d.role][0]} (generic)"
+    vendor, model = _model(d)
     prefix = 32 if d.mgmt_ip.version == 4 else 128
     address = f"{d.mgmt_ip}/{prefix}"
     fields: dict[str, Any] = dict(
@@ -245,13 +384,8 @@ def _map_device(m: Mapped, d: Device, tags: Tags) -> None:
         device_type=Ref("device-types", f"{vendor}/{model}"),
         platform=Ref("platforms", d.snmp_profile) if d.snmp_profile else None,
         status=d.status.value,
-        tags=Tags(tags.named | {(slugify(t), t) for t in d.tags}),
-        custom_fields={
-            CF_ORPHANED: None,
-            "netagent_snmp_profile": d.snmp_profile,
-            "netagent_snmp_port": d.snmp_port,
-            "netagent_parent": d.parent,
-        },
+        tags=Tags(tags.named | {(slugify(t), t) for t in d.tags}, tags.absent),
+        custom_fields=_device_fields(d),
     )
     if d.mgmt_ip.version == 4:
         fields["primary_ip4"] = Ref("ip-addresses", address)
@@ -276,7 +410,6 @@ def _map_device(m: Mapped, d: Device, tags: Tags) -> None:
         status="active",
         assigned_object_type="dcim.interface",
         assigned_object_id=Ref("interfaces", f"{d.name}/{MGMT_IF}"),
-        description=d.name,
         tags=tags,
         custom_fields=cf,
     )
@@ -288,7 +421,6 @@ def _map_device(m: Mapped, d: Device, tags: Tags) -> None:
             name=WLAN_IF,
             type="ieee802.11ac",
             rf_role="ap",
-            description=d.wifi.placement.value,
             wireless_lans=[Ref("wireless-lans", s) for s in sorted(set(d.wifi.ssids))],
             tags=tags,
             custom_fields=cf,
@@ -299,6 +431,7 @@ def _map_link(m: Mapped, inv: Inventory, link: RadioLink, tags: Tags) -> None:
     ifname = radio_if_name(link)
     cf = {CF_ORPHANED: None}
     for dev in (link.a, link.b):
+        extra = {"rf_channel_frequency": link.frequency_mhz} if link.frequency_mhz else {}
         m.add(
             "interfaces",
             f"{dev}/{ifname}",
@@ -308,6 +441,7 @@ def _map_link(m: Mapped, inv: Inventory, link: RadioLink, tags: Tags) -> None:
             description=f"{link.name} ({link.band})",
             tags=tags,
             custom_fields=cf,
+            **extra,
         )
     m.add(
         "wireless-links",
@@ -320,11 +454,17 @@ def _map_link(m: Mapped, inv: Inventory, link: RadioLink, tags: Tags) -> None:
         distance=round(inv.link_distance_m(link), 2),
         distance_unit="m",
         tags=tags,
-        custom_fields={CF_ORPHANED: None, "netagent_capacity_mbps": round(link.capacity_mbps)},
+        custom_fields={
+            CF_ORPHANED: None,
+            "netagent_capacity_mbps": link.capacity_mbps,
+            "netagent_band": link.band,
+        },
     )
 
 
-def _map_segment(m: Mapped, inv: Inventory, seg: FibreSegment, tags: Tags) -> None:
+def _map_segment(
+    m: Mapped, inv: Inventory, seg: FibreSegment, tags: Tags, owner_tenants: bool
+) -> None:
     ends = [(seg.a_device, seg.a_port), (seg.b_device, seg.b_port)]
     if any(dev is None or port is None for dev, port in ends):
         m.skipped.append((f"segment {seg.name}", "a NetBox cable needs a switch port at both ends"))
@@ -339,15 +479,17 @@ def _map_segment(m: Mapped, inv: Inventory, seg: FibreSegment, tags: Tags) -> No
             return
         refs.append(key)
     for (dev, port), key in zip(ends, refs, strict=True):
+        d = inv.device_by_name[str(dev)]
         m.add(
             "interfaces",
             key,
             device=Ref("devices", str(dev)),
             name=port,
-            type=fibre_if_type(seg.capacity_mbps),
+            type=port_type(*_model(d), str(port)),
             tags=tags,
             custom_fields={CF_ORPHANED: None},
         )
+    extra = {"tenant": Ref("tenants", seg.owner)} if owner_tenants and seg.owner else {}
     m.add(
         "cables",
         seg.name,
@@ -358,15 +500,15 @@ def _map_segment(m: Mapped, inv: Inventory, seg: FibreSegment, tags: Tags) -> No
         b_terminations=Terminations((Ref("interfaces", refs[1]),)),
         length=round(inv.segment_length_m(seg), 2),
         length_unit="m",
-        description=seg.owner,
         tags=tags,
         custom_fields={
             CF_ORPHANED: None,
             "netagent_fibre_count": seg.fibre_count,
             "netagent_fibre_owner": seg.owner,
-            "netagent_capacity_mbps": round(seg.capacity_mbps),
+            "netagent_capacity_mbps": seg.capacity_mbps,
             "netagent_fibre_path": [
                 [round(lon, 6), round(lat, 6)] for lon, lat in inv.segment_path(seg)
             ],
         },
+        **extra,
     )

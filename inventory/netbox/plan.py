@@ -3,6 +3,9 @@
 Reads only. Owned objects are found by tag (one paged read per kind); desired objects not
 among them are then looked up by name in chunks, to find untagged objects in the way
 (conflicts) — so a resync with nothing new reads each kind once and looks up nothing.
+Shared objects (see `shared.py`) are matched to what NetBox already holds and never
+changed. Slugs of existing objects never change; a new slug NetBox already has gets a
+suffix, and the plan says so.
 """
 
 from __future__ import annotations
@@ -17,7 +20,11 @@ from inventory.model import Inventory
 from inventory.netbox.client import NetBoxClient
 from inventory.netbox.config import NetBoxConfig
 from inventory.netbox.kinds import KIND, KINDS, Ref, Tags, current_value, refs_in, same, show
-from inventory.netbox.mapping import CF_ORPHANED, map_inventory
+from inventory.netbox.mapping import CF_ORPHANED, CUSTOM_FIELDS, Desired, map_inventory
+from inventory.netbox.shared import SharedMatcher
+
+# Kinds whose slug NetBox keeps unique and that the sync owns: a new one may collide.
+SLUGGED_OWNED = ("sites",)
 
 
 @dataclass
@@ -26,9 +33,7 @@ class Change:
     key: str
     action: str  # create | update | orphan | delete | conflict | blocked
     id: int | None = None
-    desired: dict[str, Any] = field(
-        default_factory=dict
-    )  # create: all fields; update: changed ones
+    desired: dict[str, Any] = field(default_factory=dict)  # create: all; update: changed
     old: dict[str, Any] = field(default_factory=dict)  # update: NetBox's values before
     note: str = ""
 
@@ -37,9 +42,14 @@ class Change:
         if self.id is not None:
             d["id"] = self.id
         if self.action == "update":
-            d["fields"] = {
-                f: {"from": self.old.get(f), "to": show(v)} for f, v in self.desired.items()
-            }
+            d["fields"] = {}
+            for f, v in self.desired.items():
+                if isinstance(v, dict) and f == "custom_fields":
+                    old = self.old.get(f) or {}
+                    for k, x in v.items():
+                        d["fields"][f"{f}.{k}"] = {"from": show(old.get(k)), "to": show(x)}
+                else:
+                    d["fields"][f] = {"from": show(self.old.get(f)), "to": show(v)}
         elif self.action == "create":
             d["fields"] = {f: show(v) for f, v in self.desired.items()}
         if self.note:
@@ -55,6 +65,10 @@ class SyncPlan:
     issues: list[str]
     reads: int
     made_at: float
+    # Current tags of owned objects (slug, name): an orphan mark keeps them.
+    tags_of: dict[tuple[str, str], frozenset[tuple[str, str]]] = field(default_factory=dict)
+    # ip-addresses to unassign when orphaned (their device stays, with another IP).
+    unassign: set[str] = field(default_factory=set)
 
     def of(self, action: str, kind: str | None = None) -> list[Change]:
         return [c for c in self.changes if c.action == action and (kind is None or c.kind == kind)]
@@ -85,7 +99,7 @@ def _chunks(items: list[Any], n: int) -> Iterable[list[Any]]:
         yield items[i : i + n]
 
 
-def _tag_slugs(obj: dict[str, Any]) -> set[str]:
+def tag_slugs(obj: dict[str, Any]) -> set[str]:
     return {t["slug"] for t in obj.get("tags") or () if isinstance(t, dict)}
 
 
@@ -99,13 +113,27 @@ def _orphaned_since(obj: dict[str, Any]) -> float | None:
         return None
 
 
-def read_state(
-    client: NetBoxClient, wanted: dict[str, set[str]], tag: str
-) -> dict[str, dict[str, dict[str, Any]]]:
+@dataclass
+class State:
+    objects: dict[str, dict[str, dict[str, Any]]]  # kind -> key -> NetBox object
+    taken_slugs: dict[str, dict[str, str]]  # kind -> slug -> name of the object holding it
+
+
+def read_state(client: NetBoxClient, mapped: list[Desired], tag: str) -> State:
     """NetBox's objects per kind and key: all shared ones, owned ones, and those in the way."""
-    state: dict[str, dict[str, dict[str, Any]]] = {}
+    wanted: dict[str, set[str]] = {}
+    slugs: dict[str, set[str]] = {}
+    for d in mapped:
+        wanted.setdefault(d.kind, set()).add(d.key)
+        if "slug" in d.fields:
+            slugs.setdefault(d.kind, set()).add(d.fields["slug"])
+    objects: dict[str, dict[str, dict[str, Any]]] = {}
+    taken: dict[str, dict[str, str]] = {}
     tag_exists = False
     for kind in KINDS:
+        if kind.name not in wanted and kind.shared:
+            objects[kind.name] = {}
+            continue
         if kind.shared:
             objs = client.read(kind.name)
             if kind.name == "tags":
@@ -116,106 +144,207 @@ def read_state(
         found = {kind.key(o): o for o in objs}
         missing = sorted(wanted.get(kind.name, set()) - found.keys())
         if kind.lookup and missing:
+            values: list[Any] = missing
             if kind.name == "interfaces":
-                devs = sorted(
+                devices = objects["devices"]
+                values = sorted(
                     {
-                        state["devices"][k.split("/", 1)[0]]["id"]
+                        devices[k.split("/", 1)[0]]["id"]
                         for k in missing
-                        if k.split("/", 1)[0] in state["devices"]
+                        if k.split("/", 1)[0] in devices
                     }
                 )
-                values: list[Any] = devs
-            else:
-                values = missing
             for chunk in _chunks(values, client.config.lookup_chunk):
                 for o in client.read(kind.name, **{kind.lookup: chunk}):
                     found.setdefault(kind.key(o), o)
-        state[kind.name] = found
-    return state
+        if kind.name in SLUGGED_OWNED:
+            held = {o["slug"]: kind.key(o) for o in found.values()}
+            ask = sorted(slugs.get(kind.name, set()) - held.keys())
+            for chunk in _chunks(ask, client.config.lookup_chunk):
+                held.update({o["slug"]: kind.key(o) for o in client.read(kind.name, slug=chunk)})
+            taken[kind.name] = held
+        objects[kind.name] = found
+    return State(objects, taken)
 
 
-def diff(
-    mapped_objects: list[Any],
-    state: dict[str, dict[str, dict[str, Any]]],
-    config: NetBoxConfig,
-    now: float,
-) -> tuple[list[Change], dict[tuple[str, str], int], list[str]]:
-    index = {(k, key): o["id"] for k, objs in state.items() for key, o in objs.items()}
-    changes: list[Change] = []
+def _cf_issues(state: dict[str, dict[str, Any]]) -> tuple[list[str], dict[str, str]]:
+    """Existing netagent custom fields lacking an object type or of another type."""
     issues: list[str] = []
-    blocked: dict[tuple[str, str], str] = {}
+    types: dict[str, str] = {}
+    for name, (type_, object_types, *_) in CUSTOM_FIELDS.items():
+        cur = state.get(name)
+        if cur is None:
+            continue
+        lacking = set(object_types) - set(cur.get("object_types") or ())
+        if lacking:
+            issues.append(
+                f"custom field {name} exists without object types {sorted(lacking)}: "
+                "NetBox silently drops its values there; add them in NetBox"
+            )
+        have = current_value(type_, cur.get("type"))
+        types[name] = str(have)
+        if have != type_:
+            issues.append(
+                f"custom field {name} is of type {have} in NetBox, netagent writes {type_}: "
+                f"change its type in NetBox (Customization > Custom Fields) to keep the values "
+                "exact"
+            )
+    return issues, types
 
-    def ids(r: Ref) -> int | None:
-        return index.get((r.kind, r.key))
 
-    desired_keys: dict[str, set[str]] = {}
-    for d in mapped_objects:
-        kind = KIND[d.kind]
-        desired_keys.setdefault(d.kind, set()).add(d.key)
+def _coerce(cf: dict[str, Any], types: dict[str, str]) -> dict[str, Any]:
+    """Values fitted to custom fields an older netagent created with other types."""
+    out = {}
+    for k, v in cf.items():
+        t = types.get(k)
+        if t == "integer" and isinstance(v, float) and v.is_integer():
+            v = int(v)
+        elif t == "text" and isinstance(v, Ref):
+            v = v.key
+        out[k] = v
+    return out
+
+
+class _Differ:
+    def __init__(self, state: State, config: NetBoxConfig) -> None:
+        self.state, self.config = state, config
+        self.index = {
+            (k, key): o["id"]
+            for k, objs in state.objects.items()
+            if not KIND[k].shared or k in ("tags", "custom-fields")
+            for key, o in objs.items()
+        }
+        self.changes: list[Change] = []
+        self.blocked: dict[tuple[str, str], str] = {}
+        self.issues, self.cf_types = _cf_issues(state.objects.get("custom-fields", {}))
+        self.shared = SharedMatcher(state.objects, config.aliases)
+        self.new_slugs: dict[str, set[str]] = {}
+
+    def ids(self, r: Ref) -> int | None:
+        return self.index.get((r.kind, r.key))
+
+    def _block(self, d: Desired) -> bool:
         cause = next(
             (
-                blocked[(r.kind, r.key)]
-                for f in d.fields.values()
-                for r in refs_in(f)
-                if (r.kind, r.key) in blocked
+                self.blocked[(r.kind, r.key)]
+                for v in d.fields.values()
+                for r in refs_in(v)
+                if (r.kind, r.key) in self.blocked
             ),
             None,
         )
         if cause:
-            blocked[(d.kind, d.key)] = cause
-            changes.append(Change(d.kind, d.key, "blocked", note=f"depends on {cause}"))
-            continue
-        cur = state[d.kind].get(d.key)
-        if cur is None:
-            changes.append(Change(d.kind, d.key, "create", desired=dict(d.fields)))
-            continue
-        if not kind.taggable:
-            if d.kind == "custom-fields":
-                lacking = set(d.fields["object_types"]) - set(cur.get("object_types") or ())
-                if lacking:
-                    issues.append(
-                        f"custom field {d.key} exists without object types {sorted(lacking)}: "
-                        "NetBox silently drops its values there; add them in NetBox"
-                    )
-            continue
-        if config.tag not in _tag_slugs(cur):
-            if not kind.shared:
-                blocked[(d.kind, d.key)] = f"untagged {d.kind} {d.key!r} (id {cur['id']})"
-                changes.append(
+            self.blocked[(d.kind, d.key)] = cause
+            self.changes.append(Change(d.kind, d.key, "blocked", note=f"depends on {cause}"))
+        return cause is not None
+
+    def _create(self, d: Desired) -> None:
+        fields = dict(d.fields)
+        note = ""
+        if "slug" in fields:
+            taken = self.state.taken_slugs.get(d.kind, {})
+            used = self.new_slugs.setdefault(d.kind, set())
+            slug, n = fields["slug"], 2
+            while (slug in taken and taken[slug] != d.key) or slug in used:
+                slug = f"{fields['slug'][:95]}-{n}"
+                n += 1
+            if slug != fields["slug"]:
+                holder = taken.get(fields["slug"], "another new object")
+                note = f"slug {fields['slug']} is taken by {holder!r}: using {slug}"
+                fields["slug"] = slug
+            used.add(slug)
+        if isinstance(fields.get("custom_fields"), dict):
+            fields["custom_fields"] = _coerce(fields["custom_fields"], self.cf_types)
+        self.changes.append(Change(d.kind, d.key, "create", desired=fields, note=note))
+
+    def _shared(self, d: Desired) -> None:
+        found, problem = self.shared.match(d, self.ids)
+        if problem:
+            self.blocked[(d.kind, d.key)] = f"{d.kind} {d.key!r}"
+            self.changes.append(Change(d.kind, d.key, "conflict", note=problem))
+        elif found is not None:
+            self.index[(d.kind, d.key)] = found["id"]
+        else:
+            self._create(d)
+
+    def _update(self, d: Desired, cur: dict[str, Any]) -> None:
+        changed: dict[str, Any] = {}
+        old: dict[str, Any] = {}
+        for f, v in d.fields.items():
+            if f == "slug":  # never moves: links and bookmarks use it
+                continue
+            now = cur.get(f)
+            if f == "custom_fields" and isinstance(v, dict):
+                v = _coerce(v, self.cf_types)
+                held = now if isinstance(now, dict) else {}
+                diff = {k: x for k, x in v.items() if not same(x, held.get(k), self.ids)}
+                if diff:
+                    changed[f], old[f] = diff, {k: held.get(k) for k in diff}
+                continue
+            if not same(v, now, self.ids):
+                if isinstance(v, Tags):  # keep the tags a technician added
+                    v = v.merged(current_value(v, now))
+                    now = current_value(v, now)
+                changed[f], old[f] = v, now
+        if changed:
+            self.changes.append(
+                Change(d.kind, d.key, "update", id=cur["id"], desired=changed, old=old)
+            )
+
+    def run(self, mapped: list[Desired]) -> None:
+        for d in mapped:
+            kind = KIND[d.kind]
+            if self._block(d):
+                continue
+            if kind.shared and kind.name not in ("tags", "custom-fields"):
+                self._shared(d)
+                continue
+            cur = self.state.objects[d.kind].get(d.key)
+            if cur is None:
+                self._create(d)
+            elif not kind.taggable:
+                continue  # tags and custom fields: created, never changed
+            elif self.config.tag not in tag_slugs(cur):
+                self.blocked[(d.kind, d.key)] = f"untagged {d.kind} {d.key!r} (id {cur['id']})"
+                self.changes.append(
                     Change(
                         d.kind,
                         d.key,
                         "conflict",
                         id=cur["id"],
-                        note=f"exists in NetBox without tag {config.tag!r}: left alone",
+                        note=f"exists in NetBox without tag {self.config.tag!r}: left alone",
                     )
                 )
-            continue  # shared and not ours: used as it is
-        changed: dict[str, Any] = {}
-        old: dict[str, Any] = {}
-        for f, v in d.fields.items():
-            if not same(v, cur.get(f), ids):
-                if isinstance(v, Tags):  # keep the tags a technician added
-                    v = Tags(v.named | current_value(v, cur.get(f)))
-                changed[f] = v
-                old[f] = show(current_value(v, cur.get(f)))
-        if changed:
-            changes.append(Change(d.kind, d.key, "update", id=cur["id"], desired=changed, old=old))
-    changes += _release_primaries(changes, state, desired_keys.get("devices", set()), config.tag)
+            else:
+                self._update(d, cur)
 
+
+def diff(
+    mapped_objects: list[Desired], state: State, config: NetBoxConfig, now: float
+) -> tuple[list[Change], dict[tuple[str, str], int], list[str], set[str]]:
+    differ = _Differ(state, config)
+    differ.run(mapped_objects)
+    changes = differ.changes
+    desired_keys: dict[str, set[str]] = {}
+    for d in mapped_objects:
+        desired_keys.setdefault(d.kind, set()).add(d.key)
+    objects = state.objects
+    changes += _release_primaries(changes, objects, desired_keys.get("devices", set()), config.tag)
+    unassign: set[str] = set()
     for kind in KINDS:
         if kind.shared:
             continue
-        for key, cur in state[kind.name].items():
-            if key in desired_keys.get(kind.name, ()) or config.tag not in _tag_slugs(cur):
+        for key, cur in objects[kind.name].items():
+            if key in desired_keys.get(kind.name, ()) or config.tag not in tag_slugs(cur):
                 continue
             since = _orphaned_since(cur)
             if since is None:
-                changes.append(
-                    Change(
-                        kind.name, key, "orphan", id=cur["id"], note="no longer in the inventory"
-                    )
-                )
+                note = "no longer in the inventory"
+                device = ((cur.get("assigned_object") or {}).get("device") or {}).get("name")
+                if kind.name == "ip-addresses" and device in desired_keys.get("devices", ()):
+                    unassign.add(key)
+                    note = f"no longer {device}'s address: unassigned"
+                changes.append(Change(kind.name, key, "orphan", id=cur["id"], note=note))
             elif now - since >= config.prune_delay_s:
                 changes.append(
                     Change(
@@ -226,7 +355,7 @@ def diff(
                         note=f"orphaned since {datetime.fromtimestamp(since, UTC).isoformat()}",
                     )
                 )
-    return changes, index, issues
+    return changes, differ.index, differ.issues, unassign
 
 
 def _release_primaries(
@@ -248,7 +377,7 @@ def _release_primaries(
         ):
             continue
         key, dev = primary_of.get(c.id, ("", {}))
-        if key and key not in wanted and tag in _tag_slugs(dev):
+        if key and key not in wanted and tag in tag_slugs(dev):
             out.append(
                 Change(
                     "devices",
@@ -267,11 +396,23 @@ def plan(inv: Inventory, config: NetBoxConfig, client: NetBoxClient | None = Non
     """What a sync would do; reads only."""
     client = client or NetBoxClient(config)
     reads0 = client.counts["read"]
-    mapped = map_inventory(inv, config.tag)
-    wanted: dict[str, set[str]] = {}
-    for d in mapped.objects:
-        wanted.setdefault(d.kind, set()).add(d.key)
-    state = read_state(client, wanted, config.tag)
+    mapped = map_inventory(inv, config)
+    state = read_state(client, mapped.objects, config.tag)
     now = time.time()
-    changes, index, issues = diff(mapped.objects, state, config, now)
-    return SyncPlan(changes, index, mapped.skipped, issues, client.counts["read"] - reads0, now)
+    changes, index, issues, unassign = diff(mapped.objects, state, config, now)
+    tags_of = {
+        (k, key): frozenset((t["slug"], t["name"]) for t in o.get("tags") or ())
+        for k, objs in state.objects.items()
+        for key, o in objs.items()
+        if not KIND[k].shared
+    }
+    return SyncPlan(
+        changes,
+        index,
+        mapped.skipped,
+        issues,
+        client.counts["read"] - reads0,
+        now,
+        tags_of,
+        unassign,
+    )

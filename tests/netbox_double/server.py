@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,6 +18,7 @@ from tests.netbox_double.store import (
     CHOICES,
     FKS,
     KINDS,
+    OBJECT_TYPE,
     Invalid,
     Protected,
     Store,
@@ -26,6 +28,7 @@ TOKEN = "0123456789abcdef0123456789abcdef01234567"
 APPS = {
     "tags": "extras",
     "custom-fields": "extras",
+    "tenants": "tenancy",
     "ip-addresses": "ipam",
     "wireless-lans": "wireless",
     "wireless-links": "wireless",
@@ -93,6 +96,12 @@ class NetBoxDouble:
         self.requests: list[tuple[str, str, int]] = []  # (method, path, items in body)
         self.counts: Counter[str] = Counter()
         self.faults: list[int] = []  # statuses answered to the next requests, in order
+        # Writes that NetBox performs and then answers with this status (a 500 after the
+        # commit, a proxy's 502/504 after its timeout), in order.
+        self.faults_after: list[int] = []
+        # Seconds the next writes take after they are done: a server slower than the
+        # client's timeout (the write lands, the client has given up).
+        self.slow_writes: list[float] = []
         self.violations: list[str] = []  # requests the real NetBox would refuse
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -169,7 +178,8 @@ class NetBoxDouble:
                 for t in o.get("tags", [])
             ]
             defs = self.store.cf_defs(kind)
-            out["custom_fields"] = {k: (o.get("custom_fields") or {}).get(k) for k in defs}
+            values = o.get("custom_fields") or {}
+            out["custom_fields"] = {k: self._cf_render(d, values.get(k)) for k, d in defs.items()}
         if kind == "interfaces":
             out["cable"] = self.brief("cables", o.get("cable"))
             out["wireless_link"] = self.brief("wireless-links", o.get("wireless_link"))
@@ -192,6 +202,12 @@ class NetBoxDouble:
             out["family"] = {"value": v, "label": f"IPv{v}"}
         return out
 
+    def _cf_render(self, d: dict[str, Any], v: Any) -> Any:
+        if d.get("type") == "object" and v is not None:
+            target = {ot: k for k, ot in OBJECT_TYPE.items()}[d["related_object_type"]]
+            return self.brief(target, v) if v in self.store.tables[target] else None
+        return v
+
     # --- queries --------------------------------------------------------------------
     def _match(self, kind: str, o: dict[str, Any], name: str, values: list[str]) -> bool:
         field, how = FILTERS[name]
@@ -212,15 +228,18 @@ class NetBoxDouble:
             return False
         return str(cur) in values
 
-    def _validate_query(self, kind: str, template: str, q: dict[str, list[str]]) -> str | None:
+    def _validate_query(
+        self, kind: str, template: str, q: dict[str, list[str]]
+    ) -> tuple[str, str] | None:
+        """(filter, why) for the first filter NetBox would refuse."""
         allowed = self.schema.query_params(template)
         for name, values in q.items():
             if name not in allowed:
-                return f"unknown filter {name!r}"
+                return name, f"unknown filter {name!r}"
             if name in ("limit", "offset", "brief"):
                 continue
             if name not in FILTERS:
-                return f"the double does not implement filter {name!r}"
+                return name, f"the double does not implement filter {name!r}"
             if name in ("tag", "role", "site", "region"):  # slug choice filters: unknown -> 400
                 target = {
                     "tag": "tags",
@@ -231,12 +250,14 @@ class NetBoxDouble:
                 known = {o["slug"] for o in self.store.tables[target].values()}
                 bad = [v for v in values if v not in known]
                 if bad:
-                    return f"Select a valid choice. {bad[0]} is not one of the available choices."
+                    return name, (
+                        f"Select a valid choice. {bad[0]} is not one of the available choices."
+                    )
         return None
 
     def list(self, kind: str, path: str, template: str, q: dict[str, list[str]]) -> tuple[int, Any]:
-        if err := self._validate_query(kind, template, q):
-            name = next(iter(q))
+        if refused := self._validate_query(kind, template, q):
+            name, err = refused
             self.violations.append(f"GET {path}: {err}")
             return 400, {name: [err]}
         limit = int(q.get("limit", [DEFAULT_PAGE])[0]) or MAX_PAGE
@@ -343,6 +364,7 @@ class NetBoxDouble:
 
             def _do(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                delay = 0.0
                 with double.lock:
                     if double.faults:
                         status, answer = double.faults.pop(0), {"detail": "injected fault"}
@@ -351,12 +373,22 @@ class NetBoxDouble:
                         n = len(json.loads(body)) if body and body.startswith(b"[") else 1
                         double.requests.append((self.command, urlsplit(self.path).path, n))
                         double.counts[self.command] += 1
+                        if self.command != "GET" and double.faults_after:
+                            status = double.faults_after.pop(0)
+                            answer = {"detail": "injected fault after the write"}
+                        if self.command != "GET" and double.slow_writes:
+                            delay = double.slow_writes.pop(0)
+                if delay:
+                    time.sleep(delay)  # outside the lock: reads go on meanwhile
                 payload = b"" if answer is None else json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (slow_writes)
 
             do_GET = do_POST = do_PATCH = do_DELETE = _do
 

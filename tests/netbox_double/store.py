@@ -45,6 +45,7 @@ FKS: dict[str, dict[str, str]] = {
         "primary_ip6": "ip-addresses",
     },
     "interfaces": {"device": "devices"},
+    "cables": {"tenant": "tenants"},
     "wireless-links": {"interface_a": "interfaces", "interface_b": "interfaces"},
 }
 CHOICES = {"status", "length_unit", "distance_unit", "rf_role", "mode"}
@@ -58,10 +59,12 @@ UNIQUE: dict[str, list[tuple[str, ...]]] = {
     "device-roles": [("name",), ("slug",)],
     "platforms": [("name",), ("slug",)],
     "sites": [("name",), ("slug",)],
+    "tenants": [("name",), ("slug",)],
     "devices": [("site", "name")],
     "interfaces": [("device", "name")],
 }
 OBJECT_TYPE = {
+    "tenants": "tenancy.tenant",
     "regions": "dcim.region",
     "sites": "dcim.site",
     "manufacturers": "dcim.manufacturer",
@@ -76,6 +79,7 @@ OBJECT_TYPE = {
     "cables": "dcim.cable",
 }
 KINDS = ["tags", "custom-fields", *OBJECT_TYPE]
+CASE_INSENSITIVE = {"manufacturers", "device-roles", "platforms", "regions", "tenants"}
 
 
 class Invalid(Exception):
@@ -167,25 +171,45 @@ class Store:
         self.tables[kind][obj_id] = obj
         return obj
 
-    @staticmethod
-    def _cf_value(d: dict[str, Any], v: Any) -> Any:
+    def _cf_value(self, d: dict[str, Any], v: Any) -> Any:
+        """NetBox's CustomField.validate: a value of the field's type, or a 400."""
         t = d.get("type", "text")
-        if v is not None and (
-            (t == "integer" and not isinstance(v, int)) or (t == "text" and not isinstance(v, str))
-        ):
+        number = isinstance(v, int | float) and not isinstance(v, bool)
+        ok = v is None or {
+            "integer": isinstance(v, int) and not isinstance(v, bool),
+            "decimal": number,
+            "boolean": isinstance(v, bool),
+            "text": isinstance(v, str),
+            "json": True,
+            "object": isinstance(v, int) and not isinstance(v, bool),
+        }.get(t, True)
+        if ok and t == "object" and v is not None:
+            target = {v_: k for k, v_ in OBJECT_TYPE.items()}[d["related_object_type"]]
+            ok = v in self.tables[target]
+        if not ok:
             raise Invalid({"custom_fields": [f"{d['name']}: invalid value for a {t} field: {v!r}"]})
         return v
+
+    @staticmethod
+    def ukey(kind: str, cols: tuple[str, ...], obj: dict[str, Any]) -> tuple[Any, ...]:
+        """NetBox's unique constraints on names of shared objects ignore case (Lower())."""
+        ci = kind in CASE_INSENSITIVE
+        return (
+            kind,
+            cols,
+            *(str(obj.get(c)).casefold() if ci and c == "name" else obj.get(c) for c in cols),
+        )
 
     def _reindex(self, kind: str, old: dict[str, Any], obj: dict[str, Any], obj_id: int) -> None:
         for cols in UNIQUE.get(kind, []):
             if old:
-                self.uniq.pop((kind, cols, *(old.get(c) for c in cols)), None)
-            self.uniq[(kind, cols, *(obj.get(c) for c in cols))] = obj_id
+                self.uniq.pop(self.ukey(kind, cols, old), None)
+            self.uniq[self.ukey(kind, cols, obj)] = obj_id
 
     def _check(self, kind: str, obj: dict[str, Any], old: dict[str, Any]) -> None:
         errors: dict[str, list[str]] = {}
         for cols in UNIQUE.get(kind, []):
-            other = self.uniq.get((kind, cols, *(obj.get(c) for c in cols)))
+            other = self.uniq.get(self.ukey(kind, cols, obj))
             if other is not None and other != obj.get("id"):
                 errors.setdefault(cols[-1], []).append(
                     f"{kind} with this {' and '.join(cols)} already exists."
@@ -227,6 +251,18 @@ class Store:
                     f"The specified IP address ({ip and ip['address']}) "
                     "is not assigned to this device."
                 )
+        elif (
+            kind == "ip-addresses"
+            and not obj.get("assigned_object_type")
+            and any(
+                obj.get("id") is not None and d.get("primary_ip4") == obj["id"]
+                for d in self.tables["devices"].values()
+            )
+        ):
+            errors.setdefault("interface", []).append(
+                "Cannot reassign IP address while it is designated as the primary IP "
+                "for the parent object"
+            )
         elif kind == "ip-addresses" and obj.get("assigned_object_type"):
             iface = self.tables["interfaces"].get(obj.get("assigned_object_id") or -1)
             if iface is None:
@@ -287,7 +323,7 @@ class Store:
         if obj is None:
             raise Invalid({"id": [f"object {obj_id} not found"]})
         for cols in UNIQUE.get(kind, []):
-            self.uniq.pop((kind, cols, *(obj.get(c) for c in cols)), None)
+            self.uniq.pop(self.ukey(kind, cols, obj), None)
         dependents = [d["name"] for d in self.tables["devices"].values() if d["site"] == obj_id]
         if kind == "sites" and dependents:
             raise Protected(
