@@ -29,12 +29,12 @@ def _run(args: list[str], env: dict[str, str] | None = None) -> Result:
     _register()
     full = {k: v for k, v in {**CLEAN, **(env or {})}.items() if v != ""}
     unset = {k: None for k in CLEAN if k not in full}
-    return CliRunner().invoke(app, args, env={**unset, **full})  # type: ignore[dict-item]
+    return CliRunner().invoke(app, args, env={**unset, **full})
 
 
 def _one_line(r: Result) -> str:
     assert (
-        "Traceback" not in r.output and r.exception is None or isinstance(r.exception, SystemExit)
+        ("Traceback" not in r.output and r.exception is None) or isinstance(r.exception, SystemExit)
     ), r.output
     lines = [x for x in r.output.splitlines() if x.strip()]
     assert len(lines) == 1, r.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from ipaddress import IPv4Address
 
 import pytest
 from pydantic import SecretStr
@@ -322,3 +323,71 @@ def test_renamed_device_takes_its_ip_along(netbox: NetBoxDouble, inv: Inventory)
     assert devices["ap-0000-0"]["primary_ip4"] is None
     assert devices["ap-0000-0"]["custom_fields"]["netagent_orphaned_since"]
     assert not plan(renamed, cfg).writes_needed
+
+
+def test_changed_management_ip_moves_and_the_old_one_is_unassigned_then_orphaned(
+    netbox: NetBoxDouble, inv: Inventory
+) -> None:
+    cfg = _cfg(netbox)
+    _sync(inv, cfg)
+    old = f"{inv.device_by_name['ap-0000-1'].mgmt_ip}/32"
+    moved = inv.replace(
+        devices=tuple(
+            d.model_copy(update={"mgmt_ip": IPv4Address("127.20.0.1")})
+            if d.name == "ap-0000-1"
+            else d
+            for d in inv.devices
+        )
+    )
+    p = plan(moved, cfg)
+    (update,) = p.of("update", "devices")
+    assert update.describe()["fields"] == {"primary_ip4": {"from": old, "to": "127.20.0.1/32"}}
+    from inventory.netbox.render import plan_lines
+
+    lines = list(plan_lines(p))
+    assert f"~ update   devices         ap-0000-1: primary_ip4: {old} → 127.20.0.1/32" in lines
+    assert "plan: 1 create, 1 update, 1 orphan, 0 delete, 0 conflict, 0 blocked (14 reads)" in (
+        lines[-1].replace(f"({p.reads} reads)", "(14 reads)")
+    )
+    report = apply(p, cfg)
+    assert report.ok, report.errors
+    # Counts add up: one planned change, one count, whatever number of requests.
+    assert report.counts["devices"] == {"update": {"done": 1, "failed": 0}}
+    assert report.counts["ip-addresses"] == {
+        "create": {"done": 1, "failed": 0},
+        "orphan": {"done": 1, "failed": 0},
+    }
+    ips = _by_name(netbox, "ip-addresses", "address")
+    assert (
+        ips[old]["assigned_object_id"] is None
+        and ips[old]["custom_fields"]["netagent_orphaned_since"]
+    )
+    ap = _by_name(netbox, "devices")["ap-0000-1"]
+    assert netbox.store.tables["ip-addresses"][ap["primary_ip4"]]["address"] == "127.20.0.1/32"
+    assert not plan(moved, cfg).writes_needed
+
+
+def test_what_an_admin_sees_on_sites_cables_and_custom_fields(netbox: NetBoxDouble) -> None:
+    inv = make_inventory(12)
+    cfg = _cfg(netbox, owner_tenants=True)
+    netbox.store.write("tenants", {"name": "LEPIDA", "slug": "lepida-spa"}, None)
+    assert _sync(inv, cfg).ok
+    site = _by_name(netbox, "sites")[inv.sites[0].name]
+    assert site["time_zone"] == "Europe/Rome" and "description" not in site
+    assert site["custom_fields"]["netagent_site_kind"] == "other"
+    (cable,) = netbox.store.tables["cables"].values()
+    assert netbox.store.tables["tenants"][cable["tenant"]]["slug"] == "lepida-spa"
+    fields = _by_name(netbox, "custom-fields")
+    assert {f["group_name"] for f in fields.values()} == {"netagent"}
+    assert all(f["description"] for f in fields.values())
+    assert fields["netagent_parent"]["type"] == "object"
+    assert fields["netagent_parent"]["related_object_type"] == "dcim.device"
+    assert fields["netagent_capacity_mbps"]["type"] == "decimal"
+    ap = _by_name(netbox, "devices")["ap-0000-0"]
+    assert ap["custom_fields"]["netagent_parent"] == _by_name(netbox, "devices")["sw-0000"]["id"]
+    # Fibre ports typed from the model table, not from the capacity.
+    ifaces = {
+        (netbox.store.tables["devices"][i["device"]]["name"], i["name"]): i["type"]
+        for i in netbox.store.tables["interfaces"].values()
+    }
+    assert ifaces[("sw-0000", "Te1/0/2")] == "10gbase-x-sfpp"

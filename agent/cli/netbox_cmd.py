@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from agent.cli import common, options
 from agent.cli.inventory_cmd import load_or_exit
@@ -74,7 +74,7 @@ def _progress() -> Iterator[Callable[[str, int, int], None] | None]:
         console=common.err,
         transient=True,
     ) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def step(what: str, done: int, total: int) -> None:
             if what not in tasks:

@@ -191,7 +191,7 @@ def _segments(client: NetBoxClient, devices: dict[str, Device]) -> list[FibreSeg
             continue
         ends = []
         for e in ("a_terminations", "b_terminations"):
-            t = next(iter(o.get(e) or ()), {})
+            t: dict[str, Any] = next(iter(o.get(e) or ()), {})
             iface = t.get("object") or {}
             ends.append((((iface.get("device") or {}).get("name")), iface.get("name")))
         if any(dev not in devices for dev, _ in ends):
