@@ -23,7 +23,8 @@ from pydantic import SecretStr
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from inventory.model import DeviceStatus, Inventory
-from inventory.netbox import NetBoxConfig, apply, plan
+from inventory.netbox import NetBoxConfig, SyncReport, apply, plan
+from inventory.netbox.config import MEASURED_S_PER_OBJECT
 from inventory.netbox.kinds import KIND, ORDER, Ref, encode, refs_in, same
 from inventory.netbox.mapping import map_inventory
 from tests.netbox_double import TOKEN, NetBoxDouble
@@ -57,7 +58,7 @@ def naive_sync(inv: Inventory, url: str, tag: str = "netagent") -> None:
     s.headers["Authorization"] = f"Token {TOKEN}"
     ids: dict[tuple[str, str], int] = {}
     later: list[tuple[str, int, dict[str, Any]]] = []
-    for d in map_inventory(inv, tag).objects:
+    for d in map_inventory(inv, NetBoxConfig(tag=tag)).objects:
         kind = KIND[d.kind]
         base = f"{url}/api/{kind.app}/{kind.name}/"
         filt, field = NAIVE_LOOKUP.get(d.kind, ("name", "name"))
@@ -102,10 +103,12 @@ def measure(nb: NetBoxDouble, fn: Callable[[], object]) -> tuple[int, int, float
     return nb.counts["GET"], nb.writes, time.perf_counter() - t
 
 
-def run(label: str, inv: Inventory) -> list[tuple[str, ...]]:
+def run(label: str, inv: Inventory, chunks: list[str]) -> list[tuple[str, ...]]:
+    """Both syncs, three steps each; the first sync's chunking goes to `chunks`."""
     rows: list[tuple[str, ...]] = []
+    reports: list[SyncReport] = []
     changed = with_device_status(inv, inv.devices[len(inv.devices) // 2].name, DeviceStatus.OFFLINE)
-    objects = len(map_inventory(inv, "netagent").objects)
+    objects = len(map_inventory(inv, NetBoxConfig()).objects)
     for who in ("netagent", "naive"):
         with NetBoxDouble() as nb:
             cfg = NetBoxConfig(url=nb.url, token=SecretStr(TOKEN))
@@ -113,6 +116,7 @@ def run(label: str, inv: Inventory) -> list[tuple[str, ...]]:
             def ours(i: Inventory, cfg: NetBoxConfig = cfg) -> None:
                 report = apply(plan(i, cfg), cfg)
                 assert report.ok, report.errors[:5]
+                reports.append(report)
 
             def naive(i: Inventory, url: str = nb.url) -> None:
                 naive_sync(i, url)
@@ -125,6 +129,16 @@ def run(label: str, inv: Inventory) -> list[tuple[str, ...]]:
             ):
                 reads, writes, secs = measure(nb, lambda d=data, f=sync: f(d))  # type: ignore[misc]
                 assert not nb.violations, nb.violations[:3]
+                if who == "netagent" and step == "first sync":
+                    largest = max(n for m, _, n in nb.requests if m != "GET")
+                    first = reports[-1]
+                    chunks.append(
+                        f"{label}: first sync {first.chunks} chunks of at most "
+                        f"{cfg.chunk_size()} objects; slowest chunk {first.slowest_chunk_s:.3f} s "
+                        f"on the double, largest {largest} objects ≈ "
+                        f"{largest * MEASURED_S_PER_OBJECT:.0f} s on NetBox 4.4.10 "
+                        f"(proxy timeout {cfg.proxy_timeout_s:.0f} s)"
+                    )
                 rows.append(
                     (
                         label,
@@ -145,8 +159,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--devices", type=int, default=2000)
     args = ap.parse_args()
-    rows = run(*sample_inventory())
-    rows += run("generated", make_inventory(args.devices))
+    chunks: list[str] = []
+    rows = run(*sample_inventory(), chunks)
+    rows += run("generated", make_inventory(args.devices), chunks)
     head = (
         "inventory",
         "devices",
@@ -170,6 +185,9 @@ def main() -> None:
                 f"{label:>16} {step:<19} naive/netagent requests = {naive / max(ours, 1):7.1f}x "
                 f"(seconds {float(get[('naive', step)][8]) / max(float(get[('netagent', step)][8]), 1e-3):.1f}x)"  # noqa: E501
             )
+    print()
+    for line in chunks:
+        print(line)
     print(
         "\nFigures are indicative: the machine is shared; the double answers in ms "
         "where NetBox takes "
