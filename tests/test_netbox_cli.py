@@ -33,8 +33,8 @@ def _run(args: list[str], env: dict[str, str] | None = None) -> Result:
 
 
 def _one_line(r: Result) -> str:
-    assert (
-        ("Traceback" not in r.output and r.exception is None) or isinstance(r.exception, SystemExit)
+    assert ("Traceback" not in r.output and r.exception is None) or isinstance(
+        r.exception, SystemExit
     ), r.output
     lines = [x for x in r.output.splitlines() if x.strip()]
     assert len(lines) == 1, r.output

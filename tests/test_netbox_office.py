@@ -184,3 +184,30 @@ def test_an_integer_capacity_field_of_an_older_sync_is_reported(netbox: NetBoxDo
     assert apply(p, cfg).ok  # whole capacities still fit
     (cable,) = netbox.store.tables["cables"].values()
     assert cable["custom_fields"]["netagent_capacity_mbps"] == 10000
+
+
+def test_device_types_get_interface_templates_from_the_model_table(netbox: NetBoxDouble) -> None:
+    inv = make_inventory(12)
+    s = netbox.store
+    ubnt = s.write("manufacturers", {"name": "Ubiquiti", "slug": "ubiquiti"}, None)
+    held = s.write(  # the office's own type: used as it is, no templates added
+        "device-types", {"manufacturer": ubnt["id"], "model": "UAP-AC-M", "slug": "uap-ac-m"}, None
+    )
+    cfg = _cfg(netbox)
+    report = apply(plan(inv, cfg), cfg)
+    assert report.ok, report.errors
+    templates = s.tables["interface-templates"].values()
+    c9200 = _by(netbox, "device-types", "model")["C9200"]["id"]
+    mine = {t["name"]: t["type"] for t in templates if t["device_type"] == c9200}
+    assert (
+        len(mine) == 52 and mine["Gi1/0/7"] == "1000base-t" and mine["Te1/0/2"] == "10gbase-x-sfpp"
+    )
+    assert not [t for t in templates if t["device_type"] == held["id"]]
+    # Each switch has its ports from the type; the fibre port was taken over, not duplicated.
+    sw = _by(netbox, "devices")["sw-0001"]["id"]
+    ports = [i for i in s.tables["interfaces"].values() if i["device"] == sw]
+    assert len([p for p in ports if p["name"] == "Te1/0/1"]) == 1
+    assert len(ports) == 52 + 1  # + mgmt
+    te = next(p for p in ports if p["name"] == "Te1/0/1")
+    assert {s.tables["tags"][t]["slug"] for t in te["tags"]} == {"netagent"} and te["cable"]
+    assert not plan(inv, cfg).writes_needed

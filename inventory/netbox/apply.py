@@ -333,6 +333,33 @@ class _Applier:
             if action == "create":
                 self.index[(c.kind, c.key)] = ans["id"]
 
+    def _adopt_ports(self, creates: list[Change], deferred: list[Item]) -> list[Change]:
+        """NetBox gave each new device the ports of its type's templates (untagged): those
+        are taken over (PATCH: tag and fields) instead of created; the rest is returned."""
+        new = sorted(
+            self.index[("devices", c.key)]
+            for c in self.plan.of("create", "devices")
+            if ("devices", c.key) in self.index
+        )
+        found: dict[str, int] = {}
+        for i in range(0, len(new), self.config.lookup_chunk):
+            for o in self.client.read(
+                "interfaces", device_id=new[i : i + self.config.lookup_chunk]
+            ):
+                found[KIND["interfaces"].key(o)] = o["id"]
+        items: list[Item] = []
+        for c in creates:
+            if c.key not in found:
+                continue
+            split = self._ready(c, c.desired)
+            if split is not None:
+                if split[1]:
+                    deferred.append((c, split[1]))
+                items.append((c, {**split[0], "id": found[c.key]}))
+        for (c, _), ans in self._send("interfaces", "update", items):
+            self.index[(c.kind, c.key)] = ans["id"]
+        return [c for c in creates if c.key not in found]
+
     def _orphans(self, stamp: str) -> None:
         for kind in KINDS:
             marks: list[Item] = []
@@ -354,7 +381,10 @@ class _Applier:
         deferred: list[Item] = []
         stamp = datetime.fromtimestamp(plan.made_at, UTC).isoformat(timespec="seconds")
         for kind in KINDS:
-            for wave in _waves(plan.of("create", kind.name)):
+            creates = plan.of("create", kind.name)
+            if kind.name == "interfaces":
+                creates = self._adopt_ports(creates, deferred)
+            for wave in _waves(creates):
                 self._write(kind.name, "create", wave, deferred)
             self._write(kind.name, "update", plan.of("update", kind.name), deferred)
         # Second pass: fields pointing forward (primary_ip4 -> ip-addresses, uplinks).

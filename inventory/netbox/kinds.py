@@ -74,6 +74,10 @@ def _device_type_key(o: Mapping[str, Any]) -> str:
     return f"{_brief_name(o['manufacturer'])}/{o['model']}"
 
 
+def _template_key(o: Mapping[str, Any]) -> str:
+    return f"{_device_type_key(o['device_type'])}/{o['name']}"
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str  # pynetbox's endpoint name, e.g. "device-types"
@@ -88,6 +92,8 @@ class Kind:
     lookup: str | None = None
     # The field holding a shared object's name (matched case-insensitively and by alias).
     name_field: str = "name"
+    # False: never read by the plan (only created along with their parent).
+    read: bool = True
 
 
 KINDS: tuple[Kind, ...] = (
@@ -103,6 +109,17 @@ KINDS: tuple[Kind, ...] = (
         "dcim.devicetype",
         shared=True,
         name_field="model",
+    ),
+    # Ports of a device type netagent creates (models.toml); NetBox copies them onto each
+    # new device of the type.
+    Kind(
+        "interface-templates",
+        "dcim",
+        _template_key,
+        shared=True,
+        taggable=False,
+        lookup="device_type_id",
+        read=False,
     ),
     Kind("device-roles", "dcim", _name, "dcim.devicerole", shared=True),
     Kind("platforms", "dcim", _name, "dcim.platform", shared=True),

@@ -177,6 +177,15 @@ def model_ports() -> dict[str, list[dict[str, Any]]]:
         return {k: list(v["ports"]) for k, v in tomllib.load(f).items()}
 
 
+def _ports(vendor: str, model: str) -> list[tuple[str, dict[str, Any]]]:
+    """Every port of a model in the table: (name, its group)."""
+    return [
+        (f"{g['prefix']}{i}", g)
+        for g in model_ports().get(f"{vendor}/{model}", ())
+        for i in range(1, int(g["count"]) + 1)
+    ]
+
+
 def port_type(vendor: str, model: str, port: str) -> str:
     """A port's NetBox interface type from the model table; "other" when not listed."""
     for group in model_ports().get(f"{vendor}/{model}", ()):
@@ -312,6 +321,16 @@ def map_inventory(inv: Inventory, config: NetBoxConfig) -> Mapped:
             model=model,
             slug=slug("device-types", f"{vendor}-{model}"),
         )
+        for port, group in _ports(vendor, model):
+            poe = {"poe_mode": group["poe"]} if group.get("poe") else {}
+            m.add(
+                "interface-templates",
+                f"{vendor}/{model}/{port}",
+                device_type=Ref("device-types", f"{vendor}/{model}"),
+                name=port,
+                type=group["type"],
+                **poe,
+            )
         label, color = ROLE_COLORS[d.role]
         m.add(
             "device-roles",

@@ -131,7 +131,7 @@ def read_state(client: NetBoxClient, mapped: list[Desired], tag: str) -> State:
     taken: dict[str, dict[str, str]] = {}
     tag_exists = False
     for kind in KINDS:
-        if kind.name not in wanted and kind.shared:
+        if (kind.name not in wanted and kind.shared) or not kind.read:
             objects[kind.name] = {}
             continue
         if kind.shared:
@@ -219,6 +219,7 @@ class _Differ:
         self.issues, self.cf_types = _cf_issues(state.objects.get("custom-fields", {}))
         self.shared = SharedMatcher(state.objects, config.aliases)
         self.new_slugs: dict[str, set[str]] = {}
+        self.created: set[tuple[str, str]] = set()
 
     def ids(self, r: Ref) -> int | None:
         return self.index.get((r.kind, r.key))
@@ -253,6 +254,7 @@ class _Differ:
                 note = f"slug {fields['slug']} is taken by {holder!r}: using {slug}"
                 fields["slug"] = slug
             used.add(slug)
+        self.created.add((d.kind, d.key))
         if isinstance(fields.get("custom_fields"), dict):
             fields["custom_fields"] = _coerce(fields["custom_fields"], self.cf_types)
         self.changes.append(Change(d.kind, d.key, "create", desired=fields, note=note))
@@ -291,10 +293,24 @@ class _Differ:
                 Change(d.kind, d.key, "update", id=cur["id"], desired=changed, old=old)
             )
 
+    def _ours_port(self, d: Desired, cur: dict[str, Any]) -> bool:
+        """An untagged interface on a device we own came from its type's templates: adopt."""
+        device = self.state.objects["devices"].get(d.key.split("/", 1)[0])
+        return (
+            d.kind == "interfaces"
+            and device is not None
+            and self.config.tag in tag_slugs(device)
+            and (cur.get("device") or {}).get("id") == device["id"]
+        )
+
     def run(self, mapped: list[Desired]) -> None:
         for d in mapped:
             kind = KIND[d.kind]
             if self._block(d):
+                continue
+            if d.kind == "interface-templates":  # only on a device type created now
+                if ("device-types", d.fields["device_type"].key) in self.created:
+                    self._create(d)
                 continue
             if kind.shared and kind.name not in ("tags", "custom-fields"):
                 self._shared(d)
@@ -304,7 +320,7 @@ class _Differ:
                 self._create(d)
             elif not kind.taggable:
                 continue  # tags and custom fields: created, never changed
-            elif self.config.tag not in tag_slugs(cur):
+            elif self.config.tag not in tag_slugs(cur) and not self._ours_port(d, cur):
                 self.blocked[(d.kind, d.key)] = f"untagged {d.kind} {d.key!r} (id {cur['id']})"
                 self.changes.append(
                     Change(

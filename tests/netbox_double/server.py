@@ -43,6 +43,7 @@ FILTERS = {
     "label": ("label", "eq"),
     "address": ("address", "eq"),
     "device_id": ("device", "eq"),
+    "device_type_id": ("device_type", "eq"),
     "status": ("status", "eq"),
     "tag": ("tags", "tag"),
     "role": ("role", "slug"),

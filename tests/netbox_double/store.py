@@ -34,6 +34,7 @@ VIRTUAL_TYPES = {"virtual", "bridge", "lag"}
 FKS: dict[str, dict[str, str]] = {
     "regions": {"parent": "regions"},
     "device-types": {"manufacturer": "manufacturers"},
+    "interface-templates": {"device_type": "device-types"},
     "platforms": {"manufacturer": "manufacturers"},
     "sites": {"region": "regions"},
     "devices": {
@@ -49,7 +50,11 @@ FKS: dict[str, dict[str, str]] = {
     "wireless-links": {"interface_a": "interfaces", "interface_b": "interfaces"},
 }
 CHOICES = {"status", "length_unit", "distance_unit", "rf_role", "mode"}
-CHOICE_KINDS_TYPE = {"interfaces", "custom-fields"}  # `type` rendered as {value, label} there
+CHOICE_KINDS_TYPE = {
+    "interfaces",
+    "custom-fields",
+    "interface-templates",
+}  # `type` rendered as {value, label} there
 UNIQUE: dict[str, list[tuple[str, ...]]] = {
     "tags": [("name",), ("slug",)],
     "custom-fields": [("name",)],
@@ -62,6 +67,7 @@ UNIQUE: dict[str, list[tuple[str, ...]]] = {
     "tenants": [("name",), ("slug",)],
     "devices": [("site", "name")],
     "interfaces": [("device", "name")],
+    "interface-templates": [("device_type", "name")],
 }
 OBJECT_TYPE = {
     "tenants": "tenancy.tenant",
@@ -78,7 +84,7 @@ OBJECT_TYPE = {
     "wireless-links": "wireless.wirelesslink",
     "cables": "dcim.cable",
 }
-KINDS = ["tags", "custom-fields", *OBJECT_TYPE]
+KINDS = ["tags", "custom-fields", "interface-templates", *OBJECT_TYPE]
 CASE_INSENSITIVE = {"manufacturers", "device-roles", "platforms", "regions", "tenants"}
 
 
@@ -169,6 +175,13 @@ class Store:
         obj["id"] = obj_id
         self._reindex(kind, old, obj, obj_id)
         self.tables[kind][obj_id] = obj
+        if kind == "devices" and not old:  # NetBox instantiates the type's templates
+            for t in list(self.tables["interface-templates"].values()):
+                if t["device_type"] == obj["device_type"]:
+                    port: dict[str, Any] = {
+                        f: t[f] for f in ("name", "type", "poe_mode", "mgmt_only") if f in t
+                    }
+                    self.write("interfaces", {**port, "device": obj_id}, None)
         return obj
 
     def _cf_value(self, d: dict[str, Any], v: Any) -> Any:
