@@ -33,27 +33,67 @@ def coviolo_inventory(extra_aps: int = 0) -> Inventory:
     wifi = WifiSettings()
     devices = [
         Device(name="core", site="Municipio", role=Role.ROUTER, mgmt_ip=ip_address("127.20.0.1")),
-        Device(name="bs-coviolo", site="Coviolo torre", role=Role.BASE_STATION,
-               mgmt_ip=ip_address("127.20.0.2"), parent="core"),
-        Device(name="rpt-coviolo-nord", site="Coviolo nord", role=Role.PTP_RADIO,
-               mgmt_ip=ip_address("127.20.0.3")),  # no parent: hangs off its one radio link
-        Device(name="ap-centro", site="Municipio", role=Role.WIFI_AP, mgmt_ip=ip_address("127.20.0.4"),
-               parent="core", wifi=wifi),
+        Device(
+            name="bs-coviolo",
+            site="Coviolo torre",
+            role=Role.BASE_STATION,
+            mgmt_ip=ip_address("127.20.0.2"),
+            parent="core",
+        ),
+        Device(
+            name="rpt-coviolo-nord",
+            site="Coviolo nord",
+            role=Role.PTP_RADIO,
+            mgmt_ip=ip_address("127.20.0.3"),
+        ),  # no parent: hangs off its one radio link
+        Device(
+            name="ap-centro",
+            site="Municipio",
+            role=Role.WIFI_AP,
+            mgmt_ip=ip_address("127.20.0.4"),
+            parent="core",
+            wifi=wifi,
+        ),
     ]
     for i, name in enumerate(BRANCH_APS):
-        devices.append(Device(name=name, site="Coviolo nord" if i < 3 else "Rivalta",
-                              role=Role.WIFI_AP, mgmt_ip=ip_address(f"127.20.1.{i + 1}"),
-                              parent="rpt-coviolo-nord", wifi=wifi))
+        devices.append(
+            Device(
+                name=name,
+                site="Coviolo nord" if i < 3 else "Rivalta",
+                role=Role.WIFI_AP,
+                mgmt_ip=ip_address(f"127.20.1.{i + 1}"),
+                parent="rpt-coviolo-nord",
+                wifi=wifi,
+            )
+        )
     for i in range(extra_aps):
-        devices.append(Device(name=f"ap-extra-{i}", site="Municipio", role=Role.WIFI_AP,
-                              mgmt_ip=ip_address(f"127.21.{i // 250}.{i % 250 + 1}"), parent="core", wifi=wifi))
+        devices.append(
+            Device(
+                name=f"ap-extra-{i}",
+                site="Municipio",
+                role=Role.WIFI_AP,
+                mgmt_ip=ip_address(f"127.21.{i // 250}.{i % 250 + 1}"),
+                parent="core",
+                wifi=wifi,
+            )
+        )
     return Inventory(
         sites=sites,
         devices=tuple(devices),
-        links=(RadioLink(name="Coviolo BS-Nord", a="bs-coviolo", b="rpt-coviolo-nord",
-                         capacity_mbps=300),),
-        segments=(FibreSegment(name="Lepida Municipio-Coviolo", a_site="Municipio",
-                               b_site="Coviolo torre", a_device="core", b_device="bs-coviolo"),),
+        links=(
+            RadioLink(
+                name="Coviolo BS-Nord", a="bs-coviolo", b="rpt-coviolo-nord", capacity_mbps=300
+            ),
+        ),
+        segments=(
+            FibreSegment(
+                name="Lepida Municipio-Coviolo",
+                a_site="Municipio",
+                b_site="Coviolo torre",
+                a_device="core",
+                b_device="bs-coviolo",
+            ),
+        ),
     )
 
 
@@ -80,8 +120,14 @@ class WebhookReceiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 code = recv.fail_with
                 if code is None:
-                    recv.received.append(Received(time.monotonic(), self.path, json.loads(body),
-                                                  dict(self.headers.items())))
+                    recv.received.append(
+                        Received(
+                            time.monotonic(),
+                            self.path,
+                            json.loads(body),
+                            dict(self.headers.items()),
+                        )
+                    )
                 self.send_response(code or 200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -128,9 +174,15 @@ class RecordingTarget:
 class Lab:
     """The real engine, store and router on a simulated clock; one call = one round."""
 
-    def __init__(self, data_dir: Path, inv: Inventory | None = None,
-                 config: AlertsConfig | None = None, notify: NotifyConfig | None = None,
-                 round_s: float = 30.0, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        inv: Inventory | None = None,
+        config: AlertsConfig | None = None,
+        notify: NotifyConfig | None = None,
+        round_s: float = 30.0,
+        clock: Clock | None = None,
+    ) -> None:
         self.data_dir, self.round_s = data_dir, round_s
         self.inv = inv or coviolo_inventory()
         self.config = config or AlertsConfig()
@@ -143,8 +195,9 @@ class Lab:
     def open(self) -> None:
         self.store: AlertStore = open_store(self.data_dir)
         base = Router.from_config(self.store.queue, self.notify, self.clock)
-        self.router = Router(self.store.queue, [*base.targets.values(), self.recorder],
-                             self.notify.retry, self.clock)
+        self.router = Router(
+            self.store.queue, [*base.targets.values(), self.recorder], self.notify.retry, self.clock
+        )
         self.engine = AlertEngine(self.inv, self.config, self.store, self.router)
 
     def restart(self) -> None:
@@ -156,9 +209,12 @@ class Lab:
     def round(self, down: Iterable[str] = (), snmp_down: Iterable[str] = ()) -> list[Sample]:
         self.clock.t += self.round_s
         down_s, snmp_s = set(down), set(snmp_down)
-        obs = [Observation(d.name, d.name not in down_s,
-                           None if d.name in down_s else d.name not in snmp_s)
-               for d in self.inv.devices]
+        obs = [
+            Observation(
+                d.name, d.name not in down_s, None if d.name in down_s else d.name not in snmp_s
+            )
+            for d in self.inv.devices
+        ]
         samples, _ = asyncio.run(self.engine.observe_and_notify(obs, self.clock.t))
         self.samples += samples
         return samples
@@ -168,5 +224,8 @@ class Lab:
             self.round(down, snmp_down)
 
     def sent(self, status: str | None = None, kind: str | None = None) -> list[AlertEvent]:
-        return [e for e in self.recorder.events
-                if (status is None or e.status == status) and (kind is None or e.kind == kind)]
+        return [
+            e
+            for e in self.recorder.events
+            if (status is None or e.status == status) and (kind is None or e.kind == kind)
+        ]

@@ -32,13 +32,13 @@ def test_lists_open_and_recent_incidents(tmp_path: Path) -> None:
     assert all(states[ap] == "unreachable" for ap in BRANCH_APS)
     assert data["recent"] == [] and data["queue"]["pending"] == 0
 
-    res = runner.invoke(app, ["alerts", "--all", "--days", "100000", "--json",
-                              "--data-dir", str(tmp_path)])
+    res = runner.invoke(
+        app, ["alerts", "--all", "--days", "100000", "--json", "--data-dir", str(tmp_path)]
+    )
     [old] = json.loads(res.stdout)["recent"]
     assert old["device"] == "ap-centro" and old["state"] == "resolved"
 
-    res = runner.invoke(app, ["alerts", "--all", "--days", "100000",
-                              "--data-dir", str(tmp_path)])
+    res = runner.invoke(app, ["alerts", "--all", "--days", "100000", "--data-dir", str(tmp_path)])
     # Tables wrap to the terminal: check the structure, the JSON above checks the content.
     assert "Open incidents (1)" in res.stdout and "Resolved in the last" in res.stdout
     assert "Devices not up" in res.stdout and "unreachable" in res.stdout
@@ -59,6 +59,7 @@ def test_unusable_state_file_is_named_and_left_alone(tmp_path: Path) -> None:
 
 def test_state_from_a_newer_netagent_is_refused(tmp_path: Path) -> None:
     import sqlite3
+
     db = sqlite3.connect(tmp_path / "state.sqlite")
     db.execute("PRAGMA user_version=99")
     db.close()

@@ -21,8 +21,9 @@ from tests.alerts_lab import BRANCH_APS, Lab, coviolo_inventory
 
 
 def status_of(lab: Lab, device: str) -> str:
-    rows = [s for s in lab.samples
-            if s.measurement == "device_status" and s.tags["device"] == device]
+    rows = [
+        s for s in lab.samples if s.measurement == "device_status" and s.tags["device"] == device
+    ]
     return str(rows[-1].fields["state"])
 
 
@@ -111,8 +112,10 @@ def test_flapping_ap_gives_one_flapping_alert(tmp_path: Path) -> None:
         lab.round()
     assert [(e.kind, e.status) for e in lab.sent()] == [("flapping", "firing")]
     lab.rounds(25)
-    assert [(e.kind, e.status) for e in lab.sent()] == [("flapping", "firing"),
-                                                         ("flapping", "resolved")]
+    assert [(e.kind, e.status) for e in lab.sent()] == [
+        ("flapping", "firing"),
+        ("flapping", "resolved"),
+    ]
 
 
 def test_down_while_flapping_is_held_back_until_flapping_ends(tmp_path: Path) -> None:
@@ -128,8 +131,13 @@ def test_down_while_flapping_is_held_back_until_flapping_ends(tmp_path: Path) ->
 
 def test_maintenance_window_silences_but_tracks(tmp_path: Path) -> None:
     now = datetime.fromtimestamp(1_790_000_000, UTC)
-    window = MaintenanceWindow(name="Coviolo works", quartieri=["Coviolo"], roles=["ptp-radio"],
-                               start=now, end=now + timedelta(minutes=10))
+    window = MaintenanceWindow(
+        name="Coviolo works",
+        quartieri=["Coviolo"],
+        roles=["ptp-radio"],
+        start=now,
+        end=now + timedelta(minutes=10),
+    )
     lab = Lab(tmp_path, config=AlertsConfig(maintenance=[window]))
     lab.rounds(8, down={"rpt-coviolo-nord", *BRANCH_APS})
     assert lab.sent() == []
@@ -155,8 +163,9 @@ def test_still_down_when_maintenance_ends_is_notified_then(tmp_path: Path) -> No
 def test_cron_maintenance_window(tmp_path: Path) -> None:
     # Every day at 01:00 UTC for 20 minutes; the clock starts at 01:05 UTC.
     start = datetime(2026, 9, 23, 1, 5, tzinfo=UTC).timestamp()
-    window = MaintenanceWindow(cron="0 1 * * *", duration_s=1200, timezone="UTC",
-                               devices=["ap-centro"])
+    window = MaintenanceWindow(
+        cron="0 1 * * *", duration_s=1200, timezone="UTC", devices=["ap-centro"]
+    )
     lab = Lab(tmp_path, config=AlertsConfig(maintenance=[window]))
     lab.clock.t = start
     lab.rounds(10, down={"ap-centro"})  # 01:05:30 … 01:10
@@ -168,8 +177,10 @@ def test_cron_maintenance_window(tmp_path: Path) -> None:
 
 def test_planned_device_status_is_maintenance(tmp_path: Path) -> None:
     inv = coviolo_inventory()
-    devices = tuple(d.model_copy(update={"status": DeviceStatus.PLANNED})
-                    if d.name == "ap-centro" else d for d in inv.devices)
+    devices = tuple(
+        d.model_copy(update={"status": DeviceStatus.PLANNED}) if d.name == "ap-centro" else d
+        for d in inv.devices
+    )
     lab = Lab(tmp_path, inv=inv.replace(devices=devices))
     lab.rounds(5, down={"ap-centro"})
     assert lab.sent() == [] and status_of(lab, "ap-centro") == "maintenance"
@@ -217,13 +228,16 @@ def test_inventory_reload_keeps_state_and_resolves_removed(tmp_path: Path) -> No
     assert "ap-centro" not in lab.engine.trackers
 
 
-@pytest.mark.parametrize("bad", [
-    {"start": "2026-01-01T00:00:00Z"},
-    {"cron": "61 * * * *", "duration_s": 60},
-    {"cron": "0 1 * * *"},
-    {"start": "2026-01-02T00:00:00Z", "end": "2026-01-01T00:00:00Z"},
-    {"cron": "0 1 * * *", "duration_s": 60, "timezone": "Europe/Nowhere"},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"start": "2026-01-01T00:00:00Z"},
+        {"cron": "61 * * * *", "duration_s": 60},
+        {"cron": "0 1 * * *"},
+        {"start": "2026-01-02T00:00:00Z", "end": "2026-01-01T00:00:00Z"},
+        {"cron": "0 1 * * *", "duration_s": 60, "timezone": "Europe/Nowhere"},
+    ],
+)
 def test_bad_maintenance_window_is_refused_with_its_name(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="maintenance window 'w'"):
         MaintenanceWindow(name="w", **bad)  # type: ignore[arg-type]
@@ -262,8 +276,10 @@ def test_separate_icmp_and_snmp_jobs_still_see_degraded(tmp_path: Path) -> None:
     assert [(e.kind, e.status) for e in lab.sent()] == [("degraded", "firing")]
     lab.engine.observe([Observation("ap-centro", None, True)], lab.clock.t)
     lab.rounds(2)
-    assert [(e.kind, e.status) for e in lab.sent()] == [("degraded", "firing"),
-                                                        ("degraded", "resolved")]
+    assert [(e.kind, e.status) for e in lab.sent()] == [
+        ("degraded", "firing"),
+        ("degraded", "resolved"),
+    ]
 
 
 class FailingCommit(AlertStore):
@@ -316,8 +332,9 @@ def test_device_status_only_for_observed_or_changed_devices(tmp_path: Path) -> N
     lab.clock.t += 30
     # One job probes only the radio: its APs are shown unreachable though not probed.
     samples = lab.engine.observe([Observation("rpt-coviolo-nord", False, None)], lab.clock.t)
-    shown = {s.tags["device"]: s.fields["state"] for s in samples
-             if s.measurement == "device_status"}
+    shown = {
+        s.tags["device"]: s.fields["state"] for s in samples if s.measurement == "device_status"
+    }
     assert shown == {"rpt-coviolo-nord": "down"}
     lab.clock.t += 30
     samples = lab.engine.observe([Observation("ap-centro", True, True)], lab.clock.t)

@@ -35,27 +35,42 @@ def receiver() -> Iterator[WebhookReceiver]:
 class Net:
     """radio (root) -> 5 APs behind it; a lone AP and a second lone AP, all in netns."""
 
-    def __init__(self, netlab: NetLab, tmp: Path, receiver: WebhookReceiver,
-                 config: AlertsConfig) -> None:
+    def __init__(
+        self, netlab: NetLab, tmp: Path, receiver: WebhookReceiver, config: AlertsConfig
+    ) -> None:
         self.hosts: dict[str, Host] = {}
         names = ["radio", *APS, "ap-solo", "ap-works"]
         for n in names:
             self.hosts[n] = netlab.add_host()
         site = Site(name="Coviolo", lat=44.68, lon=10.60, quartiere="Coviolo")
-        devices = [Device(name="radio", site="Coviolo", role=Role.PTP_RADIO,
-                          mgmt_ip=ip_address(self.hosts["radio"].addr4))]
-        devices += [Device(name=n, site="Coviolo", role=Role.WIFI_AP, wifi=WifiSettings(),
-                           mgmt_ip=ip_address(self.hosts[n].addr4),
-                           parent="radio" if n in APS else None)
-                    for n in names[1:]]
+        devices = [
+            Device(
+                name="radio",
+                site="Coviolo",
+                role=Role.PTP_RADIO,
+                mgmt_ip=ip_address(self.hosts["radio"].addr4),
+            )
+        ]
+        devices += [
+            Device(
+                name=n,
+                site="Coviolo",
+                role=Role.WIFI_AP,
+                wifi=WifiSettings(),
+                mgmt_ip=ip_address(self.hosts[n].addr4),
+                parent="radio" if n in APS else None,
+            )
+            for n in names[1:]
+        ]
         self.inv = Inventory(sites=(site,), devices=tuple(devices))
         self.targets = [icmp.IcmpTarget(d.name, str(d.mgmt_ip)) for d in devices]
-        self.prober = icmp.IcmpProber(icmp.IcmpConfig(count=1, timeout_ms=300,
-                                                      interval_ms=0),
-                                      netns=netlab.probe_ns)
+        self.prober = icmp.IcmpProber(
+            icmp.IcmpConfig(count=1, timeout_ms=300, interval_ms=0), netns=netlab.probe_ns
+        )
         self.tmp, self.config, self.clock = tmp, config, Clock()
-        self.notify = NotifyConfig(webhooks=[
-            WebhookConfig.model_validate({"url": receiver.url, "name": "oncall"})])
+        self.notify = NotifyConfig(
+            webhooks=[WebhookConfig.model_validate({"url": receiver.url, "name": "oncall"})]
+        )
         self.start()
 
     def start(self) -> None:
@@ -74,6 +89,7 @@ class Net:
                 self.clock.t += 30
                 obs = [Observation(r.target.name, r.up, None) for r in results]
                 await self.engine.observe_and_notify(obs, self.clock.t)
+
         asyncio.run(go())
 
     def close(self) -> None:
@@ -87,7 +103,8 @@ def summary(receiver: WebhookReceiver) -> list[tuple[str, str, str]]:
 
 @pytest.mark.root
 def test_radio_branch_goes_dark_one_alert_one_recovery_across_a_restart(
-        netlab: NetLab, tmp_path: Path, receiver: WebhookReceiver) -> None:
+    netlab: NetLab, tmp_path: Path, receiver: WebhookReceiver
+) -> None:
     net = Net(netlab, tmp_path, receiver, AlertsConfig())
     try:
         net.rounds(2)
@@ -106,20 +123,25 @@ def test_radio_branch_goes_dark_one_alert_one_recovery_across_a_restart(
         for n in ["radio", *APS]:
             net.hosts[n].link(True)
         net.rounds(4)
-        assert summary(receiver) == [("radio", "down", "firing"),
-                                     ("radio", "down", "resolved")]
+        assert summary(receiver) == [("radio", "down", "firing"), ("radio", "down", "resolved")]
     finally:
         net.close()
 
 
 @pytest.mark.root
 def test_flapping_ap_one_alert_and_maintenance_none(
-        netlab: NetLab, tmp_path: Path, receiver: WebhookReceiver) -> None:
+    netlab: NetLab, tmp_path: Path, receiver: WebhookReceiver
+) -> None:
     now = datetime.fromtimestamp(Clock().t, UTC)
-    works = MaintenanceWindow(name="works", devices=["ap-works"], start=now,
-                              end=now + timedelta(hours=1))
-    net = Net(netlab, tmp_path, receiver,
-              AlertsConfig(flap_changes=4, flap_window_s=600, maintenance=[works]))
+    works = MaintenanceWindow(
+        name="works", devices=["ap-works"], start=now, end=now + timedelta(hours=1)
+    )
+    net = Net(
+        netlab,
+        tmp_path,
+        receiver,
+        AlertsConfig(flap_changes=4, flap_window_s=600, maintenance=[works]),
+    )
     try:
         net.rounds(1)
         net.hosts["ap-works"].drop_echo()  # down for good, but under maintenance

@@ -20,7 +20,8 @@ rounds = st.lists(st.frozensets(st.sampled_from(NAMES), max_size=4), min_size=5,
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rounds, st.integers(min_value=1, max_value=3), st.integers(min_value=1, max_value=3))
 def test_notifications_alternate_and_blame_the_top(
-        down_rounds: list[frozenset[str]], n: int, m: int) -> None:
+    down_rounds: list[frozenset[str]], n: int, m: int
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         lab = Lab(Path(tmp), config=AlertsConfig(down_after=n, up_after=m, flap_changes=6))
         topo = lab.engine.topo

@@ -15,19 +15,42 @@ SITES = ("Municipio", "Santa Croce", "Ospizio", "Rosta Nuova")
 def ring(closed: bool = True) -> Inventory:
     """core -> sw-a -> sw-b -> sw-c by declared uplinks, fibre along them, and (closed)
     a fibre from sw-c back to core; ap-b hangs off sw-b."""
-    sites = tuple(Site(name=n, lat=44.69 + i * 0.005, lon=10.63 + i * 0.005, quartiere=n)
-                  for i, n in enumerate(SITES))
+    sites = tuple(
+        Site(name=n, lat=44.69 + i * 0.005, lon=10.63 + i * 0.005, quartiere=n)
+        for i, n in enumerate(SITES)
+    )
     chain = ["core", "sw-a", "sw-b", "sw-c"]
-    devices = [Device(name=n, site=SITES[i], role=Role.ROUTER if i == 0 else Role.SWITCH,
-                      mgmt_ip=ip_address(f"127.40.0.{i + 1}"), parent=chain[i - 1] if i else None)
-               for i, n in enumerate(chain)]
-    devices.append(Device(name="ap-b", site=SITES[2], role=Role.WIFI_AP,
-                          mgmt_ip=ip_address("127.40.1.1"), parent="sw-b", wifi=WifiSettings()))
+    devices = [
+        Device(
+            name=n,
+            site=SITES[i],
+            role=Role.ROUTER if i == 0 else Role.SWITCH,
+            mgmt_ip=ip_address(f"127.40.0.{i + 1}"),
+            parent=chain[i - 1] if i else None,
+        )
+        for i, n in enumerate(chain)
+    ]
+    devices.append(
+        Device(
+            name="ap-b",
+            site=SITES[2],
+            role=Role.WIFI_AP,
+            mgmt_ip=ip_address("127.40.1.1"),
+            parent="sw-b",
+            wifi=WifiSettings(),
+        )
+    )
     hops = [*pairwise(chain), *([("sw-c", "core")] if closed else [])]
     segments = tuple(
-        FibreSegment(name=f"{a}-{b}", a_site=SITES[chain.index(a)], b_site=SITES[chain.index(b)],
-                     a_device=a, b_device=b)
-        for a, b in hops)
+        FibreSegment(
+            name=f"{a}-{b}",
+            a_site=SITES[chain.index(a)],
+            b_site=SITES[chain.index(b)],
+            a_device=a,
+            b_device=b,
+        )
+        for a, b in hops
+    )
     return Inventory(sites=sites, devices=tuple(devices), segments=segments)
 
 

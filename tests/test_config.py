@@ -36,21 +36,36 @@ def test_the_example_file_is_current_valid_and_matches_the_defaults() -> None:
     )
     example = load_config(EXAMPLE, env={})
     assert example.model_dump(mode="json") == AgentConfig().model_dump(mode="json")
-    for section in ("icmp", "snmp", "influxdb", "spool", "netbox", "coverage", "alerts",
-                    "notify", "jobs.icmp", "health"):
+    for section in (
+        "icmp",
+        "snmp",
+        "influxdb",
+        "spool",
+        "netbox",
+        "coverage",
+        "alerts",
+        "notify",
+        "jobs.icmp",
+        "health",
+    ):
         assert f"[{section}]" in EXAMPLE.read_text()
 
 
 def test_secrets_from_env_or_file_never_shown(tmp_path: Path) -> None:
     token = tmp_path / "influx.token"
     token.write_text("s3cr3t-token\n")
-    path = write(tmp_path, f"""
+    path = write(
+        tmp_path,
+        f"""
 [influxdb]
 url = "http://127.0.0.1:8086"
 token_file = "{token}"
-""")
-    cfg = load_config(path, env={"NETAGENT_NETBOX__TOKEN": "nb-secret", "NETAGENT_NETBOX__URL":
-                                 "http://127.0.0.1:1"})
+""",
+    )
+    cfg = load_config(
+        path,
+        env={"NETAGENT_NETBOX__TOKEN": "nb-secret", "NETAGENT_NETBOX__URL": "http://127.0.0.1:1"},
+    )
     assert cfg.influxdb.token is not None
     assert cfg.influxdb.token.get_secret_value() == "s3cr3t-token"
     assert cfg.netbox.token is not None and cfg.netbox.token.get_secret_value() == "nb-secret"
@@ -71,12 +86,15 @@ def test_partial_job_section_keeps_the_other_defaults(tmp_path: Path) -> None:
 
 def test_env_overrides_the_file(tmp_path: Path) -> None:
     path = write(tmp_path, "[jobs.snmp]\ninterval_s = 120\n")
-    cfg = load_config(path, env={
-        "NETAGENT_JOBS__SNMP__INTERVAL_S": "20",
-        "NETAGENT_ROLES__WIFI_AP__ICMP_INTERVAL_S": "15",
-        "NETAGENT_AGENT__INVENTORY": '["a.yaml", "b.csv"]',
-        "NETAGENT_DATA_DIR": "/ignored/here",  # not a section key: no '__'
-    })
+    cfg = load_config(
+        path,
+        env={
+            "NETAGENT_JOBS__SNMP__INTERVAL_S": "20",
+            "NETAGENT_ROLES__WIFI_AP__ICMP_INTERVAL_S": "15",
+            "NETAGENT_AGENT__INVENTORY": '["a.yaml", "b.csv"]',
+            "NETAGENT_DATA_DIR": "/ignored/here",  # not a section key: no '__'
+        },
+    )
     assert cfg.jobs.snmp.interval_s == 20
     assert cfg.interval_for("icmp", Role.WIFI_AP) == 15
     assert cfg.interval_for("icmp", Role.SWITCH) == 30
@@ -84,7 +102,9 @@ def test_env_overrides_the_file(tmp_path: Path) -> None:
 
 
 def test_every_problem_is_reported_with_its_key(tmp_path: Path) -> None:
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 [agent]
 shard = "3/2"
 [jobs.icmp]
@@ -95,7 +115,8 @@ listen = "0.0.0.0:9464"
 [roles.toaster]
 icmp_interval_s = 5
 [nosuchsection]
-""")
+""",
+    )
     with pytest.raises(ConfigError) as e:
         load_config(path, env={})
     text = "\n".join(e.value.problems)
@@ -156,18 +177,23 @@ def test_webhook_url_and_headers_from_files_inside_the_list_never_shown(tmp_path
     url.write_text("http://127.0.0.1:9/hooks/T0K3N-in-path\n")
     headers = tmp_path / "hook.headers"
     headers.write_text("Authorization: Bearer sekrit-bearer\n\nX-Team: noc\n")
-    path = write(tmp_path, f"""
+    path = write(
+        tmp_path,
+        f"""
 [[notify.webhooks]]
 url = "http://127.0.0.1:9/plain"
 [[notify.webhooks]]
 url_file = "{url}"
 headers_file = "{headers}"
-""")
+""",
+    )
     cfg = load_config(path, env={})
     plain, secret = cfg.notify.webhooks
     assert str(secret.url) == "http://127.0.0.1:9/hooks/T0K3N-in-path" and not plain.headers
     assert {k: v.get_secret_value() for k, v in secret.headers.items()} == {
-        "Authorization": "Bearer sekrit-bearer", "X-Team": "noc"}
+        "Authorization": "Bearer sekrit-bearer",
+        "X-Team": "noc",
+    }
     shown = cli(["config", "show", "--config", str(path)], {})
     assert shown.exit_code == 0, shown.output
     assert "sekrit-bearer" not in shown.output and '"Authorization": "**********"' in shown.stdout

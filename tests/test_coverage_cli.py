@@ -42,15 +42,17 @@ def test_json_table_matches_the_api(sample: Inventory, tmp_path: Path) -> None:
     rows = [r for r in data["rows"] if r["quartiere"] != "comune"]
     assert len(rows) == len(sample.quartieri) * 4 == len(expected)
     for r in rows:
-        assert r["covered_km2"] == pytest.approx(expected[(r["quartiere"], r["technology"])]
-                                                 .covered_km2)
+        assert r["covered_km2"] == pytest.approx(
+            expected[(r["quartiere"], r["technology"])].covered_km2
+        )
     assert not (tmp_path / "spool.sqlite").exists()  # planned figures never touch the store
 
 
 def test_filters_sort_and_csv(sample: Inventory, tmp_path: Path) -> None:
     name = sample.quartieri[0].name
-    code, out = _run("--quartiere", name.upper(), "--technology", "wifi", "--csv",
-                     "--data-dir", str(tmp_path))
+    code, out = _run(
+        "--quartiere", name.upper(), "--technology", "wifi", "--csv", "--data-dir", str(tmp_path)
+    )
     assert code == 0, out
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [(r["quartiere"], r["technology"]) for r in rows] == [(name, "wifi")]
@@ -71,10 +73,19 @@ def test_live_counts_what_the_outages_cost(sample: Inventory, tmp_path: Path) ->
     ap = next(d for d in sample.devices if d.role is Role.WIFI_AP and lost(d.name) > 0)
     q = sample.quartiere_of(ap)
     spool = Spool(tmp_path / "spool.sqlite")
-    spool.put(Sample("device_status", {"device": d.name, "role": d.role.value,
-                                       "quartiere": sample.quartiere_of(d) or "outside"},
-                     {"state": "down" if d.name == ap.name else "up", "since": 0}, 10)
-              for d in sample.devices)
+    spool.put(
+        Sample(
+            "device_status",
+            {
+                "device": d.name,
+                "role": d.role.value,
+                "quartiere": sample.quartiere_of(d) or "outside",
+            },
+            {"state": "down" if d.name == ap.name else "up", "since": 0},
+            10,
+        )
+        for d in sample.devices
+    )
     spool.close()
     code, out = _run("--live", "--json", "--data-dir", str(tmp_path))
     assert code == 0, out
@@ -91,8 +102,12 @@ def test_write_samples_export_and_report(tmp_path: Path) -> None:
     spool = Spool(tmp_path / "spool.sqlite")
     stored = spool.latest("coverage")
     spool.close()
-    assert stored and {s.tags["technology"] for s in stored} == {"wifi", "fibre",
-                                                                 "fixed-wireless", "all"}
+    assert stored and {s.tags["technology"] for s in stored} == {
+        "wifi",
+        "fibre",
+        "fixed-wireless",
+        "all",
+    }
     code, out = _run("export", str(tmp_path / "geo"), "--data-dir", str(tmp_path))
     assert code == 0, out
     assert json.loads((tmp_path / "geo" / "quartieri.geojson").read_text())["features"]
@@ -104,8 +119,10 @@ def test_write_samples_export_and_report(tmp_path: Path) -> None:
 
 def test_inventory_without_quartieri_is_a_clear_error(tmp_path: Path) -> None:
     inv = tmp_path / "net.yaml"
-    inv.write_text("sites:\n  - {name: s, lat: 44.7, lon: 10.63}\n"
-                   "devices:\n  - {name: ap, site: s, role: wifi-ap, mgmt_ip: 127.0.0.9}\n")
+    inv.write_text(
+        "sites:\n  - {name: s, lat: 44.7, lon: 10.63}\n"
+        "devices:\n  - {name: ap, site: s, role: wifi-ap, mgmt_ip: 127.0.0.9}\n"
+    )
     r = runner.invoke(app, ["coverage", "-i", str(inv), "--data-dir", str(tmp_path)])
     assert r.exit_code == 1
     assert "no quartieri" in r.stderr

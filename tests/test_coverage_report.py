@@ -32,23 +32,50 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 def _world() -> Inventory:
-    qs = (quartiere("Centro Storico", box(0, 0, 2000, 2000), 15000, approximate=True),
-          quartiere("Ospizio", box(2000, 0, 4000, 2000), None, approximate=True),
-          quartiere("Coviolo", shapely.difference(box(0, 2000, 4000, 3500),
-                                                   box(1500, 2500, 2000, 3000)), 4000))
-    sites = (site("duomo", 900, 1000), site("teatro", 1300, 1400), site("via-emilia", 2600, 900),
-             site("pop", 200, 200), site("coviolo", 3000, 2700))
-    devices = (ap("ap-duomo", "duomo", 150.0), ap("ap-teatro", "teatro", 120.0),
-               ap("ap-emilia", "via-emilia", 200.0), switch("sw-pop", "pop"),
-               base_station("bs-coviolo", "coviolo", Sector(radius_m=900, azimuth_deg=270,
-                                                            beamwidth_deg=120)))
-    segs = (segment("f-centro", "pop", "via-emilia", [(200, 200), (1500, 600), (2600, 900)],
-                    a_device="sw-pop"),)
+    qs = (
+        quartiere("Centro Storico", box(0, 0, 2000, 2000), 15000, approximate=True),
+        quartiere("Ospizio", box(2000, 0, 4000, 2000), None, approximate=True),
+        quartiere(
+            "Coviolo",
+            shapely.difference(box(0, 2000, 4000, 3500), box(1500, 2500, 2000, 3000)),
+            4000,
+        ),
+    )
+    sites = (
+        site("duomo", 900, 1000),
+        site("teatro", 1300, 1400),
+        site("via-emilia", 2600, 900),
+        site("pop", 200, 200),
+        site("coviolo", 3000, 2700),
+    )
+    devices = (
+        ap("ap-duomo", "duomo", 150.0),
+        ap("ap-teatro", "teatro", 120.0),
+        ap("ap-emilia", "via-emilia", 200.0),
+        switch("sw-pop", "pop"),
+        base_station(
+            "bs-coviolo", "coviolo", Sector(radius_m=900, azimuth_deg=270, beamwidth_deg=120)
+        ),
+    )
+    segs = (
+        segment(
+            "f-centro",
+            "pop",
+            "via-emilia",
+            [(200, 200), (1500, 600), (2600, 900)],
+            a_device="sw-pop",
+        ),
+    )
     return inventory(quartieri=qs, sites=sites, devices=devices, segments=segs)
 
 
-STATES = {"ap-duomo": "up", "ap-teatro": "down", "ap-emilia": "up", "sw-pop": "up",
-          "bs-coviolo": "unreachable"}
+STATES = {
+    "ap-duomo": "up",
+    "ap-teatro": "down",
+    "ap-emilia": "up",
+    "sw-pop": "up",
+    "bs-coviolo": "unreachable",
+}
 
 
 def _live_page(inv: Inventory) -> str:
@@ -77,18 +104,39 @@ def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     html_file = tmp_path / "report.html"
     html_file.write_text(_live_page(_world()), encoding="utf-8")
     shot = tmp_path / "report.png"
-    base = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--hide-scrollbars"]
+    base = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+    ]
     dom = subprocess.run(
         [*base, f"--user-data-dir={tmp_path / 'profile-dom'}", "--dump-dom", html_file.as_uri()],
-        capture_output=True, text=True, timeout=120, check=True).stdout
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     assert dom.count('class="quartiere"') == 3
     assert 'id="legend"' in dom and "Centro Storico" in dom
     subprocess.run(
-        [*base, f"--user-data-dir={tmp_path / 'profile-shot'}", f"--screenshot={shot}",
-         "--window-size=1400,1100", html_file.as_uri()],
-        capture_output=True, timeout=120, check=True)
+        [
+            *base,
+            f"--user-data-dir={tmp_path / 'profile-shot'}",
+            f"--screenshot={shot}",
+            "--window-size=1400,1100",
+            html_file.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     png = shot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000  # a drawn page, not blank
     if keep := os.environ.get("NETAGENT_KEEP_SCREENSHOT"):
@@ -113,5 +161,9 @@ def test_geojson_export_is_wgs84_with_figures(tmp_path: Path) -> None:
         assert 10.0 < lon < 11.5 and 44.0 < lat < 45.5  # WGS84 around Reggio Emilia
         expected = rows[(f["properties"]["quartiere"], f["properties"]["technology"])]
         assert geodesic_area_km2(g) == pytest.approx(expected.covered_km2, rel=5e-3)
-    assert {f["properties"]["technology"] for f in cov} == {"wifi", "fibre", "fixed-wireless",
-                                                            "all"}
+    assert {f["properties"]["technology"] for f in cov} == {
+        "wifi",
+        "fibre",
+        "fixed-wireless",
+        "all",
+    }

@@ -58,8 +58,11 @@ def test_default_workers_is_bounded() -> None:
 
 def test_gc_is_restored_after_a_build_that_fails() -> None:
     assert gc.isenabled()
-    bad = inventory(quartieri=(quartiere("Q", box(0, 0, 1000, 1000)),),
-                    sites=(site("s", 10, 10),), devices=(ap("a", "nowhere"),))
+    bad = inventory(
+        quartieri=(quartiere("Q", box(0, 0, 1000, 1000)),),
+        sites=(site("s", 10, 10),),
+        devices=(ap("a", "nowhere"),),
+    )
     with pytest.raises(CoverageInputError):
         CoverageEngine(bad, CFG)
     assert gc.isenabled()

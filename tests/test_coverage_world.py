@@ -35,10 +35,12 @@ def box(x0: float, y0: float, x1: float, y1: float) -> BaseGeometry:
     return shapely.box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
 
 
-def quartiere(name: str, metric: BaseGeometry, population: int | None = 1000,
-              approximate: bool = False) -> Quartiere:
-    return Quartiere(name=name, population=population, geometry=to_wgs84(metric),
-                     approximate=approximate)
+def quartiere(
+    name: str, metric: BaseGeometry, population: int | None = 1000, approximate: bool = False
+) -> Quartiere:
+    return Quartiere(
+        name=name, population=population, geometry=to_wgs84(metric), approximate=approximate
+    )
 
 
 def site(name: str, x: float, y: float) -> Site:
@@ -54,10 +56,21 @@ def _mgmt() -> str:
     return f"127.9.{n // 250}.{n % 250 + 1}"
 
 
-def ap(name: str, site_name: str, radius: float | None = 100.0,
-       placement: Placement = Placement.OUTDOOR, **kw: object) -> Device:
-    return Device(name=name, site=site_name, role=Role.WIFI_AP, mgmt_ip=_mgmt(),
-                  wifi=WifiSettings(coverage_radius_m=radius, placement=placement), **kw)
+def ap(
+    name: str,
+    site_name: str,
+    radius: float | None = 100.0,
+    placement: Placement = Placement.OUTDOOR,
+    **kw: object,
+) -> Device:
+    return Device(
+        name=name,
+        site=site_name,
+        role=Role.WIFI_AP,
+        mgmt_ip=_mgmt(),
+        wifi=WifiSettings(coverage_radius_m=radius, placement=placement),
+        **kw,
+    )
 
 
 def switch(name: str, site_name: str) -> Device:
@@ -65,12 +78,12 @@ def switch(name: str, site_name: str) -> Device:
 
 
 def base_station(name: str, site_name: str, sector: Sector | None) -> Device:
-    return Device(name=name, site=site_name, role=Role.BASE_STATION, mgmt_ip=_mgmt(),
-                  sector=sector)
+    return Device(name=name, site=site_name, role=Role.BASE_STATION, mgmt_ip=_mgmt(), sector=sector)
 
 
-def segment(name: str, a: str, b: str, path_xy: list[tuple[float, float]] | None = None,
-            **kw: object) -> FibreSegment:
+def segment(
+    name: str, a: str, b: str, path_xy: list[tuple[float, float]] | None = None, **kw: object
+) -> FibreSegment:
     path = None
     if path_xy:
         line = PROJ.to_wgs84(shapely.LineString([(X0 + x, Y0 + y) for x, y in path_xy]))

@@ -81,7 +81,9 @@ def test_mapping_to_a_missing_column_lists_the_columns(tmp_path: Path) -> None:
 
 
 def test_mapping_to_an_unknown_field(tmp_path: Path) -> None:
-    bad = MAPPING_YAML.replace("device.name: nome_ap", "device.name: nome_ap\n      device.colour: lat")
+    bad = MAPPING_YAML.replace(
+        "device.name: nome_ap", "device.name: nome_ap\n      device.colour: lat"
+    )
     r = load_inventory([setup(tmp_path, OPERATOR_CSV, bad)])
     assert r.inventory is None
     assert [e.field for e in r.errors] == ["device.colour"]
@@ -90,21 +92,31 @@ def test_mapping_to_an_unknown_field(tmp_path: Path) -> None:
 
 def test_plain_csv_with_target_names_needs_no_mapping(tmp_path: Path) -> None:
     p = tmp_path / "aps.csv"
-    p.write_text("device.name,device.mgmt_ip,site.name,site.lat,site.lon\n"
-                 "ap-1,127.20.0.1,Piazza,44.7,10.63\n", encoding="utf-8")
+    p.write_text(
+        "device.name,device.mgmt_ip,site.name,site.lat,site.lon\n"
+        "ap-1,127.20.0.1,Piazza,44.7,10.63\n",
+        encoding="utf-8",
+    )
     r = load_inventory([p])
     assert r.errors == [] and r.inventory is not None and len(r.inventory.devices) == 1
 
 
 # --- property-based: any column names, order, delimiter; values come back intact ----------
 
-_column = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_ ", min_size=1, max_size=12).map(str.strip).filter(bool)
+_column = (
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz_ ", min_size=1, max_size=12)
+    .map(str.strip)
+    .filter(bool)
+)
 _ap = st.tuples(
-    st.integers(0, 255), st.integers(0, 255),
+    st.integers(0, 255),
+    st.integers(0, 255),
     st.floats(44.62, 44.77, allow_nan=False).map(lambda x: round(x, 6)),
     st.floats(10.49, 10.77, allow_nan=False).map(lambda x: round(x, 6)),
     st.sampled_from(["indoor", "outdoor"]),
-    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZàèéìòù '-", min_size=1, max_size=20).map(str.strip).filter(bool),
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZàèéìòù '-", min_size=1, max_size=20)
+    .map(str.strip)
+    .filter(bool),
 )
 TARGETS = ["device.name", "device.mgmt_ip", "site.name", "site.lat", "site.lon", "wifi.placement"]
 
@@ -117,7 +129,9 @@ TARGETS = ["device.name", "device.mgmt_ip", "site.name", "site.lat", "site.lon",
     aps=st.lists(_ap, min_size=1, max_size=8, unique_by=lambda a: (a[0], a[1])),
 )
 def test_any_export_layout_round_trips(
-    columns: list[str], order: list[int], delimiter: str,
+    columns: list[str],
+    order: list[int],
+    delimiter: str,
     aps: list[tuple[int, int, float, float, str, str]],
 ) -> None:
     import tempfile
@@ -131,27 +145,46 @@ def test_any_export_layout_round_trips(
     expected = {}
     for n, (x, y, lat, lon, placement, site) in enumerate(aps):
         name = f"ap-{n}"
-        values = {"device.name": name, "device.mgmt_ip": f"127.{x}.{y}.1", "site.name": f"{site} {n}",
-                  "site.lat": repr(lat), "site.lon": repr(lon), "wifi.placement": placement}
+        values = {
+            "device.name": name,
+            "device.mgmt_ip": f"127.{x}.{y}.1",
+            "site.name": f"{site} {n}",
+            "site.lat": repr(lat),
+            "site.lon": repr(lon),
+            "wifi.placement": placement,
+        }
         w.writerow([values[TARGETS[i]] for i in order])
         expected[name] = (f"127.{x}.{y}.1", f"{site} {n}", lat, lon, placement)
     (d / "aps.csv").write_text(buf.getvalue(), encoding="utf-8")
-    lines = ["imports:", "  - csv: aps.csv", f"    delimiter: {delimiter!r}".replace("'\\t'", '"\\t"'),
-             "    mapping:"] + [f"      {t}: {c!r}" for t, c in mapping.items()]
+    lines = [
+        "imports:",
+        "  - csv: aps.csv",
+        f"    delimiter: {delimiter!r}".replace("'\\t'", '"\\t"'),
+        "    mapping:",
+    ] + [f"      {t}: {c!r}" for t, c in mapping.items()]
     (d / "inv.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     r = load_inventory([d / "inv.yaml"])
     assert r.errors == [], [str(e) for e in r.errors]
     assert r.inventory is not None
-    got = {dev.name: (str(dev.mgmt_ip), dev.site, r.inventory.site_of(dev).lat,
-                      r.inventory.site_of(dev).lon, dev.wifi.placement.value if dev.wifi else None)
-           for dev in r.inventory.devices}
+    got = {
+        dev.name: (
+            str(dev.mgmt_ip),
+            dev.site,
+            r.inventory.site_of(dev).lat,
+            r.inventory.site_of(dev).lon,
+            dev.wifi.placement.value if dev.wifi else None,
+        )
+        for dev in r.inventory.devices
+    }
     assert got == expected
 
 
 @settings(max_examples=40, deadline=None)
-@given(bad_row=st.integers(0, 5),
-       # Any cell text that stays one cell: no delimiter, newline or CSV quote.
-       text=st.text(min_size=1, max_size=15).filter(lambda t: not set(t) & set('\n\r;"')))
+@given(
+    bad_row=st.integers(0, 5),
+    # Any cell text that stays one cell: no delimiter, newline or CSV quote.
+    text=st.text(min_size=1, max_size=15).filter(lambda t: not set(t) & set('\n\r;"')),
+)
 def test_a_bad_ip_is_always_located_at_its_line(bad_row: int, text: str) -> None:
     import ipaddress
     import tempfile
@@ -169,7 +202,11 @@ def test_a_bad_ip_is_always_located_at_its_line(bad_row: int, text: str) -> None
     (d / "aps.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     (d / "inv.yaml").write_text(
         "imports:\n  - csv: aps.csv\n    mapping: {device.name: nome, device.mgmt_ip: ip, site.name: sito,"
-        " site.lat: lat, site.lon: lon}\n", encoding="utf-8")
+        " site.lat: lat, site.lon: lon}\n",
+        encoding="utf-8",
+    )
     r = load_inventory([d / "inv.yaml"])
     assert r.inventory is None
-    assert {(e.where, e.field) for e in r.errors} >= {(f"line {bad_row + 2}", "ip (device.mgmt_ip)")}
+    assert {(e.where, e.field) for e in r.errors} >= {
+        (f"line {bad_row + 2}", "ip (device.mgmt_ip)")
+    }

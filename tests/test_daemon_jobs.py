@@ -24,7 +24,8 @@ def test_per_role_intervals_make_their_own_jobs() -> None:
 def test_shards_of_a_config_split_the_devices() -> None:
     devices = [device(f"ap-{i}", Role.WIFI_AP) for i in range(50)]
     picked = [
-        d.name for k in range(3)
+        d.name
+        for k in range(3)
         for d in load_config(None, env={}).with_shard(f"{k}/3").shard().select(devices)
     ]
     assert sorted(picked) == sorted(d.name for d in devices)

@@ -51,7 +51,10 @@ listen = "127.0.0.1:{port}"
 def alerts(data: Path) -> dict[str, list[dict[str, object]]]:
     r = subprocess.run(
         [sys.executable, "-m", "agent", "alerts", "--json", "--data-dir", str(data)],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
     )
     return json.loads(r.stdout) if r.stdout.strip() else {"open": []}
 
@@ -65,7 +68,10 @@ def test_daemon_on_the_demo_lab_alerts_per_root_cause_and_cleans_up(tmp_path: Pa
     with agent.log.open("ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "agent", "-v", "run", "--lab", "--config", str(config)],
-            env=env, stdout=log, stderr=log, cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=log,
+            cwd=ROOT,
         )
     try:
         wait_for("three SNMP polls", lambda: (agent.metric("runs", "snmp") or 0) >= 3, 90)
@@ -76,19 +82,25 @@ def test_daemon_on_the_demo_lab_alerts_per_root_cause_and_cleans_up(tmp_path: Pa
         def root_causes() -> set[object]:
             return {i["device"] for i in alerts(data)["open"]}
 
-        expected = {"sw-parco-del-popolo", "cov-rep-fogliano-bh", "ap-san-bartolomeo-03",
-                    "ap-pieve-modolena-01", "ap-coviolo-02", "ap-buco-del-signore-09"}
+        expected = {
+            "sw-parco-del-popolo",
+            "cov-rep-fogliano-bh",
+            "ap-san-bartolomeo-03",
+            "ap-pieve-modolena-01",
+            "ap-coviolo-02",
+            "ap-buco-del-signore-09",
+        }
         wait_for("one incident per root cause", lambda: root_causes() == expected, 60)
         fogliano = next(i for i in alerts(data)["open"] if i["device"] == "cov-rep-fogliano-bh")
         affected = {a["device"] for a in fogliano["affected"]}  # type: ignore[union-attr]
         assert "cov-rep-fogliano" in affected and "cov-cpe-fogliano-06" in affected
         ns = f"netagent-lab-{proc.pid}"
-        assert ns in subprocess.run(["ip", "netns", "list"], capture_output=True,
-                                    text=True).stdout
+        assert ns in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
-        assert ns not in subprocess.run(["ip", "netns", "list"], capture_output=True,
-                                        text=True).stdout
+        assert (
+            ns not in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+        )
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -123,7 +135,10 @@ def test_lab_refuses_an_inventory_of_ones_own(tmp_path: Path) -> None:
     config.write_text(f'[agent]\ndata_dir = "{tmp_path / "d"}"\ninventory = ["{inv}"]\n')
     r = subprocess.run(
         [sys.executable, "-m", "agent", "run", "--lab", "--config", str(config)],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
         timeout=60,
     )
     assert r.returncode == 3 and "--lab runs the bundled sample only" in r.stderr

@@ -19,8 +19,9 @@ lock = DataDirLock(Path(sys.argv[1])); lock.acquire(); print("held", flush=True)
 
 
 def test_second_holder_is_refused_with_the_pid(tmp_path: Path) -> None:
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE,
-                              text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         with pytest.raises(LockHeld, match=rf"pid {holder.pid}\b.*{tmp_path}"):

@@ -128,8 +128,9 @@ def test_health_endpoint_serves_healthz_and_prometheus_metrics() -> None:
     async def scenario() -> list[httpx.Response]:
         health = Health()
         health.job("icmp", 30)
-        health.record_run("icmp", cycle_s=1.5, lag_s=0.01, devices=40, failures=2,
-                          error=False, overran=False)
+        health.record_run(
+            "icmp", cycle_s=1.5, lag_s=0.01, devices=40, failures=2, error=False, overran=False
+        )
         health.job("snmp", 0.001)  # never completed, interval long past: stale
         health.gauges["spool_depth"] = 12
         server = HealthServer(health, lambda: 3.0)

@@ -16,25 +16,30 @@ def test_generate_check_passes_on_the_committed_files(capsys: pytest.CaptureFixt
     assert capsys.readouterr().out == ""
 
 
-def test_generate_writes_and_check_names_a_stale_file(tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_generate_writes_and_check_names_a_stale_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["generate", "--out", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.glob("*.json")) == sorted(
-        p.name for p in DASHBOARD_DIR.glob("*.json"))
+        p.name for p in DASHBOARD_DIR.glob("*.json")
+    )
     (tmp_path / "coverage.json").write_text("{}")
     assert main(["generate", "--check", "--out", str(tmp_path)]) == 1
     assert "coverage.json: differs from the code" in capsys.readouterr().out
 
 
-def test_check_needs_the_url(monkeypatch: pytest.MonkeyPatch,
-                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_needs_the_url(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("NETAGENT_INFLUXDB__URL", raising=False)
     assert main(["check"]) == 2
     assert "NETAGENT_INFLUXDB__URL" in capsys.readouterr().err
 
 
 def test_check_against_an_empty_database_names_every_panel(
-    influxdb: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    influxdb: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     influxdb.create_database()
     monkeypatch.setenv("NETAGENT_INFLUXDB__URL", influxdb.url)

@@ -115,8 +115,14 @@ def test_fibre_rows_follow_the_inventory(sample: Inventory) -> None:
 def test_fibre_segment_without_ports_gets_no_row_and_quotes_are_escaped(sample: Inventory) -> None:
     segs = (
         FibreSegment(name="bare", a_site=sample.sites[0].name, b_site=sample.sites[1].name),
-        FibreSegment(name="quoted", a_site=sample.sites[0].name, b_site=sample.sites[1].name,
-                     a_device="sw-o'brien", a_port="ge-0/0/1", capacity_mbps=1000),
+        FibreSegment(
+            name="quoted",
+            a_site=sample.sites[0].name,
+            b_site=sample.sites[1].name,
+            a_device="sw-o'brien",
+            a_port="ge-0/0/1",
+            capacity_mbps=1000,
+        ),
     )
     dash = fibre(sample.replace(segments=segs))
     rows = [p for p in dash["panels"] if p["type"] == "row"]
@@ -142,10 +148,14 @@ def test_provisioning_points_at_the_datasource_and_dashboards() -> None:
 def _overlaps(panels: list[dict[str, Any]]) -> list[tuple[str, str]]:
     out = []
     for i, a in enumerate(panels):
-        for b in panels[i + 1:]:
+        for b in panels[i + 1 :]:
             pa, pb = a["gridPos"], b["gridPos"]
-            if (pa["x"] < pb["x"] + pb["w"] and pb["x"] < pa["x"] + pa["w"]
-                    and pa["y"] < pb["y"] + pb["h"] and pb["y"] < pa["y"] + pa["h"]):
+            if (
+                pa["x"] < pb["x"] + pb["w"]
+                and pb["x"] < pa["x"] + pa["w"]
+                and pa["y"] < pb["y"] + pb["h"]
+                and pb["y"] < pa["y"] + pa["h"]
+            ):
                 out.append((a["title"], b["title"]))
     return out
 

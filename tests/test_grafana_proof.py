@@ -26,8 +26,17 @@ from tests.fixtures.sample_lab import SampleLab, sample_lab  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 # What the dashboards read; the test waits (bounded) until each has arrived.
-MEASUREMENTS = ("icmp", "snmp_system", "interface", "wifi", "radio_link", "device_status",
-                "alert", "coverage", "agent")
+MEASUREMENTS = (
+    "icmp",
+    "snmp_system",
+    "interface",
+    "wifi",
+    "radio_link",
+    "device_status",
+    "alert",
+    "coverage",
+    "agent",
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.root]
 
@@ -78,8 +87,11 @@ def write_config(lab: SampleLab) -> Path:
         for name, community in sorted(lab.communities.items())
     )
     path = lab.root / "netagent.toml"
-    path.write_text(CONFIG.format(data=lab.root / "data", influx=lab.influx_url,
-                                  credentials=creds, sample=SAMPLE_PATHS[0]))
+    path.write_text(
+        CONFIG.format(
+            data=lab.root / "data", influx=lab.influx_url, credentials=creds, sample=SAMPLE_PATHS[0]
+        )
+    )
     return path
 
 
@@ -87,8 +99,18 @@ def run_agent(lab: SampleLab, rounds_after_data: float = 8.0, timeout: float = 7
     """Run the daemon until every measurement arrived (or timeout), plus a few rounds."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     log = lab.root / "agent.log"
-    proc = lab.start(sys.executable, "-m", "agent", "-v", "run", "--config",
-                     str(write_config(lab)), log=log, cwd=ROOT, env=env)
+    proc = lab.start(
+        sys.executable,
+        "-m",
+        "agent",
+        "-v",
+        "run",
+        "--config",
+        str(write_config(lab)),
+        log=log,
+        cwd=ROOT,
+        env=env,
+    )
     seen: set[str] = set()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
@@ -111,12 +133,19 @@ def test_every_dashboard_query_returns_data_from_the_running_agent(
     time_range = TimeRange("now-15m", "now")
     for _name, dash in load_dashboards().items():
         # As opened (every variable on All): every query must return data.
-        problems += check_dashboard(dash, sample_lab.influx, time_range, choose_all,
-                                    datasource_min_interval())
+        problems += check_dashboard(
+            dash, sample_lab.influx, time_range, choose_all, datasource_min_interval()
+        )
         if dash["templating"]["list"]:
             # Two explicit values each (the regex alternation): no query may fail.
-            problems += check_dashboard(dash, sample_lab.influx, time_range, choose_two,
-                                        datasource_min_interval(), require_data=False)
+            problems += check_dashboard(
+                dash,
+                sample_lab.influx,
+                time_range,
+                choose_two,
+                datasource_min_interval(),
+                require_data=False,
+            )
     unique = list(dict.fromkeys(problems))
     missing = sorted(set(MEASUREMENTS) - seen)
     assert not unique, (

@@ -20,8 +20,11 @@ def test_every_sample_device_becomes_a_tagged_target_and_answers() -> None:
     ap = next(inv.access_points())
     t = next(t for t in targets if t.name == ap.name)
     assert t.address == str(ap.mgmt_ip)
-    assert dict(t.tags) == {"role": "wifi-ap", "site": ap.site,
-                            "quartiere": inv.quartiere_of(ap) or "outside"}
+    assert dict(t.tags) == {
+        "role": "wifi-ap",
+        "site": ap.site,
+        "quartiere": inv.quartiere_of(ap) or "outside",
+    }
     if os.geteuid() != 0:
         pytest.skip("probing needs root (or CAP_NET_RAW) for raw ICMP sockets")
     with IcmpProber(IcmpConfig(count=1, timeout_ms=2000)) as prober:

@@ -28,8 +28,10 @@ def test_answering_dropping_and_link_down_hosts_each_reported(netlab: NetLab) ->
     dropper6.drop_echo()
     down.link(False)
     targets = [
-        IcmpTarget("ok", ok.addr4), IcmpTarget("drops", dropper.addr4),
-        IcmpTarget("down", down.addr4), IcmpTarget("ok6", ok6.addr6),
+        IcmpTarget("ok", ok.addr4),
+        IcmpTarget("drops", dropper.addr4),
+        IcmpTarget("down", down.addr4),
+        IcmpTarget("ok6", ok6.addr6),
         IcmpTarget("drops6", dropper6.addr6),
     ]
     _, res = probe(netlab, targets, count=3, interval_ms=50, timeout_ms=500)
@@ -60,8 +62,13 @@ def test_unroutable_target_is_down_and_does_not_spoil_the_round(netlab: NetLab) 
 def test_lossy_host_loses_about_30_percent(netlab: NetLab) -> None:
     host = netlab.add_host()
     host.lose(0.3)
-    _, res = probe(netlab, [IcmpTarget("lossy", host.addr4), IcmpTarget("lossy6", host.addr6)],
-                   count=100, interval_ms=2, timeout_ms=500)
+    _, res = probe(
+        netlab,
+        [IcmpTarget("lossy", host.addr4), IcmpTarget("lossy6", host.addr6)],
+        count=100,
+        interval_ms=2,
+        timeout_ms=500,
+    )
     for r in res:
         assert r.sent == 100
         assert r.received == len(r.rtts_ms)
@@ -73,8 +80,13 @@ def test_lossy_host_loses_about_30_percent(netlab: NetLab) -> None:
 def test_slow_host_rtt_is_its_delay_v4_and_v6(netlab: NetLab) -> None:
     host = netlab.add_host()
     host.responder(delay_ms=150)
-    _, res = probe(netlab, [IcmpTarget("slow", host.addr4), IcmpTarget("slow6", host.addr6)],
-                   count=3, interval_ms=20, timeout_ms=1000)
+    _, res = probe(
+        netlab,
+        [IcmpTarget("slow", host.addr4), IcmpTarget("slow6", host.addr6)],
+        count=3,
+        interval_ms=20,
+        timeout_ms=1000,
+    )
     for r in res:
         assert (r.received, r.late, r.up) == (3, 0, True)
         assert r.rtt_min_ms is not None and 150 <= r.rtt_min_ms < 1000
@@ -85,10 +97,12 @@ def test_late_replies_counted_late_not_received_nor_in_the_next_round(
 ) -> None:
     host, ok = netlab.add_host(), netlab.add_host()
     host.responder(delay_ms=400)
-    targets = [IcmpTarget("late", host.addr4), IcmpTarget("late6", host.addr6),
-               IcmpTarget("ok", ok.addr4)]
-    prober = IcmpProber(IcmpConfig(count=3, interval_ms=200, timeout_ms=250),
-                        netns=netlab.probe_ns)
+    targets = [
+        IcmpTarget("late", host.addr4),
+        IcmpTarget("late6", host.addr6),
+        IcmpTarget("ok", ok.addr4),
+    ]
+    prober = IcmpProber(IcmpConfig(count=3, interval_ms=200, timeout_ms=250), netns=netlab.probe_ns)
     try:
 
         async def two_rounds() -> tuple[list, list]:
@@ -111,8 +125,9 @@ def test_late_replies_counted_late_not_received_nor_in_the_next_round(
 def test_duplicates_are_counted_not_received(netlab: NetLab) -> None:
     host = netlab.add_host()
     host.responder(copies=2)
-    _, (r,) = probe(netlab, [IcmpTarget("dup", host.addr4)],
-                    count=3, interval_ms=20, timeout_ms=300)
+    _, (r,) = probe(
+        netlab, [IcmpTarget("dup", host.addr4)], count=3, interval_ms=20, timeout_ms=300
+    )
     assert (r.sent, r.received, r.loss_pct) == (3, 3, 0.0)
     # the round closes once every echo is answered: the last echo's copy may come after
     assert r.duplicates in (2, 3)
@@ -123,12 +138,31 @@ def test_replies_to_someone_elses_ping_are_ignored(netlab: NetLab) -> None:
     host, quiet = netlab.add_host(), netlab.add_host()
     quiet.drop_echo()
     other = subprocess.Popen(  # another pinger in the same namespace, same host
-        ["ip", "netns", "exec", netlab.probe_ns, "fping", "-q", "-c", "40", "-p", "20",
-         host.addr4, quiet.addr4], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            "ip",
+            "netns",
+            "exec",
+            netlab.probe_ns,
+            "fping",
+            "-q",
+            "-c",
+            "40",
+            "-p",
+            "20",
+            host.addr4,
+            quiet.addr4,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
-        prober, res = probe(netlab, [IcmpTarget("h", host.addr4),
-                                     IcmpTarget("q", quiet.addr4)],
-                            count=10, interval_ms=30, timeout_ms=300)
+        prober, res = probe(
+            netlab,
+            [IcmpTarget("h", host.addr4), IcmpTarget("q", quiet.addr4)],
+            count=10,
+            interval_ms=30,
+            timeout_ms=300,
+        )
     finally:
         other.wait(timeout=30)
     h, q = res

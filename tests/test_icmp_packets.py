@@ -59,11 +59,22 @@ def test_stats_and_jitter_is_mean_absolute_successive_difference() -> None:
 def test_sample_follows_the_contract() -> None:
     s = result((1.0, 3.0)).to_sample(123)
     assert s.measurement == "icmp" and s.time_ns == 123
-    assert dict(s.tags) == {"device": "ap-1", "role": "wifi-ap", "site": "Piazza Prampolini",
-                            "quartiere": "Centro Storico"}
-    assert dict(s.fields) == {"rtt_min_ms": 1.0, "rtt_avg_ms": 2.0, "rtt_max_ms": 3.0,
-                              "jitter_ms": 2.0, "loss_pct": 50.0, "sent": 4, "received": 2,
-                              "up": True}
+    assert dict(s.tags) == {
+        "device": "ap-1",
+        "role": "wifi-ap",
+        "site": "Piazza Prampolini",
+        "quartiere": "Centro Storico",
+    }
+    assert dict(s.fields) == {
+        "rtt_min_ms": 1.0,
+        "rtt_avg_ms": 2.0,
+        "rtt_max_ms": 3.0,
+        "jitter_ms": 2.0,
+        "loss_pct": 50.0,
+        "sent": 4,
+        "received": 2,
+        "up": True,
+    }
     down = IcmpResult(IcmpTarget("x", "::1"), 3, 0, ()).to_sample(1)
     assert dict(down.tags) == {"device": "x", "quartiere": "outside"}
     assert dict(down.fields) == {"loss_pct": 100.0, "sent": 3, "received": 0, "up": False}

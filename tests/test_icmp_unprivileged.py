@@ -37,16 +37,35 @@ def run_without_caps(ns: str, *targets: str) -> dict[str, object]:
     if shutil.which("setpriv") is None:
         pytest.skip("setpriv (util-linux) not installed")
     out = subprocess.run(
-        ["ip", "netns", "exec", ns, "setpriv", "--bounding-set=-all", "--inh-caps=-all",
-         "--securebits=+noroot,+noroot_locked", sys.executable, "-c", CHILD, *targets],
-        capture_output=True, text=True, timeout=60, cwd=ROOT, check=True)
+        [
+            "ip",
+            "netns",
+            "exec",
+            ns,
+            "setpriv",
+            "--bounding-set=-all",
+            "--inh-caps=-all",
+            "--securebits=+noroot,+noroot_locked",
+            sys.executable,
+            "-c",
+            CHILD,
+            *targets,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        check=True,
+    )
     result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
 
 def set_ping_range(ns: str, value: str) -> None:
-    subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw",
-                    f"net.ipv4.ping_group_range={value}"], check=True)
+    subprocess.run(
+        ["ip", "netns", "exec", ns, "sysctl", "-qw", f"net.ipv4.ping_group_range={value}"],
+        check=True,
+    )
 
 
 def test_no_capability_no_ping_sockets_says_what_to_grant(netlab: NetLab) -> None:

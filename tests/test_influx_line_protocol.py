@@ -13,9 +13,9 @@ from collectors import line_protocol as lp
 from collectors.influx.rejects import offenders
 from collectors.samples import Sample
 
-names = st.text(
-    st.characters(blacklist_categories=["Cs", "Cc"]), min_size=1, max_size=12
-).filter(lambda v: not v.endswith("\\"))  # unspellable: LineProtocolError (tested below)
+names = st.text(st.characters(blacklist_categories=["Cs", "Cc"]), min_size=1, max_size=12).filter(
+    lambda v: not v.endswith("\\")
+)  # unspellable: LineProtocolError (tested below)
 values = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),
     st.integers(-(2**63), 2**63 - 1),

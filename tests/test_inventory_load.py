@@ -31,9 +31,13 @@ def test_good_yaml_loads_with_computed_distances() -> None:
     assert ap.wifi.ssids == ["EmiliaRomagnaWiFi wifiprivacy.it"]
     # Piazza Prampolini -> Torre Coviolo: about 2.3 km (independent haversine below).
     seg = inv.segments[0]
-    assert inv.segment_length_m(seg) == pytest.approx(_haversine(44.698333, 10.631111, 44.6833, 10.6166), rel=0.005)
+    assert inv.segment_length_m(seg) == pytest.approx(
+        _haversine(44.698333, 10.631111, 44.6833, 10.6166), rel=0.005
+    )
     link = inv.links[0]
-    assert inv.link_distance_m(link) == pytest.approx(_haversine(44.6833, 10.6166, 44.6997, 10.6275), rel=0.005)
+    assert inv.link_distance_m(link) == pytest.approx(
+        _haversine(44.6833, 10.6166, 44.6997, 10.6275), rel=0.005
+    )
 
 
 def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -87,40 +91,72 @@ def test_five_mistakes_give_five_located_errors(tmp_path: Path) -> None:
     [
         ("sites: [{name: A, lat: 44.7, lon: 10.6, kind: castle}]", "sites[0].kind", "school"),
         ("sites: [{name: A, lat: 0, lon: 0}]", "A.lat", "missing position"),
-        ("sites: [{name: A, lat: 44.7, lon: 10.6, colour: red}]", "sites[0].colour", "Extra inputs"),
-        ("devices: [{name: d, site: nowhere, role: switch, mgmt_ip: 127.0.0.9}]", "d.site", "does not exist"),
-        ("devices: [{name: d, site: s, role: toaster, mgmt_ip: 127.0.0.9}]", "devices[0].role", "wifi-ap"),
-        ("sites: [{name: s, lat: 44.7, lon: 10.6}]\ndevices: [{name: a, site: s, role: switch, mgmt_ip: 127.0.0.9},"
-         " {name: b, site: s, role: switch, mgmt_ip: 127.0.0.9}]", "b.mgmt_ip", "duplicate device mgmt_ip"),
-        ("sites: [{name: s, lat: 44.7, lon: 10.6}]\ndevices: [{name: a, site: s, role: switch, mgmt_ip: 127.0.0.9, parent: b},"
-         " {name: b, site: s, role: switch, mgmt_ip: 127.0.0.8, parent: a}]", ".parent", "loop"),
+        (
+            "sites: [{name: A, lat: 44.7, lon: 10.6, colour: red}]",
+            "sites[0].colour",
+            "Extra inputs",
+        ),
+        (
+            "devices: [{name: d, site: nowhere, role: switch, mgmt_ip: 127.0.0.9}]",
+            "d.site",
+            "does not exist",
+        ),
+        (
+            "devices: [{name: d, site: s, role: toaster, mgmt_ip: 127.0.0.9}]",
+            "devices[0].role",
+            "wifi-ap",
+        ),
+        (
+            "sites: [{name: s, lat: 44.7, lon: 10.6}]\ndevices: [{name: a, site: s, role: switch, mgmt_ip: 127.0.0.9},"
+            " {name: b, site: s, role: switch, mgmt_ip: 127.0.0.9}]",
+            "b.mgmt_ip",
+            "duplicate device mgmt_ip",
+        ),
+        (
+            "sites: [{name: s, lat: 44.7, lon: 10.6}]\ndevices: [{name: a, site: s, role: switch, mgmt_ip: 127.0.0.9, parent: b},"
+            " {name: b, site: s, role: switch, mgmt_ip: 127.0.0.8, parent: a}]",
+            ".parent",
+            "loop",
+        ),
         ("segments: [{name: f, a_site: x, b_site: x}]", "f.b_site", "same site"),
         ("bogus: 1", "bogus", "unknown section"),
         ("sites:\n  - {name: A, lat: 44.7, lon: 10.6}\n  - name: [unclosed", "", "not valid YAML"),
         ("sites: [{name: A, lat: 44.7, lat: 44.8, lon: 10.6}]", "sites[0].lat", "duplicate key"),
-        ("sites:\n  - {name: s, lat: 44.7, lon: 10.6}\ndevices:\n  - {name: a, site: s, role: switch, mgmt_ip: 127.0.0.9,"
-         " wifi: {placement: indoor}}", "a.wifi", "belong to role wifi-ap"),
+        (
+            "sites:\n  - {name: s, lat: 44.7, lon: 10.6}\ndevices:\n  - {name: a, site: s, role: switch, mgmt_ip: 127.0.0.9,"
+            " wifi: {placement: indoor}}",
+            "a.wifi",
+            "belong to role wifi-ap",
+        ),
     ],
 )
-def test_each_kind_of_mistake_is_named(tmp_path: Path, text: str, field: str, expected: str) -> None:
+def test_each_kind_of_mistake_is_named(
+    tmp_path: Path, text: str, field: str, expected: str
+) -> None:
     r = load_inventory([write(tmp_path, "inv.yaml", text)])
     assert r.inventory is None
-    assert any(field in e.field and expected in e.message for e in r.errors), [str(e) for e in r.issues]
+    assert any(field in e.field and expected in e.message for e in r.errors), [
+        str(e) for e in r.issues
+    ]
     assert all(e.where.startswith("line ") for e in r.errors)
 
 
 def test_reference_to_an_invalid_record_is_not_reported_twice(tmp_path: Path) -> None:
-    text = ("sites: [{name: s, lat: 95, lon: 10.6}]\n"
-            "devices: [{name: a, site: s, role: switch, mgmt_ip: 127.0.0.9}]")
+    text = (
+        "sites: [{name: s, lat: 95, lon: 10.6}]\n"
+        "devices: [{name: a, site: s, role: switch, mgmt_ip: 127.0.0.9}]"
+    )
     r = load_inventory([write(tmp_path, "inv.yaml", text)])
     assert [e.field for e in r.errors] == ["sites[0].lat"]
 
 
 def test_radio_link_to_a_switch_is_a_warning(tmp_path: Path) -> None:
-    text = ("sites: [{name: s, lat: 44.7, lon: 10.6}, {name: t, lat: 44.71, lon: 10.61}]\n"
-            "devices: [{name: a, site: s, role: switch, mgmt_ip: 127.0.0.9},"
-            " {name: b, site: t, role: ptp-radio, mgmt_ip: 127.0.0.8}]\n"
-            "links: [{name: l, a: a, b: b, capacity_mbps: 50}]")
+    text = (
+        "sites: [{name: s, lat: 44.7, lon: 10.6}, {name: t, lat: 44.71, lon: 10.61}]\n"
+        "devices: [{name: a, site: s, role: switch, mgmt_ip: 127.0.0.9},"
+        " {name: b, site: t, role: ptp-radio, mgmt_ip: 127.0.0.8}]\n"
+        "links: [{name: l, a: a, b: b, capacity_mbps: 50}]"
+    )
     r = load_inventory([write(tmp_path, "inv.yaml", text)])
     assert r.inventory is not None
     assert [w.field for w in r.warnings] == ["l.a"]
@@ -134,14 +170,30 @@ def test_unknown_file_type_and_missing_file(tmp_path: Path) -> None:
 
 
 def test_geojson_path_for_unknown_segment(tmp_path: Path) -> None:
-    inv = write(tmp_path, "inv.yaml", "sites: [{name: s, lat: 44.7, lon: 10.6}, {name: t, lat: 44.71, lon: 10.61}]\n"
-                "segments: [{name: f1, a_site: s, b_site: t}]\nimports: [{geojson: paths.geojson}]\n")
-    fc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"segment": "f1"},
-         "geometry": {"type": "LineString", "coordinates": [[10.6, 44.7], [10.605, 44.705], [10.61, 44.71]]}},
-        {"type": "Feature", "properties": {"segment": "f9"},
-         "geometry": {"type": "LineString", "coordinates": [[10.6, 44.7], [10.61, 44.71]]}},
-    ]}
+    inv = write(
+        tmp_path,
+        "inv.yaml",
+        "sites: [{name: s, lat: 44.7, lon: 10.6}, {name: t, lat: 44.71, lon: 10.61}]\n"
+        "segments: [{name: f1, a_site: s, b_site: t}]\nimports: [{geojson: paths.geojson}]\n",
+    )
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"segment": "f1"},
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[10.6, 44.7], [10.605, 44.705], [10.61, 44.71]],
+                },
+            },
+            {
+                "type": "Feature",
+                "properties": {"segment": "f9"},
+                "geometry": {"type": "LineString", "coordinates": [[10.6, 44.7], [10.61, 44.71]]},
+            },
+        ],
+    }
     write(tmp_path, "paths.geojson", json.dumps(fc))
     r = load_inventory([inv])
     assert r.inventory is None

@@ -20,14 +20,18 @@ def _inv(tmp_path: Path, sites: str) -> Path:
 
 def test_sites_get_their_quartiere_and_far_sites_warn(tmp_path: Path) -> None:
     # Mancasale's centre; a point 1.5 km north of the comune's northern tip (44.7740).
-    path = _inv(tmp_path, "[{name: M, lat: 44.7215, lon: 10.647481}, {name: Far, lat: 44.79, lon: 10.60}]")
+    path = _inv(
+        tmp_path, "[{name: M, lat: 44.7215, lon: 10.647481}, {name: Far, lat: 44.79, lon: 10.60}]"
+    )
     r = inventory_source.load([path])
     assert r.inventory is not None
     sites = r.inventory.site_by_name
     assert sites["M"].quartiere == "Mancasale"
     assert sites["Far"].quartiere is None
     [w] = r.warnings
-    assert w.severity is Severity.WARNING and "Far" in w.message and "outside the comune" in w.message
+    assert (
+        w.severity is Severity.WARNING and "Far" in w.message and "outside the comune" in w.message
+    )
 
 
 def test_explicit_quartiere_is_kept(tmp_path: Path) -> None:
@@ -39,9 +43,20 @@ def test_explicit_quartiere_is_kept(tmp_path: Path) -> None:
 def test_official_polygons_replace_the_approximate_ones(tmp_path: Path) -> None:
     official = tmp_path / "official.geojson"
     square = [[10.60, 44.70], [10.70, 44.70], [10.70, 44.75], [10.60, 44.75], [10.60, 44.70]]
-    official.write_text(json.dumps({"type": "FeatureCollection", "features": [{
-        "type": "Feature", "properties": {"name": "Nord", "population": 1000},
-        "geometry": {"type": "Polygon", "coordinates": [square]}}]}))
+    official.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"name": "Nord", "population": 1000},
+                        "geometry": {"type": "Polygon", "coordinates": [square]},
+                    }
+                ],
+            }
+        )
+    )
     path = _inv(tmp_path, "[{name: M, lat: 44.7215, lon: 10.647481}]")
     r = inventory_source.load([path], quartieri=official)
     assert r.inventory is not None

@@ -109,3 +109,14 @@ def test_refused_token_exits_3_with_a_clear_message(netbox: NetBoxDouble, tmp_pa
     result = _run(["netbox", "sync", "-c", str(cfg)])
     assert result.exit_code == 3
     assert "refused the token" in _one_line(result) and "a" * 40 not in result.output
+
+
+def test_list_keys_from_the_environment_in_the_documented_json_form(
+    netbox: NetBoxDouble, tmp_path: Path
+) -> None:
+    cfg = write_setup(tmp_path, netbox.url, TOKEN)
+    assert _run(["netbox", "sync", "-c", str(cfg)]).exit_code == 0
+    env = {"NETAGENT_CONFIG": str(cfg), "NETAGENT_NETBOX__ROLES": '["wifi-ap"]'}
+    r = _run(["netbox", "targets", "--json"], env)
+    assert r.exit_code == 0, r.output
+    assert {x["name"] for x in json.loads(r.stdout)} == {"ap-pertini-1", "ap-pertini-2"}

@@ -211,3 +211,12 @@ def test_device_types_get_interface_templates_from_the_model_table(netbox: NetBo
     te = next(p for p in ports if p["name"] == "Te1/0/1")
     assert {s.tables["tags"][t]["slug"] for t in te["tags"]} == {"netagent"} and te["cable"]
     assert not plan(inv, cfg).writes_needed
+
+
+def test_progress_is_reported_per_chunk_with_totals(netbox: NetBoxDouble) -> None:
+    inv = make_inventory(12)
+    cfg = _cfg(netbox, batch_size=5)
+    seen: list[tuple[str, int, int]] = []
+    assert apply(plan(inv, cfg), cfg, progress=lambda *a: seen.append(a)).ok
+    devices = [(done, total) for what, done, total in seen if what == "create devices"]
+    assert devices == [(5, 12), (10, 12), (12, 12)]

@@ -33,19 +33,30 @@ def self_signed(tmp: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = tmp / "smtp.crt", tmp / "smtp.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert_path, key_path
 
 
@@ -58,10 +69,13 @@ class Mailbox:
         self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
 
-    def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str,
-                     data: Any) -> AuthResult:
+    def authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
         ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
-            USER.encode(), PASSWORD.encode())
+            USER.encode(),
+            PASSWORD.encode(),
+        )
         if ok:
             self.logins.append(USER)
         return AuthResult(success=ok, handled=False)
@@ -82,10 +96,18 @@ def _serve(tmp_path: Path, implicit: bool) -> Iterator[SmtpServer]:
     port = free_port()
     # aiosmtpd only counts STARTTLS as "TLS" for auth_require_tls; SMTPS is TLS throughout.
     mode: dict[str, Any] = (
-        {"ssl_context": tls, "auth_require_tls": False} if implicit else
-        {"tls_context": tls, "require_starttls": True, "auth_require_tls": True})
-    ctl = Controller(box, hostname="127.0.0.1", port=port, auth_required=True,
-                     authenticator=box.authenticate, **mode)
+        {"ssl_context": tls, "auth_require_tls": False}
+        if implicit
+        else {"tls_context": tls, "require_starttls": True, "auth_require_tls": True}
+    )
+    ctl = Controller(
+        box,
+        hostname="127.0.0.1",
+        port=port,
+        auth_required=True,
+        authenticator=box.authenticate,
+        **mode,
+    )
     ctl.start()
     try:
         yield SmtpServer(port, cert, box)
@@ -105,23 +127,36 @@ def smtps_server(tmp_path: Path) -> Iterator[SmtpServer]:
 
 
 def mail_lab(tmp_path: Path, srv: SmtpServer, password: str = PASSWORD, **kw: Any) -> Lab:
-    email = EmailConfig.model_validate({
-        "host": "127.0.0.1", "port": srv.port, "ca_file": srv.ca_file, "username": USER,
-        "password": password, "from": "netagent@comune.re.it", "to": ["noc@comune.re.it"], **kw})
-    return Lab(tmp_path / "state", notify=NotifyConfig(
-        email=email, retry=RetryConfig(first_delay_s=1, max_delay_s=5)))
+    email = EmailConfig.model_validate(
+        {
+            "host": "127.0.0.1",
+            "port": srv.port,
+            "ca_file": srv.ca_file,
+            "username": USER,
+            "password": password,
+            "from": "netagent@comune.re.it",
+            "to": ["noc@comune.re.it"],
+            **kw,
+        }
+    )
+    return Lab(
+        tmp_path / "state",
+        notify=NotifyConfig(email=email, retry=RetryConfig(first_delay_s=1, max_delay_s=5)),
+    )
 
 
-def test_root_cause_mail_over_starttls_with_auth(tmp_path: Path, smtp_server: SmtpServer,
-                                                 caplog: pytest.LogCaptureFixture) -> None:
+def test_root_cause_mail_over_starttls_with_auth(
+    tmp_path: Path, smtp_server: SmtpServer, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     lab = mail_lab(tmp_path, smtp_server)
     lab.rounds(4, down={"rpt-coviolo-nord", *BRANCH_APS})
     lab.rounds(2)
     firing, resolved = smtp_server.box.messages
     assert smtp_server.box.logins == [USER, USER]
-    assert firing["Subject"] == ("[netagent FIRING critical] rpt-coviolo-nord down "
-                                 "(5 devices cut off)")
+    assert firing["Subject"] == (
+        "[netagent FIRING critical] rpt-coviolo-nord down (5 devices cut off)"
+    )
     assert firing["To"] == "noc@comune.re.it"
     payload = firing.get_payload(decode=True)
     assert isinstance(payload, bytes)
@@ -143,7 +178,8 @@ def test_implicit_tls_smtps_with_auth(tmp_path: Path, smtps_server: SmtpServer) 
 
 
 def test_wrong_password_is_retried_reported_and_not_logged(
-        tmp_path: Path, smtp_server: SmtpServer, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, smtp_server: SmtpServer, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     wrong = "not-the-" + PASSWORD
     lab = mail_lab(tmp_path, smtp_server, password=wrong)

@@ -20,14 +20,16 @@ def receiver() -> Iterator[WebhookReceiver]:
     r.close()
 
 
-def hook_lab(tmp_path: Path, receiver: WebhookReceiver, fmt: str = "generic",
-             **route: object) -> Lab:
+def hook_lab(
+    tmp_path: Path, receiver: WebhookReceiver, fmt: str = "generic", **route: object
+) -> Lab:
     hook = WebhookConfig(url=receiver.url, format=fmt, name="oncall", **route)  # type: ignore[arg-type]
     return Lab(tmp_path, notify=NotifyConfig(webhooks=[hook]))
 
 
-def test_generic_body_names_root_cause_and_cut_off_devices(tmp_path: Path,
-                                                           receiver: WebhookReceiver) -> None:
+def test_generic_body_names_root_cause_and_cut_off_devices(
+    tmp_path: Path, receiver: WebhookReceiver
+) -> None:
     lab = hook_lab(tmp_path, receiver)
     lab.rounds(4, down={"rpt-coviolo-nord", *BRANCH_APS})
     [body] = receiver.bodies()
@@ -77,13 +79,18 @@ def test_routing_by_role_and_severity(tmp_path: Path, receiver: WebhookReceiver)
     lab.rounds(2, snmp_down={"bs-coviolo"})
     assert {e.kind for e in lab.sent("firing")} == {"down", "degraded"}
     assert [(b["device"], b["status"]) for b in receiver.bodies()] == [
-        ("rpt-coviolo-nord", "firing"), ("rpt-coviolo-nord", "resolved")]
+        ("rpt-coviolo-nord", "firing"),
+        ("rpt-coviolo-nord", "resolved"),
+    ]
 
 
 def test_failing_receiver_is_retried_with_backoff_and_reported(
-        tmp_path: Path, receiver: WebhookReceiver) -> None:
-    notify = NotifyConfig(webhooks=[WebhookConfig(url=receiver.url, name="oncall")],  # type: ignore[arg-type]
-                          retry=RetryConfig(first_delay_s=10, max_delay_s=40))
+    tmp_path: Path, receiver: WebhookReceiver
+) -> None:
+    notify = NotifyConfig(
+        webhooks=[WebhookConfig(url=receiver.url, name="oncall")],  # type: ignore[arg-type]
+        retry=RetryConfig(first_delay_s=10, max_delay_s=40),
+    )
     lab = Lab(tmp_path, notify=notify, round_s=5)
     receiver.fail_with = 503
     lab.rounds(3, down={"ap-centro"})
@@ -101,8 +108,10 @@ def test_failing_receiver_is_retried_with_backoff_and_reported(
 
 
 def test_resolved_never_overtakes_its_firing(tmp_path: Path, receiver: WebhookReceiver) -> None:
-    notify = NotifyConfig(webhooks=[WebhookConfig(url=receiver.url, name="oncall")],  # type: ignore[arg-type]
-                          retry=RetryConfig(first_delay_s=60, max_delay_s=60))
+    notify = NotifyConfig(
+        webhooks=[WebhookConfig(url=receiver.url, name="oncall")],  # type: ignore[arg-type]
+        retry=RetryConfig(first_delay_s=60, max_delay_s=60),
+    )
     lab = Lab(tmp_path, notify=notify)
     receiver.fail_with = 500
     lab.rounds(3, down={"ap-centro"})
@@ -142,9 +151,10 @@ def test_unreachable_receiver_gives_up_after_the_configured_age(tmp_path: Path) 
     dead = WebhookReceiver()
     url = dead.url
     dead.close()  # nothing listens there any more: connection refused
-    notify = NotifyConfig(webhooks=[WebhookConfig(url=url, name="gone")],  # type: ignore[arg-type]
-                          retry=RetryConfig(first_delay_s=1, max_delay_s=30,
-                                            give_up_after_s=300))
+    notify = NotifyConfig(
+        webhooks=[WebhookConfig(url=url, name="gone")],  # type: ignore[arg-type]
+        retry=RetryConfig(first_delay_s=1, max_delay_s=30, give_up_after_s=300),
+    )
     lab = Lab(tmp_path, notify=notify)
     lab.rounds(3, down={"ap-centro"})
     assert "ConnectError" in lab.router.health["gone"].last_error
@@ -153,9 +163,12 @@ def test_unreachable_receiver_gives_up_after_the_configured_age(tmp_path: Path) 
 
 
 def test_keeps_failing_target_is_named_and_next_retry_known(
-        tmp_path: Path, receiver: WebhookReceiver, caplog: pytest.LogCaptureFixture) -> None:
-    notify = NotifyConfig(webhooks=[WebhookConfig(url=receiver.url, name="oncall")],  # type: ignore[arg-type]
-                          retry=RetryConfig(first_delay_s=1, max_delay_s=1))
+    tmp_path: Path, receiver: WebhookReceiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    notify = NotifyConfig(
+        webhooks=[WebhookConfig(url=receiver.url, name="oncall")],  # type: ignore[arg-type]
+        retry=RetryConfig(first_delay_s=1, max_delay_s=1),
+    )
     lab = Lab(tmp_path, notify=notify)
     receiver.fail_with = 502
     lab.rounds(3, down={"ap-centro"})
@@ -170,8 +183,9 @@ def test_keeps_failing_target_is_named_and_next_retry_known(
     assert lab.router.failing_targets() == [] and lab.router.next_due() is None
 
 
-def test_alertmanager_api_format_posts_an_alert_list(tmp_path: Path,
-                                                     receiver: WebhookReceiver) -> None:
+def test_alertmanager_api_format_posts_an_alert_list(
+    tmp_path: Path, receiver: WebhookReceiver
+) -> None:
     lab = hook_lab(tmp_path, receiver, fmt="alertmanager-api")
     lab.rounds(3, down={"ap-centro"})
     lab.rounds(2)
@@ -191,11 +205,13 @@ class BrokenTarget:
         raise KeyError("bug")
 
 
-def test_a_buggy_target_does_not_block_the_others(tmp_path: Path,
-                                                  receiver: WebhookReceiver) -> None:
+def test_a_buggy_target_does_not_block_the_others(
+    tmp_path: Path, receiver: WebhookReceiver
+) -> None:
     lab = hook_lab(tmp_path, receiver)
-    lab.router = Router(lab.store.queue, [*lab.router.targets.values(), BrokenTarget()],
-                        lab.notify.retry, lab.clock)
+    lab.router = Router(
+        lab.store.queue, [*lab.router.targets.values(), BrokenTarget()], lab.notify.retry, lab.clock
+    )
     lab.engine.notifier = lab.router
     lab.rounds(3, down={"ap-centro"})
     assert [b["device"] for b in receiver.bodies()] == ["ap-centro"]

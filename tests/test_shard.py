@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from agent.shard import Shard, shard_of
 
 
-@given(names=st.lists(st.text(min_size=1, max_size=30), unique=True, max_size=200),
-       count=st.integers(min_value=1, max_value=12))
+@given(
+    names=st.lists(st.text(min_size=1, max_size=30), unique=True, max_size=200),
+    count=st.integers(min_value=1, max_value=12),
+)
 def test_n_shards_cover_every_device_exactly_once(names: list[str], count: int) -> None:
     owners = {n: [k for k in range(count) if Shard(k, count).owns(n)] for n in names}
     assert all(len(ks) == 1 for ks in owners.values())
@@ -35,14 +37,22 @@ def test_adding_a_device_moves_no_other_device() -> None:
     assert all(after[n] == before[n] for n in names)
 
 
-@pytest.mark.parametrize(("text", "expected"), [("", Shard(0, 1)), ("0/3", Shard(0, 3)),
-                                                (" 2 / 3 ", Shard(2, 3))])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("", Shard(0, 1)), ("0/3", Shard(0, 3)), (" 2 / 3 ", Shard(2, 3))]
+)
 def test_parse(text: str, expected: Shard) -> None:
     assert Shard.parse(text) == expected
 
 
-@pytest.mark.parametrize(("text", "message"), [("3/3", "between 0 and 2"), ("1/0", "at least 1"),
-                                               ("a/b", "expected 'K/N'"), ("2", "expected 'K/N'")])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("3/3", "between 0 and 2"),
+        ("1/0", "at least 1"),
+        ("a/b", "expected 'K/N'"),
+        ("2", "expected 'K/N'"),
+    ],
+)
 def test_parse_errors_say_what_was_expected(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Shard.parse(text)

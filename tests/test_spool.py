@@ -198,12 +198,14 @@ def test_a_version_2_spool_keeps_its_waiting_samples_latest_and_counters(tmp_pat
 
 def test_latest_only_for_status_measurements_and_no_prefix_confusion(tmp_path: Path) -> None:
     spool = Spool(tmp_path / "s.sqlite", SpoolConfig(latest_for=["icmp", "agent"]))
-    spool.put([
-        icmp("ap-1", T0),
-        Sample("icmp_x", {"device": "ap-1"}, {"v": 1.0}, T0),
-        Sample("agent", {}, {"cycles": 3}, T0),
-        Sample("wifi", {"device": "ap-1"}, {"clients": 2}, T0),
-    ])
+    spool.put(
+        [
+            icmp("ap-1", T0),
+            Sample("icmp_x", {"device": "ap-1"}, {"v": 1.0}, T0),
+            Sample("agent", {}, {"cycles": 3}, T0),
+            Sample("wifi", {"device": "ap-1"}, {"clients": 2}, T0),
+        ]
+    )
     assert [s.measurement for s in spool.latest("icmp")] == ["icmp"]
     assert spool.latest("agent")[0].fields == {"cycles": 3}
     assert spool.latest("wifi") == [] and len(spool.query("wifi")) == 1
