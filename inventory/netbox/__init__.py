@@ -1,6 +1,7 @@
 """NetBox sync: the inventory kept in NetBox (plan, then apply) and poll targets pulled from it."""
 
-from inventory.netbox.apply import SyncReport, apply
+from inventory.netbox.apply import apply
+from inventory.netbox.changes import Change, SyncPlan, SyncReport
 from inventory.netbox.client import (
     NetBoxAuthError,
     NetBoxError,
@@ -8,7 +9,7 @@ from inventory.netbox.client import (
     NetBoxRequestError,
 )
 from inventory.netbox.config import NetBoxConfig
-from inventory.netbox.plan import Change, SyncPlan, plan
+from inventory.netbox.plan import plan
 from inventory.netbox.pull import pull_inventory
 
 __all__ = [

@@ -18,56 +18,21 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from inventory.netbox.changes import Change, SyncPlan, SyncReport
 from inventory.netbox.client import NetBoxClient, NetBoxError, NetBoxRequestError, NetBoxUnsure
 from inventory.netbox.config import NetBoxConfig
 from inventory.netbox.kinds import KIND, KINDS, ORDER, Ref, encode, refs_in, same
-from inventory.netbox.mapping import CF_ORPHANED
-from inventory.netbox.plan import Change, SyncPlan, tag_slugs
+from inventory.netbox.plan import tag_slugs
 from inventory.netbox.shared import ALIAS_SECTION
+from inventory.netbox.tables import CF_ORPHANED
 
 log = logging.getLogger(__name__)
 
 Item = tuple[Change, dict[str, Any]]
 Progress = Callable[[str, int, int], None]  # (what, done, total)
-
-
-@dataclass
-class SyncReport:
-    counts: dict[str, dict[str, dict[str, int]]] = field(
-        default_factory=dict
-    )  # kind -> action -> done/failed
-    errors: list[str] = field(default_factory=list)
-    writes: int = 0
-    chunks: int = 0  # write requests that went through
-    slowest_chunk_s: float = 0.0  # the longest of them, answer included
-    skipped_prune: int = 0  # deletions due but not done (no --prune)
-
-    def count(self, kind: str, action: str, outcome: str, n: int = 1) -> None:
-        c = self.counts.setdefault(kind, {}).setdefault(action, {"done": 0, "failed": 0})
-        c[outcome] += n
-
-    @property
-    def failed(self) -> int:
-        return sum(c["failed"] for a in self.counts.values() for c in a.values())
-
-    @property
-    def ok(self) -> bool:
-        return self.failed == 0 and not self.errors
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "counts": self.counts,
-            "errors": self.errors,
-            "writes": self.writes,
-            "chunks": self.chunks,
-            "slowest_chunk_s": round(self.slowest_chunk_s, 3),
-            "deletions_waiting_for_prune": self.skipped_prune,
-        }
 
 
 def _item_errors(body: Any, n: int) -> list[Any] | None:

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from inventory.model import (
@@ -26,116 +23,14 @@ from inventory.model import (
     Role,
 )
 from inventory.netbox.config import NetBoxConfig
-from inventory.netbox.kinds import OWNED_OBJECT_TYPES, Ref, Tags, Terminations, link_key
+from inventory.netbox.kinds import Ref, Tags, Terminations, link_key
+from inventory.netbox.tables import CF_GROUP, CF_ORPHANED, custom_fields, port_type, ports
 
 REGION_ROOT = "Emilia-Romagna"
 REGION_CITY = "Reggio Emilia"
 MGMT_IF = "mgmt"
 WLAN_IF = "wlan0"
 GENERIC_VENDOR = "Generic"
-
-# Custom fields the sync creates if missing, grouped "netagent" in NetBox's UI:
-# name -> (type, object types, label, description[, related object type]).
-# Typed: decimal for measures, integer for counts, an object link for the uplink; JSON only
-# for the fibre path (NetBox has no polyline type).
-CF_ORPHANED = "netagent_orphaned_since"
-CF_GROUP = "netagent"
-CUSTOM_FIELDS: dict[str, tuple[str, list[str], str, str, str | None]] = {
-    CF_ORPHANED: (
-        "text",
-        OWNED_OBJECT_TYPES,
-        "Orphaned since (UTC)",
-        "Set when the object left the inventory; deleted by `netagent netbox sync --prune` "
-        "after prune_delay_s. Empty: in the inventory.",
-        None,
-    ),
-    "netagent_snmp_profile": (
-        "text",
-        ["dcim.device"],
-        "SNMP profile",
-        "netagent's SNMP profile (collectors table).",
-        None,
-    ),
-    "netagent_snmp_port": ("integer", ["dcim.device"], "SNMP port", "UDP port of the agent.", None),
-    "netagent_parent": (
-        "object",
-        ["dcim.device"],
-        "Uplink device",
-        "The device this one hangs off on its way to the core (alert root cause).",
-        "dcim.device",
-    ),
-    "netagent_coverage_radius_m": (
-        "decimal",
-        ["dcim.device"],
-        "Wi-Fi coverage radius (m)",
-        "Access point reach for coverage; empty: the placement's default.",
-        None,
-    ),
-    "netagent_indoor": (
-        "boolean",
-        ["dcim.device"],
-        "Indoor access point",
-        "Indoor APs get the indoor coverage radius.",
-        None,
-    ),
-    "netagent_sector_radius_m": (
-        "decimal",
-        ["dcim.device"],
-        "Sector radius (m)",
-        "Reach of a base station's or repeater's sector.",
-        None,
-    ),
-    "netagent_sector_azimuth_deg": (
-        "decimal",
-        ["dcim.device"],
-        "Sector azimuth (°)",
-        "Empty: omnidirectional.",
-        None,
-    ),
-    "netagent_sector_beamwidth_deg": (
-        "decimal",
-        ["dcim.device"],
-        "Sector beamwidth (°)",
-        "Opening of the sector.",
-        None,
-    ),
-    "netagent_site_kind": (
-        "text",
-        ["dcim.site"],
-        "Site kind",
-        "school, library, square, pop, tower…",
-        None,
-    ),
-    "netagent_capacity_mbps": (
-        "decimal",
-        ["dcim.cable", "wireless.wirelesslink"],
-        "Capacity (Mbit/s)",
-        "Nominal capacity of the fibre segment or radio link.",
-        None,
-    ),
-    "netagent_band": (
-        "text",
-        ["wireless.wirelesslink"],
-        "Radio band",
-        "e.g. 5GHz, 60GHz.",
-        None,
-    ),
-    "netagent_fibre_count": (
-        "integer",
-        ["dcim.cable"],
-        "Fibre count",
-        "Fibres in the cable.",
-        None,
-    ),
-    "netagent_fibre_owner": ("text", ["dcim.cable"], "Fibre owner", "Who owns the fibre.", None),
-    "netagent_fibre_path": (
-        "json",
-        ["dcim.cable"],
-        "Path (WGS84)",
-        "The cable's route as [[lon, lat], …]; coverage draws its corridor.",
-        None,
-    ),
-}
 
 ROLE_COLORS = {
     Role.WIFI_AP: ("WiFi access point", "2196f3"),
@@ -165,34 +60,6 @@ def slugify(name: str, limit: int = 100) -> str:
     if not slug:
         slug = "x-" + hashlib.sha1(name.encode()).hexdigest()[:8]
     return slug[:limit].rstrip("-")
-
-
-MODELS_FILE = Path(__file__).with_name("models.toml")
-
-
-@cache
-def model_ports() -> dict[str, list[dict[str, Any]]]:
-    """The model table (models.toml): "<vendor>/<model>" -> port groups."""
-    with MODELS_FILE.open("rb") as f:
-        return {k: list(v["ports"]) for k, v in tomllib.load(f).items()}
-
-
-def _ports(vendor: str, model: str) -> list[tuple[str, dict[str, Any]]]:
-    """Every port of a model in the table: (name, its group)."""
-    return [
-        (f"{g['prefix']}{i}", g)
-        for g in model_ports().get(f"{vendor}/{model}", ())
-        for i in range(1, int(g["count"]) + 1)
-    ]
-
-
-def port_type(vendor: str, model: str, port: str) -> str:
-    """A port's NetBox interface type from the model table; "other" when not listed."""
-    for group in model_ports().get(f"{vendor}/{model}", ()):
-        prefix = str(group["prefix"])
-        if port.startswith(prefix) and port[len(prefix) :].isdigit():
-            return str(group["type"])
-    return "other"
 
 
 def radio_if_type(band: str) -> str:
@@ -274,19 +141,8 @@ def map_inventory(inv: Inventory, config: NetBoxConfig) -> Mapped:
     )
     for t in sorted({t for d in inv.devices for t in d.tags}):
         m.add("tags", slugify(t), name=t, slug=slugify(t))
-    for name, (type_, object_types, label, description, related) in CUSTOM_FIELDS.items():
-        extra = {"related_object_type": related} if related else {}
-        m.add(
-            "custom-fields",
-            name,
-            name=name,
-            type=type_,
-            object_types=object_types,
-            label=label,
-            group_name=CF_GROUP,
-            description=description,
-            **extra,
-        )
+    for name, definition in custom_fields().items():
+        m.add("custom-fields", name, name=name, group_name=CF_GROUP, **definition)
     if config.owner_tenants:
         for owner in sorted({s.owner for s in inv.segments if s.owner}):
             m.add("tenants", owner, name=owner, slug=slug("tenants", owner))
@@ -321,7 +177,7 @@ def map_inventory(inv: Inventory, config: NetBoxConfig) -> Mapped:
             model=model,
             slug=slug("device-types", f"{vendor}-{model}"),
         )
-        for port, group in _ports(vendor, model):
+        for port, group in ports(vendor, model):
             poe = {"poe_mode": group["poe"]} if group.get("poe") else {}
             m.add(
                 "interface-templates",

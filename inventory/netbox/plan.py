@@ -12,86 +12,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from inventory.model import Inventory
+from inventory.netbox.changes import Change, SyncPlan
 from inventory.netbox.client import NetBoxClient
 from inventory.netbox.config import NetBoxConfig
-from inventory.netbox.kinds import KIND, KINDS, Ref, Tags, current_value, refs_in, same, show
-from inventory.netbox.mapping import CF_ORPHANED, CUSTOM_FIELDS, Desired, map_inventory
+from inventory.netbox.kinds import KIND, KINDS, Ref, Tags, current_value, refs_in, same
+from inventory.netbox.mapping import Desired, map_inventory
 from inventory.netbox.shared import SharedMatcher
+from inventory.netbox.tables import CF_ORPHANED, custom_fields
 
 # Kinds whose slug NetBox keeps unique and that the sync owns: a new one may collide.
 SLUGGED_OWNED = ("sites",)
-
-
-@dataclass
-class Change:
-    kind: str
-    key: str
-    action: str  # create | update | orphan | delete | conflict | blocked
-    id: int | None = None
-    desired: dict[str, Any] = field(default_factory=dict)  # create: all; update: changed
-    old: dict[str, Any] = field(default_factory=dict)  # update: NetBox's values before
-    note: str = ""
-
-    def describe(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"kind": self.kind, "key": self.key, "action": self.action}
-        if self.id is not None:
-            d["id"] = self.id
-        if self.action == "update":
-            d["fields"] = {}
-            for f, v in self.desired.items():
-                if isinstance(v, dict) and f == "custom_fields":
-                    old = self.old.get(f) or {}
-                    for k, x in v.items():
-                        d["fields"][f"{f}.{k}"] = {"from": show(old.get(k)), "to": show(x)}
-                else:
-                    d["fields"][f] = {"from": show(self.old.get(f)), "to": show(v)}
-        elif self.action == "create":
-            d["fields"] = {f: show(v) for f, v in self.desired.items()}
-        if self.note:
-            d["note"] = self.note
-        return d
-
-
-@dataclass
-class SyncPlan:
-    changes: list[Change]
-    index: dict[tuple[str, str], int]  # (kind, key) -> NetBox id, for objects that exist
-    skipped: list[tuple[str, str]]  # inventory records NetBox can't hold, and why
-    issues: list[str]
-    reads: int
-    made_at: float
-    # Current tags of owned objects (slug, name): an orphan mark keeps them.
-    tags_of: dict[tuple[str, str], frozenset[tuple[str, str]]] = field(default_factory=dict)
-    # ip-addresses to unassign when orphaned (their device stays, with another IP).
-    unassign: set[str] = field(default_factory=set)
-
-    def of(self, action: str, kind: str | None = None) -> list[Change]:
-        return [c for c in self.changes if c.action == action and (kind is None or c.kind == kind)]
-
-    @property
-    def writes_needed(self) -> bool:
-        return any(c.action in ("create", "update", "orphan") for c in self.changes)
-
-    def summary(self) -> dict[str, dict[str, int]]:
-        out: dict[str, dict[str, int]] = {}
-        for c in self.changes:
-            out.setdefault(c.kind, {}).setdefault(c.action, 0)
-            out[c.kind][c.action] += 1
-        return out
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "summary": self.summary(),
-            "changes": [c.describe() for c in self.changes],
-            "skipped": [{"record": r, "why": w} for r, w in self.skipped],
-            "issues": self.issues,
-            "reads": self.reads,
-        }
 
 
 def _chunks(items: list[Any], n: int) -> Iterable[list[Any]]:
@@ -171,7 +106,8 @@ def _cf_issues(state: dict[str, dict[str, Any]]) -> tuple[list[str], dict[str, s
     """Existing netagent custom fields lacking an object type or of another type."""
     issues: list[str] = []
     types: dict[str, str] = {}
-    for name, (type_, object_types, *_) in CUSTOM_FIELDS.items():
+    for name, definition in custom_fields().items():
+        type_, object_types = definition["type"], definition["object_types"]
         cur = state.get(name)
         if cur is None:
             continue

@@ -1,7 +1,7 @@
 """Pull: the inventory from NetBox (`source = "netbox"`), as complete as the files.
 
 Devices with their sites, plus what coverage and alerting need: AP radius and placement,
-sectors, uplinks (typed custom fields, see mapping.CUSTOM_FIELDS), radio links (wireless
+sectors, uplinks (typed custom fields, see custom_fields.toml), radio links (wireless
 links, with capacity and band) and fibre segments (cables with their path), so coverage
 and the alert topology come out as they do from the files.
 
