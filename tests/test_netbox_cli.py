@@ -75,6 +75,8 @@ def test_sync_refuses_the_bundled_sample_unless_asked(netbox: NetBoxDouble) -> N
     refused = _run(["netbox", "sync"], env)
     assert refused.exit_code == 2
     assert "--sample" in _one_line(refused) and netbox.writes == 0
+    planned = _run(["netbox", "plan"], env)
+    assert "port sw-mancasale/sfp2 is not a port of MikroTik CRS326-24G-2S+" in planned.output
     synced = _run(["netbox", "sync", "--sample"], env)
     assert synced.exit_code == 0, synced.output
     assert "bundled sample" in synced.output and "sync: all done" in synced.output

@@ -24,7 +24,14 @@ from inventory.model import (
 )
 from inventory.netbox.config import NetBoxConfig
 from inventory.netbox.kinds import Ref, Tags, Terminations, link_key
-from inventory.netbox.tables import CF_GROUP, CF_ORPHANED, custom_fields, port_type, ports
+from inventory.netbox.tables import (
+    CF_GROUP,
+    CF_ORPHANED,
+    custom_fields,
+    model_ports,
+    port_type,
+    ports,
+)
 
 REGION_ROOT = "Emilia-Romagna"
 REGION_CITY = "Reggio Emilia"
@@ -88,6 +95,8 @@ class Mapped:
     objects: list[Desired] = field(default_factory=list)
     # Inventory records NetBox cannot hold as given: (record, why).
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # Written, but worth a look: one line each.
+    notes: list[str] = field(default_factory=list)
     _seen: set[tuple[str, str]] = field(default_factory=set)
 
     def has(self, kind: str, key: str) -> bool:
@@ -355,6 +364,11 @@ def _map_segment(
         refs.append(key)
     for (dev, port), key in zip(ends, refs, strict=True):
         d = inv.device_by_name[str(dev)]
+        if port_type(*_model(d), str(port)) == "other" and f"{d.vendor}/{d.model}" in model_ports():
+            m.notes.append(
+                f"segment {seg.name}: port {key} is not a port of {d.vendor} {d.model} in "
+                "inventory/netbox/models.toml: typed 'other'"
+            )
         m.add(
             "interfaces",
             key,

@@ -362,7 +362,7 @@ def plan(inv: Inventory, config: NetBoxConfig, client: NetBoxClient | None = Non
         changes,
         index,
         mapped.skipped,
-        issues,
+        mapped.notes + issues,
         client.counts["read"] - reads0,
         now,
         tags_of,

@@ -98,7 +98,7 @@ class NetBoxDouble:
         self.counts: Counter[str] = Counter()
         self.faults: list[int] = []  # statuses answered to the next requests, in order
         # Writes that NetBox performs and then answers with this status (a 500 after the
-        # commit, a proxy's 502/504 after its timeout), in order.
+        # commit, a proxy's 502/504 after its timeout), in order; 0 answers normally.
         self.faults_after: list[int] = []
         # Seconds the next writes take after they are done: a server slower than the
         # client's timeout (the write lands, the client has given up).
@@ -375,8 +375,9 @@ class NetBoxDouble:
                         double.requests.append((self.command, urlsplit(self.path).path, n))
                         double.counts[self.command] += 1
                         if self.command != "GET" and double.faults_after:
-                            status = double.faults_after.pop(0)
-                            answer = {"detail": "injected fault after the write"}
+                            fault = double.faults_after.pop(0)  # 0: answer as done
+                            if fault:
+                                status, answer = fault, {"detail": "injected fault after the write"}
                         if self.command != "GET" and double.slow_writes:
                             delay = double.slow_writes.pop(0)
                 if delay:
