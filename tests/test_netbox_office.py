@@ -221,3 +221,23 @@ def test_progress_is_reported_per_chunk_with_totals(netbox: NetBoxDouble) -> Non
     assert apply(plan(inv, cfg), cfg, progress=lambda *a: seen.append(a)).ok
     devices = [(done, total) for what, done, total in seen if what == "create devices"]
     assert devices == [(5, 12), (10, 12), (12, 12)]
+
+
+def test_a_text_uplink_field_of_an_older_sync_still_round_trips(netbox: NetBoxDouble) -> None:
+    from inventory.netbox import pull_inventory
+
+    netbox.store.write(
+        "custom-fields",
+        {"name": "netagent_parent", "type": "text", "object_types": ["dcim.device"]},
+        None,
+    )
+    inv = make_inventory(12)
+    cfg = _cfg(netbox)
+    p = plan(inv, cfg)
+    assert any(
+        "netagent_parent is of type text in NetBox, netagent writes object" in i for i in p.issues
+    )
+    assert apply(p, cfg).ok
+    assert _by(netbox, "devices")["ap-0000-0"]["custom_fields"]["netagent_parent"] == "sw-0000"
+    assert pull_inventory(cfg).device_by_name["ap-0000-0"].parent == "sw-0000"
+    assert not plan(inv, cfg).writes_needed
