@@ -90,6 +90,12 @@ class AgentSection(_Section):
         " split), 'subtree' (the uplink subtree below the core: a switch and what hangs off"
         " it stay on one agent, so root cause stays local), or 'site'.",
     )
+    remote_state_max_age_s: float = Field(
+        default=120.0, gt=0,
+        description="With shards and [influxdb] url: an uplink another shard polls counts as"
+        " down or unreachable for root cause when that shard wrote so within this many"
+        " seconds; older states are not used.",
+    )
     netns: str = Field(
         default="",
         description="Network namespace to poll from (ICMP and SNMP v2c sockets are opened"
