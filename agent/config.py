@@ -84,6 +84,18 @@ class AgentSection(_Section):
         description="'K/N': this agent polls only the devices whose name hashes to K of N"
         " (0-based, Prometheus hashmod); empty: every device.",
     )
+    shard_by: Literal["device", "subtree", "site"] = Field(
+        default="device",
+        description="What the shard hash is taken of: 'device' (its name: the most even"
+        " split), 'subtree' (the uplink subtree below the core: a switch and what hangs off"
+        " it stay on one agent, so root cause stays local), or 'site'.",
+    )
+    remote_state_max_age_s: float = Field(
+        default=120.0, gt=0,
+        description="With shards and [influxdb] url: an uplink another shard polls counts as"
+        " down or unreachable for root cause when that shard wrote so within this many"
+        " seconds; older states are not used.",
+    )
     netns: str = Field(
         default="",
         description="Network namespace to poll from (ICMP and SNMP v2c sockets are opened"

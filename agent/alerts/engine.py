@@ -5,13 +5,18 @@ is down is UNREACHABLE and its tracker is not stepped; the uplink's incident nam
 cut off, so on-call gets one alert for a branch. A device whose uplink fails in the same
 round is held at the brink of DOWN until the uplink's fate is known, so simultaneous
 failures are not mis-attributed. Everything a round changes commits in one transaction.
+
+With shards, an engine owns only its shard's devices (`own`): it steps, shows and alerts
+on those alone. An uplink polled by another shard is not guessed at: its latest state as
+that shard wrote it to the shared store comes in with the round (`remote`), so an AP whose
+switch is down in shard 0 is UNREACHABLE in shard 1, and only shard 0 alerts.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from agent.alerts.config import AlertsConfig
@@ -54,6 +59,14 @@ class Observation:
         return Health.DEGRADED if snmp is False else Health.OK
 
 
+def _remote_state(value: str | None) -> State:
+    """Another shard's shown state; unknown or absent (stale): not cutting anything off."""
+    try:
+        return State(value) if value is not None else State.UP
+    except ValueError:
+        return State.UP
+
+
 def _duration(seconds: float) -> str:
     m, s = divmod(int(seconds), 60)
     h, m = divmod(m, 60)
@@ -62,8 +75,10 @@ def _duration(seconds: float) -> str:
 
 class AlertEngine:
     def __init__(self, inv: Inventory, config: AlertsConfig, store: AlertStore,
-                 notifier: Notifier) -> None:
+                 notifier: Notifier, own: Collection[str] | None = None) -> None:
         self.config = config
+        # This shard's devices; None: every device of the inventory.
+        self.own = None if own is None else frozenset(own)
         self.store = store
         self.notifier = notifier
         self.trackers: dict[str, Tracker] = {}
@@ -81,10 +96,12 @@ class AlertEngine:
         self._adopt(inv, now=time.time())
         self._pruned = 0.0
 
-    def set_inventory(self, inv: Inventory, now: float | None = None) -> None:
+    def set_inventory(self, inv: Inventory, now: float | None = None,
+                      own: Collection[str] | None = None) -> None:
         """Swap the inventory (SIGHUP): trackers and incidents of kept devices carry on."""
         topo = Topology(inv)  # built first: a bad inventory changes nothing
         self.inv, self.topo = inv, topo
+        self.own = None if own is None else frozenset(own)
         self._adopt(inv, time.time() if now is None else now)
 
     def _adopt(self, inv: Inventory, now: float) -> None:
@@ -102,14 +119,31 @@ class AlertEngine:
         for d in inv.devices:
             self.trackers.setdefault(d.name, Tracker(d.name))
 
-    async def observe_and_notify(self, observations: Sequence[Observation],
-                                 now: float) -> tuple[list[Sample], DeliveryReport]:
+    def _owns(self, name: str) -> bool:
+        return self.own is None or name in self.own
+
+    def foreign_uplinks(self, observations: Iterable[Observation]) -> set[str]:
+        """The uplinks, polled by other shards, of this round's silent devices: the ones
+        whose state the round needs from the shared store (none without shards)."""
+        if self.own is None:
+            return set()
+        return {a for o in observations if o.icmp_up is False
+                for a in self.topo.ancestors(o.device) if a not in self.own}
+
+    async def observe_and_notify(
+        self, observations: Sequence[Observation], now: float,
+        remote: Mapping[str, str] | None = None,
+    ) -> tuple[list[Sample], DeliveryReport]:
         """observe(), then deliver at once: the path that keeps alert latency low."""
-        samples = self.observe(observations, now)
+        samples = self.observe(observations, now, remote)
         return samples, await self.notifier.deliver_pending()
 
-    def observe(self, observations: Sequence[Observation], now: float) -> list[Sample]:
-        """Count one round; returns device_status and alert samples for the spool."""
+    def observe(self, observations: Sequence[Observation], now: float,
+                remote: Mapping[str, str] | None = None) -> list[Sample]:
+        """Count one round; returns device_status and alert samples for the spool.
+
+        `remote`: device -> state other shards last wrote, for uplinks this engine does
+        not own (`foreign_uplinks`); one missing there counts as up."""
         health: dict[str, Health | None] = {}
         for o in observations:
             if o.device in self.trackers:
@@ -123,26 +157,36 @@ class AlertEngine:
         backup = ({n: replace(t, flips=list(t.flips)) for n, t in self.trackers.items()},
                   dict(self.shown), dict(self._saved))
         try:
-            return self._round(health, now)
+            return self._round(health, now, remote or {})
         except BaseException:
             self.trackers, self.shown, self._saved = backup
             raise
 
-    def _answers(self, health: Mapping[str, Health | None]) -> set[str]:
+    def _answers(self, health: Mapping[str, Health | None],
+                 remote: Mapping[str, str]) -> set[str]:
         """Devices a path may cross: they answered (this round, or at their last probe if
-        not probed now) and are not DOWN, which they stay until up_after rounds say so."""
-        return {n for n, tr in self.trackers.items()
-                if tr.state is not State.DOWN
-                and (health.get(n) or tr.last) in (Health.OK, Health.DEGRADED)}
+        not probed now) and are not DOWN, which they stay until up_after rounds say so;
+        another shard's device unless that shard says it is cut off."""
+        def answers(n: str, tr: Tracker) -> bool:
+            if not self._owns(n):
+                return _remote_state(remote.get(n)) not in _CUTTING
+            return tr.state is not State.DOWN and (
+                (health.get(n) or tr.last) in (Health.OK, Health.DEGRADED))
 
-    def _round(self, health: dict[str, Health | None], now: float) -> list[Sample]:
+        return {n for n, tr in self.trackers.items() if answers(n, tr)}
+
+    def _round(self, health: dict[str, Health | None], now: float,
+               remote: Mapping[str, str]) -> list[Sample]:
         effective: dict[str, State] = {}
         steps: list[tuple[str, Step]] = []
         silent_now = [n for n, h in health.items() if h is Health.FAIL]
-        answers = self._answers(health) if silent_now else set()
+        answers = self._answers(health, remote) if silent_now else set()
         # Reached the other way round (a ring): its own fault, whatever the uplink says.
         self._detoured = self.topo.live_detours(answers.__contains__, silent_now)
         for name in self.topo.order:
+            if not self._owns(name):  # another shard's: as it last reported it
+                effective[name] = _remote_state(remote.get(name))
+                continue
             tr, h = self.trackers[name], health.get(name)
             ancestors = [] if name in self._detoured else list(self.topo.ancestors(name))
             # Silent now (or not probed this time and cut off before) behind a down uplink.
@@ -167,6 +211,8 @@ class AlertEngine:
             self._release_deferred(now, maint, effective)
             rows = []
             for d in self.inv.devices:
+                if not self._owns(d.name):
+                    continue  # its own shard shows it
                 shown = State.MAINTENANCE if maint[d.name] else effective[d.name]
                 old, since = self.shown.get(d.name, (None, now))
                 if old is not shown:

@@ -39,6 +39,7 @@ def _register() -> None:
         poll_snmp,
         query_cmd,
         run_cmd,
+        shard_cmd,
         spool_cmd,
         status_cmd,
     )
@@ -53,6 +54,7 @@ def _register() -> None:
     poll_app.command("icmp")(poll_icmp.icmp)
     poll_app.command("snmp")(poll_snmp.snmp)
     app.add_typer(spool_cmd.app, name="spool")
+    app.add_typer(shard_cmd.app, name="shard")
     config_cmd.register(app)
 
 

@@ -6,6 +6,7 @@ that opens or resolves the incident, so a restart re-sends exactly the same word
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -38,8 +39,14 @@ class AlertEvent:
 
     @property
     def key(self) -> str:
-        """Stable identity of this notification, for receivers that de-duplicate."""
-        return f"netagent-{self.incident}-{self.status}"
+        """Stable identity of this notification, for receivers that de-duplicate.
+
+        Made of what the incident is (device, kind, the round it started in), not of the
+        local incident number: two agents of an HA pair observe the same scheduled rounds
+        and so send the same key for the same incident, and the receiver keeps one."""
+        what = f"{self.device}\x00{self.kind}\x00{self.started_at:.3f}"
+        digest = hashlib.sha256(what.encode("utf-8")).hexdigest()[:20]
+        return f"netagent-{digest}-{self.status}"
 
     def roles(self) -> set[str]:
         return {self.role, *(a.role for a in self.affected)}

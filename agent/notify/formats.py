@@ -45,11 +45,14 @@ def _am_alert(ev: AlertEvent) -> dict[str, Any]:
     labels = {
         "alertname": _ALERTNAMES.get(ev.kind, "NetagentAlert"),
         "device": ev.device, "role": ev.role, "site": ev.site, "quartiere": ev.quartiere,
-        "severity": ev.severity.value, "kind": ev.kind, "incident": str(ev.incident),
+        "severity": ev.severity.value, "kind": ev.kind,
     }
     affected = ", ".join(f"{a.device} ({a.quartiere})" for a in ev.affected)
+    # The local incident number is an annotation, not a label: the two agents of an HA
+    # pair number their incidents apart, and labels are what Alertmanager de-duplicates by.
     annotations = {"summary": ev.text, "root_cause": ev.root_cause,
-                   "affected_count": str(len(ev.affected))}
+                   "affected_count": str(len(ev.affected)), "incident": str(ev.incident),
+                   "key": ev.key}
     if affected:
         annotations["description"] = f"Cut off: {affected}"
     fp = hashlib.sha256(repr(sorted(labels.items())).encode()).hexdigest()[:16]

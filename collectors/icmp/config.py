@@ -17,24 +17,36 @@ class IcmpConfig(BaseModel):
         default=500.0, ge=0, description="Spacing between successive echoes to one target (ms)."
     )
     timeout_ms: float = Field(
-        default=1000.0, gt=0,
+        default=1000.0,
+        gt=0,
         description="How long after sending an echo its reply still counts (ms); a reply "
         "arriving later in the round is counted as late, not received.",
     )
     rate_pps: float = Field(
-        default=1000.0, ge=0,
+        default=1000.0,
+        ge=0,
         description="Echo requests per second over all targets (0: as fast as the socket "
         "takes them). 1000 is fping's fastest pacing (-i 1).",
+    )
+    max_rate_pps: float = Field(
+        default=5000.0,
+        ge=0,
+        description="When a round's echoes cannot fit its job's interval at rate_pps, the "
+        "rate is raised up to this; past it the echoes per target are reduced (never below "
+        "up_threshold), with a warning. 0: never raise the rate.",
     )
     up_threshold: int = Field(
         default=1, ge=1, description="Replies needed in a round for the target to count as up."
     )
     payload_bytes: int = Field(
-        default=56, ge=8, le=1400,
+        default=56,
+        ge=8,
+        le=1400,
         description="ICMP payload size (bytes, as ping -s); the first 8 carry the match token.",
     )
     recv_buffer_bytes: int = Field(
-        default=16 * 1024 * 1024, ge=65536,
+        default=16 * 1024 * 1024,
+        ge=65536,
         description="Socket receive buffer, so a burst of thousands of replies is never "
         "dropped by the kernel before the event loop reads it.",
     )

@@ -47,15 +47,67 @@ class ProberCounters:
     recv_errors: int = 0
 
 
+@dataclass(frozen=True)
+class Pacing:
+    """How one round sends: echoes per target and the overall rate; `note` says why they
+    differ from the configuration (empty when they don't)."""
+
+    count: int
+    rate_pps: float
+    note: str = ""
+
+
+def plan_pacing(targets: int, cfg: IcmpConfig, budget_s: float | None) -> Pacing:
+    """Fit `targets` x `count` echoes, and the last echo's timeout, into `budget_s`.
+
+    A round that overruns its job's interval makes the scheduler skip the next one, so at
+    region scale the round adapts instead: first the rate rises (up to max_rate_pps), then
+    each target gets fewer echoes (not below up_threshold); a round that still cannot fit
+    goes at the rate it needs, and the note says so.
+    """
+    configured = Pacing(cfg.count, cfg.rate_pps)
+    if budget_s is None or targets == 0 or cfg.rate_pps == 0:
+        return configured
+    spread_s = max(budget_s - cfg.timeout_ms / 1000, 0.001)
+    if targets * cfg.count / cfg.rate_pps <= spread_s:
+        return configured
+    ceiling = max(cfg.max_rate_pps, cfg.rate_pps)
+    need = targets * cfg.count / spread_s
+    if need <= ceiling:
+        return Pacing(
+            cfg.count,
+            need,
+            f"rate raised from {cfg.rate_pps:g} to {need:.0f} echoes/s"
+            f" to fit {targets} targets x {cfg.count} into {budget_s:g} s",
+        )
+    count = max(cfg.up_threshold, min(cfg.count, int(spread_s * ceiling / targets)))
+    rate = max(ceiling, targets * count / spread_s)
+    note = (
+        f"{targets} targets x {cfg.count} echoes do not fit {budget_s:g} s at up to "
+        f"{ceiling:g} echoes/s: {count} echo(es) per target at {rate:.0f}/s"
+    )
+    if rate > ceiling:
+        note += " (above icmp.max_rate_pps: raise it, lengthen the interval, or shard)"
+    return Pacing(count, rate, note)
+
+
 class _Round:
     """The state of one round; its arrays are indexed by echo number n."""
 
-    def __init__(self, targets: Sequence[IcmpTarget], cfg: IcmpConfig, number: int,
-                 cookie: int, endpoints: dict[bool, Endpoint]) -> None:
+    def __init__(
+        self,
+        targets: Sequence[IcmpTarget],
+        cfg: IcmpConfig,
+        pacing: Pacing,
+        number: int,
+        cookie: int,
+        endpoints: dict[bool, Endpoint],
+    ) -> None:
         self.targets = targets
         self.number = number
         self.cookie = cookie
-        self.count = cfg.count
+        self.count = pacing.count
+        self.rate_pps = pacing.rate_pps
         self.timeout_ns = int(cfg.timeout_ms * 1e6)
         t = len(targets)
         ips = [ipaddress.ip_address(tg.address) for tg in targets]
@@ -63,13 +115,14 @@ class _Round:
         self.endpoint_of = [endpoints.get(ip.version == 6) for ip in ips]
         self.sockaddrs = [_sockaddr(ip) for ip in ips]
         self.templates = {
-            v6: EchoTemplate.build(v6, payload(cookie, number, cfg.payload_bytes),
-                                   kernel_checksum=not ep.raw)
+            v6: EchoTemplate.build(
+                v6, payload(cookie, number, cfg.payload_bytes), kernel_checksum=not ep.raw
+            )
             for v6, ep in endpoints.items()
         }
-        self.sent_ns = [0] * (t * cfg.count)
-        self.rtt_ns = [0] * (t * cfg.count)
-        self.state = bytearray(t * cfg.count)
+        self.sent_ns = [0] * (t * self.count)
+        self.rtt_ns = [0] * (t * self.count)
+        self.state = bytearray(t * self.count)
         self.duplicates = [0] * t
         self.late = [0] * t
         self.send_errors = [0] * t
@@ -84,8 +137,18 @@ class _Round:
             echoes = range(i, t * self.count, t)
             rtts = tuple(self.rtt_ns[n] / 1e6 for n in echoes if self.state[n] == _ANSWERED)
             sent = sum(1 for n in echoes if self.state[n] != _NOT_SENT) + self.send_errors[i]
-            out.append(IcmpResult(target, sent, len(rtts), rtts, self.duplicates[i],
-                                  self.late[i], self.send_errors[i], up_threshold))
+            out.append(
+                IcmpResult(
+                    target,
+                    sent,
+                    len(rtts),
+                    rtts,
+                    self.duplicates[i],
+                    self.late[i],
+                    self.send_errors[i],
+                    up_threshold,
+                )
+            )
         return out
 
 
@@ -109,6 +172,7 @@ class IcmpProber:
         self._round_number = random.getrandbits(32)
         self._round: _Round | None = None
         self._v6_error: Exception | None = None
+        self._pacing_note = ""
         ident = random.getrandbits(16)
         self._endpoints: dict[bool, Endpoint] = {
             False: open_endpoint(False, netns, config.recv_buffer_bytes, ident)
@@ -121,8 +185,10 @@ class IcmpProber:
         """True when running on ping sockets (no raw socket capability)."""
         if self.unprivileged:
             log.info("ICMP: no raw socket capability, using unprivileged ping sockets")
-        log.debug("ICMP prober: %s", ", ".join(
-            f"IPv{6 if v6 else 4} {ep.kind}" for v6, ep in self._endpoints.items()))
+        log.debug(
+            "ICMP prober: %s",
+            ", ".join(f"IPv{6 if v6 else 4} {ep.kind}" for v6, ep in self._endpoints.items()),
+        )
 
     def close(self) -> None:
         for ep in self._endpoints.values():
@@ -135,21 +201,34 @@ class IcmpProber:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    async def round(self, targets: Sequence[IcmpTarget]) -> list[IcmpResult]:
-        """Probe every target `count` times; one result per target, in the same order."""
+    async def round(
+        self, targets: Sequence[IcmpTarget], budget_s: float | None = None
+    ) -> list[IcmpResult]:
+        """Probe every target `count` times; one result per target, in the same order.
+
+        `budget_s`: the time the round must fit in (its job's interval, less a margin);
+        the pacing adapts to it (`plan_pacing`), with a warning when it changes."""
         if self._round is not None:
             raise RuntimeError("IcmpProber.round() is already running on this prober")
         if not self._endpoints:
             raise RuntimeError("IcmpProber is closed")
         if True not in self._endpoints and any(":" in t.address for t in targets):
             log.warning("IPv6 targets count as lost: no IPv6 ICMP socket (%s)", self._v6_error)
-        echoes = len(targets) * self.config.count
+        pacing = plan_pacing(len(targets), self.config, budget_s)
+        if pacing.note != self._pacing_note:  # once per change, not once per round
+            if pacing.note:
+                log.warning("ICMP: %s", pacing.note)
+            self._pacing_note = pacing.note
+        echoes = len(targets) * pacing.count
         if any(not ep.raw for ep in self._endpoints.values()) and echoes > 0x10000:
             raise ValueError(
                 f"{echoes} echoes in one round: unprivileged ping sockets allow at most "
-                "65536 (fewer targets or a smaller count, or grant CAP_NET_RAW)")
+                "65536 (fewer targets or a smaller count, or grant CAP_NET_RAW)"
+            )
         self._round_number = (self._round_number + 1) & 0xFFFFFFFF
-        rnd = _Round(targets, self.config, self._round_number, self._cookie, self._endpoints)
+        rnd = _Round(
+            targets, self.config, pacing, self._round_number, self._cookie, self._endpoints
+        )
         loop = asyncio.get_running_loop()
         for ep in self._endpoints.values():
             self._drain(ep)  # what queued up between rounds is stale: out of the way
@@ -166,7 +245,7 @@ class IcmpProber:
                 self._drain(ep)  # replies already queued still count for this round
             self._round = None
         log.debug("ICMP round %d: %d targets; %s", rnd.number, len(targets), self.counters)
-        return rnd.results(self.config.up_threshold)
+        return rnd.results(min(self.config.up_threshold, rnd.count))
 
     async def _send_all(self, rnd: _Round) -> None:
         """Send in echo order, each echo `interval_ms` after the previous one to its
@@ -176,7 +255,7 @@ class IcmpProber:
         now = time.monotonic_ns()
         queue = [(now, n) for n in range(t)]  # sorted, hence already a heap
         interval_ns = int(self.config.interval_ms * 1e6)
-        period_ns = int(1e9 / self.config.rate_pps) if self.config.rate_pps else 0
+        period_ns = int(1e9 / rnd.rate_pps) if rnd.rate_pps else 0
         credit_ns = max(period_ns, int(_BURST_S * 1e9))
         slot = now
         since_yield = 0
@@ -264,8 +343,11 @@ class IcmpProber:
                 c.stale += 1
                 continue
             n = (((ident - ep.ident) & 0xFFFF) << 16 | seq) if ep.raw else seq
-            if n >= len(rnd.state) or rnd.state[n] == _NOT_SENT \
-                    or rnd.addrs[n % len(rnd.addrs)] != addr[0]:
+            if (
+                n >= len(rnd.state)
+                or rnd.state[n] == _NOT_SENT
+                or rnd.addrs[n % len(rnd.addrs)] != addr[0]
+            ):
                 c.foreign += 1
                 continue
             i = n % len(rnd.addrs)

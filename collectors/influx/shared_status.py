@@ -1,0 +1,94 @@
+"""The latest device state every agent wrote to the shared InfluxDB, for root cause
+across shards.
+
+An agent owns only its shard's devices; when one of them falls silent, whether its uplink
+(polled by another shard) is down is a fact that shard has already written as
+`device_status`. Reading it back through InfluxQL's `/query` (answered by 1.x, by 2.x
+through its DBRP mapping, and by 3.x) needs no new protocol between agents. A state older
+than `max_age_s` is not used: the other shard may be gone, and a stale "down" would hide
+a real fault here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+
+import httpx
+
+from collectors.influx.config import InfluxConfig
+
+log = logging.getLogger(__name__)
+
+
+class SharedStatus:
+    def __init__(self, config: InfluxConfig, max_age_s: float) -> None:
+        if config.url is None:
+            raise ValueError("shared status needs [influxdb] url")
+        self.config = config
+        self.max_age_s = max_age_s
+        self._client: httpx.AsyncClient | None = None
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            c = self.config
+            auth: httpx.Auth | None = None
+            headers = {}
+            if c.api == "v1" and c.username:
+                password = c.password.get_secret_value() if c.password else ""
+                auth = httpx.BasicAuth(c.username, password)
+            elif c.api == "v2" and c.token:
+                headers["Authorization"] = f"Token {c.token.get_secret_value()}"
+            self._client = httpx.AsyncClient(
+                base_url=str(c.url), auth=auth, headers=headers, timeout=c.timeout_s
+            )
+        return self._client
+
+    def _database(self) -> tuple[str, str | None]:
+        if self.config.api == "v1":
+            return self.config.database, self.config.retention_policy
+        db, _, rp = self.config.bucket.partition("/")
+        return db, rp or None
+
+    async def states(self, devices: Collection[str]) -> dict[str, str]:
+        """device -> its latest state within max_age_s; {} when the store cannot answer
+        (logged), so root cause falls back to what this agent sees itself."""
+        if not devices:
+            return {}
+        db, rp = self._database()
+        where = " OR ".join(f"\"device\" = '{_quote(d)}'" for d in sorted(devices))
+        source = f'"{rp}"."device_status"' if rp else '"device_status"'
+        q = (
+            f'SELECT last("state") FROM {source} WHERE time > now() - '
+            f'{int(self.max_age_s * 1000)}ms AND ({where}) GROUP BY "device"'
+        )
+        try:
+            resp = await self._http().get("/query", params={"db": db, "q": q})
+            resp.raise_for_status()
+            body = resp.json()
+        except (httpx.HTTPError, ValueError) as e:
+            log.warning(
+                "cannot read other shards' device states from InfluxDB: %s",
+                type(e).__name__
+                if not isinstance(e, httpx.HTTPStatusError)
+                else f"HTTP {e.response.status_code}",
+            )
+            return {}
+        out: dict[str, str] = {}
+        for result in body.get("results", []):
+            for series in result.get("series", []) or []:
+                device = series.get("tags", {}).get("device")
+                values = series.get("values") or []
+                if device and values and isinstance(values[-1][1], str):
+                    out[device] = values[-1][1]
+        return out
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+
+def _quote(name: str) -> str:
+    """A device name inside an InfluxQL string literal."""
+    return name.replace("\\", "\\\\").replace("'", "\\'")
