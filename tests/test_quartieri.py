@@ -236,14 +236,14 @@ def test_bad_records_name_the_file_and_record(tmp_path: Path) -> None:
                 "features": [
                     {
                         "type": "Feature",
-                        "properties": {"nome": "X"},
+                        "properties": {"etichetta": "X"},
                         "geometry": {"type": "Polygon", "coordinates": [square]},
                     }
                 ],
             }
         )
     )
-    with pytest.raises(QuartiereError, match=r"record #0.*'name'"):
+    with pytest.raises(QuartiereError, match=r"no quartiere name field.*etichetta"):
         load_quartieri(path)
     # Metres without a declared CRS: refused rather than read as degrees.
     path.write_text(
@@ -260,7 +260,7 @@ def test_bad_records_name_the_file_and_record(tmp_path: Path) -> None:
             }
         )
     )
-    with pytest.raises(GeoJSONError, match=r"feature #0.*declare the file's CRS"):
+    with pytest.raises(GeoJSONError, match=r"feature #0.*look like metres.*set the CRS"):
         read_features(path)
     path.write_text(
         json.dumps(
