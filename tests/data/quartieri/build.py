@@ -29,7 +29,8 @@ _TO_3003 = Transformer.from_crs(4326, 3003, always_xy=True)
 
 def _3003(g: BaseGeometry) -> BaseGeometry:
     return shapely.transform(
-        g, lambda c: np.round(np.column_stack(_TO_3003.transform(c[:, 0], c[:, 1])), 1))
+        g, lambda c: np.round(np.column_stack(_TO_3003.transform(c[:, 0], c[:, 1])), 1)
+    )
 
 
 def _wgs84(g: BaseGeometry) -> BaseGeometry:
@@ -41,8 +42,12 @@ def _props(q: Quartiere) -> dict[str, Any]:
     return {"NOME": q.name, "ABITANTI": q.population}
 
 
-def _geojson(name: str, quartieri: list[Quartiere], geom: Callable[[Quartiere], BaseGeometry],
-             crs: str | None) -> None:
+def _geojson(
+    name: str,
+    quartieri: list[Quartiere],
+    geom: Callable[[Quartiere], BaseGeometry],
+    crs: str | None,
+) -> None:
     doc: dict[str, Any] = {"type": "FeatureCollection"}
     if crs:
         doc["crs"] = {"type": "name", "properties": {"name": crs}}
@@ -88,15 +93,30 @@ def main() -> None:
     _geojson("quartieri_3003.geojson", qs, lambda q: _3003(q.geometry), "EPSG:3003")
     _geojson("no_crs_metres.geojson", qs, lambda q: _3003(q.geometry), None)
     _geojson("wrong_crs.geojson", qs, lambda q: _3003(q.geometry), "EPSG:32632")
-    _geojson("swapped_axes.geojson", qs,
-             lambda q: _wgs84(shapely.transform(q.geometry, lambda c: c[:, ::-1])), None)
-    _geojson("moved_30km.geojson", qs,
-             lambda q: _wgs84(_moved(q, 30_000) if q.name == "Gavassa" else q.geometry), None)
-    _geojson("missing_quartiere.geojson", [q for q in qs if q.name != "Coviolo"],
-             lambda q: _wgs84(q.geometry), None)
-    _geojson("self_intersecting.geojson", qs,
-             lambda q: _wgs84(_twisted(q.geometry) if q.name == "Mancasale" else q.geometry),
-             None)
+    _geojson(
+        "swapped_axes.geojson",
+        qs,
+        lambda q: _wgs84(shapely.transform(q.geometry, lambda c: c[:, ::-1])),
+        None,
+    )
+    _geojson(
+        "moved_30km.geojson",
+        qs,
+        lambda q: _wgs84(_moved(q, 30_000) if q.name == "Gavassa" else q.geometry),
+        None,
+    )
+    _geojson(
+        "missing_quartiere.geojson",
+        [q for q in qs if q.name != "Coviolo"],
+        lambda q: _wgs84(q.geometry),
+        None,
+    )
+    _geojson(
+        "self_intersecting.geojson",
+        qs,
+        lambda q: _wgs84(_twisted(q.geometry) if q.name == "Mancasale" else q.geometry),
+        None,
+    )
     _shapefile("no_prj", qs, None)
     _shapefile("prj_wgs84_over_metres", qs, CRS.from_epsg(4326).to_wkt("WKT1_ESRI"))
 
