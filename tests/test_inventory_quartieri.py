@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import shapely.geometry
 
 from agent import inventory_source
 from geo.quartieri import load_quartieri, to_metric
@@ -270,3 +271,19 @@ def _rings(geometry: dict[str, object]) -> list[list[list[float]]]:
     coords = geometry["coordinates"]
     assert isinstance(coords, list)
     return [r for poly in coords for r in poly] if geometry["type"] == "MultiPolygon" else coords
+
+
+def test_a_quartiere_sticking_out_of_the_comune_is_measured(tmp_path: Path) -> None:
+    doc = json.loads((FIXTURES / "quartieri_3003.geojson").read_text())
+    [gavassa] = [f for f in doc["features"] if f["properties"]["NOME"] == "Gavassa"]
+    grown = shapely.geometry.shape(gavassa["geometry"]).buffer(400)
+    gavassa["geometry"] = shapely.geometry.mapping(grown)
+    path = tmp_path / "q.geojson"
+    path.write_text(json.dumps(doc))
+    r = inventory_source.load([], quartieri=path)
+    assert r.inventory is None
+    text = "\n".join(map(str, r.errors))
+    assert re.search(
+        r"record #11: error: Gavassa: \d\.\d\d km² of it lies outside the comune", text
+    )
+    assert re.search(r"error: \w+: overlaps quartiere 'Gavassa' by \d\.\d\d km²", text)
