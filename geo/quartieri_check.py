@@ -49,6 +49,8 @@ from inventory.model import Quartiere
 _FIT = 0.5
 # A quartiere this far from every other one is a misplaced polygon, not an exclave (km).
 _OUTLIER_KM = 5.0
+# Gaps listed one by one; the rest are summed up.
+_MAX_GAPS = 10
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,10 @@ def check_file(
         where = f"record #{e.index}" if e.index is not None else ""
         return None, [Issue(str(e.path), where, "", e.message)]
     origins = {name: (str(path), f"record #{i}") for name, i in index_of.items()}
-    issues += check_layout(quartieri, boundary if applies else None, str(path), origins, tol)
+    layout = check_layout(quartieri, boundary if applies else None, str(path), origins, tol)
+    issues += layout
+    if layout and boundary is not None and applies:
+        issues = _better_crs(raw, path, boundary) + issues
     if any(i.severity is Severity.ERROR for i in issues):
         return None, issues
     return quartieri, issues
@@ -113,14 +118,37 @@ def _swapped(g: BaseGeometry) -> BaseGeometry:
     return shapely.transform(g, lambda c: c[:, ::-1])
 
 
-def _fit(wgs84: BaseGeometry | None, comune: BaseGeometry) -> float:
-    """Share of the comune (metric) covered by polygons read one way; 0 when off the Earth."""
+def _metric(wgs84: BaseGeometry | None) -> BaseGeometry | None:
+    """Polygons read one way, in metres; None when that way puts them off the Earth."""
     if wgs84 is None or not is_lonlat(wgs84.bounds):
-        return 0.0
+        return None
     metric = to_metric(wgs84)
-    if not np.isfinite(metric.bounds).all():
-        return 0.0
-    return float(shapely.make_valid(metric).intersection(comune).area / comune.area)
+    return shapely.make_valid(metric) if np.isfinite(metric.bounds).all() else None
+
+
+def _fit(wgs84: BaseGeometry | None, comune: BaseGeometry) -> float:
+    """Share of the comune covered by the polygons read one way."""
+    metric = _metric(wgs84)
+    return 0.0 if metric is None else float(metric.intersection(comune).area / comune.area)
+
+
+def _misfit_km2(wgs84: BaseGeometry | None, comune: BaseGeometry) -> float | None:
+    """Area where the polygons read one way and the comune differ."""
+    metric = _metric(wgs84)
+    return None if metric is None else _km2(metric.symmetric_difference(comune))
+
+
+def _readings(raw: RawFile) -> list[tuple[str, CRS, bool]]:
+    """The other ways to read the coordinates: (label, CRS, axes swapped)."""
+    geographic = raw.crs if raw.crs.is_geographic else WGS84
+    readings = [("swap", geographic, True), ("EPSG:4326", WGS84, False)] + [
+        (code, CRS.from_user_input(code), False) for code, _ in _CANDIDATES
+    ]
+    return [r for r in readings if r[2] or not r[1].equals(raw.crs)]
+
+
+def _raw_union(raw: RawFile) -> BaseGeometry:
+    return shapely.union_all([shapely.make_valid(f.geometry) for f in raw.features])
 
 
 def _read_as(raw_union: BaseGeometry, crs: CRS, swap: bool) -> BaseGeometry | None:
@@ -137,21 +165,13 @@ def _diagnose_crs(raw: RawFile, path: Path, boundary: Boundary | None) -> tuple[
     if boundary is None or not raw.features:
         return None, False
     comune = shapely.make_valid(to_metric(boundary.geometry))
-    raw_union = shapely.union_all([shapely.make_valid(f.geometry) for f in raw.features])
+    raw_union = _raw_union(raw)
     declared = _read_as(raw_union, raw.crs, False)
     declared_fit = _fit(declared, comune)
     if declared_fit >= _FIT:
         return None, True
-    geographic = raw.crs if raw.crs.is_geographic else WGS84
-    readings = [("swap", geographic, True)] + [
-        (code, CRS.from_user_input(code), False) for code, _ in _CANDIDATES
-    ]
-    if not raw.crs.is_geographic:
-        readings.insert(0, ("EPSG:4326", WGS84, False))
     fits = [
-        (_fit(_read_as(raw_union, crs, swap), comune), label)
-        for label, crs, swap in readings
-        if swap or not crs.equals(raw.crs)
+        (_fit(_read_as(raw_union, crs, swap), comune), label) for label, crs, swap in _readings(raw)
     ]
     best = max(f for f, _ in fits)
     # UTM 32N on WGS84, ETRS89 or RDN2008 differ by a metre: name the most common.
@@ -180,6 +200,39 @@ def _diagnose_crs(raw: RawFile, path: Path, boundary: Boundary | None) -> tuple[
             f"{crs_fix(path)(label)}"
         )
     return Issue(str(path), "", "crs", msg), True
+
+
+def _better_crs(raw: RawFile, path: Path, boundary: Boundary) -> list[Issue]:
+    """When the polygons lie over the comune but do not match it, a hint if another CRS
+    matches it much better: a datum mix-up (ED50 for ETRS89) shifts everything ~150 m."""
+    comune = shapely.make_valid(to_metric(boundary.geometry))
+    raw_union = _raw_union(raw)
+    declared = _misfit_km2(_read_as(raw_union, raw.crs, False), comune)
+    scored = [
+        (m, label)
+        for label, crs, swap in _readings(raw)
+        if (m := _misfit_km2(_read_as(raw_union, crs, swap), comune)) is not None
+    ]
+    if declared is None or not scored:
+        return []
+    best = min(m for m, _ in scored)
+    if best > declared / 2:
+        return []
+    label = next(code for m, code in scored if m <= best + 0.05)
+    how = "with the axes swapped" if label == "swap" else f"as {describe_crs(label)}"
+    fix = "" if label == "swap" else f"; if the declared CRS is wrong: {crs_fix(path)(label)}"
+    return [
+        Issue(
+            str(path),
+            "",
+            "crs",
+            (
+                f"the quartieri match {boundary.label} better read {how}: {best:.2f} km² "
+                f"differ from it instead of {declared:.2f} km² ({raw.declared}){fix}"
+            ),
+            Severity.WARNING,
+        )
+    ]
 
 
 # -- the polygons, against each other and the comune --------------------------------------
@@ -281,22 +334,28 @@ def check_layout(
                     f"{boundary.label} ({_where_point(out)})",
                 )
             )
-    gaps = _opened(comune.difference(union), tol)
+    gaps = [g for g in _parts(_opened(comune.difference(union), tol)) if _km2(g) >= tol.min_km2]
+    gaps.sort(key=lambda g: -g.area)
     covered = _km2(union.intersection(comune))
-    for gap in _parts(gaps):
-        if _km2(gap) >= tol.min_km2:
-            issues.append(
-                Issue(
-                    file,
-                    "",
-                    "",
-                    _gap_message(gap, names, geoms)
-                    + (
-                        f"; the quartieri cover {covered:.2f} km² of the {_km2(comune):.2f} km² of "
-                        f"{boundary.label}: is a quartiere missing?"
-                    ),
-                )
+    for n, gap in enumerate(gaps[:_MAX_GAPS]):
+        # The comune's figures once, on the largest gap; a long list is cut.
+        summary = (
+            f"; the quartieri cover {covered:.2f} km² of the {_km2(comune):.2f} km² of "
+            f"{boundary.label}: is a quartiere missing?"
+            if n == 0
+            else ""
+        )
+        issues.append(Issue(file, "", "", _gap_message(gap, names, geoms) + summary))
+    if len(gaps) > _MAX_GAPS:
+        rest = gaps[_MAX_GAPS:]
+        issues.append(
+            Issue(
+                file,
+                "",
+                "",
+                f"and {len(rest)} more gaps, {sum(_km2(g) for g in rest):.2f} km² in all",
             )
+        )
     return issues
 
 

@@ -287,3 +287,15 @@ def test_a_quartiere_sticking_out_of_the_comune_is_measured(tmp_path: Path) -> N
         r"record #11: error: Gavassa: \d\.\d\d km² of it lies outside the comune", text
     )
     assert re.search(r"error: \w+: overlaps quartiere 'Gavassa' by \d\.\d\d km²", text)
+
+
+def test_a_datum_mixup_is_named_beside_the_slivers_it_leaves() -> None:
+    """ETRS89 coordinates declared as ED50: every polygon ~150 m off, slivers all round."""
+    r = inventory_source.load([], quartieri=FIXTURES / "datum_ed50.geojson")
+    assert r.inventory is None
+    hint = r.issues[0]
+    assert hint.severity is Severity.WARNING and hint.field == "crs"
+    assert "better read as EPSG:25832 (ETRS89 / UTM 32N)" in hint.message
+    assert "the 'crs' member says EPSG:23032" in hint.message
+    assert any("lies outside the comune" in e.message for e in r.errors)
+    assert any("a gap of" in e.message for e in r.errors)

@@ -24,13 +24,17 @@ from inventory.model import Quartiere
 from inventory.sample import SAMPLE_DIR
 
 HERE = Path(__file__).resolve().parent
-_TO_3003 = Transformer.from_crs(4326, 3003, always_xy=True)
 
 
-def _3003(g: BaseGeometry) -> BaseGeometry:
-    return shapely.transform(
-        g, lambda c: np.round(np.column_stack(_TO_3003.transform(c[:, 0], c[:, 1])), 1)
+def _projected(epsg: int) -> Callable[[BaseGeometry], BaseGeometry]:
+    tr = Transformer.from_crs(4326, epsg, always_xy=True)
+    return lambda g: shapely.transform(
+        g, lambda c: np.round(np.column_stack(tr.transform(c[:, 0], c[:, 1])), 1)
     )
+
+
+_3003 = _projected(3003)
+_25832 = _projected(25832)
 
 
 def _wgs84(g: BaseGeometry) -> BaseGeometry:
@@ -117,6 +121,8 @@ def main() -> None:
         lambda q: _wgs84(_twisted(q.geometry) if q.name == "Mancasale" else q.geometry),
         None,
     )
+    # ETRS89 / UTM 32N coordinates declared as ED50 / UTM 32N: everything ~150 m off.
+    _geojson("datum_ed50.geojson", qs, lambda q: _25832(q.geometry), "EPSG:23032")
     _shapefile("no_prj", qs, None)
     _shapefile("prj_wgs84_over_metres", qs, CRS.from_epsg(4326).to_wkt("WKT1_ESRI"))
 
