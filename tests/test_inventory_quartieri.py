@@ -22,6 +22,7 @@ import shapely.geometry
 from agent import inventory_source
 from geo.quartieri import load_quartieri, to_metric
 from inventory.issues import Severity
+from inventory.sample import COMUNE_PATH
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "data" / "quartieri"
@@ -210,11 +211,7 @@ def test_another_city_is_not_judged_against_reggio_emilia(tmp_path: Path) -> Non
     assert r.inventory is not None, r.issues
     assert len(r.inventory.quartieri) == len(official)
     # Their own comune boundary, when given, is checked: here Reggio's is the wrong one.
-    r = inventory_source.load(
-        [],
-        quartieri=moved,
-        boundary=FIXTURES.parent.parent.parent / "inventory" / "sample" / "comune.geojson",
-    )
+    r = inventory_source.load([], quartieri=moved, boundary=COMUNE_PATH)
     assert r.inventory is None and "lies outside the comune boundary" in str(r.issues[0])
 
 
