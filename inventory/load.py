@@ -180,6 +180,18 @@ def _load_file(path: Path, got: _Collected, issues: list[Issue]) -> None:
         delimiter = csv_import._sniff(header)
         columns = [c.strip() for c in header.strip().split(delimiter)]
         mapping = {c: c for c in columns if c in csv_import.TARGETS}
+        if not mapping and path.exists():  # an export in its own layout, or not an AP list
+            issues.append(
+                Issue(
+                    str(path),
+                    "line 1",
+                    "",
+                    "no column is named after a target field (device.name, device.mgmt_ip, "
+                    "site.name, site.lat, site.lon…); import this file from a YAML with a "
+                    "mapping (imports: [{csv: FILE, mapping: …}])",
+                )
+            )
+            return
         spec = csv_import.CsvSpec(path, mapping, delimiter)
         _load_csv(spec, str(path), "", got, issues)
     elif suffix in (".geojson", ".json"):

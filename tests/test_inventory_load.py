@@ -247,3 +247,10 @@ def test_inventory_geojson_without_a_name_field_lists_the_fields(tmp_path: Path)
     p = write(tmp_path, "quartieri.geojson", _quartieri_fc([{"codice": 1}, {"codice": 2}]))
     [e] = load_inventory([p]).errors
     assert "no quartiere name field" in e.message and "fields present: codice" in e.message
+
+
+def test_a_csv_in_its_own_layout_is_one_error_saying_to_import_it(tmp_path: Path) -> None:
+    write(tmp_path, "export.csv", "Nome;IP;Luogo\nap-1;127.20.0.1;Piazza\n")
+    [e] = load_inventory([tmp_path]).errors
+    assert e.file.endswith("export.csv") and e.where == "line 1"
+    assert "import this file from a YAML with a mapping" in e.message
