@@ -3,12 +3,7 @@
 All files are read and every record validated before anything is returned: a caller gets
 either a complete `Inventory` or the full list of located issues and no inventory, so an
 invalid file can never be half applied.
-
-A directory stands for the inventory files in it (`INVENTORY_SUFFIXES`, not its
-subdirectories, hidden files skipped), loaded in file-name order; a file that a YAML in
-the same directory imports is loaded by that import only (with its mapping), not a second
-time on its own. Non-recursive on purpose: an operator keeps drafts and backups in a
-subdirectory without them going live.
+A path may be a directory: `inventory.directory.expand_paths` says which files it stands for.
 """
 
 from __future__ import annotations
@@ -19,10 +14,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from inventory import csv_import, geojson
+from inventory.directory import expand_paths
 from inventory.issues import Issue, Severity
 from inventory.model import (
     Device,
@@ -45,7 +40,6 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "segments": FibreSegment,
 }
 _TOP_KEYS = {*_SECTIONS, "imports"}
-INVENTORY_SUFFIXES = (".yaml", ".yml", ".csv", ".geojson")
 
 
 @dataclass
@@ -75,58 +69,6 @@ class _Collected:
     # Names of records that failed their own validation: references to them are not
     # reported again as "does not exist".
     invalid: set[str] = field(default_factory=set)
-
-
-def expand_paths(paths: Sequence[Path]) -> tuple[list[Path], list[Issue]]:
-    """Files and directories -> the files to load, in order (see the module docstring)."""
-    files: list[Path] = []
-    issues: list[Issue] = []
-    for path in map(Path, paths):
-        if not path.is_dir():
-            files.append(path)
-            continue
-        found = sorted(
-            (
-                p
-                for p in path.iterdir()
-                if p.suffix.lower() in INVENTORY_SUFFIXES
-                and p.is_file()
-                and not p.name.startswith(".")
-            ),
-            key=lambda p: p.name,
-        )
-        if not found:
-            issues.append(
-                Issue(
-                    str(path),
-                    "",
-                    "",
-                    "the directory holds no inventory file "
-                    f"({', '.join('*' + s for s in INVENTORY_SUFFIXES)})",
-                )
-            )
-        imported = _imported(found)
-        files += [p for p in found if p.resolve() not in imported]
-    return files, issues
-
-
-def _imported(files: Sequence[Path]) -> set[Path]:
-    """Files named by the `imports` of the YAML files among `files` (errors are reported
-    when the YAML itself is loaded)."""
-    out: set[Path] = set()
-    for path in files:
-        if path.suffix.lower() not in (".yaml", ".yml"):
-            continue
-        try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            continue
-        imports = doc.get("imports") if isinstance(doc, dict) else None
-        for spec in imports if isinstance(imports, list) else []:
-            target = spec.get("csv") or spec.get("geojson") if isinstance(spec, dict) else None
-            if isinstance(target, str):
-                out.add((path.parent / target).resolve())
-    return out
 
 
 def load_inventory(paths: Sequence[Path]) -> LoadResult:
