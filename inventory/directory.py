@@ -24,6 +24,9 @@ def expand_paths(paths: Sequence[Path]) -> tuple[list[Path], list[Issue]]:
     files: list[Path] = []
     issues: list[Issue] = []
     for path in map(Path, paths):
+        if not path.exists():
+            issues.append(Issue(str(path), "", "", "no such file or directory"))
+            continue
         if not path.is_dir():
             files.append(path)
             continue

@@ -200,6 +200,8 @@ def test_a_directory_without_inventory_files_is_an_error_naming_it(tmp_path: Pat
     r = load_inventory([tmp_path])
     [e] = r.errors
     assert e.file == str(tmp_path) and "no inventory file" in e.message and "*.yaml" in e.message
+    [e] = load_inventory([tmp_path / "inventory"]).errors  # /etc/netagent/inventory not made
+    assert e.file == str(tmp_path / "inventory") and e.message == "no such file or directory"
 
 
 # --- names NetBox would refuse mid-sync ------------------------------------------------------
