@@ -43,10 +43,8 @@ SAMPLE_QUARTIERI = SAMPLE_DIR / "quartieri.geojson"
 
 @cache
 def _bundled_comune() -> Boundary:
-    b = read_boundary(
-        COMUNE_PATH, "the comune of Reggio nell'Emilia (bundled ISTAT boundary)", only_if_near=True
-    )
-    return b
+    label = "the comune of Reggio nell'Emilia (bundled ISTAT boundary)"
+    return read_boundary(COMUNE_PATH, label, only_if_near=True)
 
 
 def _boundary(boundary: Path | bool, issues: list[Issue]) -> Boundary | None:
