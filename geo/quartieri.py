@@ -204,7 +204,10 @@ def _shapefile_raw(path: Path) -> RawFile:
             for i, sr in enumerate(reader.iterShapeRecords()):
                 if sr.shape.shapeType == shapefile.NULL:
                     raise QuartiereError(path, i, "the record has no shape")
-                out.append(Feature(i, shape(sr.shape.__geo_interface__), sr.record.as_dict()))
+                geom = shape(sr.shape.__geo_interface__)
+                if not np.isfinite(shapely.get_coordinates(geom)).all():
+                    raise QuartiereError(path, i, "a coordinate is not a finite number")
+                out.append(Feature(i, geom, sr.record.as_dict()))
         except (shapefile.ShapefileException, UnicodeDecodeError) as e:
             raise QuartiereError(
                 path,

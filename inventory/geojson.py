@@ -14,6 +14,7 @@ coordinates that are not lon/lat, saying which metric CRS they look like.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -179,11 +180,22 @@ def _feature(raw: Any, index: int, path: Path) -> Feature:
     if raw.get("geometry") is None:
         raise GeoJSONError(path, index, "the feature has no geometry")
     try:
-        geom = shape(raw["geometry"])
-    except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.ShapelyError) as e:
+        with warnings.catch_warnings():  # NaN coordinates: reported below, in the file's words
+            warnings.simplefilter("ignore", RuntimeWarning)
+            geom = shape(raw["geometry"])
+    except (
+        KeyError,
+        IndexError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        shapely.errors.ShapelyError,
+    ) as e:
         raise GeoJSONError(path, index, f"invalid geometry: {e}") from e
     if geom.is_empty:
         raise GeoJSONError(path, index, "the geometry is empty")
+    if not np.isfinite(shapely.get_coordinates(geom)).all():
+        raise GeoJSONError(path, index, "a coordinate is not a finite number (NaN, Infinity)")
     props = raw.get("properties") or {}
     if not isinstance(props, dict):
         raise GeoJSONError(path, index, "'properties' must be an object")

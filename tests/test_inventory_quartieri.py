@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 import shapely.geometry
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from agent import inventory_source
 from geo.quartieri import load_quartieri, to_metric
@@ -296,3 +298,75 @@ def test_a_datum_mixup_is_named_beside_the_slivers_it_leaves() -> None:
     assert "the 'crs' member says EPSG:23032" in hint.message
     assert any("lies outside the comune" in e.message for e in r.errors)
     assert any("a gap of" in e.message for e in r.errors)
+
+
+_number = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(10**7), 10**7),
+    st.sampled_from([10.6, 44.7, 1_630_000.0, 4_950_000.0]),
+)
+_ring = st.lists(st.lists(_number, min_size=2, max_size=3), min_size=0, max_size=6)
+_feature = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(["Feature", "Feature", "feature"]),
+        "properties": st.one_of(
+            st.none(),
+            st.dictionaries(
+                st.sampled_from(["name", "NOME", "nome", "population", "ABITANTI", "x"]),
+                st.one_of(st.text(max_size=5), st.integers(-5, 5), st.none()),
+                max_size=3,
+            ),
+        ),
+        "geometry": st.one_of(
+            st.none(),
+            st.fixed_dictionaries(
+                {
+                    "type": st.sampled_from(["Polygon", "MultiPolygon", "Point", "LineString"]),
+                    "coordinates": st.lists(_ring, max_size=2),
+                }
+            ),
+        ),
+    }
+)
+_crs = st.one_of(st.none(), st.sampled_from(["EPSG:3003", "EPSG:4326", "EPSG:32632", "nope"]))
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(features=st.lists(_feature, max_size=4), crs=_crs)
+@example(  # shapely's shape() raised IndexError on it
+    features=[
+        {
+            "type": "Feature",
+            "properties": None,
+            "geometry": {"type": "MultiPolygon", "coordinates": [[], [[0.0, 0.0]]]},
+        }
+    ],
+    crs=None,
+)
+@example(  # GEOS refused the NaN deep inside make_valid
+    features=[
+        {
+            "type": "Feature",
+            "properties": {"name": "a"},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[0, 0], [1, float("nan")], [1, 1], [0, 0]]],
+            },
+        }
+    ],
+    crs=None,
+)
+def test_any_quartiere_file_gives_quartieri_or_issues_never_an_exception(
+    tmp_path: Path, features: list[dict[str, object]], crs: str | None
+) -> None:
+    doc: dict[str, object] = {"type": "FeatureCollection", "features": features}
+    if crs:
+        doc["crs"] = {"type": "name", "properties": {"name": crs}}
+    path = tmp_path / "q.geojson"
+    path.write_text(json.dumps(doc))
+    sites = tmp_path / "sites.yaml"
+    sites.write_text("sites: [{name: Municipio, lat: 44.6975, lon: 10.6310}]\n")
+    for r in (inventory_source.load([sites], quartieri=path), inventory_source.load([path])):
+        assert (r.inventory is None) == any(i.severity is Severity.ERROR for i in r.issues)
