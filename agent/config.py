@@ -73,6 +73,11 @@ class AgentSection(_Section):
         description="Official quartiere polygons (GeoJSON or Shapefile) replacing those in"
         " the inventory files; empty: the files' own.",
     )
+    quartieri_name_field: str = Field(
+        default="",
+        description="The property of the quartieri file holding each quartiere's name"
+        " (official files use NOME, NOME_QUART…); empty: detected from the usual names.",
+    )
     source: Literal["files", "netbox"] = Field(
         default="files",
         description="'files': the inventory files are the truth, and the netbox job pushes"

@@ -1,21 +1,38 @@
 """Where the agent's inventory comes from, with each site placed in its quartiere.
 
 The inventory package reads and checks files; placing sites in quartieri needs `geo`,
-which `inventory` may not import, so the two meet here.
+and the checks that need the configuration (SNMP profiles, credential entries) need
+`collectors`, neither of which `inventory` may import, so they meet here.
+
+Quartiere polygons are checked against the comune they should tile (`geo.quartieri_check`).
+Which comune: `boundary` True (the default) uses the bundled Reggio Emilia boundary, only
+for polygons that lie over Reggio Emilia (or would with another CRS, or with the axes
+swapped), so another city's quartieri are never judged against it; a Path names the
+operator's own comune boundary (GeoJSON or Shapefile, any CRS); False skips the comparison
+(overlaps, holes and far-away polygons are still reported).
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from geo.quartieri import QuartiereIndex, load_quartieri
+from collectors.snmp.profiles import PROFILE_DIR, ProfileError, load_profiles
+from geo.quartieri import Fields, QuartiereError, QuartiereIndex
+from geo.quartieri_check import Boundary, check_file, check_loaded, read_boundary
 from inventory.issues import Issue, Severity
 from inventory.load import LoadResult, load_inventory
-from inventory.model import Inventory
+from inventory.model import Inventory, Role
 from inventory.netbox import NetBoxConfig, pull_inventory
-from inventory.sample import SAMPLE_DIR, SAMPLE_PATHS
+from inventory.sample import COMUNE_PATH, SAMPLE_DIR, SAMPLE_PATHS
+from inventory.validate import Origin
+
+if TYPE_CHECKING:
+    from agent.config import AgentConfig
 
 log = logging.getLogger(__name__)
 
@@ -24,34 +41,85 @@ log = logging.getLogger(__name__)
 SAMPLE_QUARTIERI = SAMPLE_DIR / "quartieri.geojson"
 
 
-def load(paths: Sequence[Path] = (), quartieri: Path | None = None) -> LoadResult:
-    """Load inventory files (the bundled sample when none), optionally with official
-    quartiere polygons replacing those in the files, and assign every site's quartiere."""
+@cache
+def _bundled_comune() -> Boundary:
+    label = "the comune of Reggio nell'Emilia (bundled ISTAT boundary)"
+    return read_boundary(COMUNE_PATH, label, only_if_near=True)
+
+
+def _boundary(boundary: Path | bool, issues: list[Issue]) -> Boundary | None:
+    if boundary is False:
+        return None
+    if boundary is True:
+        return _bundled_comune()
+    try:
+        return read_boundary(Path(boundary))
+    except QuartiereError as e:
+        issues.append(Issue(str(e.path), "", "", f"comune boundary: {e.message}"))
+        return None
+
+
+def load(
+    paths: Sequence[Path] = (),
+    quartieri: Path | None = None,
+    name_field: str = "",
+    boundary: Path | bool = True,
+) -> LoadResult:
+    """Load inventory files or directories (the bundled sample when none), optionally with
+    official quartiere polygons replacing those in the files (`name_field`: the property
+    with the name, detected when empty), check the polygons against the comune (see the
+    module docstring) and assign every site's quartiere. Never raises for bad input."""
     result = load_inventory(list(paths) or list(SAMPLE_PATHS))
     inv = result.inventory
-    if inv is None:
-        return result
     issues = list(result.issues)
+    comune = _boundary(boundary, issues)
     if quartieri is not None:
-        polygons, warnings = load_quartieri(quartieri)
-        issues += [Issue(str(quartieri), "", "", w, Severity.WARNING) for w in warnings]
+        polygons, found = check_file(quartieri, Fields(name=name_field), comune)
+        issues += found
+        if polygons is None or inv is None:
+            return LoadResult(None, issues)
         inv = inv.replace(quartieri=tuple(polygons))
+    elif inv is not None:
+        where = {
+            name: (o.file, o.where)
+            for (kind, name), o in result.origins.items()
+            if kind == "quartieri"
+        }
+        files = ", ".join(sorted({f for f, _ in where.values()}))
+        issues += check_loaded(inv.quartieri, comune, files, where)
+    if inv is None or any(i.severity is Severity.ERROR for i in issues):
+        return LoadResult(None, issues)
     inv, placed = place_sites(inv)
-    return LoadResult(inv, issues + placed)
+    return LoadResult(inv, issues + placed, result.origins)
 
 
-def pull(netbox: NetBoxConfig, quartieri: Path | None = None) -> Inventory:
+def load_configured(config: AgentConfig) -> LoadResult:
+    """`load` with what the configuration names, plus `check_config_references`."""
+    agent = config.agent
+    result = load(agent.inventory, agent.quartieri, agent.quartieri_name_field)
+    if result.inventory is None:
+        return result
+    issues = result.issues + check_config_references(result.inventory, config, result.origins)
+    if any(i.severity is Severity.ERROR for i in issues):
+        return LoadResult(None, issues)
+    return LoadResult(result.inventory, issues, result.origins)
+
+
+def pull(netbox: NetBoxConfig, quartieri: Path | None = None, name_field: str = "") -> Inventory:
     """Poll targets from NetBox, with quartiere polygons (the official file when given,
     else the bundled ones) so coverage and reports work as with files; a site whose
-    NetBox region is not a quartiere is placed by its coordinates."""
+    NetBox region is not a quartiere is placed by its coordinates. Raises ValueError
+    listing what is wrong with the polygons."""
     inv = pull_inventory(netbox)
-    polygons, _ = load_quartieri(quartieri or SAMPLE_QUARTIERI)
+    path = quartieri or SAMPLE_QUARTIERI
+    polygons, problems = check_file(path, Fields(name=name_field), _bundled_comune())
+    if polygons is None:
+        raise ValueError("; ".join(str(i) for i in problems if i.severity is Severity.ERROR))
     inv, issues = place_sites(inv.replace(quartieri=tuple(polygons)))
     if issues:  # once per pull, not once per site: the pull repeats every few minutes
         names = ", ".join(i.field.removesuffix(".lat/lon") for i in issues[:5])
         more = f" and {len(issues) - 5} more" if len(issues) > 5 else ""
-        log.warning("%d NetBox site(s) lie outside every quartiere: %s%s",
-                    len(issues), names, more)
+        log.warning("%d NetBox site(s) lie outside every quartiere: %s%s", len(issues), names, more)
     return inv
 
 
@@ -67,10 +135,88 @@ def place_sites(inv: Inventory) -> tuple[Inventory, list[Issue]]:
         if site.quartiere is None:
             found = index.locate(site.lon, site.lat)
             if found is None:
-                issues.append(Issue("", "", f"{site.name}.lat/lon",
-                                    f"site {site.name!r} at {site.lat:.6f}, {site.lon:.6f} lies "
-                                    "outside the comune (more than 250 m from every quartiere)",
-                                    Severity.WARNING))
+                issues.append(
+                    Issue(
+                        "",
+                        "",
+                        f"{site.name}.lat/lon",
+                        f"site {site.name!r} at {site.lat:.6f}, {site.lon:.6f} lies "
+                        "outside the comune (more than 250 m from every quartiere)",
+                        Severity.WARNING,
+                    )
+                )
             site = site.model_copy(update={"quartiere": found})
         sites.append(site)
     return inv.replace(sites=tuple(sites)), issues
+
+
+def check_config_references(
+    inventory: Inventory,
+    config: AgentConfig,
+    origins: Mapping[tuple[str, str], Origin] | None = None,
+) -> list[Issue]:
+    """What the configuration says about devices that the inventory contradicts: a device's
+    `snmp_profile` that no profile (bundled or in `snmp.profiles_dir`) defines, and
+    `[snmp.device_credentials.X]`, `[snmp.role_credentials.X]`, `[snmp.tag_credentials.X]`
+    entries that name no device, role or tag (that device would silently get the default
+    credentials). Each issue is located at the config file's key, or at the device's record
+    when `origins` (`LoadResult.origins`) is given."""
+    issues: list[Issue] = []
+    origins = origins or {}
+    snmp = config.snmp
+    source = getattr(config, "source", None)
+    cfg_file = str(source) if source is not None else "configuration"
+    dirs = [PROFILE_DIR] + ([snmp.profiles_dir] if snmp.profiles_dir is not None else [])
+    try:
+        known: set[str] | None = set(load_profiles(*dirs).resolved)
+    except (ProfileError, OSError) as e:
+        issues.append(Issue(cfg_file, "", "snmp.profiles_dir", f"cannot load the profiles: {e}"))
+        known = None
+    if known is not None:
+        for d in inventory.devices:
+            if d.snmp_profile is not None and d.snmp_profile not in known:
+                at = origins.get(("devices", d.name), Origin("inventory", ""))
+                issues.append(
+                    Issue(
+                        at.file,
+                        at.of("snmp_profile"),
+                        f"{d.name}.snmp_profile",
+                        f"unknown SNMP profile {d.snmp_profile!r}; expected one of: "
+                        f"{', '.join(sorted(known))}"
+                        + (
+                            ""
+                            if snmp.profiles_dir
+                            else " (a profile of your own goes in snmp.profiles_dir)"
+                        ),
+                    )
+                )
+    roles = {r.value for r in Role}
+    entries = (
+        ("device_credentials", "device", {d.name for d in inventory.devices}),
+        ("role_credentials", "role", {d.role.value for d in inventory.devices}),
+        ("tag_credentials", "tag", {t for d in inventory.devices for t in d.tags}),
+    )
+    for key, kind, names in entries:
+        for name in getattr(snmp, key):
+            if name in names:
+                continue
+            # A real role no device has yet is harmless; a misspelt one is not.
+            idle = kind == "role" and name in roles
+            hint = _closest(name, roles if kind == "role" else names)
+            cost = "" if idle else ", and the devices it was meant for get the default ones"
+            issues.append(
+                Issue(
+                    cfg_file,
+                    "",
+                    f"snmp.{key}.{name}",
+                    f"names no {kind} of the inventory{hint}; these credentials are never "
+                    f"used{cost}",
+                    Severity.WARNING if idle else Severity.ERROR,
+                )
+            )
+    return issues
+
+
+def _closest(name: str, names: set[str]) -> str:
+    near = difflib.get_close_matches(name, sorted(names), n=3)
+    return f" (did you mean {', '.join(map(repr, near))}?)" if near else ""

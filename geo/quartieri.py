@@ -9,7 +9,7 @@ distances) is done in ETRS89 / UTM 32N (EPSG:25832), where Reggio Emilia lies.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,22 @@ from shapely.ops import nearest_points
 from shapely.strtree import STRtree
 
 from geo.projection import Projector
-from inventory.geojson import WGS84, check_lonlat, read_features, to_wgs84
+from inventory.geojson import (
+    AMBITO_FIELDS,
+    NAME_FIELDS,
+    POPULATION_FIELDS,
+    WGS84,
+    Feature,
+    GeoJSONError,
+    RawFile,
+    geojson_crs_fix,
+    is_lonlat,
+    not_lonlat_message,
+    pick_field,
+    to_wgs84,
+)
+from inventory.geojson import read_raw as read_geojson_raw
+from inventory.issues import Issue, Severity
 from inventory.model import Quartiere
 
 log = logging.getLogger(__name__)
@@ -100,8 +115,11 @@ def voronoi_quartieri(centres: Sequence[Centre], boundary: BaseGeometry) -> list
         p = to_metric(Point(c.lon, c.lat))
         if not area.contains(p):
             moved = nearest_points(inner, p)[0]
-            log.info("centre of %s lies %.0f m outside the boundary; moved inside",
-                     c.name, area.distance(p))
+            log.info(
+                "centre of %s lies %.0f m outside the boundary; moved inside",
+                c.name,
+                area.distance(p),
+            )
             p = moved
         points.append(p)
     cells = shapely.voronoi_polygons(
@@ -110,10 +128,16 @@ def voronoi_quartieri(centres: Sequence[Centre], boundary: BaseGeometry) -> list
     out = []
     for c, cell in zip(centres, cells.geoms, strict=True):
         clipped = _polygonal(_oriented(cell.intersection(area)))
-        out.append(Quartiere(
-            name=c.name, ambito=c.ambito, population=c.population,
-            geometry=to_lonlat(clipped), approximate=True, source=VORONOI_SOURCE,
-        ))
+        out.append(
+            Quartiere(
+                name=c.name,
+                ambito=c.ambito,
+                population=c.population,
+                geometry=to_lonlat(clipped),
+                approximate=True,
+                source=VORONOI_SOURCE,
+            )
+        )
     return out
 
 
@@ -156,14 +180,17 @@ class QuartiereIndex:
 
 # -- official polygons supplied by the user ----------------------------------------------
 
-def _shapefile_records(path: Path) -> list[tuple[int, BaseGeometry, dict[str, Any]]]:
+
+def _shapefile_raw(path: Path) -> RawFile:
+    """The records of a Shapefile, coordinates as written, with the CRS of its .prj."""
     prj = path.with_suffix(".prj")
-    crs = WGS84
+    crs, declared, given = WGS84, "there is no .prj next to it (read as WGS84 lon/lat)", False
     if prj.exists():
         try:
             crs = CRS.from_wkt(prj.read_text(encoding="utf-8", errors="replace"))
         except CRSError as e:
             raise QuartiereError(path, None, f"cannot read the CRS in {prj.name}: {e}") from e
+        declared, given = f"{prj.name} says {crs.name}", True
     # The .cpg names the DBF's text encoding; Italian GIS exports are often Latin-1.
     cpg = path.with_suffix(".cpg")
     encoding = cpg.read_text(encoding="ascii", errors="replace").strip() if cpg.exists() else ""
@@ -171,31 +198,58 @@ def _shapefile_records(path: Path) -> list[tuple[int, BaseGeometry, dict[str, An
         reader = shapefile.Reader(str(path), encoding=encoding or "utf-8")
     except (shapefile.ShapefileException, OSError, LookupError) as e:
         raise QuartiereError(path, None, f"cannot read the shapefile: {e}") from e
-    out: list[tuple[int, BaseGeometry, dict[str, Any]]] = []
+    out: list[Feature] = []
     with reader:
         try:
             for i, sr in enumerate(reader.iterShapeRecords()):
                 if sr.shape.shapeType == shapefile.NULL:
                     raise QuartiereError(path, i, "the record has no shape")
-                geom = to_wgs84(shape(sr.shape.__geo_interface__), crs)
-                if not prj.exists():
-                    try:
-                        check_lonlat(geom, path, i)
-                    except ValueError as e:
-                        raise QuartiereError(path, i, f"no .prj file and {e}") from e
-                out.append((i, geom, sr.record.as_dict()))
+                geom = shape(sr.shape.__geo_interface__)
+                if not np.isfinite(shapely.get_coordinates(geom)).all():
+                    raise QuartiereError(path, i, "a coordinate is not a finite number")
+                out.append(Feature(i, geom, sr.record.as_dict()))
         except (shapefile.ShapefileException, UnicodeDecodeError) as e:
             raise QuartiereError(
-                path, len(out), f"cannot read the record as {encoding or 'utf-8'}: {e}; "
+                path,
+                len(out),
+                f"cannot read the record as {encoding or 'utf-8'}: {e}; "
                 "a .cpg file next to it names the DBF's encoding",
             ) from e
-    return out
+    return RawFile(crs, declared, out, given)
 
 
-def _records(path: Path) -> list[tuple[int, BaseGeometry, dict[str, Any]]]:
+def read_raw(path: Path) -> RawFile:
+    """A quartiere file (GeoJSON or Shapefile) as written: coordinates and declared CRS."""
     if path.suffix.lower() == ".shp":
-        return _shapefile_records(path)
-    return [(f.index, f.geometry, f.properties) for f in read_features(path)]
+        return _shapefile_raw(path)
+    try:
+        return read_geojson_raw(path)
+    except GeoJSONError as e:
+        raise QuartiereError(path, e.index, e.message) from e
+
+
+def crs_fix(path: Path) -> Callable[[str], str]:
+    """How to declare the CRS `code` in this kind of file."""
+    if path.suffix.lower() != ".shp":
+        return geojson_crs_fix
+    return lambda code: (
+        f"put a .prj for {code} next to {path.name} (the GIS writes it when "
+        "exporting), or export the file again in EPSG:4326"
+    )
+
+
+def reprojected(raw: RawFile, path: Path) -> list[Feature]:
+    """The features in WGS84; coordinates that do not come out as lon/lat are refused,
+    saying which metric CRS they look like."""
+    out = []
+    for f in raw.features:
+        geom = to_wgs84(f.geometry, raw.crs)
+        if not is_lonlat(geom.bounds):
+            raise QuartiereError(
+                path, f.index, not_lonlat_message(f.geometry.bounds, raw.declared, crs_fix(path))
+            )
+        out.append(Feature(f.index, geom, f.properties))
+    return out
 
 
 def _population(value: Any, path: Path, index: int, field: str) -> int | None:
@@ -210,47 +264,102 @@ def _population(value: Any, path: Path, index: int, field: str) -> int | None:
     return pop
 
 
+def _repaired(geom: BaseGeometry, name: str, path: Path, index: int) -> tuple[BaseGeometry, Issue]:
+    """make_valid, and a warning that says how much area the repair changed: a bow-tie
+    ring's lobes cancel in the area as drawn, and the repair counts both."""
+    reason = shapely.is_valid_reason(geom)
+    fixed = _polygonal(shapely.make_valid(geom))
+    before, after = abs(to_metric(geom).area) / 1e6, to_metric(fixed).area / 1e6
+    return fixed, Issue(
+        str(path),
+        f"record #{index}",
+        name,
+        f"invalid polygon ({reason}) repaired with make_valid: {before:.3f} km² as drawn, "
+        f"{after:.3f} km² repaired, a change of {after - before:+.3f} km²; check the "
+        "quartiere's boundary in the source file",
+        Severity.WARNING,
+    )
+
+
+@dataclass(frozen=True)
+class Fields:
+    """Which property holds each figure; empty: detected (`inventory.geojson.pick_field`)."""
+
+    name: str = ""
+    population: str = ""
+    ambito: str = ""
+    # What to tell the user when a field cannot be told: where to name it.
+    hint: str = "set agent.quartieri_name_field"
+
+
+def build_quartieri(
+    path: Path, features: Sequence[Feature], fields: Fields = Fields()
+) -> tuple[list[Quartiere], list[Issue], dict[str, int]]:
+    """Quartieri from WGS84 features: (quartieri, warnings, record index of each name)."""
+    props = [f.properties for f in features]
+    if not features:
+        raise QuartiereError(path, None, "no quartiere polygons in the file")
+    try:
+        name_field = pick_field(props, fields.name, NAME_FIELDS, "quartiere name", hint=fields.hint)
+        pop_field = pick_field(props, fields.population, POPULATION_FIELDS, "population", False)
+        ambito_field = pick_field(props, fields.ambito, AMBITO_FIELDS, "ambito", False)
+    except ValueError as e:
+        raise QuartiereError(path, None, str(e)) from e
+    assert name_field is not None
+    quartieri: list[Quartiere] = []
+    warnings: list[Issue] = []
+    index_of: dict[str, int] = {}
+    for f in features:
+        index, geom, p = f.index, f.geometry, f.properties
+        name = p.get(name_field)
+        if not isinstance(name, str | int) or not str(name).strip():
+            raise QuartiereError(path, index, f"the name field {name_field!r} is empty")
+        name = str(name).strip()
+        if name in index_of:
+            raise QuartiereError(
+                path, index, f"duplicate quartiere name {name!r} (also record #{index_of[name]})"
+            )
+        index_of[name] = index
+        if not isinstance(geom, Polygon | MultiPolygon):
+            raise QuartiereError(
+                path,
+                index,
+                f"quartiere {name!r}: expected a Polygon or MultiPolygon, got {geom.geom_type}",
+            )
+        if not geom.is_valid:
+            geom, warning = _repaired(geom, name, path, index)
+            warnings.append(warning)
+        ambito = p.get(ambito_field) if ambito_field else None
+        population = p.get(pop_field) if pop_field else None
+        quartieri.append(
+            Quartiere(
+                name=name,
+                ambito=(str(ambito).strip() or None) if ambito is not None else None,
+                population=_population(population, path, index, pop_field or ""),
+                geometry=_oriented(geom),
+                approximate=bool(p.get("approximate", False)),
+                source=str(p.get("source") or path.name),
+            )
+        )
+    return quartieri, warnings, index_of
+
+
 def load_quartieri(
     path: Path,
-    name_field: str = "name",
-    population_field: str = "population",
-    ambito_field: str = "ambito",
+    name_field: str = "",
+    population_field: str = "",
+    ambito_field: str = "",
 ) -> tuple[list[Quartiere], list[str]]:
     """Quartiere polygons from a GeoJSON (any declared CRS) or a Shapefile (.prj honoured).
 
     Returns the quartieri and warnings; an invalid polygon is repaired with make_valid and
-    a warning naming it, since official files often carry small self-intersections.
+    a warning naming it and the area the repair changed, since official files often carry
+    small self-intersections. Property names are detected when not given. The checks
+    against the comune boundary are `geo.quartieri_check`'s.
     """
     path = Path(path)
-    quartieri: list[Quartiere] = []
-    warnings: list[str] = []
-    seen: set[str] = set()
-    for index, geom, props in _records(path):
-        name = props.get(name_field)
-        if not isinstance(name, str) or not name.strip():
-            raise QuartiereError(path, index, f"missing the name field {name_field!r} "
-                                 f"(fields present: {sorted(props)})")
-        name = name.strip()
-        if name in seen:
-            raise QuartiereError(path, index, f"duplicate quartiere name {name!r}")
-        seen.add(name)
-        if not isinstance(geom, Polygon | MultiPolygon):
-            raise QuartiereError(path, index, f"quartiere {name!r}: expected a Polygon or "
-                                 f"MultiPolygon, got {geom.geom_type}")
-        if not geom.is_valid:
-            reason = shapely.is_valid_reason(geom)
-            geom = _polygonal(shapely.make_valid(geom))
-            warnings.append(f"{path}: quartiere {name!r} (record #{index}) had an invalid "
-                            f"polygon ({reason}); repaired with make_valid")
-        ambito = props.get(ambito_field)
-        quartieri.append(Quartiere(
-            name=name,
-            ambito=(str(ambito).strip() or None) if ambito is not None else None,
-            population=_population(props.get(population_field), path, index, population_field),
-            geometry=_oriented(geom),
-            approximate=bool(props.get("approximate", False)),
-            source=str(props.get("source") or path.name),
-        ))
-    if not quartieri:
-        raise QuartiereError(path, None, "no quartiere polygons in the file")
-    return quartieri, warnings
+    features = reprojected(read_raw(path), path)
+    quartieri, warnings, _ = build_quartieri(
+        path, features, Fields(name_field, population_field, ambito_field)
+    )
+    return quartieri, [str(w) for w in warnings]

@@ -4,11 +4,18 @@ Shared by the inventory loaders (fibre paths, quartieri) and `geo.quartieri`, so
 decides how a declared CRS is honoured: the legacy GeoJSON 2008 `crs` member (a name such
 as "EPSG:3003" or "urn:ogc:def:crs:EPSG::32632") is still what GIS desktops write when
 exporting in a national grid, and the Comune's own data is likely to come that way.
+
+A file is first read as it is (`read_raw`: coordinates untouched, the CRS it declares and
+how), so that a caller can tell a CRS mistake (metres read as degrees, a wrong CRS) from a
+drawing mistake; `read_features` is the common path that reprojects to WGS84 and refuses
+coordinates that are not lon/lat, saying which metric CRS they look like.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +29,40 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 WGS84 = CRS.from_epsg(4326)
+
+# Metric CRSs that Italian GIS offices export in, most common first: the candidates named
+# when a file's coordinates are metres but its CRS is missing or says degrees.
+METRIC_CANDIDATES: tuple[tuple[str, str], ...] = (
+    ("EPSG:3003", "Monte Mario / Italy zone 1"),
+    ("EPSG:3004", "Monte Mario / Italy zone 2"),
+    ("EPSG:25832", "ETRS89 / UTM 32N"),
+    ("EPSG:32632", "WGS 84 / UTM 32N"),
+    ("EPSG:7791", "RDN2008 / UTM 32N"),
+    ("EPSG:23032", "ED50 / UTM 32N"),
+    ("EPSG:25833", "ETRS89 / UTM 33N"),
+    ("EPSG:32633", "WGS 84 / UTM 33N"),
+    ("EPSG:3857", "WGS 84 / Pseudo-Mercator"),
+)
+# Where a candidate must put the coordinates to be named: Italy and its surroundings.
+_PLAUSIBLE_LON = (5.0, 20.0)
+_PLAUSIBLE_LAT = (35.0, 48.0)
+
+# Property names that hold a quartiere's name / population / ambito in the files seen
+# (ours, the project's export, the Comune's and ISTAT's), compared case-insensitively.
+NAME_FIELDS = (
+    "name",
+    "nome",
+    "quartiere",
+    "nome_quart",
+    "nome_quartiere",
+    "nome_q",
+    "denominazione",
+    "denominaz",
+    "den_quart",
+    "quart_nome",
+)
+POPULATION_FIELDS = ("population", "popolazione", "abitanti", "residenti", "pop")
+AMBITO_FIELDS = ("ambito", "nome_ambito")
 
 
 class GeoJSONError(ValueError):
@@ -40,8 +81,18 @@ class Feature:
     """One feature: `index` is its position in the file, for error messages."""
 
     index: int
-    geometry: BaseGeometry  # WGS84 lon/lat
+    geometry: BaseGeometry  # WGS84 lon/lat (in `RawFile.features`: as written in the file)
     properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """A file's features with coordinates as written, and the CRS they are said to be in."""
+
+    crs: CRS
+    declared: str  # how the CRS was given: "'crs' member EPSG:3003", "no 'crs' member"…
+    features: list[Feature]
+    crs_given: bool = True  # False: nothing in the file names a CRS (WGS84 by default)
 
 
 @lru_cache(maxsize=32)
@@ -69,8 +120,9 @@ def parse_crs(value: Any, path: Path) -> CRS:
     name = value.get("properties", {}).get("name") if isinstance(value, dict) else None
     if not isinstance(name, str):
         raise GeoJSONError(
-            path, None, f"'crs' must be {{'type': 'name', 'properties': {{'name': ...}}}}, "
-            f"got {value!r}"
+            path,
+            None,
+            f"'crs' must be {{'type': 'name', 'properties': {{'name': ...}}}}, got {value!r}",
         )
     try:
         return CRS.from_user_input(name)
@@ -78,38 +130,80 @@ def parse_crs(value: Any, path: Path) -> CRS:
         raise GeoJSONError(path, None, f"unknown CRS {name!r}: {e}") from e
 
 
-def check_lonlat(geometry: BaseGeometry, path: Path, index: int | None) -> None:
-    """Refuse coordinates that are not lon/lat: usually a projected file without a `crs`."""
-    minx, miny, maxx, maxy = geometry.bounds
-    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise GeoJSONError(
-            path, index,
-            f"coordinates {geometry.bounds} are not WGS84 lon/lat; "
-            "declare the file's CRS in a 'crs' member or export it in EPSG:4326",
-        )
+def is_lonlat(bounds: Sequence[float]) -> bool:
+    minx, miny, maxx, maxy = bounds
+    return bool(-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90)
 
 
-def _feature(raw: Any, index: int, crs: CRS, path: Path) -> Feature:
+def metric_guesses(bounds: Sequence[float]) -> list[str]:
+    """The candidate CRSs that would put a box of metric coordinates in or near Italy."""
+    x = np.array([(bounds[0] + bounds[2]) / 2])
+    y = np.array([(bounds[1] + bounds[3]) / 2])
+    out = []
+    for code, _ in METRIC_CANDIDATES:
+        lon, lat = _transformer(CRS.from_user_input(code)).transform(x, y)
+        if (
+            _PLAUSIBLE_LON[0] <= lon[0] <= _PLAUSIBLE_LON[1]
+            and _PLAUSIBLE_LAT[0] <= lat[0] <= _PLAUSIBLE_LAT[1]
+        ):
+            out.append(code)
+    return out
+
+
+def describe_crs(code: str) -> str:
+    return next((f"{c} ({n})" for c, n in METRIC_CANDIDATES if c == code), code)
+
+
+def not_lonlat_message(bounds: Sequence[float], declared: str, fix: Callable[[str], str]) -> str:
+    """What to say when coordinates meant as degrees are not: they look like metres.
+    `fix(code)` says how to declare the CRS `code` in this kind of file."""
+    box = ", ".join(f"{v:,.0f}" for v in bounds)
+    guesses = metric_guesses(bounds)
+    guess = f" ({' or '.join(describe_crs(g) for g in guesses[:3])}?)" if guesses else ""
+    return (
+        f"coordinates ({box}) are not WGS84 lon/lat but {declared}: they look like "
+        f"metres{guess}; set the CRS: {fix(guesses[0] if guesses else 'EPSG:NNNN')}"
+    )
+
+
+def geojson_crs_fix(code: str = "EPSG:NNNN") -> str:
+    """How to declare a GeoJSON file's CRS."""
+    return (
+        f'add "crs": {{"type": "name", "properties": {{"name": "{code}"}}}} to the file, '
+        "or export it in EPSG:4326"
+    )
+
+
+def _feature(raw: Any, index: int, path: Path) -> Feature:
     if not isinstance(raw, dict) or raw.get("type") != "Feature":
-        raise GeoJSONError(path, index, "expected an object with \"type\": \"Feature\"")
+        raise GeoJSONError(path, index, 'expected an object with "type": "Feature"')
     if raw.get("geometry") is None:
         raise GeoJSONError(path, index, "the feature has no geometry")
     try:
-        geom = shape(raw["geometry"])
-    except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.ShapelyError) as e:
+        with warnings.catch_warnings():  # NaN coordinates: reported below, in the file's words
+            warnings.simplefilter("ignore", RuntimeWarning)
+            geom = shape(raw["geometry"])
+    except (
+        KeyError,
+        IndexError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        shapely.errors.ShapelyError,
+    ) as e:
         raise GeoJSONError(path, index, f"invalid geometry: {e}") from e
     if geom.is_empty:
         raise GeoJSONError(path, index, "the geometry is empty")
-    geom = to_wgs84(geom, crs)
-    check_lonlat(geom, path, index)
+    if not np.isfinite(shapely.get_coordinates(geom)).all():
+        raise GeoJSONError(path, index, "a coordinate is not a finite number (NaN, Infinity)")
     props = raw.get("properties") or {}
     if not isinstance(props, dict):
         raise GeoJSONError(path, index, "'properties' must be an object")
     return Feature(index=index, geometry=geom, properties=props)
 
 
-def read_features(path: Path) -> list[Feature]:
-    """The features of a FeatureCollection (or a single Feature), geometry in WGS84."""
+def read_raw(path: Path) -> RawFile:
+    """The features of a FeatureCollection (or a single Feature), coordinates as written."""
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as e:
@@ -119,13 +213,78 @@ def read_features(path: Path) -> list[Feature]:
     if not isinstance(doc, dict):
         raise GeoJSONError(path, None, "expected a GeoJSON object")
     crs = parse_crs(doc.get("crs"), path)
+    given = doc.get("crs") is not None
+    declared = (
+        f"the 'crs' member says {doc['crs']['properties']['name']}"
+        if given
+        else "the file declares no CRS (GeoJSON's default: WGS84 lon/lat)"
+    )
     if doc.get("type") == "FeatureCollection":
         raw = doc.get("features")
         if not isinstance(raw, list):
             raise GeoJSONError(path, None, "'features' must be a list")
-        return [_feature(f, i, crs, path) for i, f in enumerate(raw)]
+        return RawFile(crs, declared, [_feature(f, i, path) for i, f in enumerate(raw)], given)
     if doc.get("type") == "Feature":
-        return [_feature(doc, 0, crs, path)]
+        return RawFile(crs, declared, [_feature(doc, 0, path)], given)
     raise GeoJSONError(
         path, None, f"expected a FeatureCollection or Feature, got type {doc.get('type')!r}"
     )
+
+
+def read_features(path: Path) -> list[Feature]:
+    """The features of a FeatureCollection (or a single Feature), geometry in WGS84."""
+    raw = read_raw(path)
+    out = []
+    for f in raw.features:
+        geom = to_wgs84(f.geometry, raw.crs)
+        if not is_lonlat(geom.bounds):
+            raise GeoJSONError(
+                path, f.index, not_lonlat_message(f.geometry.bounds, raw.declared, geojson_crs_fix)
+            )
+        out.append(Feature(f.index, geom, f.properties))
+    return out
+
+
+def pick_field(
+    properties: Sequence[Mapping[str, Any]],
+    configured: str,
+    candidates: Sequence[str],
+    what: str,
+    required: bool = True,
+    hint: str = "name it in the configuration",
+) -> str | None:
+    """The property holding `what` in every feature: `configured` when set, else the one of
+    `candidates` (any case) present in the features. Raises ValueError naming the fields
+    present when none or several different ones qualify."""
+    present = sorted({k for p in properties for k in p})
+    if configured:
+        if all(configured in p for p in properties):
+            return configured
+        folded = [k for k in present if k.casefold() == configured.casefold()]
+        if len(folded) == 1:
+            return folded[0]
+        raise ValueError(f"no {what} field {configured!r} (fields present: {', '.join(present)})")
+    rank = {c.casefold(): i for i, c in enumerate(candidates)}
+    found = sorted(
+        (
+            k
+            for k in present
+            if k.casefold() in rank
+            and (not required or all(p.get(k) not in (None, "") for p in properties))
+        ),
+        key=lambda k: rank[k.casefold()],
+    )
+    if found and not required:
+        return found[0]  # an optional figure: the most common name wins
+    # Several candidates with the same values in every feature (name and NOME copied) agree.
+    distinct = {tuple(str(p.get(k)) for p in properties): k for k in found}
+    if len(distinct) == 1:
+        return found[0]
+    if not found:
+        if not required:
+            return None
+        raise ValueError(
+            f"no {what} field found (looked for {', '.join(candidates)}; fields "
+            f"present: {', '.join(present)}); {hint}"
+        )
+    raise ValueError(f"several fields could hold the {what}: {', '.join(found)}; {hint}")

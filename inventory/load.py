@@ -3,6 +3,7 @@
 All files are read and every record validated before anything is returned: a caller gets
 either a complete `Inventory` or the full list of located issues and no inventory, so an
 invalid file can never be half applied.
+A path may be a directory: `inventory.directory.expand_paths` says which files it stands for.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from inventory import csv_import, geojson
+from inventory.directory import expand_paths
 from inventory.issues import Issue, Severity
 from inventory.model import (
     Device,
@@ -32,7 +34,10 @@ from inventory.yaml_source import Loc, LocatedYaml, dotted, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
 _SECTIONS: dict[str, type[BaseModel]] = {
-    "sites": Site, "devices": Device, "links": RadioLink, "segments": FibreSegment,
+    "sites": Site,
+    "devices": Device,
+    "links": RadioLink,
+    "segments": FibreSegment,
 }
 _TOP_KEYS = {*_SECTIONS, "imports"}
 
@@ -41,6 +46,9 @@ _TOP_KEYS = {*_SECTIONS, "imports"}
 class LoadResult:
     inventory: Inventory | None
     issues: list[Issue] = field(default_factory=list)
+    # Where each record was read, by (section, name): "devices", "sites", "quartieri"…;
+    # for checks made after loading (the configuration's references, the comune).
+    origins: dict[tuple[str, str], Origin] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Issue]:
@@ -53,8 +61,7 @@ class LoadResult:
 
 @dataclass
 class _Collected:
-    records: dict[str, list[BaseModel]] = field(
-        default_factory=lambda: {k: [] for k in _SECTIONS})
+    records: dict[str, list[BaseModel]] = field(default_factory=lambda: {k: [] for k in _SECTIONS})
     quartieri: list[Quartiere] = field(default_factory=list)
     paths: list[tuple[str, Origin]] = field(default_factory=list)  # (segment, origin)
     path_geoms: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
@@ -65,9 +72,9 @@ class _Collected:
 
 
 def load_inventory(paths: Sequence[Path]) -> LoadResult:
-    issues: list[Issue] = []
+    files, issues = expand_paths(paths)
     got = _Collected()
-    for path in paths:
+    for path in files:
         _load_file(Path(path), got, issues)
     issues += cross_check(got.records, got.quartieri, got.paths, got.origins, got.invalid)
     if any(i.severity is Severity.ERROR for i in issues):
@@ -80,12 +87,23 @@ def load_inventory(paths: Sequence[Path]) -> LoadResult:
     inv = Inventory(
         sites=tuple(r for r in got.records["sites"] if isinstance(r, Site)),
         devices=tuple(
-            _with_wifi_default(r) for r in got.records["devices"] if isinstance(r, Device)),
+            _with_wifi_default(r) for r in got.records["devices"] if isinstance(r, Device)
+        ),
         links=tuple(r for r in got.records["links"] if isinstance(r, RadioLink)),
         segments=tuple(segments),
         quartieri=tuple(got.quartieri),
     )
-    return LoadResult(inv, issues)
+    sections: list[tuple[str, Sequence[BaseModel]]] = [
+        *got.records.items(),
+        ("quartieri", got.quartieri),
+    ]
+    origins = {
+        (section, str(getattr(r, "name", ""))): o
+        for section, records in sections
+        for r in records
+        if (o := got.origins.get(id(r))) is not None
+    }
+    return LoadResult(inv, issues, origins)
 
 
 def _with_wifi_default(d: Device) -> Device:
@@ -104,13 +122,31 @@ def _load_file(path: Path, got: _Collected, issues: list[Issue]) -> None:
         delimiter = csv_import._sniff(header)
         columns = [c.strip() for c in header.strip().split(delimiter)]
         mapping = {c: c for c in columns if c in csv_import.TARGETS}
+        if not mapping and path.exists():  # an export in its own layout, or not an AP list
+            issues.append(
+                Issue(
+                    str(path),
+                    "line 1",
+                    "",
+                    "no column is named after a target field (device.name, device.mgmt_ip, "
+                    "site.name, site.lat, site.lon…); import this file from a YAML with a "
+                    "mapping (imports: [{csv: FILE, mapping: …}])",
+                )
+            )
+            return
         spec = csv_import.CsvSpec(path, mapping, delimiter)
         _load_csv(spec, str(path), "", got, issues)
     elif suffix in (".geojson", ".json"):
         _load_geojson(path, got, issues)
     else:
-        issues.append(Issue(str(path), "", "", "unknown file type; expected .yaml, .yml, .csv, "
-                                                ".geojson or .json"))
+        issues.append(
+            Issue(
+                str(path),
+                "",
+                "",
+                "unknown file type; expected .yaml, .yml, .csv, .geojson or .json",
+            )
+        )
 
 
 def _load_yaml(path: Path, got: _Collected, issues: list[Issue]) -> None:
@@ -119,13 +155,25 @@ def _load_yaml(path: Path, got: _Collected, issues: list[Issue]) -> None:
         return
     file = str(path)
     if not isinstance(doc.data, dict):
-        issues.append(Issue(file, "line 1", "", "expected a mapping with sites, devices, links, "
-                                                 "segments, imports"))
+        issues.append(
+            Issue(
+                file,
+                "line 1",
+                "",
+                "expected a mapping with sites, devices, links, segments, imports",
+            )
+        )
         return
     for key in doc.data:
         if key not in _TOP_KEYS:
-            issues.append(Issue(file, f"line {doc.line((key,))}", str(key),
-                                f"unknown section; expected one of {', '.join(sorted(_TOP_KEYS))}"))
+            issues.append(
+                Issue(
+                    file,
+                    f"line {doc.line((key,))}",
+                    str(key),
+                    f"unknown section; expected one of {', '.join(sorted(_TOP_KEYS))}",
+                )
+            )
     for section, model in _SECTIONS.items():
         items = doc.data.get(section) or []
         if not isinstance(items, list):
@@ -133,8 +181,14 @@ def _load_yaml(path: Path, got: _Collected, issues: list[Issue]) -> None:
             continue
         for i, raw in enumerate(items):
             prefix: Loc = (section, i)
-            _add(got, section, raw, _validate(
-                model, raw, file, _yaml_where(doc, prefix), partial(_prefixed, prefix), issues))
+            _add(
+                got,
+                section,
+                raw,
+                _validate(
+                    model, raw, file, _yaml_where(doc, prefix), partial(_prefixed, prefix), issues
+                ),
+            )
     imports = doc.data.get("imports") or []
     if not isinstance(imports, list):
         issues.append(Issue(file, f"line {doc.line(('imports',))}", "imports", "expected a list"))
@@ -148,8 +202,11 @@ def _load_import(
 ) -> None:
     file, where = str(yaml_path), f"line {doc.line(('imports', i))}"
     if not isinstance(spec, dict) or not ({"csv", "geojson"} & spec.keys()):
-        issues.append(Issue(file, where, f"imports[{i}]", "expected {csv: FILE, mapping: …} or "
-                                                          "{geojson: FILE}"))
+        issues.append(
+            Issue(
+                file, where, f"imports[{i}]", "expected {csv: FILE, mapping: …} or {geojson: FILE}"
+            )
+        )
         return
     target = yaml_path.parent / str(spec.get("csv") or spec.get("geojson"))
     if "geojson" in spec:
@@ -157,9 +214,13 @@ def _load_import(
         return
     try:
         csv_spec = csv_import.CsvSpec(
-            target, dict(spec.get("mapping") or {}), spec.get("delimiter"),
+            target,
+            dict(spec.get("mapping") or {}),
+            spec.get("delimiter"),
             {k: dict(v) for k, v in (spec.get("values") or {}).items()},
-            dict(spec.get("defaults") or {}), spec.get("encoding", "utf-8-sig"))
+            dict(spec.get("defaults") or {}),
+            spec.get("encoding", "utf-8-sig"),
+        )
     except (TypeError, ValueError) as e:
         issues.append(Issue(file, where, f"imports[{i}]", f"malformed import: {e}"))
         return
@@ -167,7 +228,10 @@ def _load_import(
 
 
 def _load_csv(
-    spec: csv_import.CsvSpec, spec_file: str, spec_where: str, got: _Collected,
+    spec: csv_import.CsvSpec,
+    spec_file: str,
+    spec_where: str,
+    got: _Collected,
     issues: list[Issue],
 ) -> None:
     spec_issues = csv_import.check_spec(spec, spec_where, spec_file)
@@ -177,12 +241,23 @@ def _load_csv(
     records = csv_import.read_csv(spec, issues)
     file = str(spec.path)
     for group, section, model, rows in (
-        ("site", "sites", Site, records.sites), ("device", "devices", Device, records.devices),
+        ("site", "sites", Site, records.sites),
+        ("device", "devices", Device, records.devices),
     ):
         for line, raw in rows:
-            _add(got, section, raw, _validate(
-                model, raw, file, partial(_at_line, line),
-                partial(csv_import.column_for, spec, group), issues))
+            _add(
+                got,
+                section,
+                raw,
+                _validate(
+                    model,
+                    raw,
+                    file,
+                    partial(_at_line, line),
+                    partial(csv_import.column_for, spec, group),
+                    issues,
+                ),
+            )
 
 
 def _load_geojson(path: Path, got: _Collected, issues: list[Issue]) -> None:
@@ -190,8 +265,15 @@ def _load_geojson(path: Path, got: _Collected, issues: list[Issue]) -> None:
     try:
         features = geojson.read_features(path)
     except geojson.GeoJSONError as e:
-        issues.append(Issue(file, f"feature {e.index}" if e.index is not None else "", "",
-                            e.message))
+        issues.append(
+            Issue(file, f"feature {e.index}" if e.index is not None else "", "", e.message)
+        )
+        return
+    polygons = [f for f in features if f.geometry.geom_type in ("Polygon", "MultiPolygon")]
+    try:
+        fields = _quartiere_fields([f.properties for f in polygons])
+    except ValueError as e:
+        issues.append(Issue(file, "", "properties", str(e)))
         return
     for f in features:
         where, kind = f"feature {f.index}", f.geometry.geom_type
@@ -201,32 +283,73 @@ def _load_geojson(path: Path, got: _Collected, issues: list[Issue]) -> None:
             got.paths.append((name, origin))
             got.path_geoms[name] = [(float(x), float(y)) for x, y, *_ in f.geometry.coords]
         elif kind in ("Polygon", "MultiPolygon"):
-            _add_quartiere(f, origin, got, issues)
+            _add_quartiere(f, fields, origin, got, issues)
         else:
-            issues.append(Issue(
-                file, where, "geometry", f"{kind} feature not understood; expected a LineString "
-                "with property 'segment' or a (Multi)Polygon quartiere"))
+            issues.append(
+                Issue(
+                    file,
+                    where,
+                    "geometry",
+                    f"{kind} feature not understood; expected a LineString "
+                    "with property 'segment' or a (Multi)Polygon quartiere",
+                )
+            )
+
+
+def _quartiere_fields(props: Sequence[dict[str, Any]]) -> dict[str, str | None]:
+    """Which property holds the name, population, ambito: the project's own names, the
+    exported `quartieri.geojson`'s, or an official file's (`NOME`…), detected."""
+    if not props:
+        return {}
+    hint = "rename it to 'name', or give the file as agent.quartieri"
+    return {
+        "name": geojson.pick_field(props, "", geojson.NAME_FIELDS, "quartiere name", hint=hint),
+        "population": geojson.pick_field(props, "", geojson.POPULATION_FIELDS, "population", False),
+        "ambito": geojson.pick_field(props, "", geojson.AMBITO_FIELDS, "ambito", False),
+    }
 
 
 def _add_quartiere(
-    f: geojson.Feature, origin: Origin, got: _Collected, issues: list[Issue]
+    f: geojson.Feature,
+    fields: dict[str, str | None],
+    origin: Origin,
+    got: _Collected,
+    issues: list[Issue],
 ) -> None:
     props = f.properties
+
+    def value(key: str) -> Any:
+        name = fields.get(key)
+        return props.get(name) if name else None
+
     raw = {
-        "name": props.get("name"), "ambito": props.get("ambito"),
-        "population": props.get("population"), "geometry": f.geometry,
-        "approximate": bool(props.get("approximate", False)), "source": props.get("source") or "",
+        "name": value("name"),
+        "ambito": value("ambito"),
+        "population": value("population"),
+        "geometry": f.geometry,
+        "approximate": bool(props.get("approximate", False)),
+        "source": props.get("source") or "",
     }
-    validated = _validate(Quartiere, raw, origin.file, lambda _l: origin.where,
-                          lambda loc: f"properties.{dotted(loc)}", issues)
+    validated = _validate(
+        Quartiere,
+        raw,
+        origin.file,
+        lambda _l: origin.where,
+        lambda loc: f"properties.{dotted(loc)}",
+        issues,
+    )
     if validated is not None:
         got.quartieri.append(validated[0])
         got.origins[id(validated[0])] = origin
 
 
 def _validate(
-    model: type[M], raw: Any, file: str, where: Callable[[Loc], str],
-    field_name: Callable[[Loc], str], issues: list[Issue],
+    model: type[M],
+    raw: Any,
+    file: str,
+    where: Callable[[Loc], str],
+    field_name: Callable[[Loc], str],
+    issues: list[Issue],
 ) -> tuple[M, Origin] | None:
     try:
         record = model.model_validate(raw)

@@ -16,6 +16,9 @@ from inventory.issues import Issue, Severity
 from inventory.model import Device, FibreSegment, Quartiere, RadioLink, Role, Site
 
 _RADIO_ROLES = {Role.PTP_RADIO, Role.BASE_STATION, Role.CPE, Role.ROUTER}
+# The longest names NetBox stores (dcim Site.name, Device.name, Cable.label, Region.name):
+# a longer one would be refused by NetBox in the middle of a sync.
+NETBOX_NAME_LIMITS = {"site": 100, "device": 64, "fibre segment": 100, "quartiere": 100}
 
 
 @dataclass(frozen=True)
@@ -38,25 +41,32 @@ class _Checker:
         self.invalid = invalid
         self.issues: list[Issue] = []
 
-    def at(self, record: object, field: str, message: str,
-           severity: Severity = Severity.ERROR) -> None:
+    def at(
+        self, record: object, field: str, message: str, severity: Severity = Severity.ERROR
+    ) -> None:
         o = self.origins.get(id(record), Origin("", ""))
         name = getattr(record, "name", "")
-        self.issues.append(Issue(o.file, o.of(field), f"{name}.{field}" if name else field,
-                                 message, severity))
+        self.issues.append(
+            Issue(o.file, o.of(field), f"{name}.{field}" if name else field, message, severity)
+        )
 
     def unique(self, kind: str, records: Sequence[BaseModel], key: str = "name") -> None:
         seen: dict[object, BaseModel] = {}
         for r in records:
             value = getattr(r, key)
             if value in seen:
-                self.at(r, key, f"duplicate {kind} {key} {str(value)!r}; first defined at "
-                                f"{self.origins.get(id(seen[value]))}")
+                self.at(
+                    r,
+                    key,
+                    f"duplicate {kind} {key} {str(value)!r}; first defined at "
+                    f"{self.origins.get(id(seen[value]))}",
+                )
             else:
                 seen[value] = r
 
-    def exists(self, record: object, field: str, name: str | None, known: dict[str, object],
-               kind: str) -> bool:
+    def exists(
+        self, record: object, field: str, name: str | None, known: dict[str, object], kind: str
+    ) -> bool:
         if name is None or name in self.invalid:
             return False
         if name not in known:
@@ -77,9 +87,22 @@ def cross_check(
     links = [r for r in records["links"] if isinstance(r, RadioLink)]
     segments = [r for r in records["segments"] if isinstance(r, FibreSegment)]
     c = _Checker(origins, invalid)
-    for kind, recs in (("site", sites), ("device", devices), ("radio link", links),
-                       ("fibre segment", segments), ("quartiere", quartieri)):
+    for kind, recs in (
+        ("site", sites),
+        ("device", devices),
+        ("radio link", links),
+        ("fibre segment", segments),
+        ("quartiere", quartieri),
+    ):
         c.unique(kind, recs)
+        limit = NETBOX_NAME_LIMITS.get(kind, 0)
+        for r in recs:
+            if limit and len(r.name) > limit:
+                c.at(
+                    r,
+                    "name",
+                    f"{kind} name is {len(r.name)} characters; NetBox accepts at most {limit}",
+                )
     c.unique("device", devices, "mgmt_ip")
     site_names: dict[str, object] = {s.name: s for s in sites}
     dev_names: dict[str, object] = {d.name: d for d in devices}
@@ -87,8 +110,11 @@ def cross_check(
 
     for s in sites:
         if s.lat == 0 and s.lon == 0:
-            c.at(s, "lat", "coordinates 0, 0 look like a missing position; expected WGS84 "
-                           "lat/lon of the site")
+            c.at(
+                s,
+                "lat",
+                "coordinates 0, 0 look like a missing position; expected WGS84 lat/lon of the site",
+            )
         if s.quartiere is not None and q_names and s.quartiere not in q_names:
             c.at(s, "quartiere", f"quartiere {s.quartiere!r} is not among the loaded quartieri")
     for d in devices:
@@ -108,8 +134,13 @@ def cross_check(
             for end in ("a", "b"):
                 role = dev_names[getattr(link, end)]
                 if isinstance(role, Device) and role.role not in _RADIO_ROLES:
-                    c.at(link, end, f"device {role.name!r} has role {role.role}, expected a radio "
-                                    f"({', '.join(sorted(_RADIO_ROLES))})", Severity.WARNING)
+                    c.at(
+                        link,
+                        end,
+                        f"device {role.name!r} has role {role.role}, expected a radio "
+                        f"({', '.join(sorted(_RADIO_ROLES))})",
+                        Severity.WARNING,
+                    )
     for seg in segments:
         c.exists(seg, "a_site", seg.a_site, site_names, "site")
         c.exists(seg, "b_site", seg.b_site, site_names, "site")
@@ -122,14 +153,24 @@ def cross_check(
             if c.exists(seg, f"{end}_device", dev, dev_names, "device"):
                 end_dev = dev_names[dev]
                 if isinstance(end_dev, Device) and end_dev.site != getattr(seg, f"{end}_site"):
-                    c.at(seg, f"{end}_device",
-                         f"device {dev!r} stands at site {end_dev.site!r}, not at the "
-                         f"segment's {end} end {getattr(seg, f'{end}_site')!r}", Severity.WARNING)
+                    c.at(
+                        seg,
+                        f"{end}_device",
+                        f"device {dev!r} stands at site {end_dev.site!r}, not at the "
+                        f"segment's {end} end {getattr(seg, f'{end}_site')!r}",
+                        Severity.WARNING,
+                    )
     seg_names = {s.name for s in segments}
     for name, origin in paths:
         if name not in seg_names:
-            c.issues.append(Issue(origin.file, origin.where, "properties.segment",
-                                  f"path for segment {name!r}, which does not exist"))
+            c.issues.append(
+                Issue(
+                    origin.file,
+                    origin.where,
+                    "properties.segment",
+                    f"path for segment {name!r}, which does not exist",
+                )
+            )
     return c.issues
 
 
@@ -144,6 +185,6 @@ def _check_parent_cycles(c: _Checker, devices: Sequence[Device]) -> None:
             seen.append(node)
             node = parent[node]
         if node is not None and node in seen and node not in reported:
-            cycle = seen[seen.index(node):]
+            cycle = seen[seen.index(node) :]
             reported.update(cycle)
             c.at(by_name[node], "parent", f"uplinks form a loop: {' -> '.join([*cycle, node])}")

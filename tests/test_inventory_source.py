@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import shapely
+import shapely.geometry
+
 from agent import inventory_source
 from inventory.issues import Severity
 from inventory.sample import SAMPLE_DIR
@@ -58,7 +61,8 @@ def test_official_polygons_replace_the_approximate_ones(tmp_path: Path) -> None:
         )
     )
     path = _inv(tmp_path, "[{name: M, lat: 44.7215, lon: 10.647481}]")
-    r = inventory_source.load([path], quartieri=official)
+    # One square is not the comune: the comparison with its boundary is switched off here.
+    r = inventory_source.load([path], quartieri=official, boundary=False)
     assert r.inventory is not None
     assert [q.name for q in r.inventory.quartieri] == ["Nord"]
     assert r.inventory.site_by_name["M"].quartiere == "Nord"
@@ -72,3 +76,23 @@ def test_the_bundled_sample_loads_clean() -> None:
     assert len(inv.devices) >= 150
     assert len({inv.quartiere_of(d) for d in inv.devices}) >= 20
     assert all(inv.quartiere_of(d) is not None for d in inv.devices)
+
+
+def test_quartieri_inside_inventory_files_are_checked_against_the_comune(tmp_path: Path) -> None:
+    """Polygons imported by an inventory YAML meet the same checks as agent.quartieri."""
+    doc = json.loads(QUARTIERI.read_text(encoding="utf-8"))
+    doc["features"] = [f for f in doc["features"] if f["properties"]["name"] != "Coviolo"]
+    (tmp_path / "q.geojson").write_text(json.dumps(doc), encoding="utf-8")
+    inv = tmp_path / "inv.yaml"
+    inv.write_text("sites: [{name: M, lat: 44.7215, lon: 10.647481}]\n"
+                   "imports: [{geojson: q.geojson}]\n", encoding="utf-8")
+    r = inventory_source.load([inv])
+    assert r.inventory is None
+    [e] = r.errors
+    assert e.file == str(tmp_path / "q.geojson") and "a gap of 13.1" in e.message
+    for f in doc["features"]:  # lat, lon instead of lon, lat
+        g = shapely.transform(shapely.geometry.shape(f["geometry"]), lambda c: c[:, ::-1])
+        f["geometry"] = shapely.geometry.mapping(g)
+    (tmp_path / "q.geojson").write_text(json.dumps(doc), encoding="utf-8")
+    [e] = inventory_source.load([inv]).errors
+    assert "latitude and longitude are swapped" in e.message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from itertools import combinations
 from pathlib import Path
 
@@ -221,6 +222,12 @@ def test_self_intersecting_polygon_is_repaired_with_a_warning(tmp_path: Path) ->
     path.write_text(json.dumps(doc))
     loaded, warnings = load_quartieri(path)
     assert len(warnings) == 1 and "Farfalla" in warnings[0] and "make_valid" in warnings[0]
+    # The lobes of a bow-tie cancel in the area as drawn; the repair keeps both: 2 triangles.
+    centre = [10.61, 44.71]  # where the ring crosses itself
+    lobes = sum(to_metric(Polygon(t)).area for t in ([*bowtie[1:3], centre],
+                                                     [bowtie[3], bowtie[0], centre])) / 1e6
+    assert re.search(r"0\.0\d\d km² as drawn", warnings[0]), warnings[0]
+    assert f"{lobes:.3f} km² repaired" in warnings[0]
     farfalla = next(q for q in loaded if q.name == "Farfalla")
     assert farfalla.geometry.is_valid and farfalla.geometry.area > 0
     assert isinstance(farfalla.geometry, MultiPolygon)
@@ -236,14 +243,14 @@ def test_bad_records_name_the_file_and_record(tmp_path: Path) -> None:
                 "features": [
                     {
                         "type": "Feature",
-                        "properties": {"nome": "X"},
+                        "properties": {"etichetta": "X"},
                         "geometry": {"type": "Polygon", "coordinates": [square]},
                     }
                 ],
             }
         )
     )
-    with pytest.raises(QuartiereError, match=r"record #0.*'name'"):
+    with pytest.raises(QuartiereError, match=r"no quartiere name field.*etichetta"):
         load_quartieri(path)
     # Metres without a declared CRS: refused rather than read as degrees.
     path.write_text(
@@ -260,7 +267,7 @@ def test_bad_records_name_the_file_and_record(tmp_path: Path) -> None:
             }
         )
     )
-    with pytest.raises(GeoJSONError, match=r"feature #0.*declare the file's CRS"):
+    with pytest.raises(GeoJSONError, match=r"feature #0.*look like metres.*set the CRS"):
         read_features(path)
     path.write_text(
         json.dumps(

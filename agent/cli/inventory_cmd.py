@@ -19,9 +19,11 @@ from inventory.netbox import NetBoxError, pull_inventory
 app = typer.Typer(help="Check and summarise inventory files.", no_args_is_help=True)
 
 
-def load_or_exit(paths: list[Path] | None, quartieri: Path | None) -> LoadResult:
+def load_or_exit(
+    paths: list[Path] | None, quartieri: Path | None, name_field: str = ""
+) -> LoadResult:
     """Load for a command that needs a valid inventory: print the errors and exit 1."""
-    result = inventory_source.load(paths or [], quartieri)
+    result = inventory_source.load(paths or [], quartieri, name_field)
     if result.inventory is None:
         _print_issues(result.issues)
         raise typer.Exit(common.ExitCode.PROBLEMS)
@@ -38,7 +40,8 @@ def load_configured_or_exit(cfg: AgentConfig) -> Inventory:
         except NetBoxError as e:
             common.err.print(f"[red]NetBox[/]: {e}")
             raise typer.Exit(common.ExitCode.FAILED) from e
-    inv = load_or_exit(cfg.agent.inventory, cfg.agent.quartieri).inventory
+    agent = cfg.agent
+    inv = load_or_exit(agent.inventory, agent.quartieri, agent.quartieri_name_field).inventory
     assert inv is not None
     return inv
 
@@ -54,8 +57,9 @@ def _print_issues(issues: list[Issue]) -> None:
 
 @app.command()
 def validate(
-    paths: list[Path] = typer.Argument(..., exists=True, dir_okay=False,
-                                       help="Inventory files: YAML, CSV, GeoJSON."),
+    paths: list[Path] = typer.Argument(..., exists=True,
+                                       help="Inventory files (YAML, CSV, GeoJSON) or "
+                                       "directories of them."),
     quartieri: Path | None = options.QuartieriOpt,
     json_out: bool = options.JsonOpt,
 ) -> None:
