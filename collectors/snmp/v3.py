@@ -15,7 +15,7 @@ from pysnmp.hlapi.v3arch import asyncio as hl
 
 from collectors.snmp import ber
 from collectors.snmp.ber import VarBind
-from collectors.snmp.transport import SnmpError, TooBig
+from collectors.snmp.transport import SnmpError, raise_for_status
 
 AUTH_PROTOCOLS = {
     "SHA": hl.usmHMACSHAAuthProtocol,
@@ -76,6 +76,10 @@ class V3Session:
         self.engine, self.auth, self.host, self.port = engine, auth, host, port
         self.deadline, self.timeout = deadline, timeout
         self.requests = 0
+        self.served = 0
+        self.last_size = 0  # pysnmp does not say: message-size limits use the estimate
+        self.can_bulk = True
+        self.overhead = 160  # USM header, engine id, HMAC, privacy parameters
 
     async def _call(self, fn: Any, *args: Any, oids: Sequence[bytes]) -> list[VarBind]:
         loop = asyncio.get_running_loop()
@@ -111,19 +115,23 @@ class V3Session:
                     continue
                 kind = "auth" if any(a in text.lower() for a in _AUTH_ERRORS) else "protocol"
                 raise SnmpError(kind, text)
-            if err_status:
-                if int(err_status) == 1:
-                    raise TooBig()
-                raise SnmpError(
-                    "agent-error", f"{err_status.prettyPrint()} at varbind {int(err_index)}"
-                )
+            raise_for_status(int(err_status), int(err_index))
+            self.served += len(vbs)
             return [_convert(n, v) for n, v in vbs]
 
     async def get(self, oids: Sequence[bytes]) -> list[VarBind]:
         return await self._call(hl.get_cmd, oids=oids)
 
-    async def bulk(self, oids: Sequence[bytes], max_repetitions: int) -> list[VarBind]:
-        return await self._call(hl.bulk_cmd, 0, max_repetitions, oids=oids)
+    async def next(self, oids: Sequence[bytes]) -> list[VarBind]:
+        return await self._call(hl.next_cmd, oids=oids)
+
+    async def bulk(
+        self, oids: Sequence[bytes], max_repetitions: int, non_repeaters: int = 0
+    ) -> list[VarBind]:
+        return await self._call(hl.bulk_cmd, non_repeaters, max_repetitions, oids=oids)
+
+    def notes(self) -> list[str]:
+        return []
 
 
 def usm_user(
