@@ -49,7 +49,8 @@ def _tag(value: Any) -> int:
     return int(t.tagClass | t.tagFormat | t.tagId)
 
 
-def _convert(name: Any, value: Any) -> VarBind:
+def varbind_from_pyasn1(name: Any, value: Any) -> VarBind:
+    """A pysnmp (name, value) pair as the (OID bytes, tag, value) triple the poller reads."""
     oid = ber.oid_encode(str(name))
     tag = _tag(value)
     if tag in ber.EXCEPTIONS or tag == ber.NULL:
@@ -117,7 +118,7 @@ class V3Session:
                 raise SnmpError(kind, text)
             raise_for_status(int(err_status), int(err_index))
             self.served += len(vbs)
-            return [_convert(n, v) for n, v in vbs]
+            return [varbind_from_pyasn1(n, v) for n, v in vbs]
 
     async def get(self, oids: Sequence[bytes]) -> list[VarBind]:
         return await self._call(hl.get_cmd, oids=oids)

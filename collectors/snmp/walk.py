@@ -133,7 +133,7 @@ class Walker:
             else:
                 todo.append(i)
         for rows, group in self._groups(todo, hints):
-            await self._walk(group, rows + 1 if rows is not None else self.lim.max_repetitions)
+            await self._walk(group, rows)
         for i in todo:
             if i not in self._skipped_now:
                 mem.rows[self._cols[i]] = len(self._data[i].rows)
@@ -181,23 +181,29 @@ class Walker:
         self._data[i].problem = f"skipped: the agent answers {why}"
         self.counters.columns_skipped += 1
 
-    async def _walk(self, group: list[int], reps: int) -> None:
+    async def _walk(self, group: list[int], expect: int | None) -> None:
+        """Walks a group of columns expected to hold `expect` rows (None: unknown)."""
         active = list(group)
-        reps = min(reps, self.lim.max_repetitions)
+        reps = self.lim.max_repetitions
         while active:
+            if expect is not None:  # the rows still expected, and one to see the end
+                left = expect - max(len(self._data[i].rows) for i in active)
+                reps = min(left + 1, self.lim.max_repetitions)
+                if left < 0:  # longer than last time: walk on with the full size
+                    expect, reps = None, self.lim.max_repetitions
             oids = [self._pos[i] for i in active]
             cap = self._cap(oids)
             if len(active) > cap:  # even one repetition would be too big: fewer columns
                 half = len(active) // 2
-                await self._walk(active[:half], reps)
-                await self._walk(active[half:], reps)
+                await self._walk(active[:half], expect)
+                await self._walk(active[half:], expect)
                 return
             nxt = not self.s.can_bulk or any(self._cols[i] in self.mem.getnext for i in active)
             r = 1 if nxt else max(1, min(reps, cap // len(active)))
             try:
                 vbs = await (self.s.next(oids) if nxt else self.s.bulk(oids, r))
             except AgentError as e:
-                active = await self._degrade(active, reps, e, nxt, len(active) * r)
+                active = await self._degrade(active, expect, e, nxt, len(active) * r)
                 continue
             self._learn_size(vbs)
             progressed, done = self._take(active, vbs)
@@ -206,10 +212,9 @@ class Walker:
                     self._data[i].problem = "GETBULK response made no progress"
                 return
             active = [i for i in active if i not in done]
-            reps = min(reps * 2, self.lim.max_repetitions)  # longer than expected
 
     async def _degrade(
-        self, active: list[int], reps: int, e: AgentError, nxt: bool, asked: int
+        self, active: list[int], expect: int | None, e: AgentError, nxt: bool, asked: int
     ) -> list[int]:
         """The columns still to walk in this group after an error answer."""
         if e.name == "noSuchName" and nxt and 1 <= e.index <= len(active):
@@ -221,10 +226,10 @@ class Walker:
         if len(active) > 1:
             if not isinstance(e, TooBig) and 1 <= e.index <= len(active):
                 bad = active[e.index - 1]
-                await self._walk([bad], reps)
+                await self._walk([bad], expect)
                 return [i for i in active if i != bad]
             half = len(active) // 2
-            await self._walk(active[:half], reps)
+            await self._walk(active[:half], expect)
             return active[half:]
         (i,) = active
         col = self._cols[i]
