@@ -8,10 +8,12 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pydantic import SecretStr
 
 from collectors.samples import Sample
 from collectors.snmp import PollOutcome, SnmpConfig, SnmpCredentials, SnmpPoller, SnmpTarget, ber
+from collectors.snmp.config import parse_host_port
 from tests.fixtures.snmp_responder import (
     Faults,
     Responder,
@@ -348,5 +350,14 @@ def test_devices_sharing_an_address_on_different_ports_and_ipv6_with_a_port() ->
             poller.close()
         assert (oa.info["sysName"], len(_ports(oa))) == ("bad-agent", 1)
         assert (ob.info["sysName"], len(_ports(ob))) == ("other", 2)
+        try:
+            async with responding(b, host="::1") as r6:
+                host, port = parse_host_port(f"[::1]:{r6.port}")
+                poller = SnmpPoller(_cfg())
+                (o6,) = await poller.poll([SnmpTarget("v6", host, port)])
+                poller.close()
+        except OSError:
+            pytest.skip("no IPv6 loopback here")
+        assert o6.ok and o6.info["sysName"] == "other", o6.error
 
     _run(body)
