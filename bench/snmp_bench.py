@@ -5,6 +5,9 @@
    `bulk_walk_cmd` over the same subtree (mib-2), and the decoder alone beside pyasn1.
 2. A cycle over 1,000 simulated devices (system + 24-port ifXTable + a wireless table),
    5% of them silent, served by collectors.snmp.fakeagent in another process.
+3. Varbinds an agent serves against those used, per device kind (the real recordings of
+   tests/data/snmprec served by tests/fixtures/snmp_responder, which counts what it
+   sends): first poll (sizes unknown) and second (sized from the rows seen).
 
 Run from the repository root: `python -m bench.snmp_bench [--devices 1000]`.
 Other processes share the CPU: figures are indicative, compare ratios within one run.
@@ -249,6 +252,46 @@ def bench_cycle(n: int) -> None:
         proc.wait()
 
 
+# --- 3. what an agent serves against what is used ----------------------------------
+
+RECORDINGS = Path(__file__).parent.parent / "tests" / "data" / "snmprec"
+
+
+async def _served_vs_used() -> list[tuple[str, str, list[int]]]:
+    """Per recording: profile, then served, used, requests of the first and second poll."""
+    from tests.fixtures.snmp_responder import load_snmprec, responding
+
+    rows = []
+    for path in sorted(RECORDINGS.glob("*.snmprec")):
+        async with responding(load_snmprec(path)) as agent:
+            poller = SnmpPoller(SnmpConfig(device_deadline_s=10))
+            t = SnmpTarget(path.stem, "127.0.0.1", agent.port)
+            figures: list[int] = []
+            profile = ""
+            for _ in range(2):
+                served, asked = agent.served, agent.requests
+                (o,) = await poller.poll([t])
+                figures += [agent.served - served, o.varbinds_used, agent.requests - asked]
+                profile = o.profile or "-"
+            poller.close()
+        rows.append((path.stem, profile, figures))
+    return rows
+
+
+def bench_served() -> None:
+    print("\n== 3. varbinds served by the agent vs used, per device kind (real recordings)")
+    print(
+        f"   {'recording':34} {'profile':9} {'1st: served/used req':>21} "
+        f"{'2nd: served/used req':>21} {'2nd ratio':>9}"
+    )
+    for name, profile, (s1, u1, r1, s2, u2, r2) in asyncio.run(_served_vs_used()):
+        print(
+            f"   {name:34} {profile:9} {s1:8d}/{u1:<6d} {r1:5d} {s2:8d}/{u2:<6d} {r2:5d} "
+            f"{s2 / max(u2, 1):8.2f}x"
+        )
+    print("   target: served within ~1.3x of used from the second poll on")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--devices", type=int, default=1000)
@@ -262,6 +305,7 @@ def main() -> None:
         return
     bench_decode(args.rounds)
     bench_cycle(args.devices)
+    bench_served()
 
 
 if __name__ == "__main__":

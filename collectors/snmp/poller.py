@@ -212,7 +212,9 @@ class SnmpPoller:
         walked = [t_ for t_ in profile.tables if not t_.scalar]
         cols = [(tb, role, c) for tb in walked for role, c in tb.columns.items()]
         hints = [if_number if tb.kind == "interface" else None for tb, _, _ in cols]
-        data = await w.columns([c.encoded for _, _, c in cols], hints)
+        data = await w.columns(
+            [c.encoded for _, _, c in cols], hints, [tb.name for tb, _, _ in cols]
+        )
         out.problems += w.problems
         rows: dict[str, mapping.Rows] = {tb.name: {} for tb in profile.tables}
         for (tb, role, _), col in zip(cols, data, strict=True):

@@ -116,24 +116,45 @@ class Walker:
     # --- tables ---------------------------------------------------------------------
 
     async def columns(
-        self, columns: Sequence[bytes], hints: Sequence[int | None] | None = None
+        self,
+        columns: Sequence[bytes],
+        hints: Sequence[int | None] | None = None,
+        tables: Sequence[str] | None = None,
     ) -> list[ColumnData]:
         """Walks every column to the end of its subtree. `hints`: rows expected per
-        column the first time (ifNumber for interfaces), None when unknown."""
+        column the first time (ifNumber for interfaces), None when unknown; `tables`:
+        the table of each column (an empty table is probed with one column)."""
         self._data = [ColumnData() for _ in columns]
         self._cols = list(columns)
         self._pos = list(columns)
         self._skipped_now = set()
         mem = self.mem
-        todo: list[int] = []
+        retry = mem.polls % RETRY_EVERY == 0
+        families: dict[str, list[int]] = {}
         for i, c in enumerate(columns):
-            if c in mem.skipped and mem.polls % RETRY_EVERY:
+            if c in mem.skipped and not retry:
                 why = f"{mem.skipped[c]} (remembered: asked again every {RETRY_EVERY}th poll)"
                 self._skip(i, why)
             else:
-                todo.append(i)
-        for rows, group in self._groups(todo, hints):
-            await self._walk(group, rows)
+                families.setdefault(tables[i] if tables else str(i), []).append(i)
+        todo: list[int] = []
+        probes: dict[int, list[int]] = {}  # first column of an empty table -> the others
+        for idxs in families.values():
+            known = [mem.rows.get(self._cols[i]) for i in idxs]
+            if retry or any(k is None for k in known):
+                todo += idxs
+            elif not any(known):  # the whole table was empty: one column tells
+                probes[idxs[0]] = idxs[1:]
+            else:  # columns this device lacks while its table has rows: asked now and then
+                todo += [i for i, k in zip(idxs, known, strict=True) if k]
+        for rows, exact, group in self._groups(todo, hints):
+            await self._walk(group, rows, exact)
+        if probes:
+            await self._walk(list(probes), 0)
+            rest = [j for i, others in probes.items() if self._data[i].rows for j in others]
+            if rest:
+                await self._walk(rest, None)
+            todo += list(probes) + rest
         for i in todo:
             if i not in self._skipped_now:
                 mem.rows[self._cols[i]] = len(self._data[i].rows)
@@ -142,23 +163,30 @@ class Walker:
 
     def _groups(
         self, todo: list[int], hints: Sequence[int | None] | None
-    ) -> list[tuple[int | None, list[int]]]:
-        """Columns by expected length: known from last poll, else the hint, else None."""
+    ) -> list[tuple[int | None, bool, list[int]]]:
+        """Columns by expected length: known from last poll (exact), else the hint, else
+        None; columns of about the same length share requests."""
         expect: dict[int, int | None] = {}
         for i in todo:
             known = self.mem.rows.get(self._cols[i])
             expect[i] = known if known is not None else (hints[i] if hints else None)
         unknown = [i for i in todo if expect[i] is None]
         sized = sorted((i for i in todo if expect[i] is not None), key=lambda i: -(expect[i] or 0))
-        groups: list[tuple[int | None, list[int]]] = []
+        groups: list[tuple[int | None, bool, list[int]]] = []
         for i in sized:
             n = expect[i] or 0
-            if groups and groups[-1][0] is not None and n * _GROUP_SPREAD >= (groups[-1][0] or 0):
-                groups[-1][1].append(i)
+            exact = self._cols[i] in self.mem.rows
+            if (
+                groups
+                and n * _GROUP_SPREAD >= (groups[-1][0] or 0)
+                and (n > 0) == bool(groups[-1][0])
+            ):
+                top, was_exact, idxs = groups[-1]
+                groups[-1] = (top, was_exact and exact, [*idxs, i])
             else:
-                groups.append((n, [i]))
+                groups.append((n, exact, [i]))
         if unknown:
-            groups.append((None, unknown))
+            groups.append((None, False, unknown))
         return groups
 
     def _cap(self, oids: Sequence[bytes]) -> int:
@@ -181,22 +209,29 @@ class Walker:
         self._data[i].problem = f"skipped: the agent answers {why}"
         self.counters.columns_skipped += 1
 
-    async def _walk(self, group: list[int], expect: int | None) -> None:
-        """Walks a group of columns expected to hold `expect` rows (None: unknown)."""
+    async def _walk(self, group: list[int], expect: int | None, exact: bool = False) -> None:
+        """Walks a group of columns expected to hold `expect` rows (None: unknown).
+        `exact`: the rows they had last poll; asked for exactly, then one GETNEXT on one
+        column checks the table ends there too (1 varbind instead of one per column)."""
         active = list(group)
         reps = self.lim.max_repetitions
         while active:
-            if expect is not None:  # the rows still expected, and one to see the end
+            if expect is not None:
                 left = expect - max(len(self._data[i].rows) for i in active)
-                reps = min(left + 1, self.lim.max_repetitions)
-                if left < 0:  # longer than last time: walk on with the full size
+                exact = exact and expect > 0
+                if exact and left == 0:
+                    if await self._ended(active[0]):
+                        return
+                    expect, exact = None, False  # grown since last poll: walk on
+                reps = min(left if exact else left + 1, self.lim.max_repetitions)
+                if left < 0 or expect is None:  # longer than last time: full size
                     expect, reps = None, self.lim.max_repetitions
             oids = [self._pos[i] for i in active]
             cap = self._cap(oids)
             if len(active) > cap:  # even one repetition would be too big: fewer columns
                 half = len(active) // 2
-                await self._walk(active[:half], expect)
-                await self._walk(active[half:], expect)
+                await self._walk(active[:half], expect, exact)
+                await self._walk(active[half:], expect, exact)
                 return
             nxt = not self.s.can_bulk or any(self._cols[i] in self.mem.getnext for i in active)
             r = 1 if nxt else max(1, min(reps, cap // len(active)))
@@ -212,6 +247,17 @@ class Walker:
                     self._data[i].problem = "GETBULK response made no progress"
                 return
             active = [i for i in active if i not in done]
+
+    async def _ended(self, i: int) -> bool:
+        """Whether column i has no row after the last one read."""
+        try:
+            ((oid, tag, _),) = await self.s.next([self._pos[i]])
+        except AgentError as e:
+            return e.name == "noSuchName"  # SNMPv1's end of the MIB; else walk on
+        except ValueError:  # not exactly one varbind back: walk on to find out
+            return False
+        prefix = self._cols[i]
+        return tag == ber.END_OF_MIB_VIEW or not oid.startswith(prefix) or oid == prefix
 
     async def _degrade(
         self, active: list[int], expect: int | None, e: AgentError, nxt: bool, asked: int
