@@ -31,6 +31,7 @@ def test_role_and_device_settings_reach_the_targets() -> None:
         )
     )
     inv = load_inventory([GOOD]).inventory
+    assert inv is not None
     t = {x.name: x for x in targets_from_inventory(inv, cfg)}
     ap1, ap2 = t["ap-prampolini-1"], t["ap-panizzi-1"]
     assert (ap1.poll_without_ping, ap1.max_repetitions, ap1.max_message_size) == (True, 8, 1472)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr, ValidationError
@@ -164,14 +165,14 @@ def test_loopback_above_its_nominal_speed_is_kept_and_flagged(snmpd: Snmpd) -> N
         credentials=SnmpCredentials(community=SecretStr(snmpd.community)),
     )
 
-    async def poll() -> tuple[dict[str, object], int, float]:
+    async def poll() -> tuple[dict[str, Any], int, float]:
         octets, when = _after_refresh(snmpd.port, snmpd.community)
         (o,) = await poller.poll([t])
         assert o.ok, o.error
         (lo,) = [s for s in o.samples if s.measurement == "interface" and s.tags["ifname"] == "lo"]
         return dict(lo.fields), octets, when
 
-    async def run() -> tuple[dict[str, object], float]:
+    async def run() -> tuple[dict[str, Any], float]:
         _, o1, t1 = await poll()
         await asyncio.sleep(5.0)
         fields, o2, t2 = await poll()
