@@ -293,24 +293,26 @@ class Walker:
         done: set[int] = set()
         progressed = False
         max_rows = self.lim.max_rows
-        for j, (oid, tag, val) in enumerate(vbs):
+        cols, pos, data, end = self._cols, self._pos, self._data, ber.END_OF_MIB_VIEW
+        for j, (oid, tag, val) in enumerate(vbs):  # the hot loop: locals only
             i = active[j % n]
             if i in done:
                 continue
-            prefix = self._cols[i]
-            if tag == ber.END_OF_MIB_VIEW or not oid.startswith(prefix) or oid == prefix:
+            prefix = cols[i]
+            if tag == end or not oid.startswith(prefix) or oid == prefix:
                 done.add(i)
                 continue
-            if not _after(oid, self._pos[i]):
-                self._data[i].problem = f"agent returned OIDs out of order at {ber.oid_str(oid)}"
+            last = pos[i]
+            if (oid <= last or len(oid) != len(last)) and not _after(oid, last):
+                data[i].problem = f"agent returned OIDs out of order at {ber.oid_str(oid)}"
                 done.add(i)
                 continue
-            col = self._data[i]
-            col.rows[oid[len(prefix) :]] = (tag, val)
-            self._pos[i] = oid
+            rows = data[i].rows
+            rows[oid[len(prefix) :]] = (tag, val)
+            pos[i] = oid
             progressed = True
-            if len(col.rows) >= max_rows:
-                col.problem = f"table cut at {max_rows} rows"
+            if len(rows) >= max_rows:
+                data[i].problem = f"table cut at {max_rows} rows"
                 done.add(i)
         return progressed, done
 
