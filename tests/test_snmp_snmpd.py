@@ -24,18 +24,16 @@ from collectors.snmp import (
 from tests.fixtures.snmpd import Snmpd
 
 
+def _target(snmpd: Snmpd, cred: SnmpCredentials) -> SnmpTarget:
+    return SnmpTarget(
+        "snmpd", "127.0.0.1", snmpd.port, profile="generic", credentials=cred, tags={"role": "x"}
+    )
+
+
 def _poll(snmpd: Snmpd, cred: SnmpCredentials) -> PollOutcome:
     poller = SnmpPoller(SnmpConfig(device_deadline_s=4, request_timeout_s=1))
-    t = SnmpTarget(
-        "snmpd",
-        "127.0.0.1",
-        snmpd.port,
-        profile="generic",
-        credentials=cred,
-        tags={"role": "router"},
-    )
     try:
-        (o,) = asyncio.run(poller.poll([t]))
+        (o,) = asyncio.run(poller.poll([_target(snmpd, cred)]))
     finally:
         poller.close()
     return o
@@ -157,13 +155,7 @@ def test_loopback_above_its_nominal_speed_is_kept_and_flagged(snmpd: Snmpd) -> N
         pytest.skip("no /sys/class/net/lo statistics here")
     blast = subprocess.Popen([sys.executable, "-c", _BLAST, str(40e6 / 8), "60"])
     poller = SnmpPoller(SnmpConfig(device_deadline_s=4, request_timeout_s=1))
-    t = SnmpTarget(
-        "snmpd",
-        "127.0.0.1",
-        snmpd.port,
-        profile="generic",
-        credentials=SnmpCredentials(community=SecretStr(snmpd.community)),
-    )
+    t = _target(snmpd, SnmpCredentials(community=SecretStr(snmpd.community)))
 
     async def poll() -> tuple[dict[str, Any], int, float]:
         octets, when = _after_refresh(snmpd.port, snmpd.community)

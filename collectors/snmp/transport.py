@@ -25,67 +25,12 @@ from collectors.netns import open_socket_in
 from collectors.snmp import ber
 from collectors.snmp.ber import VarBind
 from collectors.snmp.counters import SnmpCounters
+from collectors.snmp.errors import SnmpError, raise_for_status
 
-_ERROR_STATUS = {
-    1: "tooBig",
-    2: "noSuchName",
-    3: "badValue",
-    4: "readOnly",
-    5: "genErr",
-    6: "noAccess",
-    7: "wrongType",
-    8: "wrongLength",
-    9: "wrongEncoding",
-    10: "wrongValue",
-    11: "noCreation",
-    12: "inconsistentValue",
-    13: "resourceUnavailable",
-    14: "commitFailed",
-    15: "undoFailed",
-    16: "authorizationError",
-    17: "notWritable",
-    18: "inconsistentName",
-}
-
+__all__ = ["Reply", "Session", "SnmpError", "V2cClient", "V2cSession"]
 
 _SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)  # Linux; absent from Python 3.11
 _RCVBUF = 16 << 20
-
-
-class SnmpError(Exception):
-    """A request failed; `kind` is short and stable (timeout, auth, agent-error, malformed…)."""
-
-    def __init__(self, kind: str, detail: str) -> None:
-        super().__init__(f"{kind}: {detail}")
-        self.kind = kind
-        self.detail = detail
-
-
-class AgentError(SnmpError):
-    """The agent answered with an error-status: `index` is 1-based into the request."""
-
-    def __init__(self, status: int, index: int) -> None:
-        self.status, self.index = status, index
-        self.name = _ERROR_STATUS.get(status, str(status))
-        super().__init__("agent-error", f"{self.name} at varbind {index}")
-
-
-class TooBig(AgentError):
-    def __init__(self) -> None:
-        super().__init__(1, 0)
-
-
-def raise_for_status(status: int, index: int) -> None:
-    """authorizationError (a v3 user asked at a security level its access does not allow)
-    is a credentials problem, reported as auth like a wrong key."""
-    if status == 1:
-        raise TooBig()
-    if status == 16:
-        raise SnmpError(
-            "auth", "authorizationError (security level or user not allowed to read this)"
-        )
-    if status:
-        raise AgentError(status, index)
 
 
 class Session(Protocol):

@@ -15,7 +15,7 @@ from pysnmp.hlapi.v3arch import asyncio as hl
 
 from collectors.snmp import ber
 from collectors.snmp.ber import VarBind
-from collectors.snmp.transport import SnmpError, raise_for_status
+from collectors.snmp.errors import SnmpError, raise_for_status
 
 AUTH_PROTOCOLS = {
     "SHA": hl.usmHMACSHAAuthProtocol,

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from collectors.snmp import ber
 from collectors.snmp.ber import VarBind
 from collectors.snmp.counters import SnmpCounters
-from collectors.snmp.transport import AgentError, Session, TooBig
+from collectors.snmp.errors import AgentError, TooBig
+from collectors.snmp.transport import Session
 
 Cell = tuple[int, ber.Value]  # (tag, value)
 RETRY_EVERY = 10  # a skipped column is asked again every this many polls
@@ -322,11 +323,6 @@ def _after(oid: bytes, last: bytes) -> bool:
     if oid > last and len(oid) == len(last):
         return True
     return ber.oid_decode(oid) > ber.oid_decode(last)
-
-
-async def get_scalars(session: Session, oids: Sequence[bytes]) -> dict[bytes, Cell]:
-    """GETs several OIDs per request; absent objects (noSuch*) are left out."""
-    return await Walker(session).scalars(oids)
 
 
 async def walk_columns(
