@@ -361,3 +361,26 @@ def test_devices_sharing_an_address_on_different_ports_and_ipv6_with_a_port() ->
         assert o6.ok and o6.info["sysName"] == "other", o6.error
 
     _run(body)
+
+
+def test_rows_that_appear_between_polls_are_read() -> None:
+    """Requests sized from the last poll still find a port added since, and a table that
+    was empty (probed with one column) is read whole once it has rows."""
+
+    async def body() -> None:
+        four, five = interfaces_table(4), interfaces_table(5)
+        bare = {k: v for k, v in four.items() if k[6] not in (2, 31)}  # system group only
+        async with responding(bare) as r:
+            poller = SnmpPoller(_cfg())
+            t = _target(r, profile="generic")
+            (empty,) = await poller.poll([t])
+            assert not empty.ok  # no interface table at all yet
+            r.table.update(four)
+            (o4,) = await poller.poll([t])
+            r.table.update(five)
+            (o5,) = await poller.poll([t])
+            poller.close()
+        assert len(_ports(o4)) == 4 and len(_ports(o5)) == 5
+        assert _ports(o5)["eth5"]["alias"] == "port 5"
+
+    _run(body)
