@@ -322,11 +322,13 @@ def test_served_varbinds_stay_near_those_used() -> None:
 
 
 def test_counter_state_survives_a_restart(tmp_path: Path) -> None:
-    """A second `run --once` (a new poller on the same data directory) gives rates."""
+    """A second `run --once` (a new poller on the same data directory) gives rates, and
+    remembers the column its agent fails on."""
     state = tmp_path / "snmp-counters.json"
 
     async def body() -> None:
-        async with responding(interfaces_table(1)) as r:
+        alias = "1.3.6.1.2.1.31.1.1.1.18"
+        async with responding(interfaces_table(1), Faults(gen_err_under=alias)) as r:
             first = SnmpPoller(_cfg(), state_path=state)
             await first.poll([_target(r)])
             first.close()
@@ -336,6 +338,7 @@ def test_counter_state_survives_a_restart(tmp_path: Path) -> None:
             (o,) = await second.poll([_target(r)])
             second.close()
         assert _ports(o)["eth1"]["in_bps"] == 1e6
+        assert any("column alias" in p and "remembered" in p for p in o.problems)
 
     _run(body)
 

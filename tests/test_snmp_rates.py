@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from collectors.snmp.rates import WRAP32, CounterState
+from collectors.snmp.state import load_state, save_state
+from collectors.snmp.walk import Memory
 
 SPEED_100M = 12_500_000.0  # bytes/s
 
@@ -119,12 +121,12 @@ def test_state_survives_a_restart_and_a_bad_file_starts_afresh(tmp_path: Path) -
     path = tmp_path / "data" / "snmp-counters.json"
     st = CounterState()
     _poll(st, 1000, 5_000)
-    st.save(path)
-    again = CounterState()
-    assert again.load(path) is None
+    save_state(path, st, {"sw1": Memory(rows={b"\x2b\x06": 24}, getnext={b"\x2b"})})
+    again, memory = CounterState(), dict[str, Memory]()
+    assert load_state(path, again, memory) is None
     assert _poll(again, 2000, 15_000) == 1_000.0  # first poll after the restart: a rate
+    assert memory["sw1"].rows == {b"\x2b\x06": 24} and memory["sw1"].getnext == {b"\x2b"}
     path.write_text("{not json")
-    fresh = CounterState()
-    why = fresh.load(path)
-    assert why and "unreadable counter state" in why and str(path) in why
-    assert fresh.load(tmp_path / "absent.json") is None
+    why = load_state(path, CounterState(), {})
+    assert why and "unreadable SNMP state" in why and str(path) in why
+    assert load_state(tmp_path / "absent.json", CounterState(), {}) is None

@@ -24,6 +24,7 @@ from collectors.snmp.config import SnmpConfig, SnmpTarget
 from collectors.snmp.counters import SnmpCounters
 from collectors.snmp.profiles import PROFILE_DIR, Profile, ProfileError, Profiles, load_profiles
 from collectors.snmp.rates import CounterState, Interval
+from collectors.snmp.state import load_state, save_state
 from collectors.snmp.transport import Session, SnmpError, V2cClient, V2cSession
 from collectors.snmp.walk import Cell, Limits, Memory, Walker
 
@@ -69,10 +70,10 @@ class SnmpPoller:
         self.profiles = profiles or _load(config)
         self.counters = SnmpCounters()
         self.rates = CounterState(self.counters)
-        self.state_path = state_path
-        if state_path is not None and (why := self.rates.load(state_path)):
-            log.warning("SNMP: %s", why)
         self._memory: dict[str, Memory] = {}  # device -> what worked for its requests
+        self.state_path = state_path
+        if state_path is not None and (why := load_state(state_path, self.rates, self._memory)):
+            log.warning("SNMP: %s", why)
         self._v2c: V2cClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._engine: Any = None
@@ -107,7 +108,7 @@ class SnmpPoller:
         out = list(await asyncio.gather(*(one(t) for t in targets)))
         if self.state_path is not None:
             try:
-                await asyncio.to_thread(self.rates.save, self.state_path)
+                await asyncio.to_thread(save_state, self.state_path, self.rates, self._memory)
             except OSError as e:
                 log.warning("SNMP: cannot save counter state to %s: %s", self.state_path, e)
         return out

@@ -9,28 +9,22 @@ plausible: at most the interface speed, and at most a few times the counter's pr
 rate when there is one. Anything else (counters cleared, a 64-bit counter going back,
 ifCounterDiscontinuityTime moving) re-seeds: one poll without a rate, never a spike.
 
-The state is a JSON file written atomically (temp file + rename) after each cycle, so a
-restart, or the next `run --once`, gives rates on its first poll.
+The state outlives the process (`collectors.snmp.state`), so a restart, or the next
+`run --once`, gives rates on its first poll.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Any
 
 from collectors.snmp.counters import SnmpCounters
-
-log = logging.getLogger(__name__)
 
 WRAP32 = 1 << 32
 TICKS_PER_S = 100
 WRAP_GROWTH = 4.0  # a wrap may imply at most this many times the previous rate
 MAX_AGE_S = 900.0  # older state re-seeds: a 32-bit counter may have wrapped unseen
-_FORMAT = 1
 
 
 @dataclass
@@ -137,40 +131,21 @@ class CounterState:
     def forget(self, device: str) -> None:
         self._devices.pop(device, None)
 
-    def save(self, path: Path) -> None:
-        """Writes the state atomically: a crash leaves the old file or the new one."""
-        data = {
-            "format": _FORMAT,
-            "devices": {
-                name: {"uptime": d.uptime_ticks, "wall": d.wall, "c": d.counters, "r": d.rates}
-                for name, d in self._devices.items()
-            },
+    def dump(self) -> dict[str, object]:
+        """The state as JSON-ready data (see `collectors.snmp.state`)."""
+        return {
+            name: {"uptime": d.uptime_ticks, "wall": d.wall, "c": d.counters, "r": d.rates}
+            for name, d in self._devices.items()
         }
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(data, f, separators=(",", ":"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
 
-    def load(self, path: Path) -> str | None:
-        """Reads a saved state; returns why it could not (the poll then starts afresh)."""
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("format") != _FORMAT:
-                return f"{path}: unknown format {data.get('format')!r}; counters start afresh"
-            self._devices = {
-                str(name): _Device(
-                    None if d["uptime"] is None else int(d["uptime"]),
-                    float(d["wall"]),
-                    {str(k): int(v) for k, v in d["c"].items()},
-                    {str(k): float(v) for k, v in d["r"].items()},
-                )
-                for name, d in data["devices"].items()
-            }
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-            return f"{path}: unreadable counter state ({e}); counters start afresh"
-        return None
+    def restore(self, data: dict[str, Any]) -> None:
+        """The state from `dump()`'s data; raises KeyError/ValueError/TypeError if bad."""
+        self._devices = {
+            str(name): _Device(
+                None if d["uptime"] is None else int(d["uptime"]),
+                float(d["wall"]),
+                {str(k): int(v) for k, v in d["c"].items()},
+                {str(k): float(v) for k, v in d["r"].items()},
+            )
+            for name, d in data.items()
+        }

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from collectors.snmp import ber
 from collectors.snmp.ber import VarBind
@@ -47,6 +48,30 @@ class Memory:
     getnext: set[bytes] = field(default_factory=set)  # fails in GETBULK, works in GETNEXT
     skipped: dict[bytes, str] = field(default_factory=dict)  # column -> error it causes
     polls: int = 0
+
+    def dump(self) -> dict[str, Any]:
+        """JSON-ready data (OIDs as hex) for `collectors.snmp.state`."""
+        return {
+            "rows": {c.hex(): n for c, n in self.rows.items()},
+            "max_varbinds": self.max_varbinds,
+            "vb_bytes": self.vb_bytes,
+            "getnext": sorted(c.hex() for c in self.getnext),
+            "skipped": {c.hex(): why for c, why in self.skipped.items()},
+            "polls": self.polls,
+        }
+
+    @classmethod
+    def restore(cls, d: dict[str, Any]) -> Memory:
+        """From `dump()`'s data; raises KeyError/ValueError/TypeError if bad."""
+        mv = d["max_varbinds"]
+        return cls(
+            rows={bytes.fromhex(c): int(n) for c, n in d["rows"].items()},
+            max_varbinds=None if mv is None else int(mv),
+            vb_bytes=float(d["vb_bytes"]),
+            getnext={bytes.fromhex(c) for c in d["getnext"]},
+            skipped={bytes.fromhex(c): str(why) for c, why in d["skipped"].items()},
+            polls=int(d["polls"]),
+        )
 
 
 @dataclass(frozen=True)
