@@ -5,6 +5,10 @@
    `bulk_walk_cmd` over the same subtree (mib-2), and the decoder alone beside pyasn1.
 2. A cycle over 1,000 simulated devices (system + 24-port ifXTable + a wireless table),
    5% of them silent, served by collectors.snmp.fakeagent in another process.
+3. Varbinds an agent serves against those used, per device kind: the simulated kinds
+   (collectors.snmp.simlab, served by the fake agent) and the real recordings of
+   tests/data/snmprec (served by tests/fixtures/snmp_responder), each counting what it
+   sends; first poll (sizes unknown) and second (sized from the rows seen).
 
 Run from the repository root: `python -m bench.snmp_bench [--devices 1000]`.
 Other processes share the CPU: figures are indicative, compare ratios within one run.
@@ -24,10 +28,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from collectors.snmp import SnmpConfig, SnmpCredentials, SnmpPoller, SnmpTarget, ber
-from collectors.snmp.fakeagent import FakeAgent, Mib
-from collectors.snmp.simlab import device_records
+from collectors.snmp.fakeagent import FakeAgent, Mib, serve
+from collectors.snmp.simlab import KINDS, device_records
 from collectors.snmp.transport import V2cClient
 from collectors.snmp.walk import walk_columns
 from tests.fixtures.ports import free_port
@@ -249,6 +254,68 @@ def bench_cycle(n: int) -> None:
         proc.wait()
 
 
+# --- 3. what an agent serves against what is used ----------------------------------
+
+RECORDINGS = Path(__file__).parent.parent / "tests" / "data" / "snmprec"
+
+
+class _Counting(FakeAgent):
+    """The fake agent, counting the varbinds it sends."""
+
+    served = 0
+
+    def answer(self, data: bytes) -> bytes | None:
+        reply = super().answer(data)
+        if reply is not None:
+            self.served += len(ber.decode_response(reply).varbinds)
+        return reply
+
+
+async def _served_vs_used() -> list[tuple[str, str, list[int]]]:
+    """Per device kind: profile, then served, used, requests of the first and second poll."""
+    from tests.fixtures.snmp_responder import load_snmprec, responding
+
+    rows = []
+
+    async def two_polls(name: str, port: int, agent: _Counting | Any) -> None:
+        poller = SnmpPoller(SnmpConfig(device_deadline_s=10))
+        t = SnmpTarget(name, "127.0.0.1", port)
+        figures: list[int] = []
+        profile = ""
+        for _ in range(2):
+            served, asked = agent.served, agent.requests
+            (o,) = await poller.poll([t])
+            figures += [agent.served - served, o.varbinds_used, agent.requests - asked]
+            profile = o.profile or "-"
+        poller.close()
+        rows.append((name, profile, figures))
+
+    for kind in KINDS:
+        agent = _Counting(Mib(device_records(kind, kind, 1)))
+        port = free_port(socket.SOCK_DGRAM)
+        transport = await serve("127.0.0.1", port, agent)
+        await two_polls(f"simulated {kind}", port, agent)
+        transport.close()
+    for path in sorted(RECORDINGS.glob("*.snmprec")):
+        async with responding(load_snmprec(path)) as responder:
+            await two_polls(path.stem, responder.port, responder)
+    return rows
+
+
+def bench_served() -> None:
+    print("\n== 3. varbinds served by the agent vs used, per device kind")
+    print(
+        f"   {'device kind':34} {'profile':9} {'1st: served/used req':>21} "
+        f"{'2nd: served/used req':>21} {'2nd ratio':>9}"
+    )
+    for name, profile, (s1, u1, r1, s2, u2, r2) in asyncio.run(_served_vs_used()):
+        print(
+            f"   {name:34} {profile:9} {s1:8d}/{u1:<6d} {r1:5d} {s2:8d}/{u2:<6d} {r2:5d} "
+            f"{s2 / max(u2, 1):8.2f}x"
+        )
+    print("   target: served within ~1.3x of used from the second poll on")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--devices", type=int, default=1000)
@@ -262,6 +329,7 @@ def main() -> None:
         return
     bench_decode(args.rounds)
     bench_cycle(args.devices)
+    bench_served()
 
 
 if __name__ == "__main__":

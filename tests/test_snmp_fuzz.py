@@ -40,7 +40,16 @@ def _value(draw: Draw, tag: int) -> ber.Value:
     return draw(st.integers(-(2**31), 2**64 - 1))
 
 
-class FuzzSession:
+class _Fake:
+    """What the walker reads of a session besides its requests."""
+
+    can_bulk = True
+    overhead = 40
+    served = 0
+    last_size = 0
+
+
+class FuzzSession(_Fake):
     """Answers each request with random varbinds near (or far from) what was asked."""
 
     def __init__(self, draw: Draw) -> None:
@@ -62,7 +71,12 @@ class FuzzSession:
     async def get(self, oids: Sequence[bytes]) -> list[VarBind]:
         return self._answer(oids, len(oids))
 
-    async def bulk(self, oids: Sequence[bytes], max_repetitions: int) -> list[VarBind]:
+    async def next(self, oids: Sequence[bytes]) -> list[VarBind]:
+        return self._answer(oids, len(oids))
+
+    async def bulk(
+        self, oids: Sequence[bytes], max_repetitions: int, non_repeaters: int = 0
+    ) -> list[VarBind]:
         return self._answer(oids, len(oids) * 3)
 
 
@@ -80,7 +94,7 @@ def test_reading_random_answers_never_raises(data: st.DataObject, profile: str |
         assert all(isinstance(v, int | float | bool | str) for v in s.fields.values())
 
 
-class WrongSysObjectId:
+class WrongSysObjectId(_Fake):
     """An agent whose sysObjectID is not an OID (seen in the field as an OCTET STRING)."""
 
     def __init__(self, tag: int, value: bytes) -> None:
@@ -90,7 +104,12 @@ class WrongSysObjectId:
         sys_oid = ber.oid_encode("1.3.6.1.2.1.1.2.0")
         return [(o, self.tag, self.value) if o == sys_oid else (o, ber.NULL, None) for o in oids]
 
-    async def bulk(self, oids: Sequence[bytes], max_repetitions: int) -> list[VarBind]:
+    async def next(self, oids: Sequence[bytes]) -> list[VarBind]:
+        return [(o, ber.END_OF_MIB_VIEW, None) for o in oids]
+
+    async def bulk(
+        self, oids: Sequence[bytes], max_repetitions: int, non_repeaters: int = 0
+    ) -> list[VarBind]:
         return [(o, ber.END_OF_MIB_VIEW, None) for o in oids]
 
 

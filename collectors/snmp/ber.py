@@ -28,6 +28,10 @@ NO_SUCH_OBJECT: Final = 0x80
 NO_SUCH_INSTANCE: Final = 0x81
 END_OF_MIB_VIEW: Final = 0x82
 
+# Message version field: 0 is SNMPv1, 1 is SNMPv2c.
+V1: Final = 0
+V2C: Final = 1
+
 GET: Final = 0xA0
 GETNEXT: Final = 0xA1
 RESPONSE: Final = 0xA2
@@ -127,18 +131,27 @@ def encode_message(
     varbinds: Sequence[VarBind],
     a: int = 0,
     b: int = 0,
+    version: int = V2C,
 ) -> bytes:
-    """A v2c message: a and b are error-status/index, or non-repeaters/max-repetitions."""
+    """A v1/v2c message: a and b are error-status/index, or non-repeaters/max-repetitions."""
     vbs = b"".join(_tlv(0x30, _tlv(OBJECT_ID, o) + _value(t, v)) for o, t, v in varbinds)
     pdu = _tlv(pdu_type, _int(request_id) + _int(a) + _int(b) + _tlv(0x30, vbs))
-    return _tlv(0x30, _int(1) + _tlv(OCTET_STRING, community) + pdu)
+    return _tlv(0x30, _int(version) + _tlv(OCTET_STRING, community) + pdu)
 
 
 def encode_request(
-    pdu_type: int, community: bytes, request_id: int, oids: list[bytes], a: int = 0, b: int = 0
+    pdu_type: int,
+    community: bytes,
+    request_id: int,
+    oids: list[bytes],
+    a: int = 0,
+    b: int = 0,
+    version: int = V2C,
 ) -> bytes:
-    """A v2c GET/GETNEXT (a=b=0) or GETBULK (a=non-repeaters, b=max-repetitions)."""
-    return encode_message(pdu_type, community, request_id, [(o, NULL, None) for o in oids], a, b)
+    """A GET/GETNEXT (a=b=0) or GETBULK (a=non-repeaters, b=max-repetitions)."""
+    return encode_message(
+        pdu_type, community, request_id, [(o, NULL, None) for o in oids], a, b, version
+    )
 
 
 def _hdr(data: bytes, pos: int, end: int) -> tuple[int, int, int]:
@@ -169,7 +182,15 @@ def _read_int(data: bytes, pos: int, end: int) -> tuple[int, int]:
 class Message:
     """A decoded v1/v2c message; error_status/index are non-repeaters/max-reps in GETBULK."""
 
-    __slots__ = ("community", "error_index", "error_status", "pdu_type", "request_id", "varbinds")
+    __slots__ = (
+        "community",
+        "error_index",
+        "error_status",
+        "pdu_type",
+        "request_id",
+        "varbinds",
+        "version",
+    )
 
     def __init__(
         self,
@@ -179,7 +200,9 @@ class Message:
         error_status: int,
         error_index: int,
         varbinds: list[VarBind],
+        version: int = V2C,
     ) -> None:
+        self.version = version
         self.pdu_type = pdu_type
         self.community = community
         self.request_id = request_id
@@ -243,4 +266,4 @@ def decode_message(data: bytes, pdu_types: tuple[int, ...]) -> Message:
         else:
             val = data[s:pos]
         append((oid, tag, val))
-    return Message(pdu_type, community, request_id, error_status, error_index, varbinds)
+    return Message(pdu_type, community, request_id, error_status, error_index, varbinds, version)

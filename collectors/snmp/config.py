@@ -19,8 +19,10 @@ class SnmpCredentials(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    version: Literal["2c", "3"] = Field(default="2c", description="SNMP version: 2c or 3 (USM).")
-    community: SecretStr = Field(default=SecretStr("public"), description="v2c community.")
+    version: Literal["1", "2c", "3"] = Field(
+        default="2c", description="SNMP version: 1, 2c or 3 (USM)."
+    )
+    community: SecretStr = Field(default=SecretStr("public"), description="v1/v2c community.")
     user: str = Field(default="", description="v3 USM user name.")
     auth_protocol: Literal["SHA", "SHA224", "SHA256", "SHA384", "SHA512", "MD5"] = Field(
         default="SHA", description="v3 authentication protocol."
@@ -49,14 +51,33 @@ class SnmpCredentials(BaseModel):
 
     @property
     def level(self) -> str:
-        if self.version == "2c":
-            return "v2c"
+        if self.version in ("1", "2c"):
+            return f"v{self.version}"
         priv = self.priv_key.get_secret_value() and self.priv_protocol != "none"
         return "v3 authPriv" if priv else "v3 authNoPriv"
 
 
 def _default_credentials() -> SnmpCredentials:
     return SnmpCredentials.model_validate({})
+
+
+class SnmpDeviceSettings(BaseModel):
+    """How to ask one device (or a role's devices); unset fields keep the defaults."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_repetitions: int | None = Field(
+        default=None, ge=1, le=200, description="GETBULK max-repetitions cap for this device."
+    )
+    max_message_size: int | None = Field(
+        default=None,
+        ge=484,
+        le=65507,
+        description="Largest answer (bytes) the agent can send; requests are sized to fit.",
+    )
+    poll_without_ping: bool | None = Field(
+        default=None, description="Poll SNMP even when the device does not answer ping."
+    )
 
 
 class SnmpConfig(BaseModel):
@@ -93,6 +114,21 @@ class SnmpConfig(BaseModel):
     max_varbinds_per_request: int = Field(
         default=256, ge=1, le=2000, description="Cap on columns x repetitions in one GETBULK."
     )
+    max_message_size: int | None = Field(
+        default=None,
+        ge=484,
+        le=65507,
+        description="Largest answer (bytes) agents can send; unset: learned from tooBig.",
+    )
+    poll_without_ping: bool = Field(
+        default=False, description="Poll SNMP even when a device does not answer ping."
+    )
+    role_settings: dict[str, SnmpDeviceSettings] = Field(
+        default_factory=dict, description="Request sizing and ping gating per device role."
+    )
+    device_settings: dict[str, SnmpDeviceSettings] = Field(
+        default_factory=dict, description="Request sizing and ping gating per device name."
+    )
     default_profile: str = Field(
         default="generic",
         description="Profile when neither the inventory nor sysObjectID picks one.",
@@ -111,6 +147,38 @@ class SnmpTarget:
     credentials: SnmpCredentials = field(default_factory=_default_credentials)
     # Copied onto samples: role, site, quartiere; radio ends also carry link and side.
     tags: Mapping[str, str] = field(default_factory=dict)
+    poll_without_ping: bool = False  # asked even when it does not answer ping
+    max_repetitions: int | None = None  # overrides the config's and the profile's
+    max_message_size: int | None = None
+
+
+def settings_for(config: SnmpConfig, device: str, role: str) -> SnmpDeviceSettings:
+    """Device settings over role settings over the config's defaults (set fields only)."""
+    merged: dict[str, object] = {
+        "poll_without_ping": config.poll_without_ping,
+        "max_message_size": config.max_message_size,
+    }
+    for layer in (config.role_settings.get(role), config.device_settings.get(device)):
+        if layer is not None:
+            merged.update(layer.model_dump(exclude_none=True))
+    return SnmpDeviceSettings.model_validate(merged)
+
+
+def parse_host_port(spec: str, default_port: int = 161) -> tuple[str, int]:
+    """'host', 'host:port', an IPv6 address, or '[v6]:port' -> (host, port).
+
+    Raises ValueError naming the spec when the port is not 1-65535."""
+    host, port = spec, str(default_port)
+    if spec.startswith("["):
+        host, sep, rest = spec[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            raise ValueError(f"{spec!r}: expected [IPv6]:PORT")
+        port = rest[1:] if rest else port
+    elif spec.count(":") == 1:
+        host, port = spec.split(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{spec!r}: expected HOST, HOST:PORT or [IPv6]:PORT, port 1-65535")
+    return host, int(port)
 
 
 def credentials_for(config: SnmpConfig, device: str, role: str, tags: list[str]) -> SnmpCredentials:
@@ -136,6 +204,7 @@ def targets_from_inventory(inv: Inventory, config: SnmpConfig) -> list[SnmpTarge
         tags = {"role": str(d.role), "site": d.site, "quartiere": inv.quartiere_tag(d)}
         if d.name in link_end:
             tags["link"], tags["side"] = link_end[d.name]
+        how = settings_for(config, d.name, str(d.role))
         out.append(
             SnmpTarget(
                 name=d.name,
@@ -144,6 +213,9 @@ def targets_from_inventory(inv: Inventory, config: SnmpConfig) -> list[SnmpTarge
                 profile=d.snmp_profile,
                 credentials=credentials_for(config, d.name, str(d.role), d.tags),
                 tags=tags,
+                poll_without_ping=bool(how.poll_without_ping),
+                max_repetitions=how.max_repetitions,
+                max_message_size=how.max_message_size,
             )
         )
     return out

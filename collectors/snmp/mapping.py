@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from collectors.samples import FieldValue, Sample
 from collectors.snmp import ber
@@ -62,11 +63,63 @@ class Converter:
         return "" if val is None else str(val)
 
 
+# IF-MIB status enumerations: the name is kept as a field; up/down only where it is one.
+OPER_STATUS = {
+    1: "up",
+    2: "down",
+    3: "testing",
+    4: "unknown",
+    5: "dormant",
+    6: "notPresent",
+    7: "lowerLayerDown",
+}
+_OPER_UP = {1: True, 2: False, 7: False}  # notPresent, dormant… are neither up nor down
+OVER_SPEED = 1.02  # a rate this far above the nominal speed is flagged (beyond tick noise)
+_MIN_FRAME = 64  # bytes: the most frames (or errors) a port can count per second
+
+
+@dataclass(frozen=True)
+class CounterField:
+    """A per-second field from a counter: roles tried in order (64-bit first), the
+    multiplier, and how many units one byte of line speed can carry (for wrap bounds)."""
+
+    name: str
+    roles: tuple[tuple[str, int], ...]
+    scale: float = 1.0
+    per_byte: float = 1.0 / _MIN_FRAME
+
+
+def _pair(
+    field: str, base: str, scale: float = 1.0, per_byte: float = 1.0 / _MIN_FRAME
+) -> list[CounterField]:
+    """in_ and out_ fields from the roles `<dir>_<base>_64`, then `<dir>_<base>_32`."""
+    return [
+        CounterField(
+            f"{d}_{field}", ((f"{d}_{base}_64", 64), (f"{d}_{base}_32", 32)), scale, per_byte
+        )
+        for d in ("in", "out")
+    ]
+
+
+INTERFACE_COUNTERS: tuple[CounterField, ...] = (
+    *_pair("bps", "octets", 8.0, 1.0),
+    *(
+        CounterField(f"{d}_{k}", ((f"{d}_{k}", 32),))
+        for k in ("errors", "discards")
+        for d in ("in", "out")
+    ),
+    *_pair("ucast_pps", "ucast"),
+    *_pair("mcast_pps", "mcast"),
+    *_pair("bcast_pps", "bcast"),
+)
+
+
 def interfaces(
     table: Table, rows: Rows, device: str, iv: Interval, conv: Converter, t: int
 ) -> list[Sample]:
     out: list[Sample] = []
     names: set[str] = set()
+    readable = 0
     for index, cells in rows.items():
         idx = ber.oid_str(index, whole=False)
         name = (
@@ -76,32 +129,80 @@ def interfaces(
             name = f"{name}#{idx}"
         names.add(name)
         fields: dict[str, FieldValue] = {}
+        if idx.isdigit():
+            fields["if_index"] = int(idx)
+        if "alias" in cells and (alias := conv.text(cells["alias"])):
+            fields["alias"] = alias
         speed = _speed(table, index, cells, conv)
         if speed is not None:
             fields["speed_bps"] = speed
-        for direction in ("in", "out"):
-            for bits in (64, 32):
-                role = f"{direction}_octets_{bits}"
-                if role in cells:
-                    raw = conv.counter(table.name, role, index, cells[role])
-                    if raw is not None:
-                        r = iv.rate(f"{idx}:{role}", raw, bits, speed / 8 if speed else None)
-                        if r is not None:
-                            fields[f"{direction}_bps"] = r * 8
-                    break
-            role = f"{direction}_errors"
+        reseed = "discontinuity" in cells and iv.discontinuity(
+            f"{idx}:discontinuity", _int_of(cells["discontinuity"])
+        )
+        got = _counter_fields(table, index, idx, cells, iv, conv, speed, reseed)
+        readable += any(k.endswith("_bps") for k in got) or any(
+            f"{d}_octets_{b}" in cells for d in ("in", "out") for b in (64, 32)
+        )
+        fields.update(got)
+        if speed and any(k in got for k in ("in_bps", "out_bps")):
+            top = max(float(got.get("in_bps", 0)), float(got.get("out_bps", 0)))
+            fields["over_speed"] = top > speed * OVER_SPEED
+            iv.stats.over_speed += bool(fields["over_speed"])
+        for role, up_field in (("oper_status", "oper_up"), ("admin_status", "admin_up")):
             if role in cells:
-                raw = conv.counter(table.name, role, index, cells[role])
-                if raw is not None and (r := iv.rate(f"{idx}:{role}", raw, 32)) is not None:
-                    fields[role] = r
-        if "oper_status" in cells:
-            st = conv.number(
-                table.name, "oper_status", table.columns["oper_status"], index, cells["oper_status"]
-            )
-            if st is not None:
-                fields["oper_up"] = st == 1
+                st = conv.number(table.name, role, table.columns[role], index, cells[role])
+                if st is None:
+                    continue
+                if role == "admin_status":
+                    fields[up_field] = st == 1
+                    continue
+                fields["oper_status"] = OPER_STATUS.get(int(st), str(int(st)))
+                if (up := _OPER_UP.get(int(st))) is not None:
+                    fields[up_field] = up
         if fields:
             out.append(Sample("interface", {"device": device, "ifname": name}, fields, t))
+    if rows and not readable and any(r.startswith("in_octets") for r in table.columns):
+        conv.problems.setdefault(
+            f"{table.name}.counters",
+            f"table {table.name}: no octet counter readable on any of {len(rows)} port(s) "
+            "(ifHCInOctets/ifInOctets absent or hidden): no traffic rates",
+        )
+    return out
+
+
+def _int_of(cell: Cell) -> int:
+    return cell[1] if isinstance(cell[1], int) else 0
+
+
+def _counter_fields(
+    table: Table,
+    index: bytes,
+    idx: str,
+    cells: dict[str, Cell],
+    iv: Interval,
+    conv: Converter,
+    speed: float | None,
+    reseed: bool,
+) -> dict[str, FieldValue]:
+    """Rates of one interface. An invalid 64-bit counter (wrong type, or stuck at 0 while
+    the 32-bit one counts) falls back to the 32-bit one."""
+    out: dict[str, FieldValue] = {}
+    for cf in INTERFACE_COUNTERS:
+        raws = [
+            (role, bits, conv.counter(table.name, role, index, cells[role]))
+            for role, bits in cf.roles
+            if role in cells
+        ]
+        valid = [(role, bits, raw) for role, bits, raw in raws if raw is not None]
+        if len(valid) == 2 and valid[0][2] == 0 and valid[1][2]:
+            valid = valid[1:]
+        if not valid:
+            continue
+        role, bits, raw = valid[0]
+        limit = speed / 8 * cf.per_byte if speed else None
+        r = iv.rate(f"{idx}:{role}", raw, bits, limit, reseed)
+        if r is not None:
+            out[cf.name] = r * cf.scale
     return out
 
 
@@ -109,7 +210,13 @@ def _speed(table: Table, index: bytes, cells: dict[str, Cell], conv: Converter) 
     for role in ("speed_bps", "speed_bps_32"):
         if role in cells:
             v = conv.number(table.name, role, table.columns[role], index, cells[role])
-            if v:
+            if v is not None and v < 0:
+                conv.problems.setdefault(
+                    f"{table.name}.{role}.negative",
+                    f"table {table.name}, column {role}, row "
+                    f"{ber.oid_str(index, whole=False)}: negative speed {v:g} ignored",
+                )
+            elif v:
                 return v
     return None
 

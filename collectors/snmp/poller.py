@@ -1,7 +1,10 @@
 """The SNMP poller: many devices at once, one deadline each, samples out.
 
-One process holds one `SnmpPoller`: one UDP socket for all v2c devices, one pysnmp engine
-for all v3 devices, and the counter state that turns counters into rates across polls.
+One process holds one `SnmpPoller`: one UDP socket for all v1/v2c devices, one pysnmp
+engine for all v3 devices, the counter state that turns counters into rates across polls
+(saved to `state_path` after each cycle when given), what worked for each device's
+requests, and `counters` (an `SnmpCounters`) for the agent's metrics. Devices are known
+by name: several may share an address on different ports.
 """
 
 from __future__ import annotations
@@ -12,15 +15,18 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from collectors.samples import Sample
 from collectors.snmp import ber, mapping
 from collectors.snmp.config import SnmpConfig, SnmpTarget
+from collectors.snmp.counters import SnmpCounters
 from collectors.snmp.profiles import PROFILE_DIR, Profile, ProfileError, Profiles, load_profiles
-from collectors.snmp.rates import CounterState
-from collectors.snmp.transport import Session, SnmpError, V2cClient
-from collectors.snmp.walk import Cell, get_scalars, walk_columns
+from collectors.snmp.rates import CounterState, Interval
+from collectors.snmp.state import load_state, save_state
+from collectors.snmp.transport import Session, SnmpError, V2cClient, V2cSession
+from collectors.snmp.walk import Cell, Limits, Memory, Walker
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +34,8 @@ SYS_DESCR = ber.oid_encode("1.3.6.1.2.1.1.1.0")
 SYS_OBJECT_ID = ber.oid_encode("1.3.6.1.2.1.1.2.0")
 SYS_UPTIME = ber.oid_encode("1.3.6.1.2.1.1.3.0")
 SYS_NAME = ber.oid_encode("1.3.6.1.2.1.1.5.0")
-_SYSTEM = [SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME, SYS_NAME]
+IF_NUMBER = ber.oid_encode("1.3.6.1.2.1.2.1.0")  # rows of ifTable: sizes its first walk
+_SYSTEM = [SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME, SYS_NAME, IF_NUMBER]
 _DOT0 = b"\x00"
 
 
@@ -42,19 +49,31 @@ class PollOutcome:
     profile: str | None = None
     info: dict[str, str] = field(default_factory=dict)  # sysName, sysDescr, sysObjectID
     problems: list[str] = field(default_factory=list)  # partial failures (a table, a column)
+    varbinds_served: int = 0  # what the agent sent back
+    varbinds_used: int = 0  # of those, inside the objects asked for
 
 
 class SnmpPoller:
     """Polls targets; keeps counter state so the second poll of a device yields rates."""
 
     def __init__(
-        self, config: SnmpConfig, profiles: Profiles | None = None, netns: str | None = None
+        self,
+        config: SnmpConfig,
+        profiles: Profiles | None = None,
+        netns: str | None = None,
+        state_path: Path | None = None,
     ) -> None:
-        """`netns`: poll from inside that network namespace (v2c only; the demo lab)."""
+        """`netns`: poll from inside that network namespace (v1/v2c only; the demo lab).
+        `state_path`: a JSON file keeping counters across restarts (data directory)."""
         self.config = config
         self.netns = netns
         self.profiles = profiles or _load(config)
-        self.counters = CounterState()
+        self.counters = SnmpCounters()
+        self.rates = CounterState(self.counters)
+        self._memory: dict[str, Memory] = {}  # device -> what worked for its requests
+        self.state_path = state_path
+        if state_path is not None and (why := load_state(state_path, self.rates, self._memory)):
+            log.warning("SNMP: %s", why)
         self._v2c: V2cClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._engine: Any = None
@@ -64,7 +83,7 @@ class SnmpPoller:
         loop = asyncio.get_running_loop()
         if self._v2c is None or self._loop is not loop:
             self.close()
-            self._v2c = V2cClient(self.netns)
+            self._v2c = V2cClient(self.netns, self.counters)
             await self._v2c.start()
             self._loop = loop
         return self._v2c
@@ -86,13 +105,20 @@ class SnmpPoller:
             async with sem:
                 return await self._poll_one(client, t)
 
-        return list(await asyncio.gather(*(one(t) for t in targets)))
+        out = list(await asyncio.gather(*(one(t) for t in targets)))
+        if self.state_path is not None:
+            try:
+                await asyncio.to_thread(save_state, self.state_path, self.rates, self._memory)
+            except OSError as e:
+                log.warning("SNMP: cannot save counter state to %s: %s", self.state_path, e)
+        return out
 
     def _session(self, client: V2cClient, t: SnmpTarget, deadline: float) -> Session:
         cfg, cred = self.config, t.credentials
-        if cred.version == "2c":
+        if cred.version in ("1", "2c"):
             comm = cred.community.get_secret_value().encode()
-            return client.session(t.address, t.port, comm, deadline, cfg.request_timeout_s)
+            version = ber.V1 if cred.version == "1" else ber.V2C
+            return client.session(t.address, t.port, comm, deadline, cfg.request_timeout_s, version)
         if self.netns is not None:
             raise SnmpError("config", "SNMPv3 from inside a network namespace is not supported")
         from collectors.snmp import v3
@@ -114,12 +140,11 @@ class SnmpPoller:
         start = loop.time()
         deadline = start + self.config.device_deadline_s
         out = PollOutcome(t.name, False, None, 0.0, [])
+        session: Session | None = None
         try:
-            await asyncio.wait_for(
-                self._read(self._session(client, t, deadline), t, out),
-                self.config.device_deadline_s + 1.0,
-            )
-            out.ok = True
+            session = self._session(client, t, deadline)
+            await asyncio.wait_for(self._read(session, t, out), self.config.device_deadline_s + 1.0)
+            out.ok = out.error is None
         except SnmpError as e:
             out.error = str(e)
         except TimeoutError:
@@ -130,6 +155,11 @@ class SnmpPoller:
             log.debug("SNMP %s: unexpected error", t.name, exc_info=True)
             out.error = f"internal error: {type(e).__name__}: {e}"
         out.duration_s = loop.time() - start
+        if session is not None:
+            out.varbinds_served = session.served
+            self.counters.varbinds_served += session.served
+            if isinstance(session, V2cSession):
+                out.problems += session.notes()
         if not out.ok:
             self._chosen.pop(t.name, None)
             log.warning(
@@ -145,7 +175,7 @@ class SnmpPoller:
         for p in out.problems:
             log.info("SNMP %s: %s", t.name, p)
         fields: dict[str, float | bool] = {"reachable": out.ok, "poll_ms": out.duration_s * 1e3}
-        if "uptime_s" in out.info:
+        if out.ok and "uptime_s" in out.info:  # a failed poll stores no uptime
             fields["uptime_s"] = float(out.info["uptime_s"])
         tags = {"device": t.name, "role": t.tags.get("role", "")}
         out.samples.insert(0, Sample("snmp_system", tags, fields))
@@ -160,8 +190,10 @@ class SnmpPoller:
             out.problems.append(
                 f"unknown SNMP profile {t.profile!r} (known: {known}); chose from sysObjectID"
             )
+        mem = self._memory.setdefault(t.name, Memory())
+        w = Walker(s, mem, self._limits(t, profile), self.counters)
         scalars = _scalar_oids(profile) if profile else []
-        got = await get_scalars(s, _SYSTEM + scalars)
+        got = await w.scalars(_SYSTEM + scalars)
         now_ns = time.time_ns()
         uptime = _int(got.get(SYS_UPTIME))
         out.info = {
@@ -173,19 +205,18 @@ class SnmpPoller:
             out.info["uptime_s"] = str(uptime / 100)
         if profile is None:
             profile = await self._choose(s, t.name, out.info["sysObjectID"])
+            w.lim = self._limits(t, profile)
             if more := _scalar_oids(profile):
-                got.update(await get_scalars(s, more))
+                got.update(await w.scalars(more))
         out.profile = profile.name
+        if_number = _int(got.get(IF_NUMBER))
         walked = [t_ for t_ in profile.tables if not t_.scalar]
         cols = [(tb, role, c) for tb in walked for role, c in tb.columns.items()]
-        reps = profile.max_repetitions or self.config.max_repetitions
-        data = await walk_columns(
-            s,
-            [c.encoded for _, _, c in cols],
-            reps,
-            profile.max_rows,
-            self.config.max_varbinds_per_request,
+        hints = [if_number if tb.kind == "interface" else None for tb, _, _ in cols]
+        data = await w.columns(
+            [c.encoded for _, _, c in cols], hints, [tb.name for tb, _, _ in cols]
         )
+        out.problems += w.problems
         rows: dict[str, mapping.Rows] = {tb.name: {} for tb in profile.tables}
         for (tb, role, _), col in zip(cols, data, strict=True):
             if col.problem:
@@ -205,9 +236,33 @@ class SnmpPoller:
                 out.problems.append(
                     f"table {tb.name}: nothing there (not supported by the device?)"
                 )
+        out.varbinds_used = len(got) + sum(len(c.rows) for c in data)
+        if not any(rows.values()):
+            why = next(
+                (f"({c.problem})" for c in data if c.problem),
+                "(every object answered noSuchObject, noSuchInstance or endOfMibView: "
+                "the wrong profile, or a view hiding it)",
+            )
+            out.error = f"profile {profile.name}: no table gave a row {why}"
+            return
+        iv = self.rates.begin(t.name, uptime)
+        if iv.frozen:
+            out.problems.append(
+                f"sysUpTime frozen at {uptime} ticks since the previous poll: "
+                "rates timed by the poller's clock"
+            )
+        self._samples(profile, rows, t, iv, out, now_ns)
+
+    def _samples(
+        self,
+        profile: Profile,
+        rows: dict[str, mapping.Rows],
+        t: SnmpTarget,
+        iv: Interval,
+        out: PollOutcome,
+        now_ns: int,
+    ) -> None:
         conv = mapping.Converter()
-        dropped = self.counters.stats.dropped
-        iv = self.counters.begin(t.name, uptime)
         for tb in profile.tables:
             r = rows[tb.name]
             if tb.kind == "interface":
@@ -217,9 +272,17 @@ class SnmpPoller:
             else:
                 out.samples += mapping.radio_links(tb, r, t.name, t.tags, conv, now_ns)
         iv.commit()
-        if n := self.counters.stats.dropped - dropped:
-            out.problems.append(f"{n} rate(s) above the interface speed dropped")
         out.problems += conv.problems.values()
+
+    def _limits(self, t: SnmpTarget, profile: Profile | None) -> Limits:
+        cfg = self.config
+        reps = t.max_repetitions or (profile and profile.max_repetitions) or cfg.max_repetitions
+        return Limits(
+            max_repetitions=reps,
+            max_varbinds=cfg.max_varbinds_per_request,
+            max_message_size=t.max_message_size or cfg.max_message_size,
+            max_rows=profile.max_rows if profile else 5000,
+        )
 
     async def _choose(self, s: Session, device: str, sys_object_id: str) -> Profile:
         """Profile from sysObjectID, probing for the vendor table when several match."""

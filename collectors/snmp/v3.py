@@ -15,7 +15,7 @@ from pysnmp.hlapi.v3arch import asyncio as hl
 
 from collectors.snmp import ber
 from collectors.snmp.ber import VarBind
-from collectors.snmp.transport import SnmpError, TooBig
+from collectors.snmp.errors import SnmpError, raise_for_status
 
 AUTH_PROTOCOLS = {
     "SHA": hl.usmHMACSHAAuthProtocol,
@@ -49,7 +49,8 @@ def _tag(value: Any) -> int:
     return int(t.tagClass | t.tagFormat | t.tagId)
 
 
-def _convert(name: Any, value: Any) -> VarBind:
+def varbind_from_pyasn1(name: Any, value: Any) -> VarBind:
+    """A pysnmp (name, value) pair as the (OID bytes, tag, value) triple the poller reads."""
     oid = ber.oid_encode(str(name))
     tag = _tag(value)
     if tag in ber.EXCEPTIONS or tag == ber.NULL:
@@ -76,6 +77,10 @@ class V3Session:
         self.engine, self.auth, self.host, self.port = engine, auth, host, port
         self.deadline, self.timeout = deadline, timeout
         self.requests = 0
+        self.served = 0
+        self.last_size = 0  # pysnmp does not say: message-size limits use the estimate
+        self.can_bulk = True
+        self.overhead = 160  # USM header, engine id, HMAC, privacy parameters
 
     async def _call(self, fn: Any, *args: Any, oids: Sequence[bytes]) -> list[VarBind]:
         loop = asyncio.get_running_loop()
@@ -111,19 +116,23 @@ class V3Session:
                     continue
                 kind = "auth" if any(a in text.lower() for a in _AUTH_ERRORS) else "protocol"
                 raise SnmpError(kind, text)
-            if err_status:
-                if int(err_status) == 1:
-                    raise TooBig()
-                raise SnmpError(
-                    "agent-error", f"{err_status.prettyPrint()} at varbind {int(err_index)}"
-                )
-            return [_convert(n, v) for n, v in vbs]
+            raise_for_status(int(err_status), int(err_index))
+            self.served += len(vbs)
+            return [varbind_from_pyasn1(n, v) for n, v in vbs]
 
     async def get(self, oids: Sequence[bytes]) -> list[VarBind]:
         return await self._call(hl.get_cmd, oids=oids)
 
-    async def bulk(self, oids: Sequence[bytes], max_repetitions: int) -> list[VarBind]:
-        return await self._call(hl.bulk_cmd, 0, max_repetitions, oids=oids)
+    async def next(self, oids: Sequence[bytes]) -> list[VarBind]:
+        return await self._call(hl.next_cmd, oids=oids)
+
+    async def bulk(
+        self, oids: Sequence[bytes], max_repetitions: int, non_repeaters: int = 0
+    ) -> list[VarBind]:
+        return await self._call(hl.bulk_cmd, non_repeaters, max_repetitions, oids=oids)
+
+    def notes(self) -> list[str]:
+        return []
 
 
 def usm_user(
