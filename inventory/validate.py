@@ -50,15 +50,19 @@ class _Checker:
             Issue(o.file, o.of(field), f"{name}.{field}" if name else field, message, severity)
         )
 
-    def unique(self, kind: str, records: Sequence[BaseModel], key: str = "name") -> None:
+    def unique(
+        self, kind: str, records: Sequence[BaseModel], key: str = "name", *also: str
+    ) -> None:
+        """`key` (with the fields `also`) must differ between records."""
         seen: dict[object, BaseModel] = {}
         for r in records:
-            value = getattr(r, key)
+            value = tuple(getattr(r, k) for k in (key, *also))
             if value in seen:
+                what = " ".join(f"{k} {str(v)!r}" for k, v in zip((key, *also), value, strict=True))
                 self.at(
                     r,
                     key,
-                    f"duplicate {kind} {key} {str(value)!r}; first defined at "
+                    f"duplicate {kind} {what}; first defined at "
                     f"{self.origins.get(id(seen[value]))}",
                 )
             else:
@@ -103,7 +107,8 @@ def cross_check(
                     "name",
                     f"{kind} name is {len(r.name)} characters; NetBox accepts at most {limit}",
                 )
-    c.unique("device", devices, "mgmt_ip")
+    # Port-forwarded devices share an address: their SNMP ports tell them apart.
+    c.unique("device", devices, "mgmt_ip", "snmp_port")
     site_names: dict[str, object] = {s.name: s for s in sites}
     dev_names: dict[str, object] = {d.name: d for d in devices}
     q_names = {q.name for q in quartieri}

@@ -308,3 +308,14 @@ def test_a_csv_in_its_own_layout_is_one_error_saying_to_import_it(tmp_path: Path
     [e] = load_inventory([tmp_path]).errors
     assert e.file.endswith("export.csv") and e.where == "line 1"
     assert "import this file from a YAML with a mapping" in e.message
+
+
+def test_port_forwarded_devices_share_an_address_on_different_snmp_ports(tmp_path: Path) -> None:
+    text = (
+        "sites: [{name: s, lat: 44.7, lon: 10.6}]\n"
+        "devices: [{name: a, site: s, role: cpe, mgmt_ip: 127.0.0.9, snmp_port: 1161},"
+        " {name: b, site: s, role: cpe, mgmt_ip: 127.0.0.9, snmp_port: 2161}]"
+    )
+    r = load_inventory([write(tmp_path, "inv.yaml", text)])
+    assert r.inventory is not None, [str(e) for e in r.errors]
+    assert [d.snmp_port for d in r.inventory.devices] == [1161, 2161]
