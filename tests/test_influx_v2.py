@@ -272,3 +272,5 @@ def test_a_retry_inside_the_flush_deadline_happens_when_the_log_says(
     assert report.requests == 1 and report.remaining == 1
     assert report.retry_in_s == pytest.approx(60, abs=1)
     assert "next try at the first flush run after 60.0 s" in caplog.text
+    # The next run does not sit out that back-off: the first run after it tries.
+    assert asyncio.run(fast.flush(deadline_s=120)).requests == 0

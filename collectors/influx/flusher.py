@@ -42,8 +42,8 @@ class FlushReport:
     remaining: int = 0  # samples still waiting for InfluxDB (none without InfluxDB)
     status: int | None = None  # HTTP status of the failure that ended it (0: no answer)
     error: str | None = None  # that failure's reason; None when the flush ended well
-    # Seconds until the back-off ends, when it outlasted this flush: the first flush run
-    # after that many seconds tries again.
+    # Seconds until the back-off ends, when it outlasted this flush: the first flush that
+    # starts after that many seconds tries again.
     retry_in_s: float | None = None
     stopped: bool = False  # writing stopped on 401/403/404 until the config is fixed
 
@@ -63,25 +63,24 @@ class Flusher:
     async def flush(self, deadline_s: float | None = None) -> FlushReport:
         """Send what waits now, batch by batch, until the spool is empty or the deadline.
 
-        After a failure the back-off runs: when it ends before the deadline this flush
-        tries again then (so "retry in 1.0 s" is when it happens); when it does not, the
-        first flush after it does. Without a deadline: one attempt.
+        A failure starts a back-off: when it ends before the deadline this flush tries
+        again then (the log said "retry in 1.0 s"); when it does not, the first flush
+        that starts after it does (the log said so). Without a deadline: one attempt.
         """
         report = FlushReport()
         end = time.monotonic() + deadline_s if deadline_s is not None else None
-        while True:
-            wait = self._next_attempt - time.monotonic()
-            if wait > 0 and (end is None or time.monotonic() + wait >= end):
-                report.retry_in_s, report.stopped = wait, self.stopped
-                break
-            await asyncio.sleep(max(0.0, wait))
-            report.status = report.error = report.retry_in_s = None
+        wait = self._next_attempt - time.monotonic()
+        if wait > 0:  # an earlier flush failed; its back-off is still running
+            report.retry_in_s, report.stopped = wait, self.stopped
+        while wait <= 0:
             failure = await self._drain(report, end)
+            report.status = report.error = report.retry_in_s = None
             if failure is None:
                 break
             self._failed(failure, report, end)
-            if end is None:
+            if end is None or self._next_attempt >= end:
                 break
+            await asyncio.sleep(max(0.0, self._next_attempt - time.monotonic()))
         report.remaining = (await asyncio.to_thread(self.spool.stats)).depth
         return report
 
