@@ -253,16 +253,26 @@ class Spool:
 
     # -- delivery ------------------------------------------------------------------
 
-    def next_batch(self, limit: int, after_id: int = 0, divisor: int = 1) -> Batch | None:
-        """The next `limit` lines above `after_id` as one request body, built inside SQLite
-        (the delivery hot path does no per-line Python work); None when nothing waits."""
+    def newest_id(self) -> int:
+        """The id of the newest waiting line, 0 when none: what a flush sends up to."""
+        with self._reading(self._read_lock):
+            return int(
+                self._reader.execute("SELECT coalesce(max(id), 0) FROM samples").fetchone()[0]
+            )
+
+    def next_batch(
+        self, limit: int, after_id: int = 0, divisor: int = 1, upto_id: int = 2**63 - 1
+    ) -> Batch | None:
+        """The next `limit` lines in (`after_id`, `upto_id`] as one request body, built
+        inside SQLite (the delivery hot path does no per-line Python work); None when
+        nothing waits there."""
         with self._reading(self._read_lock):
             first, last, count, oldest, body = self._reader.execute(
                 "SELECT min(id), max(id), count(*), min(time_ns),"
                 " group_concat(key || ' ' || fields || ' ' || (time_ns / ?), char(10))"
-                " FROM (SELECT id, key, fields, time_ns FROM samples WHERE id > ?"
+                " FROM (SELECT id, key, fields, time_ns FROM samples WHERE id > ? AND id <= ?"
                 " ORDER BY id LIMIT ?)",
-                (divisor, after_id, limit),
+                (divisor, after_id, upto_id, limit),
             ).fetchone()
         return Batch(first, last, count, oldest, body) if count else None
 

@@ -20,6 +20,7 @@ from collectors.influx import (
     FlushReport,
     InfluxConfig,
     LocalRetention,
+    WriteResult,
     make_delivery,
     make_writer,
 )
@@ -274,3 +275,31 @@ def test_a_retry_inside_the_flush_deadline_happens_when_the_log_says(
     assert "next try at the first flush run after 60.0 s" in caplog.text
     # The next run does not sit out that back-off: the first run after it tries.
     assert asyncio.run(fast.flush(deadline_s=120)).requests == 0
+
+
+def test_a_flush_sends_what_waited_when_it_started_not_a_trickle_after_it(
+    tmp_path: Path,
+) -> None:
+    """Collectors keep putting while a flush runs: those samples wait for the next run,
+    in full batches, instead of going out one small request per put."""
+    spool = Spool(tmp_path / "spool.sqlite", CFG)
+
+    class Recorder:
+        precision = "ns"
+
+        def __init__(self) -> None:
+            self.bodies: list[int] = []
+
+        async def write(self, lines: bytes) -> WriteResult:
+            self.bodies.append(len(lines.splitlines()))
+            spool.put([wifi(100 + len(self.bodies))])  # a collector's round meanwhile
+            return WriteResult(204)
+
+        async def close(self) -> None:
+            pass
+
+    writer = Recorder()
+    spool.put([wifi(i) for i in range(25)])
+    report = asyncio.run(Flusher(spool, writer, CFG).flush(deadline_s=10))
+    assert writer.bodies == [10, 10, 5]
+    assert (report.delivered, report.remaining) == (25, 3)

@@ -93,7 +93,10 @@ class Flusher:
         sent = report.requests
         sending: set[asyncio.Task[WriteResult | None]] = set()
         failure: WriteResult | None = None
-        batch = await asyncio.to_thread(self.spool.next_batch, size, 0, div)
+        # What waits now, not what arrives meanwhile: chasing the producers would send a
+        # trickle of small requests; the next run finds those samples in full batches.
+        upto = await asyncio.to_thread(self.spool.newest_id)
+        batch = await asyncio.to_thread(self.spool.next_batch, size, 0, div, upto)
         while batch and (end is None or time.monotonic() < end):
             sending.add(asyncio.create_task(self._send(batch, report)))
             if len(sending) >= self.config.in_flight:
@@ -101,7 +104,7 @@ class Flusher:
                 failure = next((r for t in done if (r := t.result()) is not None), None)
                 if failure is not None:
                     break
-            batch = await asyncio.to_thread(self.spool.next_batch, size, batch.last_id, div)
+            batch = await asyncio.to_thread(self.spool.next_batch, size, batch.last_id, div, upto)
         for result in await asyncio.gather(*sending):
             failure = failure or result
         if failure is None and report.requests > sent:
