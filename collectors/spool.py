@@ -160,9 +160,10 @@ class Spool:
         rows, status = self._encode(samples)
         if not rows:
             return 0
-        with self._transaction():
-            stored, dropped = self._store(rows, status)
-        self._drops.add(dropped)
+        with self._lock:  # the warning after the commit, one thread at a time
+            with self._transaction():
+                stored, dropped = self._store(rows, status)
+            self._drops.add(dropped)
         return stored
 
     def _encode(self, samples: Iterable[Sample]) -> tuple[list[Row], list[Row]]:
@@ -320,15 +321,16 @@ class Spool:
     def requeue_dead_letters(self) -> int:
         """Queue the dead letters for delivery again (once the conflict is fixed in
         InfluxDB, e.g. the measurement dropped); returns how many."""
-        with self._transaction():
-            rows = self._db.execute(
-                "SELECT key, fields, time_ns FROM dead_letters ORDER BY id"
-            ).fetchall()
-            self._db.execute("DELETE FROM dead_letters")
-            dropped: Counter[str] = Counter()
-            if rows:
-                dropped = self._store(rows, self._status_rows(rows))[1]
-        self._drops.add(dropped)
+        dropped: Counter[str] = Counter()
+        with self._lock:
+            with self._transaction():
+                rows = self._db.execute(
+                    "SELECT key, fields, time_ns FROM dead_letters ORDER BY id"
+                ).fetchall()
+                self._db.execute("DELETE FROM dead_letters")
+                if rows:
+                    dropped = self._store(rows, self._status_rows(rows))[1]
+            self._drops.add(dropped)
         return len(rows)
 
     def expire(self, retention_s: float | None = None, now_ns: int | None = None) -> int:
@@ -435,6 +437,6 @@ class Spool:
                 raise explain(self.path, e, writing=False) from e
 
     def close(self) -> None:
-        self._drops.report()
         with self._lock, self._read_lock:
+            self._drops.report()
             close_all([self._reader, self._db])
