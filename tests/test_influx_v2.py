@@ -25,7 +25,7 @@ from collectors.influx import (
     make_writer,
 )
 from collectors.samples import Sample
-from collectors.spool import Spool, SpoolConfig
+from collectors.spool import Spool, SpoolConfig, SpoolWriteError
 from tests.fixtures.influx_v2 import V2Server, serve
 
 T0 = 1_700_000_000_123_456_789
@@ -303,3 +303,25 @@ def test_a_flush_sends_what_waited_when_it_started_not_a_trickle_after_it(
     report = asyncio.run(Flusher(spool, writer, CFG).flush(deadline_s=10))
     assert writer.bodies == [10, 10, 5]
     assert (report.delivered, report.remaining) == (25, 3)
+
+
+def test_a_spool_that_fails_under_a_flush_leaves_no_request_running(
+    v2: V2Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fills while batches are in flight: the flush ends with the one-line
+    SpoolWriteError for the daemon, and no request task is left behind unowned."""
+    spool, f = setup(tmp_path, v2)
+    spool.put([wifi(i) for i in range(40)])
+
+    def full(first_id: int, last_id: int) -> None:
+        raise SpoolWriteError(f"cannot store samples in the spool {spool.path}: disk full")
+
+    monkeypatch.setattr(spool, "ack", full)
+
+    async def scenario() -> int:
+        with pytest.raises(SpoolWriteError, match="disk full"):
+            await f.flush(deadline_s=10)
+        return len(asyncio.all_tasks())
+
+    assert asyncio.run(scenario()) == 1  # only the scenario itself
+    assert spool.stats().depth == 40  # nothing acknowledged: all of it is sent again

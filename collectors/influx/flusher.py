@@ -96,17 +96,25 @@ class Flusher:
         # What waits now, not what arrives meanwhile: chasing the producers would send a
         # trickle of small requests; the next run finds those samples in full batches.
         upto = await asyncio.to_thread(self.spool.newest_id)
-        batch = await asyncio.to_thread(self.spool.next_batch, size, 0, div, upto)
-        while batch and (end is None or time.monotonic() < end):
-            sending.add(asyncio.create_task(self._send(batch, report)))
-            if len(sending) >= self.config.in_flight:
-                done, sending = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
-                failure = next((r for t in done if (r := t.result()) is not None), None)
-                if failure is not None:
-                    break
-            batch = await asyncio.to_thread(self.spool.next_batch, size, batch.last_id, div, upto)
-        for result in await asyncio.gather(*sending):
-            failure = failure or result
+        try:
+            batch = await asyncio.to_thread(self.spool.next_batch, size, 0, div, upto)
+            while batch and (end is None or time.monotonic() < end):
+                sending.add(asyncio.create_task(self._send(batch, report)))
+                if len(sending) >= self.config.in_flight:
+                    done, sending = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
+                    failure = next((r for t in done if (r := t.result()) is not None), None)
+                    if failure is not None:
+                        break
+                batch = await asyncio.to_thread(
+                    self.spool.next_batch, size, batch.last_id, div, upto
+                )
+            for result in await asyncio.gather(*sending):
+                failure = failure or result
+        except BaseException:  # the spool failed (SpoolWriteError) or the job was cancelled:
+            for task in sending:  # no request is left running unowned; unacked lines stay
+                task.cancel()
+            await asyncio.gather(*sending, return_exceptions=True)
+            raise
         if failure is None and report.requests > sent:
             self._succeeded()
         return failure
