@@ -4,7 +4,9 @@ Every sample is committed here before anything else happens to it. `samples` hol
 is still to be delivered to InfluxDB (or, with no InfluxDB configured, the local history
 that `netagent query` reads); a row leaves it only when InfluxDB acknowledged it, when it
 is set aside as a dead letter (InfluxDB refused it for good), when the size bound drops it
-(counted, logged) or, in the embedded mode only, when it outlives the retention.
+(bulk first, counted per measurement, logged once a period: collectors.spool_bound) or, in
+the embedded mode only, when it outlives the retention. A file that cannot be used or a
+write that fails is a one-line `SpoolError` / `SpoolWriteError` (collectors.spool_file).
 `latest` keeps the newest point of every series of the status measurements
 (`SpoolConfig.latest_for`) whatever happened to the history, so `netagent status` works
 with or without InfluxDB.
@@ -26,11 +28,22 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from collectors import line_protocol as lp
 from collectors.samples import Sample
+from collectors.spool_bound import DropLog, key_is_one_of, measurement_of
+from collectors.spool_file import (
+    SpoolError,
+    SpoolWriteError,
+    check_place,
+    close_all,
+    connect,
+    explain,
+)
 from collectors.spool_model import (
     Batch,
     DeadLetter,
@@ -39,10 +52,21 @@ from collectors.spool_model import (
     SpoolStats,
 )
 
-__all__ = ["Batch", "DeadLetter", "PendingLine", "Spool", "SpoolConfig", "SpoolStats"]
+__all__ = [
+    "Batch",
+    "DeadLetter",
+    "PendingLine",
+    "Spool",
+    "SpoolConfig",
+    "SpoolError",
+    "SpoolStats",
+    "SpoolWriteError",
+]
 
 log = logging.getLogger(__name__)
 
+# The layout 0.1.0 shipped. Earlier layouts only ever existed in development builds: they
+# are refused with a clear error instead of migrated.
 _VERSION = 3
 _SYNC = "FULL"  # a committed put() survives a power cut, not only a process crash
 _SCHEMA = """
@@ -73,61 +97,56 @@ _UPSERT_LATEST = (
     " SET fields=excluded.fields, time_ns=excluded.time_ns"
     " WHERE excluded.time_ns >= latest.time_ns"
 )
+_DROPPED = "dropped:"  # counters named dropped:<measurement>; ';' sorts right after ':'
 # (series key, field set, time_ns): one encoded sample.
 Row = tuple[str, str, int]
 
 
 class Spool:
     def __init__(self, path: Path, config: SpoolConfig | None = None) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Open (or create) the spool at `path`; SpoolError, one line, when it cannot be used."""
         self.path = path
         self.config = config or SpoolConfig()
+        check_place(path)
         self._lock = threading.RLock()
-        self._listeners: list[Callable[[int], None]] = []
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA busy_timeout=10000")
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(f"PRAGMA synchronous={_SYNC}")
-        # Delivery reads through its own connection: WAL lets it read committed samples
-        # while a put() is writing, instead of queueing behind it.
-        self._reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._reader.execute("PRAGMA busy_timeout=10000")
         self._read_lock = threading.Lock()
         self._latest_for = frozenset(self.config.latest_for)
-        with self._transaction():
-            old, old_latest = self._legacy_rows()
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
-            self._db.execute(f"PRAGMA user_version={_VERSION}")
-            self._db.executemany(_UPSERT_LATEST, self._status_rows(old_latest))
-            if old:  # depth counts them again as they are re-stored
-                self._db.execute("UPDATE counters SET value = 0 WHERE name = 'depth'")
-                self._store(old, [])
+        self._priority = frozenset(self.config.priority)
+        self._priority_sql, self._priority_args = key_is_one_of(sorted(self._priority))
+        self._bulk_floor = 0  # no bulk row has a smaller id: where eviction starts looking
+        self._drops = DropLog(lambda: f"spool {path} full ({self.config.max_samples:,} samples)")
+        connections: list[sqlite3.Connection] = []
+        try:
+            self._db = connect(path, connections)
+            self._check_layout()  # before WAL mode, which rewrites the header
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(f"PRAGMA synchronous={_SYNC}")
+            # Delivery reads through its own connection: WAL lets it read committed
+            # samples while a put() is writing, instead of queueing behind it.
+            self._reader = connect(path, connections)
+            with self._transaction():
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version={_VERSION}")
+        except sqlite3.Error as e:
+            close_all(connections)
+            raise explain(path, e, writing=False) from e
+        except SpoolError:
+            close_all(connections)
+            raise
 
-    def _legacy_rows(self) -> tuple[list[Row], list[Row]]:
-        """(samples, latest) of an older spool, dropped here to be re-stored in the current
-        layout: version 1 held JSON columns, version 2 a measurement column and index."""
-        cols = {r[1] for r in self._db.execute("PRAGMA table_info(samples)")}
-        if "measurement" not in cols:
-            return [], []
-        if "tags" in cols:
-            import json
-
-            old = self._db.execute(
-                "SELECT measurement, tags, fields, time_ns FROM samples ORDER BY id"
-            ).fetchall()
-            rows, latest = self._encode(
-                Sample(m, json.loads(t), json.loads(f), ts) for m, t, f, ts in old
-            )
-        else:
-            rows = self._db.execute(
-                "SELECT key, fields, time_ns FROM samples ORDER BY id"
-            ).fetchall()
-            latest = self._db.execute("SELECT key, fields, time_ns FROM latest").fetchall()
-        self._db.execute("DROP TABLE samples")
-        self._db.execute("DROP TABLE IF EXISTS latest")
-        return rows, latest
+    def _check_layout(self) -> None:
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if version == _VERSION or (version == 0 and not tables):
+            return
+        whose = "a newer netagent" if version > _VERSION else "a development build"
+        raise SpoolError(
+            f"cannot use the spool {self.path}: layout {version} from {whose}, this netagent "
+            f"reads layout {_VERSION}; left untouched: stop netagent and move it aside "
+            f"(mv {self.path} {self.path}.old), a new spool is created at the next start"
+        )
 
     # -- writing -------------------------------------------------------------------
 
@@ -136,22 +155,16 @@ class Spool:
 
         A sample of a wrong field type raises LineProtocolError before anything is stored;
         one whose every field is NaN/infinite has nothing InfluxDB can hold and is skipped.
+        A failed write (disk full, I/O error) raises SpoolWriteError and stores nothing.
         """
         rows, status = self._encode(samples)
         if not rows:
             return 0
-        with self._transaction():
-            dropped, depth = self._store(rows, status)
-        if dropped:
-            log.warning(
-                "spool full (%d samples): dropped the %d oldest; %d dropped since creation",
-                self.config.max_samples,
-                dropped,
-                self.stats().dropped_total,
-            )
-        for listener in self._listeners:
-            listener(depth)
-        return min(len(rows), self.config.max_samples)
+        with self._lock:  # the warning after the commit, one thread at a time
+            with self._transaction():
+                stored, dropped = self._store(rows, status)
+            self._drops.add(dropped)
+        return stored
 
     def _encode(self, samples: Iterable[Sample]) -> tuple[list[Row], list[Row]]:
         """(all rows, those of the `latest_for` measurements)."""
@@ -172,59 +185,101 @@ class Spool:
         return rows, status
 
     def _status_rows(self, rows: Iterable[Row]) -> list[Row]:
-        return [r for r in rows if lp.decode_key(r[0])[0] in self._latest_for]
+        return [r for r in rows if measurement_of(r[0]) in self._latest_for]
 
-    def _store(self, rows: list[Row], status: list[Row]) -> tuple[int, int]:
-        """Insert within the caller's transaction; returns (dropped, depth after)."""
-        dropped = self._make_room(len(rows))
-        if len(rows) > self.config.max_samples:  # the batch alone overflows the bound
-            rows = rows[len(rows) - self.config.max_samples :]
+    def _store(self, rows: list[Row], status: list[Row]) -> tuple[int, Counter[str]]:
+        """Insert within the caller's transaction; returns (stored, dropped per measurement)."""
+        rows, dropped = self._make_room(rows)
         first = self._add("next_id", len(rows)) - len(rows)
         self._db.executemany(
             "INSERT INTO samples(id, key, fields, time_ns) VALUES (?,?,?,?)",
             [(i, *r) for i, r in enumerate(rows, first)],
         )
         self._db.executemany(_UPSERT_LATEST, status)
-        return dropped, self._add("depth", len(rows))
+        self._add("depth", len(rows))
+        return len(rows), dropped
 
-    def _make_room(self, incoming: int) -> int:
-        """Drop the oldest samples so `incoming` more fit; returns how many were dropped."""
-        excess = self._counter("depth") + incoming - self.config.max_samples
-        if excess <= 0:
-            return 0
-        cur = self._db.execute(
-            "DELETE FROM samples WHERE id IN (SELECT id FROM samples ORDER BY id LIMIT ?)",
-            (excess,),
-        )
-        dropped_new = max(0, incoming - self.config.max_samples)
-        self._add("depth", -cur.rowcount)
-        self._add("dropped_total", cur.rowcount + dropped_new)
-        return cur.rowcount + dropped_new
+    def _make_room(self, rows: list[Row]) -> tuple[list[Row], Counter[str]]:
+        """Keep the bound, fair to the status measurements: the oldest stored bulk rows go
+        first, then the incoming bulk rows, then the oldest stored status rows, then the
+        incoming ones. Returns (the incoming rows that stay, dropped per measurement)."""
+        dropped: Counter[str] = Counter()
+        excess = self._counter("depth") + len(rows) - self.config.max_samples
+        for bulk in (True, False):
+            if excess > 0:
+                excess -= self._evict(bulk, excess, dropped)
+            if excess > 0:
+                rows, excess = self._refuse(rows, bulk, excess, dropped)
+        if dropped:
+            self._add("dropped_total", sum(dropped.values()))
+            self._db.executemany(
+                "INSERT INTO counters VALUES (?, ?)"
+                " ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
+                [(_DROPPED + m, n) for m, n in dropped.items()],
+            )
+        return rows, dropped
 
-    def on_put(self, listener: Callable[[int], None]) -> Callable[[], None]:
-        """Call `listener(depth)` after every committed put (the flusher wakes on it);
-        returns the function that unsubscribes it."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+    def _evict(self, bulk: bool, limit: int, dropped: Counter[str]) -> int:
+        """Delete the `limit` oldest stored rows of one class; returns how many went."""
+        if bulk:
+            where, args = f"id >= ? AND NOT {self._priority_sql}", [self._bulk_floor]
+        else:
+            where, args = self._priority_sql, []
+        gone = self._db.execute(
+            f"DELETE FROM samples WHERE id IN (SELECT id FROM samples WHERE {where}"
+            " ORDER BY id LIMIT ?) RETURNING id, key",
+            [*args, *self._priority_args, limit],
+        ).fetchall()
+        if len(gone) == limit and bulk:  # no bulk row is left below the last one deleted
+            self._bulk_floor = max(i for i, _ in gone) + 1
+        elif bulk:  # none is left at all
+            self._bulk_floor = self._counter("next_id")
+        dropped.update(measurement_of(k) for _, k in gone)
+        self._add("depth", -len(gone))
+        return len(gone)
+
+    def _refuse(
+        self, rows: list[Row], bulk: bool, excess: int, dropped: Counter[str]
+    ) -> tuple[list[Row], int]:
+        """Leave out the first `excess` incoming rows of one class; (rows kept, excess left)."""
+        kept: list[Row] = []
+        for row in rows:
+            m = measurement_of(row[0])
+            if excess and (m not in self._priority) == bulk:
+                dropped[m] += 1
+                excess -= 1
+            else:
+                kept.append(row)
+        return kept, excess
 
     # -- delivery ------------------------------------------------------------------
 
-    def next_batch(self, limit: int, after_id: int = 0, divisor: int = 1) -> Batch | None:
-        """The next `limit` lines above `after_id` as one request body, built inside SQLite
-        (the delivery hot path does no per-line Python work); None when nothing waits."""
-        with self._read_lock:
+    def newest_id(self) -> int:
+        """The id of the newest waiting line, 0 when none: what a flush sends up to."""
+        with self._reading(self._read_lock):
+            return int(
+                self._reader.execute("SELECT coalesce(max(id), 0) FROM samples").fetchone()[0]
+            )
+
+    def next_batch(
+        self, limit: int, after_id: int = 0, divisor: int = 1, upto_id: int = 2**63 - 1
+    ) -> Batch | None:
+        """The next `limit` lines in (`after_id`, `upto_id`] as one request body, built
+        inside SQLite (the delivery hot path does no per-line Python work); None when
+        nothing waits there."""
+        with self._reading(self._read_lock):
             first, last, count, oldest, body = self._reader.execute(
                 "SELECT min(id), max(id), count(*), min(time_ns),"
                 " group_concat(key || ' ' || fields || ' ' || (time_ns / ?), char(10))"
-                " FROM (SELECT id, key, fields, time_ns FROM samples WHERE id > ?"
+                " FROM (SELECT id, key, fields, time_ns FROM samples WHERE id > ? AND id <= ?"
                 " ORDER BY id LIMIT ?)",
-                (divisor, after_id, limit),
+                (divisor, after_id, upto_id, limit),
             ).fetchone()
         return Batch(first, last, count, oldest, body) if count else None
 
     def lines(self, first_id: int, last_id: int) -> list[PendingLine]:
         """The lines of a batch one by one (to find the ones InfluxDB refused)."""
-        with self._read_lock:
+        with self._reading(self._read_lock):
             return self._reader.execute(
                 "SELECT id, key, fields, time_ns FROM samples WHERE id BETWEEN ? AND ? ORDER BY id",
                 (first_id, last_id),
@@ -255,7 +310,7 @@ class Spool:
             self._add("depth", -cur.rowcount)
 
     def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
-        with self._lock:
+        with self._reading():
             rows = self._db.execute(
                 "SELECT key, fields, time_ns, reason, failed_at_ns FROM dead_letters"
                 " ORDER BY id DESC LIMIT ?",
@@ -266,13 +321,16 @@ class Spool:
     def requeue_dead_letters(self) -> int:
         """Queue the dead letters for delivery again (once the conflict is fixed in
         InfluxDB, e.g. the measurement dropped); returns how many."""
-        with self._transaction():
-            rows = self._db.execute(
-                "SELECT key, fields, time_ns FROM dead_letters ORDER BY id"
-            ).fetchall()
-            self._db.execute("DELETE FROM dead_letters")
-            if rows:
-                self._store(rows, self._status_rows(rows))
+        dropped: Counter[str] = Counter()
+        with self._lock:
+            with self._transaction():
+                rows = self._db.execute(
+                    "SELECT key, fields, time_ns FROM dead_letters ORDER BY id"
+                ).fetchall()
+                self._db.execute("DELETE FROM dead_letters")
+                if rows:
+                    dropped = self._store(rows, self._status_rows(rows))[1]
+            self._drops.add(dropped)
         return len(rows)
 
     def expire(self, retention_s: float | None = None, now_ns: int | None = None) -> int:
@@ -284,19 +342,24 @@ class Spool:
         return gone
 
     def stats(self, now_ns: int | None = None) -> SpoolStats:
-        with self._lock:
+        with self._reading():
             oldest = self._db.execute("SELECT time_ns FROM samples ORDER BY id LIMIT 1").fetchone()
             dead = self._db.execute("SELECT count(*) FROM dead_letters").fetchone()[0]
             depth, dropped = self._counter("depth"), self._counter("dropped_total")
+            per = self._db.execute(
+                "SELECT name, value FROM counters WHERE name > ? AND name < ? ORDER BY name",
+                (_DROPPED, _DROPPED[:-1] + ";"),
+            ).fetchall()
         age = max(0.0, ((now_ns or time.time_ns()) - oldest[0]) / 1e9) if oldest else 0.0
-        return SpoolStats(depth, age, dropped, int(dead))
+        by = {name[len(_DROPPED) :]: int(n) for name, n in per}
+        return SpoolStats(depth, age, dropped, int(dead), by)
 
     # -- reading -------------------------------------------------------------------
 
     def latest(self, measurement: str) -> list[Sample]:
         """Newest point of each series of a `latest_for` measurement."""
-        where, args = _of_measurement(measurement)
-        with self._lock:
+        where, args = key_is_one_of([measurement])
+        with self._reading():
             rows = self._db.execute(
                 f"SELECT key, fields, time_ns FROM latest WHERE {where} ORDER BY key", args
             ).fetchall()
@@ -310,7 +373,7 @@ class Spool:
         limit: int | None = None,
     ) -> list[Sample]:
         """History of one measurement, oldest first, optionally filtered by tag values."""
-        where, key_args = _of_measurement(measurement)
+        where, key_args = key_is_one_of([measurement])
         sql = f"SELECT key, fields, time_ns FROM samples WHERE {where}"
         args: list[object] = list(key_args)
         if since_ns is not None:
@@ -319,7 +382,7 @@ class Spool:
         sql += " ORDER BY time_ns, id"
         want = dict(tags or {})
         out: list[Sample] = []
-        with self._lock:
+        with self._reading():
             for k, f, t in self._db.execute(sql, args):
                 sample = lp.decode(k, f, t)
                 if all(sample.tags.get(tk) == tv for tk, tv in want.items()):
@@ -340,49 +403,40 @@ class Spool:
         ).fetchone()
         return int(row[0])
 
-    def _transaction(self, fsync: bool = True) -> _Tx:
-        return _Tx(self._db, self._lock, fsync)
+    @contextmanager
+    def _transaction(self, fsync: bool = True) -> Iterator[None]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception: all or nothing. An
+        SQLite failure (disk full, I/O error, read-only) comes out as SpoolWriteError."""
+        with self._lock:
+            try:
+                if not fsync:
+                    self._db.execute("PRAGMA synchronous=NORMAL")
+                try:
+                    self._db.execute("BEGIN IMMEDIATE")
+                    yield
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    if self._db.in_transaction:
+                        with suppress(sqlite3.Error):
+                            self._db.execute("ROLLBACK")
+                    raise
+                finally:
+                    if not fsync:
+                        self._db.execute(f"PRAGMA synchronous={_SYNC}")
+            except sqlite3.Error as e:
+                raise explain(self.path, e, writing=True) from e
+
+    @contextmanager
+    def _reading(self, lock: threading.Lock | threading.RLock | None = None) -> Iterator[None]:
+        """A read under `lock` (the writer connection's by default): an SQLite failure (a
+        corrupt page met only now) comes out as SpoolError."""
+        with lock or self._lock:
+            try:
+                yield
+            except sqlite3.Error as e:
+                raise explain(self.path, e, writing=False) from e
 
     def close(self) -> None:
         with self._lock, self._read_lock:
-            self._reader.close()
-            self._db.close()
-
-
-def _of_measurement(measurement: str) -> tuple[str, tuple[str, str, str]]:
-    """SQL condition on `key` for one measurement: the key is the escaped measurement,
-    alone or followed by `,tags`, i.e. in the range (m + ',', m + '-') since '-' follows ','."""
-    m = lp.encode_key(measurement, {})
-    return "(key = ? OR (key > ? AND key < ?))", (m, m + ",", m + "-")
-
-
-class _Tx:
-    """BEGIN IMMEDIATE … COMMIT, rolled back on any exception: all or nothing."""
-
-    def __init__(self, db: sqlite3.Connection, lock: threading.RLock, fsync: bool) -> None:
-        self._db = db
-        self._lock = lock
-        self._fsync = fsync
-
-    def __enter__(self) -> None:
-        self._lock.acquire()
-        try:
-            if not self._fsync:
-                self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("BEGIN IMMEDIATE")
-        except BaseException:
-            self._restore()
-            raise
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        try:
-            self._db.execute("ROLLBACK" if exc_type else "COMMIT")
-        finally:
-            self._restore()
-
-    def _restore(self) -> None:
-        try:
-            if not self._fsync:
-                self._db.execute(f"PRAGMA synchronous={_SYNC}")
-        finally:
-            self._lock.release()
+            self._drops.report()
+            close_all([self._reader, self._db])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from collectors.samples import Sample
+log = logging.getLogger(__name__)
 
 # (id, series key, field set, time_ns): one stored line waiting for delivery.
 PendingLine = tuple[int, str, str, int]
@@ -21,7 +23,13 @@ class SpoolConfig(BaseModel):
         default=2_000_000,
         gt=0,
         description="Most samples kept waiting (or kept as local history). When full, the "
-        "oldest are dropped, counted (agent.dropped_total) and logged.",
+        "oldest samples of the other measurements are dropped first, those of `priority` "
+        "only when nothing else is left; drops are counted per measurement and logged.",
+    )
+    priority: list[str] = Field(
+        default=["icmp", "device_status", "snmp_system", "agent", "alert", "coverage"],
+        description="Measurements a full spool keeps while it can drop anything else: the "
+        "status an operator reads after an outage, a few points per device and round.",
     )
     retention_s: float = Field(
         default=7 * 86400,
@@ -36,11 +44,6 @@ class SpoolConfig(BaseModel):
         "(interface, wifi, radio_link) is left out: keeping it costs every put().",
     )
     batch_size: int = Field(default=5000, gt=0, description="Lines per write request.")
-    max_batch_age_s: float = Field(
-        default=5.0,
-        gt=0,
-        description="A partial batch is sent once its oldest sample waited this long.",
-    )
     in_flight: int = Field(
         default=2,
         ge=1,
@@ -58,6 +61,19 @@ class SpoolConfig(BaseModel):
         "refuses the credentials.",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _retired_keys(cls, data: Any) -> Any:
+        """`max_batch_age_s` (0.1.0) paced a delivery loop the daemon never ran: accepted,
+        said to be unused, so a 0.1.0 config file still loads."""
+        if isinstance(data, dict) and "max_batch_age_s" in data:
+            log.warning(
+                "[spool] max_batch_age_s is no longer used: samples leave at every run of "
+                "the flush job ([jobs.flush] interval_s); remove the key"
+            )
+            data = {k: v for k, v in data.items() if k != "max_batch_age_s"}
+        return data
+
 
 @dataclass(frozen=True)
 class SpoolStats:
@@ -65,19 +81,9 @@ class SpoolStats:
     oldest_age_s: float  # age of the oldest of them, 0 when empty
     dropped_total: int  # dropped by the size bound since the spool was created
     dead_letters: int  # lines InfluxDB refused for good, kept aside
-
-    def to_sample(self, job: str = "spool") -> Sample:
-        """The spool's own health as an `agent` point, written like any other sample."""
-        return Sample(
-            "agent",
-            {"job": job},
-            {
-                "spool_depth": self.depth,
-                "spool_oldest_s": float(self.oldest_age_s),
-                "dropped_total": self.dropped_total,
-                "dead_letters": self.dead_letters,
-            },
-        )
+    # dropped_total per measurement (counted since this netagent version: an older spool's
+    # earlier drops are only in the total)
+    dropped_by_measurement: dict[str, int]
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,32 @@
-"""The flush job also retries queued notifications, so a failed webhook delivery waits at
-most one flush interval, not the next ICMP round."""
+"""The daemon's flush job: samples to InfluxDB (or, without it, local retention only) and
+queued notifications, so a failed webhook delivery waits at most one flush interval, not
+the next ICMP round."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+from pydantic import SecretStr
+
 from agent.alerts import open_store
+from agent.config import AgentConfig
 from agent.jobs import flush_job
 from agent.notify import Router
 from agent.notify.config import NotifyConfig, RetryConfig, Severity, WebhookConfig
 from agent.notify.event import AlertEvent
+from agent.scheduler import JobFunc, JobReport
+from agent.services import Services
 from collectors.influx import make_delivery
 from collectors.influx.config import InfluxConfig
+from collectors.samples import Sample
 from collectors.spool import Spool, SpoolConfig
+from inventory.model import Inventory
 from tests.alerts_lab import WebhookReceiver
+from tests.fixtures.influx_v2 import serve
 
 
 def test_flush_job_retries_a_failed_notification(tmp_path: Path) -> None:
@@ -54,3 +65,56 @@ def test_flush_job_retries_a_failed_notification(tmp_path: Path) -> None:
     assert store.queue.depth() == 0
     spool.close()
     store.close()
+
+
+class _NoNotifications:
+    async def deliver_pending(self) -> None:
+        pass
+
+
+def run(job: JobFunc) -> JobReport:
+    """One run of a job, as the scheduler makes it."""
+
+    async def once() -> JobReport | None:
+        return await job()
+
+    report = asyncio.run(once())
+    assert report is not None
+    return report
+
+
+def test_without_influxdb_nothing_says_samples_are_undelivered(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No [influxdb] url: the spool is the store. Neither the flush job nor the last flush
+    at stop hints that samples wait to be delivered; they are the local history."""
+    config = AgentConfig.model_validate({"agent": {"data_dir": str(tmp_path)}})
+    services = Services.assemble(config, Inventory(), None)
+    services.spool.put([Sample("icmp", {"device": "ap-1"}, {"up": True})])
+    with caplog.at_level(logging.DEBUG):
+        report = run(flush_job(services, 10.0))
+        asyncio.run(services.final_flush())
+    assert report.failures == 0
+    words = ("undelivered", "remaining", "wait", "stay in the spool", "retry")
+    assert not [r.getMessage() for r in caplog.records if any(w in r.getMessage() for w in words)]
+    assert [s.tags["device"] for s in services.spool.query("icmp")] == ["ap-1"]
+    services.close()
+
+
+def test_the_flush_job_retries_within_its_run_when_the_back_off_allows(tmp_path: Path) -> None:
+    """InfluxDB answers 503 twice: with the default 1 s back-off the job's own run tries
+    again 1 s and 2 s later (what its log line says) and delivers, instead of leaving it
+    to the next run 10 s later."""
+    spool = Spool(tmp_path / "spool.sqlite", SpoolConfig(batch_size=10))
+    with serve() as v2:
+        influx = InfluxConfig(url=v2.url, org=v2.org, bucket=v2.bucket, token=SecretStr(v2.token))
+        services = SimpleNamespace(
+            router=_NoNotifications(), delivery=make_delivery(spool, influx, spool.config)
+        )
+        spool.put([Sample("icmp", {"device": f"ap-{i}"}, {"up": True}) for i in range(25)])
+        v2.fail_next(503, {"code": "unavailable", "message": "restarting"}, times=2)
+        report = run(flush_job(services, 10.0))  # type: ignore[arg-type]
+        assert (report.devices, report.failures) == (25, 0)
+        assert len(v2.points) == 25
+    assert spool.stats().depth == 0
+    spool.close()

@@ -1,7 +1,8 @@
 """SIGKILL the agent at random moments mid-batch; restart; nothing accepted is lost.
 
 The driver (this module run as a script) puts numbered samples into the spool while the
-Flusher delivers them; the test kills it with SIGKILL several times and restarts it. The
+daemon's flush job (agent.jobs.flush_job, at a short interval) delivers them; the test
+kills it with SIGKILL several times and restarts it. The
 v2 double counts every line it acknowledged, so we check both promises exactly: every
 accepted sample arrives, and a replay is never more than the batches in flight at the
 kill. The same is checked against a real influxd through the v1 path.
@@ -24,19 +25,21 @@ T0 = 1_700_000_000_000_000_000
 TOTAL = 3000
 CHUNK = 40
 BATCH = 100
+INTERVAL_S = 0.02  # of the flush job: short, so kills land mid-batch
 
 
 def drive(spool_path: str, url: str, api: str) -> None:
     """Put samples TOTAL times (resuming after the last one committed) and deliver them."""
+    from types import SimpleNamespace
+
     from pydantic import SecretStr
 
+    from agent.jobs import flush_job
     from collectors.influx import Flusher, InfluxConfig, make_writer
     from collectors.samples import Sample
     from collectors.spool import Spool, SpoolConfig
 
-    config = SpoolConfig(
-        batch_size=BATCH, max_batch_age_s=0.01, retry_initial_s=0.05, latest_for=["crash"]
-    )
+    config = SpoolConfig(batch_size=BATCH, retry_initial_s=0.05, latest_for=["crash"])
     spool = Spool(Path(spool_path), config)
     influx = InfluxConfig.model_validate(
         {"url": url, "api": api, "token": SecretStr("secret-token"), "org": "comune-re"}
@@ -46,9 +49,21 @@ def drive(spool_path: str, url: str, api: str) -> None:
     done = spool.latest("crash")
     start = done[0].time_ns - T0 + 1 if done else 0
 
+    class NoNotifications:
+        async def deliver_pending(self) -> None:
+            pass
+
+    services = SimpleNamespace(router=NoNotifications(), delivery=Flusher(spool, writer, config))
+    job = flush_job(services, INTERVAL_S)  # type: ignore[arg-type]
+
+    async def flush_runs(stop: asyncio.Event) -> None:
+        while not stop.is_set():  # the scheduler's part: one run after the other
+            await job()
+            await asyncio.sleep(INTERVAL_S)
+
     async def main() -> None:
         stop = asyncio.Event()
-        runner = asyncio.create_task(Flusher(spool, writer, config).run(stop, 3600))
+        runner = asyncio.create_task(flush_runs(stop))
         for i in range(start, TOTAL, CHUNK):
             spool.put(
                 Sample("crash", {"run": "x"}, {"v": j}, T0 + j)

@@ -16,7 +16,7 @@ from collectors.spool import Spool, SpoolConfig
 from tests.fixtures.influx import InfluxServer
 
 T0 = 1_700_000_000_123_456_789
-FAST = SpoolConfig(batch_size=50, retry_initial_s=0.01, retry_max_s=0.05, max_batch_age_s=0.02)
+FAST = SpoolConfig(batch_size=50, retry_initial_s=0.01, retry_max_s=0.05)
 
 
 def flusher(spool: Spool, server: InfluxServer, **influx: Any) -> Flusher:
@@ -133,9 +133,14 @@ def test_killed_mid_run_and_restarted(influxdb: InfluxServer, tmp_path: Path) ->
     spool = Spool(tmp_path / "spool.sqlite", FAST)
     f = flusher(spool, influxdb)
 
+    async def flush_job(stop: asyncio.Event) -> None:
+        while not stop.is_set():  # the daemon's flush job, at a short interval
+            await f.flush(deadline_s=0.05)
+            await asyncio.sleep(0.02)
+
     async def scenario() -> None:
         stop = asyncio.Event()
-        runner = asyncio.create_task(f.run(stop, stats_interval_s=3600))
+        runner = asyncio.create_task(flush_job(stop))
         for i in range(300):
             spool.put([icmp(i)])
             if i == 100:
@@ -143,7 +148,7 @@ def test_killed_mid_run_and_restarted(influxdb: InfluxServer, tmp_path: Path) ->
             if i == 200:
                 await asyncio.to_thread(influxdb.start)
             await asyncio.sleep(0.001)
-        while spool.stats().depth > 1:  # 1: the spool's own `agent` point may still wait
+        while spool.stats().depth:
             await asyncio.sleep(0.02)
         stop.set()
         await runner
@@ -235,25 +240,37 @@ def test_with_auth_a_wrong_password_stops_writing_and_an_admin_creates_the_datab
     assert rows(influxdb_auth, "SELECT count(up) FROM icmp")[0]["count"] == 1
 
 
-def test_full_spool_while_influxdb_is_down_then_its_own_metrics(
+def test_full_spool_while_influxdb_is_down_keeps_every_icmp_sample(
     influxdb: InfluxServer, tmp_path: Path
 ) -> None:
+    """InfluxDB down, the spool fills with interface counters: when InfluxDB is back
+    every icmp sample of the outage arrives; the interface samples that arrive are the
+    newest, the others were counted as dropped."""
     influxdb.create_database()
     influxdb.stop()
     spool = Spool(tmp_path / "spool.sqlite", FAST.model_copy(update={"max_samples": 50}))
-    for i in range(80):
-        spool.put([icmp(i)])
     f = flusher(spool, influxdb)
+    for i in range(80):
+        spool.put(
+            [
+                Sample(
+                    "interface",
+                    {"device": "sw-1", "ifname": f"ge{i % 4}"},
+                    {"in_bps": float(i)},
+                    T0 + i,
+                )
+            ]
+        )
+        if i % 4 == 0:
+            spool.put([icmp(i)])
     assert asyncio.run(f.flush()).remaining == 50
     influxdb.start()
-    spool.put([spool.stats().to_sample()])  # one more: the oldest icmp sample is dropped too
     flush_until_empty(f)
-    kept = rows(influxdb, "SELECT rtt_avg_ms FROM icmp")
-    assert [r["time"] - T0 for r in kept] == list(range(31, 80))
-    agent = rows(influxdb, "SELECT * FROM agent")
-    assert agent[0]["dropped_total"] == 30 and agent[0]["spool_depth"] == 50
-    assert agent[0]["job"] == "spool" and agent[0]["spool_oldest_s"] > 0
-    assert spool.stats().dropped_total == 31
+    assert [r["time"] - T0 for r in rows(influxdb, "SELECT up FROM icmp")] == list(range(0, 80, 4))
+    kept = [r["time"] - T0 for r in rows(influxdb, "SELECT in_bps FROM interface")]
+    assert kept == list(range(50, 80))
+    stats = spool.stats()
+    assert stats.dropped_by_measurement == {"interface": 50} and stats.dropped_total == 50
 
 
 def test_retention_policy_is_honoured(influxdb: InfluxServer, tmp_path: Path) -> None:

@@ -20,11 +20,12 @@ from collectors.influx import (
     FlushReport,
     InfluxConfig,
     LocalRetention,
+    WriteResult,
     make_delivery,
     make_writer,
 )
 from collectors.samples import Sample
-from collectors.spool import Spool, SpoolConfig
+from collectors.spool import Spool, SpoolConfig, SpoolWriteError
 from tests.fixtures.influx_v2 import V2Server, serve
 
 T0 = 1_700_000_000_123_456_789
@@ -179,7 +180,9 @@ def test_no_url_means_the_embedded_store(tmp_path: Path) -> None:
     assert isinstance(delivery, LocalRetention)
     spool.put([wifi(1)])  # T0 is long past the retention
     spool.put([Sample("wifi", {"device": "ap-2", "radio": "5g"}, {"clients": 1})])
-    assert asyncio.run(delivery.flush()).remaining == 1
+    report = asyncio.run(delivery.flush())
+    assert report.remaining == 0  # nothing waits for an InfluxDB there is not
+    assert spool.stats().depth == 1  # the recent sample is the local history
     assert [s.tags["device"] for s in spool.latest("wifi")] == ["ap-1", "ap-2"]
 
 
@@ -212,25 +215,6 @@ def test_random_faults_lose_nothing(v2: V2Server, tmp_path: Path) -> None:
     assert spool.stats().depth == 0 and spool.stats().dead_letters == 0
 
 
-def test_embedded_mode_run_loop_records_its_own_health(tmp_path: Path) -> None:
-    spool = Spool(tmp_path / "spool.sqlite", SpoolConfig(retention_s=60))
-    spool.put([wifi(1)])  # long past the retention
-    delivery = make_delivery(spool, InfluxConfig(), spool.config)
-
-    async def briefly() -> None:
-        stop = asyncio.Event()
-        task = asyncio.create_task(delivery.run(stop, stats_interval_s=0.05))
-        await asyncio.sleep(0.3)
-        stop.set()
-        await asyncio.wait_for(task, 5)
-
-    asyncio.run(briefly())
-    assert spool.query("wifi") == []
-    health = spool.query("agent")
-    assert len(health) >= 2 and health[0].tags == {"job": "spool"}
-    assert health[0].fields["spool_depth"] == 1  # the old wifi sample, before it expired
-
-
 def test_a_400_not_about_lines_stops_instead_of_dead_lettering(
     v2: V2Server, tmp_path: Path
 ) -> None:
@@ -242,3 +226,102 @@ def test_a_400_not_about_lines_stops_instead_of_dead_lettering(
     assert spool.stats().dead_letters == 0 and report.remaining == 4
     f._next_attempt = 0
     assert flush(f).delivered == 4 and not f.stopped
+
+
+def test_one_failed_flush_is_one_failure_whatever_was_in_flight(
+    v2: V2Server, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two requests in flight both refused: the back-off is the first one's, not the
+    second's (it used to count two failures and double the wait)."""
+    spool, f = setup(tmp_path, v2)
+    spool.put([wifi(i) for i in range(40)])  # 4 batches: 2 in flight
+    v2.fail_next(503, {"code": "unavailable", "message": "busy"}, times=4)
+    with caplog.at_level(logging.WARNING):
+        report = flush(f)
+    assert report.requests == 2 and report.status == 503
+    assert report.retry_in_s is not None and report.retry_in_s <= CFG.retry_initial_s
+    (warning,) = [r.getMessage() for r in caplog.records]
+    assert "failure 1 in a row" in warning
+
+
+def test_a_retry_inside_the_flush_deadline_happens_when_the_log_says(
+    v2: V2Server, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The flush job's flush runs with a deadline (its interval): a back-off that ends
+    before it is waited out and tried again in the same run, so "retry in 0.1 s" is true;
+    one that outlasts it says the next try is at the first flush run after it."""
+    spool = Spool(tmp_path / "spool.sqlite", CFG)
+    config = InfluxConfig(url=v2.url, org=v2.org, bucket=v2.bucket, token=SecretStr(v2.token))
+    writer = make_writer(config)
+    assert writer is not None
+    fast = Flusher(spool, writer, CFG.model_copy(update={"retry_initial_s": 0.1}))
+    spool.put([wifi(i) for i in range(5)])
+    v2.fail_next(503, {"code": "unavailable", "message": "busy"}, times=2)
+    with caplog.at_level(logging.WARNING):
+        report = asyncio.run(fast.flush(deadline_s=30))
+    assert (report.delivered, report.requests, report.error, report.remaining) == (5, 3, None, 0)
+    messages = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "failure 1 in a row; retry in 0." in messages[0]  # 0.05-0.1 s, then 0.1-0.2 s
+    assert "failure 2 in a row; retry in 0." in messages[1]
+    assert messages[2] == "InfluxDB writes succeed again after 2 failure(s)"
+
+    caplog.clear()
+    spool.put([wifi(9)])
+    v2.fail_next(503, {"code": "unavailable", "message": "busy"}, {"Retry-After": "60"})
+    with caplog.at_level(logging.WARNING):
+        report = asyncio.run(fast.flush(deadline_s=5))
+    assert report.requests == 1 and report.remaining == 1
+    assert report.retry_in_s == pytest.approx(60, abs=1)
+    assert "next try at the first flush run after 60.0 s" in caplog.text
+    # The next run does not sit out that back-off: the first run after it tries.
+    assert asyncio.run(fast.flush(deadline_s=120)).requests == 0
+
+
+def test_a_flush_sends_what_waited_when_it_started_not_a_trickle_after_it(
+    tmp_path: Path,
+) -> None:
+    """Collectors keep putting while a flush runs: those samples wait for the next run,
+    in full batches, instead of going out one small request per put."""
+    spool = Spool(tmp_path / "spool.sqlite", CFG)
+
+    class Recorder:
+        precision = "ns"
+
+        def __init__(self) -> None:
+            self.bodies: list[int] = []
+
+        async def write(self, lines: bytes) -> WriteResult:
+            self.bodies.append(len(lines.splitlines()))
+            spool.put([wifi(100 + len(self.bodies))])  # a collector's round meanwhile
+            return WriteResult(204)
+
+        async def close(self) -> None:
+            pass
+
+    writer = Recorder()
+    spool.put([wifi(i) for i in range(25)])
+    report = asyncio.run(Flusher(spool, writer, CFG).flush(deadline_s=10))
+    assert writer.bodies == [10, 10, 5]
+    assert (report.delivered, report.remaining) == (25, 3)
+
+
+def test_a_spool_that_fails_under_a_flush_leaves_no_request_running(
+    v2: V2Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fills while batches are in flight: the flush ends with the one-line
+    SpoolWriteError for the daemon, and no request task is left behind unowned."""
+    spool, f = setup(tmp_path, v2)
+    spool.put([wifi(i) for i in range(40)])
+
+    def full(first_id: int, last_id: int) -> None:
+        raise SpoolWriteError(f"cannot store samples in the spool {spool.path}: disk full")
+
+    monkeypatch.setattr(spool, "ack", full)
+
+    async def scenario() -> int:
+        with pytest.raises(SpoolWriteError, match="disk full"):
+            await f.flush(deadline_s=10)
+        return len(asyncio.all_tasks())
+
+    assert asyncio.run(scenario()) == 1  # only the scenario itself
+    assert spool.stats().depth == 40  # nothing acknowledged: all of it is sent again

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 from pathlib import Path
@@ -11,7 +10,7 @@ import pytest
 
 from collectors.line_protocol import LineProtocolError
 from collectors.samples import Sample
-from collectors.spool import Spool, SpoolConfig
+from collectors.spool import Spool, SpoolConfig, SpoolError
 
 T0 = 1_700_000_000_000_000_000
 
@@ -88,14 +87,15 @@ def test_full_spool_drops_the_oldest_counts_and_logs(
     assert kept == list(range(3, 13))
     stats = spool.stats()
     assert (stats.depth, stats.dropped_total) == (10, 3)
-    assert "spool full" in caplog.text and "dropped the 3 oldest" in caplog.text
+    assert "full (10 samples): dropped 3 sample(s) (icmp 3)" in caplog.text
     # A single put larger than the bound keeps its newest samples.
     spool.put([icmp(f"ap-{i}", T0 + 100 + i) for i in range(12)])
     assert [s.time_ns - T0 for s in spool.query("icmp")] == list(range(102, 112))
     assert spool.stats().dropped_total == 3 + 10 + 2
-    # The count survives a restart.
+    # The counts survive a restart.
     spool.close()
-    assert Spool(tmp_path / "s.sqlite").stats().dropped_total == 15
+    again = Spool(tmp_path / "s.sqlite").stats()
+    assert (again.dropped_total, again.dropped_by_measurement) == (15, {"icmp": 15})
 
 
 def test_ack_and_dead_letter_leave_the_spool(tmp_path: Path) -> None:
@@ -124,15 +124,6 @@ def test_ack_and_dead_letter_leave_the_spool(tmp_path: Path) -> None:
     assert spool.query("icmp")[0] == icmp("ap-1", T0 + 1)
 
 
-def test_stats_sample_is_the_agent_measurement(tmp_path: Path) -> None:
-    spool = Spool(tmp_path / "s.sqlite")
-    spool.put([icmp("ap-1", T0)])
-    sample = spool.stats().to_sample()
-    assert sample.measurement == "agent" and sample.tags == {"job": "spool"}
-    assert set(sample.fields) == {"spool_depth", "spool_oldest_s", "dropped_total", "dead_letters"}
-    assert sample.fields["spool_depth"] == 1
-
-
 def test_expire_forgets_only_old_history(tmp_path: Path) -> None:
     spool = Spool(tmp_path / "s.sqlite", SpoolConfig(retention_s=60))
     spool.put([icmp("ap-1", T0), icmp("ap-1", T0 + 120 * 10**9)])
@@ -141,59 +132,26 @@ def test_expire_forgets_only_old_history(tmp_path: Path) -> None:
     assert spool.stats().depth == 1
 
 
-def test_a_version_1_spool_is_migrated_without_losing_samples(tmp_path: Path) -> None:
-    path = tmp_path / "old.sqlite"
+@pytest.mark.parametrize("version", [0, 2, 4])
+def test_a_spool_of_another_layout_is_refused_in_one_line_and_left_untouched(
+    tmp_path: Path, version: int
+) -> None:
+    """Layouts 1 and 2 only existed in development builds (0.1.0 shipped 3): no migration,
+    a clear refusal; a newer layout is not touched either."""
+    path = tmp_path / "spool.sqlite"
     db = sqlite3.connect(path)
     db.executescript(
-        "CREATE TABLE samples (id INTEGER PRIMARY KEY AUTOINCREMENT, measurement TEXT,"
-        " tags TEXT, fields TEXT, time_ns INTEGER);"
-        "CREATE TABLE latest (series TEXT PRIMARY KEY, measurement TEXT, tags TEXT,"
-        " fields TEXT, time_ns INTEGER);"
+        "CREATE TABLE samples (id INTEGER PRIMARY KEY, measurement TEXT, tags TEXT,"
+        f" fields TEXT, time_ns INTEGER); PRAGMA user_version={version};"
     )
-    db.execute(
-        "INSERT INTO samples(measurement, tags, fields, time_ns) VALUES (?,?,?,?)",
-        ("wifi", json.dumps({"device": "ap-1", "radio": "5g"}), json.dumps({"clients": 7}), T0),
-    )
-    db.commit()
     db.close()
-    spool = Spool(path, SpoolConfig(latest_for=["wifi"]))
-    assert spool.query("wifi") == [
-        Sample("wifi", {"device": "ap-1", "radio": "5g"}, {"clients": 7}, T0)
-    ]
-    assert spool.latest("wifi")[0].fields == {"clients": 7}
-    assert spool.stats().depth == 1
-
-
-def test_a_version_2_spool_keeps_its_waiting_samples_latest_and_counters(tmp_path: Path) -> None:
-    path = tmp_path / "v2.sqlite"
-    db = sqlite3.connect(path)
-    db.executescript(
-        "CREATE TABLE samples (id INTEGER PRIMARY KEY AUTOINCREMENT, measurement TEXT NOT NULL,"
-        " key TEXT NOT NULL, fields TEXT NOT NULL, time_ns INTEGER NOT NULL);"
-        "CREATE INDEX samples_m_t ON samples(measurement, time_ns);"
-        "CREATE TABLE latest (key TEXT PRIMARY KEY, measurement TEXT NOT NULL,"
-        " fields TEXT NOT NULL, time_ns INTEGER NOT NULL);"
-        "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
-        "INSERT INTO counters VALUES ('depth', 2), ('dropped_total', 5);"
-        "INSERT INTO samples(measurement, key, fields, time_ns) VALUES"
-        f" ('icmp', 'icmp,device=ap-1', 'up=true', {T0}),"
-        f" ('interface', 'interface,device=sw-1,ifname=ge0', 'in_bps=5', {T0});"
-        "INSERT INTO latest VALUES"
-        f" ('icmp,device=ap-0', 'icmp', 'up=false', {T0 - 10}),"
-        f" ('icmp,device=ap-1', 'icmp', 'up=true', {T0}),"
-        f" ('interface,device=sw-1,ifname=ge0', 'interface', 'in_bps=5', {T0});"
-        "PRAGMA user_version=2;"
-    )
-    db.commit()
-    db.close()
-    spool = Spool(path)
-    assert [s.tags["device"] for s in spool.latest("icmp")] == ["ap-0", "ap-1"]
-    assert spool.query("interface")[0].fields == {"in_bps": 5.0}
-    assert spool.latest("interface") == []  # not a status measurement any more
-    assert (spool.stats().depth, spool.stats().dropped_total) == (2, 5)
-    spool.put([icmp("ap-2", T0 + 1)])
-    batch = spool.next_batch(10)
-    assert batch is not None and (batch.first_id, batch.last_id, batch.count) == (1, 3, 3)
+    before = path.read_bytes()
+    with pytest.raises(SpoolError) as caught:
+        Spool(path)
+    message = str(caught.value)
+    assert "\n" not in message and str(path) in message and f"layout {version}" in message
+    assert "move it aside" in message
+    assert path.read_bytes() == before
 
 
 def test_latest_only_for_status_measurements_and_no_prefix_confusion(tmp_path: Path) -> None:
@@ -211,3 +169,12 @@ def test_latest_only_for_status_measurements_and_no_prefix_confusion(tmp_path: P
     assert spool.latest("wifi") == [] and len(spool.query("wifi")) == 1
     assert [s.measurement for s in spool.query("icmp")] == ["icmp"]
     assert [s.measurement for s in spool.query("icmp_x")] == ["icmp_x"]
+
+
+def test_a_0_1_0_config_with_max_batch_age_s_still_loads_and_is_told_it_is_unused(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        config = SpoolConfig.model_validate({"max_batch_age_s": 5.0, "batch_size": 100})
+    assert config.batch_size == 100
+    assert "[spool] max_batch_age_s is no longer used" in caplog.text
