@@ -11,14 +11,14 @@ from agent.cli import main
 from agent.config import AgentConfig, ConfigError, load_config
 from agent.config_example import render
 from inventory.model import Role
+from tests.config_world import config_file, no_system_config  # noqa: F401 (autouse)
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "agent" / "deploy" / "netagent.example.toml"
 
 
 def write(tmp_path: Path, text: str) -> Path:
-    p = tmp_path / "netagent.toml"
-    p.write_text(text)
-    return p
+    """A config file naming an inventory (a file must), plus `text`."""
+    return config_file(tmp_path, text)
 
 
 def test_no_file_gives_the_documented_defaults() -> None:
@@ -34,8 +34,12 @@ def test_the_example_file_is_current_valid_and_matches_the_defaults() -> None:
     assert EXAMPLE.read_text() == render(AgentConfig), (
         "regenerate it: python -m agent config example > agent/deploy/netagent.example.toml"
     )
-    example = load_config(EXAMPLE, env={})
-    assert example.model_dump(mode="json") == AgentConfig().model_dump(mode="json")
+    example = load_config(EXAMPLE, env={}).model_dump(mode="json")
+    defaults = AgentConfig().model_dump(mode="json")
+    # The one key without a usable default: a file must name its inventory.
+    assert example["agent"].pop("inventory") == ["/etc/netagent/inventory"]
+    defaults["agent"].pop("inventory")
+    assert example == defaults
     for section in ("icmp", "snmp", "influxdb", "spool", "netbox", "coverage", "alerts",
                     "notify", "jobs.icmp", "health"):
         assert f"[{section}]" in EXAMPLE.read_text()
@@ -83,10 +87,8 @@ def test_env_overrides_the_file(tmp_path: Path) -> None:
     assert [p.name for p in cfg.agent.inventory] == ["a.yaml", "b.csv"]
 
 
-def test_every_problem_is_reported_with_its_key(tmp_path: Path) -> None:
+def test_every_problem_is_reported_with_its_file_line_and_key(tmp_path: Path) -> None:
     path = write(tmp_path, """
-[agent]
-shard = "3/2"
 [jobs.icmp]
 interval_s = "often"
 intervall = 5
@@ -96,16 +98,46 @@ listen = "0.0.0.0:9464"
 icmp_interval_s = 5
 [nosuchsection]
 """)
+    path.write_text(path.read_text().replace("[agent]\n", '[agent]\nshard = "3/2"\n'))
     with pytest.raises(ConfigError) as e:
         load_config(path, env={})
     text = "\n".join(e.value.problems)
-    assert str(path) in text
-    assert "jobs.icmp.intervall: unknown key (expected one of: enabled, interval_s" in text
-    assert "nosuchsection: unknown key" in text
-    assert "agent.shard" in text and "between 0 and 1" in text
-    assert "jobs.icmp.interval_s" in text and "'often'" in text
-    assert "health.listen" in text and "loopback" in text
-    assert "roles.toaster" in text and "wifi-ap" in text
+    assert f"{path}:2: agent.shard:" in text and "between 0 and 1" in text
+    assert f"{path}:9: jobs.icmp.intervall: unknown key (expected one of: enabled, interval_s" \
+        in text
+    assert f"{path}:14: nosuchsection: unknown key" in text
+    assert f"{path}:8: jobs.icmp.interval_s" in text and "'often'" in text
+    assert f"{path}:11: health.listen" in text and "loopback" in text
+    assert f"{path}:12: roles.toaster" in text and "wifi-ap" in text
+
+
+def test_errors_from_the_environment_name_the_variable(tmp_path: Path) -> None:
+    """Not 'defaults': the variable an operator has to fix."""
+    with pytest.raises(ConfigError) as e:
+        load_config(write(tmp_path, ""), env={
+            "NETAGENT_JOBS__ICMP__INTERVAL_S": "-1",
+            "NETAGENT_INFLUXDB__TOKN": "x",
+            "NETAGENT_NETBOXX__URL": "http://127.0.0.1:1",
+            "NETAGENT_NETBOX__ROLES": '["unclosed',
+        })
+    text = "\n".join(e.value.problems)
+    assert "NETAGENT_JOBS__ICMP__INTERVAL_S: jobs.icmp.interval_s: Input should be greater" \
+        in text
+    assert "NETAGENT_INFLUXDB__TOKN: influxdb.tokn: unknown key" in text
+    assert "NETAGENT_NETBOXX__URL: no section 'netboxx'" in text
+    assert "NETAGENT_NETBOX__ROLES: not valid JSON" in text
+    assert "defaults" not in text
+
+
+def test_lists_in_variables_are_json_or_comma_separated(tmp_path: Path) -> None:
+    path = write(tmp_path, "")
+    for value in ('["wifi-ap", "switch"]', "wifi-ap,switch", " wifi-ap , switch "):
+        cfg = load_config(path, env={"NETAGENT_NETBOX__ROLES": value})
+        assert cfg.netbox.roles == ["wifi-ap", "switch"], value
+    cfg = load_config(None, env={"NETAGENT_AGENT__INVENTORY": "a.yaml,b.csv"})
+    assert [p.name for p in cfg.agent.inventory] == ["a.yaml", "b.csv"]
+    # An empty variable is as if unset (systemd's EnvironmentFile= writes them).
+    assert load_config(path, env={"NETAGENT_NETBOX__ROLES": ""}).netbox.roles == []
 
 
 def test_bad_toml_and_missing_file_name_the_file(tmp_path: Path) -> None:
@@ -122,7 +154,8 @@ def test_secret_from_file_and_errors_never_echo_it(tmp_path: Path) -> None:
     assert cfg.health.listen == "127.0.0.1:9999"  # final newline stripped
     with pytest.raises(ConfigError, match="either listen or listen_file"):
         load_config(write(tmp_path, f'[health]\nlisten = "x"\nlisten_file = "{secret}"\n'), env={})
-    with pytest.raises(ConfigError, match=r"health.listen_file: cannot read the secret file"):
+    with pytest.raises(ConfigError, match=r":6: health.listen_file: the file /nonexistent/s "
+                       "does not exist"):
         load_config(write(tmp_path, '[health]\nlisten_file = "/nonexistent/s"\n'), env={})
 
 
@@ -142,7 +175,7 @@ def test_cli_config_check(tmp_path: Path) -> None:
     ok = write(tmp_path, "[jobs.icmp]\ninterval_s = 5\n")
     good = cli(["config", "check", "--config", str(ok)])
     assert good.exit_code == 0, good.output
-    assert "configuration OK" in good.stdout
+    assert "✓ configuration" in good.stdout and "✗" not in good.stdout
     bad = write(tmp_path, "[jobs.icmp]\ninterval_s = -5\n")
     res = cli(["config", "check", "--config", str(bad)])
     assert res.exit_code == 1
