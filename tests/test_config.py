@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from agent.cli import main
-from agent.config import AgentConfig, ConfigError, load_config
+from agent import config as config_module
+from agent.config import SAMPLE_LABEL, AgentConfig, ConfigError, load_config
 from agent.config_example import render
 from inventory.model import Role
-from tests.config_world import config_file, no_system_config  # noqa: F401 (autouse)
+from tests.config_world import (  # noqa: F401 (autouse fixture)
+    config_file,
+    no_system_config,
+    secret_file,
+)
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "agent" / "deploy" / "netagent.example.toml"
 
@@ -210,3 +216,171 @@ headers_file = "{headers}"
         load_config(path, env={})
     assert "notify.webhooks[1].headers_file: line 2 of" in str(e.value)
     assert "sekrit" not in str(e.value)
+
+
+# -- the sample only when asked -------------------------------------------------------------
+
+
+def test_the_sample_runs_only_without_a_configuration(tmp_path: Path) -> None:
+    assert load_config(None, env={}).agent.bundled_sample()
+    assert load_config(None, env={}).agent.inventory_label() == SAMPLE_LABEL
+    inv = config_file(tmp_path).parent / "inventory" / "network.yaml"
+    by_env = load_config(None, env={"NETAGENT_AGENT__INVENTORY": str(inv)})
+    assert not by_env.agent.bundled_sample() and by_env.agent.inventory_label() == str(inv)
+    netbox = load_config(None, env={"NETAGENT_AGENT__SOURCE": "netbox",
+                                    "NETAGENT_NETBOX__URL": "http://127.0.0.1:1"})
+    assert not netbox.agent.bundled_sample()
+
+
+def test_a_file_naming_no_inventory_is_an_error_naming_agent_inventory(tmp_path: Path) -> None:
+    """`inventory = []`, as an old `config example` printed it, ran the sample."""
+    path = tmp_path / "netagent.toml"
+    path.write_text('[agent]\ninventory = []\n[influxdb]\nurl = "http://127.0.0.1:8086"\n')
+    with pytest.raises(ConfigError) as e:
+        load_config(path, env={})
+    assert e.value.problems[0].startswith(f"{path}:2: agent.inventory: no inventory")
+    path.write_text('[influxdb]\nurl = "http://127.0.0.1:8086"\n')
+    with pytest.raises(ConfigError, match=r"agent\.inventory: no inventory"):
+        load_config(path, env={})
+    res = cli(["config", "check", "--config", str(path)])
+    assert res.exit_code == 1 and "agent.inventory" in res.stdout
+    netbox = '[agent]\nsource = "netbox"\n[netbox]\nurl = "http://127.0.0.1:1"\n'
+    path.write_text(netbox)
+    assert not load_config(path, env={}).agent.bundled_sample()
+
+
+def test_where_the_file_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--config, else $NETAGENT_CONFIG, else the search path (/etc/netagent/netagent.toml)."""
+    path = config_file(tmp_path, "[jobs.icmp]\ninterval_s = 7\n")
+    assert load_config(None, env={"NETAGENT_CONFIG": str(path)}).source == path
+    assert load_config(None, env={}).source is None
+    monkeypatch.setattr(config_module, "CONFIG_SEARCH_PATH", (tmp_path / "no.toml", path))
+    found = load_config(None, env={})
+    assert found.source == path and found.jobs.icmp.interval_s == 7
+    assert not found.agent.bundled_sample()
+
+
+# -- credentials, secrets -------------------------------------------------------------------
+
+
+def test_device_and_role_credentials_from_files(tmp_path: Path) -> None:
+    """`*_file` inside [snmp.device_credentials."AP-Centro"] crashed (UnboundLocalError)."""
+    community = secret_file(tmp_path, "ap.community", "ap-community-1")
+    auth = secret_file(tmp_path, "sw.auth", "sw-auth-passphrase")
+    path = write(tmp_path, f"""
+[snmp.device_credentials."AP-Centro"]
+community_file = "{community}"
+[snmp.role_credentials.switch]
+version = "3"
+user = "netagent"
+auth_key_file = "{auth}"
+priv_protocol = "none"
+""")
+    cfg = load_config(path, env={})
+    assert cfg.snmp.device_credentials["AP-Centro"].community.get_secret_value() == \
+        "ap-community-1"
+    assert cfg.snmp.role_credentials["switch"].auth_key.get_secret_value() == \
+        "sw-auth-passphrase"
+    assert [s.key for s in cfg.secret_files] == [
+        "snmp.device_credentials.AP-Centro.community_file",
+        "snmp.role_credentials.switch.auth_key_file"]
+    typo = write(tmp_path, f'[snmp.device_credentials."AP-Centro"]\ncomunity_file = "{community}"\n')
+    res = cli(["config", "check", "--config", str(typo)])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert f"{typo}:6: snmp.device_credentials.AP-Centro.comunity_file: unknown key" in res.stdout
+
+
+def test_device_credentials_by_environment_keep_the_name_s_case(tmp_path: Path) -> None:
+    community = secret_file(tmp_path, "ap.community", "ap-community-1")
+    cfg = load_config(write(tmp_path, ""), env={
+        "NETAGENT_SNMP__DEVICE_CREDENTIALS": json.dumps(
+            {"AP-Centro": {"community_file": str(community)}})})
+    assert cfg.snmp.device_credentials["AP-Centro"].community.get_secret_value() == \
+        "ap-community-1"
+    assert cfg.where(("snmp", "device_credentials", "AP-Centro")) == \
+        "NETAGENT_SNMP__DEVICE_CREDENTIALS"
+
+
+def test_validation_errors_never_echo_a_secret(tmp_path: Path) -> None:
+    """'auth_key: S3cr3t-Auth-Pas…' was echoed; in full when given by env."""
+    secret = "S3cr3t-Auth-Pass"
+    path = write(tmp_path, f"""
+[snmp.device_credentials."AP-Centro"]
+version = "3"
+auth_key = "{secret}"
+priv_key = "short"
+[influxdb]
+url = "ftp://user:{secret}@127.0.0.1"
+""")
+    env = {"NETAGENT_SNMP__CREDENTIALS": json.dumps(
+               {"version": "3", "user": "u", "auth_key": secret, "priv_protocol": "bogus"}),
+           "NETAGENT_NETBOX__TOKEN": secret, "NETAGENT_NETBOX__TIMEOUT_S": "x"}
+    with pytest.raises(ConfigError) as e:
+        load_config(path, env=env)
+    text = "\n".join(e.value.problems)
+    assert "snmp.device_credentials.AP-Centro" in text and "NETAGENT_SNMP__CREDENTIALS" in text
+    assert "influxdb" in text and secret not in text and "S3cr3t" not in text
+    res = cli(["config", "check", "--config", str(path)], env)
+    assert res.exit_code == 1 and secret not in res.output
+
+
+def test_a_missing_or_unreadable_secret_file_is_one_located_error(tmp_path: Path) -> None:
+    """Not a second, wrong 'unknown key'; not a traceback (netbox.token_file)."""
+    path = write(tmp_path, f"""
+[influxdb]
+url = "http://127.0.0.1:8086"
+token_file = "{tmp_path}"
+[netbox]
+url = "http://127.0.0.1:1"
+token_file = "{tmp_path / 'absent'}"
+""")
+    with pytest.raises(ConfigError) as e:
+        load_config(path, env={})
+    assert e.value.problems == [
+        f"{path}:8: influxdb.token_file: cannot read the file {tmp_path}: Is a directory",
+        f"{path}:11: netbox.token_file: the file {tmp_path / 'absent'} does not exist"]
+    empty = secret_file(tmp_path, "empty", "")
+    with pytest.raises(ConfigError, match="influxdb.token_file: the file .* is empty"):
+        load_config(write(tmp_path, f'[influxdb]\ntoken_file = "{empty}"\n'), env={})
+
+
+def test_inline_secrets_and_readable_secret_files_are_warned(tmp_path: Path) -> None:
+    readable = secret_file(tmp_path, "nb.token", "0123456789abcdef", mode=0o644)
+    path = write(tmp_path, f"""
+[influxdb]
+url = "http://127.0.0.1:8086"
+token = "inline-token"
+[netbox]
+url = "http://127.0.0.1:1"
+token_file = "{readable}"
+""")
+    cfg = load_config(path, env={})
+    assert cfg.netbox.resolved_token() == "0123456789abcdef"
+    assert cfg.warnings == [
+        f"{path}:8: influxdb.token: a secret written in {path}: move it to token_file (a file"
+        " only the agent reads) or to NETAGENT_INFLUXDB__TOKEN",
+        f"{path}:11: netbox.token_file: {readable} is readable by every user (mode 0644):"
+        " chmod o-r, it holds a secret"]
+
+
+def test_config_show_masks_urls_tokens_and_headers(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+[influxdb]
+url = "http://writer:pw-in-url@127.0.0.1:8086/"
+[[notify.webhooks]]
+url = "https://127.0.0.1:9443/hooks/T0K3N?key=K3Y"
+headers = {Authorization = "Bearer B34R3R"}
+""")
+    shown = cli(["config", "show", "--config", str(path)], {})
+    assert shown.exit_code == 0, shown.output
+    for secret in ("pw-in-url", "writer", "T0K3N", "K3Y", "B34R3R"):
+        assert secret not in shown.output
+    data = json.loads(shown.stdout)
+    assert data["influxdb"]["url"] == "http://**********@127.0.0.1:8086/"
+    assert data["notify"]["webhooks"][0]["url"] == "https://127.0.0.1:9443/**********"
+
+
+def test_the_readme_s_email_example_key_from(tmp_path: Path) -> None:
+    path = write(tmp_path, '[notify.email]\nhost = "127.0.0.1"\nfrom = "noc@example.org"\n'
+                 'to = ["a@example.org"]\n')
+    assert load_config(path, env={}).notify.email.from_addr == "noc@example.org"  # type: ignore[union-attr]
