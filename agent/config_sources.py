@@ -76,26 +76,30 @@ class Layers:
     env_names: set[Loc] = field(default_factory=set)  # locs set by a variable
 
     def where(self, loc: Loc) -> str:
-        """The origin of a value: exact, else its nearest given parent, else the first
-        value given under it (a variable first: it wins over the file)."""
+        """The origin of a value, for an error about it: where it was set, else its
+        nearest given parent (a table header), else the file."""
         for n in range(len(loc), 0, -1):
             if loc[:n] in self.origins:
-                return self.origins[loc[:n]]
-        under = [k for k in self.origins if k[: len(loc)] == loc]
-        env = [k for k in under if k in self.env_names]
-        if env:
-            return self.origins[env[0]]
-        if under:
-            return self.origins[min(under, key=lambda k: _line(self.origins[k]))]
-        return self.origins.get((), "")
+                return self.given(loc[:n])
+        return self.given(loc) or self.origins.get((), "")
 
     def given(self, loc: Loc) -> str:
-        """Where a value was set: its own line or variable, or a variable holding it in
-        JSON; '' for a default."""
-        if loc in self.origins:
+        """Where a value was set: its own line or variable, a variable holding it in
+        JSON, or the first value set inside it (a variable first: it wins over the
+        file); '' for a default."""
+        if loc in self.env_names or (loc in self.origins and not self._env_under(loc)):
             return self.origins[loc]
-        return next((self.origins[loc[:n]] for n in range(len(loc) - 1, 0, -1)
-                     if loc[:n] in self.env_names), "")
+        parent = next((loc[:n] for n in range(len(loc) - 1, 0, -1)
+                       if loc[:n] in self.env_names), None)
+        if parent is not None:
+            return self.origins[parent]
+        if env := self._env_under(loc):
+            return self.origins[env[0]]
+        under = [k for k in self.origins if k[: len(loc)] == loc and k != ()]
+        return self.origins[min(under, key=lambda k: _line(self.origins[k]))] if under else ""
+
+    def _env_under(self, loc: Loc) -> list[Loc]:
+        return sorted((k for k in self.env_names if k[: len(loc)] == loc), key=str)
 
     def problem(self, loc: Loc, text: str) -> None:
         self.problems.append(self.redact(f"{self.where(loc)}: {dotted(loc)}: {text}"))
@@ -258,8 +262,9 @@ def read_env(settings_cls: type[BaseSettings], env: Mapping[str, str], layers: L
                     f"{name}: no section {parts[0]!r} (expected NETAGENT_<SECTION>__<KEY>, "
                     f"sections: {', '.join(sections)})")
             continue
-        if secret_named(name):
+        if secret_named(name) and not name.upper().endswith("_FILE"):  # a path is no secret
             layers.redact.add(value)
+        layers.redact.add_userinfo(value)
         try:
             got = _OneVariable(settings_cls, name, value)()
         except (SettingsError, ValueError):  # its message quotes the value: not repeated
@@ -370,8 +375,12 @@ def unknown_keys(layers: Layers) -> Visitor:
 def collect_secrets(layers: Layers) -> Visitor:
     def collect(node: dict[str, Any], model: type[BaseModel], loc: Loc) -> None:
         for key, info in _by_key(model).items():
+            if key.endswith("_file"):  # a path; the file's content is registered when read
+                continue
             if key in node and (is_secret_field(info) or secret_named(key)):
                 layers.redact.add(node[key])
+            elif key in node:
+                layers.redact.add_userinfo(node[key])
     return collect
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -160,19 +160,19 @@ def credential_problems(cfg: AgentConfig, inv: Inventory) -> list[str]:
     would silently get the default community. The daemon calls this at start and reload."""
     snmp = cfg.snmp
     tags = {t for d in inv.devices for t in d.tags}
-    tables: list[tuple[str, dict[str, object], set[str], str]] = [
-        ("device_credentials", dict(snmp.device_credentials), {d.name for d in inv.devices},
+    tables = [
+        ("device_credentials", set(snmp.device_credentials), {d.name for d in inv.devices},
          "device"),
-        ("role_credentials", dict(snmp.role_credentials), {r.value for r in Role}, "role"),
-        ("tag_credentials", dict(snmp.tag_credentials), tags, "tag"),
+        ("role_credentials", set(snmp.role_credentials), {r.value for r in Role}, "role"),
+        ("tag_credentials", set(snmp.tag_credentials), tags, "tag"),
     ]
     out = []
     for table, given, known, kind in tables:
-        for name in sorted(set(given) - known):
+        for name in sorted(given - known):
             loc = ("snmp", table, name)
             key = dotted(loc)
             hint = _did_you_mean(name, known)
-            if kind == "device" and name.lower() in {k.lower() for k in known}:
+            if kind == "device" and _folded(name) in {_folded(k) for k in known}:
                 hint += (" (device names match exactly, case included; a variable name"
                          " loses it: give NETAGENT_SNMP__DEVICE_CREDENTIALS as JSON)")
             out.append(f"{cfg.where(loc) or 'configuration'}: {key}: no {kind} named "
@@ -180,9 +180,14 @@ def credential_problems(cfg: AgentConfig, inv: Inventory) -> list[str]:
     return out
 
 
-def _did_you_mean(name: str, known: object) -> str:
-    names = {str(k).lower(): str(k) for k in known}  # type: ignore[attr-defined]
-    close = difflib.get_close_matches(name.lower(), list(names), n=1, cutoff=0.6)
+def _folded(name: str) -> str:
+    """A name as a variable name spells it: lower case, '-' as '_'."""
+    return name.lower().replace("-", "_")
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    names = {_folded(k): k for k in known}
+    close = difflib.get_close_matches(_folded(name), list(names), n=1, cutoff=0.6)
     return f"; did you mean {names[close[0]]!r}?" if close else ""
 
 

@@ -135,6 +135,9 @@ def _influx(cfg: AgentConfig) -> tuple[bool, str]:
         return True, f"{there}{running}: may write to {what} (checked with an empty write)"
     if r.status_code in (401, 403):
         return False, f"{there}{running} refused the credentials for {what} (HTTP {r.status_code})"
+    if r.status_code == 404 and ix.api == "v1" and ix.create_database:
+        return True, f"{there}{running}: {what} not found; the agent creates it" \
+            " (create_database = true; the user needs admin rights)"
     if r.status_code == 404:
         return False, f"{there}{running}: {what} not found"
     return False, f"{there}{running} answered HTTP {r.status_code} to an empty write to {what}"

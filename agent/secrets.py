@@ -24,7 +24,7 @@ from pydantic.fields import FieldInfo
 MASK = "**********"
 SECRET_WORDS = (
     "token", "password", "passwd", "secret", "community", "key", "passphrase", "auth",
-    "priv", "header", "url", "credential",
+    "priv", "header", "credential",
 )
 # Shorter values would mask ordinary words in messages ("no", "v3"); such a secret is not
 # one anyway.
@@ -75,6 +75,11 @@ class Redactor:
             password = _userinfo_password(value)
             if password:
                 self._values.add(password)
+
+    def add_userinfo(self, value: object) -> None:
+        """Register only the password (or user) of a URL, not the URL itself."""
+        if isinstance(value, str) and (password := _userinfo_password(value)):
+            self.add(password)
 
     def __call__(self, text: str) -> str:
         for value in sorted(self._values, key=len, reverse=True):

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from agent.cli import main
 from agent import config as config_module
+from agent.cli import main
 from agent.config import SAMPLE_LABEL, AgentConfig, ConfigError, load_config
 from agent.config_example import render
 from inventory.model import Role
@@ -340,7 +340,7 @@ token_file = "{tmp_path / 'absent'}"
         f"{path}:8: influxdb.token_file: cannot read the file {tmp_path}: Is a directory",
         f"{path}:11: netbox.token_file: the file {tmp_path / 'absent'} does not exist"]
     empty = secret_file(tmp_path, "empty", "")
-    with pytest.raises(ConfigError, match="influxdb.token_file: the file .* is empty"):
+    with pytest.raises(ConfigError, match=r"influxdb\.token_file: the file .* is empty"):
         load_config(write(tmp_path, f'[influxdb]\ntoken_file = "{empty}"\n'), env={})
 
 
