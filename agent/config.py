@@ -383,6 +383,7 @@ def _describe(err: Any) -> str:
     msg = str(err["msg"]).removeprefix("Value error, ")
     given = err.get("input")
     secret = any(secret_named(str(p)) or "url" in str(p) for p in loc)  # a URL may hold one
-    if isinstance(given, str | int | float) and err["type"] != "missing" and not secret:
+    if isinstance(given, str | int | float) and err["type"] != "missing" and not secret \
+            and "got " not in msg:
         msg += f" (got {str(repr(given))[:60]})"
     return msg
