@@ -89,8 +89,9 @@ class Layers:
         file); '' for a default."""
         if loc in self.env_names or (loc in self.origins and not self._env_under(loc)):
             return self.origins[loc]
-        parent = next((loc[:n] for n in range(len(loc) - 1, 0, -1)
-                       if loc[:n] in self.env_names), None)
+        parent = next(
+            (loc[:n] for n in range(len(loc) - 1, 0, -1) if loc[:n] in self.env_names), None
+        )
         if parent is not None:
             return self.origins[parent]
         if env := self._env_under(loc):
@@ -193,7 +194,7 @@ def key_lines(text: str) -> dict[Loc, int]:
         assign = _ASSIGN.match(line)
         if assign and (key := _split_key(assign.group(1))):
             lines.setdefault(table + key, n)
-            rest = line[assign.end():]
+            rest = line[assign.end() :]
             for quote in ('"""', "'''"):
                 if rest.count(quote) == 1:
                     in_string = quote
@@ -222,12 +223,17 @@ class _OneVariable(EnvSettingsSource):
         super().__init__(settings_cls)
 
     def _load_env_vars(self) -> Mapping[str, str | None]:
-        return parse_env_vars(self._given, self.case_sensitive, self.env_ignore_empty,
-                              self.env_parse_none_str)
+        return parse_env_vars(
+            self._given, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
+        )
 
     def decode_complex_value(self, field_name: str, field: FieldInfo, value: Any) -> Any:
-        if field is not None and _plain_list(field.annotation) and isinstance(value, str) \
-                and not value.lstrip().startswith("["):
+        if (
+            field is not None
+            and _plain_list(field.annotation)
+            and isinstance(value, str)
+            and not value.lstrip().startswith("[")
+        ):
             return [v.strip() for v in value.split(",") if v.strip()]
         return super().decode_complex_value(field_name, field, value)
 
@@ -245,8 +251,9 @@ def _plain_list(annotation: Any) -> bool:
 ENV_NOT_KEYS = ("NETAGENT_CONFIG", "NETAGENT_DATA_DIR")
 
 
-def read_env(settings_cls: type[BaseSettings], env: Mapping[str, str], layers: Layers) -> \
-        dict[str, Any]:
+def read_env(
+    settings_cls: type[BaseSettings], env: Mapping[str, str], layers: Layers
+) -> dict[str, Any]:
     """The values given by `NETAGENT_*` variables, each variable its own origin."""
     prefix = str(settings_cls.model_config.get("env_prefix", ""))
     delimiter = str(settings_cls.model_config.get("env_nested_delimiter", "__"))
@@ -255,12 +262,13 @@ def read_env(settings_cls: type[BaseSettings], env: Mapping[str, str], layers: L
     for name, value in sorted(env.items()):
         if not name.upper().startswith(prefix) or name.upper() in ENV_NOT_KEYS:
             continue
-        parts = name[len(prefix):].lower().split(delimiter)
+        parts = name[len(prefix) :].lower().split(delimiter)
         if parts[0] not in sections:
             if len(parts) > 1:
                 layers.problems.append(
                     f"{name}: no section {parts[0]!r} (expected NETAGENT_<SECTION>__<KEY>, "
-                    f"sections: {', '.join(sections)})")
+                    f"sections: {', '.join(sections)})"
+                )
             continue
         if secret_named(name) and not name.upper().endswith("_FILE"):  # a path is no secret
             layers.redact.add(value)
@@ -270,7 +278,8 @@ def read_env(settings_cls: type[BaseSettings], env: Mapping[str, str], layers: L
         except (SettingsError, ValueError):  # its message quotes the value: not repeated
             layers.problems.append(
                 f"{name}: not valid JSON (tables as JSON objects, lists as JSON arrays"
-                " or comma-separated)")
+                " or comma-separated)"
+            )
             continue
         loc = _env_loc(parts)
         _fix_role_keys(got)
@@ -290,7 +299,7 @@ def _env_loc(parts: list[str]) -> Loc:
     for table in _ROLE_TABLES:
         n = len(table)
         if loc[:n] == table and len(loc) > n:
-            loc = (*table, _ROLES.get(str(loc[n]), loc[n]), *loc[n + 1:])
+            loc = (*table, _ROLES.get(str(loc[n]), loc[n]), *loc[n + 1 :])
     return loc
 
 
@@ -367,8 +376,11 @@ def unknown_keys(layers: Layers) -> Visitor:
             if key not in fields:
                 if secret_named(key):
                     layers.redact.add(node[key])
-                layers.problem((*loc, key), f"unknown key (expected one of: "
-                               f"{', '.join(sorted(model.model_fields))})")
+                layers.problem(
+                    (*loc, key),
+                    f"unknown key (expected one of: {', '.join(sorted(model.model_fields))})",
+                )
+
     return check
 
 
@@ -381,23 +393,30 @@ def collect_secrets(layers: Layers) -> Visitor:
                 layers.redact.add(node[key])
             elif key in node:
                 layers.redact.add_userinfo(node[key])
+
     return collect
 
 
 def inline_secrets(layers: Layers, file: Path) -> Visitor:
     """A secret written in the file itself: accepted, with a warning to move it."""
+
     def warn(node: dict[str, Any], model: type[BaseModel], loc: Loc) -> None:
         for key, info in _by_key(model).items():
             value = node.get(key)
             if not value or not isinstance(value, str | dict):
                 continue
-            if is_secret_field(info) or (isinstance(value, str) and "@" in value
-                                         and "://" in value and _has_password(value)):
+            if is_secret_field(info) or (
+                isinstance(value, str) and "@" in value and "://" in value and _has_password(value)
+            ):
                 # A variable can name a section's key; deeper, names lose their case.
                 var = f"NETAGENT_{loc[0]}__{key}".upper() if len(loc) == 1 else ""
                 env = f" or to {var}" if var else ""
-                layers.warn((*loc, key), f"a secret written in {file}: move it to "
-                            f"{key}_file (a file only the agent reads){env}")
+                layers.warn(
+                    (*loc, key),
+                    f"a secret written in {file}: move it to "
+                    f"{key}_file (a file only the agent reads){env}",
+                )
+
     return warn
 
 
@@ -413,6 +432,7 @@ def secret_files(layers: Layers) -> Visitor:
     its file is read into `<key>` all the same, so a bad file is reported here.
     A file for a table (`headers_file`) holds one `Name: value` per line.
     """
+
     def read(node: dict[str, Any], model: type[BaseModel], loc: Loc) -> None:
         fields = model.model_fields
         for key in [k for k in node if k.endswith("_file")]:
@@ -442,6 +462,7 @@ def secret_files(layers: Layers) -> Visitor:
             else:
                 node[target] = text
             layers.origins.setdefault((*loc, target), layers.where(here))
+
     return read
 
 
@@ -453,8 +474,11 @@ def _read_secret(path: Path, here: Loc, layers: Layers, secret: bool) -> str | N
         layers.problem(here, f"the file {path} does not exist")
         return None
     except PermissionError:
-        layers.problem(here, f"cannot read the file {path}: permission denied for "
-                       f"{_user()} (the agent's user needs to read it)")
+        layers.problem(
+            here,
+            f"cannot read the file {path}: permission denied for "
+            f"{_user()} (the agent's user needs to read it)",
+        )
         return None
     except (OSError, UnicodeDecodeError) as e:
         reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
@@ -466,8 +490,10 @@ def _read_secret(path: Path, here: Loc, layers: Layers, secret: bool) -> str | N
         layers.problem(here, f"the file {path} is empty")
         return None
     if secret and mode & stat.S_IROTH:
-        layers.warn(here, f"{path} is readable by every user (mode {mode:04o}): "
-                    "chmod o-r, it holds a secret")
+        layers.warn(
+            here,
+            f"{path} is readable by every user (mode {mode:04o}): chmod o-r, it holds a secret",
+        )
     if secret:
         layers.secret_files.append(SecretFile(dotted(here), path, layers.where(here), mode))
     return text

@@ -72,8 +72,13 @@ def preflight(
         cfg = load_config(path, env)
     except ConfigError as e:
         return [fail(p) for p in e.problems]
-    out = [ok(f"configuration {cfg.source} read" if cfg.source
-              else "configuration: no file, the embedded default")]
+    out = [
+        ok(
+            f"configuration {cfg.source} read"
+            if cfg.source
+            else "configuration: no file, the embedded default"
+        )
+    ]
     if cfg.agent.bundled_sample():
         out.append(warn(SAMPLE_NOTICE))
     out += [warn(w) for w in cfg.warnings]
@@ -91,15 +96,12 @@ def preflight(
     return out
 
 
-def guarded(
-    cfg: AgentConfig, what: str, step: Callable[[AgentConfig], list[Check]]
-) -> list[Check]:
+def guarded(cfg: AgentConfig, what: str, step: Callable[[AgentConfig], list[Check]]) -> list[Check]:
     """A check that crashes is reported (exit 3), its message cleared of secrets."""
     try:
         return step(cfg)
     except Exception as e:  # one line, not a traceback; the next check still runs
-        return [Check(Level.BROKEN, cfg.redact(f"could not check {what}: "
-                                                f"{type(e).__name__}: {e}"))]
+        return [Check(Level.BROKEN, cfg.redact(f"could not check {what}: {type(e).__name__}: {e}"))]
 
 
 def data_dir_checks(cfg: AgentConfig) -> list[Check]:
@@ -128,8 +130,12 @@ def inventory_checks(cfg: AgentConfig) -> list[Check]:
     out += checks
     agent = cfg.agent
     if agent.source == "netbox":
-        out.append(ok(f"inventory: pulled from NetBox {cfg.netbox.url} at start"
-                      " (config check --connect pulls it now)"))
+        out.append(
+            ok(
+                f"inventory: pulled from NetBox {cfg.netbox.url} at start"
+                " (config check --connect pulls it now)"
+            )
+        )
         return out
     result = inventory_source.load(agent.inventory, agent.quartieri)
     out += [fail(str(i)) for i in result.errors]
@@ -148,11 +154,13 @@ def inventory_consistency(
         problems += [
             f"inventory: device {d.name!r}: snmp_profile {d.snmp_profile!r} is not a known"
             f" SNMP profile{_did_you_mean(d.snmp_profile, profiles.resolved)}"
-            for d in inv.devices if d.snmp_profile and d.snmp_profile not in profiles
+            for d in inv.devices
+            if d.snmp_profile and d.snmp_profile not in profiles
         ]
     label = cfg.agent.inventory_label()
     return [fail(p) for p in problems] or [
-        ok(f"inventory {label}: {len(inv.devices)} device(s), {len(inv.sites)} site(s)")]
+        ok(f"inventory {label}: {len(inv.devices)} device(s), {len(inv.sites)} site(s)")
+    ]
 
 
 def credential_problems(cfg: AgentConfig, inv: Inventory) -> list[str]:
@@ -161,8 +169,12 @@ def credential_problems(cfg: AgentConfig, inv: Inventory) -> list[str]:
     snmp = cfg.snmp
     tags = {t for d in inv.devices for t in d.tags}
     tables = [
-        ("device_credentials", set(snmp.device_credentials), {d.name for d in inv.devices},
-         "device"),
+        (
+            "device_credentials",
+            set(snmp.device_credentials),
+            {d.name for d in inv.devices},
+            "device",
+        ),
         ("role_credentials", set(snmp.role_credentials), {r.value for r in Role}, "role"),
         ("tag_credentials", set(snmp.tag_credentials), tags, "tag"),
     ]
@@ -173,10 +185,14 @@ def credential_problems(cfg: AgentConfig, inv: Inventory) -> list[str]:
             key = dotted(loc)
             hint = _did_you_mean(name, known)
             if kind == "device" and _folded(name) in {_folded(k) for k in known}:
-                hint += (" (device names match exactly, case included; a variable name"
-                         " loses it: give NETAGENT_SNMP__DEVICE_CREDENTIALS as JSON)")
-            out.append(f"{cfg.where(loc) or 'configuration'}: {key}: no {kind} named "
-                       f"{name!r} in the inventory{hint}")
+                hint += (
+                    " (device names match exactly, case included; a variable name"
+                    " loses it: give NETAGENT_SNMP__DEVICE_CREDENTIALS as JSON)"
+                )
+            out.append(
+                f"{cfg.where(loc) or 'configuration'}: {key}: no {kind} named "
+                f"{name!r} in the inventory{hint}"
+            )
     return out
 
 
@@ -200,10 +216,18 @@ def profile_checks(cfg: AgentConfig) -> tuple[Profiles | None, list[Check]]:
         profiles = load_profiles(PROFILE_DIR, *([extra] if extra else []))
     except ProfileError as e:
         return None, [fail(f"SNMP profiles: {e}")]
-    out = [ok(f"SNMP profiles: {len(profiles.resolved)} loaded"
-              + (f" (with {extra})" if extra else ""))]
+    out = [
+        ok(
+            f"SNMP profiles: {len(profiles.resolved)} loaded"
+            + (f" (with {extra})" if extra else "")
+        )
+    ]
     if cfg.snmp.default_profile not in profiles:
-        out.append(fail(f"{cfg.where('snmp.default_profile')}: snmp.default_profile: "
-                        f"{cfg.snmp.default_profile!r} is not a known SNMP profile"
-                        f"{_did_you_mean(cfg.snmp.default_profile, profiles.resolved)}"))
+        out.append(
+            fail(
+                f"{cfg.where('snmp.default_profile')}: snmp.default_profile: "
+                f"{cfg.snmp.default_profile!r} is not a known SNMP profile"
+                f"{_did_you_mean(cfg.snmp.default_profile, profiles.resolved)}"
+            )
+        )
     return profiles, out

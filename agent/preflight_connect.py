@@ -40,8 +40,11 @@ def connect_checks(cfg: AgentConfig) -> list[Check]:
     if cfg.notify.email is not None:
         out.append(_located(cfg, ("notify", "email", "host"), lambda: _smtp(cfg)))
     for i, hook in enumerate(cfg.notify.webhooks):
-        out.append(_located(cfg, ("notify", "webhooks", i, "url"),
-                            functools.partial(_webhook, str(hook.url))))
+        out.append(
+            _located(
+                cfg, ("notify", "webhooks", i, "url"), functools.partial(_webhook, str(hook.url))
+            )
+        )
     return out or [ok("--connect: no server configured (netbox, influxdb, notify)")]
 
 
@@ -88,9 +91,10 @@ def _netbox(cfg: AgentConfig) -> tuple[bool, str]:
         return False, "no token (netbox.token_file or NETAGENT_NETBOX__TOKEN)"
     scheme = "Bearer" if token.startswith("nbt_") else "Token"  # NetBox 4.5 v2 tokens
     with httpx.Client(verify=nb.verify_tls, timeout=min(nb.timeout_s, _TIMEOUT_S)) as client:
-        r = client.get(f"{nb.url.rstrip('/')}/api/status/",
-                       headers={"Authorization": f"{scheme} {token}",
-                                "Accept": "application/json"})
+        r = client.get(
+            f"{nb.url.rstrip('/')}/api/status/",
+            headers={"Authorization": f"{scheme} {token}", "Accept": "application/json"},
+        )
     there = f"NetBox at {mask_url(nb.url)}"
     if r.status_code in (401, 403):
         return False, f"{there} refused the token (HTTP {r.status_code})"
@@ -116,19 +120,23 @@ def _influx(cfg: AgentConfig) -> tuple[bool, str]:
         ping = client.get(f"{base}/ping")
         version = ping.headers.get("X-Influxdb-Version", "")
         if ix.api == "v1":
-            params = {"db": ix.database, **({"rp": ix.retention_policy}
-                                            if ix.retention_policy else {})}
+            params = {
+                "db": ix.database,
+                **({"rp": ix.retention_policy} if ix.retention_policy else {}),
+            }
             password = ix.password.get_secret_value() if ix.password else ""
             if ix.username:
                 client.auth = httpx.BasicAuth(ix.username, password)
             r = client.post(f"{base}/write", params=params, content=b"")
             what = f"database {ix.database!r}"
         else:
-            headers = {"Authorization": f"Token {ix.token.get_secret_value()}"} \
-                if ix.token else {}
-            r = client.post(f"{base}/api/v2/write", params={
-                "org": ix.org, "bucket": ix.bucket, "precision": ix.precision},
-                content=b"", headers=headers)
+            headers = {"Authorization": f"Token {ix.token.get_secret_value()}"} if ix.token else {}
+            r = client.post(
+                f"{base}/api/v2/write",
+                params={"org": ix.org, "bucket": ix.bucket, "precision": ix.precision},
+                content=b"",
+                headers=headers,
+            )
             what = f"bucket {ix.bucket!r} of org {ix.org!r}"
     running = f" (InfluxDB {version})" if version else ""
     if r.status_code in (200, 204):
@@ -136,8 +144,11 @@ def _influx(cfg: AgentConfig) -> tuple[bool, str]:
     if r.status_code in (401, 403):
         return False, f"{there}{running} refused the credentials for {what} (HTTP {r.status_code})"
     if r.status_code == 404 and ix.api == "v1" and ix.create_database:
-        return True, f"{there}{running}: {what} not found; the agent creates it" \
-            " (create_database = true; the user needs admin rights)"
+        return (
+            True,
+            f"{there}{running}: {what} not found; the agent creates it"
+            " (create_database = true; the user needs admin rights)",
+        )
     if r.status_code == 404:
         return False, f"{there}{running}: {what} not found"
     return False, f"{there}{running} answered HTTP {r.status_code} to an empty write to {what}"
@@ -148,8 +159,11 @@ def _smtp(cfg: AgentConfig) -> tuple[bool, str]:
     assert mail is not None
     tls = ssl.create_default_context(cafile=str(mail.ca_file) if mail.ca_file else None)
     timeout = min(mail.timeout_s, _TIMEOUT_S)
-    smtp = (smtplib.SMTP_SSL(mail.host, mail.port, timeout=timeout, context=tls)
-            if mail.implicit_tls else smtplib.SMTP(mail.host, mail.port, timeout=timeout))
+    smtp = (
+        smtplib.SMTP_SSL(mail.host, mail.port, timeout=timeout, context=tls)
+        if mail.implicit_tls
+        else smtplib.SMTP(mail.host, mail.port, timeout=timeout)
+    )
     steps = ["SMTPS" if mail.implicit_tls else "EHLO"]
     with smtp:
         smtp.ehlo()

@@ -23,8 +23,17 @@ from pydantic.fields import FieldInfo
 
 MASK = "**********"
 SECRET_WORDS = (
-    "token", "password", "passwd", "secret", "community", "key", "passphrase", "auth",
-    "priv", "header", "credential",
+    "token",
+    "password",
+    "passwd",
+    "secret",
+    "community",
+    "key",
+    "passphrase",
+    "auth",
+    "priv",
+    "header",
+    "credential",
 )
 # Shorter values would mask ordinary words in messages ("no", "v3"); such a secret is not
 # one anyway.
@@ -139,12 +148,17 @@ def _mask(model: BaseModel, data: Any) -> Any:
         elif isinstance(value, BaseModel):
             out[name] = _mask(value, dumped)
         elif isinstance(value, list):
-            out[name] = [_mask(v, d) if isinstance(v, BaseModel) else d
-                         for v, d in zip(value, dumped, strict=True)]
+            out[name] = [
+                _mask(v, d) if isinstance(v, BaseModel) else d
+                for v, d in zip(value, dumped, strict=True)
+            ]
         elif isinstance(value, dict):
-            out[name] = {k: _mask(v, dumped[str(getattr(k, "value", k))])
-                         if isinstance(v, BaseModel) else dumped[str(getattr(k, "value", k))]
-                         for k, v in value.items()}
+            out[name] = {
+                k: _mask(v, dumped[str(getattr(k, "value", k))])
+                if isinstance(v, BaseModel)
+                else dumped[str(getattr(k, "value", k))]
+                for k, v in value.items()
+            }
         else:
             out[name] = dumped
     return out

@@ -27,7 +27,7 @@ from tests.config_world import (  # noqa: F401 (autouse fixture)
     no_system_config,
     secret_file,
 )
-from tests.fixtures.influx import InfluxServer, influxdb_auth  # noqa: F401 (fixture)
+from tests.fixtures.influx import InfluxServer
 from tests.fixtures.influx_v2 import serve as influx_v2_serve
 from tests.fixtures.ports import free_port
 from tests.netbox_double.server import TOKEN, NetBoxDouble
@@ -45,8 +45,9 @@ def lines(res: Result) -> list[str]:
 
 def test_a_good_configuration_passes_every_check(tmp_path: Path) -> None:
     token = secret_file(tmp_path, "influx.token", "tok-1234")
-    path = config_file(tmp_path, f'[influxdb]\nurl = "http://127.0.0.1:1"\n'
-                       f'token_file = "{token}"\n')
+    path = config_file(
+        tmp_path, f'[influxdb]\nurl = "http://127.0.0.1:1"\ntoken_file = "{token}"\n'
+    )
     res = check(["--config", str(path)])
     assert res.exit_code == 0, res.output
     assert lines(res) == [
@@ -76,10 +77,14 @@ def test_unknown_snmp_profiles_are_reported(tmp_path: Path) -> None:
     path = config_file(tmp_path, '[snmp]\ndefault_profile = "generik"\n', inv=inv)
     res = check(["--config", str(path)])
     assert res.exit_code == 1
-    assert (f"✗ {path}:6: snmp.default_profile: 'generik' is not a known SNMP profile; did you"
-            " mean 'generic'?") in lines(res)
-    assert ("✗ inventory: device 'AP-Centro': snmp_profile 'unifii' is not a known SNMP"
-            " profile; did you mean 'unifi'?") in lines(res)
+    assert (
+        f"✗ {path}:6: snmp.default_profile: 'generik' is not a known SNMP profile; did you"
+        " mean 'generic'?"
+    ) in lines(res)
+    assert (
+        "✗ inventory: device 'AP-Centro': snmp_profile 'unifii' is not a known SNMP"
+        " profile; did you mean 'unifi'?"
+    ) in lines(res)
 
 
 def test_a_profiles_dir_is_loaded_and_its_profiles_known(tmp_path: Path) -> None:
@@ -98,7 +103,9 @@ def test_a_profiles_dir_is_loaded_and_its_profiles_known(tmp_path: Path) -> None
 
 def test_credentials_naming_no_device_role_or_tag(tmp_path: Path) -> None:
     """A misspelt device silently fell back to community 'public'."""
-    path = config_file(tmp_path, """
+    path = config_file(
+        tmp_path,
+        """
 [snmp.device_credentials.AP-Centr]
 community = "c1"
 [snmp.role_credentials.wifi_ap]
@@ -107,50 +114,74 @@ community = "c2"
 community = "c3"
 [snmp.tag_credentials.core]
 community = "c4"
-""")
+""",
+    )
     res = check(["--config", str(path)])
     assert res.exit_code == 1
-    assert (f"✗ {path}:6: snmp.device_credentials.AP-Centr: no device named 'AP-Centr' in the"
-            " inventory; did you mean 'AP-Centro'?") in lines(res)
-    assert (f"✗ {path}:8: snmp.role_credentials.wifi_ap: no role named 'wifi_ap' in the"
-            " inventory; did you mean 'wifi-ap'?") in lines(res)
-    assert (f"✗ {path}:10: snmp.tag_credentials.cor: no tag named 'cor' in the inventory; did"
-            " you mean 'core'?") in lines(res)
+    assert (
+        f"✗ {path}:6: snmp.device_credentials.AP-Centr: no device named 'AP-Centr' in the"
+        " inventory; did you mean 'AP-Centro'?"
+    ) in lines(res)
+    assert (
+        f"✗ {path}:8: snmp.role_credentials.wifi_ap: no role named 'wifi_ap' in the"
+        " inventory; did you mean 'wifi-ap'?"
+    ) in lines(res)
+    assert (
+        f"✗ {path}:10: snmp.tag_credentials.cor: no tag named 'cor' in the inventory; did"
+        " you mean 'core'?"
+    ) in lines(res)
     assert not any("tag_credentials.core:" in ln for ln in lines(res))
 
 
 def test_device_credentials_by_a_variable_name_lose_the_case_and_say_so(tmp_path: Path) -> None:
-    res = check(["--config", str(config_file(tmp_path))],
-                {"NETAGENT_SNMP__DEVICE_CREDENTIALS__AP_CENTRO__COMMUNITY": "c1"})
+    res = check(
+        ["--config", str(config_file(tmp_path))],
+        {"NETAGENT_SNMP__DEVICE_CREDENTIALS__AP_CENTRO__COMMUNITY": "c1"},
+    )
     assert res.exit_code == 1
-    assert ("✗ NETAGENT_SNMP__DEVICE_CREDENTIALS__AP_CENTRO__COMMUNITY:"
-            " snmp.device_credentials.ap_centro: no device named 'ap_centro' in the inventory;"
-            " did you mean 'AP-Centro'? (device names match exactly, case included; a variable"
-            " name loses it: give NETAGENT_SNMP__DEVICE_CREDENTIALS as JSON)") in lines(res)
-    ok = check(["--config", str(config_file(tmp_path))],
-               {"NETAGENT_SNMP__DEVICE_CREDENTIALS": json.dumps({"AP-Centro": {"community": "c"}})})
+    assert (
+        "✗ NETAGENT_SNMP__DEVICE_CREDENTIALS__AP_CENTRO__COMMUNITY:"
+        " snmp.device_credentials.ap_centro: no device named 'ap_centro' in the inventory;"
+        " did you mean 'AP-Centro'? (device names match exactly, case included; a variable"
+        " name loses it: give NETAGENT_SNMP__DEVICE_CREDENTIALS as JSON)"
+    ) in lines(res)
+    ok = check(
+        ["--config", str(config_file(tmp_path))],
+        {"NETAGENT_SNMP__DEVICE_CREDENTIALS": json.dumps({"AP-Centro": {"community": "c"}})},
+    )
     assert ok.exit_code == 0, ok.output
 
 
 def test_secret_files_missing_empty_or_readable_by_all(tmp_path: Path) -> None:
     readable = secret_file(tmp_path, "nb.token", TOKEN, mode=0o644)
     empty = secret_file(tmp_path, "influx.token", "")
-    path = config_file(tmp_path, f"""
+    path = config_file(
+        tmp_path,
+        f"""
 [netbox]
 url = "http://127.0.0.1:1"
 token_file = "{readable}"
-""")
+""",
+    )
     res = check(["--config", str(path)])
     assert res.exit_code == 0, res.output
-    assert (f"! {path}:8: netbox.token_file: {readable} is readable by every user (mode 0644):"
-            " chmod o-r, it holds a secret") in lines(res)
-    res = check(["--config", str(path)], {"NETAGENT_INFLUXDB__TOKEN_FILE": str(empty),
-                                          "NETAGENT_NETBOX__TOKEN_FILE": str(tmp_path / "no")})
+    assert (
+        f"! {path}:8: netbox.token_file: {readable} is readable by every user (mode 0644):"
+        " chmod o-r, it holds a secret"
+    ) in lines(res)
+    res = check(
+        ["--config", str(path)],
+        {
+            "NETAGENT_INFLUXDB__TOKEN_FILE": str(empty),
+            "NETAGENT_NETBOX__TOKEN_FILE": str(tmp_path / "no"),
+        },
+    )
     assert res.exit_code == 1
     assert sorted(lines(res)) == [
         f"✗ NETAGENT_INFLUXDB__TOKEN_FILE: influxdb.token_file: the file {empty} is empty",
         f"✗ NETAGENT_NETBOX__TOKEN_FILE: netbox.token_file: the file {tmp_path / 'no'} does not"
-        " exist"]
+        " exist",
+    ]
 
 
 def test_a_data_directory_that_cannot_be_used(tmp_path: Path) -> None:
@@ -216,8 +247,14 @@ def listener() -> Iterator[Listener]:
     server.close()
 
 
-def connected_world(tmp_path: Path, influx: InfluxServer, netbox: NetBoxDouble,
-                    smtp: SmtpServer, hook_port: int, password: str = PASSWORD) -> Path:
+def connected_world(
+    tmp_path: Path,
+    influx: InfluxServer,
+    netbox: NetBoxDouble,
+    smtp: SmtpServer,
+    hook_port: int,
+    password: str = PASSWORD,
+) -> Path:
     user, influx_password = influx.auth or ("", "")
     secrets = {
         "nb": secret_file(tmp_path, "nb.token", TOKEN),
@@ -226,30 +263,35 @@ def connected_world(tmp_path: Path, influx: InfluxServer, netbox: NetBoxDouble,
         "hook": secret_file(tmp_path, "hook.url", f"http://127.0.0.1:{hook_port}/hooks/T0K3N"),
     }
     influx.create_database()
-    return config_file(tmp_path, f"""
+    return config_file(
+        tmp_path,
+        f"""
 [netbox]
 url = "{netbox.url}"
-token_file = "{secrets['nb']}"
+token_file = "{secrets["nb"]}"
 [influxdb]
 url = "{influx.url}"
 api = "v1"
 username = "{user}"
-password_file = "{secrets['ix']}"
+password_file = "{secrets["ix"]}"
 [notify.email]
 host = "127.0.0.1"
 port = {smtp.port}
 ca_file = "{smtp.ca_file}"
 username = "{USER}"
-password_file = "{secrets['smtp']}"
+password_file = "{secrets["smtp"]}"
 to = ["noc@example.org"]
 [[notify.webhooks]]
-url_file = "{secrets['hook']}"
-""")
+url_file = "{secrets["hook"]}"
+""",
+    )
 
 
 @pytest.mark.slow
 def test_connect_reaches_every_server_and_changes_nothing(
-    tmp_path: Path, influxdb_auth: InfluxServer, smtp_server: SmtpServer,  # noqa: F811
+    tmp_path: Path,
+    influxdb_auth: InfluxServer,
+    smtp_server: SmtpServer,  # noqa: F811 (the fixture imported above)
     listener: Listener,
 ) -> None:
     with NetBoxDouble() as netbox:
@@ -259,15 +301,25 @@ def test_connect_reaches_every_server_and_changes_nothing(
         assert res.exit_code == 0, res.output
         assert netbox.writes == 0
     out = lines(res)
-    assert any(ln.startswith(f"✓ {path}:7: netbox.url: NetBox at {netbox.url}: status read"
-                             " with the token (NetBox ") for ln in out), out
-    assert any(ln.startswith(f"✓ {path}:10: influxdb.url: InfluxDB at {influxdb_auth.url}")
-               and ln.endswith(": may write to database 'netagent' (checked with an empty"
-                               " write)") for ln in out), out
-    assert (f"✓ {path}:15: notify.email.host: SMTP 127.0.0.1:{smtp_server.port}: EHLO, STARTTLS,"
-            f" login as {USER} OK (no mail sent)") in out
-    assert (f"✓ {path}:22: notify.webhooks[0].url: 127.0.0.1:{listener.port}: TCP connection OK"
-            " (no request sent)") in out
+    assert any(
+        ln.startswith(
+            f"✓ {path}:7: netbox.url: NetBox at {netbox.url}: status read with the token (NetBox "
+        )
+        for ln in out
+    ), out
+    assert any(
+        ln.startswith(f"✓ {path}:10: influxdb.url: InfluxDB at {influxdb_auth.url}")
+        and ln.endswith(": may write to database 'netagent' (checked with an empty write)")
+        for ln in out
+    ), out
+    assert (
+        f"✓ {path}:15: notify.email.host: SMTP 127.0.0.1:{smtp_server.port}: EHLO, STARTTLS,"
+        f" login as {USER} OK (no mail sent)"
+    ) in out
+    assert (
+        f"✓ {path}:22: notify.webhooks[0].url: 127.0.0.1:{listener.port}: TCP connection OK"
+        " (no request sent)"
+    ) in out
     assert not smtp_server.box.messages and listener.received == b""
     assert influxdb_auth.query("SELECT * FROM /.*/")["results"][0].get("series") is None
     assert "T0K3N" not in res.output and TOKEN not in res.output
@@ -275,22 +327,29 @@ def test_connect_reaches_every_server_and_changes_nothing(
 
 @pytest.mark.slow
 def test_connect_names_what_failed(
-    tmp_path: Path, influxdb_auth: InfluxServer, smtp_server: SmtpServer,  # noqa: F811
+    tmp_path: Path,
+    influxdb_auth: InfluxServer,
+    smtp_server: SmtpServer,  # noqa: F811 (the fixture imported above)
 ) -> None:
     closed = free_port()
     with NetBoxDouble() as netbox:
-        path = connected_world(tmp_path, influxdb_auth, netbox, smtp_server, closed,
-                               password="wrong-password")
+        path = connected_world(
+            tmp_path, influxdb_auth, netbox, smtp_server, closed, password="wrong-password"
+        )
         (tmp_path / "nb.token").write_text("f" * 40)
         (tmp_path / "ix.password").write_text("wrong")
         res = check(["--config", str(path), "--connect"])
     assert res.exit_code == 1
     out = lines(res)
-    assert any(ln.startswith(f"✗ {path}:7: netbox.url: NetBox at {netbox.url} refused the token"
-                             " (HTTP 40") for ln in out), out
-    assert any(ln.startswith(f"✗ {path}:10: influxdb.url: InfluxDB at {influxdb_auth.url}")
-               and "refused the credentials for database 'netagent' (HTTP 401)" in ln
-               for ln in out), out
+    assert any(
+        ln.startswith(f"✗ {path}:7: netbox.url: NetBox at {netbox.url} refused the token (HTTP 40")
+        for ln in out
+    ), out
+    assert any(
+        ln.startswith(f"✗ {path}:10: influxdb.url: InfluxDB at {influxdb_auth.url}")
+        and "refused the credentials for database 'netagent' (HTTP 401)" in ln
+        for ln in out
+    ), out
     assert (f"✗ {path}:15: notify.email.host: the server refused the login (SMTP 535)") in out
     assert (f"✗ {path}:22: notify.webhooks[0].url: cannot connect: Connection refused") in out
     assert "wrong-password" not in res.output and "T0K3N" not in res.output
@@ -302,7 +361,9 @@ def test_connect_to_closed_ports_and_an_untrusted_tls_webhook(tmp_path: Path) ->
     tls.load_cert_chain(cert, key)
     hook = Listener(tls)
     closed = free_port()
-    path = config_file(tmp_path, f"""
+    path = config_file(
+        tmp_path,
+        f"""
 [netbox]
 url = "http://127.0.0.1:{closed}"
 token = "{TOKEN}"
@@ -314,7 +375,8 @@ port = {closed}
 to = ["noc@example.org"]
 [[notify.webhooks]]
 url = "https://127.0.0.1:{hook.port}/T0K3N"
-""")
+""",
+    )
     try:
         res = check(["--config", str(path), "--connect"])
     finally:
@@ -326,20 +388,24 @@ url = "https://127.0.0.1:{hook.port}/T0K3N"
         f"✗ {path}:10: influxdb.url: cannot connect: Connection refused",
         f"✗ {path}:12: notify.email.host: cannot connect: Connection refused",
         f"✗ {path}:16: notify.webhooks[0].url: TLS certificate not accepted: self-signed"
-        " certificate"]
+        " certificate",
+    ]
     assert TOKEN not in res.output and "T0K3N" not in res.output
 
 
 def test_connect_influxdb_v2_token_checked_by_an_empty_write(tmp_path: Path) -> None:
     with influx_v2_serve() as v2:
         token = secret_file(tmp_path, "v2.token", v2.token)
-        path = config_file(tmp_path, f"""
+        path = config_file(
+            tmp_path,
+            f"""
 [influxdb]
 url = "{v2.url}"
 org = "{v2.org}"
 bucket = "{v2.bucket}"
 token_file = "{token}"
-""")
+""",
+        )
         good = check(["--config", str(path), "--connect"])
         token.write_text("wrong-token")
         bad = check(["--config", str(path), "--connect"])
@@ -348,8 +414,10 @@ token_file = "{token}"
         missing = check(["--config", str(path), "--connect"])
         assert v2.received == []
     assert good.exit_code == 0, good.output
-    assert (f"✓ {path}:7: influxdb.url: InfluxDB at {v2.url}: may write to bucket 'netagent' of"
-            " org 'comune-re' (checked with an empty write)") in lines(good)
+    assert (
+        f"✓ {path}:7: influxdb.url: InfluxDB at {v2.url}: may write to bucket 'netagent' of"
+        " org 'comune-re' (checked with an empty write)"
+    ) in lines(good)
     assert bad.exit_code == 1 and "refused the credentials" in bad.stdout
     assert missing.exit_code == 1 and "bucket 'nope' of org 'comune-re' not found" in missing.stdout
     assert v2.token not in good.output + bad.output

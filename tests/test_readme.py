@@ -38,8 +38,7 @@ def blocks(lang: str) -> list[tuple[int, str, bool]]:
             continue
         before = text[: m.start()].rstrip().splitlines()
         marked = bool(before) and before[-1].strip() == INVALID_MARK
-        body = "\n".join(ln.removeprefix(m.group("indent"))
-                         for ln in m.group("body").splitlines())
+        body = "\n".join(ln.removeprefix(m.group("indent")) for ln in m.group("body").splitlines())
         out.append((text.count("\n", 0, m.start()) + 1, body, marked))
     return out
 
@@ -51,8 +50,9 @@ def test_the_readme_has_toml_blocks() -> None:
     assert len(TOML_BLOCKS) >= 2
 
 
-@pytest.mark.parametrize(("line", "body", "invalid"), TOML_BLOCKS,
-                         ids=[f"README.md:{b[0]}" for b in TOML_BLOCKS])
+@pytest.mark.parametrize(
+    ("line", "body", "invalid"), TOML_BLOCKS, ids=[f"README.md:{b[0]}" for b in TOML_BLOCKS]
+)
 def test_every_toml_block_is_a_valid_configuration(
     tmp_path: Path, line: int, body: str, invalid: bool
 ) -> None:
@@ -65,8 +65,11 @@ def test_every_toml_block_is_a_valid_configuration(
         Path(secret).chmod(0o600)
     path = tmp_path / f"README-{line}.toml"
     path.write_text(body)
-    env = {} if "inventory" in body or "source" in body else {
-        "NETAGENT_AGENT__INVENTORY": str(tmp_path / "inventory")}
+    env = (
+        {}
+        if "inventory" in body or "source" in body
+        else {"NETAGENT_AGENT__INVENTORY": str(tmp_path / "inventory")}
+    )
     if invalid:
         with pytest.raises(ConfigError):
             load_config(path, env=env)
@@ -74,8 +77,9 @@ def test_every_toml_block_is_a_valid_configuration(
     try:
         load_config(path, env=env)
     except ConfigError as e:
-        pytest.fail(f"README.md:{line}: the TOML block does not validate:\n" + "\n".join(
-            e.problems))
+        pytest.fail(
+            f"README.md:{line}: the TOML block does not validate:\n" + "\n".join(e.problems)
+        )
 
 
 def command_lines() -> list[tuple[int, list[str]]]:
@@ -116,18 +120,25 @@ def _resolve(words: list[str]) -> tuple[list[Any], list[str]]:
     return chain, rest
 
 
-@pytest.mark.parametrize(("line", "words"), COMMAND_LINES,
-                         ids=[f"README.md:{n}" for n, _ in COMMAND_LINES])
+@pytest.mark.parametrize(
+    ("line", "words"), COMMAND_LINES, ids=[f"README.md:{n}" for n, _ in COMMAND_LINES]
+)
 def test_every_command_line_parses(line: int, words: list[str]) -> None:
     chain, rest = _resolve(words)
     leaf = chain[-1]
-    assert not getattr(leaf, "commands", None) or getattr(leaf, "invoke_without_command", False) \
-        or not rest, f"README.md:{line}: `netagent {' '.join(words)}`: no such command"
+    assert (
+        not getattr(leaf, "commands", None)
+        or getattr(leaf, "invoke_without_command", False)
+        or not rest
+    ), f"README.md:{line}: `netagent {' '.join(words)}`: no such command"
     # Options belong to the command they follow (the root's -v before a subcommand).
     known = {opt for node in chain for p in node.params for opt in (*p.opts, *p.secondary_opts)}
     known |= {"--help"}
-    unknown = [w.split("=", 1)[0] for w in rest
-               if w.startswith("-") and w != "-" and w.split("=", 1)[0] not in known]
+    unknown = [
+        w.split("=", 1)[0]
+        for w in rest
+        if w.startswith("-") and w != "-" and w.split("=", 1)[0] not in known
+    ]
     assert unknown == [], f"README.md:{line}: `netagent {' '.join(words)}`: no option {unknown}"
 
 
@@ -137,10 +148,15 @@ MD_NAME = re.compile(r"(?<![\w/.-])([\w./-]+\.md)\b")
 
 def test_no_link_to_a_missing_file() -> None:
     text = README.read_text()
-    missing = [target for target in LINK.findall(text)
-               if "://" not in target and not target.startswith("mailto:")
-               and not (ROOT / target).exists()]
+    missing = [
+        target
+        for target in LINK.findall(text)
+        if "://" not in target and not target.startswith("mailto:") and not (ROOT / target).exists()
+    ]
     named = {name for name in MD_NAME.findall(text) if "://" not in name}
-    missing += [name for name in sorted(named)
-                if not (ROOT / name).exists() and not list(ROOT.rglob(Path(name).name))]
+    missing += [
+        name
+        for name in sorted(named)
+        if not (ROOT / name).exists() and not list(ROOT.rglob(Path(name).name))
+    ]
     assert missing == []

@@ -76,8 +76,9 @@ def _leaf_commands(group: Any, prefix: tuple[str, ...] = ()) -> Iterator[tuple[s
 def test_the_table_runs_every_command() -> None:
     main._register()
     listed = set(_leaf_commands(typer.main.get_command(main.app)))
-    covered = {c[: len(leaf)] for c in [*COMMANDS, DAEMON] for leaf in listed
-               if c[: len(leaf)] == leaf}
+    covered = {
+        c[: len(leaf)] for c in [*COMMANDS, DAEMON] for leaf in listed if c[: len(leaf)] == leaf
+    }
     assert listed - covered == set(), "add these commands to COMMANDS"
 
 
@@ -92,8 +93,13 @@ class World:
 
     def env(self, config: Path, extra: dict[str, str]) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("NETAGENT_")}
-        return {**env, "NETAGENT_CONFIG": str(config), "NETAGENT_DATA_DIR": str(self.data),
-                "COLUMNS": "200", **extra}
+        return {
+            **env,
+            "NETAGENT_CONFIG": str(config),
+            "NETAGENT_DATA_DIR": str(self.data),
+            "COLUMNS": "200",
+            **extra,
+        }
 
 
 def _secret(d: Path, name: str, text: str) -> Path:
@@ -135,32 +141,37 @@ url = "http://127.0.0.1:{closed}"
 host = "127.0.0.1"
 port = {closed}
 username = "noc"
-password_file = "{files['smtp']}"
+password_file = "{files["smtp"]}"
 to = ["noc@example.org"]
 [[notify.webhooks]]
 url = "http://127.0.0.1:{closed}/hooks/{SENTINEL}"
 headers = {{Authorization = "Bearer {SENTINEL}"}}
 [[notify.webhooks]]
-url_file = "{files['hook']}"
-headers_file = "{files['headers']}"
+url_file = "{files["hook"]}"
+headers_file = "{files["headers"]}"
 """
     good = secrets / "good.toml"
-    good.write_text(common + f"""
+    good.write_text(
+        common
+        + f"""
 [influxdb]
 url = "http://netagent:{SENTINEL}@127.0.0.1:{closed}"
 token = "{SENTINEL}"
 [snmp.device_credentials."AP-Centro"]
-community_file = "{files['community']}"
+community_file = "{files["community"]}"
 [snmp.device_credentials.sw-centro]
 version = "3"
 user = "netagent"
 auth_key = "{SENTINEL}"
-priv_key_file = "{files['priv']}"
+priv_key_file = "{files["priv"]}"
 [snmp.role_credentials.switch]
 community = "{SENTINEL}"
-""")
+"""
+    )
     bad = secrets / "bad.toml"
-    bad.write_text(common + f"""
+    bad.write_text(
+        common
+        + f"""
 [influxdb]
 url = "ftp://netagent:{SENTINEL}@127.0.0.1:{closed}"
 [netbox.token]
@@ -174,7 +185,8 @@ priv_protocol = "bogus"
 comunity = "{SENTINEL}"
 [snmp.role_credentials.switch]
 community = ["{SENTINEL}"]
-""")
+"""
+    )
     return World(tmp, inv, data, closed, good, bad)
 
 
@@ -183,7 +195,8 @@ BAD_ENV = {
     "NETAGENT_INFLUXDB__TOKEN": SENTINEL,
     "NETAGENT_NETBOX__TIMEOUT_S": "soon",
     "NETAGENT_SNMP__CREDENTIALS": json.dumps(
-        {"version": "4", "community": SENTINEL, "auth_key": SENTINEL}),
+        {"version": "4", "community": SENTINEL, "auth_key": SENTINEL}
+    ),
     "NETAGENT_SNMP__TAG_CREDENTIALS": '{"core": {"community": "' + SENTINEL,  # broken JSON
 }
 
@@ -207,16 +220,29 @@ def _argv(world: World, command: tuple[str, ...], config: Path) -> list[str]:
 
 def _run(world: World, command: tuple[str, ...], config: Path, env: dict[str, str]) -> str:
     """The command's stdout and stderr together."""
-    res = subprocess.run(_argv(world, command, config), cwd=ROOT, env=world.env(config, env),
-                         capture_output=True, timeout=180, check=False)
-    return f"$ netagent {' '.join(command)} -> {res.returncode}\n" \
-        + res.stdout.decode(errors="replace") + res.stderr.decode(errors="replace")
+    res = subprocess.run(
+        _argv(world, command, config),
+        cwd=ROOT,
+        env=world.env(config, env),
+        capture_output=True,
+        timeout=180,
+        check=False,
+    )
+    return (
+        f"$ netagent {' '.join(command)} -> {res.returncode}\n"
+        + res.stdout.decode(errors="replace")
+        + res.stderr.decode(errors="replace")
+    )
 
 
 def _daemon(world: World, config: Path, env: dict[str, str]) -> str:
-    proc = subprocess.Popen(_argv(world, DAEMON, config), cwd=ROOT,
-                            env=world.env(config, env), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        _argv(world, DAEMON, config),
+        cwd=ROOT,
+        env=world.env(config, env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     time.sleep(DAEMON_LIFE_S)
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -225,8 +251,11 @@ def _daemon(world: World, config: Path, env: dict[str, str]) -> str:
     except subprocess.TimeoutExpired:
         proc.kill()
         out, err = proc.communicate()
-    return f"$ netagent run -> {proc.returncode}\n" + out.decode(errors="replace") \
+    return (
+        f"$ netagent run -> {proc.returncode}\n"
+        + out.decode(errors="replace")
         + err.decode(errors="replace")
+    )
 
 
 def _written_files(world: World) -> Iterator[Path]:
@@ -250,7 +279,14 @@ def test_the_sentinel_never_comes_out(world: World, which: str) -> None:
     if which == "bad":  # the bad configuration is refused by the commands that read it
         check = next(o for o in outputs if o.startswith("$ netagent config check -> "))
         assert check.startswith("$ netagent config check -> 1"), check
-        for key in ("influxdb.url", "netbox.token", "AP-Centro", "sw-centro.comunity",
-                    "role_credentials.switch.community", "NETAGENT_NETBOX__TIMEOUT_S",
-                    "NETAGENT_SNMP__CREDENTIALS", "NETAGENT_SNMP__TAG_CREDENTIALS"):
+        for key in (
+            "influxdb.url",
+            "netbox.token",
+            "AP-Centro",
+            "sw-centro.comunity",
+            "role_credentials.switch.community",
+            "NETAGENT_NETBOX__TIMEOUT_S",
+            "NETAGENT_SNMP__CREDENTIALS",
+            "NETAGENT_SNMP__TAG_CREDENTIALS",
+        ):
             assert key in check, check

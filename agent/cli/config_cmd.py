@@ -17,9 +17,11 @@ config_app = typer.Typer(help="Check or show the agent's configuration.", no_arg
 def check(
     config: Path | None = options.ConfigOpt,
     connect: bool = typer.Option(
-        False, "--connect",
+        False,
+        "--connect",
         help="Also reach every configured server, read-only: NetBox /api/status/, InfluxDB"
-        " (ping and an empty write), SMTP (EHLO, TLS, login), webhooks (TCP/TLS handshake)."),
+        " (ping and an empty write), SMTP (EHLO, TLS, login), webhooks (TCP/TLS handshake).",
+    ),
 ) -> None:
     """Preflight: configuration, secret files, inventory, SNMP profiles, data directory.
 
