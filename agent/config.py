@@ -10,7 +10,7 @@ sample. Precedence, lowest first: model defaults, the file, `<key>_file` keys (t
 read from a file), environment variables `NETAGENT_<SECTION>__<KEY>` (nested keys joined
 by `__`, tables and lists as JSON, lists of plain values also comma-separated). Every
 error names its origin (`file:line` and key, or the variable) and never echoes a secret
-(agent.secrets); agent.config_sources does the reading.
+(agent.secrets); agent.config_sources reads, agent.config_walk checks and fills in.
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from agent import config_sources as sources
+from agent import config_walk as walk
 from agent.alerts import AlertsConfig
-from agent.config_sources import Layers, Loc, SecretFile
+from agent.config_layers import Layers, Loc, SecretFile
 from agent.notify import NotifyConfig
 from agent.paths import default_data_dir
 from agent.secrets import secret_named
@@ -341,12 +342,12 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
         from_file = sources.read_toml(path, layers)
         if from_file is None:
             raise ConfigError(layers.problems)
-        sources.visit(from_file, AgentConfig, (), sources.inline_secrets(layers, path))
+        walk.visit(from_file, AgentConfig, (), walk.inline_secrets(layers, path))
         raw = from_file
     raw = sources.deep_update(raw, sources.read_env(AgentConfig, env, layers))
-    for visitor in (sources.secret_files(layers), sources.collect_secrets(layers),
-                    sources.unknown_keys(layers)):
-        sources.visit(raw, AgentConfig, (), visitor)
+    for visitor in (walk.secret_files(layers), walk.collect_secrets(layers),
+                    walk.unknown_keys(layers)):
+        walk.visit(raw, AgentConfig, (), visitor)
     config: AgentConfig | None = None
     try:
         config = AgentConfig.model_validate(raw)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from agent import inventory_source
 from agent.config import SAMPLE_NOTICE, AgentConfig, ConfigError, load_config
-from agent.config_sources import dotted
+from agent.config_layers import dotted
 from agent.exitcodes import ExitCode
 from collectors.snmp.profiles import PROFILE_DIR, ProfileError, Profiles, load_profiles
 from inventory.model import Inventory, Role

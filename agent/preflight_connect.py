@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from agent.config import AgentConfig
-from agent.config_sources import Loc, dotted
+from agent.config_layers import Loc, dotted
 from agent.preflight import Check, fail, ok
 from agent.secrets import mask_url
 
