@@ -335,13 +335,16 @@ def find_config(path: Path | None, env: Mapping[str, str]) -> Path | None:
 def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> AgentConfig:
     """Find, read, merge and validate; raises ConfigError naming every problem at once."""
     env = os.environ if env is None else env
+    given = path
     path = find_config(path, env)
     layers = Layers()
     raw: dict[str, Any] = {}
     if path is not None:
         from_file = sources.read_toml(path, layers)
         if from_file is None:
-            raise ConfigError(layers.problems)
+            named_by_env = given is None and env.get("NETAGENT_CONFIG") == str(path)
+            raise ConfigError([f"{p} (named by $NETAGENT_CONFIG)" if named_by_env else p
+                               for p in layers.problems])
         walk.visit(from_file, AgentConfig, (), walk.inline_secrets(layers, path))
         raw = from_file
     raw = sources.deep_update(raw, sources.read_env(AgentConfig, env, layers))

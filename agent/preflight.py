@@ -14,6 +14,7 @@ fine (warnings included), 1 a problem found, 3 a check could not run at all.
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
@@ -25,8 +26,10 @@ from agent import inventory_source
 from agent.config import SAMPLE_NOTICE, AgentConfig, ConfigError, load_config
 from agent.config_layers import dotted
 from agent.exitcodes import ExitCode
+from agent.secrets import mask_url
 from collectors.snmp.profiles import PROFILE_DIR, ProfileError, Profiles, load_profiles
 from inventory.model import Inventory, Role
+from inventory.netbox.client import NetBoxError, NetBoxRequestError
 
 
 class Level(StrEnum):
@@ -85,7 +88,10 @@ def preflight(
     out += [ok(f"{s.key}: {s.path} read (mode {s.mode:04o})") for s in cfg.secret_files]
     steps: list[tuple[str, Callable[[AgentConfig], list[Check]]]] = [
         ("the data directory", data_dir_checks),
-        ("the inventory and the SNMP profiles", inventory_checks),
+        (
+            "the inventory and the SNMP profiles",
+            functools.partial(inventory_checks, connect=connect),
+        ),
     ]
     if connect:
         from agent.preflight_connect import connect_checks
@@ -123,20 +129,35 @@ def data_dir_checks(cfg: AgentConfig) -> list[Check]:
     return [fail(f"{label}: does not exist and {parent} is not writable")]
 
 
-def inventory_checks(cfg: AgentConfig) -> list[Check]:
-    """Load the inventory as the daemon would (a NetBox source only with --connect)."""
+def inventory_checks(cfg: AgentConfig, connect: bool = False) -> list[Check]:
+    """Load the inventory as the daemon would (from NetBox only with --connect)."""
     out: list[Check] = []
     profiles, checks = profile_checks(cfg)
     out += checks
     agent = cfg.agent
     if agent.source == "netbox":
-        out.append(
-            ok(
-                f"inventory: pulled from NetBox {cfg.netbox.url} at start"
-                " (config check --connect pulls it now)"
-            )
-        )
-        return out
+        if not connect:
+            return [
+                *out,
+                ok(
+                    f"inventory: pulled from NetBox {mask_url(cfg.netbox.url)} at"
+                    " start (config check --connect pulls it now)"
+                ),
+            ]
+        try:
+            inv = inventory_source.pull(cfg.netbox, agent.quartieri)
+        except (NetBoxError, NetBoxRequestError, OSError, ValueError) as e:
+            where = cfg.where("netbox.url")
+            return [
+                *out,
+                fail(
+                    cfg.redact(
+                        f"{where + ': ' if where else ''}netbox.url: cannot"
+                        f" pull the inventory from NetBox: {e}"
+                    )
+                ),
+            ]
+        return [*out, *inventory_consistency(cfg, inv, profiles)]
     result = inventory_source.load(agent.inventory, agent.quartieri)
     out += [fail(str(i)) for i in result.errors]
     out += [warn(str(i)) for i in result.warnings]

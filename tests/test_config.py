@@ -253,6 +253,8 @@ def test_where_the_file_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     """--config, else $NETAGENT_CONFIG, else the search path (/etc/netagent/netagent.toml)."""
     path = config_file(tmp_path, "[jobs.icmp]\ninterval_s = 7\n")
     assert load_config(None, env={"NETAGENT_CONFIG": str(path)}).source == path
+    with pytest.raises(ConfigError, match=r"absent.toml: no such file \(named by \$NETAGENT_CONFIG"):
+        load_config(None, env={"NETAGENT_CONFIG": str(tmp_path / "absent.toml")})
     assert load_config(None, env={}).source is None
     monkeypatch.setattr(config_module, "CONFIG_SEARCH_PATH", (tmp_path / "no.toml", path))
     found = load_config(None, env={})

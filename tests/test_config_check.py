@@ -421,3 +421,33 @@ token_file = "{token}"
     assert bad.exit_code == 1 and "refused the credentials" in bad.stdout
     assert missing.exit_code == 1 and "bucket 'nope' of org 'comune-re' not found" in missing.stdout
     assert v2.token not in good.output + bad.output
+
+
+def test_a_netbox_inventory_is_pulled_and_checked_with_connect(tmp_path: Path) -> None:
+    token = secret_file(tmp_path, "nb.token", TOKEN)
+    with NetBoxDouble() as netbox:
+        path = tmp_path / "netagent.toml"
+        path.write_text(f"""
+[agent]
+source = "netbox"
+data_dir = "{tmp_path / "data"}"
+[netbox]
+url = "{netbox.url}"
+token_file = "{token}"
+[snmp.device_credentials.no-such-device]
+community = "c"
+""")
+        offline = check(["--config", str(path)])
+        online = check(["--config", str(path), "--connect"])
+        assert netbox.writes == 0
+        closed = free_port()
+        path.write_text(path.read_text().replace(netbox.url, f"http://127.0.0.1:{closed}"))
+        down = check(["--config", str(path), "--connect"], {"NETAGENT_NETBOX__RETRIES": "0"})
+    assert offline.exit_code == 0, offline.output
+    assert f"✓ inventory: pulled from NetBox {netbox.url} at start" in offline.stdout
+    assert online.exit_code == 1
+    assert (f"✗ {path}:8: snmp.device_credentials.no-such-device: no device named"
+            " 'no-such-device' in the inventory") in online.stdout
+    assert down.exit_code == 1
+    assert f"✗ {path}:6: netbox.url: cannot pull the inventory from NetBox" in down.stdout, down.stdout
+    assert TOKEN not in online.output + down.output
