@@ -31,7 +31,14 @@ from tests.fixtures.influx import InfluxServer
 from tests.fixtures.influx_v2 import serve as influx_v2_serve
 from tests.fixtures.ports import free_port
 from tests.netbox_double.server import TOKEN, NetBoxDouble
-from tests.test_notify_email import PASSWORD, USER, SmtpServer, self_signed, smtp_server  # noqa: F401
+from tests.test_notify_email import (  # noqa: F401 (fixtures)
+    PASSWORD,
+    USER,
+    SmtpServer,
+    self_signed,
+    smtp_server,
+    smtps_server,
+)
 
 
 def check(args: list[str], env: dict[str, str] | None = None) -> Result:
@@ -446,8 +453,36 @@ community = "c"
     assert offline.exit_code == 0, offline.output
     assert f"✓ inventory: pulled from NetBox {netbox.url} at start" in offline.stdout
     assert online.exit_code == 1
-    assert (f"✗ {path}:8: snmp.device_credentials.no-such-device: no device named"
-            " 'no-such-device' in the inventory") in online.stdout
+    assert (
+        f"✗ {path}:8: snmp.device_credentials.no-such-device: no device named"
+        " 'no-such-device' in the inventory"
+    ) in online.stdout
     assert down.exit_code == 1
-    assert f"✗ {path}:6: netbox.url: cannot pull the inventory from NetBox" in down.stdout, down.stdout
+    assert f"✗ {path}:6: netbox.url: cannot pull the inventory from NetBox" in down.stdout, (
+        down.stdout
+    )
     assert TOKEN not in online.output + down.output
+
+
+def test_connect_smtps_logs_in_without_sending(tmp_path: Path, smtps_server: SmtpServer) -> None:  # noqa: F811
+    password = secret_file(tmp_path, "smtp.password", PASSWORD)
+    path = config_file(
+        tmp_path,
+        f"""
+[notify.email]
+host = "127.0.0.1"
+port = {smtps_server.port}
+implicit_tls = true
+ca_file = "{smtps_server.ca_file}"
+username = "{USER}"
+password_file = "{password}"
+to = ["noc@example.org"]
+""",
+    )
+    res = check(["--config", str(path), "--connect"])
+    assert res.exit_code == 0, res.output
+    assert (
+        f"✓ {path}:7: notify.email.host: SMTP 127.0.0.1:{smtps_server.port}: SMTPS, login as"
+        f" {USER} OK (no mail sent)"
+    ) in lines(res)
+    assert smtps_server.box.logins == [USER] and not smtps_server.box.messages
