@@ -357,7 +357,9 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
     except ValidationError as e:
         for err in e.errors():
             if err["type"] != "extra_forbidden":  # reported above, with the expected keys
-                layers.problem(err["loc"], _describe(err))
+                # pydantic's "[key]": the table's key itself is wrong, not a value in it.
+                loc = tuple(p for p in err["loc"] if p != "[key]")
+                layers.problem(loc, _describe(err))
     if config is not None:
         _needs(config, path, layers)
     if layers.problems:

@@ -114,7 +114,7 @@ icmp_interval_s = 5
     assert f"{path}:14: nosuchsection: unknown key" in text
     assert f"{path}:8: jobs.icmp.interval_s" in text and "'often'" in text
     assert f"{path}:11: health.listen" in text and "loopback" in text
-    assert f"{path}:12: roles.toaster" in text and "wifi-ap" in text
+    assert f"{path}:12: roles.toaster: Input should be 'wifi-ap', 'ptp-radio'" in text
 
 
 def test_errors_from_the_environment_name_the_variable(tmp_path: Path) -> None:
