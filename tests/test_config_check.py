@@ -20,6 +20,7 @@ from typer.testing import CliRunner, Result
 from agent.cli import main
 from agent.exitcodes import ExitCode
 from agent.preflight import Check, Level, exit_code, guarded
+from collectors.snmp.profiles import PROFILE_DIR, load_profiles
 from tests.config_world import (  # noqa: F401 (autouse fixture)
     INVENTORY,
     config_file,
@@ -39,6 +40,9 @@ from tests.test_notify_email import (  # noqa: F401 (fixtures)
     smtp_server,
     smtps_server,
 )
+
+
+BUNDLED_PROFILES = len(load_profiles(PROFILE_DIR).resolved)
 
 
 def check(args: list[str], env: dict[str, str] | None = None) -> Result:
@@ -61,7 +65,7 @@ def test_a_good_configuration_passes_every_check(tmp_path: Path) -> None:
         f"✓ configuration {path} read",
         f"✓ influxdb.token_file: {token} read (mode 0600)",
         f"✓ data directory {tmp_path / 'data'} ({path}:3): will be created in {tmp_path}",
-        "✓ SNMP profiles: 11 loaded",
+        f"✓ SNMP profiles: {BUNDLED_PROFILES} loaded",
         f"✓ inventory {tmp_path / 'inventory' / 'network.yaml'}: 2 device(s), 1 site(s)",
     ]
 
@@ -102,7 +106,7 @@ def test_a_profiles_dir_is_loaded_and_its_profiles_known(tmp_path: Path) -> None
     path = config_file(tmp_path, f'[snmp]\nprofiles_dir = "{profiles}"\n', inv=inv)
     res = check(["--config", str(path)])
     assert res.exit_code == 0, res.output
-    assert f"✓ SNMP profiles: 12 loaded (with {profiles})" in lines(res)
+    assert f"✓ SNMP profiles: {BUNDLED_PROFILES + 1} loaded (with {profiles})" in lines(res)
     (profiles / "broken.yaml").write_text("name: [\n")
     res = check(["--config", str(path)])
     assert res.exit_code == 1 and f"✗ SNMP profiles: {profiles / 'broken.yaml'}" in res.stdout
