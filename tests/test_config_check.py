@@ -41,7 +41,6 @@ from tests.test_notify_email import (  # noqa: F401 (fixtures)
     smtps_server,
 )
 
-
 BUNDLED_PROFILES = len(load_profiles(PROFILE_DIR).resolved)
 
 
