@@ -23,7 +23,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
-from pydantic._internal._utils import deep_update
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsError
 from pydantic_settings.sources.utils import parse_env_vars
@@ -33,7 +32,15 @@ from agent.config_walk import model_in, options
 from agent.secrets import secret_named
 from inventory.model import Role
 
-__all__ = ["deep_update", "read_env", "read_toml"]
+
+def deep_update(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """`over` merged into a copy of `base`, table by table (a list is replaced whole)."""
+    out = dict(base)
+    for key, value in over.items():
+        old = out.get(key)
+        both = isinstance(old, dict) and isinstance(value, dict)
+        out[key] = deep_update(old, value) if both else value  # type: ignore[arg-type]
+    return out
 
 
 # -- the file -------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from agent.secrets import is_secret_field, secret_named
 
 
 def options(annotation: Any) -> tuple[Any, ...]:
+    """The members of `A | B`, or the type itself."""
     if get_origin(annotation) in (Union, UnionType):
         return get_args(annotation)
     return (annotation,)
