@@ -2,22 +2,24 @@
 
 Every package owns its section's model (next to its code); this module composes them into
 `AgentConfig` and adds the daemon's own sections (`[agent]`, `[jobs.*]`, `[roles.*]`,
-`[health]`). Precedence, lowest first: model defaults, the TOML file, `<key>_file` keys
-(secret read from a file), environment variables `NETAGENT_<SECTION>__<KEY>` (nested keys
-joined by `__`, e.g. `NETAGENT_JOBS__ICMP__INTERVAL_S=15`). Errors name the key, what was
-expected and where the value came from; secret values are never echoed.
+`[health]`). `load_config` is the one way in, for the daemon and every command.
+
+Where the file is: `--config` (the `path` argument), else `$NETAGENT_CONFIG`, else the
+first of `CONFIG_SEARCH_PATH` that exists; none: the embedded default, the bundled
+sample. Precedence, lowest first: model defaults, the file, `<key>_file` keys (the value
+read from a file), environment variables `NETAGENT_<SECTION>__<KEY>` (nested keys joined
+by `__`, tables and lists as JSON, lists of plain values also comma-separated). Every
+error names its origin (`file:line` and key, or the variable) and never echoes a secret
+(agent.secrets); agent.config_sources reads, agent.config_walk checks and fills in.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from types import UnionType
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -28,10 +30,15 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from agent import config_sources as sources
+from agent import config_walk as walk
 from agent.alerts import AlertsConfig
+from agent.config_layers import Layers, Loc, SecretFile
 from agent.notify import NotifyConfig
 from agent.paths import default_data_dir
+from agent.secrets import secret_named
 from agent.shard import Shard
 from collectors.icmp import IcmpConfig
 from collectors.influx import InfluxConfig
@@ -42,7 +49,14 @@ from inventory.model import Role
 from inventory.netbox import NetBoxConfig
 
 ENV_PREFIX = "NETAGENT_"
-_SECRET_WORDS = ("token", "password", "secret", "community", "key", "passphrase")
+# Looked at, in order, when neither --config nor $NETAGENT_CONFIG names a file.
+CONFIG_SEARCH_PATH: tuple[Path, ...] = (Path("/etc/netagent/netagent.toml"),)
+# What commands print (and put in --json as "inventory") when they run on the sample.
+SAMPLE_LABEL = "bundled-sample"
+SAMPLE_NOTICE = (
+    "no configuration file (--config, $NETAGENT_CONFIG, /etc/netagent/netagent.toml): "
+    "running on the bundled sample inventory, invented data"
+)
 
 
 class ConfigError(ValueError):
@@ -65,8 +79,10 @@ class AgentSection(_Section):
     )
     inventory: list[Path] = Field(
         default_factory=list,
-        description="Inventory files or directories (YAML/CSV/GeoJSON); empty: the bundled"
-        " Reggio Emilia sample.",
+        description="Inventory files or directories (YAML/CSV/GeoJSON). Required with a"
+        " configuration file, unless source = 'netbox'; the bundled Reggio Emilia sample"
+        " runs only when there is no configuration file at all.",
+        examples=[["/etc/netagent/inventory"]],
     )
     quartieri: Path | None = Field(
         default=None,
@@ -120,8 +136,18 @@ class AgentSection(_Section):
         return v.strip()
 
     def bundled_sample(self) -> bool:
-        """No inventory configured: the embedded default, the bundled sample lab."""
+        """The embedded default, the bundled sample lab: no configuration file, and no
+        inventory nor NetBox source in the environment (load_config refuses a file that
+        names neither)."""
         return not self.inventory and self.source == "files"
+
+    def inventory_label(self) -> str:
+        """What the inventory is, for a command's output: SAMPLE_LABEL on the sample."""
+        if self.bundled_sample():
+            return SAMPLE_LABEL
+        if self.source == "netbox":
+            return "netbox"
+        return ", ".join(str(p) for p in self.inventory)
 
     def resolved_data_dir(self) -> Path:
         if self.data_dir is not None:
@@ -234,7 +260,15 @@ class HealthSection(_Section):
         return host.strip("[]"), int(port)
 
 
-class AgentConfig(_Section):
+class AgentConfig(BaseSettings):
+    """The whole configuration. `AgentConfig()` is the defaults only: the file and the
+    environment are read by load_config, which also says where each value came from."""
+
+    model_config = SettingsConfigDict(
+        extra="forbid", env_prefix=ENV_PREFIX, env_nested_delimiter="__",
+        case_sensitive=False, env_ignore_empty=True, validate_default=False,
+    )
+
     agent: AgentSection = Field(default_factory=AgentSection)
     jobs: JobsSection = Field(default_factory=JobsSection)
     roles: dict[Role, RoleIntervals] = Field(
@@ -252,12 +286,34 @@ class AgentConfig(_Section):
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
 
     _source: Path | None = PrivateAttr(default=None)
+    _layers: Layers = PrivateAttr(default_factory=Layers)
 
-    @model_validator(mode="after")
-    def _netbox_needed(self) -> AgentConfig:
-        if self.agent.source == "netbox" and not self.netbox.url:
-            raise ValueError("agent.source = 'netbox' needs [netbox] url (and its token)")
-        return self
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)  # load_config reads the file and the environment
+
+    @property
+    def warnings(self) -> list[str]:
+        """Accepted, but worth fixing: inline secrets, secret files others can read."""
+        return list(self._layers.warnings)
+
+    @property
+    def secret_files(self) -> list[SecretFile]:
+        """The `<key>_file` secrets read, for preflight to list."""
+        return list(self._layers.secret_files)
+
+    def where(self, key: str | Loc) -> str:
+        """Where a key's value came from ('file:line', a variable), '' if a default.
+        `key`: dotted ('influxdb.url'), or its parts when a name may hold a dot."""
+        return self._layers.given(tuple(key.split(".")) if isinstance(key, str) else key)
+
+    def redact(self, text: str) -> str:
+        """The text with every secret this configuration holds masked."""
+        return self._layers.redact(text)
 
     @property
     def source(self) -> Path | None:
@@ -273,9 +329,7 @@ class AgentConfig(_Section):
             Shard.parse(text)
         except ValueError as e:
             raise ConfigError([f"--shard: {e}"]) from None
-        new = self.model_copy(update={"agent": self.agent.model_copy(update={"shard": text})})
-        new._source = self._source
-        return new
+        return self.model_copy(update={"agent": self.agent.model_copy(update={"shard": text})})
 
     def interval_for(self, job: str, role: Role) -> float:
         base: JobSettings = getattr(self.jobs, job)
@@ -284,157 +338,75 @@ class AgentConfig(_Section):
         return float(value) if value is not None else base.interval_s
 
 
-def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> AgentConfig:
-    """Read, merge and validate; raises ConfigError naming every bad key at once."""
-    env = os.environ if env is None else env
-    if path is None and env.get("NETAGENT_CONFIG"):
-        path = Path(env["NETAGENT_CONFIG"])
-    raw: dict[str, Any] = {}
-    origin = "defaults"
+
+
+def find_config(path: Path | None, env: Mapping[str, str]) -> Path | None:
+    """--config, else $NETAGENT_CONFIG, else the first file of CONFIG_SEARCH_PATH."""
     if path is not None:
-        origin = str(path)
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError([f"{path}: no such file"]) from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise ConfigError([f"{path}: cannot read it: {e}"]) from None
-        except tomllib.TOMLDecodeError as e:
-            raise ConfigError([f"{path}: not valid TOML: {e}"]) from None
-    problems: list[str] = []
-    _apply_env(raw, env)
-    _read_secret_files(raw, AgentConfig, (), problems)
-    problems += [f"{origin}: {p}" for p in _unknown_keys(raw, AgentConfig, ())]
+        return path
+    if env.get("NETAGENT_CONFIG"):
+        return Path(env["NETAGENT_CONFIG"])
+    return next((p for p in CONFIG_SEARCH_PATH if p.is_file()), None)
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> AgentConfig:
+    """Find, read, merge and validate; raises ConfigError naming every problem at once."""
+    env = os.environ if env is None else env
+    given = path
+    path = find_config(path, env)
+    layers = Layers()
+    raw: dict[str, Any] = {}
+    if path is not None:
+        from_file = sources.read_toml(path, layers)
+        if from_file is None:
+            named_by_env = given is None and env.get("NETAGENT_CONFIG") == str(path)
+            raise ConfigError([f"{p} (named by $NETAGENT_CONFIG)" if named_by_env else p
+                               for p in layers.problems])
+        walk.visit(from_file, AgentConfig, (), walk.inline_secrets(layers, path))
+        raw = from_file
+    raw = sources.deep_update(raw, sources.read_env(AgentConfig, env, layers))
+    for visitor in (walk.secret_files(layers), walk.collect_secrets(layers),
+                    walk.unknown_keys(layers)):
+        walk.visit(raw, AgentConfig, (), visitor)
+    config: AgentConfig | None = None
     try:
         config = AgentConfig.model_validate(raw)
     except ValidationError as e:
-        # Unknown keys were reported above, with the keys that were expected instead.
-        problems += [
-            f"{origin}: {_describe(err)}" for err in e.errors() if err["type"] != "extra_forbidden"
-        ]
-    if problems:
-        raise ConfigError(problems)
+        for err in e.errors():
+            if err["type"] != "extra_forbidden":  # reported above, with the expected keys
+                # pydantic's "[key]": the table's key itself is wrong, not a value in it.
+                loc = tuple(p for p in err["loc"] if p != "[key]")
+                layers.problem(loc, _describe(err))
+    if config is not None:
+        _needs(config, path, layers)
+    if layers.problems:
+        raise ConfigError(layers.problems)
+    assert config is not None
     config._source = path
+    config._layers = layers
     return config
 
 
-def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
-    """NETAGENT_A__B__C=value sets raw[a][b][c]; '[..]'/'{..}' values are parsed as JSON."""
-    for name, value in env.items():
-        if not name.startswith(ENV_PREFIX) or "__" not in name:
-            continue
-        parts = [p.lower() for p in name[len(ENV_PREFIX):].split("__")]
-        node = raw
-        for p in parts[:-1]:
-            node = node.setdefault(p.replace("_", "-") if p in _ROLE_KEYS else p, {})
-        parsed: Any = value
-        if value[:1] in "[{":
-            try:
-                parsed = json.loads(value)
-            except json.JSONDecodeError:
-                parsed = value
-        node[parts[-1]] = parsed
-
-
-_ROLE_KEYS = {r.value.replace("-", "_") for r in Role}
-
-
-def _read_secret_files(
-    node: dict[str, Any], model: type[BaseModel] | None, where: tuple[str, ...],
-    problems: list[str],
-) -> None:
-    """`token_file = "/run/secrets/x"` becomes `token = <file content without final newline>`.
-
-    Only where the section has a `token` key and no `token_file` key of its own (a section
-    that reads its files itself, or a path that is not a secret, is left alone). Lists of
-    sections (`[[notify.webhooks]]`) are walked too; a file for a table key (`headers`)
-    holds one `Name: value` per line.
-    """
-    fields = model.model_fields if model is not None else {}
-    for key in list(node):
-        value = node[key]
-        if isinstance(value, dict):
-            _read_secret_files(value, _submodel(fields.get(key)), (*where, key), problems)
-            continue
-        if isinstance(value, list):
-            item = _submodel(fields.get(key), inside_list=True)
-            for i, element in enumerate(value):
-                if isinstance(element, dict):
-                    _read_secret_files(element, item, (*where, f"{key}[{i}]"), problems)
-            continue
-        target = key.removesuffix("_file")
-        if target == key or key in fields or target not in fields or not isinstance(value, str):
-            continue
-        dotted = ".".join((*where, key))
-        if target in node:
-            problems.append(f"{dotted}: give either {target} or {key}, not both")
-            continue
-        try:
-            text = Path(value).read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError as e:
-            problems.append(f"{dotted}: cannot read the secret file {value!r}: {e.strerror}")
-            continue
-        if _is_table(fields[target]):
-            table, bad = _name_value_lines(text)
-            if bad:  # the line number only: the line itself may hold the secret
-                problems.append(f"{dotted}: line {bad} of {value!r} is not 'Name: value'")
-                continue
-            node[target] = table
-        else:
-            node[target] = text
-        del node[key]
-
-
-def _is_table(info: Any) -> bool:
-    return get_origin(getattr(info, "annotation", None)) is dict
-
-
-def _name_value_lines(text: str) -> tuple[dict[str, str], int]:
-    """`Name: value` lines (blank lines skipped) -> (table, 0), or ({}, bad line number)."""
-    table: dict[str, str] = {}
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        name, sep, val = line.partition(":")
-        if not sep or not name.strip():
-            return {}, n
-        table[name.strip()] = val.strip()
-    return table, 0
-
-
-def _submodel(info: Any, inside_list: bool = False) -> type[BaseModel] | None:
-    """The section model of a field, also through `Model | None` (or `list[Model]`)."""
-    sub = getattr(info, "annotation", None)
-    if inside_list:
-        sub = next(iter(get_args(sub)), None) if get_origin(sub) is list else None
-    options = get_args(sub) if get_origin(sub) in (Union, UnionType) else ()
-    for candidate in (sub, *options):
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-            return candidate
-    return None
-
-
-def _unknown_keys(node: Any, model: type[BaseModel], where: tuple[str, ...]) -> list[str]:
-    """Misspelt keys, also inside sections whose owners' models tolerate extras."""
-    if not isinstance(node, dict):
-        return []
-    out: list[str] = []
-    fields = model.model_fields
-    for key, value in node.items():
-        dotted = ".".join((*where, key))
-        if key not in fields:
-            out.append(f"{dotted}: unknown key (expected one of: {', '.join(sorted(fields))})")
-            continue
-        sub = _submodel(fields[key])
-        if sub is not None:
-            out += _unknown_keys(value, sub, (*where, key))
-    return out
+def _needs(config: AgentConfig, path: Path | None, layers: Layers) -> None:
+    """What no single section can check: where the devices come from."""
+    agent = config.agent
+    if agent.source == "netbox" and not config.netbox.url:
+        layers.problem(("agent", "source"), "source = 'netbox' needs [netbox] url (and"
+                       " token_file or NETAGENT_NETBOX__TOKEN)")
+    if path is not None and agent.source == "files" and not agent.inventory:
+        layers.problem(("agent", "inventory"), "no inventory: name the inventory files or"
+                       " directories (inventory = [\"/etc/netagent/inventory\"]), or set"
+                       " source = \"netbox\"; the bundled sample runs only without a"
+                       " configuration file")
 
 
 def _describe(err: Any) -> str:
-    loc = ".".join(str(p) for p in err["loc"])
-    msg = err["msg"]
-    if not any(w in loc.lower() for w in _SECRET_WORDS) and err["type"] != "missing":
-        got = repr(err.get("input"))
-        msg += f" (got {got[:60]})"
-    return f"{loc}: {msg}"
+    """pydantic's message, with the input only when it is a plain, non-secret value."""
+    loc: Loc = err["loc"]
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    given = err.get("input")
+    secret = any(secret_named(str(p)) or "url" in str(p) for p in loc)  # a URL may hold one
+    if isinstance(given, str | int | float) and err["type"] != "missing" and not secret \
+            and "got " not in msg:
+        msg += f" (got {str(repr(given))[:60]})"
+    return msg

@@ -1,4 +1,4 @@
-"""`netagent config check|show`: validate the configuration without starting anything."""
+"""`netagent config check|show|example`: the configuration, checked or shown, nothing started."""
 
 from __future__ import annotations
 
@@ -8,31 +8,39 @@ import typer
 
 from agent.cli import common, options
 from agent.config import AgentConfig
+from agent.secrets import masked_dump
 
 config_app = typer.Typer(help="Check or show the agent's configuration.", no_args_is_help=True)
 
-ConfigOption = options.ConfigOpt
-
-
-load_or_exit = options.load_config_or_exit
-
 
 @config_app.command("check")
-def check(config: Path | None = ConfigOption) -> None:
-    """Validate the file, the environment overrides and the secret files; start nothing."""
-    cfg = load_or_exit(config)
-    jobs = [name for name, job in cfg.jobs if job.enabled]
-    common.out.print(
-        f"configuration OK ({cfg.source or 'defaults'}): data_dir {cfg.agent.resolved_data_dir()},"
-        f" shard {cfg.shard()}, jobs {', '.join(jobs)}"
-    )
+def check(
+    config: Path | None = options.ConfigOpt,
+    connect: bool = typer.Option(
+        False,
+        "--connect",
+        help="Also reach every configured server, read-only: NetBox /api/status/, InfluxDB"
+        " (ping and an empty write), SMTP (EHLO, TLS, login), webhooks (TCP/TLS handshake).",
+    ),
+) -> None:
+    """Preflight: configuration, secret files, inventory, SNMP profiles, data directory.
+
+    One line per check (✓ fine, ! warning, ✗ problem). Exit 0: all fine; 1: a problem
+    found; 3: a check could not run. The systemd unit runs it before starting the agent.
+    """
+    from agent.preflight import exit_code, preflight
+
+    checks = preflight(config, connect=connect)
+    for c in checks:  # the results, so stdout, problems included
+        common.out.print(c.line(), markup=False, highlight=False)
+    raise typer.Exit(exit_code(checks))
 
 
 @config_app.command("show")
-def show(config: Path | None = ConfigOption) -> None:
-    """Print the effective configuration as JSON (secrets masked)."""
-    cfg = load_or_exit(config)
-    common.print_json(cfg.model_dump(mode="json"))
+def show(config: Path | None = options.ConfigOpt) -> None:
+    """Print the effective configuration as JSON (secrets and URL tokens masked)."""
+    cfg = options.load_config_or_exit(config)
+    common.print_json(masked_dump(cfg))
 
 
 @config_app.command("example")

@@ -20,8 +20,9 @@ DataDirOpt = typer.Option(
     "or $NETAGENT_DATA_DIR).", file_okay=False)
 JsonOpt = typer.Option(False, "--json", help="Machine-readable output on stdout.")
 ConfigOpt = typer.Option(
-    None, "--config", "-c", help="TOML file (default: $NETAGENT_CONFIG, else built-in defaults).",
-    dir_okay=False)
+    None, "--config", "-c", metavar="FILE", dir_okay=False,
+    help="TOML file (default: $NETAGENT_CONFIG, else /etc/netagent/netagent.toml if it "
+    "exists, else the bundled sample).")
 
 
 def configured(
@@ -40,6 +41,9 @@ def load_config_or_exit(path: Path | None) -> AgentConfig:
     try:
         return load_config(path)
     except ConfigError as e:
+        # No markup (a file name or a key may hold brackets), no wrapping (one problem, one
+        # line: greppable in the journal).
         for problem in e.problems:
-            common.err.print(f"[red]config error[/red] {problem}", markup=True, highlight=False)
+            common.err.print(f"config error: {problem}", markup=False, highlight=False,
+                             soft_wrap=True)
         raise typer.Exit(common.ExitCode.PROBLEMS) from None

@@ -48,7 +48,11 @@ class Route(_Section):
 
 class WebhookConfig(Route):
     name: str = Field(default="", description="Name in logs and metrics; default: the URL's host.")
-    url: HttpUrl = Field(description="Where to POST the alert (http or https).")
+    url: HttpUrl = Field(
+        description="Where to POST the alert (http or https). Often holds a token in its"
+        " path: never shown; url_file: a file holding it.",
+        json_schema_extra={"secret": True},
+    )
     format: WebhookFormat = Field(default=WebhookFormat.GENERIC, description="Body format.")
     timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one POST.")
     headers: dict[str, SecretStr] = Field(

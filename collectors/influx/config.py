@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 
 class InfluxConfig(BaseModel):
@@ -53,8 +53,10 @@ class InfluxConfig(BaseModel):
         default=10.0, gt=0, description="Timeout of one write request, seconds."
     )
 
-    @model_validator(mode="after")
-    def _url_scheme(self) -> InfluxConfig:
-        if self.url is not None and not self.url.startswith(("http://", "https://")):
-            raise ValueError(f"url {self.url!r}: expected http://host:port or https://host:port")
-        return self
+    @field_validator("url")
+    @classmethod
+    def _url_scheme(cls, url: str | None) -> str | None:
+        # The URL is not quoted back: its userinfo may hold a password.
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise ValueError("expected http://host:port or https://host:port")
+        return url

@@ -1,0 +1,254 @@
+"""`netagent config check`: what the daemon needs, checked before it starts.
+
+The systemd unit runs it as ExecStartPre, so a bad configuration stops at the door with
+its reasons in the journal instead of half-starting. Offline it checks: the configuration
+(file, environment, secret files), the inventory loaded and validated, SNMP credentials
+that name no device/role/tag, SNMP profiles (incl. `snmp.profiles_dir`) and the profiles
+the inventory names, and that the data directory is writable. With `connect=True`,
+agent.preflight_connect also reaches every configured server, read-only.
+
+One `Check` per line: ✓ fine, ! a warning (accepted), ✗ a problem. `exit_code()`: 0 all
+fine (warnings included), 1 a problem found, 3 a check could not run at all.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from agent import inventory_source
+from agent.config import SAMPLE_NOTICE, AgentConfig, ConfigError, load_config
+from agent.config_layers import dotted
+from agent.exitcodes import ExitCode
+from agent.secrets import mask_url
+from collectors.snmp.profiles import PROFILE_DIR, ProfileError, Profiles, load_profiles
+from inventory.model import Inventory, Role
+from inventory.netbox.client import NetBoxError, NetBoxRequestError
+
+
+class Level(StrEnum):
+    OK = "✓"
+    WARN = "!"
+    FAIL = "✗"
+    BROKEN = "✗✗"  # the check itself could not run: exit 3
+
+
+@dataclass(frozen=True)
+class Check:
+    level: Level
+    text: str
+
+    def line(self) -> str:
+        return f"{self.level.value[0]} {self.text}"
+
+
+def ok(text: str) -> Check:
+    return Check(Level.OK, text)
+
+
+def warn(text: str) -> Check:
+    return Check(Level.WARN, text)
+
+
+def fail(text: str) -> Check:
+    return Check(Level.FAIL, text)
+
+
+def exit_code(checks: list[Check]) -> ExitCode:
+    levels = {c.level for c in checks}
+    if Level.BROKEN in levels:
+        return ExitCode.FAILED
+    return ExitCode.PROBLEMS if Level.FAIL in levels else ExitCode.OK
+
+
+def preflight(
+    path: Path | None, env: Mapping[str, str] | None = None, connect: bool = False
+) -> list[Check]:
+    """Every check, in order; stops after the configuration when it is invalid."""
+    try:
+        cfg = load_config(path, env)
+    except ConfigError as e:
+        return [fail(p) for p in e.problems]
+    out = [
+        ok(
+            f"configuration {cfg.source} read"
+            if cfg.source
+            else "configuration: no file, the embedded default"
+        )
+    ]
+    if cfg.agent.bundled_sample():
+        out.append(warn(SAMPLE_NOTICE))
+    out += [warn(w) for w in cfg.warnings]
+    out += [ok(f"{s.key}: {s.path} read (mode {s.mode:04o})") for s in cfg.secret_files]
+    steps: list[tuple[str, Callable[[AgentConfig], list[Check]]]] = [
+        ("the data directory", data_dir_checks),
+        (
+            "the inventory and the SNMP profiles",
+            functools.partial(inventory_checks, connect=connect),
+        ),
+    ]
+    if connect:
+        from agent.preflight_connect import connect_checks
+
+        steps.append(("the servers", connect_checks))
+    for what, step in steps:
+        out += guarded(cfg, what, step)
+    return out
+
+
+def guarded(cfg: AgentConfig, what: str, step: Callable[[AgentConfig], list[Check]]) -> list[Check]:
+    """A check that crashes is reported (exit 3), its message cleared of secrets."""
+    try:
+        return step(cfg)
+    except Exception as e:  # one line, not a traceback; the next check still runs
+        return [Check(Level.BROKEN, cfg.redact(f"could not check {what}: {type(e).__name__}: {e}"))]
+
+
+def data_dir_checks(cfg: AgentConfig) -> list[Check]:
+    where = cfg.where("agent.data_dir")
+    label = f"data directory {cfg.agent.resolved_data_dir()}" + (f" ({where})" if where else "")
+    directory = cfg.agent.resolved_data_dir()
+    if directory.is_dir():
+        try:
+            with tempfile.TemporaryFile(dir=directory):
+                pass
+        except OSError as e:
+            return [fail(f"{label}: not writable: {e.strerror}")]
+        return [ok(f"{label} writable")]
+    if directory.exists():
+        return [fail(f"{label}: not a directory")]
+    parent = next(p for p in directory.parents if p.exists())
+    if os.access(parent, os.W_OK | os.X_OK):
+        return [ok(f"{label}: will be created in {parent}")]
+    return [fail(f"{label}: does not exist and {parent} is not writable")]
+
+
+def inventory_checks(cfg: AgentConfig, connect: bool = False) -> list[Check]:
+    """Load the inventory as the daemon would (from NetBox only with --connect)."""
+    out: list[Check] = []
+    profiles, checks = profile_checks(cfg)
+    out += checks
+    agent = cfg.agent
+    if agent.source == "netbox":
+        if not connect:
+            return [
+                *out,
+                ok(
+                    f"inventory: pulled from NetBox {mask_url(cfg.netbox.url)} at"
+                    " start (config check --connect pulls it now)"
+                ),
+            ]
+        try:
+            inv = inventory_source.pull(cfg.netbox, agent.quartieri)
+        except (NetBoxError, NetBoxRequestError, OSError, ValueError) as e:
+            where = cfg.where("netbox.url")
+            return [
+                *out,
+                fail(
+                    cfg.redact(
+                        f"{where + ': ' if where else ''}netbox.url: cannot"
+                        f" pull the inventory from NetBox: {e}"
+                    )
+                ),
+            ]
+        return [*out, *inventory_consistency(cfg, inv, profiles)]
+    result = inventory_source.load(agent.inventory, agent.quartieri)
+    out += [fail(str(i)) for i in result.errors]
+    out += [warn(str(i)) for i in result.warnings]
+    if result.inventory is not None:
+        out += inventory_consistency(cfg, result.inventory, profiles)
+    return out
+
+
+def inventory_consistency(
+    cfg: AgentConfig, inv: Inventory, profiles: Profiles | None
+) -> list[Check]:
+    """What needs both the configuration and the inventory: credentials and profiles."""
+    problems = credential_problems(cfg, inv)
+    if profiles is not None:
+        problems += [
+            f"inventory: device {d.name!r}: snmp_profile {d.snmp_profile!r} is not a known"
+            f" SNMP profile{_did_you_mean(d.snmp_profile, profiles.resolved)}"
+            for d in inv.devices
+            if d.snmp_profile and d.snmp_profile not in profiles
+        ]
+    label = cfg.agent.inventory_label()
+    return [fail(p) for p in problems] or [
+        ok(f"inventory {label}: {len(inv.devices)} device(s), {len(inv.sites)} site(s)")
+    ]
+
+
+def credential_problems(cfg: AgentConfig, inv: Inventory) -> list[str]:
+    """SNMP credentials given for a device, role or tag that does not exist: that device
+    would silently get the default community. The daemon calls this at start and reload."""
+    snmp = cfg.snmp
+    tags = {t for d in inv.devices for t in d.tags}
+    tables = [
+        (
+            "device_credentials",
+            set(snmp.device_credentials),
+            {d.name for d in inv.devices},
+            "device",
+        ),
+        ("role_credentials", set(snmp.role_credentials), {r.value for r in Role}, "role"),
+        ("tag_credentials", set(snmp.tag_credentials), tags, "tag"),
+    ]
+    out = []
+    for table, given, known, kind in tables:
+        for name in sorted(given - known):
+            loc = ("snmp", table, name)
+            key = dotted(loc)
+            hint = _did_you_mean(name, known)
+            if kind == "device" and _folded(name) in {_folded(k) for k in known}:
+                hint += (
+                    " (device names match exactly, case included; a variable name"
+                    " loses it: give NETAGENT_SNMP__DEVICE_CREDENTIALS as JSON)"
+                )
+            out.append(
+                f"{cfg.where(loc) or 'configuration'}: {key}: no {kind} named "
+                f"{name!r} in the inventory{hint}"
+            )
+    return out
+
+
+def _folded(name: str) -> str:
+    """A name as a variable name spells it: lower case, '-' as '_'."""
+    return name.lower().replace("-", "_")
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    names = {_folded(k): k for k in known}
+    close = difflib.get_close_matches(_folded(name), list(names), n=1, cutoff=0.6)
+    return f"; did you mean {names[close[0]]!r}?" if close else ""
+
+
+def profile_checks(cfg: AgentConfig) -> tuple[Profiles | None, list[Check]]:
+    extra = cfg.snmp.profiles_dir
+    where = cfg.where("snmp.profiles_dir")
+    if extra is not None and not extra.is_dir():
+        return None, [fail(f"{where}: snmp.profiles_dir: {extra} is not a directory")]
+    try:
+        profiles = load_profiles(PROFILE_DIR, *([extra] if extra else []))
+    except ProfileError as e:
+        return None, [fail(f"SNMP profiles: {e}")]
+    out = [
+        ok(
+            f"SNMP profiles: {len(profiles.resolved)} loaded"
+            + (f" (with {extra})" if extra else "")
+        )
+    ]
+    if cfg.snmp.default_profile not in profiles:
+        out.append(
+            fail(
+                f"{cfg.where('snmp.default_profile')}: snmp.default_profile: "
+                f"{cfg.snmp.default_profile!r} is not a known SNMP profile"
+                f"{_did_you_mean(cfg.snmp.default_profile, profiles.resolved)}"
+            )
+        )
+    return profiles, out
