@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -65,11 +66,12 @@ def test_every_toml_block_is_a_valid_configuration(
         Path(secret).chmod(0o600)
     path = tmp_path / f"README-{line}.toml"
     path.write_text(body)
-    env = (
-        {}
-        if "inventory" in body or "source" in body
-        else {"NETAGENT_AGENT__INVENTORY": str(tmp_path / "inventory")}
-    )
+    try:
+        agent = tomllib.loads(body).get("agent", {})
+    except tomllib.TOMLDecodeError:
+        agent = {}
+    named = isinstance(agent, dict) and ("inventory" in agent or "source" in agent)
+    env = {} if named else {"NETAGENT_AGENT__INVENTORY": str(tmp_path / "inventory")}
     if invalid:
         with pytest.raises(ConfigError):
             load_config(path, env=env)
