@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import os
-import sqlite3
 import sys
 import time
 from dataclasses import dataclass
@@ -68,15 +67,12 @@ def _states(path: Path, inv: Inventory) -> dict[str, str]:
     """Latest state per device from the local store ({} when there is no store yet)."""
     if not path.exists():
         return {}
-    try:
+    with datadir.guarded(path):  # a corrupt store: one line naming it, exit 3
         spool = Spool(path)
         try:
             return {name: s.state for name, s in latest_states(spool, inv).items()}
         finally:
             spool.close()
-    except sqlite3.Error as exc:
-        common.err.print(f"[red]error[/]: cannot read device states from {path}: {exc}")
-        raise typer.Exit(common.ExitCode.FAILED) from exc
 
 
 def compute_for_cli(cfg: AgentConfig, live: bool, population: Path | None,

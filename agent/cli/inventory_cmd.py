@@ -55,7 +55,7 @@ def _print_issues(issues: list[Issue]) -> None:
 @app.command()
 def validate(
     paths: list[Path] | None = typer.Argument(
-        None, exists=True, metavar="PATH...",
+        None, exists=True, metavar="PATH",
         help="Inventory files or directories: YAML, CSV, GeoJSON (default: [agent] inventory)."),
     quartieri: Path | None = options.QuartieriOpt,
     json_out: bool = options.JsonOpt,

@@ -25,6 +25,10 @@ _LOGGING_FLAG = re.compile(r"-v+|-q|--verbose|--quiet")
 
 
 class RootGroup(TyperGroup):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _readable_help(self)
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         """`netagent status -v` as `netagent -v status` (up to a `--`)."""
         end = args.index("--") if "--" in args else len(args)
@@ -49,9 +53,22 @@ class RootGroup(TyperGroup):
             raise typer.Exit(common.ExitCode.FAILED) from None
 
 
+def _readable_help(command: Any) -> None:
+    """Help shows what a person types: the metavar (FILE, N, SECONDS) or, for a flag,
+    nothing, where typer would print a Python type (`<list[Path]>`, `<bool>`)."""
+    for param in getattr(command, "params", []):
+        if param.metavar is not None or getattr(param, "is_flag", False) or param.count:
+            shown = None if param.param_type_name == "argument" else param.metavar
+            param.display_type_rich = lambda ctx, shown=shown: shown
+    for sub in getattr(command, "commands", {}).values():
+        _readable_help(sub)
+
+
 app = typer.Typer(
     name="netagent",
     cls=RootGroup,
+    # Plain help: section names such as "[agent] netns" are text, not rich markup.
+    rich_markup_mode=None,
     help="Inventory, monitoring and coverage agent for the network of Reggio Emilia.",
     no_args_is_help=True,
     add_completion=False,

@@ -49,7 +49,7 @@ def _table(results: list[IcmpResult]) -> Table:
 
 def icmp(
     targets: list[str] | None = typer.Argument(
-        None, metavar="HOST...", help="Addresses (IPv4, IPv6, [IPv6]) or host names."),
+        None, metavar="HOST", help="Addresses (IPv4, IPv6, [IPv6]) or host names."),
     count: int | None = typer.Option(
         None, "--count", "-n", metavar="N", callback=options.at_least_one,
         help="Echoes per target (default: [icmp] count)."),

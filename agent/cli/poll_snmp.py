@@ -71,7 +71,7 @@ def _show(o: PollOutcome) -> None:
 
 def snmp(
     devices: Annotated[list[str], typer.Argument(
-        metavar="HOST[:PORT]...", help="Agents to poll: IPv4, [IPv6]:PORT or a host name.")],
+        metavar="HOST[:PORT]", help="Agents to poll: IPv4, [IPv6]:PORT or a host name.")],
     profile: str | None = typer.Option(
         None, "--profile", "-p", metavar="NAME",
         help="Device profile (default: chosen from sysObjectID)."),
