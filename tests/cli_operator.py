@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import pytest
-
+from tests.fixtures.netlab import need_root_netns
 from tests.fixtures.ports import free_port
+
+# Raw ICMP sockets and network namespaces both need root (CI runs as root).
+needs_root = need_root_netns
 
 ROOT = Path(__file__).resolve().parent.parent
 UP, DOWN = "127.66.0.1", "127.66.0.2"  # in the operator's namespace only UP exists
@@ -71,8 +73,8 @@ class Operator:
         return subprocess.run([sys.executable, "-m", "agent", *argv], capture_output=True,
                               text=True, env=full, cwd=self.root, timeout=240)
 
-    def json(self, *args: str, **kw: object) -> tuple[int, dict[str, object]]:
-        r = self.run(*args, "--json", **kw)  # type: ignore[arg-type]
+    def json(self, *args: str, **kw: Any) -> tuple[int, dict[str, Any]]:
+        r = self.run(*args, "--json", **kw)
         return r.returncode, json.loads(r.stdout)
 
 
@@ -84,17 +86,10 @@ def operator(root: Path) -> Operator:
     return op
 
 
-def needs_root() -> None:
-    if os.geteuid() != 0:
-        pytest.skip("raw ICMP and network namespaces need root (CI runs as root)")
-    if shutil.which("ip") is None:
-        pytest.skip("iproute2 (ip) not installed")
-
-
 @contextmanager
 def namespace(answering: list[str]) -> Iterator[str]:
     """A network namespace whose loopback carries only `answering` (as /32s)."""
-    needs_root()
+    need_root_netns()
     name = f"netagent-cli-{os.getpid()}"
     subprocess.run(["ip", "netns", "add", name], check=True)
     try:

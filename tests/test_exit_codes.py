@@ -34,7 +34,7 @@ def test_row_0_all_well_on_the_operators_own_inventory(op: Operator) -> None:
     needs_root()
     code, out = op.json("run", "--once")
     assert code == 0
-    assert {d["device"] for d in out["devices"]} == DEVICES  # type: ignore[union-attr]
+    assert {d["device"] for d in out["devices"]} == DEVICES
     assert "inventory" not in out
     r = op.run("status")
     assert r.returncode == 0, r.stderr
@@ -53,7 +53,7 @@ def test_row_1_devices_down_run_once_and_status(op: Operator) -> None:
     assert "1 up, 1 down" in r.stdout and "op-ap-1" in r.stdout
     code, out = op.json("status")
     assert code == 1
-    states = {d["device"]: d["state"] for d in out["devices"]}  # type: ignore[union-attr]
+    states = {d["device"]: d["state"] for d in out["devices"]}
     assert states == {"op-sw-1": "up", "op-ap-1": "down"}
 
 
