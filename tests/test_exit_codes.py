@@ -117,9 +117,8 @@ def test_row_3_corrupt_or_truncated_spool(op: Operator, damage: str) -> None:
                  ["coverage", "--live"]):
         r = op.run(*args)
         assert r.returncode == 3, (args, r.stderr)
-        [line] = r.stderr.strip().splitlines()
-        assert f"{op.data / 'spool.sqlite'}: not a usable database" in line
-        assert "move it aside" in line
+        [line] = r.stderr.strip().splitlines()  # one line, the file named, what to do
+        assert str(op.data / "spool.sqlite") in line and "move it aside" in line
     assert (op.data / "spool.sqlite").read_bytes() == bad  # left for the operator to look at
 
 
@@ -148,7 +147,7 @@ def test_row_3_read_only_data_dir(op: Operator) -> None:
                        text=True, env=op.env(), timeout=240, cwd=op.root)
     lines = r.stderr.strip().splitlines()
     assert r.stdout.count("rc=3") == 2, (r.stdout, r.stderr)
-    assert len(lines) == 2 and all("read-only file system" in li for li in lines), lines
+    assert len(lines) == 2 and all(str(d) in li and "read-only" in li for li in lines), lines
     assert lines[0].startswith(f"error: {d / 'lock'}:")
 
 

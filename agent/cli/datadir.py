@@ -38,7 +38,7 @@ class DataDirFault(Exception):
 
 def fault_line(path: Path, exc: BaseException) -> str:
     """One line: the file (a file of the data directory), what is wrong, what to do."""
-    if type(exc).__name__ == "SpoolError":
+    if is_spool_error(exc):
         return str(exc)  # collectors.spool's own line names the file and what to do
     directory = path.parent
     not_dir = _not_a_directory(directory)
@@ -103,6 +103,12 @@ def _read_only(directory: Path) -> bool:
     return False
 
 
+def is_spool_error(exc: BaseException) -> bool:
+    """collectors.spool's SpoolError (or a subclass), named rather than imported: the CLI
+    works with a spool that does not have it yet."""
+    return any(c.__name__ == "SpoolError" for c in type(exc).__mro__)
+
+
 @contextmanager
 def guarded(path: Path) -> Iterator[None]:
     """Faults of `path` while the block runs become DataDirFault (one line, exit 3)."""
@@ -111,7 +117,7 @@ def guarded(path: Path) -> Iterator[None]:
     except (sqlite3.DatabaseError, OSError, StateStoreError) as e:
         raise DataDirFault(fault_line(path, e)) from e
     except Exception as e:
-        if type(e).__name__ != "SpoolError":  # collectors.spool's own, when it has one
+        if not is_spool_error(e):
             raise
         raise DataDirFault(fault_line(path, e)) from e
 
@@ -164,6 +170,7 @@ def open_state(cfg: AgentConfig) -> Iterator[AlertStore]:
 def preflight(cfg: AgentConfig) -> None:
     """Before the daemon starts: its stores open, or the one-line fault (the daemon itself
     would report a corrupt store without naming the file)."""
+    check_directory(cfg)
     with open_spool(cfg), open_state(cfg):
         pass
 

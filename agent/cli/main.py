@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from agent.cli import common
-from agent.cli.datadir import DataDirFault
+from agent.cli.datadir import DataDirFault, is_spool_error
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,9 @@ class RootGroup(TyperGroup):
             log.debug("data directory fault", exc_info=True)
             common.err.print(f"error: {e}", markup=False, highlight=False)
             raise typer.Exit(common.ExitCode.FAILED) from None
-        except (sqlite3.DatabaseError, OSError) as e:
+        except Exception as e:
+            if not (is_spool_error(e) or isinstance(e, sqlite3.DatabaseError | OSError)):
+                raise
             # A store opened outside agent.cli.datadir: still one line, never a traceback.
             log.debug("unexpected storage error", exc_info=True)
             where = getattr(e, "filename", None)
