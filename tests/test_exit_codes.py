@@ -160,6 +160,16 @@ def test_row_3_missing_namespace_never_falls_back_to_the_host(op: Operator) -> N
     assert not op.data.exists()  # nothing stored, no lock taken
 
 
+@pytest.mark.parametrize("args", [["poll", "icmp", "127.0.0.1"],
+                                  ["poll", "snmp", "127.0.0.1", "-t", "0.5"]], ids=" ".join)
+def test_row_3_polls_honour_the_configured_namespace_too(op: Operator, args: list[str]) -> None:
+    op.write_config('netns = "no-such-netagent-ns"')
+    r = op.run(*args)
+    assert r.returncode == 3, r.stderr
+    [line] = r.stderr.strip().splitlines()
+    assert "no-such-netagent-ns" in line and "does not exist" in line
+
+
 def test_run_once_while_a_daemon_holds_the_data_dir(op: Operator) -> None:
     needs_root()
     op.data.mkdir()
