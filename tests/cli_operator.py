@@ -37,12 +37,18 @@ devices:
 """
 QUARTIERE = {
     "type": "FeatureCollection",
-    "features": [{
-        "type": "Feature",
-        "properties": {"name": "Centro Operatore", "population": 1000},
-        "geometry": {"type": "Polygon", "coordinates": [[
-            [10.62, 44.69], [10.64, 44.69], [10.64, 44.71], [10.62, 44.71], [10.62, 44.69]]]},
-    }],
+    "features": [
+        {
+            "type": "Feature",
+            "properties": {"name": "Centro Operatore", "population": 1000},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [[10.62, 44.69], [10.64, 44.69], [10.64, 44.71], [10.62, 44.71], [10.62, 44.69]]
+                ],
+            },
+        }
+    ],
 }
 
 
@@ -62,16 +68,28 @@ class Operator:
 
     def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         base = {k: v for k, v in os.environ.items() if k != "NETAGENT_CONFIG"}
-        return {**base, "PYTHONPATH": str(ROOT), "COLUMNS": "200",
-                "NETAGENT_DATA_DIR": str(self.root / "not-this-one"), **(extra or {})}
+        return {
+            **base,
+            "PYTHONPATH": str(ROOT),
+            "COLUMNS": "200",
+            "NETAGENT_DATA_DIR": str(self.root / "not-this-one"),
+            **(extra or {}),
+        }
 
-    def run(self, *args: str, env: dict[str, str] | None = None,
-            with_config: bool = True) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, env: dict[str, str] | None = None, with_config: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         """`netagent ARGS -c CONFIG` as a process (the config last, as people append it)."""
         full = self.env(env)
         argv = [*args, "-c", str(self.config)] if with_config else list(args)
-        return subprocess.run([sys.executable, "-m", "agent", *argv], capture_output=True,
-                              text=True, env=full, cwd=self.root, timeout=240)
+        return subprocess.run(
+            [sys.executable, "-m", "agent", *argv],
+            capture_output=True,
+            text=True,
+            env=full,
+            cwd=self.root,
+            timeout=240,
+        )
 
     def json(self, *args: str, **kw: Any) -> tuple[int, dict[str, Any]]:
         r = self.run(*args, "--json", **kw)
@@ -93,10 +111,14 @@ def namespace(answering: list[str]) -> Iterator[str]:
     name = f"netagent-cli-{os.getpid()}"
     subprocess.run(["ip", "netns", "add", name], check=True)
     try:
-        batch = ["link set lo up", "addr del 127.0.0.1/8 dev lo",
-                 *(f"addr add {a}/32 dev lo" for a in answering)]
-        subprocess.run(["ip", "-n", name, "-batch", "-"], input="\n".join(batch) + "\n",
-                       text=True, check=True)
+        batch = [
+            "link set lo up",
+            "addr del 127.0.0.1/8 dev lo",
+            *(f"addr add {a}/32 dev lo" for a in answering),
+        ]
+        subprocess.run(
+            ["ip", "-n", name, "-batch", "-"], input="\n".join(batch) + "\n", text=True, check=True
+        )
         yield name
     finally:
         subprocess.run(["ip", "netns", "del", name], capture_output=True)

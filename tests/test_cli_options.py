@@ -30,14 +30,13 @@ def op(tmp_path: Path) -> Operator:
 
 def test_every_command_reads_the_operators_config_and_never_the_sample(op: Operator) -> None:
     code, shown = op.json("inventory", "show")
-    assert code == 0 and shown == {"quartieri": {"Centro Operatore": {"switch": 1,
-                                                                      "wifi-ap": 1}}}
+    assert code == 0 and shown == {"quartieri": {"Centro Operatore": {"switch": 1, "wifi-ap": 1}}}
     code, cov = op.json("coverage")
-    assert code == 0 and {r["quartiere"] for r in cov["rows"]} == {"Centro Operatore",
-                                                                   "comune"}
+    assert code == 0 and {r["quartiere"] for r in cov["rows"]} == {"Centro Operatore", "comune"}
     # $NETAGENT_CONFIG is the same file as -c
-    r = op.run("inventory", "show", "--json", with_config=False,
-               env={"NETAGENT_CONFIG": str(op.config)})
+    r = op.run(
+        "inventory", "show", "--json", with_config=False, env={"NETAGENT_CONFIG": str(op.config)}
+    )
     assert r.returncode == 0 and json.loads(r.stdout) == shown
     assert "bundled" not in r.stderr and "sample" not in r.stderr
 
@@ -67,8 +66,10 @@ def test_host_names_and_bracketed_v6_are_addresses(op: Operator) -> None:
     needs_root()
     r = op.run("poll", "icmp", "localhost", "[::1]", "-n", "1", "--json")
     assert r.returncode == 0, r.stderr
-    assert [(t["target"], t["up"]) for t in json.loads(r.stdout)] == [("localhost", True),
-                                                                      ("[::1]", True)]
+    assert [(t["target"], t["up"]) for t in json.loads(r.stdout)] == [
+        ("localhost", True),
+        ("[::1]", True),
+    ]
 
 
 def test_poll_snmp_takes_v6_with_port_and_t_is_seconds(op: Operator) -> None:
@@ -86,8 +87,10 @@ def test_a_name_that_does_not_resolve_is_one_line(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(socket, "getaddrinfo", nowhere)
     r = CliRunner().invoke(app, ["poll", "icmp", "ap-centro.example"])
     assert r.exit_code == 2
-    assert r.stderr.strip() == ("error: 'ap-centro.example': 'ap-centro.example' does not "
-                                "resolve: Name or service not known")
+    assert r.stderr.strip() == (
+        "error: 'ap-centro.example': 'ap-centro.example' does not "
+        "resolve: Name or service not known"
+    )
 
 
 def test_poll_snmp_tries_a_custom_profile_with_the_configs_credentials(
@@ -96,11 +99,13 @@ def test_poll_snmp_tries_a_custom_profile_with_the_configs_credentials(
     profiles = op.root / "profiles"
     profiles.mkdir()
     (profiles / "my-switch.yaml").write_text(
-        "name: my-switch\ndescription: the operator's own, being tried\ninclude: [if-mib]\n")
+        "name: my-switch\ndescription: the operator's own, being tried\ninclude: [if-mib]\n"
+    )
     secret = op.root / "community"
     secret.write_text(snmpd.community + "\n")
-    op.write_config(f'[snmp]\nprofiles_dir = "{profiles}"\n'
-                    f'[snmp.credentials]\ncommunity_file = "{secret}"')
+    op.write_config(
+        f'[snmp]\nprofiles_dir = "{profiles}"\n[snmp.credentials]\ncommunity_file = "{secret}"'
+    )
     r = op.run("poll", "snmp", f"127.0.0.1:{snmpd.port}", "-p", "my-switch", "--json")
     assert r.returncode == 0, r.stderr
     [dev] = json.loads(r.stdout)
@@ -149,9 +154,15 @@ def test_help_shows_what_a_person_types() -> None:
 
 def test_one_short_option_one_meaning() -> None:
     """-c config, -i inventory, -n count, -t timeout, -p profile: in every command."""
-    meaning: dict[str, set[str]] = {"-c": {"--config"}, "-i": {"--inventory"}, "-n": {"--count", "--limit"},
-               "-t": {"--timeout"}, "-p": {"--profile"}, "-v": {"--verbose"},
-               "-q": {"--quiet"}}
+    meaning: dict[str, set[str]] = {
+        "-c": {"--config"},
+        "-i": {"--inventory"},
+        "-n": {"--count", "--limit"},
+        "-t": {"--timeout"},
+        "-p": {"--profile"},
+        "-v": {"--verbose"},
+        "-q": {"--quiet"},
+    }
     root = typer.main.get_command(app)
 
     def walk(c: object, path: str) -> None:

@@ -15,8 +15,14 @@ import pytest
 from agent.lock import DataDirLock
 from tests.cli_operator import DEVICES, UP, Operator, namespace, needs_root, operator
 
-READING = [["status"], ["query", "icmp"], ["alerts"], ["spool", "dead-letters"],
-           ["spool", "requeue"], ["coverage", "--live"]]
+READING = [
+    ["status"],
+    ["query", "icmp"],
+    ["alerts"],
+    ["spool", "dead-letters"],
+    ["spool", "requeue"],
+    ["coverage", "--live"],
+]
 
 
 @pytest.fixture
@@ -59,21 +65,25 @@ def test_row_1_devices_down_run_once_and_status(op: Operator) -> None:
 
 def test_row_1_invalid_input(op: Operator) -> None:
     (op.root / "inventory.yaml").write_text(
-        "devices: [{name: x, site: nowhere, role: switch, mgmt_ip: 127.66.0.9}]\n")
+        "devices: [{name: x, site: nowhere, role: switch, mgmt_ip: 127.66.0.9}]\n"
+    )
     for args in (["run", "--once"], ["status"], ["inventory", "validate"]):
         r = op.run(*args)
         assert r.returncode == 1, (args, r.stderr)
         assert "inventory.yaml" in r.stderr and "Traceback" not in r.stderr
 
 
-@pytest.mark.parametrize("args", [
-    ["status", "--no-such-option"],
-    ["query", "icmp", "--since", "yesterday-ish"],
-    ["query", "icmp", "--limit", "0"],
-    ["poll", "icmp", "127.0.0.1:80"],  # ICMP has no port
-    ["poll", "snmp", "[::1]:99999"],
-    ["run", "--once", "--shard", "4/2"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["status", "--no-such-option"],
+        ["query", "icmp", "--since", "yesterday-ish"],
+        ["query", "icmp", "--limit", "0"],
+        ["poll", "icmp", "127.0.0.1:80"],  # ICMP has no port
+        ["poll", "snmp", "[::1]:99999"],
+        ["run", "--once", "--shard", "4/2"],
+    ],
+)
 def test_row_2_usage(op: Operator, args: list[str]) -> None:
     r = op.run(*args)
     assert r.returncode == 2, r.stderr
@@ -84,8 +94,10 @@ def test_row_2_usage(op: Operator, args: list[str]) -> None:
 def test_row_3_empty_data_dir_is_no_data_yet_everywhere(op: Operator, args: list[str]) -> None:
     r = op.run(*args)
     assert r.returncode == 3, r.stderr
-    assert r.stderr.strip() == (f"no data yet in {op.data}: the agent has not run here "
-                                "(start the daemon, or `netagent run --once`)")
+    assert r.stderr.strip() == (
+        f"no data yet in {op.data}: the agent has not run here "
+        "(start the daemon, or `netagent run --once`)"
+    )
     assert not op.data.exists()  # reading made nothing
 
 
@@ -113,8 +125,13 @@ def test_row_3_corrupt_or_truncated_spool(op: Operator, damage: str) -> None:
     whole = _spool_bytes(op)
     bad = b"not sqlite at all, somebody's file\n" * 200 if damage == "garbage" else whole[:8192]
     (op.data / "spool.sqlite").write_bytes(bad)
-    for args in (["status"], ["query", "icmp"], ["spool", "dead-letters"], ["run", "--once"],
-                 ["coverage", "--live"]):
+    for args in (
+        ["status"],
+        ["query", "icmp"],
+        ["spool", "dead-letters"],
+        ["run", "--once"],
+        ["coverage", "--live"],
+    ):
         r = op.run(*args)
         assert r.returncode == 3, (args, r.stderr)
         [line] = r.stderr.strip().splitlines()  # one line, the file named, what to do
@@ -140,11 +157,19 @@ def test_row_3_read_only_data_dir(op: Operator) -> None:
         pytest.skip("util-linux unshare not installed")
     _ran_before(op)
     d = op.data
-    script = (f"mount --bind {d} {d} && mount -o remount,bind,ro {d} && "
-              f"{sys.executable} -m agent run --once -c {op.config}; echo rc=$?; "
-              f"{sys.executable} -m agent status -c {op.config}; echo rc=$?")
-    r = subprocess.run(["unshare", "--mount", "sh", "-c", script], capture_output=True,
-                       text=True, env=op.env(), timeout=240, cwd=op.root)
+    script = (
+        f"mount --bind {d} {d} && mount -o remount,bind,ro {d} && "
+        f"{sys.executable} -m agent run --once -c {op.config}; echo rc=$?; "
+        f"{sys.executable} -m agent status -c {op.config}; echo rc=$?"
+    )
+    r = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        env=op.env(),
+        timeout=240,
+        cwd=op.root,
+    )
     lines = r.stderr.strip().splitlines()
     assert r.stdout.count("rc=3") == 2, (r.stdout, r.stderr)
     assert len(lines) == 2 and all(str(d) in li and "read-only" in li for li in lines), lines
@@ -160,8 +185,11 @@ def test_row_3_missing_namespace_never_falls_back_to_the_host(op: Operator) -> N
     assert not op.data.exists()  # nothing stored, no lock taken
 
 
-@pytest.mark.parametrize("args", [["poll", "icmp", "127.0.0.1"],
-                                  ["poll", "snmp", "127.0.0.1", "-t", "0.5"]], ids=" ".join)
+@pytest.mark.parametrize(
+    "args",
+    [["poll", "icmp", "127.0.0.1"], ["poll", "snmp", "127.0.0.1", "-t", "0.5"]],
+    ids=" ".join,
+)
 def test_row_3_polls_honour_the_configured_namespace_too(op: Operator, args: list[str]) -> None:
     op.write_config('netns = "no-such-netagent-ns"')
     r = op.run(*args)
