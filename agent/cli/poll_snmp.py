@@ -61,7 +61,7 @@ def _show(o: PollOutcome) -> None:
         common.out.print(f"  [yellow]problem[/]: {p}")
     table = Table("measurement", "tags", "fields", box=None, pad_edge=False)
     for s in o.samples:
-        tags = " ".join(f"{k}={v}" for k, v in s.tags.items() if k != "device")
+        tags = " ".join(f"{k}={v}" for k, v in s.tags.items() if k != "device" and v)
         fields = " ".join(
             f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in s.fields.items()
         )
