@@ -55,6 +55,7 @@ NetnsOpt = typer.Option(
     help="Network namespace to open the sockets in (needs root); replaces [agent] netns.",
 )
 
+SAMPLE_LABEL = "bundled-sample"  # `"inventory"` in --json on the sample
 SAMPLE_NOTICE = (
     "note: no configuration file given or found: running on the bundled "
     "Reggio Emilia sample (invented devices); give --config FILE or set "
@@ -105,7 +106,7 @@ def is_sample(cfg: AgentConfig) -> bool:
 
 def tagged(cfg: AgentConfig, data: dict[str, Any]) -> dict[str, Any]:
     """A --json object, saying `"inventory": "bundled-sample"` when it is the sample."""
-    return {**data, "inventory": "bundled-sample"} if is_sample(cfg) else data
+    return {**data, "inventory": SAMPLE_LABEL} if is_sample(cfg) else data
 
 
 def load_config_or_exit(path: Path | None) -> AgentConfig:
