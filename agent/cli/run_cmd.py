@@ -63,6 +63,10 @@ def run_once(
         raise typer.Exit(run_daemon(cfg, demo_lab=use_lab is True))
     inv = load_configured_or_exit(cfg)
     sample = options.is_sample(cfg)
+    if use_lab and not sample:
+        common.err.print("error: --lab runs the bundled sample only: unset [agent] inventory "
+                         "and source, or drop --lab", markup=False)
+        raise typer.Exit(common.ExitCode.USAGE)
     netns = cfg.agent.netns or None
     if netns is not None:
         if use_lab:
