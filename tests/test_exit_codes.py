@@ -82,6 +82,7 @@ def test_row_1_invalid_input(op: Operator) -> None:
         ["poll", "icmp", "127.0.0.1:80"],  # ICMP has no port
         ["poll", "snmp", "[::1]:99999"],
         ["run", "--once", "--shard", "4/2"],
+        ["run", "--once", "--lab"],  # the demo lab is the sample's, not the operator's
     ],
 )
 def test_row_2_usage(op: Operator, args: list[str]) -> None:
