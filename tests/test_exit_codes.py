@@ -5,6 +5,7 @@ job (no data yet, a data directory that cannot be used, a missing namespace)."""
 from __future__ import annotations
 
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -208,3 +209,63 @@ def test_run_once_while_a_daemon_holds_the_data_dir(op: Operator) -> None:
     assert "is running on" in r.stderr and "stores nothing" in r.stderr
     assert "2 devices: 2 up" in r.stdout  # it probed and printed
     assert not (op.data / "spool.sqlite").exists()  # and kept out of the daemon's spool
+
+
+def test_run_once_polls_snmp_inside_the_namespace_too(op: Operator) -> None:
+    """snmpd answers only inside the namespace, at the device's address there: read from
+    the host's namespace instead, op-sw-1 would time out."""
+    if shutil.which("snmpd") is None:
+        pytest.skip("net-snmp snmpd is not installed (apt-get install snmpd)")
+    with namespace([UP]) as ns:
+        conf = op.root / "snmpd.conf"
+        conf.write_text("rocommunity public 127.66.0.0/16\nsysName op-sw-1-in-the-ns\n")
+        snmpd = subprocess.Popen(
+            [
+                "ip",
+                "netns",
+                "exec",
+                ns,
+                "snmpd",
+                "-f",
+                "-Lf",
+                str(op.root / "snmpd.log"),
+                "-C",
+                "-c",
+                str(conf),
+                "-p",
+                str(op.root / "snmpd.pid"),
+                f"udp:{UP}:161",
+            ],
+            env={**op.env(), "SNMP_PERSISTENT_DIR": str(op.root / "persist"), "MIBS": ""},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            _wait_snmp_in(ns)
+            op.write_config(f'netns = "{ns}"')
+            text = op.config.read_text().replace("[jobs.snmp]\nenabled = false\n", "")
+            op.config.write_text(text + "[snmp]\ndevice_deadline_s = 2\n")
+            code, out = op.json("run", "--once")
+        finally:
+            snmpd.terminate()
+            snmpd.wait(timeout=20)
+    assert code == 1  # op-ap-1 is down
+    [snmp] = out["snmp"].values()
+    assert (snmp["read"], snmp["failed"], snmp["skipped"]) == (1, [], 1)
+
+
+def _wait_snmp_in(ns: str, timeout: float = 20.0) -> None:
+    from collectors.netns import open_socket_in
+    from collectors.snmp import ber
+
+    msg = ber.encode_request(ber.GET, b"public", 1, [ber.oid_encode("1.3.6.1.2.1.1.3.0")])
+    with open_socket_in(ns, socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.3)
+        for _ in range(int(timeout / 0.3)):
+            s.sendto(msg, (UP, 161))
+            try:
+                s.recvfrom(65535)
+                return
+            except OSError:
+                continue
+    raise TimeoutError(f"snmpd in {ns} did not answer")
