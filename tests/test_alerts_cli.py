@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from agent.cli.main import _register, app
+from collectors.spool import Spool
 from tests.alerts_lab import BRANCH_APS, Lab
 
 _register()
@@ -44,9 +45,17 @@ def test_lists_open_and_recent_incidents(tmp_path: Path) -> None:
     assert "Devices not up" in res.stdout and "unreachable" in res.stdout
 
 
-def test_no_state_yet_is_not_an_error(tmp_path: Path) -> None:
+def test_empty_data_dir_is_no_data_yet(tmp_path: Path) -> None:
     res = runner.invoke(app, ["alerts", "--data-dir", str(tmp_path)])
-    assert res.exit_code == 0 and not (tmp_path / "state.sqlite").exists()
+    assert res.exit_code == 3 and "no data yet in" in res.stderr
+    assert not (tmp_path / "state.sqlite").exists()
+
+
+def test_samples_but_no_alert_state_is_not_an_error(tmp_path: Path) -> None:
+    Spool(tmp_path / "spool.sqlite").close()  # what `run --once` leaves: no incidents
+    res = runner.invoke(app, ["alerts", "--json", "--data-dir", str(tmp_path)])
+    assert res.exit_code == 0 and json.loads(res.stdout)["open"] == []
+    assert "tracked by the daemon" in res.stderr
 
 
 def test_unusable_state_file_is_named_and_left_alone(tmp_path: Path) -> None:

@@ -56,7 +56,7 @@ def test_filters_sort_and_csv(sample: Inventory, tmp_path: Path) -> None:
     assert code == 0, out
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [(r["quartiere"], r["technology"]) for r in rows] == [(name, "wifi")]
-    code, out = _run("-t", "all", "--sort", "covered_pct", "--json", "--data-dir", str(tmp_path))
+    code, out = _run("--technology", "all", "--sort", "covered_pct", "--json", "--data-dir", str(tmp_path))
     pct = [r["covered_pct"] for r in json.loads(out)["rows"] if r["quartiere"] != "comune"]
     assert pct == sorted(pct, reverse=True)
     assert _run("--sort", "colour", "--data-dir", str(tmp_path))[0] == 2

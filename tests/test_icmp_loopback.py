@@ -89,10 +89,10 @@ def test_cli_prints_fping_like_summary_and_json() -> None:
         pytest.skip("needs root (or CAP_NET_RAW) for raw ICMP sockets")
     _register()
     runner = CliRunner()
-    out = runner.invoke(app, ["poll", "icmp", "127.0.0.1", "::1", "-c", "2", "-p", "10"])
+    out = runner.invoke(app, ["poll", "icmp", "127.0.0.1", "::1", "-n", "2", "--interval", "0.01"])
     assert out.exit_code == 0, out.output
     assert "127.0.0.1" in out.output and "2/2/0%" in out.output and "::1" in out.output
-    js = runner.invoke(app, ["poll", "icmp", "127.0.0.1", "-c", "1", "--json"])
+    js = runner.invoke(app, ["poll", "icmp", "127.0.0.1", "-n", "1", "--json"])
     assert '"received": 1' in js.output
-    bad = runner.invoke(app, ["poll", "icmp", "127.0.0.1", "ap-1.local"])
-    assert bad.exit_code == 2 and "ap-1.local" in bad.output
+    bad = runner.invoke(app, ["poll", "icmp", "127.0.0.1", "127.0.0.2:80"])  # ICMP: no port
+    assert bad.exit_code == 2 and "127.0.0.2:80" in bad.output

@@ -22,10 +22,10 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
 
 def test_poll_snmp_v3_json(snmpd: Snmpd) -> None:
     env = {
-        "NETAGENT_SNMP__VERSION": "3",
-        "NETAGENT_SNMP__USER": snmpd.user,
-        "NETAGENT_SNMP__AUTH_KEY": snmpd.auth_key,
-        "NETAGENT_SNMP__PRIV_KEY": snmpd.priv_key,
+        "NETAGENT_SNMP__CREDENTIALS__VERSION": "3",
+        "NETAGENT_SNMP__CREDENTIALS__USER": snmpd.user,
+        "NETAGENT_SNMP__CREDENTIALS__AUTH_KEY": snmpd.auth_key,
+        "NETAGENT_SNMP__CREDENTIALS__PRIV_KEY": snmpd.priv_key,
     }
     r = _run(["poll", "snmp", f"127.0.0.1:{snmpd.port}", "--profile", "generic", "--json"], env)
     assert r.returncode == 0, r.stderr
@@ -36,7 +36,7 @@ def test_poll_snmp_v3_json(snmpd: Snmpd) -> None:
 
 
 def test_poll_snmp_failure_names_device_and_exits_1(snmpd: Snmpd) -> None:
-    env = {"NETAGENT_SNMP__COMMUNITY": "wrong-community-x"}
+    env = {"NETAGENT_SNMP__CREDENTIALS__COMMUNITY": "wrong-community-x"}
     r = _run(["poll", "snmp", f"127.0.0.1:{snmpd.port}", "--deadline", "1"], env)
     assert r.returncode == 1
     assert f"127.0.0.1:{snmpd.port}" in r.stdout and "timeout" in r.stdout

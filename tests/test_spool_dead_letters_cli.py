@@ -55,4 +55,4 @@ def test_list_then_requeue_after_the_conflict_is_fixed(
 
 def test_no_spool_yet_is_a_clear_failure(data_dir: Path) -> None:
     r = CliRunner().invoke(main.app, ["spool", "dead-letters"])
-    assert r.exit_code == 3 and "no local spool" in r.stderr
+    assert r.exit_code == 3 and "no data yet in" in r.stderr

@@ -42,7 +42,7 @@ def test_query_filters_by_tag_and_time_and_prints_json(data_dir: Path) -> None:
 
 def test_query_without_a_spool_says_so(data_dir: Path) -> None:
     r = CliRunner().invoke(main.app, ["query", "icmp"])
-    assert r.exit_code == 3 and "no local spool" in r.output
+    assert r.exit_code == 3 and "no data yet in" in r.output
 
 
 def test_since_accepts_durations_and_iso_times() -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from agent.alerts.store import STATE_FILE, AlertStore, Incident, StateStoreError
+from agent.alerts.store import STATE_FILE, DeviceRow, Incident
 from agent.alerts.tracker import State
-from agent.cli import common, options
+from agent.cli import common, datadir, options
 
 
 def _when(ts: float | None) -> str:
@@ -33,42 +33,38 @@ def _table(title: str, incidents: list[Incident]) -> Table:
 
 def alerts(
     show_all: bool = typer.Option(False, "--all", help="Also incidents resolved lately."),
-    days: float = typer.Option(7.0, "--days", min=0, help="How far back --all looks."),
+    days: float = typer.Option(7.0, "--days", metavar="DAYS", callback=options.not_negative,
+                               help="How far back --all looks."),
     as_json: bool = options.JsonOpt,
     config: Path | None = options.ConfigOpt,
     data_dir: Path | None = options.DataDirOpt,
 ) -> None:
     """Open incidents, devices not up, and the notification queue; exit 1 if any is open."""
-    path = options.configured(config, data_dir).agent.resolved_data_dir() / STATE_FILE
-    if not path.exists():
-        if as_json:
-            common.print_json({"open": [], "recent": [], "devices": [],
-                               "queue": {"pending": 0, "given_up": 0}})
-        else:
-            common.err.print(f"no alert state yet ({path} does not exist)")
-        raise typer.Exit(common.ExitCode.OK)
-    try:
-        store = AlertStore(path)
-    except StateStoreError as e:
-        common.err.print(f"[red]{e}[/red]")
-        raise typer.Exit(common.ExitCode.FAILED) from e
-    try:
-        open_ = store.open_incidents()
-        recent = [i for i in store.recent_incidents(time.time() - days * 86400)
-                  if i.resolved is not None] if show_all else []
-        devices = [r for r in store.devices() if r.shown not in (State.UP, State.UNKNOWN)]
-        queue = {"pending": store.queue.depth(), "given_up": store.queue.given_up_total()}
-    finally:
-        store.close()
+    cfg = options.configured(config, data_dir)
+    directory = datadir.require_data(cfg)
+    open_: list[Incident] = []
+    recent: list[Incident] = []
+    devices: list[DeviceRow] = []
+    queue = {"pending": 0, "given_up": 0}
+    if not (directory / STATE_FILE).exists():  # run --once stores samples, tracks nothing
+        common.err.print(f"no alert state in {directory}: incidents are tracked by the "
+                         "daemon (`netagent run`), not by `run --once`", markup=False)
+    else:
+        with datadir.open_state(cfg) as store:
+            open_ = store.open_incidents()
+            recent = [i for i in store.recent_incidents(time.time() - days * 86400)
+                      if i.resolved is not None] if show_all else []
+            devices = [r for r in store.devices() if r.shown not in (State.UP, State.UNKNOWN)]
+            queue = {"pending": store.queue.depth(), "given_up": store.queue.given_up_total()}
     if as_json:
-        common.print_json({
+        common.print_json(options.tagged(cfg, {
             "open": [i.to_json() for i in open_],
             "recent": [i.to_json() for i in recent],
             "devices": [{"device": r.device, "state": r.shown.value, "since": r.since,
                          "maintenance": r.maintenance, "tracked_state": r.tracker.state.value}
                         for r in devices],
             "queue": queue,
-        })
+        }))
     else:
         out = common.out
         out.print(_table(f"Open incidents ({len(open_)})", open_) if open_

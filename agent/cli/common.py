@@ -19,11 +19,12 @@ __all__ = ["ExitCode", "default_data_dir"]
 
 # Results go to stdout, logs and progress to stderr, so `--json | jq` always works.
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # one message, one line
 
 
 def setup_logging(verbose: int) -> None:
-    level = logging.WARNING - 10 * min(verbose, 2)
+    """The one place logging is set up: -1 (-q) errors only, 0 warnings, 1 info, 2 debug."""
+    level = logging.WARNING - 10 * max(-1, min(verbose, 2))
     handler = RichHandler(console=err, show_path=False, rich_tracebacks=verbose > 1)
     logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
 

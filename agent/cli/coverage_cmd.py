@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import os
-import sqlite3
 import sys
 import time
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from agent.cli import common, options
+from agent.cli import common, datadir, options
 from agent.cli.inventory_cmd import load_configured_or_exit
 from agent.config import AgentConfig
 from agent.device_state import latest_states
@@ -50,7 +49,7 @@ SORT_KEYS = [k for k, _ in COLUMNS + LIVE_COLUMNS]
 
 LiveOpt = typer.Option(False, "--live", help="Only what is up now (latest device_status, "
                        "else icmp, in the local store); shows what the outages cost.")
-PopulationOpt = typer.Option(None, "--population", exists=True, dir_okay=False,
+PopulationOpt = typer.Option(None, "--population", metavar="FILE", exists=True, dir_okay=False,
                              help="GeoJSON of points/polygons with a 'population' count, "
                              "replacing the uniform-density assumption.")
 
@@ -68,15 +67,12 @@ def _states(path: Path, inv: Inventory) -> dict[str, str]:
     """Latest state per device from the local store ({} when there is no store yet)."""
     if not path.exists():
         return {}
-    try:
+    with datadir.guarded(path):  # a corrupt store: one line naming it, exit 3
         spool = Spool(path)
         try:
             return {name: s.state for name, s in latest_states(spool, inv).items()}
         finally:
             spool.close()
-    except sqlite3.Error as exc:
-        common.err.print(f"[red]error[/]: cannot read device states from {path}: {exc}")
-        raise typer.Exit(common.ExitCode.FAILED) from exc
 
 
 def compute_for_cli(cfg: AgentConfig, live: bool, population: Path | None,
@@ -89,6 +85,8 @@ def compute_for_cli(cfg: AgentConfig, live: bool, population: Path | None,
         raise typer.Exit(common.ExitCode.PROBLEMS)
     config = cfg.coverage.model_copy(
         update={"population_file": str(population)} if population else {})
+    if live:  # what is up now needs what the agent stored: none yet is no answer
+        datadir.require_data(cfg)
     states = _states(cfg.agent.spool_path(), inv) if live or need_states else {}
     no_status = sum(states.get(d.name, "unknown") == "unknown" for d in inv.devices)
     try:
@@ -164,12 +162,12 @@ def _print_table(c: Computed, rows: list[CoverageRow]) -> None:
 @app.callback()
 def coverage(
     ctx: typer.Context,
-    quartiere: list[str] | None = typer.Option(None, "--quartiere", "-q",
+    quartiere: list[str] | None = typer.Option(None, "--quartiere", metavar="NAME",
                                                help="Only this quartiere (repeatable)."),
-    technology: Technology | None = typer.Option(None, "--technology", "-t",
+    technology: Technology | None = typer.Option(None, "--technology",
                                                  help="Only this technology."),
     live: bool = LiveOpt,
-    sort: str = typer.Option("quartiere", "--sort",
+    sort: str = typer.Option("quartiere", "--sort", metavar="COLUMN",
                              help=f"Column to sort by: {', '.join(SORT_KEYS)}."),
     json_out: bool = options.JsonOpt,
     csv_out: bool = typer.Option(False, "--csv", help="CSV on stdout."),
@@ -189,14 +187,14 @@ def coverage(
     c = compute_for_cli(cfg, live, population)
     rows = _select(c.result, quartiere, technology, sort)
     if write_samples:
-        spool = Spool(cfg.agent.spool_path(), cfg.spool)
-        n = spool.put(c.result.to_samples(time.time_ns()))
-        spool.close()
+        with datadir.open_spool(cfg) as spool:
+            n = spool.put(c.result.to_samples(time.time_ns()))
         common.err.print(f"stored {n} coverage samples")
     if json_out:
-        common.print_json({"mode": "live" if c.result.live else "planned", "crs": c.result.crs,
-                           "residents_basis": c.result.residents_basis,
-                           "down": sorted(c.result.down), "rows": [r.as_dict() for r in rows]})
+        common.print_json(options.tagged(cfg, {
+            "mode": "live" if c.result.live else "planned", "crs": c.result.crs,
+            "residents_basis": c.result.residents_basis,
+            "down": sorted(c.result.down), "rows": [r.as_dict() for r in rows]}))
     elif csv_out:
         w = csv.DictWriter(sys.stdout, fieldnames=list(CoverageRow.__dataclass_fields__))
         w.writeheader()
@@ -207,7 +205,8 @@ def coverage(
 
 @app.command("export")
 def export(
-    out_dir: Path = typer.Argument(..., file_okay=False, help="Directory for the GeoJSON files."),
+    out_dir: Path = typer.Argument(..., file_okay=False, metavar="DIR",
+                                   help="Directory for the GeoJSON files."),
     live: bool = LiveOpt,
     config: Path | None = options.ConfigOpt,
     inventory: list[Path] | None = options.InventoryOpt,
@@ -224,7 +223,8 @@ def export(
 
 @app.command("report")
 def report(
-    out_file: Path = typer.Argument(..., dir_okay=False, help="HTML file to write."),
+    out_file: Path = typer.Argument(..., dir_okay=False, metavar="FILE",
+                                    help="HTML file to write."),
     live: bool = LiveOpt,
     config: Path | None = options.ConfigOpt,
     inventory: list[Path] | None = options.InventoryOpt,

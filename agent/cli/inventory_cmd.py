@@ -57,17 +57,19 @@ def _print_issues(issues: list[Issue]) -> None:
 
 @app.command()
 def validate(
-    paths: list[Path] = typer.Argument(..., exists=True,
-                                       help="Inventory files (YAML, CSV, GeoJSON) or "
-                                       "directories of them."),
+    paths: list[Path] | None = typer.Argument(
+        None, exists=True, metavar="PATH",
+        help="Inventory files or directories: YAML, CSV, GeoJSON (default: [agent] inventory)."),
     quartieri: Path | None = options.QuartieriOpt,
     json_out: bool = options.JsonOpt,
+    config: Path | None = options.ConfigOpt,
 ) -> None:
     """Check inventory files; every problem is listed with file, line, field.
 
     Exit 0 when valid (warnings allowed), 1 when there are errors.
     """
-    result = inventory_source.load(paths, quartieri)
+    cfg = options.configured(config, None, paths, quartieri)
+    result = inventory_source.load(cfg.agent.inventory, cfg.agent.quartieri)
     if json_out:
         common.print_json({"valid": result.inventory is not None,
                            "issues": [i.to_dict() for i in result.issues]})
@@ -87,17 +89,18 @@ def show(
     paths: list[Path] | None = options.InventoryOpt,
     quartieri: Path | None = options.QuartieriOpt,
     json_out: bool = options.JsonOpt,
+    config: Path | None = options.ConfigOpt,
 ) -> None:
-    """Devices per quartiere and role."""
-    inv = load_or_exit(paths, quartieri).inventory
-    assert inv is not None
+    """Devices per quartiere and role (the configured inventory, or --inventory)."""
+    cfg = options.configured(config, None, paths, quartieri)
+    inv = load_configured_or_exit(cfg)
     counts: Counter[tuple[str, str]] = Counter(
         (inv.quartiere_tag(d), d.role.value) for d in inv.devices)
     roles = sorted({r for _, r in counts})
     quartieri_names = sorted({q for q, _ in counts})
     if json_out:
-        common.print_json({q: {r: counts[(q, r)] for r in roles if counts[(q, r)]}
-                           for q in quartieri_names})
+        common.print_json(options.tagged(cfg, {"quartieri": {
+            q: {r: counts[(q, r)] for r in roles if counts[(q, r)]} for q in quartieri_names}}))
         return
     approx = any(q.approximate for q in inv.quartieri)
     table = Table(title="Devices per quartiere and role" + (" (approximate boundaries)"

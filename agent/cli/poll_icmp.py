@@ -1,16 +1,20 @@
-"""`netagent poll icmp`: one probe round now, summarised like `fping -c N -q`."""
+"""`netagent poll icmp`: one probe round now, summarised like `fping -c N -q`.
+
+The [icmp] section of the configuration is the default for every option; the options
+replace it for this run.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
+from pathlib import Path
 from typing import Any
 
 import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from agent.cli import common
+from agent.cli import addresses, common, options
 from collectors.icmp import IcmpConfig, IcmpPermissionError, IcmpProber, IcmpResult, IcmpTarget
 
 
@@ -32,8 +36,9 @@ def _table(results: list[IcmpResult]) -> Table:
     for col in ("target", "xmt/rcv/%loss", "min/avg/max ms", "jitter ms", "dup", "late", ""):
         table.add_column(col, justify="left" if col == "target" else "right")
     for r in results:
+        t = r.target
         table.add_row(
-            r.target.address,
+            t.address if t.name in (t.address, f"[{t.address}]") else f"{t.name} ({t.address})",
             f"{r.sent}/{r.received}/{r.loss_pct:.0f}%",
             "/".join(_fmt(v) for v in (r.rtt_min_ms, r.rtt_avg_ms, r.rtt_max_ms)),
             _fmt(r.jitter_ms), str(r.duplicates), str(r.late),
@@ -42,46 +47,46 @@ def _table(results: list[IcmpResult]) -> Table:
     return table
 
 
-_D = IcmpConfig()
-
-
 def icmp(
-    targets: list[str] | None = typer.Argument(None, help="IPv4/IPv6 addresses to probe."),
+    targets: list[str] | None = typer.Argument(
+        None, metavar="HOST", help="Addresses (IPv4, IPv6, [IPv6]) or host names."),
     count: int | None = typer.Option(
-        None, "--count", "-c", help=f"Echoes per target (default {_D.count})"),
-    interval_ms: float | None = typer.Option(
-        None, "--interval", "-p",
-        help=f"ms between echoes to one target (default {_D.interval_ms:g})"),
-    timeout_ms: float | None = typer.Option(
-        None, "--timeout", "-t", help=f"Reply timeout, ms (default {_D.timeout_ms:g})"),
+        None, "--count", "-n", metavar="N", callback=options.at_least_one,
+        help="Echoes per target (default: [icmp] count)."),
+    interval_s: float | None = typer.Option(
+        None, "--interval", metavar="SECONDS",
+        help="Between two echoes to one target (default: [icmp] interval_ms)."),
+    timeout_s: float | None = typer.Option(
+        None, "--timeout", "-t", metavar="SECONDS",
+        help="How long to wait for a reply (default: [icmp] timeout_ms)."),
     rate_pps: float | None = typer.Option(
-        None, "--rate",
-        help=f"Echoes per second overall, 0: no limit (default {_D.rate_pps:g})"),
-    netns: str | None = typer.Option(
-        None, "--netns", help="Probe from inside this network namespace (needs root)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+        None, "--rate", metavar="N", help="Echoes per second overall, 0: no limit "
+        "(default: [icmp] rate_pps)."),
+    netns: str | None = options.NetnsOpt,
+    as_json: bool = options.JsonOpt,
+    config: Path | None = options.ConfigOpt,
 ) -> None:
-    """Ping targets COUNT times each and print loss, RTT and jitter per target."""
+    """Ping targets N times each and print loss, RTT and jitter per target; exit 1 if one
+    is down."""
     if not targets:
-        common.err.print("[red]no targets:[/] give one or more IP addresses")
+        common.err.print("error: no targets: give one or more addresses or host names",
+                         markup=False)
         raise typer.Exit(common.ExitCode.USAGE)
+    cfg = options.configured(config, notice=False)
+    parsed = [IcmpTarget(e.spec, e.address) for e in addresses.parse_all(targets, None)]
+    given = {"count": count, "rate_pps": rate_pps,
+             "interval_ms": None if interval_s is None else interval_s * 1000,
+             "timeout_ms": None if timeout_s is None else timeout_s * 1000}
     try:
-        parsed = [IcmpTarget(t, str(ipaddress.ip_address(t))) for t in targets]
-    except ValueError:
-        bad = next(t for t in targets if not _is_ip(t))
-        common.err.print(f"[red]target {bad!r}:[/] expected an IPv4 or IPv6 address")
-        raise typer.Exit(common.ExitCode.USAGE) from None
-    given = {"count": count, "interval_ms": interval_ms, "timeout_ms": timeout_ms,
-             "rate_pps": rate_pps}
-    try:
-        config = IcmpConfig.model_validate({k: v for k, v in given.items() if v is not None})
+        settings = cfg.icmp.model_validate(
+            {**cfg.icmp.model_dump(), **{k: v for k, v in given.items() if v is not None}})
     except ValidationError as e:
         for problem in e.errors():
             where = ".".join(str(p) for p in problem["loc"]) or "options"
-            common.err.print(f"[red]{where}:[/] {problem['msg']}")
+            common.err.print(f"error: {where}: {problem['msg']}", markup=False)
         raise typer.Exit(common.ExitCode.USAGE) from None
     try:
-        results = asyncio.run(_probe(config, netns, parsed))
+        results = asyncio.run(_probe(settings, netns or cfg.agent.netns or None, parsed))
     except (IcmpPermissionError, OSError) as e:
         common.err.print(f"[red]cannot probe:[/] {e}")
         raise typer.Exit(common.ExitCode.FAILED) from None
@@ -91,14 +96,6 @@ def icmp(
         common.out.print(_table(results))
     if not all(r.up for r in results):
         raise typer.Exit(common.ExitCode.PROBLEMS)
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 async def _probe(config: IcmpConfig, netns: str | None,

@@ -1,47 +1,33 @@
 """`netagent poll snmp HOST[:PORT]…`: poll once and print what was read.
 
-Credentials come from the environment (never the command line, never printed):
-NETAGENT_SNMP__VERSION (2c|3), NETAGENT_SNMP__COMMUNITY, NETAGENT_SNMP__USER,
-NETAGENT_SNMP__AUTH_PROTOCOL, NETAGENT_SNMP__AUTH_KEY, NETAGENT_SNMP__PRIV_PROTOCOL,
-NETAGENT_SNMP__PRIV_KEY.
+Everything comes from the configuration, as for the daemon: credentials (`[snmp]
+credentials`, or `[snmp.device_credentials.HOST]` for a HOST given as written there;
+environment: `NETAGENT_SNMP__CREDENTIALS__COMMUNITY`…, never the command line, never
+printed), `profiles_dir` (so a new profile can be tried here first), the deadline and
+`[agent] netns`; the options replace them for this run.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.table import Table
 
-from agent.cli import common
-from collectors.snmp import (
-    PollOutcome,
-    ProfileError,
-    SnmpConfig,
-    SnmpCredentials,
-    SnmpPoller,
-    SnmpTarget,
-)
-
-_ENV = "NETAGENT_SNMP__"
-_KEYS = ("version", "community", "user", "auth_protocol", "auth_key", "priv_protocol", "priv_key")
+from agent.cli import addresses, common, options
+from collectors.snmp import PollOutcome, ProfileError, SnmpConfig, SnmpPoller, SnmpTarget
 
 
-def credentials_from_env() -> SnmpCredentials:
-    values = {k: os.environ[_ENV + k.upper()] for k in _KEYS if _ENV + k.upper() in os.environ}
-    return SnmpCredentials.model_validate(values)
-
-
-def _parse_target(spec: str, profile: str | None, cred: SnmpCredentials) -> SnmpTarget:
-    host, sep, port = spec.rpartition(":") if spec.count(":") == 1 else ("", "", "")
-    if not sep:
-        host, port = spec, "161"
-    if not port.isdigit() or not 0 < int(port) < 65536:
-        raise typer.BadParameter(f"{spec!r}: expected HOST[:PORT] with a port 1-65535")
-    return SnmpTarget(spec, host, int(port), profile=profile, credentials=cred)
+def _targets(specs: list[str], profile: str | None, snmp: SnmpConfig) -> list[SnmpTarget]:
+    out = []
+    for e in addresses.parse_all(specs, 161):
+        host = addresses.split(e.spec)[0]
+        cred = snmp.device_credentials.get(host, snmp.credentials)
+        out.append(SnmpTarget(e.spec, e.address, e.port or 161, profile=profile,
+                              credentials=cred))
+    return out
 
 
 def _as_dict(o: PollOutcome) -> dict[str, Any]:
@@ -75,7 +61,7 @@ def _show(o: PollOutcome) -> None:
         common.out.print(f"  [yellow]problem[/]: {p}")
     table = Table("measurement", "tags", "fields", box=None, pad_edge=False)
     for s in o.samples:
-        tags = " ".join(f"{k}={v}" for k, v in s.tags.items() if k != "device")
+        tags = " ".join(f"{k}={v}" for k, v in s.tags.items() if k != "device" and v)
         fields = " ".join(
             f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in s.fields.items()
         )
@@ -84,32 +70,36 @@ def _show(o: PollOutcome) -> None:
 
 
 def snmp(
-    devices: Annotated[list[str], typer.Argument(help="Agents to poll, as HOST[:PORT].")],
+    devices: Annotated[list[str], typer.Argument(
+        metavar="HOST[:PORT]", help="Agents to poll: IPv4, [IPv6]:PORT or a host name.")],
     profile: str | None = typer.Option(
-        None, "--profile", "-p", help="Device profile (default: chosen from sysObjectID)."
-    ),
-    deadline: float = typer.Option(10.0, help="Seconds allowed per device, all requests."),
+        None, "--profile", "-p", metavar="NAME",
+        help="Device profile (default: chosen from sysObjectID)."),
+    timeout_s: float | None = typer.Option(
+        None, "--timeout", "-t", "--deadline", metavar="SECONDS",
+        help="Allowed per device, all requests (default: [snmp] device_deadline_s)."),
     rate_after: float = typer.Option(
-        0.0, "--rate-after", help="Poll again after this many seconds to show rates (0: once)."
-    ),
-    netns: str | None = typer.Option(
-        None, "--netns", help="Poll from inside this network namespace (needs root; v2c)."
-    ),
-    json_out: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+        0.0, "--rate-after", metavar="SECONDS",
+        help="Poll again after this many seconds to show rates (0: once)."),
+    netns: str | None = options.NetnsOpt,
+    json_out: bool = options.JsonOpt,
+    config: Path | None = options.ConfigOpt,
 ) -> None:
-    """Poll SNMP agents once and print what they answered."""
+    """Poll SNMP agents once and print what they answered; exit 1 if one failed."""
+    cfg = options.configured(config, notice=False)
+    snmp_cfg = cfg.snmp if timeout_s is None else cfg.snmp.model_copy(
+        update={"device_deadline_s": timeout_s})
+    targets = _targets(devices, profile, snmp_cfg)
     try:
-        cred = credentials_from_env()
-    except ValidationError as e:
-        common.err.print(f"[red]SNMP credentials from {_ENV}*: {e}")
-        raise typer.Exit(common.ExitCode.USAGE) from None
-    targets = [_parse_target(d, profile, cred) for d in devices]
+        poller = SnmpPoller(snmp_cfg, netns=netns or cfg.agent.netns or None)
+    except ProfileError as e:  # a profile in [snmp] profiles_dir is invalid
+        common.err.print(f"error: {e}", markup=False)
+        raise typer.Exit(common.ExitCode.PROBLEMS) from None
     try:
-        poller = SnmpPoller(SnmpConfig(device_deadline_s=deadline), netns=netns)
         if profile:
             poller.profiles[profile]
     except ProfileError as e:
-        common.err.print(f"[red]{e}")
+        common.err.print(f"error: {e}", markup=False)
         raise typer.Exit(common.ExitCode.USAGE) from None
 
     async def run() -> list[PollOutcome]:
@@ -120,7 +110,11 @@ def snmp(
         poller.close()
         return out
 
-    outcomes = asyncio.run(run())
+    try:
+        outcomes = asyncio.run(run())
+    except OSError as e:  # the namespace is missing, or setns is not allowed
+        common.err.print(f"error: cannot poll: {e}", markup=False)
+        raise typer.Exit(common.ExitCode.FAILED) from None
     if json_out:
         common.print_json([_as_dict(o) for o in outcomes])
     else:

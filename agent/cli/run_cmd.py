@@ -14,16 +14,18 @@ from pathlib import Path
 import typer
 
 from agent import lab, runtime
-from agent.cli import common, options, snmp_view
+from agent.cli import common, datadir, options, snmp_view
 from agent.cli.inventory_cmd import load_configured_or_exit
 from agent.cli.status_view import print_states
-from agent.config import ConfigError
+from agent.config import AgentConfig, ConfigError
 from agent.daemon import run_daemon
 from collectors.icmp import IcmpPermissionError, IcmpProber
 from collectors.icmp.targets import targets_from_inventory
-from collectors.snmp import PollOutcome, SnmpPoller
+from collectors.netns import NETNS_DIR, NetnsError
+from collectors.snmp import PollOutcome, SnmpPoller, SnmpTarget
 from collectors.snmp import targets_from_inventory as snmp_targets
 from collectors.spool import Spool
+from inventory.model import Inventory
 from inventory.sample import LAB_FAULTS_PATH
 
 log = logging.getLogger(__name__)
@@ -42,11 +44,13 @@ def run_once(
         "the daemon: only with --lab)."),
     json_out: bool = options.JsonOpt,
     shard: str | None = typer.Option(
-        None, "--shard", help="K/N: poll only this agent's share of the devices (0-based K)."),
+        None, "--shard", metavar="K/N",
+        help="Poll only this agent's share of the devices (0-based K)."),
 ) -> None:
     """Without --once: the daemon (scheduled polls, alerts, sync, coverage, flush) until
     SIGTERM. With --once: probe every device by ICMP, read those that answer by SNMP,
-    keep the results, print the state and what SNMP read per quartiere."""
+    keep the results, print the state and what SNMP read per quartiere; exit 1 when a
+    device is down."""
     cfg = options.configured(config, data_dir, inventory, quartieri)
     if shard is not None:
         try:
@@ -55,22 +59,54 @@ def run_once(
             common.err.print(f"config error: {e.problems[0]}", markup=False)
             raise typer.Exit(common.ExitCode.USAGE) from None
     if not once:  # the daemon never builds the lab unless asked: it is the production path
+        datadir.preflight(cfg)
         raise typer.Exit(run_daemon(cfg, demo_lab=use_lab is True))
     inv = load_configured_or_exit(cfg)
-    sample = cfg.agent.bundled_sample()
+    sample = options.is_sample(cfg)
+    if use_lab and not sample:
+        common.err.print("error: --lab runs the bundled sample only: unset [agent] inventory "
+                         "and source, or drop --lab", markup=False)
+        raise typer.Exit(common.ExitCode.USAGE)
+    netns = cfg.agent.netns or None
+    if netns is not None:
+        if use_lab:
+            common.err.print(f"error: --lab and [agent] netns = {netns!r}: the lab is a "
+                             "namespace of its own; give one or the other", markup=False)
+            raise typer.Exit(common.ExitCode.USAGE)
+        if not (NETNS_DIR / netns).exists():  # never probe from the host's instead
+            common.err.print(f"error: [agent] netns = {netns!r}: no such network namespace "
+                             f"({NETNS_DIR / netns}): create it (ip netns add {netns}) or fix "
+                             "the configuration; nothing was probed", markup=False)
+            raise typer.Exit(common.ExitCode.FAILED)
+        use_lab = False
     if use_lab is None:
         use_lab = sample and lab.can_build() is None
         if sample and not use_lab:
             common.err.print(f"note: {lab.can_build()}; probing the host's loopback, where "
                              "every sample device answers")
-    spool = Spool(cfg.agent.spool_path(), cfg.spool)
+    with datadir.writer(cfg) as spool_path, datadir.open_spool(cfg, spool_path) as spool:
+        outcomes, skipped, snmp = _cycle(cfg, inv, spool, sample, use_lab)
+        summary = snmp_view.summarise(
+            outcomes, {t.name: t.tags["quartiere"] for t in snmp}, skipped)
+        extra = options.tagged(cfg, {"snmp": summary} if snmp else {})
+        code = print_states(spool, inv, json_out, extra)
+    if snmp and not json_out:
+        common.out.print(snmp_view.table(summary))
+    raise typer.Exit(code)
+
+
+def _cycle(
+    cfg: AgentConfig, inv: Inventory, spool: Spool, sample: bool, use_lab: bool
+) -> tuple[list[PollOutcome], list[str], list[SnmpTarget]]:
+    """ICMP for every device, then SNMP for those that answered, all stored in `spool`;
+    sockets opened in [agent] netns (or the demo lab's), never the host's instead."""
     devices = cfg.shard().select(inv.polled_devices())
     names = {d.name for d in devices}
     targets = targets_from_inventory(inv, devices)
     snmp = [t for t in snmp_targets(inv, cfg.snmp) if t.name in names] \
         if cfg.jobs.snmp.enabled else []
     with ExitStack() as stack:
-        netns = None
+        netns = cfg.agent.netns or None
         try:
             if use_lab:
                 netns = stack.enter_context(
@@ -82,23 +118,19 @@ def run_once(
             raise typer.Exit(common.ExitCode.FAILED) from e
         try:
             prober = IcmpProber(cfg.icmp, netns=netns)
-        except IcmpPermissionError as e:
-            common.err.print(f"[red]cannot probe[/]: {e}")
+            stack.callback(prober.close)
+            poller = SnmpPoller(cfg.snmp, netns=netns)
+            stack.callback(poller.close)
+
+            async def cycle() -> tuple[list[PollOutcome], list[str]]:
+                results = await runtime.icmp_cycle(prober, targets, spool)
+                up = {r.target.name for r in results if r.up}
+                return await runtime.snmp_cycle(poller, snmp, spool, up.__contains__)
+
+            with common.err.status(f"polling {len(targets)} devices…", spinner="dots") \
+                    if common.show_progress() else ExitStack():
+                outcomes, skipped = asyncio.run(cycle())
+        except (IcmpPermissionError, NetnsError) as e:
+            common.err.print(f"error: cannot probe: {e}", markup=False)
             raise typer.Exit(common.ExitCode.FAILED) from e
-        stack.callback(prober.close)
-        poller = SnmpPoller(cfg.snmp, netns=netns)
-        stack.callback(poller.close)
-
-        async def cycle() -> tuple[list[PollOutcome], list[str]]:
-            results = await runtime.icmp_cycle(prober, targets, spool)
-            up = {r.target.name for r in results if r.up}
-            return await runtime.snmp_cycle(poller, snmp, spool, up.__contains__)
-
-        with common.err.status(f"polling {len(targets)} devices…", spinner="dots") \
-                if common.show_progress() else ExitStack():
-            outcomes, skipped = asyncio.run(cycle())
-    summary = snmp_view.summarise(outcomes, {t.name: t.tags["quartiere"] for t in snmp}, skipped)
-    print_states(spool, inv, json_out, {"snmp": summary} if snmp else None)
-    spool.close()
-    if snmp and not json_out:
-        common.out.print(snmp_view.table(summary))
+    return outcomes, skipped, snmp

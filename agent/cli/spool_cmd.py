@@ -8,11 +8,12 @@ measurement dropped or the series renamed), `requeue` sends them again.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import typer
 
-from agent.cli import common, options
+from agent.cli import common, datadir, options
 from collectors.spool import Spool
 
 app = typer.Typer(help="The local spool's dead letters.", no_args_is_help=True)
@@ -20,17 +21,15 @@ app = typer.Typer(help="The local spool's dead letters.", no_args_is_help=True)
 
 @app.command("dead-letters")
 def dead_letters(
-    limit: int = typer.Option(100, "--limit", min=1, help="At most this many, newest first."),
+    limit: int = typer.Option(100, "--limit", "-n", metavar="N", callback=options.at_least_one,
+                              help="At most this many, newest first."),
     as_json: bool = options.JsonOpt,
     config: Path | None = options.ConfigOpt,
     data_dir: Path | None = options.DataDirOpt,
 ) -> None:
     """Lines InfluxDB refused for good, with the server's reason; exit 1 when any."""
-    spool = open_existing(config, data_dir)
-    try:
+    with open_existing(config, data_dir) as spool:
         letters, total = spool.dead_letters(limit), spool.stats().dead_letters
-    finally:
-        spool.close()
     if as_json:
         common.print_json(
             [
@@ -57,19 +56,13 @@ def requeue(
     data_dir: Path | None = options.DataDirOpt,
 ) -> None:
     """Queue every dead letter for delivery again (the daemon sends them on its next flush)."""
-    spool = open_existing(config, data_dir)
-    try:
+    with open_existing(config, data_dir) as spool:
         n = spool.requeue_dead_letters()
-    finally:
-        spool.close()
     common.out.print(f"{n} dead letter(s) queued for delivery again")
 
 
-def open_existing(config: Path | None, data_dir: Path | None) -> Spool:
-    """The configured spool, or a clear exit when the agent never stored anything."""
+def open_existing(config: Path | None, data_dir: Path | None) -> AbstractContextManager[Spool]:
+    """The configured spool, or the "no data yet" exit when the agent never stored here."""
     cfg = options.configured(config, data_dir)
-    path = cfg.agent.spool_path()
-    if not path.exists():
-        common.err.print(f"no local spool at {path}: the agent has not stored anything yet")
-        raise typer.Exit(common.ExitCode.FAILED)
-    return Spool(path, cfg.spool)
+    datadir.require_data(cfg)
+    return datadir.open_spool(cfg)

@@ -8,11 +8,10 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from agent.cli import common, options
+from agent.cli import common, datadir, options
 from agent.cli.inventory_cmd import load_configured_or_exit
 from agent.cli.status_view import print_states
 from agent.health import health_summary
-from collectors.spool import Spool
 
 
 def status(
@@ -22,23 +21,21 @@ def status(
     data_dir: Path | None = options.DataDirOpt,
     json_out: bool = options.JsonOpt,
 ) -> None:
-    """Latest state per quartiere and the agent's own health, as last stored; no probing."""
+    """Latest state per quartiere and the agent's own health, as last stored; no probing.
+    Exit 1 when a device is down, unreachable or degraded."""
     cfg = options.configured(config, data_dir, inventory, quartieri)
     inv = load_configured_or_exit(cfg)
-    path = cfg.agent.spool_path()
-    if not path.exists():
-        common.err.print(f"no data yet in {path.parent}: run `netagent run --once` first")
-        raise typer.Exit(common.ExitCode.PROBLEMS)
-    spool = Spool(path, cfg.spool)
-    stats = spool.stats()
-    agent: dict[str, Any] = {
-        **health_summary(spool), "influxdb": cfg.influxdb.url, "spool": {
-            "depth": stats.depth, "oldest_age_s": stats.oldest_age_s,
-            "dropped_total": stats.dropped_total, "dead_letters": stats.dead_letters}}
-    print_states(spool, inv, json_out, {"agent": agent})
-    spool.close()
+    datadir.require_data(cfg)
+    with datadir.open_spool(cfg) as spool:
+        stats = spool.stats()
+        agent: dict[str, Any] = {
+            **health_summary(spool), "influxdb": cfg.influxdb.url, "spool": {
+                "depth": stats.depth, "oldest_age_s": stats.oldest_age_s,
+                "dropped_total": stats.dropped_total, "dead_letters": stats.dead_letters}}
+        code = print_states(spool, inv, json_out, options.tagged(cfg, {"agent": agent}))
     if not json_out:
         common.out.print(_agent_table(agent))
+    raise typer.Exit(code)
 
 
 def _agent_table(agent: dict[str, Any]) -> Table | str:

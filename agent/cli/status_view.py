@@ -14,6 +14,9 @@ from collectors.spool import Spool
 from inventory.model import OUTSIDE, Inventory
 
 _ORDER = ("up", "down", "unreachable", "degraded", "maintenance", "unknown")
+# States that make `status` and `run --once` exit 1 (the README's exit-code table): a
+# device in maintenance, or one nobody has probed yet (unknown), is not a problem.
+PROBLEM_STATES = frozenset({"down", "unreachable", "degraded"})
 _STYLE = {"up": "green", "down": "bold red", "unreachable": "red", "degraded": "yellow",
           "maintenance": "blue", "unknown": "dim"}
 
@@ -62,12 +65,14 @@ def as_json(states: Mapping[str, DeviceState]) -> dict[str, Any]:
 
 def print_states(
     spool: Spool, inv: Inventory, json_out: bool, extra: Mapping[str, Any] | None = None
-) -> None:
+) -> common.ExitCode:
     """The latest state of every device: JSON (plus `extra`) on request, else the
-    per-quartiere table."""
+    per-quartiere table; returns the exit code they deserve (1: some device is not up)."""
     states = latest_states(spool, inv)
     if json_out:
         common.print_json({**as_json(states), **(extra or {})})
-        return
-    common.out.print(per_quartiere_table(states, any(q.approximate for q in inv.quartieri)))
-    common.out.print(summary(states))
+    else:
+        common.out.print(per_quartiere_table(states, any(q.approximate for q in inv.quartieri)))
+        common.out.print(summary(states))
+    bad = any(s.state in PROBLEM_STATES for s in states.values())
+    return common.ExitCode.PROBLEMS if bad else common.ExitCode.OK

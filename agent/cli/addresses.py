@@ -1,0 +1,90 @@
+"""Addresses as a person types them: `HOST`, `HOST:PORT`, `[v6addr]:PORT`, bare IPv6.
+
+Host names are resolved here, once, so every command that takes an address takes a name
+too, with the same error when it does not resolve. The standard library's `ipaddress` and
+`getaddrinfo` do the work; only the splitting of `[v6]:port` is ours (`urllib.parse` would
+need a scheme and accepts ports it should refuse).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+
+import typer
+
+from agent.cli import common
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    spec: str  # as given, shown back to the person who gave it
+    address: str  # an IP address
+    port: int | None
+
+
+class Unresolved(Exception):
+    """A host name that did not resolve; `code` tells a typo (2) from a resolver down (3)."""
+
+    def __init__(self, message: str, code: common.ExitCode) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def split(spec: str) -> tuple[str, str | None]:
+    """(host, port or None): `[::1]:161`, `::1`, `host:161`, `10.0.0.1`."""
+    if spec.startswith("["):
+        host, sep, rest = spec[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            raise typer.BadParameter(f"{spec!r}: expected [IPv6]:PORT, e.g. [::1]:161")
+        return host, rest[1:] or None
+    if spec.count(":") == 1:
+        host, _, port = spec.partition(":")
+        return host, port
+    return spec, None  # a name, IPv4, or a bare IPv6 address (its colons are not a port)
+
+
+def resolve(host: str) -> str:
+    """An IP address for `host` (itself when it is one)."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    if not host:
+        raise Unresolved("empty host name", common.ExitCode.USAGE)
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_DGRAM)
+    except socket.gaierror as e:
+        temporary = e.errno in (socket.EAI_AGAIN, getattr(socket, "EAI_SYSTEM", None))
+        code = common.ExitCode.FAILED if temporary else common.ExitCode.USAGE
+        raise Unresolved(f"{host!r} does not resolve: {e.strerror}", code) from None
+    return str(infos[0][4][0])
+
+
+def parse(spec: str, default_port: int | None) -> Endpoint:
+    """`spec` split and resolved; `default_port` None: a port is refused (ICMP has none)."""
+    host, port = split(spec)
+    if port is not None and default_port is None:
+        raise typer.BadParameter(f"{spec!r}: expected an address or host name, no port")
+    number = default_port
+    if port is not None:
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise typer.BadParameter(f"{spec!r}: expected HOST[:PORT] with a port 1-65535")
+        number = int(port)
+    return Endpoint(spec, resolve(host), number)
+
+
+def parse_all(specs: list[str], default_port: int | None) -> list[Endpoint]:
+    """Every spec parsed, or one line for the first bad one and the exit it deserves."""
+    out = []
+    for spec in specs:
+        try:
+            out.append(parse(spec, default_port))
+        except typer.BadParameter as e:
+            common.err.print(f"error: {e.message}", markup=False)
+            raise typer.Exit(common.ExitCode.USAGE) from None
+        except Unresolved as e:
+            common.err.print(f"error: {spec!r}: {e}", markup=False)
+            raise typer.Exit(e.code) from None
+    return out
