@@ -94,6 +94,13 @@ class AgentSection(_Section):
         description="The property of the quartieri file holding each quartiere's name"
         " (official files use NOME, NOME_QUART…); empty: detected from the usual names.",
     )
+    quartieri_boundary: str = Field(
+        default="",
+        description="The comune's boundary the quartiere polygons are checked against (gaps,"
+        " overlaps, polygons outside it): a GeoJSON or Shapefile; empty: the bundled Reggio"
+        " Emilia boundary, for polygons that lie over Reggio Emilia only; 'none': no such"
+        " check (quartieri that cover only part of the comune).",
+    )
     source: Literal["files", "netbox"] = Field(
         default="files",
         description="'files': the inventory files are the truth, and the netbox job pushes"
@@ -134,6 +141,13 @@ class AgentSection(_Section):
     def _shard_valid(cls, v: str) -> str:
         Shard.parse(v)
         return v.strip()
+
+    def boundary(self) -> Path | bool:
+        """`quartieri_boundary` as `inventory_source.load` takes it."""
+        text = self.quartieri_boundary.strip()
+        if not text:
+            return True
+        return False if text.lower() == "none" else Path(text)
 
     def bundled_sample(self) -> bool:
         """The embedded default, the bundled sample lab: no configuration file, and no

@@ -96,7 +96,7 @@ def load(
 def load_configured(config: AgentConfig) -> LoadResult:
     """`load` with what the configuration names, plus `check_config_references`."""
     agent = config.agent
-    result = load(agent.inventory, agent.quartieri, agent.quartieri_name_field)
+    result = load(agent.inventory, agent.quartieri, agent.quartieri_name_field, agent.boundary())
     if result.inventory is None:
         return result
     issues = result.issues + check_config_references(result.inventory, config, result.origins)

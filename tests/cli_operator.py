@@ -61,7 +61,9 @@ class Operator:
     def write_config(self, extra: str = "") -> None:
         self.config.write_text(
             f'[agent]\ndata_dir = "{self.data}"\ninventory = ["{self.root / "inventory.yaml"}"]\n'
-            f'quartieri = "{self.root / "quartieri.geojson"}"\n{extra}\n'
+            f'quartieri = "{self.root / "quartieri.geojson"}"\n'
+            # One quartiere of the operator's own: it covers part of the comune, on purpose.
+            f'quartieri_boundary = "none"\n{extra}\n'
             f'[influxdb]\nurl = "http://127.0.0.1:{free_port()}"\n'  # nothing listens there
             "[jobs.snmp]\nenabled = false\n"
         )

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from agent.cli.main import _register, app
+from agent.config import SAMPLE_NOTICE
 from tests.netbox_double import TOKEN, NetBoxDouble
 from tests.netbox_double.operator import INVENTORY, write_setup
 
@@ -36,7 +37,8 @@ def _one_line(r: Result) -> str:
     assert ("Traceback" not in r.output and r.exception is None) or isinstance(
         r.exception, SystemExit
     ), r.output
-    lines = [x for x in r.output.splitlines() if x.strip()]
+    # The one line every command prints on the bundled sample is not the error's.
+    lines = [x for x in r.output.splitlines() if x.strip() and x != SAMPLE_NOTICE]
     assert len(lines) == 1, r.output
     return lines[0]
 

@@ -14,16 +14,15 @@ from agent.config import AgentConfig
 from inventory.issues import Issue, Severity
 from inventory.load import LoadResult
 from inventory.model import Inventory
-from inventory.netbox import NetBoxError, pull_inventory
+from inventory.netbox import NetBoxError
 
 app = typer.Typer(help="Check and summarise inventory files.", no_args_is_help=True)
 
 
-def load_or_exit(
-    paths: list[Path] | None, quartieri: Path | None, name_field: str = ""
-) -> LoadResult:
-    """Load for a command that needs a valid inventory: print the errors and exit 1."""
-    result = inventory_source.load(paths or [], quartieri, name_field)
+def load_or_exit(cfg: AgentConfig) -> LoadResult:
+    """The files the config names, checked against it: the errors printed and exit 1 when
+    any, warnings printed."""
+    result = inventory_source.load_configured(cfg)
     if result.inventory is None:
         _print_issues(result.issues)
         raise typer.Exit(common.ExitCode.PROBLEMS)
@@ -36,12 +35,12 @@ def load_configured_or_exit(cfg: AgentConfig) -> Inventory:
     """The inventory the config names: pulled from NetBox, or the files (the sample)."""
     if cfg.agent.source == "netbox":
         try:
-            return pull_inventory(cfg.netbox)
+            return inventory_source.pull(
+                cfg.netbox, cfg.agent.quartieri, cfg.agent.quartieri_name_field)
         except NetBoxError as e:
             common.err.print(f"[red]NetBox[/]: {e}")
             raise typer.Exit(common.ExitCode.FAILED) from e
-    agent = cfg.agent
-    inv = load_or_exit(agent.inventory, agent.quartieri, agent.quartieri_name_field).inventory
+    inv = load_or_exit(cfg).inventory
     assert inv is not None
     return inv
 
@@ -69,7 +68,7 @@ def validate(
     Exit 0 when valid (warnings allowed), 1 when there are errors.
     """
     cfg = options.configured(config, None, paths, quartieri)
-    result = inventory_source.load(cfg.agent.inventory, cfg.agent.quartieri)
+    result = inventory_source.load_configured(cfg)
     if json_out:
         common.print_json({"valid": result.inventory is not None,
                            "issues": [i.to_dict() for i in result.issues]})

@@ -112,7 +112,7 @@ def _run(cfg: AgentConfig, as_json: bool, write: bool, prune: bool) -> NoReturn:
         raise typer.Exit(common.ExitCode.USAGE)
     if cfg.agent.bundled_sample():
         _say("netbox: inventory: the bundled sample (no [agent] inventory configured)")
-    inv = load_or_exit(cfg.agent.inventory, cfg.agent.quartieri).inventory
+    inv = load_or_exit(cfg).inventory
     assert inv is not None  # load_or_exit exits otherwise
     try:
         p = plan(inv, cfg.netbox)

@@ -12,8 +12,8 @@ from typing import Any
 
 import typer
 
-from agent.cli import common
 from agent import config
+from agent.cli import common
 from agent.config import AgentConfig, ConfigError, load_config
 
 InventoryOpt = typer.Option(

@@ -18,7 +18,11 @@ app = typer.Typer(help="Split the devices between several agents.", no_args_is_h
 @app.command("plan")
 def plan_cmd(
     shards: int = typer.Option(
-        ..., "--shards", "-n", min=1, metavar="N", help="How many agents share the devices."
+        ...,
+        "--shards",
+        metavar="N",
+        callback=options.at_least_one,
+        help="How many agents share the devices.",
     ),
     by: str | None = typer.Option(
         None,
