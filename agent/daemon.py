@@ -11,22 +11,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime
 
-from agent import lab
 from agent.config import AgentConfig, ConfigError, load_config
 from agent.exitcodes import ExitCode
 from agent.health import Health
 from agent.health_http import HealthServer
 from agent.jobs import build_jobs
 from agent.lock import DataDirLock, LockHeld
-from agent.runtime import lab_answering
 from agent.scheduler import JobRunner
 from agent.services import Services, load_configured_inventory
 from inventory.model import Inventory
-from inventory.sample import LAB_FAULTS_PATH
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +37,11 @@ class StartError(RuntimeError):
 
 class Daemon:
     def __init__(
-        self, config: AgentConfig, load_inventory: InventoryLoader = load_configured_inventory,
-        assemble: ServicesAssembler = Services.assemble, netns: str | None = None,
+        self,
+        config: AgentConfig,
+        load_inventory: InventoryLoader = load_configured_inventory,
+        assemble: ServicesAssembler = Services.assemble,
+        netns: str | None = None,
     ) -> None:
         self._netns = netns  # the demo lab's namespace: kept across reloads
         self.config = self._pinned(config)
@@ -79,7 +79,9 @@ class Daemon:
         await self._start_http()
         log.info(
             "netagent running: %d device(s) in shard %s, jobs %s",
-            len(self.services.devices), self.config.shard(), ", ".join(j.name for j in jobs),
+            len(self.services.devices),
+            self.config.shard(),
+            ", ".join(j.name for j in jobs),
         )
         await self._stop.wait()
         clean = await self.runner.stop(self.config.agent.stop_timeout_s)
@@ -114,7 +116,8 @@ class Daemon:
         log.info("SIGHUP received: reloading %s", self.config.source or "the default config")
         try:
             new = self._pinned(
-                load_config(self.config.source) if self.config.source else self.config)
+                load_config(self.config.source) if self.config.source else self.config
+            )
         except ConfigError as e:
             log.error("reload refused, keeping the running configuration: %s", e)
             return
@@ -139,7 +142,8 @@ class Daemon:
         if self._netns is None:
             return config
         return config.model_copy(
-            update={"agent": config.agent.model_copy(update={"netns": self._netns})})
+            update={"agent": config.agent.model_copy(update={"netns": self._netns})}
+        )
 
     async def adopt_inventory(self, inventory: Inventory) -> None:
         """A new inventory (pulled from NetBox) with the running config."""
@@ -194,26 +198,22 @@ def run_daemon(config: AgentConfig, demo_lab: bool = False) -> int:
         with ExitStack() as stack:
             netns = None
             if demo_lab or config.agent.bundled_sample():
-                netns = stack.enter_context(_sample_lab(config, namespace=demo_lab))
+                # Imported here: an operator's own inventory never loads the demo code.
+                from agent.demo import lab
+
+                if not config.agent.bundled_sample():
+                    raise StartError(
+                        "--lab runs the bundled sample only: unset [agent] inventory and source"
+                    )
+                try:
+                    netns = stack.enter_context(
+                        lab.sample_lab(load_configured_inventory(config), namespace=demo_lab)
+                    )
+                except (lab.LabUnavailable, ValueError) as e:
+                    raise StartError(str(e)) from e
             return asyncio.run(Daemon(config, netns=netns).run())
-    except (StartError, lab.LabUnavailable) as e:
+    except StartError as e:
         log.error("cannot start: %s", e)
         return ExitCode.FAILED
     finally:
         lock.release()
-
-
-@contextmanager
-def _sample_lab(config: AgentConfig, namespace: bool) -> Iterator[str | None]:
-    """The bundled sample's simulated SNMP agents, in its lab namespace if asked."""
-    if not config.agent.bundled_sample():
-        raise lab.LabUnavailable("--lab runs the bundled sample only: unset [agent] inventory"
-                                 " and source")
-    inv = load_configured_inventory(config)
-    with ExitStack() as stack:
-        netns = (stack.enter_context(lab.lab_namespace(lab_answering(inv, LAB_FAULTS_PATH)))
-                 if namespace else None)
-        served = stack.enter_context(lab.simulated_snmp(inv, netns))
-        log.info("bundled sample: %s%s", served, "" if namespace else
-                 " on the host's loopback (--lab: the demo lab, where some devices are down)")
-        yield netns

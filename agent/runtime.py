@@ -1,19 +1,15 @@
 """One ICMP cycle and one SNMP poll stored in the spool (shared by `run --once` and the
-daemon's jobs), and the demo lab's answering addresses."""
+daemon's jobs)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
-
-import yaml
 
 from collectors.icmp import IcmpProber, IcmpResult, IcmpTarget
 from collectors.snmp import PollOutcome, SnmpPoller, SnmpTarget
 from collectors.spool import Spool
-from inventory.model import Inventory
 
 
 async def icmp_cycle(
@@ -28,7 +24,9 @@ async def icmp_cycle(
 
 
 async def snmp_cycle(
-    poller: SnmpPoller, targets: Sequence[SnmpTarget], spool: Spool,
+    poller: SnmpPoller,
+    targets: Sequence[SnmpTarget],
+    spool: Spool,
     pings: Callable[[str], bool],
 ) -> tuple[list[PollOutcome], list[str]]:
     """Poll once every target that `pings` (a device that does not would only cost its
@@ -37,13 +35,3 @@ async def snmp_cycle(
     outcomes = await poller.poll(asked) if asked else []
     await asyncio.to_thread(spool.put, [s for o in outcomes for s in o.samples])
     return outcomes, [t.name for t in targets if not pings(t.name)]
-
-
-def lab_answering(inv: Inventory, faults_path: Path) -> list[str]:
-    """Management addresses that answer in the demo lab: all but the listed faults."""
-    data = yaml.safe_load(faults_path.read_text(encoding="utf-8")) or {}
-    faulty = {str(f["device"]) for f in data.get("faults", [])}
-    unknown = faulty - set(inv.device_by_name)
-    if unknown:
-        raise ValueError(f"{faults_path}: faults: devices not in the inventory: {sorted(unknown)}")
-    return [str(d.mgmt_ip) for d in inv.devices if d.name not in faulty]

@@ -4,7 +4,7 @@
    against net-snmp snmpd on loopback, beside `snmpbulkwalk -Cr50` and pysnmp's
    `bulk_walk_cmd` over the same subtree (mib-2), and the decoder alone beside pyasn1.
 2. A cycle over 1,000 simulated devices (system + 24-port ifXTable + a wireless table),
-   5% of them silent, served by collectors.snmp.fakeagent in another process.
+   5% of them silent, served by agent.demo.fakeagent in another process.
 
 Run from the repository root: `python -m bench.snmp_bench [--devices 1000]`.
 Other processes share the CPU: figures are indicative, compare ratios within one run.
@@ -25,9 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from agent.demo.fakeagent import FakeAgent, Mib
+from agent.demo.simlab import device_records
 from collectors.snmp import SnmpConfig, SnmpCredentials, SnmpPoller, SnmpTarget, ber
-from collectors.snmp.fakeagent import FakeAgent, Mib
-from collectors.snmp.simlab import device_records
 from collectors.snmp.transport import V2cClient
 from collectors.snmp.walk import walk_columns
 from tests.fixtures.ports import free_port

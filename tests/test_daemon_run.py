@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from agent.lab import simulated_snmp
+from agent.demo.lab import simulated_snmp
 from inventory.load import load_inventory
 from inventory.sample import SAMPLE_PATHS
 from tests.fixtures.influx import InfluxServer

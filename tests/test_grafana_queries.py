@@ -158,7 +158,7 @@ def test_check_reports_errors_empty_results_and_empty_columns(influxdb: Any) -> 
 
 def test_simulated_devices_get_the_inventory_port_names(tmp_path: Any) -> None:
     """The proof lab's switches carry the ports the fibre dashboard asks for."""
-    simlab = pytest.importorskip("collectors.snmp.simlab", reason="the SNMP lab writer is not merged")
+    simlab = pytest.importorskip("agent.demo.simlab", reason="the SNMP lab writer is not merged")
     from tests.fixtures.sample_lab import give_ports
 
     rec = tmp_path / "sw.snmprec"

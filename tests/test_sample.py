@@ -11,8 +11,8 @@ import pytest
 import yaml
 from shapely.geometry import Point
 
+from agent.demo.sample_builder import load_boundary, render
 from geo.quartieri import QuartiereIndex, load_quartieri
-from geo.sample_builder import load_boundary, render
 from inventory.geojson import read_features
 from inventory.model import Device, FibreSegment, RadioLink, Role, Site, WifiSettings
 from inventory.sample import LAB_FAULTS_PATH, SAMPLE_DIR, SAMPLE_PATHS
@@ -21,7 +21,7 @@ from inventory.sample import LAB_FAULTS_PATH, SAMPLE_DIR, SAMPLE_PATHS
 def test_builder_reproduces_the_committed_files() -> None:
     for name, text in render().items():
         assert (SAMPLE_DIR / name).read_text(encoding="utf-8") == text, (
-            f"inventory/sample/{name} differs from what `python -m geo.sample_builder` "
+            f"inventory/sample/{name} differs from what `python -m agent.demo.sample_builder` "
             "generates: re-run it and commit")
 
 

@@ -16,17 +16,20 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from ipaddress import ip_address
 from pathlib import Path
 
-from collectors.snmp.simlab import inventory_devices, write_lab
+import yaml
+
+from agent.demo.simlab import inventory_devices, write_lab
 from inventory.model import Inventory
+from inventory.sample import LAB_FAULTS_PATH
 
 log = logging.getLogger(__name__)
 
 
-class LabUnavailable(Exception):
+class LabUnavailable(RuntimeError):
     """Why the lab namespace could not be made (not root, no iproute2…)."""
 
 
@@ -88,3 +91,26 @@ def simulated_snmp(inv: Inventory, netns: str | None) -> Iterator[str]:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+def lab_answering(inv: Inventory, faults_path: Path) -> list[str]:
+    """Management addresses that answer in the demo lab: all but the listed faults."""
+    data = yaml.safe_load(faults_path.read_text(encoding="utf-8")) or {}
+    faulty = {str(f["device"]) for f in data.get("faults", [])}
+    unknown = faulty - set(inv.device_by_name)
+    if unknown:
+        raise ValueError(f"{faults_path}: faults: devices not in the inventory: {sorted(unknown)}")
+    return [str(d.mgmt_ip) for d in inv.devices if d.name not in faulty]
+
+
+@contextmanager
+def sample_lab(inv: Inventory, namespace: bool) -> Iterator[str | None]:
+    """The bundled sample's simulated SNMP agents, in its lab namespace if asked; yields
+    the namespace's name (None on the host's loopback)."""
+    with ExitStack() as stack:
+        netns = (stack.enter_context(lab_namespace(lab_answering(inv, LAB_FAULTS_PATH)))
+                 if namespace else None)
+        served = stack.enter_context(simulated_snmp(inv, netns))
+        log.info("bundled sample: %s%s", served, "" if namespace else
+                 " on the host's loopback (--lab: the demo lab, where some devices are down)")
+        yield netns
