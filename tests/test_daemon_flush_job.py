@@ -8,6 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from agent.alerts import open_store
+from agent.health import Health
 from agent.jobs import flush_job
 from agent.notify import Router
 from agent.notify.config import NotifyConfig, RetryConfig, Severity, WebhookConfig
@@ -34,7 +35,9 @@ def test_flush_job_retries_a_failed_notification(tmp_path: Path) -> None:
     receiver.fail_with = None
     now[0] += 2.0  # past the first retry delay
     spool = Spool(tmp_path / "spool.sqlite", SpoolConfig())
-    services = SimpleNamespace(router=router, delivery=make_delivery(spool, InfluxConfig(), SpoolConfig()))
+    services = SimpleNamespace(
+        router=router, health=Health(),
+        delivery=make_delivery(spool, InfluxConfig(), SpoolConfig()))
     asyncio.run(flush_job(services, 10.0)())  # type: ignore[arg-type]
     assert len(receiver.received) == 1
     assert store.queue.depth() == 0

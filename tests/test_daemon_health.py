@@ -20,7 +20,7 @@ def test_health_summary_reads_back_what_the_daemon_saved(tmp_path: Path) -> None
     health.job("icmp", 30)
     for lag in (0.01, 0.02, 0.5):
         health.record_run("icmp", cycle_s=2.0, lag_s=lag, devices=120, failures=3,
-                          error=False, overran=False)
+                          error=None, overran=False)
     health.gauges["rss_mb"] = 80.0
     spool = Spool(tmp_path / "spool.sqlite")
     spool.put(health.to_samples(1_700_000_000_000_000_000))

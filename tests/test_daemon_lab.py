@@ -68,10 +68,10 @@ def test_daemon_on_the_demo_lab_alerts_per_root_cause_and_cleans_up(tmp_path: Pa
             env=env, stdout=log, stderr=log, cwd=ROOT,
         )
     try:
-        wait_for("three SNMP polls", lambda: (agent.metric("runs", "snmp") or 0) >= 3, 90)
-        assert agent.metric("failures", "snmp") == 0  # the 14 silent devices are not asked
-        assert (agent.metric("devices", "snmp") or 0) == 224
-        assert (agent.metric("failures", "icmp") or 0) == 14
+        wait_for("three SNMP polls", lambda: (agent.metric("job_runs_total", "snmp") or 0) >= 3, 90)
+        assert agent.metric("job_device_failures", "snmp") == 0  # the 14 silent devices are not asked
+        assert (agent.metric("job_devices", "snmp") or 0) == 224
+        assert (agent.metric("job_device_failures", "icmp") or 0) == 14
 
         def root_causes() -> set[object]:
             return {i["device"] for i in alerts(data)["open"]}
@@ -104,9 +104,9 @@ def test_embedded_default_daemon_reads_the_simulated_sample(tmp_path: Path) -> N
     agent = Agent(config, port, tmp_path / "agent.log")
     proc = agent.start()
     try:
-        wait_for("two SNMP polls", lambda: (agent.metric("runs", "snmp") or 0) >= 2, 90)
-        assert agent.metric("failures", "snmp") == 0
-        assert agent.metric("devices", "snmp") == 238
+        wait_for("two SNMP polls", lambda: (agent.metric("job_runs_total", "snmp") or 0) >= 2, 90)
+        assert agent.metric("job_device_failures", "snmp") == 0
+        assert agent.metric("job_devices", "snmp") == 238
         assert "simulated SNMP agents" in agent.logs() and "host's loopback" in agent.logs()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
