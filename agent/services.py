@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from agent import inventory_source
 from agent.alerts import AlertEngine, AlertStore, open_store
@@ -31,6 +33,8 @@ from collectors.spool import Spool
 from inventory.model import Device, Inventory
 
 log = logging.getLogger(__name__)
+
+STATE_RESERVE = 4 << 20  # bytes kept free inside state.sqlite and its WAL: see reserve_room
 
 
 class StartError(RuntimeError):
@@ -81,6 +85,7 @@ class Services:
             data_dir = config.agent.resolved_data_dir()
             spool = Spool(config.agent.spool_path(), config.spool)
             store = open_store(data_dir)
+            reserve_room(store.path)
         else:
             spool, store = previous.spool, previous.store
             if not same("spool"):
@@ -169,6 +174,26 @@ class Services:
             self.snmp.close()
         if other.delivery is not self.delivery and isinstance(self.delivery, Flusher):
             self._closing = asyncio.get_running_loop().create_task(self.delivery.writer.close())
+
+
+def reserve_room(db: Path, size: int = STATE_RESERVE) -> None:
+    """Make sure the alert state database can commit when the disk is full.
+
+    The alert engine commits every round to state.sqlite, in the same data directory as
+    the spool; when the disk fills, alerting must go on. SQLite reuses space it already
+    has: free pages in the database file and, after a checkpoint, the WAL file from its
+    start. Writing (then dropping) `size` bytes at start leaves both that large, enough
+    for a full auto-checkpoint cycle (1000 pages) of the engine's small transactions, so
+    its commits need no new disk blocks for as long as the daemon runs."""
+    con = sqlite3.connect(db, isolation_level=None)
+    try:
+        con.execute("PRAGMA busy_timeout=5000")
+        con.execute("CREATE TABLE IF NOT EXISTS netagent_reserve(b BLOB)")
+        con.execute("INSERT INTO netagent_reserve VALUES (zeroblob(?))", (size,))
+        con.execute("DROP TABLE netagent_reserve")
+        con.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    finally:
+        con.close()
 
 
 def _unchanged(previous: Services | None, config: AgentConfig) -> Callable[..., bool]:
