@@ -145,7 +145,8 @@ class Services:
     async def final_flush(self) -> None:
         """Deliver what the spool holds now; what cannot be delivered stays in it."""
         report = await self.delivery.flush(deadline_s=self.config.agent.stop_timeout_s)
-        if report.remaining:
+        # Without InfluxDB the spool is the store: nothing is "waiting" there.
+        if report.remaining and isinstance(self.delivery, Flusher):
             log.info("%d sample(s) stay in the spool for the next start", report.remaining)
 
     def save_health(self) -> None:
