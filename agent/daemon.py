@@ -315,6 +315,11 @@ def run_daemon(config: AgentConfig, demo_lab: bool = False) -> int:
     except OSError as e:
         log.error("cannot start: agent.data_dir: %s: %s", e.filename or lock.path, e.strerror)
         return ExitCode.FAILED
+    # Until the event loop takes SIGTERM/SIGINT over: unwind (the lab is removed, the
+    # lock released) instead of dying where the signal lands.
+    before = {
+        sig: signal.signal(sig, _stopped_while_starting) for sig in (signal.SIGTERM, signal.SIGINT)
+    }
     try:
         with ExitStack() as stack:
             netns = None
@@ -340,5 +345,18 @@ def run_daemon(config: AgentConfig, demo_lab: bool = False) -> int:
     except StartError as e:
         log.error("cannot start: %s", e)
         return ExitCode.FAILED
+    except _Stopped:
+        log.info("stopped while starting")
+        return ExitCode.OK
     finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
         lock.release()
+
+
+class _Stopped(Exception):
+    """SIGTERM or SIGINT before the daemon's own handlers were in place."""
+
+
+def _stopped_while_starting(signum: int, frame: object) -> None:
+    raise _Stopped()

@@ -102,14 +102,16 @@ def receiver() -> Iterator[WebhookReceiver]:
     r.close()
 
 
-def write_config(tmp: Path, netns: str, receiver: WebhookReceiver, data: Path,
-                 port: int | None = None) -> tuple[Path, int]:
+def write_config(
+    tmp: Path, netns: str, receiver: WebhookReceiver, data: Path, port: int | None = None
+) -> tuple[Path, int]:
     port = port or free_port()
     inventory = tmp / "network.yaml"
     inventory.write_text(INVENTORY)
     config = tmp / "netagent.toml"
-    config.write_text(CONFIG.format(data=data, inventory=inventory, netns=netns, port=port,
-                                    webhook=receiver.url))
+    config.write_text(
+        CONFIG.format(data=data, inventory=inventory, netns=netns, port=port, webhook=receiver.url)
+    )
     return config, port
 
 
@@ -148,13 +150,34 @@ def test_full_disk_alerts_still_fire_and_the_agent_says_it_cannot_store(
     script = 'mount -t tmpfs -o size=16m netagent-test "$0" && exec "$@"'
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, str(data),
-             sys.executable, "-m", "agent", "run", "--config", str(config)],
-            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=out, stderr=out, cwd=ROOT)
+            [
+                "unshare",
+                "--mount",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                script,
+                str(data),
+                sys.executable,
+                "-m",
+                "agent",
+                "run",
+                "--config",
+                str(config),
+            ],
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=out,
+            stderr=out,
+            cwd=ROOT,
+        )
 
     def inside(command: str) -> None:  # in the daemon's mount namespace, where the tmpfs is
-        subprocess.run(["nsenter", "-t", str(proc.pid), "-m", "sh", "-c", command],
-                       capture_output=True, timeout=30)
+        subprocess.run(
+            ["nsenter", "-t", str(proc.pid), "-m", "sh", "-c", command],
+            capture_output=True,
+            timeout=30,
+        )
 
     try:
         wait_for("a healthy agent", lambda: healthz(port)[0] == 200, 60)
@@ -162,19 +185,28 @@ def test_full_disk_alerts_still_fire_and_the_agent_says_it_cannot_store(
         wait_for("the storage fault in /healthz", lambda: healthz(port)[0] == 503, 60)
         reasons = healthz(port)[1]["reasons"]
         assert any("cannot store samples" in r and "disk full" in r for r in reasons), reasons
-        wait_for("the agent's own alert", lambda: any(
-            k == "storage" and s == "firing" for _, k, s in events(receiver)), 30)
+        wait_for(
+            "the agent's own alert",
+            lambda: any(k == "storage" and s == "firing" for _, k, s in events(receiver)),
+            30,
+        )
         own = next(b for b in receiver.bodies() if b["kind"] == "storage")
         assert own["text"].startswith("netagent cannot store samples: disk full at ")
 
         ip("-n", netns, "addr", "del", f"{DEVICES['sw-b']}/32", "dev", "lo")  # sw-b dies
-        wait_for("sw-b's alert while the disk is full",
-                 lambda: ("sw-b", "down", "firing") in events(receiver), 60)
+        wait_for(
+            "sw-b's alert while the disk is full",
+            lambda: ("sw-b", "down", "firing") in events(receiver),
+            60,
+        )
         assert healthz(port)[0] == 503
 
         inside(f"rm -f {data}/filler")
-        wait_for("the all-clear", lambda: any(
-            k == "storage" and s == "resolved" for _, k, s in events(receiver)), 60)
+        wait_for(
+            "the all-clear",
+            lambda: any(k == "storage" and s == "resolved" for _, k, s in events(receiver)),
+            60,
+        )
         wait_for("a healthy agent again", lambda: healthz(port)[0] == 200, 60)
         assert stop(proc) == 0
     finally:
@@ -189,7 +221,11 @@ def start_agent(config: Path, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "agent", "run", "--config", str(config)],
-            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=out, stderr=out, cwd=ROOT)
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=out,
+            stderr=out,
+            cwd=ROOT,
+        )
 
 
 def runs(port: int, job: str = "icmp") -> float:
@@ -211,8 +247,12 @@ def test_failing_reloads_keep_the_running_set(
 
         config.write_text(good.replace(f'netns = "{netns}"', 'netns = "netagent-no-such-ns"'))
         proc.send_signal(signal.SIGHUP)
-        wait_for("the refusal", lambda: "agent.netns: namespace 'netagent-no-such-ns' does "
-                 "not exist" in log.read_text())
+        wait_for(
+            "the refusal",
+            lambda: (
+                "agent.netns: namespace 'netagent-no-such-ns' does not exist" in log.read_text()
+            ),
+        )
         before = runs(port)
         wait_for("ICMP rounds after the refused reload", lambda: runs(port) >= before + 3)
         assert healthz(port) == (200, {"healthy": True, "reasons": []})
@@ -220,14 +260,20 @@ def test_failing_reloads_keep_the_running_set(
         with socket_on_port() as busy:
             config.write_text(good.replace(f"127.0.0.1:{port}", f"127.0.0.1:{busy}"))
             proc.send_signal(signal.SIGHUP)
-            wait_for("the second refusal",
-                     lambda: f"health.listen: 127.0.0.1:{busy} is in use" in log.read_text())
+            wait_for(
+                "the second refusal",
+                lambda: f"health.listen: 127.0.0.1:{busy} is in use" in log.read_text(),
+            )
         before = runs(port)
         wait_for("ICMP rounds after it", lambda: runs(port) >= before + 3)
         assert healthz(port)[0] == 200
 
-        config.write_text(good.replace("interval_s = 1\njitter_s = 0\n[jobs.snmp]",
-                                       "interval_s = 2\njitter_s = 0\n[jobs.snmp]"))
+        config.write_text(
+            good.replace(
+                "interval_s = 1\njitter_s = 0\n[jobs.snmp]",
+                "interval_s = 2\njitter_s = 0\n[jobs.snmp]",
+            )
+        )
         proc.send_signal(signal.SIGHUP)
         wait_for("the good reload", lambda: "reloaded: 2 device(s)" in log.read_text())
         assert stop(proc) == 0
@@ -246,8 +292,12 @@ def test_a_busy_health_port_at_start_is_one_line_and_exit_3(
         config, _ = write_config(tmp_path, netns, receiver, tmp_path / "data", port=busy)
         r = subprocess.run(
             [sys.executable, "-m", "agent", "run", "--config", str(config)],
-            env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, capture_output=True,
-            text=True, timeout=60)
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert r.returncode == 3
     assert "Traceback" not in r.stderr
     errors = [ln for ln in r.stderr.splitlines() if " ERROR " in ln]

@@ -23,11 +23,23 @@ def test_flush_job_retries_a_failed_notification(tmp_path: Path) -> None:
     receiver = WebhookReceiver(fail_with=503)
     now = [1000.0]
     store = open_store(tmp_path)
-    cfg = NotifyConfig(webhooks=[WebhookConfig(url=receiver.url)],
-                       retry=RetryConfig(first_delay_s=1.0))
+    cfg = NotifyConfig(
+        webhooks=[WebhookConfig(url=receiver.url)], retry=RetryConfig(first_delay_s=1.0)
+    )
     router = Router.from_config(store.queue, cfg, clock=lambda: now[0])
-    event = AlertEvent(1, "firing", "down", Severity.CRITICAL, "ap-1", "wifi-ap", "Piazza",
-                       "Rosta Nuova", "ap-1 is down", "ap-1", 990.0)
+    event = AlertEvent(
+        1,
+        "firing",
+        "down",
+        Severity.CRITICAL,
+        "ap-1",
+        "wifi-ap",
+        "Piazza",
+        "Rosta Nuova",
+        "ap-1 is down",
+        "ap-1",
+        990.0,
+    )
     store.queue.enqueue(event, now[0])
     asyncio.run(router.deliver_pending())  # first attempt: 503, queued for a retry
     assert receiver.received == [] and store.queue.depth() == 1
@@ -36,8 +48,8 @@ def test_flush_job_retries_a_failed_notification(tmp_path: Path) -> None:
     now[0] += 2.0  # past the first retry delay
     spool = Spool(tmp_path / "spool.sqlite", SpoolConfig())
     services = SimpleNamespace(
-        router=router, health=Health(),
-        delivery=make_delivery(spool, InfluxConfig(), SpoolConfig()))
+        router=router, health=Health(), delivery=make_delivery(spool, InfluxConfig(), SpoolConfig())
+    )
     asyncio.run(flush_job(services, 10.0)())  # type: ignore[arg-type]
     assert len(receiver.received) == 1
     assert store.queue.depth() == 0

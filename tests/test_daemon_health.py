@@ -19,8 +19,9 @@ def test_health_summary_reads_back_what_the_daemon_saved(tmp_path: Path) -> None
     health = Health()
     health.job("icmp", 30)
     for lag in (0.01, 0.02, 0.5):
-        health.record_run("icmp", cycle_s=2.0, lag_s=lag, devices=120, failures=3,
-                          error=None, overran=False)
+        health.record_run(
+            "icmp", cycle_s=2.0, lag_s=lag, devices=120, failures=3, error=None, overran=False
+        )
     health.gauges["rss_mb"] = 80.0
     spool = Spool(tmp_path / "spool.sqlite")
     spool.put(health.to_samples(1_700_000_000_000_000_000))
@@ -67,7 +68,8 @@ def test_systemd_unit_is_valid_and_hardened(tmp_path: Path) -> None:
     # verify checks that executables exist: point the unit at one that does.
     local = tmp_path / "netagent.service"
     local.write_text(UNIT.read_text().replace("/opt/netagent/.venv/bin/netagent", "/bin/true"))
-    res = subprocess.run(["systemd-analyze", "verify", str(local)], capture_output=True,
-                         text=True, timeout=60)
+    res = subprocess.run(
+        ["systemd-analyze", "verify", str(local)], capture_output=True, text=True, timeout=60
+    )
     problems = [ln for ln in res.stderr.splitlines() if "netagent.service" in ln]
     assert not problems, res.stderr

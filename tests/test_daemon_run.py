@@ -96,7 +96,10 @@ class Agent:
         with self.log.open("ab") as log:
             return subprocess.Popen(
                 [sys.executable, "-m", "agent", "-v", "run", "--config", str(self.config)],
-                env=env, stdout=log, stderr=log, cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=log,
+                cwd=ROOT,
             )
 
     def metrics(self) -> str:
@@ -135,8 +138,11 @@ def agent(tmp_path: Path, influxdb: InfluxServer, snmp_lab: None) -> Iterator[Ag
     influxdb.create_database()
     port = free_port()
     config = tmp_path / "netagent.toml"
-    config.write_text(CONFIG.format(data=tmp_path / "data", influx=influxdb.url, port=port,
-                                    roles="", sample=SAMPLE_PATHS[0]))
+    config.write_text(
+        CONFIG.format(
+            data=tmp_path / "data", influx=influxdb.url, port=port, roles="", sample=SAMPLE_PATHS[0]
+        )
+    )
     a = Agent(config, port, tmp_path / "agent.log")
     a.proc = a.start()
     yield a
@@ -174,7 +180,10 @@ def test_daemon_polls_survives_outage_reloads_locks_and_stops(
     # InfluxDB goes away: polls go on into the spool; it comes back: the backlog arrives.
     influxdb.stop()
     before = agent.metric("job_runs_total", "icmp") or 0
-    wait_for("polls during the outage", lambda: (agent.metric("job_runs_total", "icmp") or 0) >= before + 3)
+    wait_for(
+        "polls during the outage",
+        lambda: (agent.metric("job_runs_total", "icmp") or 0) >= before + 3,
+    )
     wait_for("a backlog in the spool", lambda: (agent.metric("spool_samples") or 0) > 0)
     influxdb.start()
     # Nothing lost: every sample of every round so far reaches InfluxDB.
@@ -185,7 +194,7 @@ def test_daemon_polls_survives_outage_reloads_locks_and_stops(
 
     # SIGHUP: the access points get their own, faster ICMP job; counters carry on.
     runs = agent.metric("job_runs_total", "icmp") or 0
-    agent.config.write_text(agent.config.read_text() + '\n[roles.wifi-ap]\nicmp_interval_s = 2\n')
+    agent.config.write_text(agent.config.read_text() + "\n[roles.wifi-ap]\nicmp_interval_s = 2\n")
     agent.proc.send_signal(signal.SIGHUP)
     wait_for("the new per-role job", lambda: agent.metric("job_runs_total", "icmp@2s") is not None)
     assert (agent.metric("job_runs_total", "icmp") or 0) >= runs

@@ -132,8 +132,9 @@ def test_health_endpoint_serves_healthz_and_prometheus_metrics() -> None:
     async def scenario() -> list[httpx.Response]:
         health = Health()
         health.job("icmp", 30)
-        health.record_run("icmp", cycle_s=1.5, lag_s=0.01, devices=1234567, failures=2,
-                          error=None, overran=False)
+        health.record_run(
+            "icmp", cycle_s=1.5, lag_s=0.01, devices=1234567, failures=2, error=None, overran=False
+        )
         health.job("snmp", 0.001)  # never completed, interval long past: stale
         server = HealthServer(health, HealthLimits)
         await server.start("127.0.0.1", port)
@@ -154,7 +155,8 @@ def test_health_endpoint_serves_healthz_and_prometheus_metrics() -> None:
     assert runs.type == "counter" and runs.documentation
     assert [(s.name, s.labels, s.value) for s in runs.samples if s.name.endswith("_total")] == [
         ("netagent_job_runs_total", {"job": "icmp"}, 1.0),
-        ("netagent_job_runs_total", {"job": "snmp"}, 0.0)]
+        ("netagent_job_runs_total", {"job": "snmp"}, 0.0),
+    ]
     devices = families["netagent_job_devices"]
     assert devices.type == "gauge"
     assert [s.value for s in devices.samples if s.labels == {"job": "icmp"}] == [1234567]
@@ -174,11 +176,19 @@ def test_a_job_failing_k_runs_in_a_row_turns_the_agent_unhealthy() -> None:
     limits = HealthLimits(failed_runs=3)
     for _ in range(3):
         assert health.reasons(limits) == []
-        health.record_run("netbox", cycle_s=0.1, lag_s=0, devices=0, failures=0,
-                          error="ConnectError: refused", overran=False)
+        health.record_run(
+            "netbox",
+            cycle_s=0.1,
+            lag_s=0,
+            devices=0,
+            failures=0,
+            error="ConnectError: refused",
+            overran=False,
+        )
     assert health.reasons(limits) == ["job netbox failed its last 3 runs: ConnectError: refused"]
-    health.record_run("netbox", cycle_s=0.1, lag_s=0, devices=0, failures=0, error=None,
-                      overran=False)
+    health.record_run(
+        "netbox", cycle_s=0.1, lag_s=0, devices=0, failures=0, error=None, overran=False
+    )
     assert health.reasons(limits) == []
 
 
@@ -189,7 +199,8 @@ def test_influxdb_refusing_for_longer_than_the_limit_is_a_reason() -> None:
     health.influx_result("status 503: unavailable", now=1200.0)
     assert health.reasons(limits, now=1299.0) == []
     assert health.reasons(limits, now=1300.0) == [
-        "InfluxDB has refused writes for 300 s: status 503: unavailable"]
+        "InfluxDB has refused writes for 300 s: status 503: unavailable"
+    ]
     health.influx_result(None, now=1310.0)
     assert health.reasons(limits, now=1400.0) == []
 

@@ -52,17 +52,27 @@ def messages(sock: socket.socket, until: str, timeout: float = 60) -> list[str]:
 
 def test_ready_watchdog_and_stopping_reach_the_notify_socket(tmp_path: Path) -> None:
     inventory = tmp_path / "net.yaml"
-    inventory.write_text("sites:\n  - {name: s, lat: 44.7, lon: 10.63}\n"
-                         "devices:\n  - {name: sw, site: s, role: switch, mgmt_ip: 127.0.0.9}\n")
+    inventory.write_text(
+        "sites:\n  - {name: s, lat: 44.7, lon: 10.63}\n"
+        "devices:\n  - {name: sw, site: s, role: switch, mgmt_ip: 127.0.0.9}\n"
+    )
     config = tmp_path / "netagent.toml"
     config.write_text(CONFIG.format(data=tmp_path / "data", inventory=inventory))
     path = tmp_path / "notify.sock"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
         sock.bind(str(path))
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "NOTIFY_SOCKET": str(path),
-               "WATCHDOG_USEC": "1000000"}
-        proc = subprocess.Popen([sys.executable, "-m", "agent", "run", "--config", str(config)],
-                                env=env, cwd=ROOT, stderr=subprocess.PIPE)
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "NOTIFY_SOCKET": str(path),
+            "WATCHDOG_USEC": "1000000",
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "agent", "run", "--config", str(config)],
+            env=env,
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+        )
         try:
             first = messages(sock, "READY=1")
             pings = [m for m in first if m == "WATCHDOG=1"]
