@@ -206,7 +206,10 @@ def test_daemon_polls_survives_outage_reloads_locks_and_stops(
     wait_for("the refusal", lambda: "reload refused" in agent.logs())
     assert agent.proc.poll() is None
 
-    # SIGTERM: a clean stop, exit code 0.
+    # SIGTERM: a clean stop, exit code 0; the last health point goes out in the last flush.
+    stopping_ns = time.time_ns()
     agent.proc.send_signal(signal.SIGTERM)
     assert agent.proc.wait(timeout=60) == 0
     assert "netagent stopped" in agent.logs()
+    last = influxdb.query("SELECT last(uptime_s) FROM agent", epoch="ns")
+    assert last["results"][0]["series"][0]["values"][0][0] >= stopping_ns
