@@ -149,7 +149,7 @@ def snmp_job(services: Services, devices: Sequence[Device], icmp: bool) -> JobFu
         services.snmp_ok.update((o.device, o.ok) for o in outcomes)
         failed = [o for o in outcomes if not o.ok]
         for o in failed[:5]:
-            log.info("SNMP %s: %s", o.device, o.error)
+            log.debug("SNMP %s: %s", o.device, o.error)  # the poller warns already
         slowest = sorted(((o.device, o.duration_s) for o in outcomes), key=lambda x: -x[1])
         return JobReport(len(outcomes), len(failed), slowest[:5])
 
