@@ -276,6 +276,8 @@ def test_failing_reloads_keep_the_running_set(
         )
         proc.send_signal(signal.SIGHUP)
         wait_for("the good reload", lambda: "reloaded: 2 device(s)" in log.read_text())
+        # Not one ICMP round failed through all of it.
+        assert Agent(Path(), port, Path()).metric("job_errors_total", "icmp") == 0
         assert stop(proc) == 0
     finally:
         stop(proc)
