@@ -3,6 +3,7 @@ when its spool cannot be written."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -16,7 +17,10 @@ import pytest
 
 from agent import logs
 from agent.health import Health, HealthLimits, ReasonsFile, read_reasons
+from agent.notify.event import AlertEvent
+from agent.notify.target import DeliveryError
 from agent.runtime import SampleSink
+from agent.self_alert import StorageAlarm
 from collectors.samples import Sample
 from collectors.spool import Spool
 from tests.test_daemon_run import ROOT
@@ -153,3 +157,50 @@ def test_health_json_is_read_back_and_overwritten_in_place(tmp_path: Path) -> No
     assert (tmp_path / "health.json").stat().st_size == size  # no new block ever needed
     json.loads((tmp_path / "health.json").read_text())
     reasons.close()
+
+
+class FlakyTarget:
+    """A notify target that fails its first `failures` sends."""
+
+    def __init__(self, name: str, failures: int = 0) -> None:
+        self.name, self.failures, self.sent = name, failures, []
+
+    async def send(self, event: AlertEvent) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise DeliveryError("503 from the receiver")
+        self.sent.append((event.status, event.text))
+
+
+def test_the_agents_own_alert_is_retried_and_cleared_once() -> None:
+    health = Health()
+    alarm = StorageAlarm(host="mon-1")
+    ok, flaky = FlakyTarget("ok"), FlakyTarget("flaky", failures=1)
+    targets = {"ok": ok, "flaky": flaky}
+
+    def check(now: float) -> None:
+        asyncio.run(alarm.check(health, targets, now))  # type: ignore[arg-type]
+
+    check(100.0)
+    assert ok.sent == flaky.sent == []  # healthy: nothing to say
+    health.storage_failed("disk full at /var/lib/netagent/spool.sqlite", lost=238, now=101.0)
+    check(102.0)
+    firing = (
+        "firing",
+        "netagent cannot store samples: disk full at /var/lib/netagent/spool.sqlite",
+    )
+    assert ok.sent == [firing] and flaky.sent == []
+    check(103.0)  # the failed target gets it at the next check, the other not twice
+    assert ok.sent == [firing] and flaky.sent == [firing]
+    health.storage = None  # a write succeeded
+    check(104.0)
+    check(105.0)
+    assert ok.sent[1:] == flaky.sent[1:] == [("resolved", "netagent stores samples again")]
+
+
+def test_a_notifier_that_keeps_failing_is_a_reason() -> None:
+    health = Health()
+    health.failing_notifiers = {"oncall": "connection refused"}
+    assert health.reasons(HealthLimits()) == [
+        "notify target oncall keeps failing: connection refused"
+    ]
