@@ -134,8 +134,8 @@ def test_an_unwritable_spool_costs_samples_not_the_caller(
     sink.spool = spool
     assert sink.put([Sample("icmp", {"device": "a"}, {"up": True})]) == 1
     assert health.reasons(HealthLimits()) == []
-    [stored] = spool.latest("icmp") or [None]
-    assert stored is not None and stored.tags["inventory"] == "bundled-sample"
+    [stored] = spool.latest("icmp")
+    assert stored.tags["inventory"] == "bundled-sample"
     spool.close()
 
 
@@ -163,7 +163,8 @@ class FlakyTarget:
     """A notify target that fails its first `failures` sends."""
 
     def __init__(self, name: str, failures: int = 0) -> None:
-        self.name, self.failures, self.sent = name, failures, []
+        self.name, self.failures = name, failures
+        self.sent: list[tuple[str, str]] = []
 
     async def send(self, event: AlertEvent) -> None:
         if self.failures:
