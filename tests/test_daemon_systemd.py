@@ -7,6 +7,7 @@ this test reads, as systemd's would be; WATCHDOG_USEC asks for a ping every 0.5 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -107,3 +108,29 @@ def test_abstract_notify_socket(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("NOTIFY_SOCKET", "@" + name)
         assert sdnotify.notify("READY=1", "STATUS=x")
         assert sock.recv(100) == b"READY=1\nSTATUS=x"
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv (util-linux)")
+def test_a_capped_receive_buffer_is_logged_once_with_the_sysctl_to_set() -> None:
+    """As the unit runs it: CAP_NET_RAW but no CAP_NET_ADMIN, so SO_RCVBUFFORCE is refused
+    and the kernel caps the buffer at net.core.rmem_max."""
+    rmem_max = int(Path("/proc/sys/net/core/rmem_max").read_text())
+    if rmem_max >= 16 << 20:
+        pytest.skip("net.core.rmem_max already allows 16 MB here")
+    code = (
+        "import logging; logging.basicConfig(format='%(levelname)s %(message)s')\n"
+        "from collectors.icmp import IcmpConfig, IcmpProber\n"
+        "for _ in range(3): IcmpProber(IcmpConfig()).close()\n"
+    )
+    r = subprocess.run(
+        ["setpriv", "--bounding-set=-net_admin", sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert r.returncode == 0, r.stderr
+    warnings = [ln for ln in r.stderr.splitlines() if ln.startswith("WARNING")]
+    assert len(warnings) == 1, r.stderr
+    assert "net.core.rmem_max=16777216" in warnings[0]
