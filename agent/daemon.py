@@ -219,7 +219,7 @@ class Daemon:
         built.services.adopt()
         self.runner.set_jobs(built.jobs)
         if old is not None:
-            old.close_unshared(built.services)
+            self._spawn(self._retire(old, built.services))
         if built.listening != self._listening and self._http is not None:
             self._spawn(self._http.stop())
             self._http = None
@@ -229,6 +229,12 @@ class Daemon:
         changed = built.services.inventory != old_inventory
         if changed and "coverage" in self.runner.jobs and self.runner.scheduler.running:
             self.runner.scheduler.modify_job("coverage", next_run_time=datetime.now(UTC))
+
+    async def _retire(self, old: Services, new: Services) -> None:
+        """Close what the old set does not share with the new one, once the runs that
+        started on it have finished (a round is never cut off from its sockets)."""
+        await self.runner.drain()
+        old.close_unshared(new)
 
     async def _check_health(self) -> None:
         """After each housekeeping run: the agent's own alert, and health.json for status."""

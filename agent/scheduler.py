@@ -122,6 +122,12 @@ class JobRunner:
                 )
             self._jobs[name] = job
 
+    async def drain(self) -> None:
+        """Wait for the runs in flight now (not for those that start meanwhile)."""
+        pending = set(self._inflight)
+        if pending:
+            await asyncio.wait(pending)
+
     async def stop(self, timeout_s: float) -> bool:
         """No new runs; wait for in-flight ones up to `timeout_s`, then cancel them.
 
