@@ -92,8 +92,12 @@ class Daemon:
             logging.getLogger("httpx").setLevel(logging.WARNING)
         try:
             self._reasons = ReasonsFile(self.config.agent.resolved_data_dir())
-        except OSError as e:
-            raise StartError(f"agent.data_dir: cannot write {e.filename}: {e.strerror}") from e
+        except OSError as e:  # a full disk must not stop monitoring: /healthz still tells
+            log.warning(
+                "cannot reserve %s: %s; `netagent status` will not see the health reasons",
+                e.filename,
+                e.strerror,
+            )
         built = await self._build(self.config, None)
         self._commit(built)
         loop = asyncio.get_running_loop()

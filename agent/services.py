@@ -193,6 +193,13 @@ def reserve_room(db: Path, size: int = STATE_RESERVE) -> None:
         con.execute("INSERT INTO netagent_reserve VALUES (zeroblob(?))", (size,))
         con.execute("DROP TABLE netagent_reserve")
         con.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    except sqlite3.Error as e:  # a full disk at start: monitor anyway, say what is at risk
+        log.warning(
+            "%s: cannot reserve %d MB (%s); alerts may not be recorded if the disk stays full",
+            db,
+            size >> 20,
+            e,
+        )
     finally:
         con.close()
 
