@@ -26,6 +26,7 @@ import pytest
 
 from tests.alerts_lab import WebhookReceiver
 from tests.fixtures.ports import free_port
+from tests.test_daemon_logs import LINE
 from tests.test_daemon_run import ROOT, Agent, wait_for
 
 pytestmark = [
@@ -288,6 +289,11 @@ def test_failing_reloads_keep_the_running_set(
     assert "Traceback" not in text and "IcmpProber is closed" not in text, text[-3000:]
     refusals = [ln for ln in text.splitlines() if "reload refused" in ln]
     assert len(refusals) == 2 and all(" ERROR " in ln for ln in refusals), refusals
+    # The journal's view: one line per record, a start line that says what runs.
+    assert all(LINE.match(ln) for ln in text.splitlines()), text
+    [start] = [ln for ln in text.splitlines() if " running: " in ln]
+    assert f"config {config}" in start and "network.yaml (2 device(s)" in start
+    assert start.endswith("jobs icmp, flush, housekeeping")
 
 
 def test_a_busy_health_port_at_start_is_one_line_and_exit_3(
