@@ -8,6 +8,7 @@ the call passed with `extra=` - nothing wraps at 80 columns, every line greps.
 Identical WARNING-or-worse lines are folded: the first goes out, repeats within
 FOLD_WINDOW_S are counted, and the next one after the window says how many there were
 ("… (repeated 57 times in 5 min)"). A traceback therefore appears once per distinct error.
+The log notify target's lines are notifications, each one a fact: they are never folded.
 
 Levels: commands log WARNING and up (-v INFO, -vv DEBUG, -q ERROR only); the daemon INFO
 and up, so its start line, reloads and job summaries reach the journal.
@@ -26,6 +27,8 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 FOLD_WINDOW_S = 300.0
+# Each record of these loggers is a notification (the log notify target): never folded.
+NEVER_FOLDED = frozenset({"netagent.alerts"})
 # LogRecord's own attributes: anything else on a record came from `extra=`.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 _verbosity = 0
@@ -96,7 +99,7 @@ class FoldRepeats(logging.Filter):
         self._lock = threading.Lock()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno < logging.WARNING:
+        if record.levelno < logging.WARNING or record.name in NEVER_FOLDED:
             return True
         key = (record.name, record.levelno, record.getMessage())
         now = time.monotonic()

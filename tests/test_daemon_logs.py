@@ -105,6 +105,19 @@ def test_identical_warnings_are_folded(caplog: pytest.LogCaptureFixture) -> None
     assert last.getMessage().startswith("spool full (repeated 57 times in ")
     other = logging.makeLogRecord({"name": "x", "levelno": logging.WARNING, "msg": "other"})
     assert fold.filter(other)
+    # The log notify target: every alert it writes is a notification, repeats included.
+    alerts = [
+        logging.makeLogRecord(
+            {
+                "name": "netagent.alerts",
+                "levelno": logging.WARNING,
+                "msg": "alert firing down [critical] ap-1 down",
+            }
+        )
+        for _ in range(3)
+    ]
+    fresh = logs.FoldRepeats(window_s=300)
+    assert all(fresh.filter(r) for r in alerts)
 
 
 def test_an_unwritable_spool_costs_samples_not_the_caller(
