@@ -240,13 +240,13 @@ class Daemon:
         await self.runner.drain()
         old.close_unshared(new)
 
-    async def _check_health(self) -> None:
+    async def _check_health(self, running: bool = True) -> None:
         """After each housekeeping run: the agent's own alert, and health.json for status."""
         assert self.services is not None
         await self._alarm.check(self.health, self.services.router.targets, time.time())
         if self._reasons is not None:
             try:
-                self._reasons.write(self.health.reasons(self.limits()))
+                self._reasons.write(self.health.reasons(self.limits()), running=running)
             except OSError as e:
                 log.warning("cannot write %s: %s", self._reasons.path, e.strerror)
 
@@ -276,7 +276,7 @@ class Daemon:
             await asyncio.wait_for(self.services.final_flush(), self.config.agent.stop_timeout_s)
         except TimeoutError:
             log.warning("last flush cut at the deadline; undelivered samples stay in the spool")
-        await self._check_health()
+        await self._check_health(running=False)
         self.services.close()
         if self._reasons is not None:
             self._reasons.close()

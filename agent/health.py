@@ -234,10 +234,17 @@ class ReasonsFile:
             os.close(self._fd)
             raise
 
-    def write(self, reasons: list[str], now: float | None = None) -> None:
+    def write(self, reasons: list[str], now: float | None = None, running: bool = True) -> None:
+        """`running` False: the daemon's last word as it stops."""
         now = time.time() if now is None else now
         while True:
-            doc = {"healthy": not reasons, "reasons": reasons, "updated": now, "pid": os.getpid()}
+            doc = {
+                "healthy": not reasons,
+                "reasons": reasons,
+                "updated": now,
+                "pid": os.getpid(),
+                "running": running,
+            }
             data = json.dumps(doc, ensure_ascii=False).encode()
             if len(data) <= _RESERVED or not reasons:
                 break
@@ -250,9 +257,11 @@ class ReasonsFile:
 
 def read_reasons(data_dir: Path) -> dict[str, Any] | None:
     """What the daemon last said about its health, for `netagent status`:
-    {"healthy": bool, "reasons": [str, ...], "updated": unix s, "pid": int}, or None when
-    no daemon has written it (or it cannot be read). `updated` tells whether it is current:
-    the daemon rewrites it at every housekeeping run."""
+    {"healthy": bool, "reasons": [str, ...], "updated": unix s, "pid": int,
+    "running": bool}, or None when no daemon has written it (or it cannot be read).
+    `running` is False once the daemon stopped (cleanly); `updated` tells whether it is
+    current: a running daemon rewrites it at every housekeeping run, so one older than a
+    few housekeeping intervals with `running` true means the daemon died."""
     path = Path(data_dir) / HEALTH_FILE
     for _ in range(2):  # a read racing the daemon's in-place write: once more
         try:

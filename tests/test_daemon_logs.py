@@ -166,9 +166,13 @@ def test_health_json_is_read_back_and_overwritten_in_place(tmp_path: Path) -> No
         "reasons": [],
         "updated": 1001.0,
         "pid": os.getpid(),
+        "running": True,
     }
     assert (tmp_path / "health.json").stat().st_size == size  # no new block ever needed
     json.loads((tmp_path / "health.json").read_text())
+    reasons.write([], now=1002.0, running=False)  # the daemon's last word as it stops
+    last = read_reasons(tmp_path)
+    assert last is not None and last["running"] is False
     reasons.close()
 
 
