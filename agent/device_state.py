@@ -44,7 +44,11 @@ def latest_states(spool: Spool, inv: Inventory) -> dict[str, DeviceState]:
         rtt = ping.fields.get("rtt_avg_ms") if ping else None
         loss = ping.fields.get("loss_pct") if ping else None
         out[d.name] = DeviceState(
-            d.name, d.role.value, q, state, t,
+            d.name,
+            d.role.value,
+            q,
+            state,
+            t,
             float(rtt) if isinstance(rtt, int | float) else None,
             float(loss) if isinstance(loss, int | float) else None,
         )

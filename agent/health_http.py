@@ -2,15 +2,19 @@
 
 Two read-only GET pages do not justify a web framework: a few lines of asyncio streams
 answer HTTP/1.0-style (one request, then close), which every checker and scraper accepts.
+/healthz answers 200 or 503 with the same JSON shape: {"healthy": bool, "reasons": [...]}.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
+import json
 import logging
 from collections.abc import Callable
 
-from agent.health import Health
+from agent.health import Health, HealthLimits
+from agent.metrics import metrics_text
 
 log = logging.getLogger(__name__)
 
@@ -18,15 +22,25 @@ _END_OF_HEADERS = (b"\r\n", b"\n", b"")
 _REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
 
 
+class ListenError(RuntimeError):
+    """The port cannot be bound; the message names the `health.listen` key."""
+
+
 class HealthServer:
-    def __init__(self, health: Health, stale_after_intervals: Callable[[], float]) -> None:
+    def __init__(self, health: Health, limits: Callable[[], HealthLimits]) -> None:
         self.health = health
-        self._stale_after = stale_after_intervals
+        self._limits = limits
         self._server: asyncio.Server | None = None
 
     async def start(self, host: str, port: int) -> None:
-        self._server = await asyncio.start_server(self._handle, host, port)
-        log.info("health endpoint on http://%s:%d/healthz and /metrics", host, port)
+        """Bind now (raises ListenError): the daemon binds before it starts any job."""
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        try:
+            self._server = await asyncio.start_server(self._handle, host, port)
+        except OSError as e:
+            why = "is in use" if e.errno == errno.EADDRINUSE else f"cannot be bound: {e.strerror}"
+            raise ListenError(f"health.listen: {where} {why}") from None
+        log.info("health endpoint on http://%s/healthz and /metrics", where)
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -39,12 +53,15 @@ class HealthServer:
             return 405, "text/plain", "only GET\n"
         path = path.split("?", 1)[0]
         if path == "/metrics":
-            return 200, "text/plain; version=0.0.4", self.health.prometheus_text()
+            return (
+                200,
+                "text/plain; version=0.0.4",
+                metrics_text(self.health, self._limits).decode(),
+            )
         if path == "/healthz":
-            stale = self.health.stale_jobs(self._stale_after())
-            if stale:
-                return 503, "text/plain", f"stale jobs: {', '.join(stale)}\n"
-            return 200, "text/plain", "ok\n"
+            reasons = self.health.reasons(self._limits())
+            body = json.dumps({"healthy": not reasons, "reasons": reasons}, ensure_ascii=False)
+            return (503 if reasons else 200), "application/json", body + "\n"
         return 404, "text/plain", "try /healthz or /metrics\n"
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

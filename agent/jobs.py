@@ -9,6 +9,7 @@ commit waits for fsync) and returns a JobReport for the health accounting.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -19,7 +20,6 @@ from agent import inventory_source
 from agent.alerts import Observation
 from agent.config import AgentConfig, JobSettings
 from agent.device_state import latest_states
-from agent.health import Health
 from agent.runtime import icmp_cycle, snmp_cycle
 from agent.scheduler import Job, JobFunc, JobReport
 from agent.services import Services
@@ -31,19 +31,26 @@ from inventory.model import Device, Inventory
 from inventory.netbox import apply, plan
 
 AdoptInventory = Callable[[Inventory], Awaitable[None]]
+HealthCheck = Callable[[], Awaitable[None]]
 
 log = logging.getLogger(__name__)
 
 
 def build_jobs(
-    config: AgentConfig, services: Services, health: Health, adopt: AdoptInventory
+    config: AgentConfig, services: Services, adopt: AdoptInventory, check: HealthCheck
 ) -> list[Job]:
-    """The schedule for this config; `adopt` swaps in an inventory pulled from NetBox."""
+    """The schedule for this config; `adopt` swaps in an inventory pulled from NetBox;
+    `check` runs after each housekeeping run (the agent's own alert, health.json)."""
     jobs: list[Job] = []
     c = config.jobs
 
-    def add(name: str, s: JobSettings, func: JobFunc, interval_s: float | None = None,
-            first_run_s: float = 0.0) -> None:
+    def add(
+        name: str,
+        s: JobSettings,
+        func: JobFunc,
+        interval_s: float | None = None,
+        first_run_s: float = 0.0,
+    ) -> None:
         interval = interval_s or s.interval_s
         grace = s.misfire_grace_s if s.misfire_grace_s is not None else interval
         jobs.append(Job(name, interval, func, s.jitter_s, grace, first_run_s))
@@ -55,19 +62,27 @@ def build_jobs(
     if c.snmp.enabled:
         for interval, group in group_by_interval(config, "snmp", services.devices).items():
             name = job_name("snmp", interval, c.snmp.interval_s)
-            add(name, c.snmp, snmp_job(services, group), interval, first_run_s=1.0)
+            add(name, c.snmp, snmp_job(services, group, c.icmp.enabled), interval, first_run_s=1.0)
     if c.coverage.enabled:
         # After the first ICMP round, so the live figure knows what is down.
         add("coverage", c.coverage, coverage_job(services), first_run_s=c.icmp.interval_s / 2)
     if c.netbox.enabled and config.netbox.url:
-        add("netbox", c.netbox, netbox_job(services, adopt),
-            first_run_s=0.0 if config.agent.source == "files" else c.netbox.interval_s)
+        add(
+            "netbox",
+            c.netbox,
+            netbox_job(services, adopt),
+            first_run_s=0.0 if config.agent.source == "files" else c.netbox.interval_s,
+        )
     if c.flush.enabled:
         add("flush", c.flush, flush_job(services, c.flush.interval_s), first_run_s=2.0)
     services.keep_probers({j.name for j in jobs})
     if c.housekeeping.enabled:
-        add("housekeeping", c.housekeeping, housekeeping_job(services, health),
-            first_run_s=min(c.housekeeping.interval_s, 5.0))
+        add(
+            "housekeeping",
+            c.housekeeping,
+            housekeeping_job(services, check),
+            first_run_s=min(c.housekeeping.interval_s, 5.0),
+        )
     return jobs
 
 
@@ -89,19 +104,23 @@ def icmp_job(services: Services, name: str, devices: Sequence[Device]) -> JobFun
     prober = services.prober(name)  # opened now: no raw socket fails the start, not a round
 
     async def run() -> JobReport:
-        results = await icmp_cycle(prober, targets, services.spool)
+        # The sink never raises: a spool that cannot be written does not cost the round.
+        results = await icmp_cycle(prober, targets, services.sink)
         services.icmp_up.update((r.target.name, r.up) for r in results)
+        services.pinged.set()
         observations = [
-            Observation(r.target.name, r.up, services.snmp_ok.get(r.target.name))
-            for r in results
+            Observation(r.target.name, r.up, services.snmp_ok.get(r.target.name)) for r in results
         ]
         events, _ = await services.alerts.observe_and_notify(observations, time.time())
-        await asyncio.to_thread(services.spool.put, events)
+        await asyncio.to_thread(services.sink.put, events)
         # What held the round open: targets that did not answer, then the slowest answers.
         timeout_s = services.config.icmp.timeout_ms / 1000
         slowest = sorted(
-            ((r.target.name, r.rtt_max_ms / 1000 if r.rtt_max_ms is not None else timeout_s)
-             for r in results if not r.up or (r.rtt_max_ms or 0) >= 100),
+            (
+                (r.target.name, r.rtt_max_ms / 1000 if r.rtt_max_ms is not None else timeout_s)
+                for r in results
+                if not r.up or (r.rtt_max_ms or 0) >= 100
+            ),
             key=lambda x: -x[1],
         )
         return JobReport(len(results), sum(not r.up for r in results), slowest[:5])
@@ -109,20 +128,28 @@ def icmp_job(services: Services, name: str, devices: Sequence[Device]) -> JobFun
     return run
 
 
-def snmp_job(services: Services, devices: Sequence[Device]) -> JobFunc:
+def snmp_job(services: Services, devices: Sequence[Device], icmp: bool) -> JobFunc:
+    """SNMP asks only devices whose last ICMP answer was yes (with ICMP on): at start it
+    waits for the first round rather than spend a deadline on each dead device."""
     names = {d.name for d in devices}
     targets = [
-        t for t in targets_from_inventory(services.inventory, services.config.snmp)
+        t
+        for t in targets_from_inventory(services.inventory, services.config.snmp)
         if t.name in names
     ]
+    interval_s = services.config.jobs.snmp.interval_s
 
     async def run() -> JobReport:
-        outcomes, _ = await snmp_cycle(services.snmp, targets, services.spool,
-                                       lambda name: services.icmp_up.get(name, True))
+        if icmp and not services.pinged.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(services.pinged.wait(), interval_s)
+        outcomes, _ = await snmp_cycle(
+            services.snmp, targets, services.sink, lambda name: services.icmp_up.get(name, not icmp)
+        )
         services.snmp_ok.update((o.device, o.ok) for o in outcomes)
         failed = [o for o in outcomes if not o.ok]
         for o in failed[:5]:
-            log.info("SNMP %s: %s", o.device, o.error)
+            log.debug("SNMP %s: %s", o.device, o.error)  # the poller warns already
         slowest = sorted(((o.device, o.duration_s) for o in outcomes), key=lambda x: -x[1])
         return JobReport(len(outcomes), len(failed), slowest[:5])
 
@@ -137,14 +164,15 @@ def coverage_job(services: Services) -> JobFunc:
         cfg = services.config.coverage
         engine = engine_for(services.inventory, cfg)
         states = latest_states(services.spool, services.inventory)
-        engine.set_down(not_serving(
-            services.inventory, {n: s.state for n, s in states.items()}, cfg.up_states))
+        engine.set_down(
+            not_serving(services.inventory, {n: s.state for n, s in states.items()}, cfg.up_states)
+        )
         return [*result_of(engine, False).to_samples(now), *result_of(engine, True).to_samples(now)]
 
     async def run() -> JobReport:
         # shapely work is CPU-bound: off the loop, so polls keep their schedule.
         samples = await asyncio.to_thread(both_views, time.time_ns())
-        await asyncio.to_thread(services.spool.put, samples)
+        await asyncio.to_thread(services.sink.put, samples)
         return JobReport(devices=len(services.inventory.devices))
 
     return run
@@ -180,24 +208,24 @@ def flush_job(services: Services, interval_s: float) -> JobFunc:
     async def run() -> JobReport:
         await services.router.deliver_pending()
         report = await services.delivery.flush(deadline_s=interval_s)
-        if report.error:
-            log.warning(
-                "InfluxDB write failed (%s); %d sample(s) wait in the spool, retry in %.0f s",
-                report.error, report.remaining, report.retry_in_s or 0,
-            )
+        # Waiting out a back-off says nothing new; an attempt says failed or succeeded.
+        if report.error is not None or report.retry_in_s is None:
+            services.health.influx_result(report.error, time.time())
         return JobReport(devices=report.delivered, failures=int(report.error is not None))
 
     return run
 
 
-def housekeeping_job(services: Services, health: Health) -> JobFunc:
+def housekeeping_job(services: Services, check: HealthCheck) -> JobFunc:
     process = psutil.Process()
+    health = services.health
 
     async def run() -> JobReport:
         health.gauges["rss_mb"] = process.memory_info().rss / 2**20
         cpu = process.cpu_times()
         health.gauges["cpu_s"] = cpu.user + cpu.system
-        await asyncio.to_thread(services.save_health, health)
+        await asyncio.to_thread(services.save_health)
+        await check()
         return JobReport()
 
     return run

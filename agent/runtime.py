@@ -1,23 +1,107 @@
-"""One ICMP cycle and one SNMP poll stored in the spool (shared by `run --once` and the
-daemon's jobs), and the demo lab's answering addresses."""
+"""One ICMP cycle and one SNMP poll stored (shared by `run --once` and the daemon's jobs),
+and the daemon's way of storing samples (`SampleSink`).
+
+The daemon never lets storage decide whether monitoring goes on: a spool that cannot be
+written (disk full, I/O error, read-only) costs the samples of that moment, not the alert
+engine's round. `SampleSink.put` therefore never raises; it records the fault in the
+`Health` (the agent turns unhealthy and raises its own alert) and logs it once a minute,
+one line, no traceback.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import errno
+import logging
+import sqlite3
 import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Protocol
 
-import yaml
-
+from agent.health import Health
 from collectors.icmp import IcmpProber, IcmpResult, IcmpTarget
+from collectors.samples import Sample
 from collectors.snmp import PollOutcome, SnmpPoller, SnmpTarget
 from collectors.spool import Spool
-from inventory.model import Inventory
+
+log = logging.getLogger(__name__)
+
+SAMPLE_TAG = {"inventory": "bundled-sample"}  # on every sample taken on the bundled sample
+LOG_EVERY_S = 60.0
+
+
+class SampleStore(Protocol):
+    def put(self, samples: Iterable[Sample]) -> int: ...
+
+
+class SampleSink:
+    """The daemon's writes to the spool: tagged, and never raising (see the module doc)."""
+
+    def __init__(
+        self,
+        spool: Spool,
+        health: Health,
+        tags: Mapping[str, str] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.spool = spool
+        self.health = health
+        self.tags = dict(tags or {})
+        self._clock = clock
+        self._logged = -LOG_EVERY_S
+        self._since_log = 0
+
+    def put(self, samples: Iterable[Sample]) -> int:
+        batch = [replace(s, tags={**s.tags, **self.tags}) if self.tags else s for s in samples]
+        if not batch:
+            return 0
+        try:
+            stored = self.spool.put(batch)
+        except Exception as e:  # any failure here means "cannot store"
+            self._failed(e, len(batch))
+            return 0
+        if self.health.storage is not None:
+            outage = self.health.storage
+            log.warning(
+                "samples are stored again (%d write(s) failed since %s)",
+                outage.count,
+                time.strftime("%H:%M:%S", time.gmtime(outage.since)),
+            )
+            self.health.storage = None
+        return stored
+
+    def _failed(self, e: Exception, lost: int) -> None:
+        now = self._clock()
+        self.health.storage_failed(self.describe(e), lost, now)
+        self._since_log += lost
+        if now - self._logged >= LOG_EVERY_S:
+            log.error(
+                "netagent cannot store samples: %s; %d sample(s) lost since the last "
+                "report; monitoring and alerts go on",
+                self.describe(e),
+                self._since_log,
+            )
+            self._logged, self._since_log = now, 0
+
+    def describe(self, e: Exception) -> str:
+        """What went wrong, in the words an operator acts on, naming the spool file."""
+        text = str(e)
+        if (isinstance(e, OSError) and e.errno == errno.ENOSPC) or "disk is full" in text:
+            what = "disk full"
+        elif (isinstance(e, OSError) and e.errno == errno.EROFS) or "readonly" in text:
+            what = "read-only file system"
+        elif "I/O error" in text or (isinstance(e, OSError) and e.errno == errno.EIO):
+            what = "I/O error"
+        elif isinstance(e, sqlite3.Error):
+            what = f"SQLite: {text}"
+        else:
+            what = f"{type(e).__name__}: {text}"
+        return f"{what} at {self.spool.path}"
 
 
 async def icmp_cycle(
-    prober: IcmpProber, targets: Sequence[IcmpTarget], spool: Spool
+    prober: IcmpProber, targets: Sequence[IcmpTarget], spool: SampleStore
 ) -> list[IcmpResult]:
     """Probe every target once and commit the samples before returning."""
     results = await prober.round(targets)
@@ -28,7 +112,9 @@ async def icmp_cycle(
 
 
 async def snmp_cycle(
-    poller: SnmpPoller, targets: Sequence[SnmpTarget], spool: Spool,
+    poller: SnmpPoller,
+    targets: Sequence[SnmpTarget],
+    spool: SampleStore,
     pings: Callable[[str], bool],
 ) -> tuple[list[PollOutcome], list[str]]:
     """Poll once every target that `pings` (a device that does not would only cost its
@@ -37,13 +123,3 @@ async def snmp_cycle(
     outcomes = await poller.poll(asked) if asked else []
     await asyncio.to_thread(spool.put, [s for o in outcomes for s in o.samples])
     return outcomes, [t.name for t in targets if not pings(t.name)]
-
-
-def lab_answering(inv: Inventory, faults_path: Path) -> list[str]:
-    """Management addresses that answer in the demo lab: all but the listed faults."""
-    data = yaml.safe_load(faults_path.read_text(encoding="utf-8")) or {}
-    faulty = {str(f["device"]) for f in data.get("faults", [])}
-    unknown = faulty - set(inv.device_by_name)
-    if unknown:
-        raise ValueError(f"{faults_path}: faults: devices not in the inventory: {sorted(unknown)}")
-    return [str(d.mgmt_ip) for d in inv.devices if d.name not in faulty]

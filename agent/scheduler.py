@@ -6,7 +6,10 @@ started twice, and runs missed while the loop was busy collapse into one), and a
 grace that fits its interval (APScheduler's 1 s default makes runs vanish silently under
 load). Every run is measured: scheduler lag (start minus the scheduled time, jitter
 included), duration, devices, failures; a run longer than its interval is logged with the
-slowest devices; skipped and missed runs are logged and counted, never silent.
+slowest devices; skipped and missed runs are logged and counted, never silent. A failed
+run logs one line; the traceback appears once per distinct error (an unexpected one is a
+bug to report, its repeats are not news). Every few minutes one INFO line per job sums up
+what it did, so the journal shows the agent at work without a line per run.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from agent.health import Health
 
 log = logging.getLogger(__name__)
 
+SUMMARY_EVERY_S = 300.0
+
 
 @dataclass
 class JobReport:
@@ -55,6 +60,14 @@ class Job:
     first_run_s: float = 0.0  # delay of the first run after start (or after a change)
 
 
+@dataclass
+class _Summary:
+    since: float  # time.monotonic()
+    runs: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+
+
 class JobRunner:
     """Owns the AsyncIOScheduler; start() inside the running event loop."""
 
@@ -64,6 +77,9 @@ class JobRunner:
         self._jobs: dict[str, Job] = {}
         self._scheduled: dict[str, datetime] = {}
         self._inflight: set[asyncio.Task[object]] = set()
+        self._tracebacks: set[str] = set()  # errors whose traceback was logged once
+        self._summaries: dict[str, _Summary] = {}
+        self.on_run: Callable[[], None] | None = None  # after every run: the watchdog ping
         self.scheduler.add_listener(self._on_submitted, EVENT_JOB_SUBMITTED)
         self.scheduler.add_listener(self._on_skipped, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
 
@@ -93,11 +109,24 @@ class JobRunner:
                 )
                 first = datetime.now(UTC) + timedelta(seconds=job.first_run_s)
                 self.scheduler.add_job(
-                    self._run, trigger, args=(job,), id=name, name=name,
-                    max_instances=1, coalesce=True, misfire_grace_time=grace,
-                    next_run_time=first, replace_existing=True,
+                    self._run,
+                    trigger,
+                    args=(job,),
+                    id=name,
+                    name=name,
+                    max_instances=1,
+                    coalesce=True,
+                    misfire_grace_time=grace,
+                    next_run_time=first,
+                    replace_existing=True,
                 )
             self._jobs[name] = job
+
+    async def drain(self) -> None:
+        """Wait for the runs in flight now (not for those that start meanwhile)."""
+        pending = set(self._inflight)
+        if pending:
+            await asyncio.wait(pending)
 
     async def stop(self, timeout_s: float) -> bool:
         """No new runs; wait for in-flight ones up to `timeout_s`, then cancel them.
@@ -130,12 +159,14 @@ class JobRunner:
         scheduled = self._scheduled.pop(job.name, started)
         lag = max(0.0, (started - scheduled).total_seconds())
         t0 = time.perf_counter()
-        report, error = JobReport(), False
+        report, error = JobReport(), None
         try:
             report = await job.func() or report
-        except Exception:
-            error = True
-            log.exception("job %s failed", job.name)
+        except Exception as e:
+            error = f"{type(e).__name__}: {e}"
+            first = error not in self._tracebacks
+            self._tracebacks.add(error)
+            log.error("job %s failed: %s", job.name, error, exc_info=first)
         finally:
             self._inflight.discard(task)
         took = time.perf_counter() - t0
@@ -144,14 +175,51 @@ class JobRunner:
             slow = ", ".join(f"{d} ({s:.1f} s)" for d, s in report.slowest[:5]) or "none reported"
             log.warning(
                 "job %s overran its interval: took %.1f s for %d device(s), interval %g s;"
-                " slowest: %s", job.name, took, report.devices, job.interval_s, slow,
+                " slowest: %s",
+                job.name,
+                took,
+                report.devices,
+                job.interval_s,
+                slow,
             )
         if lag > 1.0:
             log.warning("job %s started %.1f s late (event loop busy)", job.name, lag)
         self.health.record_run(
-            job.name, cycle_s=took, lag_s=lag, devices=report.devices,
-            failures=report.failures, error=error, overran=overran,
+            job.name,
+            cycle_s=took,
+            lag_s=lag,
+            devices=report.devices,
+            failures=report.failures,
+            error=error,
+            overran=overran,
         )
+        self._summarise(job.name, report, took, error is not None)
+        if self.on_run is not None:
+            self.on_run()
+
+    def _summarise(self, name: str, report: JobReport, took: float, failed: bool) -> None:
+        now = time.monotonic()
+        s = self._summaries.setdefault(name, _Summary(now))
+        s.runs += 1
+        s.errors += failed
+        s.seconds += took
+        if now - s.since < SUMMARY_EVERY_S:
+            return
+        stats = self.health.jobs[name]
+        log.info(
+            "job %s: %d run(s) in %.0f min, %d failed; last: %d device(s), %d failing, "
+            "%.1f s; mean %.1f s; scheduler lag p99 %.2f s",
+            name,
+            s.runs,
+            (now - s.since) / 60,
+            s.errors,
+            report.devices,
+            report.failures,
+            took,
+            s.seconds / s.runs,
+            stats.lag_p99(),
+        )
+        self._summaries[name] = _Summary(now)
 
     def _on_submitted(self, event: JobEvent) -> None:
         if isinstance(event, JobSubmissionEvent) and event.scheduled_run_times:
@@ -165,7 +233,9 @@ class JobRunner:
             stats.skipped += 1
             log.warning(
                 "job %s: a run was due while the previous one was still running; skipped"
-                " (skipped %d so far)", event.job_id, stats.skipped,
+                " (skipped %d so far)",
+                event.job_id,
+                stats.skipped,
             )
         else:
             stats.missed += 1

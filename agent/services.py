@@ -3,36 +3,51 @@
 Built from the config; on reload a piece whose config section did not change is carried
 over as it is (the SNMP poller keeps its counters, so rates continue; the flusher keeps
 its back-off; the alert engine keeps its trackers; the spool and the state store are
-never reopened), and only the changed ones are rebuilt.
+never reopened), and only the changed ones are rebuilt. A reload is atomic: the new set
+is built completely (sockets open, namespace entered) while the old one keeps running;
+then the daemon either adopts it and closes what the old set does not share with it, or
+closes what the new set opened, and the old set runs on untouched.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from agent import inventory_source
 from agent.alerts import AlertEngine, AlertStore, open_store
 from agent.config import AgentConfig
 from agent.health import Health
 from agent.notify import Router
+from agent.runtime import SAMPLE_TAG, SampleSink
 from collectors.icmp import IcmpProber
 from collectors.influx import Flusher, LocalRetention, make_delivery
+from collectors.netns import NETNS_DIR
 from collectors.snmp import SnmpPoller
 from collectors.spool import Spool
 from inventory.model import Device, Inventory
 
 log = logging.getLogger(__name__)
 
+STATE_RESERVE = 4 << 20  # bytes kept free inside state.sqlite and its WAL: see reserve_room
+
+
+class StartError(RuntimeError):
+    """What the daemon runs cannot be built; the message names the config key and why."""
+
 
 @dataclass
 class Services:
     config: AgentConfig
     inventory: Inventory
+    health: Health
     spool: Spool
+    sink: SampleSink  # every sample the daemon stores goes through it
     store: AlertStore
     devices: tuple[Device, ...]
     delivery: Flusher | LocalRetention
@@ -45,46 +60,76 @@ class Services:
     snmp_ok: dict[str, bool] = field(default_factory=dict)
     # The last ICMP verdict per device: SNMP does not ask a device that does not ping.
     icmp_up: dict[str, bool] = field(default_factory=dict)
+    # Set once an ICMP round has been seen: the first SNMP run waits for it.
+    pinged: asyncio.Event = field(default_factory=asyncio.Event)
     _closing: asyncio.Task[None] | None = None
 
     @classmethod
     def assemble(
-        cls, config: AgentConfig, inventory: Inventory, previous: Services | None
+        cls,
+        config: AgentConfig,
+        inventory: Inventory,
+        previous: Services | None,
+        health: Health,
     ) -> Services:
-        """Build from an inventory; reuse from `previous` what the new config did not change."""
-        devices = tuple(
-            d for d in config.shard().select(inventory.polled_devices())
-        )
+        """Build from an inventory; reuse from `previous` what the new config did not change.
+        Raises StartError naming the key when a piece cannot be built."""
+        netns = config.agent.netns or None
+        if netns is not None and not (NETNS_DIR / netns).exists():
+            raise StartError(
+                f"agent.netns: namespace {netns!r} does not exist ({NETNS_DIR / netns})"
+            )
+        devices = tuple(d for d in config.shard().select(inventory.polled_devices()))
         same = _unchanged(previous, config)
         if previous is None:
             data_dir = config.agent.resolved_data_dir()
             spool = Spool(config.agent.spool_path(), config.spool)
             store = open_store(data_dir)
+            reserve_room(store.path)
         else:
             spool, store = previous.spool, previous.store
             if not same("spool"):
                 log.warning("[spool] changes take effect at the next restart")
-        delivery = previous.delivery if previous and same("influxdb", "spool") else (
-            make_delivery(spool, config.influxdb, config.spool)
+        delivery = (
+            previous.delivery
+            if previous and same("influxdb", "spool")
+            else (make_delivery(spool, config.influxdb, config.spool))
         )
-        netns = config.agent.netns or None
         same_ns = previous is not None and previous.config.agent.netns == config.agent.netns
-        snmp = previous.snmp if previous and same("snmp") and same_ns else (
-            SnmpPoller(config.snmp, netns=netns))
+        snmp = (
+            previous.snmp
+            if previous and same("snmp") and same_ns
+            else (SnmpPoller(config.snmp, netns=netns))
+        )
         probers = dict(previous.probers) if previous and same("icmp") and same_ns else {}
         if previous and same("alerts", "notify"):
-            router, alerts = previous.router, previous.alerts
-            alerts.set_inventory(inventory, now=time.time())
+            router, alerts = previous.router, previous.alerts  # adopt() gives it the inventory
         else:
             router = Router.from_config(store.queue, config.notify)
             alerts = AlertEngine(inventory, config.alerts, store, router)
-        snmp_ok = previous.snmp_ok if previous else {}
-        icmp_up = previous.icmp_up if previous else {}
-        new = cls(config, inventory, spool, store, devices, delivery, snmp, router, alerts,
-                  probers, snmp_ok, icmp_up)
+        sink = SampleSink(spool, health, SAMPLE_TAG if config.agent.bundled_sample() else None)
+        new = cls(
+            config,
+            inventory,
+            health,
+            spool,
+            sink,
+            store,
+            devices,
+            delivery,
+            snmp,
+            router,
+            alerts,
+            probers,
+        )
         if previous is not None:
-            previous._close_replaced(new)
+            new.snmp_ok, new.icmp_up = previous.snmp_ok, previous.icmp_up
+            new.pinged = previous.pinged
         return new
+
+    def adopt(self) -> None:
+        """This set runs now: a carried-over alert engine moves to its inventory."""
+        self.alerts.set_inventory(self.inventory, now=time.time())
 
     def prober(self, job: str) -> IcmpProber:
         if job not in self.probers:
@@ -92,24 +137,26 @@ class Services:
         return self.probers[job]
 
     def keep_probers(self, jobs: set[str]) -> None:
-        """Close the probers of ICMP jobs that no longer exist (a per-role interval changed)."""
+        """Forget the probers of ICMP jobs that no longer exist (a per-role interval
+        changed); the set they came from closes them when it is retired."""
         for name in set(self.probers) - jobs:
-            self.probers.pop(name).close()
+            self.probers.pop(name)
 
     async def final_flush(self) -> None:
         """Deliver what the spool holds now; what cannot be delivered stays in it."""
         report = await self.delivery.flush(deadline_s=self.config.agent.stop_timeout_s)
-        if report.remaining:
+        # Without InfluxDB the spool is the store: nothing is "waiting" there.
+        if report.remaining and isinstance(self.delivery, Flusher):
             log.info("%d sample(s) stay in the spool for the next start", report.remaining)
 
-    def save_health(self, health: Health) -> None:
-        stats = self.spool.stats()
-        health.gauges.update(
-            spool_depth=stats.depth, spool_oldest_s=stats.oldest_age_s,
-            dropped_total=stats.dropped_total, dead_letters=stats.dead_letters,
-            notify_failures=self.router.notify_failures(),
-        )
-        self.spool.put(health.to_samples())
+    def save_health(self) -> None:
+        """The `agent` points: this run's health, into the spool like any sample."""
+        self.health.spool = self.spool.stats()
+        self.health.gauges["notify_failures"] = self.router.notify_failures()
+        self.health.failing_notifiers = {
+            n: self.router.health[n].last_error for n in self.router.failing_targets()
+        }
+        self.sink.put(self.health.to_samples())
 
     def close(self) -> None:
         for prober in self.probers.values():
@@ -118,14 +165,43 @@ class Services:
         self.spool.close()
         self.store.close()
 
-    def _close_replaced(self, new: Services) -> None:
-        for name, prober in self.probers.items():
-            if new.probers.get(name) is not prober:
+    def close_unshared(self, other: Services) -> None:
+        """Close what this set holds and `other` does not share: the old set's leftovers
+        once the new one runs, or a new set that could not be started (the old runs on)."""
+        for prober in self.probers.values():
+            if prober not in other.probers.values():
                 prober.close()
-        if new.snmp is not self.snmp:
+        if other.snmp is not self.snmp:
             self.snmp.close()
-        if new.delivery is not self.delivery and isinstance(self.delivery, Flusher):
+        if other.delivery is not self.delivery and isinstance(self.delivery, Flusher):
             self._closing = asyncio.get_running_loop().create_task(self.delivery.writer.close())
+
+
+def reserve_room(db: Path, size: int = STATE_RESERVE) -> None:
+    """Make sure the alert state database can commit when the disk is full.
+
+    The alert engine commits every round to state.sqlite, in the same data directory as
+    the spool; when the disk fills, alerting must go on. SQLite reuses space it already
+    has: free pages in the database file and, after a checkpoint, the WAL file from its
+    start. Writing (then dropping) `size` bytes at start leaves both that large, enough
+    for a full auto-checkpoint cycle (1000 pages) of the engine's small transactions, so
+    its commits need no new disk blocks for as long as the daemon runs."""
+    con = sqlite3.connect(db, isolation_level=None)
+    try:
+        con.execute("PRAGMA busy_timeout=5000")
+        con.execute("CREATE TABLE IF NOT EXISTS netagent_reserve(b BLOB)")
+        con.execute("INSERT INTO netagent_reserve VALUES (zeroblob(?))", (size,))
+        con.execute("DROP TABLE netagent_reserve")
+        con.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    except sqlite3.Error as e:  # a full disk at start: monitor anyway, say what is at risk
+        log.warning(
+            "%s: cannot reserve %d MB (%s); alerts may not be recorded if the disk stays full",
+            db,
+            size >> 20,
+            e,
+        )
+    finally:
+        con.close()
 
 
 def _unchanged(previous: Services | None, config: AgentConfig) -> Callable[..., bool]:
@@ -133,6 +209,7 @@ def _unchanged(previous: Services | None, config: AgentConfig) -> Callable[..., 
         return previous is not None and all(
             getattr(previous.config, s) == getattr(config, s) for s in sections
         )
+
     return same
 
 
@@ -143,7 +220,5 @@ def load_configured_inventory(config: AgentConfig) -> Inventory:
         return inventory_source.pull(config.netbox, config.agent.quartieri)
     result = inventory_source.load(config.agent.inventory, config.agent.quartieri)
     if result.inventory is None or result.errors:
-        raise ValueError(
-            "inventory has errors: " + "; ".join(str(i) for i in result.errors[:10])
-        )
+        raise ValueError("inventory has errors: " + "; ".join(str(i) for i in result.errors[:10]))
     return result.inventory

@@ -13,8 +13,8 @@ import time
 import numpy as np
 from shapely.geometry import Point
 
+from agent.demo.sample_builder import load_boundary, load_centres
 from geo.quartieri import QuartiereIndex, voronoi_quartieri
-from geo.sample_builder import load_boundary, load_centres
 from inventory.sample import SAMPLE_DIR
 
 

@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from agent.alerts import open_store
 from agent.config import AgentConfig
+from agent.health import Health
 from agent.jobs import flush_job
 from agent.notify import Router
 from agent.notify.config import NotifyConfig, RetryConfig, Severity, WebhookConfig
@@ -58,7 +59,9 @@ def test_flush_job_retries_a_failed_notification(tmp_path: Path) -> None:
     now[0] += 2.0  # past the first retry delay
     spool = Spool(tmp_path / "spool.sqlite", SpoolConfig())
     services = SimpleNamespace(
-        router=router, delivery=make_delivery(spool, InfluxConfig(), SpoolConfig())
+        router=router,
+        health=Health(),
+        delivery=make_delivery(spool, InfluxConfig(), SpoolConfig()),
     )
     asyncio.run(flush_job(services, 10.0)())  # type: ignore[arg-type]
     assert len(receiver.received) == 1

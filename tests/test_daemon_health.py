@@ -20,7 +20,7 @@ def test_health_summary_reads_back_what_the_daemon_saved(tmp_path: Path) -> None
     health.job("icmp", 30)
     for lag in (0.01, 0.02, 0.5):
         health.record_run(
-            "icmp", cycle_s=2.0, lag_s=lag, devices=120, failures=3, error=False, overran=False
+            "icmp", cycle_s=2.0, lag_s=lag, devices=120, failures=3, error=None, overran=False
         )
     health.gauges["rss_mb"] = 80.0
     spool = Spool(tmp_path / "spool.sqlite")
@@ -56,6 +56,13 @@ def test_systemd_unit_is_valid_and_hardened(tmp_path: Path) -> None:
     assert svc["NoNewPrivileges"] == "yes" and svc["ProtectSystem"] == "strict"
     assert svc["StateDirectory"] == "netagent"
     assert svc["ExecReload"] == "/bin/kill -HUP $MAINPID"
+    # Readiness and watchdog; a config error (exit 2) is not restarted, nor forever.
+    assert svc["Type"] == "notify" and int(svc["WatchdogSec"]) > 0
+    assert svc["RestartPreventExitStatus"] == "2"
+    assert int(unit["Unit"]["StartLimitBurst"]) > 0 and unit["Unit"]["StartLimitIntervalSec"]
+    assert "config check" in svc["ExecStartPre"]
+    sysctl = UNIT.with_name("netagent-sysctl.conf").read_text()
+    assert "net.core.rmem_max = 16777216" in sysctl
     if shutil.which("systemd-analyze") is None:
         pytest.skip("systemd-analyze not installed")
     # verify checks that executables exist: point the unit at one that does.

@@ -17,7 +17,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
+from collectors.spool import Spool
+from inventory.sample import LAB_FAULTS_PATH
 from tests.fixtures.ports import free_port
 from tests.test_daemon_run import ROOT, Agent, wait_for
 
@@ -74,10 +77,12 @@ def test_daemon_on_the_demo_lab_alerts_per_root_cause_and_cleans_up(tmp_path: Pa
             cwd=ROOT,
         )
     try:
-        wait_for("three SNMP polls", lambda: (agent.metric("runs", "snmp") or 0) >= 3, 90)
-        assert agent.metric("failures", "snmp") == 0  # the 14 silent devices are not asked
-        assert (agent.metric("devices", "snmp") or 0) == 224
-        assert (agent.metric("failures", "icmp") or 0) == 14
+        wait_for("three SNMP polls", lambda: (agent.metric("job_runs_total", "snmp") or 0) >= 3, 90)
+        assert (
+            agent.metric("job_device_failures", "snmp") == 0
+        )  # the 14 silent devices are not asked
+        assert (agent.metric("job_devices", "snmp") or 0) == 224
+        assert (agent.metric("job_device_failures", "icmp") or 0) == 14
 
         def root_causes() -> set[object]:
             return {i["device"] for i in alerts(data)["open"]}
@@ -96,6 +101,14 @@ def test_daemon_on_the_demo_lab_alerts_per_root_cause_and_cleans_up(tmp_path: Pa
         assert "cov-rep-fogliano" in affected and "cov-cpe-fogliano-06" in affected
         ns = f"netagent-lab-{proc.pid}"
         assert ns in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+        # From the first SNMP run on, a device that did not answer ICMP is never asked.
+        faulty = {f["device"] for f in yaml.safe_load(LAB_FAULTS_PATH.read_text())["faults"]}
+        asked = {
+            ln.split("SNMP ", 1)[1].split(" ", 1)[0]
+            for ln in agent.logs().splitlines()
+            if "collectors.snmp.poller" in ln and "SNMP " in ln
+        }
+        assert not asked & faulty, asked & faulty
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
         assert (
@@ -116,12 +129,20 @@ def test_embedded_default_daemon_reads_the_simulated_sample(tmp_path: Path) -> N
     agent = Agent(config, port, tmp_path / "agent.log")
     proc = agent.start()
     try:
-        wait_for("two SNMP polls", lambda: (agent.metric("runs", "snmp") or 0) >= 2, 90)
-        assert agent.metric("failures", "snmp") == 0
-        assert agent.metric("devices", "snmp") == 238
+        wait_for("two SNMP polls", lambda: (agent.metric("job_runs_total", "snmp") or 0) >= 2, 90)
+        assert agent.metric("job_device_failures", "snmp") == 0
+        assert agent.metric("job_devices", "snmp") == 238
         assert "simulated SNMP agents" in agent.logs() and "host's loopback" in agent.logs()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
+        # Sample data says so wherever it goes (spool, then InfluxDB).
+        spool = Spool(data / "spool.sqlite")
+        for measurement in ("icmp", "snmp_system", "agent"):
+            samples = spool.latest(measurement) or spool.query(measurement, limit=5)
+            assert samples and all(s.tags.get("inventory") == "bundled-sample" for s in samples), (
+                measurement
+            )
+        spool.close()
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -142,3 +163,61 @@ def test_lab_refuses_an_inventory_of_ones_own(tmp_path: Path) -> None:
         timeout=60,
     )
     assert r.returncode == 3 and "--lab runs the bundled sample only" in r.stderr
+
+
+def lab_leftovers(record: dict[str, object]) -> list[str]:
+    left = []
+    ns = str(record["namespace"])
+    if ns in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout:
+        left.append(ns)
+    cmdline = Path(f"/proc/{record['agent_pid']}/cmdline")
+    if cmdline.exists() and b"fakeagent" in cmdline.read_bytes():
+        left.append(f"pid {record['agent_pid']}")
+    if Path(str(record["tmp_dir"])).exists():
+        left.append(str(record["tmp_dir"]))
+    return left
+
+
+def test_a_sigkilled_lab_is_cleaned_up_by_the_next_start(tmp_path: Path) -> None:
+    port, data = free_port(), tmp_path / "data"
+    config = tmp_path / "netagent.toml"
+    config.write_text(CONFIG.format(data=data, port=port))
+    log = tmp_path / "agent.log"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, "-m", "agent", "run", "--lab", "--config", str(config)]
+    record = data / "lab.json"
+
+    def complete() -> bool:
+        try:
+            return {"namespace", "agent_pid", "tmp_dir"} <= set(json.loads(record.read_text()))
+        except (OSError, ValueError):
+            return False
+
+    with log.open("ab") as out:
+        first = subprocess.Popen(argv, env=env, stdout=out, stderr=out, cwd=ROOT)
+    wait_for("the first lab", complete, 60)
+    wait_for("the first daemon", lambda: log.read_text().count("netagent 0.") == 1, 60)
+    crashed = json.loads(record.read_text())
+    first.kill()
+    first.wait()
+    assert len(lab_leftovers(crashed)) == 3  # what a SIGKILL leaves behind
+    with log.open("ab") as out:
+        second = subprocess.Popen(argv, env=env, stdout=out, stderr=out, cwd=ROOT)
+    try:
+        wait_for(
+            "the second lab",
+            lambda: (
+                complete() and json.loads(record.read_text())["namespace"] != crashed["namespace"]
+            ),
+            60,
+        )
+        wait_for("the second daemon", lambda: log.read_text().count("netagent 0.") == 2, 60)
+        assert lab_leftovers(crashed) == []
+        assert "removed what an earlier lab left behind" in log.read_text()
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=60) == 0
+        assert not record.exists()  # a clean stop leaves nothing to clean
+    finally:
+        if second.poll() is None:
+            second.kill()
+            second.wait()

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
-from agent.lab import simulated_snmp
+from agent.demo.lab import simulated_snmp
 from inventory.load import load_inventory
 from inventory.sample import SAMPLE_PATHS
 from tests.fixtures.influx import InfluxServer
@@ -108,11 +109,16 @@ class Agent:
             return ""
 
     def metric(self, name: str, job: str | None = None) -> float | None:
-        label = f'{{job="{job}"}}' if job else ""
-        for line in self.metrics().splitlines():
-            if line.startswith(f"netagent_{name}{label} "):
-                return float(line.split()[-1])
+        """The value of sample `netagent_<name>` (of that job), read as Prometheus does."""
+        for family in text_string_to_metric_families(self.metrics()):
+            for sample in family.samples:
+                if sample.name == f"netagent_{name}" and sample.labels.get("job") == job:
+                    return float(sample.value)
         return None
+
+    def healthz(self) -> tuple[int, dict[str, object]]:
+        r = httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2)
+        return r.status_code, r.json()
 
     def logs(self) -> str:
         return self.log.read_text(errors="replace")
@@ -159,11 +165,11 @@ def test_daemon_polls_survives_outage_reloads_locks_and_stops(
 ) -> None:
     assert agent.proc is not None
     wait_for("ICMP points in InfluxDB", lambda: points(influxdb) > 0)
-    wait_for("health endpoint", lambda: (agent.metric("runs", "icmp") or 0) >= 2)
-    assert (agent.metric("devices", "icmp") or 0) > 100
+    wait_for("health endpoint", lambda: (agent.metric("job_runs_total", "icmp") or 0) >= 2)
+    assert (agent.metric("job_devices", "icmp") or 0) > 100
     # SNMP against the simulated agents: every device answers, rates from the 2nd poll.
-    wait_for("two SNMP polls", lambda: (agent.metric("runs", "snmp") or 0) >= 2)
-    assert agent.metric("failures", "snmp") == 0
+    wait_for("two SNMP polls", lambda: (agent.metric("job_runs_total", "snmp") or 0) >= 2)
+    assert agent.metric("job_device_failures", "snmp") == 0
     wait_for("interface rates in InfluxDB", lambda: points(influxdb, "interface", "in_bps") > 0)
 
     # A second agent on the same data directory refuses to start.
@@ -173,22 +179,25 @@ def test_daemon_polls_survives_outage_reloads_locks_and_stops(
 
     # InfluxDB goes away: polls go on into the spool; it comes back: the backlog arrives.
     influxdb.stop()
-    before = agent.metric("runs", "icmp") or 0
-    wait_for("polls during the outage", lambda: (agent.metric("runs", "icmp") or 0) >= before + 3)
-    wait_for("a backlog in the spool", lambda: (agent.metric("spool_depth") or 0) > 0)
+    before = agent.metric("job_runs_total", "icmp") or 0
+    wait_for(
+        "polls during the outage",
+        lambda: (agent.metric("job_runs_total", "icmp") or 0) >= before + 3,
+    )
+    wait_for("a backlog in the spool", lambda: (agent.metric("spool_samples") or 0) > 0)
     influxdb.start()
     # Nothing lost: every sample of every round so far reaches InfluxDB.
-    devices = int(agent.metric("devices", "icmp") or 0)
-    produced = int(agent.metric("runs", "icmp") or 0) * devices
+    devices = int(agent.metric("job_devices", "icmp") or 0)
+    produced = int(agent.metric("job_runs_total", "icmp") or 0) * devices
     wait_for(f"{produced} ICMP points in InfluxDB", lambda: points(influxdb) >= produced)
     assert agent.proc.poll() is None
 
     # SIGHUP: the access points get their own, faster ICMP job; counters carry on.
-    runs = agent.metric("runs", "icmp") or 0
+    runs = agent.metric("job_runs_total", "icmp") or 0
     agent.config.write_text(agent.config.read_text() + "\n[roles.wifi-ap]\nicmp_interval_s = 2\n")
     agent.proc.send_signal(signal.SIGHUP)
-    wait_for("the new per-role job", lambda: agent.metric("runs", "icmp@2s") is not None)
-    assert (agent.metric("runs", "icmp") or 0) >= runs
+    wait_for("the new per-role job", lambda: agent.metric("job_runs_total", "icmp@2s") is not None)
+    assert (agent.metric("job_runs_total", "icmp") or 0) >= runs
     assert "reloaded" in agent.logs()
 
     # A broken config on SIGHUP is refused; the agent keeps running.
@@ -197,7 +206,10 @@ def test_daemon_polls_survives_outage_reloads_locks_and_stops(
     wait_for("the refusal", lambda: "reload refused" in agent.logs())
     assert agent.proc.poll() is None
 
-    # SIGTERM: a clean stop, exit code 0.
+    # SIGTERM: a clean stop, exit code 0; the last health point goes out in the last flush.
+    stopping_ns = time.time_ns()
     agent.proc.send_signal(signal.SIGTERM)
     assert agent.proc.wait(timeout=60) == 0
     assert "netagent stopped" in agent.logs()
+    last = influxdb.query("SELECT last(uptime_s) FROM agent", epoch="ns")
+    assert last["results"][0]["series"][0]["values"][0][0] >= stopping_ns

@@ -7,8 +7,9 @@ import logging
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
-from agent.health import Health
+from agent.health import Health, HealthLimits
 from agent.health_http import HealthServer
 from agent.scheduler import Job, JobReport, JobRunner
 from tests.fixtures.ports import free_port
@@ -123,17 +124,19 @@ def test_set_jobs_keeps_unchanged_timings_and_drops_removed_jobs() -> None:
 
 
 def test_health_endpoint_serves_healthz_and_prometheus_metrics() -> None:
+    """What a supervisor and Prometheus read: 503 with the reasons, 200 with the same
+    JSON shape once healthy; counters typed as counters, with HELP, parsed by
+    prometheus_client's own parser."""
     port = free_port()
 
     async def scenario() -> list[httpx.Response]:
         health = Health()
         health.job("icmp", 30)
         health.record_run(
-            "icmp", cycle_s=1.5, lag_s=0.01, devices=40, failures=2, error=False, overran=False
+            "icmp", cycle_s=1.5, lag_s=0.01, devices=1234567, failures=2, error=None, overran=False
         )
         health.job("snmp", 0.001)  # never completed, interval long past: stale
-        health.gauges["spool_depth"] = 12
-        server = HealthServer(health, lambda: 3.0)
+        server = HealthServer(health, HealthLimits)
         await server.start("127.0.0.1", port)
         async with httpx.AsyncClient() as client:
             metrics = await client.get(f"http://127.0.0.1:{port}/metrics")
@@ -147,10 +150,77 @@ def test_health_endpoint_serves_healthz_and_prometheus_metrics() -> None:
 
     metrics, bad, good, missing = run(scenario())  # type: ignore[misc]
     assert metrics.status_code == 200
-    assert 'netagent_devices{job="icmp"} 40' in metrics.text
-    assert 'netagent_failures{job="icmp"} 2' in metrics.text
-    assert "netagent_spool_depth 12" in metrics.text
-    assert "# TYPE netagent_cycle_s gauge" in metrics.text
-    assert bad.status_code == 503 and "snmp" in bad.text
-    assert good.status_code == 200
+    families = {f.name: f for f in text_string_to_metric_families(metrics.text)}
+    runs = families["netagent_job_runs"]
+    assert runs.type == "counter" and runs.documentation
+    assert [(s.name, s.labels, s.value) for s in runs.samples if s.name.endswith("_total")] == [
+        ("netagent_job_runs_total", {"job": "icmp"}, 1.0),
+        ("netagent_job_runs_total", {"job": "snmp"}, 0.0),
+    ]
+    devices = families["netagent_job_devices"]
+    assert devices.type == "gauge"
+    assert [s.value for s in devices.samples if s.labels == {"job": "icmp"}] == [1234567]
+    assert "1.23457e+06" not in metrics.text
+    assert all(f.documentation for f in families.values())
+    assert families["netagent_healthy"].samples[0].value == 0
+    assert bad.status_code == 503
+    assert bad.json()["healthy"] is False
+    assert any("job snmp" in r for r in bad.json()["reasons"])
+    assert good.status_code == 200 and good.json() == {"healthy": True, "reasons": []}
     assert missing.status_code == 404
+
+
+def test_a_job_failing_k_runs_in_a_row_turns_the_agent_unhealthy() -> None:
+    health = Health()
+    health.job("netbox", 60)
+    limits = HealthLimits(failed_runs=3)
+    for _ in range(3):
+        assert health.reasons(limits) == []
+        health.record_run(
+            "netbox",
+            cycle_s=0.1,
+            lag_s=0,
+            devices=0,
+            failures=0,
+            error="ConnectError: refused",
+            overran=False,
+        )
+    assert health.reasons(limits) == ["job netbox failed its last 3 runs: ConnectError: refused"]
+    health.record_run(
+        "netbox", cycle_s=0.1, lag_s=0, devices=0, failures=0, error=None, overran=False
+    )
+    assert health.reasons(limits) == []
+
+
+def test_influxdb_refusing_for_longer_than_the_limit_is_a_reason() -> None:
+    health = Health()
+    limits = HealthLimits(influx_refused_s=300)
+    health.influx_result("status 503: unavailable", now=1000.0)
+    health.influx_result("status 503: unavailable", now=1200.0)
+    assert health.reasons(limits, now=1299.0) == []
+    assert health.reasons(limits, now=1300.0) == [
+        "InfluxDB has refused writes for 300 s: status 503: unavailable"
+    ]
+    health.influx_result(None, now=1310.0)
+    assert health.reasons(limits, now=1400.0) == []
+
+
+def test_a_failing_job_logs_its_traceback_once(caplog: pytest.LogCaptureFixture) -> None:
+    async def broken() -> JobReport:
+        raise RuntimeError("boom")
+
+    async def scenario() -> Health:
+        health = Health()
+        runner = JobRunner(health)
+        runner.set_jobs([Job("broken", 0.2, broken)])
+        runner.start()
+        await asyncio.sleep(1.1)
+        await runner.stop(timeout_s=1)
+        return health
+
+    with caplog.at_level(logging.ERROR):
+        health = run(scenario())
+    assert isinstance(health, Health) and health.jobs["broken"].errors >= 3
+    failures = [r for r in caplog.records if "job broken failed: RuntimeError: boom" in r.message]
+    assert len(failures) == health.jobs["broken"].errors
+    assert sum(bool(r.exc_info) for r in failures) == 1

@@ -16,6 +16,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
+from agent.demo.sample_builder import load_boundary, load_centres
 from geo.quartieri import (
     VORONOI_SOURCE,
     Centre,
@@ -26,7 +27,6 @@ from geo.quartieri import (
     to_metric,
     voronoi_quartieri,
 )
-from geo.sample_builder import load_boundary, load_centres
 from inventory.geojson import GeoJSONError, read_features
 from inventory.model import Quartiere
 from inventory.sample import SAMPLE_DIR

@@ -11,8 +11,8 @@ import pytest
 import yaml
 from shapely.geometry import Point
 
+from agent.demo.sample_builder import load_boundary, render
 from geo.quartieri import QuartiereIndex, load_quartieri
-from geo.sample_builder import load_boundary, render
 from inventory.geojson import read_features
 from inventory.model import Device, FibreSegment, RadioLink, Role, Site, WifiSettings
 from inventory.sample import LAB_FAULTS_PATH, SAMPLE_DIR, SAMPLE_PATHS
@@ -21,9 +21,8 @@ from inventory.sample import LAB_FAULTS_PATH, SAMPLE_DIR, SAMPLE_PATHS
 def test_builder_reproduces_the_committed_files() -> None:
     for name, text in render().items():
         assert (SAMPLE_DIR / name).read_text(encoding="utf-8") == text, (
-            f"inventory/sample/{name} differs from what `python -m geo.sample_builder` "
-            "generates: re-run it and commit"
-        )
+            f"inventory/sample/{name} differs from what `python -m agent.demo.sample_builder` "
+            "generates: re-run it and commit")
 
 
 def _from_csv(imp: dict[str, Any]) -> tuple[list[Site], list[Device]]:
@@ -84,11 +83,8 @@ def test_devices_spread_over_quartieri_and_aps_inside_the_comune(sample: dict[st
     assert None not in per_q
     assert len(per_q) >= 20
     comune = load_boundary(SAMPLE_DIR)
-    outside = [
-        d.name
-        for d in sample["aps"]
-        if not comune.contains(Point(site[d.site].lon, site[d.site].lat))
-    ]
+    outside = [d.name for d in sample["aps"]
+               if not comune.contains(Point(site[d.site].lon, site[d.site].lat))]
     assert outside == []
 
 

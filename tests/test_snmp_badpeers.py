@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from agent.demo.fakeagent import FakeAgent, Mib, serve
+from agent.demo.simlab import device_records
 from collectors.snmp import PollOutcome, SnmpConfig, SnmpPoller, SnmpTarget, ber
-from collectors.snmp.fakeagent import FakeAgent, Mib, serve
-from collectors.snmp.simlab import device_records
 from tests.fixtures.ports import free_port
 
 Mangle = Callable[[bytes, bytes], bytes | None]  # (request, good reply) -> what is sent

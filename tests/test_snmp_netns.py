@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from agent.demo.simlab import SimDevice, write_lab
 from collectors.snmp import SnmpConfig, SnmpPoller, SnmpTarget
-from collectors.snmp.simlab import SimDevice, write_lab
 
 ROOT = Path(__file__).parent.parent
 
@@ -26,7 +26,7 @@ def test_poll_inside_a_namespace_where_one_device_is_absent(tmp_path: Path) -> N
     proc = None
     try:
         subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
-        # as agent.lab does: without 127.0.0.1/8 only the /32s below exist
+        # as agent.demo.lab does: without 127.0.0.1/8 only the /32s below exist
         subprocess.run(["ip", "-n", ns, "addr", "del", "127.0.0.1/8", "dev", "lo"], check=True)
         subprocess.run(["ip", "-n", ns, "addr", "add", "127.77.0.1/32", "dev", "lo"], check=True)
         lab = write_lab(

@@ -95,8 +95,8 @@ def test_simulated_lab_for_an_inventory(tmp_path: Path) -> None:
     import asyncio
     import socket
 
+    from agent.demo.simlab import inventory_devices, lab_credentials
     from collectors.snmp import SnmpPoller
-    from collectors.snmp.simlab import inventory_devices, lab_credentials
     from tests.fixtures.ports import free_port
     from tests.fixtures.snmpsim import start_lab
 
@@ -126,8 +126,8 @@ def test_whole_sample_lab_served_fast_and_polled_twice(tmp_path: Path) -> None:
     import subprocess
     import time
 
+    from agent.demo.simlab import inventory_devices, write_lab
     from collectors.snmp import SnmpPoller
-    from collectors.snmp.simlab import inventory_devices, write_lab
     from inventory.load import load_inventory
     from inventory.sample import SAMPLE_PATHS
 

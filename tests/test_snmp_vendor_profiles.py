@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from agent.demo.fakeagent import FakeAgent, Mib, serve
 from collectors.samples import Sample
 from collectors.snmp import (
     PollOutcome,
@@ -34,7 +35,6 @@ from collectors.snmp import (
     SnmpTarget,
     load_profiles,
 )
-from collectors.snmp.fakeagent import FakeAgent, Mib, serve
 
 RECORDINGS = Path(__file__).parent / "data" / "snmprec"
 SYS_UPTIME = "1.3.6.1.2.1.1.3.0"

@@ -2,7 +2,7 @@
 
 The cycle is ICMP for every device, then SNMP for those that answered (a device that does
 not ping is not asked: it would only cost its deadline). On the bundled sample the SNMP
-agents are simulated (`agent.lab.simulated_snmp`), like the lab's addresses."""
+agents are simulated (`agent.demo.lab.simulated_snmp`), like the lab's addresses."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from pathlib import Path
 
 import typer
 
-from agent import lab, runtime
+from agent import runtime
 from agent.cli import common, datadir, options, snmp_view
 from agent.cli.inventory_cmd import load_configured_or_exit
 from agent.cli.status_view import print_states
 from agent.config import AgentConfig, ConfigError
 from agent.daemon import run_daemon
+from agent.demo import lab
 from collectors.icmp import IcmpPermissionError, IcmpProber
 from collectors.icmp.targets import targets_from_inventory
 from collectors.netns import NETNS_DIR, NetnsError
@@ -110,7 +111,7 @@ def _cycle(
         try:
             if use_lab:
                 netns = stack.enter_context(
-                    lab.lab_namespace(runtime.lab_answering(inv, LAB_FAULTS_PATH)))
+                    lab.lab_namespace(lab.lab_answering(inv, LAB_FAULTS_PATH)))
             if sample and snmp:
                 stack.enter_context(lab.simulated_snmp(inv, netns))
         except lab.LabUnavailable as e:

@@ -12,6 +12,8 @@ so a burst of replies is neither dropped nor timed late by a busy event loop.
 from __future__ import annotations
 
 import errno
+import functools
+import logging
 import os
 import socket
 import struct
@@ -26,6 +28,8 @@ ICMP_FILTER = 1
 ICMP6_FILTER = 1
 SOL_RAW = 255
 _DENIED = (errno.EPERM, errno.EACCES)
+
+log = logging.getLogger(__name__)
 
 
 class IcmpPermissionError(Exception):
@@ -109,12 +113,24 @@ def open_endpoint(
     return Endpoint(sock, v6, raw, ident)
 
 
+@functools.cache  # once per process: every socket would say the same
+def _small_buffer(wanted: int, got: int) -> None:
+    log.warning(
+        "ICMP receive buffer is %d KB, not the %d KB asked (no CAP_NET_ADMIN); replies may "
+        "be dropped at high concurrency: set `sysctl -w net.core.rmem_max=%d` (the "
+        "netagent-sysctl.conf file shipped in agent/deploy does)", got // 1024,
+        wanted // 1024, wanted)
+
+
 def _configure(sock: socket.socket, v6: bool, raw: bool, recv_buffer: int) -> None:
     sock.setblocking(False)
     try:
         sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, recv_buffer)
     except PermissionError:  # capped by net.core.rmem_max without CAP_NET_ADMIN
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, recv_buffer)
+        got = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) // 2  # Linux doubles it
+        if got < recv_buffer:
+            _small_buffer(recv_buffer, got)
     sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
     if not raw:
         return

@@ -182,5 +182,5 @@ def serve_lab(manifest: Path) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: python -m collectors.snmp.fakeagent LAB.json")
+        sys.exit("usage: python -m agent.demo.fakeagent LAB.json")
     serve_lab(Path(sys.argv[1]))

@@ -1,0 +1,167 @@
+"""/metrics: the daemon's `Health` as Prometheus families, through prometheus_client.
+
+prometheus_client gives the exposition format (HELP/TYPE lines, escaping, exact numbers);
+a custom collector reads the `Health` at scrape time, so no value is kept twice. Names
+follow Prometheus conventions: `netagent_` prefix, base units in the name, `_total` on
+counters. The tables below are the mapping; adding a figure is adding a row.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from agent.health import Health, HealthLimits, JobStats
+
+# (metric, kind, help, value of one job)
+_JOB: list[tuple[str, str, str, Callable[[JobStats], float]]] = [
+    ("job_runs", "counter", "Runs of the job since start.", lambda s: s.runs),
+    ("job_errors", "counter", "Runs that ended in an error.", lambda s: s.errors),
+    ("job_overruns", "counter", "Runs that took longer than the interval.", lambda s: s.overruns),
+    (
+        "job_skipped_runs",
+        "counter",
+        "Runs skipped: the previous one was still running.",
+        lambda s: s.skipped,
+    ),
+    (
+        "job_missed_runs",
+        "counter",
+        "Runs later than their misfire grace, not run.",
+        lambda s: s.missed,
+    ),
+    ("job_duration_seconds", "gauge", "Duration of the last run.", lambda s: s.cycle_s),
+    ("job_devices", "gauge", "Devices the last run handled.", lambda s: s.devices),
+    ("job_device_failures", "gauge", "Devices that failed in the last run.", lambda s: s.failures),
+    (
+        "job_scheduler_lag_seconds",
+        "gauge",
+        "Start of the last run minus its scheduled time.",
+        lambda s: s.lag_s,
+    ),
+    (
+        "job_scheduler_lag_p99_seconds",
+        "gauge",
+        "99th percentile of the scheduler lag.",
+        lambda s: s.lag_p99(),
+    ),
+    (
+        "job_failed_runs_in_a_row",
+        "gauge",
+        "Consecutive runs that ended in an error.",
+        lambda s: s.failed_in_a_row,
+    ),
+    (
+        "job_last_run_end_timestamp_seconds",
+        "gauge",
+        "When the last run ended (unix time).",
+        lambda s: s.last_end or 0.0,
+    ),
+]
+
+# (metric, kind, help, value of the whole agent; None: not known yet)
+_AGENT: list[tuple[str, str, str, Callable[[Health], float | None]]] = [
+    (
+        "uptime_seconds",
+        "gauge",
+        "Seconds since the daemon started.",
+        lambda h: time.time() - h.started,
+    ),
+    (
+        "process_resident_memory_bytes",
+        "gauge",
+        "Resident memory of the daemon.",
+        lambda h: h.gauges["rss_mb"] * 2**20 if "rss_mb" in h.gauges else None,
+    ),
+    (
+        "process_cpu_seconds",
+        "counter",
+        "CPU time (user + system) used by the daemon.",
+        lambda h: h.gauges.get("cpu_s"),
+    ),
+    (
+        "spool_samples",
+        "gauge",
+        "Samples waiting in the spool (or held as local history).",
+        lambda h: h.spool.depth if h.spool else None,
+    ),
+    (
+        "spool_oldest_sample_age_seconds",
+        "gauge",
+        "Age of the oldest sample in the spool.",
+        lambda h: h.spool.oldest_age_s if h.spool else None,
+    ),
+    (
+        "spool_dropped_samples",
+        "counter",
+        "Samples dropped by the spool's size bound.",
+        lambda h: h.spool.dropped_total if h.spool else None,
+    ),
+    (
+        "spool_dead_letters",
+        "gauge",
+        "Lines InfluxDB refused for good, kept aside.",
+        lambda h: h.spool.dead_letters if h.spool else None,
+    ),
+    (
+        "storage_write_failures",
+        "counter",
+        "Spool writes that failed (disk full, I/O error).",
+        lambda h: h.storage_failures,
+    ),
+    (
+        "storage_lost_samples",
+        "counter",
+        "Samples that could not be stored.",
+        lambda h: h.samples_lost,
+    ),
+    (
+        "notify_failed_attempts",
+        "counter",
+        "Failed notification delivery attempts.",
+        lambda h: h.gauges.get("notify_failures"),
+    ),
+]
+
+
+class HealthCollector(Collector):
+    def __init__(self, health: Health, limits: Callable[[], HealthLimits]) -> None:
+        self.health = health
+        self.limits = limits
+
+    def collect(self) -> Iterator[Metric]:
+        h = self.health
+        for name, kind, help_text, value in _JOB:
+            family = _family(name, kind, help_text, ["job"])
+            for job, stats in sorted(h.jobs.items()):
+                family.add_metric([job], float(value(stats)))
+            yield family
+        for name, kind, help_text, of_agent in _AGENT:
+            v = of_agent(h)
+            if v is not None:
+                family = _family(name, kind, help_text, [])
+                family.add_metric([], float(v))
+                yield family
+        healthy = _family("healthy", "gauge", "1 when /healthz answers 200, else 0.", [])
+        healthy.add_metric([], 0.0 if h.reasons(self.limits()) else 1.0)
+        yield healthy
+
+
+def _family(
+    name: str, kind: str, help_text: str, labels: list[str]
+) -> CounterMetricFamily | GaugeMetricFamily:
+    full = f"netagent_{name}"
+    if kind == "counter":
+        return CounterMetricFamily(full, help_text, labels=labels)
+    return GaugeMetricFamily(full, help_text, labels=labels)
+
+
+def metrics_text(health: Health, limits: Callable[[], HealthLimits]) -> bytes:
+    """The /metrics page (Prometheus text format 0.0.4)."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(HealthCollector(health, limits))
+    return generate_latest(registry)
