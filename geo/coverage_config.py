@@ -38,12 +38,20 @@ class CoverageConfig(BaseModel):
         description="Metric CRS in which areas, discs and corridors are computed "
         "(ETRS89 / UTM 32N covers Reggio Emilia).",
     )
+    rim_error_m: float = Field(
+        default=1.0,
+        gt=0,
+        le=100,
+        description="Largest distance between the edge of a disc, sector or corridor "
+        "polygon and its true circle: each element gets as many vertices as its radius "
+        "needs (a 100 m AP ~20, a 2.5 km base station ~92). Discs and sectors also have "
+        "their exact area, corridors within 0.1%.",
+    )
     circle_vertices: int = Field(
-        default=16,
-        ge=8,
-        le=256,
-        description="Vertices of the polygon approximating a disc; the polygon is scaled to "
-        "have the disc's exact area (16: its edge stays within 1.3% of the radius).",
+        default=8,
+        ge=4,
+        le=1024,
+        description="Fewest vertices of any disc polygon (more where rim_error_m needs them).",
     )
     cell_size_m: float = Field(
         default=4000.0,
