@@ -111,9 +111,7 @@ class CoverageEngine:
         with _gc_paused():
             self._build(inv, config, population)
 
-    def _build(
-        self, inv: Inventory, config: CoverageConfig, population: Population | None
-    ) -> None:
+    def _build(self, inv: Inventory, config: CoverageConfig, population: Population | None) -> None:
         self.config = config
         self.proj = Projector(config.crs)
         self.zones: list[Zone] = prepare_zones(inv.quartieri, self.proj)
@@ -262,13 +260,12 @@ class CoverageEngine:
         """Cell c's new layers `techs` and its 'all' layer (reads, never writes, st)."""
         out: list[_Cell] = []
         layer = {t: st.geom[t][c] for t in LAYERS}
-        cell = self.cells.geoms[c]
         for t in techs:
             idx, el = self._index[t], self.elements[t]
             members = idx.cell_elems[idx.cell_ptr[c] : idx.cell_ptr[c + 1]]
             if alive is not None:
                 members = members[alive[t][members]]
-            g = polygonal(shapely.intersection(el.union(members), cell)) if len(members) else _EMPTY
+            g = self._clip(el.union(members, self.cells.geoms[c].bounds), c)
             layer[t] = g
             out.append(self._figures(c, t, g))
         parts = [layer[t] for t in LAYERS if not layer[t].is_empty]
@@ -277,6 +274,12 @@ class CoverageEngine:
         g = reduce(shapely.union, parts) if parts else _EMPTY
         out.append(self._figures(c, Technology.ALL, polygonal(g)))
         return out
+
+    def _clip(self, g: BaseGeometry, c: int) -> BaseGeometry:
+        """g's part inside cell c (a rectangle clip where the cell is a whole square)."""
+        if self.cells.square[c]:
+            return polygonal(shapely.clip_by_rect(g, *self.cells.geoms[c].bounds))
+        return polygonal(shapely.intersection(g, self.cells.geoms[c]))
 
     def _figures(self, c: int, tech: Technology, g: BaseGeometry) -> _Cell:
         a = float(g.area)
