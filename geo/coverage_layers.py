@@ -173,7 +173,7 @@ def _turns(lines: NDArray[np.object_]) -> NDArray[np.float64]:
     turn = np.abs(np.angle(np.exp(1j * np.diff(heading))))
     # a turn between vertices k and k+2 belongs to a line when all three are its own
     same = (owner[:-2] == owner[1:-1]) & (owner[1:-1] == owner[2:])
-    return np.bincount(owner[1:-1][same], weights=turn[same], minlength=len(lines))
+    return np.bincount(owner[1:-1][same], weights=turn[same], minlength=len(lines)).astype(float)
 
 
 def fixed_wireless_elements(inv: Inventory, cfg: CoverageConfig, proj: Projector) -> Elements:
