@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from geo.population_reference import (
+    COMUNE_POPULATION,
+    COMUNE_POPULATION_DATE,
+    COMUNE_POPULATION_SOURCE,
+)
+
 
 class CoverageConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -67,12 +73,26 @@ class CoverageConfig(BaseModel):
     )
     population_file: str | None = Field(
         default=None,
-        description="GeoJSON of points or polygons with a resident count; when set it "
-        "replaces the uniform-density assumption.",
+        description="Population layer replacing the uniform-density assumption: ISTAT "
+        "census sections or a grid (polygons, counts spread over their area) or points, "
+        "as GeoJSON (any declared CRS) or a Shapefile with its .prj.",
     )
     population_property: str = Field(
         default="population",
-        description="Feature property of population_file holding the resident count.",
+        description="Field of population_file holding the resident count (ISTAT census "
+        "sections: e.g. POP21 or P1).",
+    )
+    comune_population: int | None = Field(
+        default=COMUNE_POPULATION,
+        ge=0,
+        description="The comune's official resident count, shown beside the residents "
+        "the figures rest on (default: Reggio Emilia, ISTAT); None to show none.",
+    )
+    comune_population_date: str = Field(
+        default=COMUNE_POPULATION_DATE, description="Date of comune_population."
+    )
+    comune_population_source: str = Field(
+        default=COMUNE_POPULATION_SOURCE, description="Where comune_population comes from."
     )
     up_states: list[str] = Field(
         default_factory=lambda: ["up", "degraded"],

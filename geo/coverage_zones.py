@@ -8,17 +8,14 @@ repaired into an area is rejected.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from geo.coverage_layers import CoverageInputError
@@ -163,55 +160,3 @@ def make_cells(
         shapely.area(arr).astype(float),
         np.array(square, dtype=bool),
     )
-
-
-@dataclass(frozen=True)
-class Population:
-    """Resident counts as points (counted whole) or polygons (spread over their area)."""
-
-    geoms: NDArray[np.object_]  # metric CRS
-    counts: NDArray[np.float64]
-    source: str
-
-
-def load_population(path: Path, prop: str, proj: Projector) -> Population:
-    """Read a GeoJSON FeatureCollection of points/polygons with a count in `prop`."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise CoverageInputError(f"population file {path}: cannot read GeoJSON: {exc}") from exc
-    feats = data.get("features") if isinstance(data, dict) else None
-    if not isinstance(feats, list):
-        raise CoverageInputError(f"population file {path}: expected a GeoJSON FeatureCollection")
-    geoms, counts = [], []
-    for n, f in enumerate(feats):
-        where = f"population file {path}, feature {n}"
-        props = f.get("properties") if isinstance(f, dict) else None
-        count = (props or {}).get(prop)
-        if (
-            isinstance(count, bool)
-            or not isinstance(count, int | float)
-            or not math.isfinite(count)
-            or count < 0
-        ):
-            raise CoverageInputError(
-                f"{where}: property {prop!r} must be a count >= 0, got {count!r}"
-            )
-        try:
-            g = shape(f["geometry"])
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise CoverageInputError(f"{where}: bad geometry: {exc}") from exc
-        if g.geom_type not in ("Point", "MultiPoint", "Polygon", "MultiPolygon"):
-            raise CoverageInputError(
-                f"{where}: geometry {g.geom_type}, expected points or polygons"
-            )
-        if not g.is_valid:
-            log.warning("%s: invalid polygon (%s) repaired", where, shapely.is_valid_reason(g))
-            g = polygonal(shapely.make_valid(g))
-        geoms.append(g)
-        counts.append(float(count))
-    arr = np.empty(len(geoms), dtype=object)
-    arr[:] = geoms
-    # one transform call for every feature's coordinates
-    metric = shapely.transform(arr, proj.metric_xy) if len(arr) else arr
-    return Population(metric, np.array(counts, dtype=float), f"{path} ({len(geoms)} features)")

@@ -284,7 +284,9 @@ def test_population_points_and_polygons_replace_uniform_density(tmp_path: Path) 
     in_block = disc.intersection(box(400, 700, 600, 900)).area / 40000 * 50
     assert in_block > 5
     assert r.residents_covered == pytest.approx(42 + in_block, rel=1e-2)
-    assert "population grid" in res.residents_basis
+    assert "population layer pop.geojson" in res.residents_basis
+    assert r.residents_basis == "population layer"
+    assert "192 residents in the population layer" in res.population.line()
     live = row(compute(inv, CoverageConfig(circle_vertices=128, population_file=str(path)),
                        down={"a"}), "Q")
     assert live.residents_covered == 0.0

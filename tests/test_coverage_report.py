@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -13,7 +14,13 @@ import pytest
 import shapely
 
 from geo.coverage import CoverageConfig, engine_for, result_of
-from geo.export import COVERAGE_FILE, QUARTIERI_FILE, write_geojson
+from geo.export import (
+    COVERAGE_FILE,
+    DEVICES_FILE,
+    ELEMENTS_FILE,
+    QUARTIERI_FILE,
+    write_geojson,
+)
 from geo.projection import geodesic_area_km2
 from geo.report import render
 from inventory.model import Inventory, Sector
@@ -95,23 +102,59 @@ def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
         shutil.copy(shot, keep)
 
 
-def test_geojson_export_is_wgs84_with_figures(tmp_path: Path) -> None:
+def _layer(path: Path) -> list[dict]:  # type: ignore[type-arg]
+    """A layer as QGIS's OGR GeoJSON driver needs it: valid RFC 7946, one flat schema."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["type"] == "FeatureCollection" and doc["name"] == path.stem
+    feats = doc["features"]
+    keys = {tuple(f["properties"]) for f in feats}
+    assert len(keys) == 1, f"{path.name}: features with different attribute sets"
+    for f in feats:
+        assert all(v is None or isinstance(v, str | int | float | bool)
+                   for v in f["properties"].values()), "nested properties"
+        g = shapely.geometry.shape(f["geometry"])
+        assert g.is_valid, f"{path.name}: {shapely.is_valid_reason(g)}"
+        lon, lat = g.centroid.coords[0]
+        assert 10.0 < lon < 11.5 and 44.0 < lat < 45.5  # WGS84 lon/lat around Reggio
+        for poly in shapely.get_parts(g):
+            if isinstance(poly, shapely.Polygon):
+                assert poly.exterior.is_ccw, "RFC 7946: exterior rings counter-clockwise"
+    return feats
+
+
+def test_geojson_export_has_three_gis_layers_with_figures_elements_and_devices(
+        tmp_path: Path) -> None:
     inv = _world()
     engine = engine_for(inv, CoverageConfig())
-    result = result_of(engine, live=False)
-    paths = write_geojson(tmp_path / "out", engine, result)
-    assert sorted(p.name for p in paths) == sorted([COVERAGE_FILE, QUARTIERI_FILE])
-    quartieri = json.loads((tmp_path / "out" / QUARTIERI_FILE).read_text())["features"]
+    engine.set_down({n for n, s in STATES.items() if s not in ("up", "degraded")})
+    result = result_of(engine, live=True)
+    paths = write_geojson(tmp_path / "out", engine, result, inv, STATES)
+    assert sorted(p.name for p in paths) == sorted(
+        [QUARTIERI_FILE, ELEMENTS_FILE, DEVICES_FILE, COVERAGE_FILE])
+    quartieri = _layer(tmp_path / "out" / QUARTIERI_FILE)
     props = {f["properties"]["quartiere"]: f["properties"] for f in quartieri}
     assert props["Ospizio"]["population"] is None and props["Ospizio"]["approximate"]
-    assert props["Coviolo"]["fixed_wireless_covered_km2"] > 0
-    cov = json.loads((tmp_path / "out" / COVERAGE_FILE).read_text())["features"]
+    assert props["Ospizio"]["residents_basis"] == "unknown"
+    assert props["Coviolo"]["residents_basis"] == "quartiere figure, uniform density"
+    assert props["Coviolo"]["fixed_wireless_lost_km2"] > 0  # the base station is out
+    # per element: which device, which technology, what state, serving now or not
+    elements = {f["properties"]["element"]: f for f in _layer(tmp_path / "out" / ELEMENTS_FILE)}
+    assert set(elements) == {"ap-duomo", "ap-teatro", "ap-emilia", "f-centro", "bs-coviolo"}
+    teatro = elements["ap-teatro"]["properties"]
+    assert (teatro["device"], teatro["technology"], teatro["state"], teatro["serving"]) == (
+        "ap-teatro", "wifi", "down", False)
+    fibre = elements["f-centro"]["properties"]
+    assert (fibre["devices"], fibre["state"], fibre["serving"]) == ("sw-pop", "up", True)
+    assert elements["bs-coviolo"]["properties"]["state"] == "unreachable"
+    disc = shapely.geometry.shape(elements["ap-teatro"]["geometry"])
+    assert geodesic_area_km2(disc) == pytest.approx(math.pi * 0.120**2, rel=2e-3)
+    devices = {f["properties"]["device"]: f["properties"] for f in
+               _layer(tmp_path / "out" / DEVICES_FILE)}
+    assert devices["bs-coviolo"]["state"] == "unreachable" and len(devices) == 5
+    assert devices["ap-duomo"]["role"] == "wifi-ap"
+    cov = _layer(tmp_path / "out" / COVERAGE_FILE)
     rows = {(r.quartiere, r.technology): r for r in result.rows}
     for f in cov:
         g = shapely.geometry.shape(f["geometry"])
-        lon, lat = g.centroid.coords[0]
-        assert 10.0 < lon < 11.5 and 44.0 < lat < 45.5  # WGS84 around Reggio Emilia
         expected = rows[(f["properties"]["quartiere"], f["properties"]["technology"])]
         assert geodesic_area_km2(g) == pytest.approx(expected.covered_km2, rel=5e-3)
-    assert {f["properties"]["technology"] for f in cov} == {"wifi", "fibre", "fixed-wireless",
-                                                            "all"}

@@ -45,14 +45,19 @@ COLUMNS = [
     ("covered_km2", "covered km²"), ("covered_pct", "covered %"), ("population", "population"),
     ("residents_covered", "residents covered"), ("elements", "elements"),
 ]
-LIVE_COLUMNS = [("lost_km2", "lost km²"), ("lost_residents", "residents lost")]
+LIVE_COLUMNS = [("lost_km2", "lost km²"), ("lost_residents", "residents lost"),
+                ("subscribers_cut_off", "subscribers cut off")]
 SORT_KEYS = [k for k, _ in COLUMNS + LIVE_COLUMNS]
 
 LiveOpt = typer.Option(False, "--live", help="Only what is up now (latest device_status, "
                        "else icmp, in the local store); shows what the outages cost.")
 PopulationOpt = typer.Option(None, "--population", exists=True, dir_okay=False,
-                             help="GeoJSON of points/polygons with a 'population' count, "
-                             "replacing the uniform-density assumption.")
+                             help="Population layer replacing the uniform-density "
+                             "assumption: ISTAT census sections or a grid (polygons) or "
+                             "points, GeoJSON (any declared CRS) or Shapefile with .prj.")
+PopulationFieldOpt = typer.Option(None, "--population-field",
+                                  help="Field of --population with the resident count "
+                                  "(default: [coverage] population_property).")
 
 
 @dataclass
@@ -80,15 +85,17 @@ def _states(path: Path, inv: Inventory) -> dict[str, str]:
 
 
 def compute_for_cli(cfg: AgentConfig, live: bool, population: Path | None,
-                    need_states: bool = False) -> Computed:
+                    need_states: bool = False, population_field: str | None = None) -> Computed:
     """Load, compute, and read device states when live figures or a map need them."""
     inv = load_configured_or_exit(cfg)
     if not inv.quartieri:
         common.err.print("[red]error[/]: the inventory has no quartieri: give their polygons "
                          "with --quartieri FILE or in a GeoJSON inventory file")
         raise typer.Exit(common.ExitCode.PROBLEMS)
-    config = cfg.coverage.model_copy(
-        update={"population_file": str(population)} if population else {})
+    update: dict[str, Any] = {"population_file": str(population)} if population else {}
+    if population_field:
+        update["population_property"] = population_field
+    config = cfg.coverage.model_copy(update=update)
     states = _states(cfg.agent.spool_path(), inv) if live or need_states else {}
     no_status = sum(states.get(d.name, "unknown") == "unknown" for d in inv.devices)
     try:
@@ -132,7 +139,14 @@ def _select(result: CoverageResult, quartiere: list[str] | None,
 def _fmt(v: Any, digits: int) -> str:
     if v is None:
         return "unknown"
-    return f"{v:,.{digits}f}" if isinstance(v, float) else str(v)
+    if isinstance(v, float):
+        return f"{v + 0.0 if round(v, digits) else 0.0:,.{digits}f}"  # never "-0.000"
+    return str(v)
+
+
+def _csv_value(v: Any) -> Any:
+    """CSV cells: -0.0 (a float's sign bit after a subtraction) written as 0.0."""
+    return v + 0.0 if isinstance(v, float) else v
 
 
 _DIGITS = {"area_km2": 2, "covered_km2": 3, "covered_pct": 1, "lost_km2": 3}
@@ -153,6 +167,9 @@ def _print_table(c: Computed, rows: list[CoverageRow]) -> None:
     wide = common.out if common.out.is_terminal else Console(width=160, highlight=False)
     wide.print(table)
     common.out.print(f"Residents: {c.result.residents_basis}.")
+    common.out.print(c.result.population.line())
+    if cut := c.result.cut_off_line():
+        common.out.print(f"Fixed wireless: {cut}.")
     if any(r.approximate for r in c.result.rows):
         common.out.print("≈ approximate quartiere boundary (derived from centres): figures "
                          "are approximate too.")
@@ -181,12 +198,13 @@ def coverage(
     quartieri: Path | None = options.QuartieriOpt,
     data_dir: Path | None = options.DataDirOpt,
     population: Path | None = PopulationOpt,
+    population_field: str | None = PopulationFieldOpt,
 ) -> None:
     """Print coverage per quartiere and technology (planned, or --live)."""
     if ctx.invoked_subcommand:
         return
     cfg = options.configured(config, data_dir, inventory, quartieri)
-    c = compute_for_cli(cfg, live, population)
+    c = compute_for_cli(cfg, live, population, population_field=population_field)
     rows = _select(c.result, quartiere, technology, sort)
     if write_samples:
         spool = Spool(cfg.agent.spool_path(), cfg.spool)
@@ -194,13 +212,20 @@ def coverage(
         spool.close()
         common.err.print(f"stored {n} coverage samples")
     if json_out:
+        pop = c.result.population
         common.print_json({"mode": "live" if c.result.live else "planned", "crs": c.result.crs,
                            "residents_basis": c.result.residents_basis,
+                           "population": {"known": pop.known, "comune": pop.comune.population,
+                                          "comune_date": pop.comune.date,
+                                          "comune_source": pop.comune.source,
+                                          "quartieri_dates": pop.dates, "line": pop.line()},
+                           "subscribers": c.result.subscribers,
+                           "subscribers_cut_off": c.result.subscribers_cut_off,
                            "down": sorted(c.result.down), "rows": [r.as_dict() for r in rows]})
     elif csv_out:
         w = csv.DictWriter(sys.stdout, fieldnames=list(CoverageRow.__dataclass_fields__))
         w.writeheader()
-        w.writerows(r.as_dict() for r in rows)
+        w.writerows({k: _csv_value(v) for k, v in r.as_dict().items()} for r in rows)
     else:
         _print_table(c, rows)
 
@@ -214,11 +239,14 @@ def export(
     quartieri: Path | None = options.QuartieriOpt,
     data_dir: Path | None = options.DataDirOpt,
     population: Path | None = PopulationOpt,
+    population_field: str | None = PopulationFieldOpt,
 ) -> None:
-    """Write coverage.geojson and quartieri.geojson (WGS84) with the figures."""
+    """Write GeoJSON layers (WGS84) for QGIS: quartieri.geojson with the figures,
+    coverage_elements.geojson (each AP disc, fibre corridor, sector with its device and
+    state), devices.geojson, and coverage.geojson (covered area per quartiere)."""
     c = compute_for_cli(options.configured(config, data_dir, inventory, quartieri), live,
-                        population)
-    for path in write_geojson(out_dir, c.engine, c.result):
+                        population, need_states=True, population_field=population_field)
+    for path in write_geojson(out_dir, c.engine, c.result, c.inv, c.states):
         common.out.print(str(path))
 
 
@@ -231,10 +259,11 @@ def report(
     quartieri: Path | None = options.QuartieriOpt,
     data_dir: Path | None = options.DataDirOpt,
     population: Path | None = PopulationOpt,
+    population_field: str | None = PopulationFieldOpt,
 ) -> None:
     """Write a self-contained HTML map: quartieri by coverage, devices by status."""
     c = compute_for_cli(options.configured(config, data_dir, inventory, quartieri), live,
-                        population, need_states=True)
+                        population, need_states=True, population_field=population_field)
     page = render(c.inv, c.engine, c.result, c.states)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_file.with_name(out_file.name + ".tmp")
