@@ -261,10 +261,12 @@ def report(
     population: Path | None = PopulationOpt,
     population_field: str | None = PopulationFieldOpt,
 ) -> None:
-    """Write a self-contained HTML map: quartieri by coverage, devices by status."""
-    c = compute_for_cli(options.configured(config, data_dir, inventory, quartieri), live,
+    """Write a self-contained HTML map to work on: planned/live toggle, layers per
+    technology, pan/zoom, a click on a quartiere shows its figures, prints with them."""
+    # both views go in the page (a toggle): the live one needs the states; --live opens it
+    c = compute_for_cli(options.configured(config, data_dir, inventory, quartieri), True,
                         population, need_states=True, population_field=population_field)
-    page = render(c.inv, c.engine, c.result, c.states)
+    page = render(c.inv, c.engine, result_of(c.engine, live), c.states)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_file.with_name(out_file.name + ".tmp")
     tmp.write_text(page, encoding="utf-8")
