@@ -105,7 +105,8 @@ def layers_svg(cv: Canvas, engine: CoverageEngine) -> list[str]:
     n = range(len(engine.zones))
     for mode, live in (("planned", False), ("live", True)):
         for tech in LAYERS:
-            d = "".join(cv.path(g) for i in n if not (g := engine.zone_geometry(tech, i, live)).is_empty)
+            geoms = (engine.zone_geometry(tech, i, live) for i in n)
+            d = "".join(cv.path(g) for g in geoms if not g.is_empty)
             out.append(
                 f'<path class="layer" data-mode="{mode}" data-technology="{tech.value}" d="{d}" '
                 f'fill="{LAYER_COLOURS[tech]}" fill-opacity="0.45" stroke="none"/>'
