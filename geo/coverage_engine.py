@@ -311,6 +311,7 @@ class CoverageEngine:
             members = idx.cell_elems[idx.cell_ptr[c] : idx.cell_ptr[c + 1]]
             if alive is not None:
                 members = members[alive[t][members]]
+            members = el.needed(members, None if alive is None else alive[t])
             g = self._clip(el.union(members, self.cells.geoms[c].bounds), c)
             layer[t] = g
             out.append(self._figures(c, t, g))

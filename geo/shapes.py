@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import shapely
 from numpy.typing import ArrayLike, NDArray
 
 # Largest relative area error an element's polygon may have (0.1%).
@@ -120,3 +121,31 @@ def corridor_quad_segs(
     x = np.minimum(x_rim, x_area)
     q = np.ceil((np.pi / 2) / x)
     return np.clip(np.maximum(q, max(1, minimum // 4)), 1, MAX_VERTICES // 4).astype(np.int64)
+
+
+def contained_in(
+    centres: NDArray[np.float64], radii: NDArray[np.float64], vertices: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """For each equal-area disc polygon, one disc polygon it lies inside (-1: none).
+
+    Polygon i reaches at most its vertex radius from its centre; polygon j contains the
+    circle of its edge midpoints. So d(i, j) + vertex radius of i <= midpoint radius of j
+    proves i inside j, with no geometry: pure arithmetic on the candidate pairs.
+    """
+    n = len(radii)
+    out = np.full(n, -1, dtype=np.int64)
+    if n < 2:
+        return out
+    scale = equal_area_scale(vertices)
+    outer = radii * scale
+    inner = radii * scale * np.cos(np.pi / vertices)
+    pts = shapely.points(centres)
+    i, j = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=float(outer.max()))
+    d = np.hypot(*(centres[i] - centres[j]).T)
+    ok = (i != j) & (d + outer[i] <= inner[j])
+    i, j = i[ok], j[ok]
+    # the widest container of each: the likeliest to cover it whatever else is down
+    order = np.lexsort((-inner[j], i))
+    first = np.unique(i[order], return_index=True)[1]
+    out[i[order][first]] = j[order][first]
+    return out

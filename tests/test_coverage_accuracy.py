@@ -11,12 +11,13 @@ import shapely
 
 from geo.coverage import COMUNE, CoverageConfig, compute
 from geo.coverage_layers import Technology, discs, fibre_elements, sector_polygon
-from geo.shapes import circle_vertices, rim_error
+from geo.shapes import circle_vertices, contained_in, rim_error
 from inventory.load import load_inventory
 from inventory.model import Sector
 from inventory.sample import SAMPLE_DIR, SAMPLE_PATHS
 from tests.test_coverage_world import (
     PROJ,
+    ap,
     base_station,
     box,
     inventory,
@@ -133,3 +134,27 @@ def test_wide_disc_clipped_by_a_quartiere_edge_matches_the_circle() -> None:
     cap = r * r * math.acos(d / r) - d * math.sqrt(r * r - d * d)
     got = next(x for x in compute(inv, cfg).rows if x.technology == "fixed-wireless")
     assert got.covered_km2 * 1e6 == pytest.approx(math.pi * r * r - cap, rel=5e-4)
+
+
+def test_a_disc_inside_another_is_left_out_only_while_its_container_serves() -> None:
+    inv = inventory(quartieri=(quartiere("Q", box(0, 0, 2000, 2000)),),
+                    sites=(site("big", 1000, 1000), site("small", 1040, 1000)),
+                    devices=(ap("ap-big", "big", 300.0), ap("ap-small", "small", 50.0)))
+    planned = compute(inv, DEFAULT)
+    assert next(r for r in planned.rows if r.technology == "wifi").covered_km2 == (
+        pytest.approx(math.pi * 0.3**2, rel=1e-9))
+    live = compute(inv, DEFAULT, down={"ap-big"})
+    assert next(r for r in live.rows if r.technology == "wifi").covered_km2 == (
+        pytest.approx(math.pi * 0.05**2, rel=1e-9))
+
+
+def test_containment_found_by_arithmetic_is_true_in_geometry() -> None:
+    rng = np.random.default_rng(4)
+    centres = rng.uniform(0, 3000, (600, 2))
+    radii = rng.choice([30.0, 100.0, 250.0], 600)
+    n = circle_vertices(radii, DEFAULT.rim_error_m, DEFAULT.circle_vertices)
+    inside = contained_in(centres, radii, n)
+    polys = discs(centres, radii, DEFAULT)
+    found = np.flatnonzero(inside >= 0)
+    assert len(found) > 50
+    assert shapely.contains(polys[inside[found]], polys[found]).all()
