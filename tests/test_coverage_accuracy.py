@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.coverage import COMUNE, CoverageConfig, compute
+from geo.coverage import COMUNE, CoverageConfig, compute, engine_for, result_of
 from geo.coverage_layers import Technology, discs, fibre_elements, sector_polygon
+from geo.coverage_local import REFRESH_AFTER
 from geo.shapes import circle_vertices, contained_in, rim_error
 from inventory.load import load_inventory
 from inventory.model import Sector
@@ -158,3 +159,19 @@ def test_containment_found_by_arithmetic_is_true_in_geometry() -> None:
     found = np.flatnonzero(inside >= 0)
     assert len(found) > 50
     assert shapely.contains(polys[inside[found]], polys[found]).all()
+
+
+def test_live_patches_stay_exact_over_many_changes() -> None:
+    # one AP going down and up again and again: patched in place (and refreshed whole
+    # every REFRESH_AFTER patches), the figures stay those of a fresh computation
+    inv = inventory(quartieri=(quartiere("Q", box(0, 0, 2000, 2000)),),
+                    sites=tuple(site(f"s{i}", 300 + 90 * i, 900 + 40 * (i % 3))
+                                for i in range(12)),
+                    devices=tuple(ap(f"a{i}", f"s{i}", 120.0) for i in range(12)))
+    engine = engine_for(inv, DEFAULT)
+    for k in range(2 * REFRESH_AFTER + 3):
+        down = {f"a{k % 5}", f"a{(k * 7) % 12}"} if k % 2 else set()
+        engine.set_down(down)
+        got = result_of(engine, True).rows[0].covered_km2
+        want = compute(inv, DEFAULT, down=down, live=True).rows[0].covered_km2
+        assert got == pytest.approx(want, abs=1e-9), f"after {k + 1} changes"
