@@ -86,7 +86,7 @@ class CoverageConfig(BaseModel):
         default=COMUNE_POPULATION,
         ge=0,
         description="The comune's official resident count, shown beside the residents "
-        "the figures rest on (default: Reggio Emilia, ISTAT); None to show none.",
+        "the figures rest on (default: Reggio Emilia, ISTAT); 0 when not known.",
     )
     comune_population_date: str = Field(
         default=COMUNE_POPULATION_DATE, description="Date of comune_population."

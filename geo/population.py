@@ -88,7 +88,7 @@ class KnownPopulation:
                 lo, hi = self.dates
                 what += f" (dated {lo}" + (f" to {hi})" if hi != lo else ")")
         c = self.comune
-        if c.population is None:
+        if not c.population:
             return f"Population known: {what}; the comune's total is not configured."
         share = f"{100 * self.share:.0f}%" if self.share is not None else "?"
         return (

@@ -28,6 +28,16 @@ def sample() -> Inventory:
     return inv
 
 
+def store_states(data_dir: Path, inv: Inventory, down: str) -> None:
+    """The local store the CLI reads, as `netagent run` leaves it: `down` down, all up."""
+    spool = Spool(data_dir / "spool.sqlite")
+    spool.put(Sample("device_status", {"device": d.name, "role": d.role.value,
+                                       "quartiere": inv.quartiere_of(d) or "outside"},
+                     {"state": "down" if d.name == down else "up", "since": 0}, 10)
+              for d in inv.devices)
+    spool.close()
+
+
 def _run(*args: str) -> tuple[int, str]:
     r = runner.invoke(app, ["coverage", *args])
     return r.exit_code, r.stdout
@@ -70,12 +80,7 @@ def test_live_counts_what_the_outages_cost(sample: Inventory, tmp_path: Path) ->
     # an AP whose disc no other AP overlaps completely
     ap = next(d for d in sample.devices if d.role is Role.WIFI_AP and lost(d.name) > 0)
     q = sample.quartiere_of(ap)
-    spool = Spool(tmp_path / "spool.sqlite")
-    spool.put(Sample("device_status", {"device": d.name, "role": d.role.value,
-                                       "quartiere": sample.quartiere_of(d) or "outside"},
-                     {"state": "down" if d.name == ap.name else "up", "since": 0}, 10)
-              for d in sample.devices)
-    spool.close()
+    store_states(tmp_path, sample, ap.name)
     code, out = _run("--live", "--json", "--data-dir", str(tmp_path))
     assert code == 0, out
     data = json.loads(out)

@@ -16,13 +16,12 @@ from typer.testing import CliRunner
 
 from agent.cli.coverage_cmd import _fmt
 from agent.cli.main import _register, app
-from collectors.samples import Sample
-from collectors.spool import Spool
 from geo.coverage import COMUNE, CoverageConfig, compute, engine_for, result_of
 from geo.report import render
 from inventory.load import load_inventory
 from inventory.model import Device, Role, Sector
 from inventory.sample import SAMPLE_PATHS
+from tests.test_coverage_cli import store_states
 from tests.test_coverage_world import (
     ap,
     base_station,
@@ -157,18 +156,13 @@ def test_live_counts_subscribers_cut_off_beside_the_area_lost() -> None:
 
 def test_cli_live_prints_subscribers_cut_off_and_no_negative_zero(tmp_path: Path) -> None:
     inv = load_inventory(SAMPLE_PATHS).inventory
-    # a repeater of the sample's Coviolo Wireless is down, everything else up; and an AP
-    # whose disc lies inside another's: its loss is 0, never "-0.000"
+    # a repeater of the sample's Coviolo Wireless is down, everything else up: the rows
+    # it does not touch lose 0, shown "0.000", never "-0.000"
     rep = next(d for d in inv.devices if d.role is not Role.CPE
                and any(c.parent == d.name for c in inv.devices if c.role is Role.CPE)
                and d.parent is not None)
     behind = sum(1 for d in inv.devices if d.role is Role.CPE and d.parent == rep.name)
-    spool = Spool(tmp_path / "spool.sqlite")
-    spool.put(Sample("device_status", {"device": d.name, "role": d.role.value,
-                                       "quartiere": inv.quartiere_of(d) or "outside"},
-                     {"state": "down" if d.name == rep.name else "up", "since": 0}, 10)
-              for d in inv.devices)
-    spool.close()
+    store_states(tmp_path, inv, rep.name)
     r = runner.invoke(app, ["coverage", "--live", "--data-dir", str(tmp_path)])
     assert r.exit_code == 0, r.stdout
     total = sum(1 for d in inv.devices if d.role is Role.CPE)
