@@ -16,16 +16,18 @@ margin:.5em 0;padding:.4em .6em;background:#f3f3f3;border:1px solid #ddd}
 .controls button{font-size:15px;min-width:2em}
 .map{display:flex;gap:1em;align-items:flex-start}
 .frame{position:relative;border:1px solid #bbb;background:#fff;flex:0 0 auto}
-#map{display:block;width:1000px;max-width:calc(100vw - 28em);height:auto;cursor:grab;
+#map{display:block;width:1000px;max-width:calc(100vw - 31em);height:auto;cursor:grab;
 touch-action:none}
 #map.dragging{cursor:grabbing}
-.label{font-size:11px;font-weight:600;text-anchor:middle;fill:#111;paint-order:stroke;
+#labels{font-size:11px}.label{font-weight:600;text-anchor:middle;fill:#111;paint-order:stroke;
 stroke:#fff;stroke-width:3px;stroke-linejoin:round}
 .quartiere.selected{stroke:#000;stroke-width:3}
 .north{position:absolute;top:8px;right:8px;width:34px;height:52px}
 .scale{position:absolute;left:10px;bottom:10px;font-size:12px;background:rgba(255,255,255,.8);
 padding:2px 4px}.scale .bar{height:5px;background:#333;border:1px solid #333}
-.side{flex:0 0 25em;font-size:13px}.keyfig table{font-size:11px}
+.side{flex:0 0 28em;min-width:0;font-size:13px;overflow-wrap:anywhere}
+.side table{font-size:11px;width:100%;table-layout:fixed}
+.side th{overflow-wrap:normal;font-size:10px}.side tr>:first-child{width:22%}
 .legend{list-style:none;padding:0;margin:.3em 0}.legend li{margin:.2em 0}
 .sw,.dot{display:inline-block;width:14px;height:14px;margin-right:.5em;vertical-align:middle;
 border:1px solid #555}.dot{border-radius:50%}.dashed{border-style:dashed;background:#fff}
@@ -138,6 +140,8 @@ JS = r"""
     const labels = document.getElementById("labels");
     labels.style.fontSize = (11 / st.z) + "px";
     labels.querySelectorAll(".label").forEach(t => t.style.strokeWidth = (3 / st.z) + "px");
+    // devices keep their size on screen whatever the zoom
+    document.querySelectorAll(".device").forEach(d => d.setAttribute("r", (3 / st.z).toFixed(3)));
     document.querySelectorAll("input[name=mode]").forEach(i => i.checked = i.value === st.mode);
     document.querySelectorAll("input[data-toggle]").forEach(i =>
       i.checked = !st.off.has(i.dataset.toggle));
