@@ -101,6 +101,11 @@ def test_write_samples_export_and_report(tmp_path: Path) -> None:
     code, out = _run("export", str(tmp_path / "geo"), "--data-dir", str(tmp_path))
     assert code == 0, out
     assert json.loads((tmp_path / "geo" / "quartieri.geojson").read_text())["features"]
+    elements = json.loads((tmp_path / "geo" / "coverage_elements.geojson").read_text())
+    assert {f["properties"]["technology"] for f in elements["features"]} == {
+        "wifi", "fibre", "fixed-wireless"}
+    devices = json.loads((tmp_path / "geo" / "devices.geojson").read_text())["features"]
+    assert {f["properties"]["state"] for f in devices} == {"unknown"}  # no store yet
     code, out = _run("report", str(tmp_path / "map.html"), "--data-dir", str(tmp_path))
     assert code == 0, out
     page = (tmp_path / "map.html").read_text()
