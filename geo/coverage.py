@@ -148,7 +148,7 @@ def result_of(engine: CoverageEngine, live: bool) -> CoverageResult:
         BASIS_LAYER if engine.population else BASIS_UNKNOWN if math.isnan(p) else BASIS_UNIFORM
         for p in engine.zone_population
     ]
-    cut = engine.subscribers_cut_off() if live else None
+    cut, cut_outside = engine.subscribers.cut_off(engine.down) if live else (None, 0)
     for tech in TECHNOLOGIES:
         counts_cpe = tech in (Technology.FIXED_WIRELESS, Technology.ALL) and cut is not None
         p_cov, p_res = engine.zone_sums(engine.planned, tech)
@@ -193,9 +193,7 @@ def result_of(engine: CoverageEngine, live: bool) -> CoverageResult:
                 engine.total_elements(tech, False),
                 any(z.approximate for z in engine.zones),
                 BASIS_LAYER if engine.population else BASIS_UNIFORM if known else BASIS_UNKNOWN,
-                int(cut.sum() + engine.subscribers_outside_cut_off())
-                if counts_cpe and cut is not None
-                else None,
+                int(cut.sum() + cut_outside) if counts_cpe and cut is not None else None,
             )
         )
     # quartiere by quartiere, technologies in a fixed order within each
@@ -214,7 +212,7 @@ def result_of(engine: CoverageEngine, live: bool) -> CoverageResult:
     ]
     summary = known_population(pops, comune, layer)
     overall = f"population layer {layer}" if layer else UNIFORM
-    total_cut = int(cut.sum() + engine.subscribers_outside_cut_off()) if cut is not None else None
+    total_cut = int(cut.sum() + cut_outside) if cut is not None else None
     return CoverageResult(
         rows,
         totals,

@@ -24,10 +24,11 @@ from shapely.geometry.base import BaseGeometry
 from geo.coverage_config import CoverageConfig
 from geo.coverage_layers import LAYERS, Elements, Technology, build_elements
 from geo.coverage_local import LOCAL_MAX, REFRESH_AFTER, patch
+from geo.coverage_subscribers import Subscribers
 from geo.coverage_zones import Cells, Zone, make_cells, polygonal, prepare_zones
 from geo.population import Population
 from geo.projection import Projector
-from inventory.model import DeviceStatus, Inventory, Role
+from inventory.model import Inventory
 
 _EMPTY = shapely.Polygon()
 TECHNOLOGIES = (*LAYERS, Technology.ALL)
@@ -132,7 +133,7 @@ class CoverageEngine:
                 for d in deps:
                     self._by_device.setdefault(d, []).append((t, i))
         self._alive = {t: np.ones(len(self.elements[t].names), dtype=bool) for t in LAYERS}
-        self._prepare_subscribers(inv)
+        self.subscribers = Subscribers(inv, self.zones, self.proj)
         self._prepare_residents()
         self.down: frozenset[str] = frozenset()
         self.planned = _State()
@@ -157,46 +158,6 @@ class CoverageEngine:
         n_el = max(len(el.geoms), 1)
         pairs = np.unique(self.cells.zone[cell_i].astype(np.int64) * n_el + elem_i)
         return _Index(ptr, elem_i, elem_ptr, cell_i[by_elem], pairs // n_el, pairs % n_el)
-
-    def _prepare_subscribers(self, inv: Inventory) -> None:
-        """Fixed-wireless subscribers (active CPEs): their uplink chain and quartiere.
-
-        A subscriber is cut off when any device on the chain (itself, its repeater,
-        the base station...) is not up: counted, not estimated from the area lost.
-        """
-        by_name = {d.name: d for d in inv.devices}
-        cpes = [d for d in inv.devices if d.role is Role.CPE and d.status is DeviceStatus.ACTIVE]
-        self.subscribers: list[tuple[str, frozenset[str]]] = []
-        for d in cpes:
-            chain, cur = [d.name], d.parent
-            while cur is not None and cur not in chain and cur in by_name:
-                chain.append(cur)
-                cur = by_name[cur].parent
-            self.subscribers.append((d.name, frozenset(chain)))
-        zone = np.full(len(cpes), -1, dtype=np.int64)
-        placed = [(i, s) for i, d in enumerate(cpes) if (s := inv.site_by_name.get(d.site))]
-        geoms = np.array([z.geom for z in self.zones], dtype=object)
-        if placed and len(geoms):
-            xy = self.proj.xy(
-                np.array([s.lon for _, s in placed]), np.array([s.lat for _, s in placed])
-            )
-            pt_i, zone_i = shapely.STRtree(geoms).query(shapely.points(xy), predicate="within")
-            owner = np.array([i for i, _ in placed])
-            zone[owner[pt_i[::-1]]] = zone_i[::-1]  # first quartiere wins
-        self._subscriber_zone = zone
-
-    def _cut_off(self) -> NDArray[np.bool_]:
-        return np.array([bool(chain & self.down) for _, chain in self.subscribers], dtype=bool)
-
-    def subscribers_cut_off(self) -> NDArray[np.int64]:
-        """Subscribers cut off now, per quartiere (see _prepare_subscribers)."""
-        inside = self._subscriber_zone >= 0
-        cut = self._cut_off() & inside
-        return np.bincount(self._subscriber_zone[cut], minlength=len(self.zones))
-
-    def subscribers_outside_cut_off(self) -> int:
-        """Subscribers cut off now whose site lies in no quartiere."""
-        return int((self._cut_off() & (self._subscriber_zone < 0)).sum())
 
     def serving(self, tech: Technology) -> NDArray[np.bool_]:
         """Per element of `tech`: serving in the live figures (all True until set_down)."""
