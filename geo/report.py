@@ -39,10 +39,14 @@ from geo.report_svg import (
 )
 from inventory.model import Inventory
 
-CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-       "img-src data:; connect-src 'none'; form-action 'none'")
-MODE_TEXT = {"planned": "Planned: every active element",
-             "live": "Live: only devices up now (lost area hatched)"}
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+    "img-src data:; connect-src 'none'; form-action 'none'"
+)
+MODE_TEXT = {
+    "planned": "Planned: every active element",
+    "live": "Live: only devices up now (lost area hatched)",
+}
 
 
 def fmt(v: float | None, digits: int = 1, unit: str = "") -> str:
@@ -63,8 +67,7 @@ def _row_figures(r: CoverageRow) -> dict[str, str]:
         "elements": str(r.elements),
         "lost_km2": fmt(r.lost_km2, 3),
         "lost_residents": fmt(r.lost_residents, 0),
-        "subscribers_cut_off": "—" if r.subscribers_cut_off is None
-        else str(r.subscribers_cut_off),
+        "subscribers_cut_off": "—" if r.subscribers_cut_off is None else str(r.subscribers_cut_off),
     }
 
 
@@ -72,103 +75,151 @@ def _figures(res: CoverageResult) -> dict[str, Any]:
     """Per quartiere and technology, the formatted figures the click panel shows."""
     rows: dict[str, Any] = {}
     for r in res.rows:
-        q = rows.setdefault(r.quartiere, {
-            "area": fmt(r.area_km2, 2), "population": fmt(r.population, 0),
-            "basis": r.residents_basis, "approximate": r.approximate, "tech": {}})
+        q = rows.setdefault(
+            r.quartiere,
+            {
+                "area": fmt(r.area_km2, 2),
+                "population": fmt(r.population, 0),
+                "basis": r.residents_basis,
+                "approximate": r.approximate,
+                "tech": {},
+            },
+        )
         q["tech"][r.technology] = _row_figures(r)
     return {"rows": rows}
 
 
 def _key_figures(res: CoverageResult, mode: str, down: int, when: str) -> str:
     """The comune totals per technology and the population line: what a printout needs."""
-    head = ("<tr><th>technology</th><th>covered km²</th><th>covered %</th>"
-            "<th>residents covered</th>"
-            + ("<th>lost km²</th><th>residents lost</th>" if res.live else "") + "</tr>")
+    head = (
+        "<tr><th>technology</th><th>covered km²</th><th>covered %</th>"
+        "<th>residents covered</th>"
+        + ("<th>lost km²</th><th>residents lost</th>" if res.live else "")
+        + "</tr>"
+    )
     body = ""
     for r in res.totals:
-        cells = [r.technology, fmt(r.covered_km2, 2), fmt(r.covered_pct, 1),
-                 fmt(r.residents_covered, 0)]
+        cells = [
+            r.technology,
+            fmt(r.covered_km2, 2),
+            fmt(r.covered_pct, 1),
+            fmt(r.residents_covered, 0),
+        ]
         if res.live:
             cells += [fmt(r.lost_km2, 2), fmt(r.lost_residents, 0)]
         body += "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
     area = fmt(res.totals[0].area_km2, 2) if res.totals else "0"
-    notes = [f"{MODE_TEXT[mode]}. Comune: {area} km² in {len(res.rows) // 4} quartieri. "
-             f"Computed {when} in {html.escape(res.crs)}."]
+    notes = [
+        f"{MODE_TEXT[mode]}. Comune: {area} km² in {len(res.rows) // 4} quartieri. "
+        f"Computed {when} in {html.escape(res.crs)}."
+    ]
     if res.live:
         notes.append(f"{down} device(s) not up.")
         if cut := res.cut_off_line():
             notes.append(f"Fixed wireless: {html.escape(cut)}.")
     notes.append(html.escape(res.population.line()))
     notes.append(f"Residents: {html.escape(res.residents_basis)}.")
-    return (f'<div class="keyfig" data-view="{mode}"><h2>Key figures ({mode})</h2>'
-            f"<table>{head}{body}</table>"
-            + "".join(f'<p class="note">{n}</p>' for n in notes) + "</div>")
+    return (
+        f'<div class="keyfig" data-view="{mode}"><h2>Key figures ({mode})</h2>'
+        f"<table>{head}{body}</table>"
+        + "".join(f'<p class="note">{n}</p>' for n in notes)
+        + "</div>"
+    )
 
 
 def _legend() -> str:
     items = []
     lo = 0
     for top, colour in CLASSES:
-        items.append(f'<li><span class="sw" style="background:{colour}"></span>'
-                     f"{lo}–{min(top, 100):.0f}% covered (all technologies)</li>")
+        items.append(
+            f'<li><span class="sw" style="background:{colour}"></span>'
+            f"{lo}–{min(top, 100):.0f}% covered (all technologies)</li>"
+        )
         lo = int(top)
     items.append(f'<li><span class="sw" style="background:{NO_AREA}"></span>no area</li>')
     for tech, colour in LAYER_COLOURS.items():
-        items.append(f'<li><span class="sw" style="background:{colour};opacity:.6"></span>'
-                     f"{tech.value} coverage</li>")
-    items.append('<li data-view="live"><span class="sw hatch"></span>lost now '
-                 "(planned but not live)</li>")
+        items.append(
+            f'<li><span class="sw" style="background:{colour};opacity:.6"></span>'
+            f"{tech.value} coverage</li>"
+        )
+    items.append(
+        '<li data-view="live"><span class="sw hatch"></span>lost now (planned but not live)</li>'
+    )
     for state, colour in STATE_COLOURS.items():
-        items.append(f'<li><span class="dot" style="background:{colour}"></span>'
-                     f"device {state}</li>")
+        items.append(
+            f'<li><span class="dot" style="background:{colour}"></span>device {state}</li>'
+        )
     items.append('<li><span class="sw dashed"></span>approximate boundary (≈)</li>')
     return '<ul class="legend" id="legend">' + "".join(items) + "</ul>"
 
 
 def _table(res: CoverageResult, mode: str) -> str:
-    head = ("<tr><th>quartiere</th><th>technology</th><th>area km²</th><th>covered km²</th>"
-            "<th>covered %</th><th>population</th><th>residents covered</th>"
-            "<th>residents basis</th><th>elements</th>"
-            + ("<th>lost km²</th><th>residents lost</th><th>subscribers cut off</th>"
-               if res.live else "") + "</tr>")
+    head = (
+        "<tr><th>quartiere</th><th>technology</th><th>area km²</th><th>covered km²</th>"
+        "<th>covered %</th><th>population</th><th>residents covered</th>"
+        "<th>residents basis</th><th>elements</th>"
+        + (
+            "<th>lost km²</th><th>residents lost</th><th>subscribers cut off</th>"
+            if res.live
+            else ""
+        )
+        + "</tr>"
+    )
     body = []
     for r in [*sorted(res.rows, key=lambda r: r.quartiere.casefold()), *res.totals]:
         name = html.escape(r.quartiere) + (
-            " <em>(approximate)</em>" if r.approximate and r.quartiere != COMUNE else "")
+            " <em>(approximate)</em>" if r.approximate and r.quartiere != COMUNE else ""
+        )
         f = _row_figures(r)
-        cells = [name, r.technology, fmt(r.area_km2, 2), f["covered_km2"], f["covered_pct"],
-                 fmt(r.population, 0), f["residents_covered"], html.escape(r.residents_basis),
-                 f["elements"]]
+        cells = [
+            name,
+            r.technology,
+            fmt(r.area_km2, 2),
+            f["covered_km2"],
+            f["covered_pct"],
+            fmt(r.population, 0),
+            f["residents_covered"],
+            html.escape(r.residents_basis),
+            f["elements"],
+        ]
         if res.live:
             cells += [f["lost_km2"], f["lost_residents"], f["subscribers_cut_off"]]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    return (f'<table id="figures" data-view="{mode}"><caption>All figures ({mode})</caption>'
-            f'{head}{"".join(body)}</table>')
+    return (
+        f'<table id="figures" data-view="{mode}"><caption>All figures ({mode})</caption>'
+        f"{head}{''.join(body)}</table>"
+    )
 
 
-NORTH = ('<svg class="north" viewBox="0 0 34 52" aria-label="north"><path d="M17 2 L29 34 '
-         'L17 27 L5 34 Z" fill="#222"/><path d="M17 2 L17 27 L5 34 Z" fill="#fff" '
-         'stroke="#222"/><text x="17" y="49" text-anchor="middle" font-size="13" '
-         'font-weight="700">N</text></svg>')
+NORTH = (
+    '<svg class="north" viewBox="0 0 34 52" aria-label="north"><path d="M17 2 L29 34 '
+    'L17 27 L5 34 Z" fill="#222"/><path d="M17 2 L17 27 L5 34 Z" fill="#fff" '
+    'stroke="#222"/><text x="17" y="49" text-anchor="middle" font-size="13" '
+    'font-weight="700">N</text></svg>'
+)
 
 
 def _controls() -> str:
     toggles = "".join(
         f'<label><input type="checkbox" data-toggle="{t.value}" checked> '
         f'<span class="sw" style="background:{LAYER_COLOURS[t]};opacity:.6"></span>'
-        f"{t.value}</label>" for t in LAYERS)
-    return ('<form class="controls" onsubmit="return false">'
-            '<fieldset><legend class="no-print">View</legend>'
-            '<label><input type="radio" name="mode" value="planned"> planned</label>'
-            '<label><input type="radio" name="mode" value="live"> live</label></fieldset>'
-            f"<fieldset>{toggles}"
-            '<label><input type="checkbox" data-toggle="devices" checked> devices</label>'
-            "</fieldset><fieldset>"
-            '<button type="button" id="zoom-in" title="zoom in">+</button>'
-            '<button type="button" id="zoom-out" title="zoom out">−</button>'
-            '<button type="button" id="zoom-reset" title="whole comune">⌂</button>'
-            "<span>wheel: zoom · drag: pan · click a quartiere: its figures</span>"
-            "</fieldset></form>")
+        f"{t.value}</label>"
+        for t in LAYERS
+    )
+    return (
+        '<form class="controls" onsubmit="return false">'
+        '<fieldset><legend class="no-print">View</legend>'
+        '<label><input type="radio" name="mode" value="planned"> planned</label>'
+        '<label><input type="radio" name="mode" value="live"> live</label></fieldset>'
+        f"<fieldset>{toggles}"
+        '<label><input type="checkbox" data-toggle="devices" checked> devices</label>'
+        "</fieldset><fieldset>"
+        '<button type="button" id="zoom-in" title="zoom in">+</button>'
+        '<button type="button" id="zoom-out" title="zoom out">−</button>'
+        '<button type="button" id="zoom-reset" title="whole comune">⌂</button>'
+        "<span>wheel: zoom · drag: pan · click a quartiere: its figures</span>"
+        "</fieldset></form>"
+    )
 
 
 def render(
@@ -199,20 +250,32 @@ def render(
         *labels_svg(cv, engine),
         "</svg>",
     ]
-    scale = (f'<div class="scale"><div class="bar" id="scale-bar" style="width:{px:.0f}px">'
-             f'</div><span id="scale-text">{metres / 1000:g} km</span></div>'
-             if metres >= 1000 else
-             f'<div class="scale"><div class="bar" id="scale-bar" style="width:{px:.0f}px">'
-             f'</div><span id="scale-text">{metres:g} m</span></div>')
+    scale = (
+        f'<div class="scale"><div class="bar" id="scale-bar" style="width:{px:.0f}px">'
+        f'</div><span id="scale-text">{metres / 1000:g} km</span></div>'
+        if metres >= 1000
+        else f'<div class="scale"><div class="bar" id="scale-bar" style="width:{px:.0f}px">'
+        f'</div><span id="scale-text">{metres:g} m</span></div>'
+    )
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     down = len(live.down)
-    data = {"initial": mode, "modeText": MODE_TEXT,
-            "planned": _figures(planned), "live": _figures(live)}
+    data = {
+        "initial": mode,
+        "modeText": MODE_TEXT,
+        "planned": _figures(planned),
+        "live": _figures(live),
+    }
     payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
     approx = any(z.approximate for z in engine.zones)
-    notes = ['<p class="note">Quartieri marked ≈ / (approximate) have boundaries derived '
-             "from their centres, not the official ones: their figures are approximate "
-             "too.</p>"] if approx else []
+    notes = (
+        [
+            '<p class="note">Quartieri marked ≈ / (approximate) have boundaries derived '
+            "from their centres, not the official ones: their figures are approximate "
+            "too.</p>"
+        ]
+        if approx
+        else []
+    )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
@@ -227,4 +290,3 @@ def render(
         f'<script type="application/json" id="figures-data">{payload}</script>'
         f"<script>{JS}</script></body></html>\n"
     )
-

@@ -76,8 +76,9 @@ def fill(pct: float | None) -> str:
     return next(c for top, c in CLASSES if pct < top)
 
 
-def zones_svg(cv: Canvas, engine: CoverageEngine, planned: CoverageResult,
-              live: CoverageResult) -> list[str]:
+def zones_svg(
+    cv: Canvas, engine: CoverageEngine, planned: CoverageResult, live: CoverageResult
+) -> list[str]:
     """Quartieri filled by their 'all' coverage, one colour per view (data attributes)."""
     pct = {
         (r.quartiere, mode): r.covered_pct
@@ -112,19 +113,24 @@ def layers_svg(cv: Canvas, engine: CoverageEngine) -> list[str]:
                 f'fill="{LAYER_COLOURS[tech]}" fill-opacity="0.45" stroke="none"/>'
             )
     lost = [
-        shapely.difference(engine.zone_geometry(Technology.ALL, i, False),
-                           engine.zone_geometry(Technology.ALL, i, True))
+        shapely.difference(
+            engine.zone_geometry(Technology.ALL, i, False),
+            engine.zone_geometry(Technology.ALL, i, True),
+        )
         for i in n
     ]
     d = "".join(cv.path(g) for g in lost if not g.is_empty)
-    out.append(f'<path class="lost" data-mode="live" d="{d}" fill="url(#hatch)" '
-               'stroke="#d7191c" stroke-width="0.8" vector-effect="non-scaling-stroke"/>')
+    out.append(
+        f'<path class="lost" data-mode="live" d="{d}" fill="url(#hatch)" '
+        'stroke="#d7191c" stroke-width="0.8" vector-effect="non-scaling-stroke"/>'
+    )
     out.append("</g>")
     return out
 
 
-def devices_svg(cv: Canvas, engine: CoverageEngine, inv: Inventory,
-                states: Mapping[str, str]) -> list[str]:
+def devices_svg(
+    cv: Canvas, engine: CoverageEngine, inv: Inventory, states: Mapping[str, str]
+) -> list[str]:
     devs = [d for d in inv.devices if d.site in inv.site_by_name]
     out = ['<g id="devices">']
     if devs:
@@ -148,8 +154,11 @@ def _box(x: float, y: float, text: str) -> tuple[float, float, float, float]:
     return x - w / 2, y - _LINE_H / 2, x + w / 2, y + _LINE_H / 2
 
 
-def _free(b: tuple[float, float, float, float], taken: list[tuple[float, float, float, float]],
-          size: tuple[float, float]) -> bool:
+def _free(
+    b: tuple[float, float, float, float],
+    taken: list[tuple[float, float, float, float]],
+    size: tuple[float, float],
+) -> bool:
     if b[0] < 0 or b[1] < 0 or b[2] > size[0] or b[3] > size[1]:
         return False
     return all(b[2] <= t[0] or b[0] >= t[2] or b[3] <= t[1] or b[1] >= t[3] for t in taken)
@@ -161,8 +170,9 @@ def labels_svg(cv: Canvas, engine: CoverageEngine) -> list[str]:
     taken: list[tuple[float, float, float, float]] = []
     size = (WIDTH, cv.height)
     out = ['<g id="labels" pointer-events="none">']
-    rings = [(r, a) for r in (16, 28, 42, 58, 76, 96, 120)
-             for a in np.radians(np.arange(0, 360, 30))]
+    rings = [
+        (r, a) for r in (16, 28, 42, 58, 76, 96, 120) for a in np.radians(np.arange(0, 360, 30))
+    ]
     for i in order:
         z = engine.zones[i]
         if z.geom.is_empty:
@@ -170,19 +180,28 @@ def labels_svg(cv: Canvas, engine: CoverageEngine) -> list[str]:
         p = z.geom.representative_point()
         ax, ay = cv.xy(p.x, p.y)
         text = z.name + (" ≈" if z.approximate else "")
-        spot = next(((ax + r * math.cos(a), ay + r * math.sin(a)) for r, a in [(0, 0.0), *rings]
-                     if _free(_box(ax + r * math.cos(a), ay + r * math.sin(a), text), taken,
-                              size)), None)
+        spot = next(
+            (
+                (ax + r * math.cos(a), ay + r * math.sin(a))
+                for r, a in [(0, 0.0), *rings]
+                if _free(_box(ax + r * math.cos(a), ay + r * math.sin(a), text), taken, size)
+            ),
+            None,
+        )
         if spot is None:  # nowhere free: keep it at its point, the map can be zoomed
             spot = (ax, ay)
         x, y = spot
         taken.append(_box(x, y, text))
         if (x, y) != (ax, ay):
-            out.append(f'<line class="leader" x1="{ax:.1f}" y1="{ay:.1f}" x2="{x:.1f}" '
-                       f'y2="{y:.1f}" stroke="#111" stroke-width="0.7" '
-                       'vector-effect="non-scaling-stroke"/>')
-        out.append(f'<text class="label" data-name="{html.escape(z.name)}" x="{x:.1f}" '
-                   f'y="{y + 4:.1f}">{html.escape(text)}</text>')
+            out.append(
+                f'<line class="leader" x1="{ax:.1f}" y1="{ay:.1f}" x2="{x:.1f}" '
+                f'y2="{y:.1f}" stroke="#111" stroke-width="0.7" '
+                'vector-effect="non-scaling-stroke"/>'
+            )
+        out.append(
+            f'<text class="label" data-name="{html.escape(z.name)}" x="{x:.1f}" '
+            f'y="{y + 4:.1f}">{html.escape(text)}</text>'
+        )
     out.append("</g>")
     return out
 

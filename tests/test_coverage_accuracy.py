@@ -138,15 +138,19 @@ def test_wide_disc_clipped_by_a_quartiere_edge_matches_the_circle() -> None:
 
 
 def test_a_disc_inside_another_is_left_out_only_while_its_container_serves() -> None:
-    inv = inventory(quartieri=(quartiere("Q", box(0, 0, 2000, 2000)),),
-                    sites=(site("big", 1000, 1000), site("small", 1040, 1000)),
-                    devices=(ap("ap-big", "big", 300.0), ap("ap-small", "small", 50.0)))
+    inv = inventory(
+        quartieri=(quartiere("Q", box(0, 0, 2000, 2000)),),
+        sites=(site("big", 1000, 1000), site("small", 1040, 1000)),
+        devices=(ap("ap-big", "big", 300.0), ap("ap-small", "small", 50.0)),
+    )
     planned = compute(inv, DEFAULT)
     assert next(r for r in planned.rows if r.technology == "wifi").covered_km2 == (
-        pytest.approx(math.pi * 0.3**2, rel=1e-9))
+        pytest.approx(math.pi * 0.3**2, rel=1e-9)
+    )
     live = compute(inv, DEFAULT, down={"ap-big"})
     assert next(r for r in live.rows if r.technology == "wifi").covered_km2 == (
-        pytest.approx(math.pi * 0.05**2, rel=1e-9))
+        pytest.approx(math.pi * 0.05**2, rel=1e-9)
+    )
 
 
 def test_containment_found_by_arithmetic_is_true_in_geometry() -> None:
@@ -164,10 +168,11 @@ def test_containment_found_by_arithmetic_is_true_in_geometry() -> None:
 def test_live_patches_stay_exact_over_many_changes() -> None:
     # one AP going down and up again and again: patched in place (and refreshed whole
     # every REFRESH_AFTER patches), the figures stay those of a fresh computation
-    inv = inventory(quartieri=(quartiere("Q", box(0, 0, 2000, 2000)),),
-                    sites=tuple(site(f"s{i}", 300 + 90 * i, 900 + 40 * (i % 3))
-                                for i in range(12)),
-                    devices=tuple(ap(f"a{i}", f"s{i}", 120.0) for i in range(12)))
+    inv = inventory(
+        quartieri=(quartiere("Q", box(0, 0, 2000, 2000)),),
+        sites=tuple(site(f"s{i}", 300 + 90 * i, 900 + 40 * (i % 3)) for i in range(12)),
+        devices=tuple(ap(f"a{i}", f"s{i}", 120.0) for i in range(12)),
+    )
     engine = engine_for(inv, DEFAULT)
     for k in range(2 * REFRESH_AFTER + 3):
         down = {f"a{k % 5}", f"a{(k * 7) % 12}"} if k % 2 else set()

@@ -83,32 +83,51 @@ def proxy() -> Iterator[_Listener]:
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory, proxy: _Listener
-            ) -> Callable[..., Any]:
+def browser(tmp_path_factory: pytest.TempPathFactory, proxy: _Listener) -> Callable[..., Any]:
     """run(file, fragment, what) -> screenshot pixels, the self-test JSON, or a PDF."""
     tmp = tmp_path_factory.mktemp("chromium")
     n = iter(range(1000))
 
     def run(page: Path, fragment: str, what: str = "shot") -> Any:
         i = next(n)
-        base = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-                f"--user-data-dir={tmp / f'profile-{i}'}",
-                f"--proxy-server=http://127.0.0.1:{proxy.port}",
-                "--proxy-bypass-list=<-loopback>", "--window-size=1400,1000"]
+        base = [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            f"--user-data-dir={tmp / f'profile-{i}'}",
+            f"--proxy-server=http://127.0.0.1:{proxy.port}",
+            "--proxy-bypass-list=<-loopback>",
+            "--window-size=1400,1000",
+        ]
         url = page.as_uri() + "#" + fragment
         if what == "dom":
-            out = subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True,
-                                 timeout=120, check=True).stdout
+            out = subprocess.run(
+                [*base, "--dump-dom", url], capture_output=True, text=True, timeout=120, check=True
+            ).stdout
             m = re.search(r'<pre id="selftest">(.*?)</pre>', out, re.S)
             assert m and m.group(1), "the page's script did not run"
-            return json.loads(m.group(1).replace("&amp;", "&").replace("&lt;", "<")
-                              .replace("&gt;", ">").replace("&quot;", '"'))
+            return json.loads(
+                m.group(1)
+                .replace("&amp;", "&")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", '"')
+            )
         target = tmp / f"{i}.{'pdf' if what == 'pdf' else 'png'}"
         flag = f"--print-to-pdf={target}" if what == "pdf" else f"--screenshot={target}"
-        subprocess.run([*base, "--no-pdf-header-footer", flag, url], capture_output=True,
-                       timeout=120, check=True)
+        subprocess.run(
+            [*base, "--no-pdf-header-footer", flag, url],
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
         if what == "pdf":
             return target.read_bytes()
         if keep := os.environ.get("NETAGENT_KEEP_SCREENSHOT"):
@@ -145,8 +164,11 @@ def _on_map(mask: np.ndarray, info: dict[str, Any]) -> np.ndarray:
 def _inside(mask: np.ndarray, rect: list[float], margin: int = 2) -> bool:
     ys, xs = np.nonzero(mask)
     x0, y0, x1, y1 = rect
-    return bool(((xs >= x0 - margin) & (xs <= x1 + margin)
-                 & (ys >= y0 - margin) & (ys <= y1 + margin)).all())
+    return bool(
+        (
+            (xs >= x0 - margin) & (xs <= x1 + margin) & (ys >= y0 - margin) & (ys <= y1 + margin)
+        ).all()
+    )
 
 
 def test_layer_toggles_change_only_their_layer(browser: Callable[..., Any], page: Path) -> None:
@@ -187,8 +209,9 @@ def test_planned_live_toggle_and_zoom(browser: Callable[..., Any], page: Path) -
     assert zinfo["overlaps"] == [] and info["overlaps"] == []
 
 
-def test_labels_above_the_layers_without_collisions(browser: Callable[..., Any],
-                                                    page: Path) -> None:
+def test_labels_above_the_layers_without_collisions(
+    browser: Callable[..., Any], page: Path
+) -> None:
     info = browser(page, "mode=planned&check=1", "dom")
     assert info["labels"] == 3 and info["overlaps"] == []
     order = info["order"]
@@ -209,8 +232,11 @@ def test_a_quartiere_shows_its_figures(browser: Callable[..., Any], page: Path) 
     inv = _world()
     engine = engine_for(inv, CoverageConfig())
     engine.set_down({n for n, s in STATES.items() if s not in ("up", "degraded")})
-    row = next(r for r in result_of(engine, True).rows
-               if r.quartiere == "Coviolo" and r.technology == "fixed-wireless")
+    row = next(
+        r
+        for r in result_of(engine, True).rows
+        if r.quartiere == "Coviolo" and r.technology == "fixed-wireless"
+    )
     info = browser(page, "mode=live&q=Coviolo&check=1", "dom")
     text = info["panel"]
     assert text.startswith("Coviolo") and "Live" in text
@@ -220,7 +246,8 @@ def test_a_quartiere_shows_its_figures(browser: Callable[..., Any], page: Path) 
 
 
 def test_prints_on_one_page_and_no_request_leaves_the_file(
-        browser: Callable[..., Any], page: Path, proxy: _Listener, tmp_path: Path) -> None:
+    browser: Callable[..., Any], page: Path, proxy: _Listener, tmp_path: Path
+) -> None:
     pdf = browser(page, "mode=live", "pdf")
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
     html = page.read_text(encoding="utf-8")

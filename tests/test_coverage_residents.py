@@ -36,9 +36,14 @@ runner = CliRunner()
 
 
 def _two_quartieri(population: int | None = 1000):  # type: ignore[no-untyped-def]
-    return inventory(quartieri=(quartiere("Ovest", box(0, 0, 1000, 1000), population),
-                                quartiere("Est", box(1000, 0, 2000, 1000), None)),
-                     sites=(site("s", 500, 500),), devices=(ap("a", "s", 200.0),))
+    return inventory(
+        quartieri=(
+            quartiere("Ovest", box(0, 0, 1000, 1000), population),
+            quartiere("Est", box(1000, 0, 2000, 1000), None),
+        ),
+        sites=(site("s", 500, 500),),
+        devices=(ap("a", "s", 200.0),),
+    )
 
 
 def _sections(crs: str) -> tuple[list[shapely.Polygon], list[int]]:
@@ -78,17 +83,27 @@ def test_census_sections_shapefile_in_utm_with_an_istat_field(tmp_path: Path) ->
 def test_census_sections_geojson_in_gauss_boaga(tmp_path: Path) -> None:
     polys, pops = _sections("EPSG:3003")
     path = tmp_path / "sezioni.geojson"
-    path.write_text(json.dumps({
-        "type": "FeatureCollection",
-        "crs": {"type": "name", "properties": {"name": "EPSG:3003"}},
-        "features": [{"type": "Feature", "properties": {"P1": n},
-                      "geometry": shapely.geometry.mapping(p)}
-                     for p, n in zip(polys, pops, strict=True)]}))
-    res = compute(_two_quartieri(), CoverageConfig(population_file=str(path),
-                                                   population_property="P1"))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "crs": {"type": "name", "properties": {"name": "EPSG:3003"}},
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"P1": n},
+                        "geometry": shapely.geometry.mapping(p),
+                    }
+                    for p, n in zip(polys, pops, strict=True)
+                ],
+            }
+        )
+    )
+    res = compute(
+        _two_quartieri(), CoverageConfig(population_file=str(path), population_property="P1")
+    )
     ovest = next(r for r in res.rows if r.quartiere == "Ovest" and r.technology == "wifi")
-    assert ovest.residents_covered == pytest.approx(520 * math.pi * 200**2 / 4 / 250_000,
-                                                    rel=2e-3)
+    assert ovest.residents_covered == pytest.approx(520 * math.pi * 200**2 / 4 / 250_000, rel=2e-3)
 
 
 def test_shapefile_without_prj_or_field_is_a_located_error(tmp_path: Path) -> None:
@@ -110,10 +125,12 @@ def test_sample_states_the_known_population_beside_the_comunes() -> None:
     known = sum(q.population or 0 for q in inv.quartieri)
     assert known == 82_497
     line = res.population.line()
-    assert line == ("Population known: 82,497 residents in the 25 of 25 quartieri with a "
-                    "figure (dated 2009-12-31 to 2023-12-31), 48% of the comune's 172,182 "
-                    "(ISTAT demographic balance, via it.wikipedia 'Reggio Emilia', "
-                    "2024-08-31).")
+    assert line == (
+        "Population known: 82,497 residents in the 25 of 25 quartieri with a "
+        "figure (dated 2009-12-31 to 2023-12-31), 48% of the comune's 172,182 "
+        "(ISTAT demographic balance, via it.wikipedia 'Reggio Emilia', "
+        "2024-08-31)."
+    )
     assert {r.residents_basis for r in res.rows} == {"quartiere figure, uniform density"}
     engine = engine_for(inv, CoverageConfig())
     page = render(inv, engine, result_of(engine, False), {})
@@ -122,19 +139,41 @@ def test_sample_states_the_known_population_beside_the_comunes() -> None:
 
 def _radio_world():  # type: ignore[no-untyped-def]
     """A base station, a repeater behind it, 6 subscribers on the repeater, 2 on the bs."""
-    sites = (site("bs", 500, 500), site("rep", 1500, 500),
-             *(site(f"u{i}", 1300 + 50 * i, 700) for i in range(6)),
-             site("v0", 400, 300), site("v1", 600, 300))
-    rep = Device(name="rep", site="rep", role=Role.BASE_STATION, mgmt_ip="127.9.9.2",
-                 parent="bs", sector=Sector(radius_m=400))
-    cpes = tuple(Device(name=f"cpe{i}", site=f"u{i}", role=Role.CPE,
-                        mgmt_ip=f"127.9.9.{10 + i}", parent="rep") for i in range(6))
-    cpes += tuple(Device(name=f"cpe-v{i}", site=f"v{i}", role=Role.CPE,
-                         mgmt_ip=f"127.9.9.{20 + i}", parent="bs") for i in range(2))
-    return inventory(quartieri=(quartiere("Ovest", box(0, 0, 1000, 1000), 1000),
-                                quartiere("Est", box(1000, 0, 2000, 1000), 1000)),
-                     sites=sites,
-                     devices=(base_station("bs", "bs", Sector(radius_m=400)), rep, *cpes))
+    sites = (
+        site("bs", 500, 500),
+        site("rep", 1500, 500),
+        *(site(f"u{i}", 1300 + 50 * i, 700) for i in range(6)),
+        site("v0", 400, 300),
+        site("v1", 600, 300),
+    )
+    rep = Device(
+        name="rep",
+        site="rep",
+        role=Role.BASE_STATION,
+        mgmt_ip="127.9.9.2",
+        parent="bs",
+        sector=Sector(radius_m=400),
+    )
+    cpes = tuple(
+        Device(
+            name=f"cpe{i}", site=f"u{i}", role=Role.CPE, mgmt_ip=f"127.9.9.{10 + i}", parent="rep"
+        )
+        for i in range(6)
+    )
+    cpes += tuple(
+        Device(
+            name=f"cpe-v{i}", site=f"v{i}", role=Role.CPE, mgmt_ip=f"127.9.9.{20 + i}", parent="bs"
+        )
+        for i in range(2)
+    )
+    return inventory(
+        quartieri=(
+            quartiere("Ovest", box(0, 0, 1000, 1000), 1000),
+            quartiere("Est", box(1000, 0, 2000, 1000), 1000),
+        ),
+        sites=sites,
+        devices=(base_station("bs", "bs", Sector(radius_m=400)), rep, *cpes),
+    )
 
 
 def test_live_counts_subscribers_cut_off_beside_the_area_lost() -> None:
@@ -142,8 +181,7 @@ def test_live_counts_subscribers_cut_off_beside_the_area_lost() -> None:
     res = compute(inv, CoverageConfig(), down={"rep"})
     est = next(r for r in res.rows if r.quartiere == "Est" and r.technology == "fixed-wireless")
     assert est.subscribers_cut_off == 6 and est.lost_km2 > 0
-    ovest = next(r for r in res.rows if r.quartiere == "Ovest"
-                 and r.technology == "fixed-wireless")
+    ovest = next(r for r in res.rows if r.quartiere == "Ovest" and r.technology == "fixed-wireless")
     assert ovest.subscribers_cut_off == 0
     assert next(r for r in res.totals if r.technology == "fixed-wireless").subscribers_cut_off == 6
     assert res.cut_off_line() == "6 of 8 fixed-wireless subscribers cut off"
@@ -158,9 +196,13 @@ def test_cli_live_prints_subscribers_cut_off_and_no_negative_zero(tmp_path: Path
     inv = load_inventory(SAMPLE_PATHS).inventory
     # a repeater of the sample's Coviolo Wireless is down, everything else up: the rows
     # it does not touch lose 0, shown "0.000", never "-0.000"
-    rep = next(d for d in inv.devices if d.role is not Role.CPE
-               and any(c.parent == d.name for c in inv.devices if c.role is Role.CPE)
-               and d.parent is not None)
+    rep = next(
+        d
+        for d in inv.devices
+        if d.role is not Role.CPE
+        and any(c.parent == d.name for c in inv.devices if c.role is Role.CPE)
+        and d.parent is not None
+    )
     behind = sum(1 for d in inv.devices if d.role is Role.CPE and d.parent == rep.name)
     store_states(tmp_path, inv, rep.name)
     r = runner.invoke(app, ["coverage", "--live", "--data-dir", str(tmp_path)])
@@ -171,8 +213,9 @@ def test_cli_live_prints_subscribers_cut_off_and_no_negative_zero(tmp_path: Path
     assert "-0.0" not in r.stdout and "−0" not in r.stdout
     r = runner.invoke(app, ["coverage", "--live", "--csv", "--data-dir", str(tmp_path)])
     assert ",-0.0," not in r.stdout and "-0.0\n" not in r.stdout
-    r = runner.invoke(app, ["coverage", "report", str(tmp_path / "m.html"), "--live",
-                            "--data-dir", str(tmp_path)])
+    r = runner.invoke(
+        app, ["coverage", "report", str(tmp_path / "m.html"), "--live", "--data-dir", str(tmp_path)]
+    )
     page = (tmp_path / "m.html").read_text()
     assert "-0.0" not in page and "−0" not in page
     assert f"{behind} of {total} fixed-wireless subscribers cut off" in page
@@ -181,9 +224,13 @@ def test_cli_live_prints_subscribers_cut_off_and_no_negative_zero(tmp_path: Path
 def test_formatting_never_shows_a_negative_zero() -> None:
     assert _fmt(-1e-12, 3) == "0.000" and _fmt(-0.0, 0) == "0" and _fmt(-0.0004, 3) == "0.000"
     assert _fmt(-0.5, 1) == "-0.5"  # a real negative stays
-    inv = inventory(quartieri=(quartiere("Q", box(0, 0, 1000, 1000)),),
-                    sites=(site("s", 500, 500), site("t", 510, 500)),
-                    devices=(ap("big", "s", 300.0), ap("small", "t", 50.0)))
+    inv = inventory(
+        quartieri=(quartiere("Q", box(0, 0, 1000, 1000)),),
+        sites=(site("s", 500, 500), site("t", 510, 500)),
+        devices=(ap("big", "s", 300.0), ap("small", "t", 50.0)),
+    )
     res = compute(inv, CoverageConfig(), down={"small"})
     assert all(math.copysign(1, r.lost_km2) > 0 for r in [*res.rows, *res.totals])
-    assert next(r for r in res.totals if r.quartiere == COMUNE).lost_km2 == pytest.approx(0, abs=1e-9)
+    assert next(r for r in res.totals if r.quartiere == COMUNE).lost_km2 == pytest.approx(
+        0, abs=1e-9
+    )
