@@ -19,7 +19,7 @@ from collectors.samples import Sample
 from geo.coverage_config import CoverageConfig
 from geo.coverage_engine import TECHNOLOGIES, CoverageEngine
 from geo.coverage_layers import CoverageInputError, Technology
-from geo.coverage_zones import load_population
+from geo.population import ComuneFigure, KnownPopulation, known_population, load_population
 from geo.projection import Projector
 from inventory.model import Inventory
 
@@ -38,6 +38,10 @@ __all__ = [
 
 COMUNE = "comune"  # the quartiere tag of the comune-wide totals
 UNIFORM = "uniform density: residents covered = population × covered share of the quartiere"
+# Per quartiere: where its residents figure comes from.
+BASIS_LAYER = "population layer"
+BASIS_UNIFORM = "quartiere figure, uniform density"
+BASIS_UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,10 @@ class CoverageRow:
     lost_residents: float | None
     elements_planned: int
     approximate: bool
+    residents_basis: str  # BASIS_LAYER, BASIS_UNIFORM or BASIS_UNKNOWN
+    # Live fixed-wireless (and all) rows: subscribers (CPEs) cut off by a device not up
+    # on their way to the core; None in planned figures and for the other technologies.
+    subscribers_cut_off: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,6 +76,23 @@ class CoverageResult:
     down: frozenset[str]
     residents_basis: str
     crs: str
+    population: KnownPopulation
+    subscribers: int  # fixed-wireless subscribers (CPEs) in the inventory
+    subscribers_cut_off: int | None  # live only
+
+    def basis_of(self, quartiere: str) -> str:
+        """The residents basis of one quartiere (as in its rows)."""
+        return next(
+            (r.residents_basis for r in self.rows if r.quartiere == quartiere), BASIS_UNKNOWN
+        )
+
+    def cut_off_line(self) -> str | None:
+        """'6 of 30 fixed-wireless subscribers cut off', live only."""
+        if self.subscribers_cut_off is None or not self.subscribers:
+            return None
+        return (
+            f"{self.subscribers_cut_off} of {self.subscribers} fixed-wireless subscribers cut off"
+        )
 
     def to_samples(self, time_ns: int) -> list[Sample]:
         """`coverage` samples (CONTRACTS.md) for every row and the comune totals.
@@ -85,8 +110,11 @@ class CoverageResult:
             out.append(
                 Sample(
                     "coverage",
-                    {"quartiere": r.quartiere, "technology": r.technology,
-                     "view": "live" if self.live else "planned"},
+                    {
+                        "quartiere": r.quartiere,
+                        "technology": r.technology,
+                        "view": "live" if self.live else "planned",
+                    },
                     fields,
                     time_ns,
                 )
@@ -98,6 +126,15 @@ def _num(v: float) -> float | None:
     return None if math.isnan(v) else float(v)
 
 
+def _lost(v: float) -> float:
+    """A loss is never negative: planned - live can be -1e-10 in floating point."""
+    return max(0.0, float(v))
+
+
+def _lost_or_none(v: float) -> float | None:
+    return None if math.isnan(v) else _lost(v)
+
+
 def _pct(covered: float, area: float) -> float | None:
     return float(100.0 * covered / area) if area > 0 else None
 
@@ -107,7 +144,13 @@ def result_of(engine: CoverageEngine, live: bool) -> CoverageResult:
     rows: list[CoverageRow] = []
     totals: list[CoverageRow] = []
     areas = np.array([z.area_m2 for z in engine.zones], dtype=float)
+    basis = [
+        BASIS_LAYER if engine.population else BASIS_UNKNOWN if math.isnan(p) else BASIS_UNIFORM
+        for p in engine.zone_population
+    ]
+    cut, cut_outside = engine.subscribers.cut_off(engine.down) if live else (None, 0)
     for tech in TECHNOLOGIES:
+        counts_cpe = tech in (Technology.FIXED_WIRELESS, Technology.ALL) and cut is not None
         p_cov, p_res = engine.zone_sums(engine.planned, tech)
         cov, res = engine.zone_sums(engine.live, tech) if live else (p_cov, p_res)
         n_el = engine.zone_elements(tech, live)
@@ -124,10 +167,12 @@ def result_of(engine: CoverageEngine, live: bool) -> CoverageResult:
                     _num(res[i]),
                     int(n_el[i]),
                     float(p_cov[i]) / 1e6,
-                    float(p_cov[i] - cov[i]) / 1e6,
-                    _num(p_res[i] - res[i]),
+                    _lost(p_cov[i] - cov[i]) / 1e6,
+                    _lost_or_none(p_res[i] - res[i]),
                     int(n_planned[i]),
                     z.approximate,
+                    basis[i],
+                    int(cut[i]) if counts_cpe and cut is not None else None,
                 )
             )
         known = not np.isnan(engine.zone_population).any()
@@ -143,18 +188,42 @@ def result_of(engine: CoverageEngine, live: bool) -> CoverageResult:
                 float(res.sum()) if known else None,
                 engine.total_elements(tech, live),
                 float(p_cov.sum()) / 1e6,
-                float(p_cov.sum() - total) / 1e6,
-                float(p_res.sum() - res.sum()) if known else None,
+                _lost(p_cov.sum() - total) / 1e6,
+                _lost(p_res.sum() - res.sum()) if known else None,
                 engine.total_elements(tech, False),
                 any(z.approximate for z in engine.zones),
+                BASIS_LAYER if engine.population else BASIS_UNIFORM if known else BASIS_UNKNOWN,
+                int(cut.sum() + cut_outside) if counts_cpe and cut is not None else None,
             )
         )
     # quartiere by quartiere, technologies in a fixed order within each
     order = {z.name: i for i, z in enumerate(engine.zones)}
     techs = {t.value: i for i, t in enumerate(TECHNOLOGIES)}
     rows.sort(key=lambda r: (order[r.quartiere], techs[r.technology]))
-    basis = f"population grid: {engine.population.source}" if engine.population else UNIFORM
-    return CoverageResult(rows, totals, live, engine.down, basis, engine.proj.name)
+    layer = engine.population.source if engine.population else None
+    comune = ComuneFigure(
+        engine.config.comune_population,
+        engine.config.comune_population_date,
+        engine.config.comune_population_source,
+    )
+    pops = [
+        (z.name, None if math.isnan(p) else float(p))
+        for z, p in zip(engine.zones, engine.zone_population, strict=True)
+    ]
+    summary = known_population(pops, comune, layer)
+    overall = f"population layer {layer}" if layer else UNIFORM
+    total_cut = int(cut.sum() + cut_outside) if cut is not None else None
+    return CoverageResult(
+        rows,
+        totals,
+        live,
+        engine.down,
+        overall,
+        engine.proj.name,
+        summary,
+        len(engine.subscribers),
+        total_cut,
+    )
 
 
 def not_serving(inv: Inventory, states: Mapping[str, str], up_states: Collection[str]) -> set[str]:

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from geo.population_reference import (
+    COMUNE_POPULATION,
+    COMUNE_POPULATION_DATE,
+    COMUNE_POPULATION_SOURCE,
+)
+
 
 class CoverageConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -38,12 +44,20 @@ class CoverageConfig(BaseModel):
         description="Metric CRS in which areas, discs and corridors are computed "
         "(ETRS89 / UTM 32N covers Reggio Emilia).",
     )
+    rim_error_m: float = Field(
+        default=1.0,
+        gt=0,
+        le=100,
+        description="Largest distance between the edge of a disc, sector or corridor "
+        "polygon and its true circle: each element gets as many vertices as its radius "
+        "needs (a 100 m AP ~20, a 2.5 km base station ~92). Discs and sectors also have "
+        "their exact area, corridors within 0.1%.",
+    )
     circle_vertices: int = Field(
-        default=16,
-        ge=8,
-        le=256,
-        description="Vertices of the polygon approximating a disc; the polygon is scaled to "
-        "have the disc's exact area (16: its edge stays within 1.3% of the radius).",
+        default=8,
+        ge=4,
+        le=1024,
+        description="Fewest vertices of any disc polygon (more where rim_error_m needs them).",
     )
     cell_size_m: float = Field(
         default=4000.0,
@@ -59,12 +73,26 @@ class CoverageConfig(BaseModel):
     )
     population_file: str | None = Field(
         default=None,
-        description="GeoJSON of points or polygons with a resident count; when set it "
-        "replaces the uniform-density assumption.",
+        description="Population layer replacing the uniform-density assumption: ISTAT "
+        "census sections or a grid (polygons, counts spread over their area) or points, "
+        "as GeoJSON (any declared CRS) or a Shapefile with its .prj.",
     )
     population_property: str = Field(
         default="population",
-        description="Feature property of population_file holding the resident count.",
+        description="Field of population_file holding the resident count (ISTAT census "
+        "sections: e.g. POP21 or P1).",
+    )
+    comune_population: int | None = Field(
+        default=COMUNE_POPULATION,
+        ge=0,
+        description="The comune's official resident count, shown beside the residents "
+        "the figures rest on (default: Reggio Emilia, ISTAT); 0 when not known.",
+    )
+    comune_population_date: str = Field(
+        default=COMUNE_POPULATION_DATE, description="Date of comune_population."
+    )
+    comune_population_source: str = Field(
+        default=COMUNE_POPULATION_SOURCE, description="Where comune_population comes from."
     )
     up_states: list[str] = Field(
         default_factory=lambda: ["up", "degraded"],

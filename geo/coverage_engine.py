@@ -23,7 +23,10 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.coverage_config import CoverageConfig
 from geo.coverage_layers import LAYERS, Elements, Technology, build_elements
-from geo.coverage_zones import Cells, Population, Zone, make_cells, polygonal, prepare_zones
+from geo.coverage_local import LOCAL_MAX, REFRESH_AFTER, patch
+from geo.coverage_subscribers import Subscribers
+from geo.coverage_zones import Cells, Zone, make_cells, polygonal, prepare_zones
+from geo.population import Population
 from geo.projection import Projector
 from inventory.model import Inventory
 
@@ -111,9 +114,7 @@ class CoverageEngine:
         with _gc_paused():
             self._build(inv, config, population)
 
-    def _build(
-        self, inv: Inventory, config: CoverageConfig, population: Population | None
-    ) -> None:
+    def _build(self, inv: Inventory, config: CoverageConfig, population: Population | None) -> None:
         self.config = config
         self.proj = Projector(config.crs)
         self.zones: list[Zone] = prepare_zones(inv.quartieri, self.proj)
@@ -132,12 +133,14 @@ class CoverageEngine:
                 for d in deps:
                     self._by_device.setdefault(d, []).append((t, i))
         self._alive = {t: np.ones(len(self.elements[t].names), dtype=bool) for t in LAYERS}
+        self.subscribers = Subscribers(inv, self.zones, self.proj)
         self._prepare_residents()
         self.down: frozenset[str] = frozenset()
         self.planned = _State()
         all_cells = np.arange(len(self.cells.geoms))
         self._recompute(self.planned, {t: all_cells for t in LAYERS}, alive=None)
         self.live = self.planned.copy()
+        self._patches = {t: np.zeros(len(self.cells.geoms), dtype=np.int64) for t in LAYERS}
 
     # --- set-up -----------------------------------------------------------------
     def _build_index(self, el: Elements) -> _Index:
@@ -155,6 +158,10 @@ class CoverageEngine:
         n_el = max(len(el.geoms), 1)
         pairs = np.unique(self.cells.zone[cell_i].astype(np.int64) * n_el + elem_i)
         return _Index(ptr, elem_i, elem_ptr, cell_i[by_elem], pairs // n_el, pairs % n_el)
+
+    def serving(self, tech: Technology) -> NDArray[np.bool_]:
+        """Per element of `tech`: serving in the live figures (all True until set_down)."""
+        return self._alive[tech].copy()
 
     def _prepare_residents(self) -> None:
         """Uniform density per zone, or the population features cut by cell."""
@@ -210,8 +217,12 @@ class CoverageEngine:
         st: _State,
         cells_by_tech: dict[Technology, NDArray[np.int64]],
         alive: dict[Technology, NDArray[np.bool_]] | None,
+        flipped: dict[Technology, set[int]] | None = None,
     ) -> None:
         """Recompute the given cells of each layer, then 'all' in every cell touched.
+
+        flipped: elements whose state changed; a cell that few of them reach is patched
+        around them (geo.coverage_local) instead of recomputed.
 
         Cells are independent, so with several workers they are shared out among threads
         (GEOS runs without the GIL); each result is stored at its cell's index, so the
@@ -235,8 +246,20 @@ class CoverageEngine:
         # Costliest first, so no thread is left with a big cell at the end.
         cells = sorted(techs_of, key=lambda c: (-int(cost[c]), c))
 
+        local: dict[int, dict[Technology, NDArray[np.int64]]] = {}
+        for c in cells if flipped else ():
+            for t in techs_of[c]:
+                idx = self._index[t]
+                reach = idx.cell_elems[idx.cell_ptr[c] : idx.cell_ptr[c + 1]]
+                ch = reach[np.isin(reach, list(flipped.get(t, ())))]  # type: ignore[union-attr]
+                if len(ch) <= LOCAL_MAX and self._patches[t][c] < REFRESH_AFTER:
+                    local.setdefault(c, {})[t] = ch
+                    self._patches[t][c] += 1
+                else:
+                    self._patches[t][c] = 0
+
         def task(c: int) -> list[_Cell]:
-            return self._cell(st, c, techs_of[c], alive)
+            return self._cell(st, c, techs_of[c], alive, local.get(c, {}))
 
         for c, results in zip(cells, self._map(task, cells), strict=True):
             for t, g, a, r in results:
@@ -258,25 +281,50 @@ class CoverageEngine:
         c: int,
         techs: list[Technology],
         alive: dict[Technology, NDArray[np.bool_]] | None,
+        local: dict[Technology, NDArray[np.int64]],
     ) -> list[_Cell]:
-        """Cell c's new layers `techs` and its 'all' layer (reads, never writes, st)."""
+        """Cell c's new layers `techs` and its 'all' layer (reads, never writes, st).
+
+        local: the layers to patch around their changed elements (geo.coverage_local).
+        """
         out: list[_Cell] = []
         layer = {t: st.geom[t][c] for t in LAYERS}
-        cell = self.cells.geoms[c]
+        regions = []
         for t in techs:
             idx, el = self._index[t], self.elements[t]
             members = idx.cell_elems[idx.cell_ptr[c] : idx.cell_ptr[c + 1]]
             if alive is not None:
                 members = members[alive[t][members]]
-            g = polygonal(shapely.intersection(el.union(members), cell)) if len(members) else _EMPTY
+            members = el.needed(members, None if alive is None else alive[t])
+            if t in local:
+                region = self._clip(el.union(local[t]), c)
+                shapely.prepare(region)
+                near = members[shapely.intersects(region, el.geoms[members])]
+                inside = polygonal(shapely.intersection(el.union(near, region.bounds), region))
+                g = patch(layer[t], region, inside)
+                regions.append(region)
+            else:
+                g = self._clip(el.union(members, self.cells.geoms[c].bounds), c)
             layer[t] = g
             out.append(self._figures(c, t, g))
+        if len(local) == len(techs):  # every change patched: so is 'all'
+            region = polygonal(shapely.union_all(regions))
+            inside = [shapely.intersection(layer[t], region) for t in LAYERS]
+            g = patch(st.geom[Technology.ALL][c], region, polygonal(shapely.union_all(inside)))
+            out.append(self._figures(c, Technology.ALL, g))
+            return out
         parts = [layer[t] for t in LAYERS if not layer[t].is_empty]
         # Pairwise overlay of the (Multi)Polygon layers: union_all would split them
         # into their parts and cascade those, 2-3x slower here.
         g = reduce(shapely.union, parts) if parts else _EMPTY
         out.append(self._figures(c, Technology.ALL, polygonal(g)))
         return out
+
+    def _clip(self, g: BaseGeometry, c: int) -> BaseGeometry:
+        """g's part inside cell c (a rectangle clip where the cell is a whole square)."""
+        if self.cells.square[c]:
+            return polygonal(shapely.clip_by_rect(g, *self.cells.geoms[c].bounds))
+        return polygonal(shapely.intersection(g, self.cells.geoms[c]))
 
     def _figures(self, c: int, tech: Technology, g: BaseGeometry) -> _Cell:
         a = float(g.area)
@@ -304,11 +352,13 @@ class CoverageEngine:
         changed = new ^ self.down
         self.down = new
         touched: dict[Technology, set[int]] = {}
+        flips: dict[Technology, set[int]] = {}
         for d in changed:
             for tech, i in self._by_device.get(d, ()):
                 alive = not any(dep in new for dep in self.elements[tech].depends[i])
                 if self._alive[tech][i] != alive:
                     self._alive[tech][i] = alive
+                    flips.setdefault(tech, set()).add(i)
                     ix = self._index[tech]
                     reach = ix.elem_cells[ix.elem_ptr[i] : ix.elem_ptr[i + 1]]
                     touched.setdefault(tech, set()).update(reach.tolist())
@@ -317,6 +367,7 @@ class CoverageEngine:
                 self.live,
                 {t: np.fromiter(cells, dtype=np.int64) for t, cells in touched.items()},
                 self._alive,
+                flips,
             )
 
     # --- figures ----------------------------------------------------------------

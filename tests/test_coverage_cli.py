@@ -28,6 +28,16 @@ def sample() -> Inventory:
     return inv
 
 
+def store_states(data_dir: Path, inv: Inventory, down: str) -> None:
+    """The local store the CLI reads, as `netagent run` leaves it: `down` down, all up."""
+    spool = Spool(data_dir / "spool.sqlite")
+    spool.put(Sample("device_status", {"device": d.name, "role": d.role.value,
+                                       "quartiere": inv.quartiere_of(d) or "outside"},
+                     {"state": "down" if d.name == down else "up", "since": 0}, 10)
+              for d in inv.devices)
+    spool.close()
+
+
 def _run(*args: str) -> tuple[int, str]:
     r = runner.invoke(app, ["coverage", *args])
     return r.exit_code, r.stdout
@@ -72,21 +82,7 @@ def test_live_counts_what_the_outages_cost(sample: Inventory, tmp_path: Path) ->
     # an AP whose disc no other AP overlaps completely
     ap = next(d for d in sample.devices if d.role is Role.WIFI_AP and lost(d.name) > 0)
     q = sample.quartiere_of(ap)
-    spool = Spool(tmp_path / "spool.sqlite")
-    spool.put(
-        Sample(
-            "device_status",
-            {
-                "device": d.name,
-                "role": d.role.value,
-                "quartiere": sample.quartiere_of(d) or "outside",
-            },
-            {"state": "down" if d.name == ap.name else "up", "since": 0},
-            10,
-        )
-        for d in sample.devices
-    )
-    spool.close()
+    store_states(tmp_path, sample, ap.name)
     code, out = _run("--live", "--json", "--data-dir", str(tmp_path))
     assert code == 0, out
     data = json.loads(out)
@@ -111,6 +107,11 @@ def test_write_samples_export_and_report(tmp_path: Path) -> None:
     code, out = _run("export", str(tmp_path / "geo"), "--data-dir", str(tmp_path))
     assert code == 0, out
     assert json.loads((tmp_path / "geo" / "quartieri.geojson").read_text())["features"]
+    elements = json.loads((tmp_path / "geo" / "coverage_elements.geojson").read_text())
+    assert {f["properties"]["technology"] for f in elements["features"]} == {
+        "wifi", "fibre", "fixed-wireless"}
+    devices = json.loads((tmp_path / "geo" / "devices.geojson").read_text())["features"]
+    assert {f["properties"]["state"] for f in devices} == {"unknown"}  # no store yet
     code, out = _run("report", str(tmp_path / "map.html"), "--data-dir", str(tmp_path))
     assert code == 0, out
     page = (tmp_path / "map.html").read_text()

@@ -10,7 +10,7 @@ import shapely
 
 from geo.coverage import CoverageConfig, CoverageInputError, result_of
 from geo.coverage_engine import CoverageEngine, default_workers
-from geo.coverage_zones import Population
+from geo.population import Population
 from tests.test_coverage import _random_world
 from tests.test_coverage_world import X0, Y0, ap, box, inventory, quartiere, site
 

@@ -40,18 +40,44 @@ app = typer.Typer(
 )
 
 COLUMNS = [
-    ("quartiere", "quartiere"), ("technology", "technology"), ("area_km2", "area km²"),
-    ("covered_km2", "covered km²"), ("covered_pct", "covered %"), ("population", "population"),
-    ("residents_covered", "residents covered"), ("elements", "elements"),
+    ("quartiere", "quartiere"),
+    ("technology", "technology"),
+    ("area_km2", "area km²"),
+    ("covered_km2", "covered km²"),
+    ("covered_pct", "covered %"),
+    ("population", "population"),
+    ("residents_covered", "residents covered"),
+    ("elements", "elements"),
 ]
-LIVE_COLUMNS = [("lost_km2", "lost km²"), ("lost_residents", "residents lost")]
+LIVE_COLUMNS = [
+    ("lost_km2", "lost km²"),
+    ("lost_residents", "residents lost"),
+    ("subscribers_cut_off", "subscribers cut off"),
+]
 SORT_KEYS = [k for k, _ in COLUMNS + LIVE_COLUMNS]
 
-LiveOpt = typer.Option(False, "--live", help="Only what is up now (latest device_status, "
-                       "else icmp, in the local store); shows what the outages cost.")
-PopulationOpt = typer.Option(None, "--population", metavar="FILE", exists=True, dir_okay=False,
-                             help="GeoJSON of points/polygons with a 'population' count, "
-                             "replacing the uniform-density assumption.")
+LiveOpt = typer.Option(
+    False,
+    "--live",
+    help="Only what is up now (latest device_status, "
+    "else icmp, in the local store); shows what the outages cost.",
+)
+PopulationOpt = typer.Option(
+    None,
+    "--population",
+    metavar="FILE",
+    exists=True,
+    dir_okay=False,
+    help="Population layer replacing the uniform-density "
+    "assumption: ISTAT census sections or a grid (polygons) or "
+    "points, GeoJSON (any declared CRS) or Shapefile with .prj.",
+)
+PopulationFieldOpt = typer.Option(
+    None,
+    "--population-field",
+    metavar="FIELD",
+    help="Field of --population with the resident count (default: [coverage] population_property).",
+)
 
 
 @dataclass
@@ -75,16 +101,25 @@ def _states(path: Path, inv: Inventory) -> dict[str, str]:
             spool.close()
 
 
-def compute_for_cli(cfg: AgentConfig, live: bool, population: Path | None,
-                    need_states: bool = False) -> Computed:
+def compute_for_cli(
+    cfg: AgentConfig,
+    live: bool,
+    population: Path | None,
+    need_states: bool = False,
+    population_field: str | None = None,
+) -> Computed:
     """Load, compute, and read device states when live figures or a map need them."""
     inv = load_configured_or_exit(cfg)
     if not inv.quartieri:
-        common.err.print("[red]error[/]: the inventory has no quartieri: give their polygons "
-                         "with --quartieri FILE or in a GeoJSON inventory file")
+        common.err.print(
+            "[red]error[/]: the inventory has no quartieri: give their polygons "
+            "with --quartieri FILE or in a GeoJSON inventory file"
+        )
         raise typer.Exit(common.ExitCode.PROBLEMS)
-    config = cfg.coverage.model_copy(
-        update={"population_file": str(population)} if population else {})
+    update: dict[str, Any] = {"population_file": str(population)} if population else {}
+    if population_field:
+        update["population_property"] = population_field
+    config = cfg.coverage.model_copy(update=update)
     if live:  # what is up now needs what the agent stored: none yet is no answer
         datadir.require_data(cfg)
     states = _states(cfg.agent.spool_path(), inv) if live or need_states else {}
@@ -99,16 +134,18 @@ def compute_for_cli(cfg: AgentConfig, live: bool, population: Path | None,
     return Computed(inv, engine, result_of(engine, live), states, no_status)
 
 
-def _select(result: CoverageResult, quartiere: list[str] | None,
-            technology: Technology | None, sort: str) -> list[CoverageRow]:
+def _select(
+    result: CoverageResult, quartiere: list[str] | None, technology: Technology | None, sort: str
+) -> list[CoverageRow]:
     rows = list(result.rows)
     if quartiere:
         known = {r.quartiere.casefold(): r.quartiere for r in rows}
         missing = [q for q in quartiere if q.casefold() not in known]
         if missing:
             names = ", ".join(sorted(set(known.values())))
-            common.err.print(f"[red]error[/]: no quartiere {', '.join(map(repr, missing))}; "
-                             f"known: {names}")
+            common.err.print(
+                f"[red]error[/]: no quartiere {', '.join(map(repr, missing))}; known: {names}"
+            )
             raise typer.Exit(common.ExitCode.USAGE)
         wanted = {known[q.casefold()] for q in quartiere}
         rows = [r for r in rows if r.quartiere in wanted]
@@ -119,18 +156,26 @@ def _select(result: CoverageResult, quartiere: list[str] | None,
     if sort not in SORT_KEYS:
         common.err.print(f"[red]error[/]: --sort {sort!r}: expected one of {', '.join(SORT_KEYS)}")
         raise typer.Exit(common.ExitCode.USAGE)
+
     # totals stay last; numbers largest first, names alphabetically; unknown values last
     def key(r: CoverageRow) -> tuple[bool, bool, Any]:
         v = getattr(r, sort)
-        return (r.quartiere == COMUNE, v is None,
-                v.casefold() if isinstance(v, str) else -(v or 0))
+        return (r.quartiere == COMUNE, v is None, v.casefold() if isinstance(v, str) else -(v or 0))
+
     return sorted(rows, key=key)
 
 
 def _fmt(v: Any, digits: int) -> str:
     if v is None:
         return "unknown"
-    return f"{v:,.{digits}f}" if isinstance(v, float) else str(v)
+    if isinstance(v, float):
+        return f"{v + 0.0 if round(v, digits) else 0.0:,.{digits}f}"  # never "-0.000"
+    return str(v)
+
+
+def _csv_value(v: Any) -> Any:
+    """CSV cells: -0.0 (a float's sign bit after a subtraction) written as 0.0."""
+    return v + 0.0 if isinstance(v, float) else v
 
 
 _DIGITS = {"area_km2": 2, "covered_km2": 3, "covered_pct": 1, "lost_km2": 3}
@@ -151,91 +196,140 @@ def _print_table(c: Computed, rows: list[CoverageRow]) -> None:
     wide = common.out if common.out.is_terminal else Console(width=160, highlight=False)
     wide.print(table)
     common.out.print(f"Residents: {c.result.residents_basis}.")
+    common.out.print(c.result.population.line())
+    if cut := c.result.cut_off_line():
+        common.out.print(f"Fixed wireless: {cut}.")
     if any(r.approximate for r in c.result.rows):
-        common.out.print("≈ approximate quartiere boundary (derived from centres): figures "
-                         "are approximate too.")
+        common.out.print(
+            "≈ approximate quartiere boundary (derived from centres): figures are approximate too."
+        )
     if c.result.live and c.no_status:
-        common.err.print(f"[yellow]warning[/]: {c.no_status} device(s) have no status in the "
-                         "local store and count as not up (run `netagent run` first).")
+        common.err.print(
+            f"[yellow]warning[/]: {c.no_status} device(s) have no status in the "
+            "local store and count as not up (run `netagent run` first)."
+        )
 
 
 @app.callback()
 def coverage(
     ctx: typer.Context,
-    quartiere: list[str] | None = typer.Option(None, "--quartiere", metavar="NAME",
-                                               help="Only this quartiere (repeatable)."),
-    technology: Technology | None = typer.Option(None, "--technology",
-                                                 help="Only this technology."),
+    quartiere: list[str] | None = typer.Option(
+        None, "--quartiere", metavar="NAME", help="Only this quartiere (repeatable)."
+    ),
+    technology: Technology | None = typer.Option(
+        None, "--technology", help="Only this technology."
+    ),
     live: bool = LiveOpt,
-    sort: str = typer.Option("quartiere", "--sort", metavar="COLUMN",
-                             help=f"Column to sort by: {', '.join(SORT_KEYS)}."),
+    sort: str = typer.Option(
+        "quartiere", "--sort", metavar="COLUMN", help=f"Column to sort by: {', '.join(SORT_KEYS)}."
+    ),
     json_out: bool = options.JsonOpt,
     csv_out: bool = typer.Option(False, "--csv", help="CSV on stdout."),
-    write_samples: bool = typer.Option(False, "--write-samples",
-                                       help="Also store `coverage` samples in the local "
-                                       "spool, for InfluxDB/Grafana."),
+    write_samples: bool = typer.Option(
+        False,
+        "--write-samples",
+        help="Also store `coverage` samples in the local spool, for InfluxDB/Grafana.",
+    ),
     config: Path | None = options.ConfigOpt,
     inventory: list[Path] | None = options.InventoryOpt,
     quartieri: Path | None = options.QuartieriOpt,
     data_dir: Path | None = options.DataDirOpt,
     population: Path | None = PopulationOpt,
+    population_field: str | None = PopulationFieldOpt,
 ) -> None:
     """Print coverage per quartiere and technology (planned, or --live)."""
     if ctx.invoked_subcommand:
         return
     cfg = options.configured(config, data_dir, inventory, quartieri)
-    c = compute_for_cli(cfg, live, population)
+    c = compute_for_cli(cfg, live, population, population_field=population_field)
     rows = _select(c.result, quartiere, technology, sort)
     if write_samples:
         with datadir.open_spool(cfg) as spool:
             n = spool.put(c.result.to_samples(time.time_ns()))
         common.err.print(f"stored {n} coverage samples")
     if json_out:
-        common.print_json(options.tagged(cfg, {
-            "mode": "live" if c.result.live else "planned", "crs": c.result.crs,
-            "residents_basis": c.result.residents_basis,
-            "down": sorted(c.result.down), "rows": [r.as_dict() for r in rows]}))
+        pop = c.result.population
+        common.print_json(
+            options.tagged(
+                cfg,
+                {
+                    "mode": "live" if c.result.live else "planned",
+                    "crs": c.result.crs,
+                    "residents_basis": c.result.residents_basis,
+                    "population": {
+                        "known": pop.known,
+                        "comune": pop.comune.population,
+                        "comune_date": pop.comune.date,
+                        "comune_source": pop.comune.source,
+                        "quartieri_dates": pop.dates,
+                        "line": pop.line(),
+                    },
+                    "subscribers": c.result.subscribers,
+                    "subscribers_cut_off": c.result.subscribers_cut_off,
+                    "down": sorted(c.result.down),
+                    "rows": [r.as_dict() for r in rows],
+                },
+            )
+        )
     elif csv_out:
         w = csv.DictWriter(sys.stdout, fieldnames=list(CoverageRow.__dataclass_fields__))
         w.writeheader()
-        w.writerows(r.as_dict() for r in rows)
+        w.writerows({k: _csv_value(v) for k, v in r.as_dict().items()} for r in rows)
     else:
         _print_table(c, rows)
 
 
 @app.command("export")
 def export(
-    out_dir: Path = typer.Argument(..., file_okay=False, metavar="DIR",
-                                   help="Directory for the GeoJSON files."),
+    out_dir: Path = typer.Argument(
+        ..., file_okay=False, metavar="DIR", help="Directory for the GeoJSON files."
+    ),
     live: bool = LiveOpt,
     config: Path | None = options.ConfigOpt,
     inventory: list[Path] | None = options.InventoryOpt,
     quartieri: Path | None = options.QuartieriOpt,
     data_dir: Path | None = options.DataDirOpt,
     population: Path | None = PopulationOpt,
+    population_field: str | None = PopulationFieldOpt,
 ) -> None:
-    """Write coverage.geojson and quartieri.geojson (WGS84) with the figures."""
-    c = compute_for_cli(options.configured(config, data_dir, inventory, quartieri), live,
-                        population)
-    for path in write_geojson(out_dir, c.engine, c.result):
+    """Write GeoJSON layers (WGS84) for QGIS: quartieri.geojson with the figures,
+    coverage_elements.geojson (each AP disc, fibre corridor, sector with its device and
+    state), devices.geojson, and coverage.geojson (covered area per quartiere)."""
+    c = compute_for_cli(
+        options.configured(config, data_dir, inventory, quartieri),
+        live,
+        population,
+        need_states=True,
+        population_field=population_field,
+    )
+    for path in write_geojson(out_dir, c.engine, c.result, c.inv, c.states):
         common.out.print(str(path))
 
 
 @app.command("report")
 def report(
-    out_file: Path = typer.Argument(..., dir_okay=False, metavar="FILE",
-                                    help="HTML file to write."),
+    out_file: Path = typer.Argument(
+        ..., dir_okay=False, metavar="FILE", help="HTML file to write."
+    ),
     live: bool = LiveOpt,
     config: Path | None = options.ConfigOpt,
     inventory: list[Path] | None = options.InventoryOpt,
     quartieri: Path | None = options.QuartieriOpt,
     data_dir: Path | None = options.DataDirOpt,
     population: Path | None = PopulationOpt,
+    population_field: str | None = PopulationFieldOpt,
 ) -> None:
-    """Write a self-contained HTML map: quartieri by coverage, devices by status."""
-    c = compute_for_cli(options.configured(config, data_dir, inventory, quartieri), live,
-                        population, need_states=True)
-    page = render(c.inv, c.engine, c.result, c.states)
+    """Write a self-contained HTML map to work on: planned/live toggle, layers per
+    technology, pan/zoom, a click on a quartiere shows its figures, prints with them."""
+    # both views go in the page (a toggle): the live one needs the states; --live opens it
+    c = compute_for_cli(
+        options.configured(config, data_dir, inventory, quartieri),
+        True,
+        population,
+        need_states=True,
+        population_field=population_field,
+    )
+    page = render(c.inv, c.engine, result_of(c.engine, live), c.states)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_file.with_name(out_file.name + ".tmp")
     tmp.write_text(page, encoding="utf-8")
