@@ -149,7 +149,8 @@ def test_whole_sample_lab_served_fast_and_polled_twice(tmp_path: Path) -> None:
         proc.wait()
     assert [o.error for o in out if not o.ok] == []
     measurements = {s.measurement for o in out for s in o.samples}
-    assert measurements == {"snmp_system", "interface", "wifi", "radio_link"}
+    # radio_station: the MikroTik APs' registration tables (mikrotik-ap)
+    assert measurements == {"snmp_system", "interface", "wifi", "radio_link", "radio_station"}
     assert any("in_bps" in s.fields for o in out for s in o.samples)
     links = {s.tags["link"] for o in out for s in o.samples if s.measurement == "radio_link"}
     assert links & {lk.name for lk in inv.links}

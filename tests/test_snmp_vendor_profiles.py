@@ -5,6 +5,9 @@ Expected values are read by hand from tests/data/snmprec/airos-af.snmprec and ep
 airFiber (sysObjectID 1.3.6.1.4.1.10002.1, shared with airMAX and UniFi: the probe decides)
   41112.1.3.2.1.11.1 = -42         rxPower0, RX chain 0 (dBm)        -> rssi_dbm -42.0
   41112.1.3.2.1.6.1  = 684856960   txCapacity (bit/s) x 1e-6         -> capacity_mbps 684.85696
+  41112.1.3.2.1.5.1  = 686400640   rxCapacity (bit/s) x 1e-6         -> rx_capacity_mbps 686.40064
+  41112.1.3.2.1.14.1 = -42         rxPower1, RX chain 1 (dBm)        -> rssi_chain1_dbm -42.0
+  41112.1.3.2.1.4.1  = 11450       radioLinkDistM (m)                -> distance_m 11450.0
   no noise floor / SNR / CCQ in UBNT-AirFIBER-MIB                    -> absent, not guessed
 ePMP (sysObjectID 1.3.6.1.4.1.17713.21)
   17713.21.1.2.18.0  = 34          cambiumSTADLSNR (dB)              -> snr_db 34.0
@@ -39,7 +42,13 @@ from collectors.snmp.fakeagent import FakeAgent, Mib, serve
 RECORDINGS = Path(__file__).parent / "data" / "snmprec"
 SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
 
-AIRFIBER_LINK = {"rssi_dbm": -42.0, "capacity_mbps": 684.85696}
+AIRFIBER_LINK = {
+    "rssi_dbm": -42.0,
+    "capacity_mbps": 684.85696,
+    "rx_capacity_mbps": 686.40064,
+    "rssi_chain1_dbm": -42.0,
+    "distance_m": 11450.0,
+}
 EPMP_LINK = {"snr_db": 34.0}
 AIRFIBER_IFACES = {"lo", "sit0", "eth0", "air0", "eth0.101", "air0.101", "br1"}  # ifDescr
 EPMP_IFACES = {"LAN interface 1", "WLAN interface"}  # ifName
