@@ -7,6 +7,7 @@ reported as a problem of the device and left out, never guessed.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping
 
@@ -302,10 +303,11 @@ _SENSOR_TYPES = {
 
 def sensors(table: Table, rows: Rows, device: str, conv: Converter, t: int) -> list[Sample]:
     """ENTITY-SENSOR-MIB (RFC 3433), one `sensor` sample per sensor: value x
-    10^(3 x (scale - 9)) / 10^precision, so 2345 with scale units(9) and precision 1 is
-    234.5; optics (SFP DOM) report dBm this way. The name comes from ENTITY-MIB's
-    entPhysicalName of the same index; a sensor whose status is not ok(1) is reported
-    with ok=false and no value.
+    10^(3 x (scale - 9)) / 10^precision, so 348 with scale units(9) and precision 1 is
+    34.8. Optics (SFP DOM) report power in watts, also given as `dbm`; a negative power
+    (Arista's -10^9 for "no light") is no reading, so neither field is written. The name
+    is ENTITY-MIB's entPhysicalDescr of the same index; a sensor whose status is not ok(1)
+    has ok=false and no value.
     """
     out: list[Sample] = []
     names: set[str] = set()
@@ -322,12 +324,16 @@ def sensors(table: Table, rows: Rows, device: str, conv: Converter, t: int) -> l
         if name in names:
             name = f"{name}#{idx}"
         names.add(name)
+        stype = _SENSOR_TYPES.get(int(num.get("type") or 2), "unknown")
         fields: dict[str, FieldValue] = {"ok": num.get("status", 1) == 1}
         value = num.get("value")
-        if value is not None and fields["ok"]:
+        if value is not None and fields["ok"] and not (stype == "watts" and value < 0):
             exp = 3 * (int(num.get("scale") or 9) - 9) - int(num.get("precision") or 0)
-            fields["value"] = value * 10.0**exp
-        stype = _SENSOR_TYPES.get(int(num.get("type") or 2), "unknown")
+            # divide rather than multiply by 10^-n: 348 / 10 is 34.8, 348 * 0.1 is not
+            v = value * 10**exp if exp >= 0 else value / 10**-exp
+            fields["value"] = v
+            if stype == "watts" and v > 0:
+                fields["dbm"] = 10 * math.log10(v * 1000)
         out.append(Sample("sensor", {"device": device, "sensor": name, "type": stype}, fields, t))
     return out
 
