@@ -48,6 +48,11 @@ def _station(mac: str, field: str, oid: str, scale: float = 1.0) -> Read:
 
 GEAR: dict[str, tuple[str | None, str, list[Read]]] = {
     # community: (profile asked for, profile expected, reads)
+    "airos-af60": (
+        None,
+        "airfiber-af60",
+        [Read("radio_link", None, "frequency_mhz", "1.3.6.1.4.1.41112.1.11.1.1.2.1")],
+    ),
     "pmp": (
         None,
         "cambium-pmp450-ap",
@@ -136,6 +141,10 @@ GEAR: dict[str, tuple[str | None, str, list[Read]]] = {
 }
 
 
+# The AF60 recording has no station table: said, not hidden (and no sysUpTime: no uptime).
+PROBLEMS = {"airos-af60": ["table af60-stations: nothing there (not supported by the device?)"]}
+
+
 def bulkwalk(port: int, community: str) -> dict[str, str]:
     """Every OID instance of the agent as net-snmp reads it: numeric OIDs, raw values."""
     if shutil.which("snmpbulkwalk") is None:
@@ -214,7 +223,7 @@ def test_every_value_read_matches_snmpbulkwalk(snmpsim_recordings: int, communit
     walked = bulkwalk(snmpsim_recordings, community)
     for o in _poll_twice(_target(snmpsim_recordings, community, asked)):
         assert o.profile == expected
-        assert o.problems == []
+        assert o.problems == PROBLEMS.get(community, [])
         for read in reads:
             if read.oid:
                 got = _sample(o.samples, read).fields[read.field]
@@ -228,6 +237,8 @@ def test_every_value_read_matches_snmpbulkwalk(snmpsim_recordings: int, communit
                 keys = [None, *((k, v) for k, v in s.tags.items())]
                 assert any((s.measurement, k, field) in named for k in keys), (s, field)
         assert _check_interfaces(o.samples, walked) == 2 * len(_of(o, "interface"))
+        (system,) = _of(o, "snmp_system")
+        assert ("uptime_s" in system.fields) is ("1.3.6.1.2.1.1.3.0" in walked)
 
 
 def test_derived_and_aggregated_values(snmpsim_recordings: int) -> None:

@@ -33,7 +33,8 @@ def test_bundled_profiles_load_and_include_if_mib() -> None:
 def test_sys_object_id_candidates_most_specific_and_probed_first() -> None:
     p = load_profiles()
     # Ubiquiti's shared id: every candidate has a probe, so all are asked, by name order
-    assert [c.name for c in p.candidates("1.3.6.1.4.1.10002.1")] == ["airfiber", "airmax", "unifi"]
+    ubnt = ["airfiber", "airfiber-af60", "airmax", "unifi"]
+    assert [c.name for c in p.candidates("1.3.6.1.4.1.10002.1")] == ubnt
     assert [c.name for c in p.candidates("1.3.6.1.4.1.14988.1")] == ["mikrotik"]
     assert p.candidates("1.3.6.1.4.1.99999") == []
 

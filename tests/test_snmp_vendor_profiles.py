@@ -85,8 +85,13 @@ def _poll_twice(target: SnmpTarget) -> tuple[PollOutcome, PollOutcome]:
 
 def test_candidates_for_the_shared_ubiquiti_id_and_for_cambium() -> None:
     p = load_profiles()
-    # airFiber, airMAX and UniFi share 10002.1: all three are probed, in this order
-    assert [c.name for c in p.candidates("1.3.6.1.4.1.10002.1")] == ["airfiber", "airmax", "unifi"]
+    # airFiber, AF60, airMAX and UniFi share 10002.1: all four are probed, in this order
+    assert [c.name for c in p.candidates("1.3.6.1.4.1.10002.1")] == [
+        "airfiber",
+        "airfiber-af60",
+        "airmax",
+        "unifi",
+    ]
     assert p["airfiber"].probe == "1.3.6.1.4.1.41112.1.3.2.1"
     assert [c.name for c in p.candidates("1.3.6.1.4.1.17713.21")] == ["epmp"]
     assert p.for_platform("airos-af") == "airfiber"
