@@ -1,9 +1,9 @@
 """Device profiles: which tables to read and how their columns become fields, as data.
 
 A profile is a YAML file in `profiles/` (or any directory given to `load_profiles`).
-Each table names a `kind` (interface, wifi, radio_link) whose meaning lives in
-`collectors.snmp.mapping`; the profile only says where each role's column is and how to
-scale or parse it, so a new vendor is a new YAML file, not new code.
+Each table names a `kind` (interface, wifi, radio_link, station, host, sensor) whose
+meaning lives in `collectors.snmp.mapping`; the profile only says where each role's column
+is and how to scale or parse it, so a new vendor is a new YAML file, not new code.
 """
 
 from __future__ import annotations
