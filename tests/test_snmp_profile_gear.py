@@ -133,6 +133,11 @@ GEAR: dict[str, tuple[str | None, str, list[Read]]] = {
             ]
         ]
         + [
+            Read("host", None, "cpus", ""),  # one hrProcessorLoad row: its load is the mean
+            Read("host", None, "cpu_pct", "1.3.6.1.2.1.25.3.3.1.2.1"),
+            # hrStorageRam is row 65536, allocation unit 1024 bytes
+            Read("host", None, "mem_total_bytes", "1.3.6.1.2.1.25.2.3.1.5.65536", 1024),
+            Read("host", None, "mem_used_bytes", "1.3.6.1.2.1.25.2.3.1.6.65536", 1024),
             Read("wifi", ("radio", "WARKOP-KOPIBOSS-B"), "clients", ""),
             Read("wifi", ("radio", "WARKOP-KOPIBOSS-A"), "clients", ""),
             Read("wifi", ("radio", "WARKOP-KOPIBOSS"), "clients", ""),

@@ -250,9 +250,9 @@ def host(table: Table, rows: Rows, device: str, conv: Converter, t: int) -> list
     """HOST-RESOURCES-MIB as one `host` sample: CPU load averaged over the processors
     (hrProcessorLoad rows) and RAM from the hrStorageRam row of hrStorageTable.
 
-    Both tables go in one profile table: their row indexes never collide in practice
-    (hrDevice indexes start at 768, hrStorage at 1), and each row is read by the
-    columns it has.
+    Both tables go in one profile table: each row is read by the columns it has, so a
+    processor and a storage row that share an index (they seldom do: hrDevice indexes
+    start at 768) still count once each.
     """
     loads: list[float] = []
     fields: dict[str, FieldValue] = {}
