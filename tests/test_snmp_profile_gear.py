@@ -48,6 +48,15 @@ def _station(mac: str, field: str, oid: str, scale: float = 1.0) -> Read:
 
 GEAR: dict[str, tuple[str | None, str, list[Read]]] = {
     # community: (profile asked for, profile expected, reads)
+    "epmp": (
+        None,
+        "epmp",
+        [
+            Read("radio_link", None, "snr_db", "1.3.6.1.4.1.17713.21.1.2.18.0"),
+            Read("radio_link", None, "frequency_mhz", "1.3.6.1.4.1.17713.21.1.2.1.0"),
+            Read("wifi", ("radio", "0"), "clients", "1.3.6.1.4.1.17713.21.1.2.10.0"),
+        ],
+    ),
     "airos-af60": (
         None,
         "airfiber-af60",

@@ -12,6 +12,7 @@ airFiber (sysObjectID 1.3.6.1.4.1.10002.1, shared with airMAX and UniFi: the pro
 ePMP (sysObjectID 1.3.6.1.4.1.17713.21)
   17713.21.1.2.18.0  = 34          cambiumSTADLSNR (dB)              -> snr_db 34.0
   17713.21.1.2.3.0   absent        cambiumSTADLRSSI                  -> no rssi_dbm
+  17713.21.1.2.1.0   = 5210        cambiumSTAConnectedRFFrequency    -> frequency_mhz 5210.0
   17713.21.1.2.10.0  = 1           cambiumAPNumberOfConnectedSTA     -> wifi clients 1
   17713.21.1.1.11.0  absent        cambiumEffectiveSSID              -> radio label "0" (the index)
 
@@ -49,7 +50,7 @@ AIRFIBER_LINK = {
     "rssi_chain1_dbm": -42.0,
     "distance_m": 11450.0,
 }
-EPMP_LINK = {"snr_db": 34.0}
+EPMP_LINK = {"snr_db": 34.0, "frequency_mhz": 5210.0}
 AIRFIBER_IFACES = {"lo", "sit0", "eth0", "air0", "eth0.101", "air0.101", "br1"}  # ifDescr
 EPMP_IFACES = {"LAN interface 1", "WLAN interface"}  # ifName
 
