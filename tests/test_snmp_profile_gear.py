@@ -46,6 +46,21 @@ def _station(mac: str, field: str, oid: str, scale: float = 1.0) -> Read:
     return Read("radio_station", ("station", mac), field, oid, scale)
 
 
+# Cambium PMP 450m and 450i APs: the same WHISP-APS/BOX OIDs (the 450i with FEC/CRC errors)
+PMP_AP = [
+    Read("radio_link", None, "frequency_mhz", PMP + "1.7.37.0", 1e-3),
+    Read("radio_link", None, "util_dl_pct", PMP + "1.12.1.1.0"),
+    Read("radio_link", None, "util_ul_pct", PMP + "1.12.1.2.0"),
+    Read("radio_link", None, "fec_in_errors_total", PMP + "3.1.95.0"),
+    Read("radio_link", None, "fec_out_errors_total", PMP + "3.1.97.0"),
+    Read("radio_link", None, "crc_errors_total", PMP + "3.1.223.0"),
+    Read("wifi", ("radio", "0"), "clients", PMP + "1.7.1.0"),
+    _station("2", "snr_h_db", PMP + "1.4.1.84.2"),
+    _station("2", "snr_v_db", PMP + "1.4.1.74.2"),
+    _station("2", "ssr_db", PMP + "1.4.1.86.2"),
+]
+
+
 GEAR: dict[str, tuple[str | None, str, list[Read]]] = {
     # community: (profile asked for, profile expected, reads)
     "epmp": (
@@ -62,22 +77,8 @@ GEAR: dict[str, tuple[str | None, str, list[Read]]] = {
         "airfiber-af60",
         [Read("radio_link", None, "frequency_mhz", "1.3.6.1.4.1.41112.1.11.1.1.2.1")],
     ),
-    "pmp": (
-        None,
-        "cambium-pmp450-ap",
-        [
-            Read("radio_link", None, "frequency_mhz", PMP + "1.7.37.0", 1e-3),
-            Read("radio_link", None, "util_dl_pct", PMP + "1.12.1.1.0"),
-            Read("radio_link", None, "util_ul_pct", PMP + "1.12.1.2.0"),
-            Read("radio_link", None, "fec_in_errors_total", PMP + "3.1.95.0"),
-            Read("radio_link", None, "fec_out_errors_total", PMP + "3.1.97.0"),
-            Read("radio_link", None, "crc_errors_total", PMP + "3.1.223.0"),
-            Read("wifi", ("radio", "0"), "clients", PMP + "1.7.1.0"),
-            _station("2", "snr_h_db", PMP + "1.4.1.84.2"),
-            _station("2", "snr_v_db", PMP + "1.4.1.74.2"),
-            _station("2", "ssr_db", PMP + "1.4.1.86.2"),
-        ],
-    ),
+    "pmp": (None, "cambium-pmp450-ap", PMP_AP),
+    "pmp_450i": (None, "cambium-pmp450-ap", PMP_AP),
     "airos-af-ltu": (
         None,
         "airfiber-ltu",
