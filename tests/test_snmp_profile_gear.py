@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from collectors.samples import Sample
-from collectors.snmp import SnmpConfig, SnmpPoller
+from collectors.snmp import PollOutcome, SnmpConfig, SnmpPoller
 from collectors.snmp.fakeagent import FakeAgent, Mib, serve
 from tests.test_snmp_vendor_profiles import RECORDINGS, _of, _poll_twice, _target
 
@@ -289,27 +289,31 @@ def _lines(name: str, drop: str | None = None) -> list[str]:
     return [line for line in lines if drop is None or not line.startswith(drop)]
 
 
-async def _profile_of(lines: list[str], community: str) -> str | None:
+async def poll_lines(lines: list[str], profile: str | None = None) -> PollOutcome:
+    """One poll of these .snmprec lines served by the in-process fake agent."""
     agent = FakeAgent(Mib(lines))
     transport = await serve("127.0.0.1", 0, agent)
     poller = SnmpPoller(SnmpConfig(device_deadline_s=5))
     try:
-        (o,) = await poller.poll(
-            [_target(transport.get_extra_info("sockname")[1], community, None)]
-        )
+        port = transport.get_extra_info("sockname")[1]
+        (o,) = await poller.poll([_target(port, "x", profile)])
     finally:
         poller.close()
         transport.close()
     assert o.ok, o.error
-    return o.profile
+    return o
+
+
+def _profile_of(lines: list[str]) -> str | None:
+    return asyncio.run(poll_lines(lines)).profile
 
 
 def test_probe_tells_ltu_from_any_linux_and_pmp_ap_from_the_rest() -> None:
     # the LTU walk without its UBNT-AFLTU-MIB: just a Linux box with net-snmp's sysObjectID
-    assert asyncio.run(_profile_of(_lines("airos-af-ltu.snmprec", LTU[:-2]), "x")) == "generic"
-    assert asyncio.run(_profile_of(_lines("airos-af-ltu.snmprec"), "x")) == "airfiber-ltu"
+    assert _profile_of(_lines("airos-af-ltu.snmprec", LTU[:-2])) == "generic"
+    assert _profile_of(_lines("airos-af-ltu.snmprec")) == "airfiber-ltu"
     # a Canopy radio that answers no regCount (an SM) is not read as an AP
-    assert asyncio.run(_profile_of(_lines("pmp.snmprec", PMP + "1.7.1.0"), "x")) == "generic"
+    assert _profile_of(_lines("pmp.snmprec", PMP + "1.7.1.0")) == "generic"
 
 
 def test_station_count_is_bounded_and_reported(snmpsim_recordings: int, tmp_path: Path) -> None:

@@ -8,10 +8,11 @@ airos-af-ltu_1.1.snmprec: an airFiber LTU's hrStorageTable and two processors.
 
 from __future__ import annotations
 
+import asyncio
 import math
 
-from tests.test_snmp_profile_gear import bulkwalk
-from tests.test_snmp_vendor_profiles import _of, _poll_twice, _target
+from tests.test_snmp_profile_gear import bulkwalk, poll_lines
+from tests.test_snmp_vendor_profiles import RECORDINGS, _of, _poll_twice, _target
 
 SENSOR = "1.3.6.1.2.1.99.1.1.1."
 DESCR = "1.3.6.1.2.1.47.1.1.1.1.2."
@@ -72,3 +73,15 @@ def test_host_resources_cpu_and_memory(snmpsim_recordings: int) -> None:
         }
     # 251032 KiB of RAM, 193332 KiB used, processors at 23 % and 8 %
     assert (h.fields["mem_total_bytes"], h.fields["cpu_pct"]) == (257_056_768.0, 15.5)
+
+
+def test_sensor_not_ok_and_nameless_sensors() -> None:
+    """The Arista walk with the temperature sensor failed (entPhySensorOperStatus
+    nonoperational) and the voltage sensor's entity description gone."""
+    lines = (RECORDINGS / "arista_eos.snmprec").read_text().splitlines()
+    lines = [ln for ln in lines if not ln.startswith(DESCR + "100317202|")]
+    lines = [ln.replace(f"{SENSOR}5.100317201|2|1", f"{SENSOR}5.100317201|2|3") for ln in lines]
+    o = asyncio.run(poll_lines(lines, "entity-sensor"))
+    got = {s.tags["sensor"]: dict(s.fields) for s in _of(o, "sensor")}
+    assert got["DOM Temperature Sensor for Ethernet17"] == {"ok": False}  # no stale value
+    assert got["sensor100317202"] == {"ok": True, "value": 3.34}

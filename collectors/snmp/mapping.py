@@ -44,8 +44,6 @@ LINK_FIELDS = (
 )
 # Cumulative error counters, kept as the device's running total (an integer field).
 LINK_COUNTERS = ("fec_in_errors_total", "fec_out_errors_total", "crc_errors_total")
-# Text columns of a station kept as string fields (not tags: they may change).
-STATION_TEXT = ("hostname", "ip")
 
 
 class Converter:
@@ -221,22 +219,13 @@ def stations(table: Table, rows: Rows, device: str, conv: Converter, t: int) -> 
             fields["snr_db"] = float(fields["rssi_dbm"]) - float(fields["noise_dbm"])
         if not fields:
             continue
-        for role in STATION_TEXT:
-            if role in cells and (text := conv.text(cells[role])):
-                fields[role] = text
-        tags = {"device": device, "station": _station(table, index, cells, conv)}
+        tags = {"device": device, "station": _station(table, index)}
         out.append(Sample("radio_station", tags, fields, t))
     return out
 
 
-def _station(table: Table, index: bytes, cells: dict[str, Cell], conv: Converter) -> str:
-    """The station's MAC (aa:bb:…) from a MAC column or the row index; else the index."""
-    if "mac" in cells:
-        raw = cells["mac"][1]
-        if isinstance(raw, bytes) and len(raw) == 6:
-            return ":".join(f"{b:02x}" for b in raw)
-        if text := conv.text(cells["mac"]).lower():
-            return text
+def _station(table: Table, index: bytes) -> str:
+    """The station's MAC (aa:bb:…) when the row index starts with it, else the index."""
     subids = ber.oid_decode(index, whole=False)
     if table.index_mac and len(subids) >= 6 and all(0 <= b < 256 for b in subids[:6]):
         return ":".join(f"{b:02x}" for b in subids[:6])
