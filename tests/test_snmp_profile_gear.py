@@ -54,6 +54,7 @@ PMP_AP = [
     Read("radio_link", None, "fec_in_errors_total", PMP + "3.1.95.0"),
     Read("radio_link", None, "fec_out_errors_total", PMP + "3.1.97.0"),
     Read("radio_link", None, "crc_errors_total", PMP + "3.1.223.0"),
+    Read("radio_link", None, "reg_failures_total", PMP + "1.7.32.0"),
     Read("wifi", ("radio", "0"), "clients", PMP + "1.7.1.0"),
     _station("2", "snr_h_db", PMP + "1.4.1.84.2"),
     _station("2", "snr_v_db", PMP + "1.4.1.74.2"),

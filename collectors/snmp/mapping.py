@@ -43,7 +43,12 @@ LINK_FIELDS = (
     "util_ul_pct",
 )
 # Cumulative error counters, kept as the device's running total (an integer field).
-LINK_COUNTERS = ("fec_in_errors_total", "fec_out_errors_total", "crc_errors_total")
+LINK_COUNTERS = (
+    "fec_in_errors_total",
+    "fec_out_errors_total",
+    "crc_errors_total",
+    "reg_failures_total",
+)
 
 
 class Converter:
