@@ -33,7 +33,8 @@ def test_bundled_profiles_load_and_include_if_mib() -> None:
 def test_sys_object_id_candidates_most_specific_and_probed_first() -> None:
     p = load_profiles()
     # Ubiquiti's shared id: every candidate has a probe, so all are asked, by name order
-    assert [c.name for c in p.candidates("1.3.6.1.4.1.10002.1")] == ["airfiber", "airmax", "unifi"]
+    ubnt = ["airfiber", "airfiber-af60", "airmax", "unifi"]
+    assert [c.name for c in p.candidates("1.3.6.1.4.1.10002.1")] == ubnt
     assert [c.name for c in p.candidates("1.3.6.1.4.1.14988.1")] == ["mikrotik"]
     assert p.candidates("1.3.6.1.4.1.99999") == []
 
@@ -149,7 +150,8 @@ def test_whole_sample_lab_served_fast_and_polled_twice(tmp_path: Path) -> None:
         proc.wait()
     assert [o.error for o in out if not o.ok] == []
     measurements = {s.measurement for o in out for s in o.samples}
-    assert measurements == {"snmp_system", "interface", "wifi", "radio_link"}
+    # radio_station: the MikroTik APs' registration tables (mikrotik-ap)
+    assert measurements == {"snmp_system", "interface", "wifi", "radio_link", "radio_station"}
     assert any("in_bps" in s.fields for o in out for s in o.samples)
     links = {s.tags["link"] for o in out for s in o.samples if s.measurement == "radio_link"}
     assert links & {lk.name for lk in inv.links}

@@ -5,10 +5,14 @@ Expected values are read by hand from tests/data/snmprec/airos-af.snmprec and ep
 airFiber (sysObjectID 1.3.6.1.4.1.10002.1, shared with airMAX and UniFi: the probe decides)
   41112.1.3.2.1.11.1 = -42         rxPower0, RX chain 0 (dBm)        -> rssi_dbm -42.0
   41112.1.3.2.1.6.1  = 684856960   txCapacity (bit/s) x 1e-6         -> capacity_mbps 684.85696
+  41112.1.3.2.1.5.1  = 686400640   rxCapacity (bit/s) x 1e-6         -> rx_capacity_mbps 686.40064
+  41112.1.3.2.1.14.1 = -42         rxPower1, RX chain 1 (dBm)        -> rssi_chain1_dbm -42.0
+  41112.1.3.2.1.4.1  = 11450       radioLinkDistM (m)                -> distance_m 11450.0
   no noise floor / SNR / CCQ in UBNT-AirFIBER-MIB                    -> absent, not guessed
 ePMP (sysObjectID 1.3.6.1.4.1.17713.21)
   17713.21.1.2.18.0  = 34          cambiumSTADLSNR (dB)              -> snr_db 34.0
   17713.21.1.2.3.0   absent        cambiumSTADLRSSI                  -> no rssi_dbm
+  17713.21.1.2.1.0   = 5210        cambiumSTAConnectedRFFrequency    -> frequency_mhz 5210.0
   17713.21.1.2.10.0  = 1           cambiumAPNumberOfConnectedSTA     -> wifi clients 1
   17713.21.1.1.11.0  absent        cambiumEffectiveSSID              -> radio label "0" (the index)
 
@@ -39,8 +43,14 @@ from collectors.snmp import (
 RECORDINGS = Path(__file__).parent / "data" / "snmprec"
 SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
 
-AIRFIBER_LINK = {"rssi_dbm": -42.0, "capacity_mbps": 684.85696}
-EPMP_LINK = {"snr_db": 34.0}
+AIRFIBER_LINK = {
+    "rssi_dbm": -42.0,
+    "capacity_mbps": 684.85696,
+    "rx_capacity_mbps": 686.40064,
+    "rssi_chain1_dbm": -42.0,
+    "distance_m": 11450.0,
+}
+EPMP_LINK = {"snr_db": 34.0, "frequency_mhz": 5210.0}
 AIRFIBER_IFACES = {"lo", "sit0", "eth0", "air0", "eth0.101", "air0.101", "br1"}  # ifDescr
 EPMP_IFACES = {"LAN interface 1", "WLAN interface"}  # ifName
 
@@ -76,8 +86,13 @@ def _poll_twice(target: SnmpTarget) -> tuple[PollOutcome, PollOutcome]:
 
 def test_candidates_for_the_shared_ubiquiti_id_and_for_cambium() -> None:
     p = load_profiles()
-    # airFiber, airMAX and UniFi share 10002.1: all three are probed, in this order
-    assert [c.name for c in p.candidates("1.3.6.1.4.1.10002.1")] == ["airfiber", "airmax", "unifi"]
+    # airFiber, AF60, airMAX and UniFi share 10002.1: all four are probed, in this order
+    assert [c.name for c in p.candidates("1.3.6.1.4.1.10002.1")] == [
+        "airfiber",
+        "airfiber-af60",
+        "airmax",
+        "unifi",
+    ]
     assert p["airfiber"].probe == "1.3.6.1.4.1.41112.1.3.2.1"
     assert [c.name for c in p.candidates("1.3.6.1.4.1.17713.21")] == ["epmp"]
     assert p.for_platform("airos-af") == "airfiber"

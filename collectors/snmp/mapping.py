@@ -7,6 +7,7 @@ reported as a problem of the device and left out, never guessed.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +22,34 @@ Rows = dict[bytes, dict[str, Cell]]  # row index -> role -> cell
 
 _NUMERIC = frozenset({ber.INTEGER, ber.COUNTER32, ber.GAUGE32, ber.TIMETICKS, ber.COUNTER64})
 RADIO_FIELDS = ("rssi_dbm", "snr_db", "noise_dbm", "capacity_mbps", "ccq_pct")
+# More of a link as a radio (or an AP, for one of its stations) reports it; the unit is
+# in the name. capacity_mbps is the transmit direction, rx_capacity_mbps the receive one.
+LINK_FIELDS = (
+    "rx_rate_mbps",
+    "tx_rate_mbps",
+    "rx_capacity_mbps",
+    "frequency_mhz",
+    "tx_power_dbm",
+    "eirp_dbm",
+    "distance_m",
+    "rssi_chain0_dbm",
+    "rssi_chain1_dbm",
+    "snr_h_db",
+    "snr_v_db",
+    "ssr_db",
+    "airmax_quality_pct",
+    "airmax_capacity_pct",
+    "airtime_pct",
+    "util_dl_pct",
+    "util_ul_pct",
+)
+# Cumulative error counters, kept as the device's running total (an integer field).
+LINK_COUNTERS = (
+    "fec_in_errors_total",
+    "fec_out_errors_total",
+    "crc_errors_total",
+    "reg_failures_total",
+)
 
 
 class Converter:
@@ -243,13 +272,10 @@ def radio_links(
 ) -> list[Sample]:
     out: list[Sample] = []
     link = tags.get("link") or device
+    if table.kind in ROW_KINDS:  # kinds the poller hands here until it names them itself
+        return ROW_KINDS[table.kind](table, rows, device, conv, t)
     for index, cells in rows.items():
-        fields: dict[str, FieldValue] = {}
-        for role in RADIO_FIELDS:
-            if role in cells:
-                v = conv.number(table.name, role, table.columns[role], index, cells[role])
-                if v is not None:
-                    fields[role] = float(v)
+        fields = link_fields(table, index, cells, conv)
         if "snr_db" not in fields and "rssi_dbm" in fields and "noise_dbm" in fields:
             fields["snr_db"] = float(fields["rssi_dbm"]) - float(fields["noise_dbm"])
         if not fields:
@@ -266,3 +292,151 @@ def radio_links(
             )
         )
     return out
+
+
+def link_fields(
+    table: Table, index: bytes, cells: dict[str, Cell], conv: Converter
+) -> dict[str, FieldValue]:
+    """The numeric fields of one radio link or station row (gauges, then error totals)."""
+    fields: dict[str, FieldValue] = {}
+    for role in (*RADIO_FIELDS, *LINK_FIELDS):
+        if role in cells:
+            v = conv.number(table.name, role, table.columns[role], index, cells[role])
+            if v is not None:
+                fields[role] = float(v)
+    for role in LINK_COUNTERS:
+        if role in cells and (n := conv.counter(table.name, role, index, cells[role])) is not None:
+            fields[role] = n
+    return fields
+
+
+def stations(table: Table, rows: Rows, device: str, conv: Converter, t: int) -> list[Sample]:
+    """One `radio_station` sample per station registered to an AP, tagged by its MAC.
+
+    A sector can hold hundreds of stations and each is a series: past `max_stations`
+    (per table, so per device) the rest are left out and reported, never silently.
+    """
+    items = sorted(rows.items())
+    if len(items) > table.max_stations:
+        conv.problems.setdefault(
+            f"{table.name}.max_stations",
+            f"table {table.name}: {len(items)} stations, only the first {table.max_stations} "
+            "kept (max_stations of the profile)",
+        )
+        items = items[: table.max_stations]
+    out: list[Sample] = []
+    for index, cells in items:
+        fields = link_fields(table, index, cells, conv)
+        if "snr_db" not in fields and "rssi_dbm" in fields and "noise_dbm" in fields:
+            fields["snr_db"] = float(fields["rssi_dbm"]) - float(fields["noise_dbm"])
+        if not fields:
+            continue
+        tags = {"device": device, "station": _station(table, index)}
+        out.append(Sample("radio_station", tags, fields, t))
+    return out
+
+
+def _station(table: Table, index: bytes) -> str:
+    """The station's MAC (aa:bb:…) when the row index starts with it, else the index."""
+    subids = ber.oid_decode(index, whole=False)
+    if table.index_mac and len(subids) >= 6 and all(0 <= b < 256 for b in subids[:6]):
+        return ":".join(f"{b:02x}" for b in subids[:6])
+    return ".".join(map(str, subids))
+
+
+_HR_STORAGE_RAM = ber.oid_encode("1.3.6.1.2.1.25.2.1.2")
+
+
+def host(table: Table, rows: Rows, device: str, conv: Converter, t: int) -> list[Sample]:
+    """HOST-RESOURCES-MIB as one `host` sample: CPU load averaged over the processors
+    (hrProcessorLoad rows) and RAM from the hrStorageRam row of hrStorageTable.
+
+    Both tables go in one profile table: each row is read by the columns it has, so a
+    processor and a storage row that share an index (they seldom do: hrDevice indexes
+    start at 768) still count once each.
+    """
+    loads: list[float] = []
+    fields: dict[str, FieldValue] = {}
+    for index, cells in rows.items():
+        if "cpu_load_pct" in cells:
+            col = table.columns["cpu_load_pct"]
+            if (
+                v := conv.number(table.name, "cpu_load_pct", col, index, cells["cpu_load_pct"])
+            ) is not None:
+                loads.append(v)
+        kind = cells.get("storage_type")
+        if kind is None or kind[1] != _HR_STORAGE_RAM:
+            continue
+        sizes = {
+            r: conv.number(table.name, r, table.columns[r], index, cells[r])
+            for r in ("storage_units", "storage_size", "storage_used")
+            if r in cells
+        }
+        unit = sizes.get("storage_units")
+        if unit is not None and sizes.get("storage_size") is not None:
+            fields["mem_total_bytes"] = float(sizes["storage_size"] or 0) * unit
+        if unit is not None and sizes.get("storage_used") is not None:
+            fields["mem_used_bytes"] = float(sizes["storage_used"] or 0) * unit
+    if loads:
+        fields["cpu_pct"] = sum(loads) / len(loads)
+        fields["cpus"] = len(loads)
+    return [Sample("host", {"device": device}, fields, t)] if fields else []
+
+
+# ENTITY-SENSOR-MIB entPhySensorType -> the unit name used as the `type` tag.
+_SENSOR_TYPES = {
+    1: "other",
+    2: "unknown",
+    3: "volts_ac",
+    4: "volts_dc",
+    5: "amperes",
+    6: "watts",
+    7: "hertz",
+    8: "celsius",
+    9: "percent_rh",
+    10: "rpm",
+    11: "cmm",
+    12: "truthvalue",
+    13: "special",
+    14: "dbm",
+}
+
+
+def sensors(table: Table, rows: Rows, device: str, conv: Converter, t: int) -> list[Sample]:
+    """ENTITY-SENSOR-MIB (RFC 3433), one `sensor` sample per sensor: value x
+    10^(3 x (scale - 9)) / 10^precision, so 348 with scale units(9) and precision 1 is
+    34.8. Optics (SFP DOM) report power in watts, also given as `dbm`; a negative power
+    (Arista's -10^9 for "no light") is no reading, so neither field is written. The name
+    is ENTITY-MIB's entPhysicalDescr of the same index; a sensor whose status is not ok(1)
+    has ok=false and no value.
+    """
+    out: list[Sample] = []
+    names: set[str] = set()
+    for index, cells in rows.items():
+        if "value" not in cells:
+            continue
+        num = {
+            r: conv.number(table.name, r, table.columns[r], index, cells[r])
+            for r in ("value", "type", "scale", "precision", "status")
+            if r in cells
+        }
+        idx = ber.oid_str(index, whole=False)
+        name = (conv.text(cells["name"]) if "name" in cells else "") or f"sensor{idx}"
+        if name in names:
+            name = f"{name}#{idx}"
+        names.add(name)
+        stype = _SENSOR_TYPES.get(int(num.get("type") or 2), "unknown")
+        fields: dict[str, FieldValue] = {"ok": num.get("status", 1) == 1}
+        value = num.get("value")
+        if value is not None and fields["ok"] and not (stype == "watts" and value < 0):
+            exp = 3 * (int(num.get("scale") or 9) - 9) - int(num.get("precision") or 0)
+            # divide rather than multiply by 10^-n: 348 / 10 is 34.8, 348 * 0.1 is not
+            v = value * 10**exp if exp >= 0 else value / 10**-exp
+            fields["value"] = v
+            if stype == "watts" and v > 0:
+                fields["dbm"] = 10 * math.log10(v * 1000)
+        out.append(Sample("sensor", {"device": device, "sensor": name, "type": stype}, fields, t))
+    return out
+
+
+ROW_KINDS = {"station": stations, "host": host, "sensor": sensors}

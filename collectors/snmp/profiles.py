@@ -1,9 +1,9 @@
 """Device profiles: which tables to read and how their columns become fields, as data.
 
 A profile is a YAML file in `profiles/` (or any directory given to `load_profiles`).
-Each table names a `kind` (interface, wifi, radio_link) whose meaning lives in
-`collectors.snmp.mapping`; the profile only says where each role's column is and how to
-scale or parse it, so a new vendor is a new YAML file, not new code.
+Each table names a `kind` (interface, wifi, radio_link, station, host, sensor) whose
+meaning lives in `collectors.snmp.mapping`; the profile only says where each role's column
+is and how to scale or parse it, so a new vendor is a new YAML file, not new code.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from collectors.snmp import ber
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
-Kind = Literal["interface", "wifi", "radio_link"]
+Kind = Literal["interface", "wifi", "radio_link", "station", "host", "sensor"]
 
 
 class Column(BaseModel):
@@ -49,6 +49,12 @@ class Table(BaseModel):
     kind: Kind
     scalar: bool = Field(default=False, description="Columns are scalars read with one GET (.0).")
     columns: dict[str, Column]
+    max_stations: int = Field(
+        default=256, ge=1, description="station kind: more rows than this are cut and reported."
+    )
+    index_mac: bool = Field(
+        default=False, description="station kind: the row index starts with the station's MAC."
+    )
 
     @field_validator("columns", mode="before")
     @classmethod
