@@ -134,6 +134,12 @@ def test_recording_airmax_link_quality(snmpsim_recordings: int) -> None:
         "noise_dbm": -91.0,
         "capacity_mbps": 39.0,
         "snr_db": 21.0,
+        "rx_rate_mbps": 52.0,
+        "frequency_mhz": 5780.0,
+        "tx_power_dbm": 24.0,
+        "distance_m": 1200.0,
+        "airmax_capacity_pct": 0.0,
+        "airtime_pct": 69.9,
     }
     assert len(_of(o, "interface")) == 9
 

@@ -272,8 +272,6 @@ def radio_links(
 ) -> list[Sample]:
     out: list[Sample] = []
     link = tags.get("link") or device
-    if table.kind in ROW_KINDS:  # kinds the poller hands here until it names them itself
-        return ROW_KINDS[table.kind](table, rows, device, conv, t)
     for index, cells in rows.items():
         fields = link_fields(table, index, cells, conv)
         if "snr_db" not in fields and "rssi_dbm" in fields and "noise_dbm" in fields:

@@ -22,6 +22,7 @@ from collectors.samples import Sample
 from collectors.snmp import ber, mapping
 from collectors.snmp.config import SnmpConfig, SnmpTarget
 from collectors.snmp.counters import SnmpCounters
+from collectors.snmp.errors import AgentError
 from collectors.snmp.profiles import PROFILE_DIR, Profile, ProfileError, Profiles, load_profiles
 from collectors.snmp.rates import CounterState, Interval
 from collectors.snmp.state import load_state, save_state
@@ -269,6 +270,8 @@ class SnmpPoller:
                 out.samples += mapping.interfaces(tb, r, t.name, iv, conv, now_ns)
             elif tb.kind == "wifi":
                 out.samples += mapping.wifi(tb, r, t.name, conv, now_ns)
+            elif tb.kind in mapping.ROW_KINDS:
+                out.samples += mapping.ROW_KINDS[tb.kind](tb, r, t.name, conv, now_ns)
             else:
                 out.samples += mapping.radio_links(tb, r, t.name, t.tags, conv, now_ns)
         iv.commit()
@@ -294,7 +297,7 @@ class SnmpPoller:
         chosen = next((p for p in cands if not p.probe), None)
         if probed:
             probes = [ber.oid_encode(p.probe) for p in probed if p.probe]
-            vbs = await s.bulk(probes, 1)
+            vbs = await self._probe(s, probes)
             hit = next(
                 (
                     p
@@ -307,6 +310,22 @@ class SnmpPoller:
         chosen = chosen or self.profiles[self.config.default_profile]
         self._chosen[device] = (sys_object_id, chosen.name)
         return chosen
+
+
+    @staticmethod
+    async def _probe(s: Session, probes: list[bytes]) -> list[ber.VarBind]:
+        """The object after each probe OID. SNMPv1 has no GETBULK, and its agents answer
+        noSuchName for the whole request when one OID has nothing after it: one GETNEXT
+        per probe there, a miss being no match rather than a failed poll."""
+        if s.can_bulk:
+            return await s.bulk(probes, 1)
+        out: list[ber.VarBind] = []
+        for oid in probes:
+            try:
+                out += await s.next([oid])
+            except AgentError:
+                out.append((b"", ber.END_OF_MIB_VIEW, None))
+        return out
 
 
 def _scalar_oids(profile: Profile) -> list[bytes]:
