@@ -226,7 +226,7 @@ def _check_interfaces(samples: Sequence[Sample], walked: dict[str, str]) -> int:
             continue
         i = names[s.tags["ifname"]]
         # up (1) is up, down (2) and lowerLayerDown (7) are down; the rest are neither
-        status = walked[f"1.3.6.1.2.1.2.2.1.8.{i}"]
+        status = walked.get(f"1.3.6.1.2.1.2.2.1.8.{i}", "")
         assert s.fields.get("oper_up") == {"1": True, "2": False, "7": False}.get(status), s
         high = int(walked.get(f"1.3.6.1.2.1.31.1.1.1.15.{i}", "0")) * 1e6
         speed = high or float(walked.get(f"1.3.6.1.2.1.2.2.1.5.{i}", "0"))
