@@ -118,6 +118,11 @@ class AgentSection(_Section):
         " split), 'subtree' (the uplink subtree below the core: a switch and what hangs off"
         " it stay on one agent, so root cause stays local), or 'site'.",
     )
+    shared_jobs_shard: int = Field(
+        default=0, ge=0,
+        description="With shards: the shard (K of K/N) that alone runs the jobs every agent"
+        " would do alike: coverage and the NetBox push (a NetBox pull runs on every shard).",
+    )
     remote_state_max_age_s: float = Field(
         default=120.0, gt=0,
         description="With shards and [influxdb] url: an uplink another shard polls counts as"
@@ -246,6 +251,14 @@ class HealthSection(_Section):
         default="",
         description="'127.0.0.1:9464' serves /healthz and /metrics (Prometheus text) for the"
         " host's supervisor; loopback only; empty: no HTTP endpoint.",
+    )
+    failed_runs: int = Field(
+        default=3, ge=1,
+        description="/healthz fails when a job failed this many runs in a row.",
+    )
+    influx_refused_s: float = Field(
+        default=300.0, gt=0,
+        description="/healthz fails when InfluxDB has refused every write for this long.",
     )
     stale_after_intervals: float = Field(
         default=3.0, gt=0,

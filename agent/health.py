@@ -92,6 +92,8 @@ class Health:
         # Extra `agent` fields from other parts (process figures, notify failures).
         self.gauges: dict[str, float] = {}
         self.spool: SpoolStats | None = None
+        # The SNMP poller's lifetime counts (resets, wraps, splits…), for /metrics.
+        self.snmp: dict[str, int] = {}
         self.storage: Outage | None = None  # the spool cannot be written
         self.influx: Outage | None = None  # InfluxDB refuses writes (or does not answer)
         self.failing_notifiers: dict[str, str] = {}  # target -> last error

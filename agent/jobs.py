@@ -20,6 +20,7 @@ from agent import inventory_source
 from agent.alerts import Observation
 from agent.config import AgentConfig, JobSettings
 from agent.device_state import latest_states
+from agent.grid import slot_of
 from agent.runtime import icmp_cycle, snmp_cycle
 from agent.scheduler import Job, JobFunc, JobReport
 from agent.services import Services
@@ -34,6 +35,10 @@ AdoptInventory = Callable[[Inventory], Awaitable[None]]
 HealthCheck = Callable[[], Awaitable[None]]
 
 log = logging.getLogger(__name__)
+
+# The share of its interval an ICMP round may take; the rest is margin for the jitter
+# and the alert round that follows (collectors.icmp.prober.plan_pacing fits it).
+ROUND_BUDGET = 0.8
 
 
 def build_jobs(
@@ -58,15 +63,21 @@ def build_jobs(
     if c.icmp.enabled:
         for interval, group in group_by_interval(config, "icmp", services.devices).items():
             name = job_name("icmp", interval, c.icmp.interval_s)
-            add(name, c.icmp, icmp_job(services, name, group), interval)
+            add(name, c.icmp, icmp_job(services, name, group, interval), interval)
     if c.snmp.enabled:
         for interval, group in group_by_interval(config, "snmp", services.devices).items():
             name = job_name("snmp", interval, c.snmp.interval_s)
             add(name, c.snmp, snmp_job(services, group, c.icmp.enabled), interval, first_run_s=1.0)
-    if c.coverage.enabled:
+    # With shards, what every agent would write alike (coverage, the NetBox push) runs on
+    # one of them only; pulling the devices to poll from NetBox runs on every one.
+    shared_writer = config.shard().index == config.agent.shared_jobs_shard
+    if c.coverage.enabled and shared_writer:
         # After the first ICMP round, so the live figure knows what is down.
         add("coverage", c.coverage, coverage_job(services), first_run_s=c.icmp.interval_s / 2)
-    if c.netbox.enabled and config.netbox.url:
+    push = config.agent.source == "files"
+    if push and config.agent.bundled_sample():
+        log.info("netbox job off: the bundled sample is never written to NetBox")
+    elif c.netbox.enabled and config.netbox.url and (shared_writer or not push):
         add(
             "netbox",
             c.netbox,
@@ -99,19 +110,29 @@ def job_name(kind: str, interval_s: float, default_s: float) -> str:
     return kind if interval_s == default_s else f"{kind}@{interval_s:g}s"
 
 
-def icmp_job(services: Services, name: str, devices: Sequence[Device]) -> JobFunc:
+def icmp_job(
+    services: Services, name: str, devices: Sequence[Device], interval_s: float
+) -> JobFunc:
     targets = icmp_targets(services.inventory, devices)
     prober = services.prober(name)  # opened now: no raw socket fails the start, not a round
 
     async def run() -> JobReport:
+        # Stamped with the round's grid slot, so an HA pair's two agents write one point.
+        at = slot_of(time.time(), interval_s)
         # The sink never raises: a spool that cannot be written does not cost the round.
-        results = await icmp_cycle(prober, targets, services.sink)
+        results = await icmp_cycle(
+            prober, targets, services.sink, budget_s=interval_s * ROUND_BUDGET, at_ns=int(at * 1e9)
+        )
         services.icmp_up.update((r.target.name, r.up) for r in results)
         services.pinged.set()
         observations = [
             Observation(r.target.name, r.up, services.snmp_ok.get(r.target.name)) for r in results
         ]
-        events, _ = await services.alerts.observe_and_notify(observations, time.time())
+        remote = None
+        shared, foreign = services.shared_status, services.alerts.foreign_uplinks(observations)
+        if shared is not None and foreign:
+            remote = await shared.states(foreign)
+        events, _ = await services.alerts.observe_and_notify(observations, at, remote)
         await asyncio.to_thread(services.sink.put, events)
         # What held the round open: targets that did not answer, then the slowest answers.
         timeout_s = services.config.icmp.timeout_ms / 1000
@@ -186,9 +207,12 @@ def netbox_job(services: Services, adopt: AdoptInventory) -> JobFunc:
     async def run() -> JobReport:
         if services.config.agent.source == "netbox":
             inv = await asyncio.to_thread(
-                inventory_source.pull, cfg, services.config.agent.quartieri
+                inventory_source.pull,
+                cfg,
+                services.config.agent.quartieri,
+                services.config.agent.quartieri_name_field,
             )
-            if inv.devices != services.inventory.devices:
+            if inv != services.inventory:  # devices, and the links and segments it carries
                 log.info("NetBox inventory changed: %d device(s)", len(inv.devices))
                 await adopt(inv)
             return JobReport(devices=len(inv.devices))

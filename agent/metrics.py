@@ -128,6 +128,20 @@ _AGENT: list[tuple[str, str, str, Callable[[Health], float | None]]] = [
 ]
 
 
+# The SNMP poller's counters (collectors.snmp.counters.SnmpCounters), named snmp_<field>.
+_SNMP_HELP = {
+    "counter_resets": "Interface counters that went back and were taken as a reset.",
+    "counter_wraps": "32-bit interface counters that wrapped.",
+    "over_speed": "Rates above the interface's nominal speed (kept, flagged).",
+    "request_splits": "Requests split after tooBig, genErr or noSuchName.",
+    "columns_skipped": "Columns skipped because the device fails on them.",
+    "late_answers": "Answers that came after the poller gave up on them.",
+    "wrong_request_ids": "Answers with a request-id that was never sent.",
+    "varbinds_served": "Variable bindings devices sent.",
+    "varbinds_used": "Variable bindings that became a field.",
+}
+
+
 class HealthCollector(Collector):
     def __init__(self, health: Health, limits: Callable[[], HealthLimits]) -> None:
         self.health = health
@@ -146,6 +160,20 @@ class HealthCollector(Collector):
                 family = _family(name, kind, help_text, [])
                 family.add_metric([], float(v))
                 yield family
+        if h.spool is not None:
+            dropped = _family(
+                "spool_dropped_samples_by_measurement",
+                "counter",
+                "Samples dropped by the spool's size bound, per measurement (bulk first).",
+                ["measurement"],
+            )
+            for measurement, n in sorted(h.spool.dropped_by_measurement.items()):
+                dropped.add_metric([measurement], float(n))
+            yield dropped
+        for name, n in sorted(h.snmp.items()):
+            family = _family(f"snmp_{name}", "counter", _SNMP_HELP.get(name, name), [])
+            family.add_metric([], float(n))
+            yield family
         healthy = _family("healthy", "gauge", "1 when /healthz answers 200, else 0.", [])
         healthy.add_metric([], 0.0 if h.reasons(self.limits()) else 1.0)
         yield healthy

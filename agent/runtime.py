@@ -101,11 +101,16 @@ class SampleSink:
 
 
 async def icmp_cycle(
-    prober: IcmpProber, targets: Sequence[IcmpTarget], spool: SampleStore
+    prober: IcmpProber,
+    targets: Sequence[IcmpTarget],
+    spool: SampleStore,
+    budget_s: float | None = None,
+    at_ns: int | None = None,
 ) -> list[IcmpResult]:
-    """Probe every target once and commit the samples before returning."""
-    results = await prober.round(targets)
-    now = time.time_ns()
+    """Probe every target once (fitting the round into `budget_s`) and commit the samples,
+    stamped `at_ns` (the scheduled round's time, see agent.grid) or now, before returning."""
+    results = await prober.round(targets, budget_s)
+    now = time.time_ns() if at_ns is None else at_ns
     # The commit fsyncs: off the event loop, so other jobs keep their schedule.
     await asyncio.to_thread(spool.put, [r.to_sample(now) for r in results])
     return results
@@ -118,8 +123,11 @@ async def snmp_cycle(
     pings: Callable[[str], bool],
 ) -> tuple[list[PollOutcome], list[str]]:
     """Poll once every target that `pings` (a device that does not would only cost its
-    deadline) and commit the samples before returning; also returns who was not asked."""
-    asked = [t for t in targets if pings(t.name)]
+    deadline) or is configured to be polled regardless (`poll_without_ping`: a device
+    that drops echo requests), and commit the samples before returning; also returns who
+    was not asked."""
+    asked = [t for t in targets if t.poll_without_ping or pings(t.name)]
     outcomes = await poller.poll(asked) if asked else []
     await asyncio.to_thread(spool.put, [s for o in outcomes for s in o.samples])
-    return outcomes, [t.name for t in targets if not pings(t.name)]
+    chosen = {t.name for t in asked}
+    return outcomes, [t.name for t in targets if t.name not in chosen]

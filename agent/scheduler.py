@@ -29,8 +29,8 @@ from apscheduler.events import (
     JobSubmissionEvent,
 )
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 
+from agent.grid import GridTrigger
 from agent.health import Health
 
 log = logging.getLogger(__name__)
@@ -104,9 +104,7 @@ class JobRunner:
             if old is not None and (old.interval_s, old.jitter_s) == (job.interval_s, job.jitter_s):
                 self.scheduler.modify_job(name, args=(job,), misfire_grace_time=grace)
             else:
-                trigger = IntervalTrigger(
-                    seconds=job.interval_s, jitter=job.jitter_s or None, timezone=UTC
-                )
+                trigger = GridTrigger(job.interval_s, job.jitter_s)
                 first = datetime.now(UTC) + timedelta(seconds=job.first_run_s)
                 self.scheduler.add_job(
                     self._run,

@@ -27,6 +27,7 @@ from agent.notify import Router
 from agent.runtime import SAMPLE_TAG, SampleSink
 from collectors.icmp import IcmpProber
 from collectors.influx import Flusher, LocalRetention, make_delivery
+from collectors.influx.shared_status import SharedStatus
 from collectors.netns import NETNS_DIR
 from collectors.snmp import SnmpPoller
 from collectors.spool import Spool
@@ -34,6 +35,7 @@ from inventory.model import Device, Inventory
 
 log = logging.getLogger(__name__)
 
+SNMP_STATE_FILE = "snmp-counters.json"  # counters and request sizes across restarts
 STATE_RESERVE = 4 << 20  # bytes kept free inside state.sqlite and its WAL: see reserve_room
 
 
@@ -60,6 +62,8 @@ class Services:
     snmp_ok: dict[str, bool] = field(default_factory=dict)
     # The last ICMP verdict per device: SNMP does not ask a device that does not ping.
     icmp_up: dict[str, bool] = field(default_factory=dict)
+    # Other shards' device states, for root cause across shards (None: one shard).
+    shared_status: SharedStatus | None = None
     # Set once an ICMP round has been seen: the first SNMP run waits for it.
     pinged: asyncio.Event = field(default_factory=asyncio.Event)
     _closing: asyncio.Task[None] | None = None
@@ -79,7 +83,11 @@ class Services:
             raise StartError(
                 f"agent.netns: namespace {netns!r} does not exist ({NETNS_DIR / netns})"
             )
-        devices = tuple(d for d in config.shard().select(inventory.polled_devices()))
+        shard = config.shard()
+        devices = tuple(shard.select_devices(inventory.polled_devices(), config.agent.shard_by))
+        # With shards the engine owns this shard's devices; an uplink another shard polls
+        # counts as that shard last wrote it to the shared InfluxDB (shared_status).
+        own = {d.name for d in devices} if shard.count > 1 else None
         same = _unchanged(previous, config)
         if previous is None:
             data_dir = config.agent.resolved_data_dir()
@@ -99,14 +107,23 @@ class Services:
         snmp = (
             previous.snmp
             if previous and same("snmp") and same_ns
-            else (SnmpPoller(config.snmp, netns=netns))
+            else SnmpPoller(
+                config.snmp,
+                netns=netns,
+                state_path=config.agent.resolved_data_dir() / SNMP_STATE_FILE,
+            )
         )
         probers = dict(previous.probers) if previous and same("icmp") and same_ns else {}
         if previous and same("alerts", "notify"):
             router, alerts = previous.router, previous.alerts  # adopt() gives it the inventory
         else:
             router = Router.from_config(store.queue, config.notify)
-            alerts = AlertEngine(inventory, config.alerts, store, router)
+            alerts = AlertEngine(inventory, config.alerts, store, router, own=own)
+        shared = (
+            SharedStatus(config.influxdb, config.agent.remote_state_max_age_s)
+            if own is not None and config.influxdb.url
+            else None
+        )
         sink = SampleSink(spool, health, SAMPLE_TAG if config.agent.bundled_sample() else None)
         new = cls(
             config,
@@ -121,6 +138,7 @@ class Services:
             router,
             alerts,
             probers,
+            shared_status=shared,
         )
         if previous is not None:
             new.snmp_ok, new.icmp_up = previous.snmp_ok, previous.icmp_up
@@ -129,7 +147,8 @@ class Services:
 
     def adopt(self) -> None:
         """This set runs now: a carried-over alert engine moves to its inventory."""
-        self.alerts.set_inventory(self.inventory, now=time.time())
+        own = {d.name for d in self.devices} if self.config.shard().count > 1 else None
+        self.alerts.set_inventory(self.inventory, now=time.time(), own=own)
 
     def prober(self, job: str) -> IcmpProber:
         if job not in self.probers:
@@ -152,6 +171,7 @@ class Services:
     def save_health(self) -> None:
         """The `agent` points: this run's health, into the spool like any sample."""
         self.health.spool = self.spool.stats()
+        self.health.snmp = self.snmp.counters.as_dict()
         self.health.gauges["notify_failures"] = self.router.notify_failures()
         self.health.failing_notifiers = {
             n: self.router.health[n].last_error for n in self.router.failing_targets()
@@ -215,10 +235,15 @@ def _unchanged(previous: Services | None, config: AgentConfig) -> Callable[..., 
 
 def load_configured_inventory(config: AgentConfig) -> Inventory:
     """The inventory to watch: pulled from NetBox, or from the files (the bundled sample
-    when none), sites placed in quartieri. Raises ValueError listing what is wrong."""
+    when none), sites placed in quartieri, checked against the configuration (profiles,
+    credentials that name nothing). Raises ValueError listing what is wrong."""
     if config.agent.source == "netbox":
-        return inventory_source.pull(config.netbox, config.agent.quartieri)
-    result = inventory_source.load(config.agent.inventory, config.agent.quartieri)
+        return inventory_source.pull(
+            config.netbox, config.agent.quartieri, config.agent.quartieri_name_field
+        )
+    result = inventory_source.load_configured(config)
+    for w in result.warnings:
+        log.warning("%s", w)
     if result.inventory is None or result.errors:
         raise ValueError("inventory has errors: " + "; ".join(str(i) for i in result.errors[:10]))
     return result.inventory

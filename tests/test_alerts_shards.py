@@ -36,15 +36,7 @@ def _write(influx: InfluxServer, samples: list[Sample]) -> None:
 
 
 def _ask(shared: SharedStatus, names: set[str]) -> dict[str, str]:
-    """One query in its own event loop (the client is bound to the loop it ran in)."""
-
-    async def go() -> dict[str, str]:
-        try:
-            return await shared.states(names)
-        finally:
-            await shared.close()
-
-    return asyncio.run(go())
+    return asyncio.run(shared.states(names))
 
 
 class ShardedLab:

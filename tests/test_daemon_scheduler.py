@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from agent.health import Health, HealthLimits
 from agent.health_http import HealthServer
 from agent.scheduler import Job, JobReport, JobRunner
+from collectors.spool_model import SpoolStats
 from tests.fixtures.ports import free_port
 
 
@@ -136,6 +137,8 @@ def test_health_endpoint_serves_healthz_and_prometheus_metrics() -> None:
             "icmp", cycle_s=1.5, lag_s=0.01, devices=1234567, failures=2, error=None, overran=False
         )
         health.job("snmp", 0.001)  # never completed, interval long past: stale
+        health.spool = SpoolStats(10, 1.0, 47, 0, {"interface": 40, "wifi": 7})
+        health.snmp = {"counter_resets": 2, "varbinds_served": 900}
         server = HealthServer(health, HealthLimits)
         await server.start("127.0.0.1", port)
         async with httpx.AsyncClient() as client:
@@ -163,6 +166,14 @@ def test_health_endpoint_serves_healthz_and_prometheus_metrics() -> None:
     assert "1.23457e+06" not in metrics.text
     assert all(f.documentation for f in families.values())
     assert families["netagent_healthy"].samples[0].value == 0
+    drops = families["netagent_spool_dropped_samples_by_measurement"]
+    assert drops.type == "counter"
+    assert {s.labels["measurement"]: s.value for s in drops.samples if s.name.endswith("_total")} == {
+        "interface": 40,
+        "wifi": 7,
+    }
+    resets = families["netagent_snmp_counter_resets"]
+    assert resets.type == "counter" and resets.samples[0].value == 2
     assert bad.status_code == 503
     assert bad.json()["healthy"] is False
     assert any("job snmp" in r for r in bad.json()["reasons"])

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
-from rich.logging import RichHandler
 
+from agent import logs
 from agent.exitcodes import ExitCode
 from agent.paths import default_data_dir
 
@@ -23,10 +22,9 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)  # one message, one 
 
 
 def setup_logging(verbose: int) -> None:
-    """The one place logging is set up: -1 (-q) errors only, 0 warnings, 1 info, 2 debug."""
-    level = logging.WARNING - 10 * max(-1, min(verbose, 2))
-    handler = RichHandler(console=err, show_path=False, rich_tracebacks=verbose > 1)
-    logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
+    """-1 (-q) errors only, 0 warnings, 1 info, 2 debug; one line a record off a TTY
+    (the journal), rich on one (agent.logs; the daemon raises its own default to INFO)."""
+    logs.configure(verbose)
 
 
 def print_json(data: Any) -> None:

@@ -23,7 +23,7 @@ from agent.alerts.store import STATE_FILE, AlertStore, StateStoreError
 from agent.cli import common
 from agent.config import AgentConfig
 from agent.lock import DataDirLock, LockHeld
-from collectors.spool import Spool
+from collectors.spool import Spool, SpoolError
 
 # What to do about each kind of fault, after "FILE: what is wrong".
 _MOVE_ASIDE = {
@@ -104,9 +104,9 @@ def _read_only(directory: Path) -> bool:
 
 
 def is_spool_error(exc: BaseException) -> bool:
-    """collectors.spool's SpoolError (or a subclass), named rather than imported: the CLI
-    works with a spool that does not have it yet."""
-    return any(c.__name__ == "SpoolError" for c in type(exc).__mro__)
+    """collectors.spool's SpoolError (or a subclass): its message names the file and what
+    to do, one line."""
+    return isinstance(exc, SpoolError)
 
 
 @contextmanager

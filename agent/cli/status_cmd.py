@@ -11,7 +11,7 @@ from rich.table import Table
 from agent.cli import common, datadir, options
 from agent.cli.inventory_cmd import load_configured_or_exit
 from agent.cli.status_view import print_states
-from agent.health import health_summary
+from agent.health import health_summary, read_reasons
 
 
 def status(
@@ -22,7 +22,8 @@ def status(
     json_out: bool = options.JsonOpt,
 ) -> None:
     """Latest state per quartiere and the agent's own health, as last stored; no probing.
-    Exit 1 when a device is down, unreachable or degraded."""
+    Exit 1 when a device is down, unreachable or degraded, or the daemon says it is
+    unhealthy (the reasons its /healthz gives)."""
     cfg = options.configured(config, data_dir, inventory, quartieri)
     inv = load_configured_or_exit(cfg)
     datadir.require_data(cfg)
@@ -31,19 +32,37 @@ def status(
         agent: dict[str, Any] = {
             **health_summary(spool), "influxdb": cfg.influxdb.url, "spool": {
                 "depth": stats.depth, "oldest_age_s": stats.oldest_age_s,
-                "dropped_total": stats.dropped_total, "dead_letters": stats.dead_letters}}
+                "dropped_total": stats.dropped_total, "dead_letters": stats.dead_letters,
+                "dropped_by_measurement": dict(stats.dropped_by_measurement)},
+            "health": read_reasons(cfg.agent.resolved_data_dir())}
         code = print_states(spool, inv, json_out, options.tagged(cfg, {"agent": agent}))
+    health = agent["health"]
     if not json_out:
         common.out.print(_agent_table(agent))
+        if health is not None:
+            common.out.print(_health_line(health))
+    if health is not None and health.get("running") and not health.get("healthy", True):
+        code = max(code, common.ExitCode.PROBLEMS)
     raise typer.Exit(code)
+
+
+def _health_line(health: dict[str, Any]) -> str:
+    """The daemon's own verdict, as /healthz gives it."""
+    if not health.get("running"):
+        return "daemon: stopped (its last health report is kept)"
+    if health.get("healthy", True):
+        return "daemon: healthy"
+    return "daemon: UNHEALTHY: " + "; ".join(str(r) for r in health.get("reasons", []))
 
 
 def _agent_table(agent: dict[str, Any]) -> Table | str:
     spool = agent["spool"]
     held = (f"{spool['depth']} sample(s) waiting for {agent['influxdb']}" if agent["influxdb"]
             else f"{spool['depth']} sample(s) kept locally (no InfluxDB configured)")
+    by = ", ".join(f"{m} {n:,}" for m, n in sorted(spool["dropped_by_measurement"].items()))
     line = (f"spool: {held}, oldest {spool['oldest_age_s']:.0f} s, "
-            f"{spool['dropped_total']} dropped, {spool['dead_letters']} dead letter(s)")
+            f"{spool['dropped_total']} dropped{f' ({by})' if by else ''}, "
+            f"{spool['dead_letters']} dead letter(s)")
     if agent["reported_s_ago"] is None:
         return f"{line}\ndaemon: no health reported here yet (`netagent run`)"
     table = Table(title=f"Agent health (reported {agent['reported_s_ago']:.0f} s ago); {line}",

@@ -27,22 +27,22 @@ class SharedStatus:
             raise ValueError("shared status needs [influxdb] url")
         self.config = config
         self.max_age_s = max_age_s
-        self._client: httpx.AsyncClient | None = None
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            c = self.config
-            auth: httpx.Auth | None = None
-            headers = {}
-            if c.api == "v1" and c.username:
-                password = c.password.get_secret_value() if c.password else ""
-                auth = httpx.BasicAuth(c.username, password)
-            elif c.api == "v2" and c.token:
-                headers["Authorization"] = f"Token {c.token.get_secret_value()}"
-            self._client = httpx.AsyncClient(
-                base_url=str(c.url), auth=auth, headers=headers, timeout=c.timeout_s
-            )
-        return self._client
+    def _client(self) -> httpx.AsyncClient:
+        """A client per query: at most one query a round, only when a device of this shard
+        is silent behind another shard's uplink, so nothing is kept open (or bound to an
+        event loop) between rounds."""
+        c = self.config
+        auth: httpx.Auth | None = None
+        headers = {}
+        if c.api == "v1" and c.username:
+            password = c.password.get_secret_value() if c.password else ""
+            auth = httpx.BasicAuth(c.username, password)
+        elif c.api == "v2" and c.token:
+            headers["Authorization"] = f"Token {c.token.get_secret_value()}"
+        return httpx.AsyncClient(
+            base_url=str(c.url), auth=auth, headers=headers, timeout=c.timeout_s
+        )
 
     def _database(self) -> tuple[str, str | None]:
         if self.config.api == "v1":
@@ -63,7 +63,8 @@ class SharedStatus:
             f'{int(self.max_age_s * 1000)}ms AND ({where}) GROUP BY "device"'
         )
         try:
-            resp = await self._http().get("/query", params={"db": db, "q": q})
+            async with self._client() as client:
+                resp = await client.get("/query", params={"db": db, "q": q})
             resp.raise_for_status()
             body = resp.json()
         except (httpx.HTTPError, ValueError) as e:
@@ -82,11 +83,6 @@ class SharedStatus:
                 if device and values and isinstance(values[-1][1], str):
                     out[device] = values[-1][1]
         return out
-
-    async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
 
 
 def _quote(name: str) -> str:
