@@ -75,7 +75,7 @@ def build_jobs(
         # After the first ICMP round, so the live figure knows what is down.
         add("coverage", c.coverage, coverage_job(services), first_run_s=c.icmp.interval_s / 2)
     push = config.agent.source == "files"
-    if push and config.agent.bundled_sample():
+    if c.netbox.enabled and config.netbox.url and push and config.agent.bundled_sample():
         log.info("netbox job off: the bundled sample is never written to NetBox")
     elif c.netbox.enabled and config.netbox.url and (shared_writer or not push):
         add(

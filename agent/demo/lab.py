@@ -166,7 +166,6 @@ def simulated_snmp(
                 proc.wait(timeout=10)
                 why = first or errors.read_text(errors="replace").strip()[-500:]
                 raise LabUnavailable(f"simulated SNMP agents did not start: {why}")
-            log.info("demo lab: %s", first)
             yield first
         finally:
             proc.terminate()
