@@ -92,7 +92,7 @@ def test_without_influxdb_nothing_says_samples_are_undelivered(
     """No [influxdb] url: the spool is the store. Neither the flush job nor the last flush
     at stop hints that samples wait to be delivered; they are the local history."""
     config = AgentConfig.model_validate({"agent": {"data_dir": str(tmp_path)}})
-    services = Services.assemble(config, Inventory(), None)
+    services = Services.assemble(config, Inventory(), None, Health())
     services.spool.put([Sample("icmp", {"device": "ap-1"}, {"up": True})])
     with caplog.at_level(logging.DEBUG):
         report = run(flush_job(services, 10.0))
@@ -112,7 +112,9 @@ def test_the_flush_job_retries_within_its_run_when_the_back_off_allows(tmp_path:
     with serve() as v2:
         influx = InfluxConfig(url=v2.url, org=v2.org, bucket=v2.bucket, token=SecretStr(v2.token))
         services = SimpleNamespace(
-            router=_NoNotifications(), delivery=make_delivery(spool, influx, spool.config)
+            router=_NoNotifications(),
+            health=Health(),
+            delivery=make_delivery(spool, influx, spool.config),
         )
         spool.put([Sample("icmp", {"device": f"ap-{i}"}, {"up": True}) for i in range(25)])
         v2.fail_next(503, {"code": "unavailable", "message": "restarting"}, times=2)
