@@ -4,6 +4,7 @@ misbehaves loses a column, a rate or a poll, never the cycle, and says which and
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -247,7 +248,7 @@ def test_frozen_sysuptime_is_named_and_rates_use_the_clock() -> None:
     _run(body)
 
 
-def test_unreadable_counters_are_a_problem_line() -> None:
+def test_unreadable_counters_are_a_problem_line(caplog: pytest.LogCaptureFixture) -> None:
     async def body() -> None:
         table = {
             k: v
@@ -259,10 +260,18 @@ def test_unreadable_counters_are_a_problem_line() -> None:
         }
         async with responding(table) as r:
             poller = SnmpPoller(_cfg())
-            (o,) = await poller.poll([_target(r)])
+            with caplog.at_level(logging.INFO, logger="collectors.snmp.poller"):
+                (o,) = await poller.poll([_target(r)])
+                await poller.poll([_target(r)])  # the same problem again: not news
             poller.close()
         assert o.ok
         assert any("no octet counter readable on any of 2 port(s)" in p for p in o.problems)
+        said = [
+            rec
+            for rec in caplog.records
+            if "no octet counter readable" in rec.getMessage() and rec.levelno >= logging.INFO
+        ]
+        assert len(said) == 1
 
     _run(body)
 

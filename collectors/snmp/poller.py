@@ -79,6 +79,7 @@ class SnmpPoller:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._engine: Any = None
         self._chosen: dict[str, tuple[str, str]] = {}  # device -> (sysObjectID, profile)
+        self._said: dict[str, set[str]] = {}  # device -> problems its last poll logged
 
     async def _client(self) -> V2cClient:
         loop = asyncio.get_running_loop()
@@ -173,8 +174,12 @@ class SnmpPoller:
             )
         elif out.duration_s > self.config.device_deadline_s / 2:
             log.info("SNMP %s (%s:%d) slow: %.2fs", t.name, t.address, t.port, out.duration_s)
+        # A problem is news the first poll it appears, not at every poll after (a table a
+        # device lacks would be one INFO line per device per minute in the journal).
+        said = self._said.get(t.name, set())
         for p in out.problems:
-            log.info("SNMP %s: %s", t.name, p)
+            log.log(logging.DEBUG if p in said else logging.INFO, "SNMP %s: %s", t.name, p)
+        self._said[t.name] = set(out.problems)
         fields: dict[str, float | bool] = {"reachable": out.ok, "poll_ms": out.duration_s * 1e3}
         if out.ok and "uptime_s" in out.info:  # a failed poll stores no uptime
             fields["uptime_s"] = float(out.info["uptime_s"])
