@@ -34,6 +34,7 @@ def drive(spool_path: str, url: str, api: str) -> None:
 
     from pydantic import SecretStr
 
+    from agent.health import Health
     from agent.jobs import flush_job
     from collectors.influx import Flusher, InfluxConfig, make_writer
     from collectors.samples import Sample
@@ -53,7 +54,9 @@ def drive(spool_path: str, url: str, api: str) -> None:
         async def deliver_pending(self) -> None:
             pass
 
-    services = SimpleNamespace(router=NoNotifications(), delivery=Flusher(spool, writer, config))
+    services = SimpleNamespace(
+        router=NoNotifications(), health=Health(), delivery=Flusher(spool, writer, config)
+    )
     job = flush_job(services, INTERVAL_S)  # type: ignore[arg-type]
 
     async def flush_runs(stop: asyncio.Event) -> None:

@@ -59,6 +59,7 @@ COMMANDS: list[tuple[str, ...]] = [
     ("poll", "snmp", "127.0.0.1:{closed}"),
     ("spool", "dead-letters"),
     ("spool", "requeue"),
+    ("shard", "plan", "--shards", "2"),
     ("run", "--once"),
 ]
 DAEMON = ("run",)  # started, then stopped with SIGTERM after a few seconds
