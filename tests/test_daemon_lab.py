@@ -29,26 +29,40 @@ pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="the lab namespace and raw ICMP need root"),
 ]
 
-CONFIG = """
-[agent]
-data_dir = "{data}"
-stop_timeout_s = 5
-[jobs.icmp]
-interval_s = 1
-jitter_s = 0
-[jobs.snmp]
-interval_s = 2
-jitter_s = 0
-[jobs.coverage]
-enabled = false
-[icmp]
-count = 1
-timeout_ms = 300
-[snmp]
-device_deadline_s = 2
-[health]
-listen = "127.0.0.1:{port}"
-"""
+
+def sample_env(data: Path, port: int) -> dict[str, str]:
+    """The daemon on the bundled sample: no configuration file (a file must name an
+    inventory), so the test's settings come from the environment."""
+    settings = {
+        "AGENT__DATA_DIR": str(data),
+        "AGENT__STOP_TIMEOUT_S": "5",
+        "JOBS__ICMP__INTERVAL_S": "1",
+        "JOBS__ICMP__JITTER_S": "0",
+        "JOBS__SNMP__INTERVAL_S": "2",
+        "JOBS__SNMP__JITTER_S": "0",
+        "JOBS__COVERAGE__ENABLED": "false",
+        "ICMP__COUNT": "1",
+        "ICMP__TIMEOUT_MS": "300",
+        "SNMP__DEVICE_DEADLINE_S": "2",
+        "HEALTH__LISTEN": f"127.0.0.1:{port}",
+    }
+    base = {k: v for k, v in os.environ.items() if not k.startswith("NETAGENT")}
+    return {**base, "PYTHONPATH": str(ROOT), **{f"NETAGENT_{k}": v for k, v in settings.items()}}
+
+
+class SampleAgent(Agent):
+    """The daemon on the bundled sample (no --config), optionally in its lab namespace."""
+
+    def __init__(self, data: Path, port: int, log: Path, lab: bool = False) -> None:
+        super().__init__(Path("/nonexistent"), port, log)
+        self.env, self.lab = sample_env(data, port), lab
+
+    def argv(self) -> list[str]:
+        return [sys.executable, "-m", "agent", "-v", "run", *(["--lab"] if self.lab else [])]
+
+    def start(self) -> subprocess.Popen[bytes]:
+        with self.log.open("ab") as log:
+            return subprocess.Popen(self.argv(), env=self.env, stdout=log, stderr=log, cwd=ROOT)
 
 
 def alerts(data: Path) -> dict[str, list[dict[str, object]]]:
@@ -64,18 +78,8 @@ def alerts(data: Path) -> dict[str, list[dict[str, object]]]:
 
 def test_daemon_on_the_demo_lab_alerts_per_root_cause_and_cleans_up(tmp_path: Path) -> None:
     port, data = free_port(), tmp_path / "data"
-    config = tmp_path / "netagent.toml"
-    config.write_text(CONFIG.format(data=data, port=port))
-    agent = Agent(config, port, tmp_path / "agent.log")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    with agent.log.open("ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "agent", "-v", "run", "--lab", "--config", str(config)],
-            env=env,
-            stdout=log,
-            stderr=log,
-            cwd=ROOT,
-        )
+    agent = SampleAgent(data, port, tmp_path / "agent.log", lab=True)
+    proc = agent.start()
     try:
         wait_for("three SNMP polls", lambda: (agent.metric("job_runs_total", "snmp") or 0) >= 3, 90)
         assert (
@@ -124,9 +128,7 @@ def test_embedded_default_daemon_reads_the_simulated_sample(tmp_path: Path) -> N
     """No inventory configured, no --lab: every device pings on the host's loopback and
     answers SNMP from the simulated agents, so nothing is degraded."""
     port, data = free_port(), tmp_path / "data"
-    config = tmp_path / "netagent.toml"
-    config.write_text(CONFIG.format(data=data, port=port))
-    agent = Agent(config, port, tmp_path / "agent.log")
+    agent = SampleAgent(data, port, tmp_path / "agent.log")
     proc = agent.start()
     try:
         wait_for("two SNMP polls", lambda: (agent.metric("job_runs_total", "snmp") or 0) >= 2, 90)
@@ -162,7 +164,7 @@ def test_lab_refuses_an_inventory_of_ones_own(tmp_path: Path) -> None:
         cwd=ROOT,
         timeout=60,
     )
-    assert r.returncode == 3 and "--lab runs the bundled sample only" in r.stderr
+    assert r.returncode == 2 and "--lab runs the bundled sample only" in r.stderr
 
 
 def lab_leftovers(record: dict[str, object]) -> list[str]:
@@ -180,11 +182,9 @@ def lab_leftovers(record: dict[str, object]) -> list[str]:
 
 def test_a_sigkilled_lab_is_cleaned_up_by_the_next_start(tmp_path: Path) -> None:
     port, data = free_port(), tmp_path / "data"
-    config = tmp_path / "netagent.toml"
-    config.write_text(CONFIG.format(data=data, port=port))
     log = tmp_path / "agent.log"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    argv = [sys.executable, "-m", "agent", "run", "--lab", "--config", str(config)]
+    sample = SampleAgent(data, port, log, lab=True)
+    env, argv = sample.env, sample.argv()
     record = data / "lab.json"
 
     def complete() -> bool:

@@ -68,10 +68,6 @@ def run_once(
         except ConfigError as e:
             common.err.print(f"config error: {e.problems[0]}", markup=False)
             raise typer.Exit(common.ExitCode.USAGE) from None
-    if not once:  # the daemon never builds the lab unless asked: it is the production path
-        datadir.preflight(cfg)
-        raise typer.Exit(run_daemon(cfg, demo_lab=use_lab is True))
-    inv = load_configured_or_exit(cfg)
     sample = options.is_sample(cfg)
     if use_lab and not sample:
         common.err.print(
@@ -80,6 +76,10 @@ def run_once(
             markup=False,
         )
         raise typer.Exit(common.ExitCode.USAGE)
+    if not once:  # the daemon never builds the lab unless asked: it is the production path
+        datadir.preflight(cfg)
+        raise typer.Exit(run_daemon(cfg, demo_lab=use_lab is True))
+    inv = load_configured_or_exit(cfg)
     netns = cfg.agent.netns or None
     if netns is not None:
         if use_lab:
