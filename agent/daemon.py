@@ -85,11 +85,6 @@ class Daemon:
     async def run(self) -> int:
         """Until stopped; raises StartError (one line, naming the key) when the pieces
         cannot be built or the port cannot be bound: no job has started then."""
-        if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
-            # One "Running job…"/"HTTP Request: POST" line per run would drown the journal;
-            # skipped and missed runs are logged by the JobRunner, with more to say.
-            logging.getLogger("apscheduler").setLevel(logging.ERROR)
-            logging.getLogger("httpx").setLevel(logging.WARNING)
         try:
             self._reasons = ReasonsFile(self.config.agent.resolved_data_dir())
         except OSError as e:  # a full disk must not stop monitoring: /healthz still tells

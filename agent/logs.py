@@ -32,6 +32,7 @@ NEVER_FOLDED = frozenset({"netagent.alerts"})
 # LogRecord's own attributes: anything else on a record came from `extra=`.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 _verbosity = 0
+_LIBRARIES = {"apscheduler": logging.ERROR, "httpx": logging.WARNING, "urllib3": logging.ERROR}
 
 
 def configure(verbosity: int, *, daemon: bool = False) -> None:
@@ -59,6 +60,12 @@ def configure(verbosity: int, *, daemon: bool = False) -> None:
         handler.setFormatter(OneLineFormatter())
     handler.addFilter(FoldRepeats())
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    # Libraries' own chatter, below -vv: a "Running job…"/"HTTP Request" line per run
+    # would drown the journal, and urllib3's "Retrying…" warnings (pynetbox) come before
+    # the one line our code says about the same failure.
+    quiet = verbosity < 2
+    for name, at in _LIBRARIES.items():
+        logging.getLogger(name).setLevel(at if quiet else logging.NOTSET)
 
 
 def for_daemon() -> None:

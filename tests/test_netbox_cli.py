@@ -124,3 +124,22 @@ def test_list_keys_from_the_environment_in_the_documented_json_form(
     r = _run(["netbox", "targets", "--json"], env)
     assert r.exit_code == 0, r.output
     assert {x["name"] for x in json.loads(r.stdout)} == {"ap-pertini-1", "ap-pertini-2"}
+
+
+def test_an_unreachable_netbox_is_one_line_on_stderr(tmp_path: Path) -> None:
+    """urllib3's own "Retrying…" warnings do not come before our one line (exit 3)."""
+    import subprocess
+    import sys
+
+    from tests.fixtures.ports import free_port
+
+    cfg = write_setup(tmp_path, f"http://127.0.0.1:{free_port()}", TOKEN)
+    r = subprocess.run(
+        [sys.executable, "-m", "agent", "netbox", "plan", "-c", str(cfg)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 3
+    lines = [x for x in r.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and "unreachable" in lines[0], r.stderr
