@@ -17,10 +17,12 @@ from __future__ import annotations
 import difflib
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from collectors.snmp.config import SnmpConfig
 from collectors.snmp.profiles import PROFILE_DIR, ProfileError, load_profiles
 from geo.quartieri import Fields, QuartiereError, QuartiereIndex
 from geo.quartieri_check import Boundary, check_file, check_loaded, read_boundary
@@ -190,31 +192,49 @@ def check_config_references(
                         ),
                     )
                 )
-    roles = {r.value for r in Role}
+    for u in unknown_credentials(inventory, snmp):
+        # A real role no device has yet is harmless; a misspelt one is not.
+        hint = _closest(u.name, {r.value for r in Role} if u.kind == "role" else set(u.known))
+        cost = "" if u.idle_role else ", and the devices it was meant for get the default ones"
+        issues.append(
+            Issue(
+                cfg_file,
+                "",
+                f"snmp.{u.table}.{u.name}",
+                f"names no {u.kind} of the inventory{hint}; these credentials are never "
+                f"used{cost}",
+                Severity.WARNING if u.idle_role else Severity.ERROR,
+            )
+        )
+    return issues
+
+
+@dataclass(frozen=True)
+class UnknownCredential:
+    """A `[snmp.<table>.<name>]` entry that names no device, role or tag of the inventory:
+    the devices it was meant for silently get the default credentials."""
+
+    table: str  # device_credentials, role_credentials or tag_credentials
+    kind: str  # device, role or tag
+    name: str
+    known: frozenset[str]  # the names of that kind the inventory has
+    idle_role: bool  # a real role that no device has yet (harmless)
+
+
+def unknown_credentials(inventory: Inventory, snmp: SnmpConfig) -> list[UnknownCredential]:
+    """The one check behind `check_config_references` and `config check`'s preflight."""
     entries = (
         ("device_credentials", "device", {d.name for d in inventory.devices}),
         ("role_credentials", "role", {d.role.value for d in inventory.devices}),
         ("tag_credentials", "tag", {t for d in inventory.devices for t in d.tags}),
     )
-    for key, kind, names in entries:
-        for name in getattr(snmp, key):
-            if name in names:
-                continue
-            # A real role no device has yet is harmless; a misspelt one is not.
-            idle = kind == "role" and name in roles
-            hint = _closest(name, roles if kind == "role" else names)
-            cost = "" if idle else ", and the devices it was meant for get the default ones"
-            issues.append(
-                Issue(
-                    cfg_file,
-                    "",
-                    f"snmp.{key}.{name}",
-                    f"names no {kind} of the inventory{hint}; these credentials are never "
-                    f"used{cost}",
-                    Severity.WARNING if idle else Severity.ERROR,
-                )
-            )
-    return issues
+    roles = {r.value for r in Role}
+    return [
+        UnknownCredential(table, kind, name, frozenset(names), kind == "role" and name in roles)
+        for table, kind, names in entries
+        for name in sorted(getattr(snmp, table))
+        if name not in names
+    ]
 
 
 def _closest(name: str, names: set[str]) -> str:

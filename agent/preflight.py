@@ -186,34 +186,24 @@ def inventory_consistency(
 
 def credential_problems(cfg: AgentConfig, inv: Inventory) -> list[str]:
     """SNMP credentials given for a device, role or tag that does not exist: that device
-    would silently get the default community. The daemon calls this at start and reload."""
-    snmp = cfg.snmp
-    tags = {t for d in inv.devices for t in d.tags}
-    tables = [
-        (
-            "device_credentials",
-            set(snmp.device_credentials),
-            {d.name for d in inv.devices},
-            "device",
-        ),
-        ("role_credentials", set(snmp.role_credentials), {r.value for r in Role}, "role"),
-        ("tag_credentials", set(snmp.tag_credentials), tags, "tag"),
-    ]
+    would silently get the default community (found by inventory_source's check), located
+    at the file line or variable that set them."""
     out = []
-    for table, given, known, kind in tables:
-        for name in sorted(given - known):
-            loc = ("snmp", table, name)
-            key = dotted(loc)
-            hint = _did_you_mean(name, known)
-            if kind == "device" and _folded(name) in {_folded(k) for k in known}:
-                hint += (
-                    " (device names match exactly, case included; a variable name"
-                    " loses it: give NETAGENT_SNMP__DEVICE_CREDENTIALS as JSON)"
-                )
-            out.append(
-                f"{cfg.where(loc) or 'configuration'}: {key}: no {kind} named "
-                f"{name!r} in the inventory{hint}"
+    for u in inventory_source.unknown_credentials(inv, cfg.snmp):
+        if u.idle_role:  # a real role no device has yet: nothing is misspelt
+            continue
+        loc = ("snmp", u.table, u.name)
+        known = {r.value for r in Role} if u.kind == "role" else u.known
+        hint = _did_you_mean(u.name, known)
+        if u.kind == "device" and _folded(u.name) in {_folded(k) for k in known}:
+            hint += (
+                " (device names match exactly, case included; a variable name"
+                " loses it: give NETAGENT_SNMP__DEVICE_CREDENTIALS as JSON)"
             )
+        out.append(
+            f"{cfg.where(loc) or 'configuration'}: {dotted(loc)}: no {u.kind} named "
+            f"{u.name!r} in the inventory{hint}"
+        )
     return out
 
 
