@@ -119,12 +119,14 @@ class AgentSection(_Section):
         " it stay on one agent, so root cause stays local), or 'site'.",
     )
     shared_jobs_shard: int = Field(
-        default=0, ge=0,
+        default=0,
+        ge=0,
         description="With shards: the shard (K of K/N) that alone runs the jobs every agent"
         " would do alike: coverage and the NetBox push (a NetBox pull runs on every shard).",
     )
     remote_state_max_age_s: float = Field(
-        default=120.0, gt=0,
+        default=120.0,
+        gt=0,
         description="With shards and [influxdb] url: an uplink another shard polls counts as"
         " down or unreachable for root cause when that shard wrote so within this many"
         " seconds; older states are not used.",
@@ -136,7 +138,8 @@ class AgentSection(_Section):
         " CAP_SYS_ADMIN.",
     )
     stop_timeout_s: float = Field(
-        default=10.0, gt=0,
+        default=10.0,
+        gt=0,
         description="On SIGTERM, how long in-flight polls and the last spool flush may take"
         " before they are cut.",
     )
@@ -184,12 +187,14 @@ class JobSettings(_Section):
     enabled: bool = Field(default=True, description="Run this job at all.")
     interval_s: float = Field(gt=0, description="Seconds between two runs.")
     jitter_s: float = Field(
-        default=0.0, ge=0,
+        default=0.0,
+        ge=0,
         description="Each run starts up to this many seconds late, at random, so that several"
         " agents (or jobs) do not fire in lockstep.",
     )
     misfire_grace_s: float | None = Field(
-        default=None, gt=0,
+        default=None,
+        gt=0,
         description="A run the scheduler could not start on time still starts if it is late"
         " by less than this; empty: one interval. (APScheduler's own default, 1 s, makes runs"
         " vanish silently under load.)",
@@ -253,15 +258,18 @@ class HealthSection(_Section):
         " host's supervisor; loopback only; empty: no HTTP endpoint.",
     )
     failed_runs: int = Field(
-        default=3, ge=1,
+        default=3,
+        ge=1,
         description="/healthz fails when a job failed this many runs in a row.",
     )
     influx_refused_s: float = Field(
-        default=300.0, gt=0,
+        default=300.0,
+        gt=0,
         description="/healthz fails when InfluxDB has refused every write for this long.",
     )
     stale_after_intervals: float = Field(
-        default=3.0, gt=0,
+        default=3.0,
+        gt=0,
         description="/healthz fails when a job has not completed for this many of its intervals.",
     )
 
@@ -292,8 +300,12 @@ class AgentConfig(BaseSettings):
     environment are read by load_config, which also says where each value came from."""
 
     model_config = SettingsConfigDict(
-        extra="forbid", env_prefix=ENV_PREFIX, env_nested_delimiter="__",
-        case_sensitive=False, env_ignore_empty=True, validate_default=False,
+        extra="forbid",
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        case_sensitive=False,
+        env_ignore_empty=True,
+        validate_default=False,
     )
 
     agent: AgentSection = Field(default_factory=AgentSection)
@@ -317,8 +329,11 @@ class AgentConfig(BaseSettings):
 
     @classmethod
     def settings_customise_sources(
-        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings,)  # load_config reads the file and the environment
@@ -365,8 +380,6 @@ class AgentConfig(BaseSettings):
         return float(value) if value is not None else base.interval_s
 
 
-
-
 def find_config(path: Path | None, env: Mapping[str, str]) -> Path | None:
     """--config, else $NETAGENT_CONFIG, else the first file of CONFIG_SEARCH_PATH."""
     if path is not None:
@@ -387,13 +400,17 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
         from_file = sources.read_toml(path, layers)
         if from_file is None:
             named_by_env = given is None and env.get("NETAGENT_CONFIG") == str(path)
-            raise ConfigError([f"{p} (named by $NETAGENT_CONFIG)" if named_by_env else p
-                               for p in layers.problems])
+            raise ConfigError(
+                [f"{p} (named by $NETAGENT_CONFIG)" if named_by_env else p for p in layers.problems]
+            )
         walk.visit(from_file, AgentConfig, (), walk.inline_secrets(layers, path))
         raw = from_file
     raw = sources.deep_update(raw, sources.read_env(AgentConfig, env, layers))
-    for visitor in (walk.secret_files(layers), walk.collect_secrets(layers),
-                    walk.unknown_keys(layers)):
+    for visitor in (
+        walk.secret_files(layers),
+        walk.collect_secrets(layers),
+        walk.unknown_keys(layers),
+    ):
         walk.visit(raw, AgentConfig, (), visitor)
     config: AgentConfig | None = None
     try:
@@ -418,13 +435,18 @@ def _needs(config: AgentConfig, path: Path | None, layers: Layers) -> None:
     """What no single section can check: where the devices come from."""
     agent = config.agent
     if agent.source == "netbox" and not config.netbox.url:
-        layers.problem(("agent", "source"), "source = 'netbox' needs [netbox] url (and"
-                       " token_file or NETAGENT_NETBOX__TOKEN)")
+        layers.problem(
+            ("agent", "source"),
+            "source = 'netbox' needs [netbox] url (and token_file or NETAGENT_NETBOX__TOKEN)",
+        )
     if path is not None and agent.source == "files" and not agent.inventory:
-        layers.problem(("agent", "inventory"), "no inventory: name the inventory files or"
-                       " directories (inventory = [\"/etc/netagent/inventory\"]), or set"
-                       " source = \"netbox\"; the bundled sample runs only without a"
-                       " configuration file")
+        layers.problem(
+            ("agent", "inventory"),
+            "no inventory: name the inventory files or"
+            ' directories (inventory = ["/etc/netagent/inventory"]), or set'
+            ' source = "netbox"; the bundled sample runs only without a'
+            " configuration file",
+        )
 
 
 def _describe(err: Any) -> str:
@@ -433,7 +455,11 @@ def _describe(err: Any) -> str:
     msg = str(err["msg"]).removeprefix("Value error, ")
     given = err.get("input")
     secret = any(secret_named(str(p)) or "url" in str(p) for p in loc)  # a URL may hold one
-    if isinstance(given, str | int | float) and err["type"] != "missing" and not secret \
-            and "got " not in msg:
+    if (
+        isinstance(given, str | int | float)
+        and err["type"] != "missing"
+        and not secret
+        and "got " not in msg
+    ):
         msg += f" (got {str(repr(given))[:60]})"
     return msg

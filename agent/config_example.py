@@ -55,7 +55,10 @@ def render(model: type[BaseModel]) -> str:
 
 
 def _section(
-    out: list[str], name: str, info: FieldInfo, prefix: str,
+    out: list[str],
+    name: str,
+    info: FieldInfo,
+    prefix: str,
     explained: set[tuple[type[BaseModel], str]],
 ) -> None:
     """One [section]; a key of a model seen before (the six jobs) is explained once."""
@@ -65,8 +68,11 @@ def _section(
     path = f"{prefix}{name}"
     default = info.get_default(call_default_factory=True)
     commented = default is None  # an optional section: shown, off
-    lines = [f"[{path}]"] if any(
-        model_in(f.annotation) is None or _is_list(f) for f in sub.model_fields.values()) else []
+    lines = (
+        [f"[{path}]"]
+        if any(model_in(f.annotation) is None or _is_list(f) for f in sub.model_fields.values())
+        else []
+    )
     if info.description:
         lines.insert(0, _comment(info.description))
     if sub.__doc__ and not info.description:
@@ -76,8 +82,11 @@ def _section(
         if model_in(field.annotation) is not None and not _is_list(field):
             nested.append((key, field))
             continue
-        value = getattr(default, key) if default is not None else field.get_default(
-            call_default_factory=True)
+        value = (
+            getattr(default, key)
+            if default is not None
+            else field.get_default(call_default_factory=True)
+        )
         if field.description and (sub, key) not in explained:
             lines.append(_comment(field.description))
             explained.add((sub, key))
@@ -85,11 +94,16 @@ def _section(
         if field.examples and not value:  # required in practice, no default to show
             lines.append(f"{key} = {_literal(field.examples[0])}  # e.g.")
             continue
-        lines.append(f"# {key} = {literal or '...'}" if literal is None or commented
-                     else f"{key} = {literal}")
+        lines.append(
+            f"# {key} = {literal or '...'}"
+            if literal is None or commented
+            else f"{key} = {literal}"
+        )
     if lines:
-        out.append("\n".join(("# " + ln if commented and not ln.startswith("#") else ln)
-                             for ln in lines) + "\n")
+        out.append(
+            "\n".join(("# " + ln if commented and not ln.startswith("#") else ln) for ln in lines)
+            + "\n"
+        )
     for key, field in nested:
         _section(out, key, field, f"{path}.", explained)
 

@@ -201,8 +201,7 @@ def check_config_references(
                 cfg_file,
                 "",
                 f"snmp.{u.table}.{u.name}",
-                f"names no {u.kind} of the inventory{hint}; these credentials are never "
-                f"used{cost}",
+                f"names no {u.kind} of the inventory{hint}; these credentials are never used{cost}",
                 Severity.WARNING if u.idle_role else Severity.ERROR,
             )
         )

@@ -62,8 +62,10 @@ async def run() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(Path(tmp))
         cfg = AlertsConfig(down_after=N, up_after=M)
-        notify = NotifyConfig(webhooks=[WebhookConfig(url=receiver.url, name="bench")],  # type: ignore[arg-type]
-                              log=LogConfig(enabled=False))
+        notify = NotifyConfig(
+            webhooks=[WebhookConfig(url=receiver.url, name="bench")],  # type: ignore[arg-type]
+            log=LogConfig(enabled=False),
+        )
         t = 1_790_000_000.0
         router = Router.from_config(store.queue, notify, clock=lambda: t)
         engine = AlertEngine(inv, cfg, store, router)
@@ -92,8 +94,9 @@ async def run() -> None:
                 started = await round_(dark)
                 round_costs.append(time.monotonic() - r0)
             got = receiver.received[before:]
-            assert len(got) == 1, [(g.body["device"], g.body["kind"], g.body["status"])
-                                   for g in got]
+            assert len(got) == 1, [
+                (g.body["device"], g.body["kind"], g.body["status"]) for g in got
+            ]
             latencies.append(N * ROUND_S + (got[0].at - started))
             for _ in range(M):
                 await round_(set())
@@ -105,18 +108,26 @@ async def run() -> None:
     real = [x - N * ROUND_S for x in latencies]
     q = statistics.quantiles(real, n=100)
     in_branches = sum(len(o) for o in outages if len(o) > 1)
-    print(f"devices {len(names)}, outages 100 (70 single AP, 30 branches: "
-          f"{in_branches} devices), "
-          f"100 one-round blips; round {ROUND_S:.0f} s, N={N}, M={M}")
-    print(f"latency last echo -> webhook received: N x round = {N * ROUND_S:.0f} s + "
-          f"p50 {statistics.median(real) * 1000:.1f} ms, p95 {q[94] * 1000:.1f} ms, "
-          f"max {max(real) * 1000:.1f} ms  (budget {BUDGET_S:.0f} s: "
-          f"{'met' if max(latencies) <= BUDGET_S else 'MISSED'})")
-    print(f"engine round (observe + commit + deliver) p50 "
-          f"{statistics.median(round_costs) * 1000:.1f} ms over {len(names)} devices")
+    print(
+        f"devices {len(names)}, outages 100 (70 single AP, 30 branches: "
+        f"{in_branches} devices), "
+        f"100 one-round blips; round {ROUND_S:.0f} s, N={N}, M={M}"
+    )
+    print(
+        f"latency last echo -> webhook received: N x round = {N * ROUND_S:.0f} s + "
+        f"p50 {statistics.median(real) * 1000:.1f} ms, p95 {q[94] * 1000:.1f} ms, "
+        f"max {max(real) * 1000:.1f} ms  (budget {BUDGET_S:.0f} s: "
+        f"{'met' if max(latencies) <= BUDGET_S else 'MISSED'})"
+    )
+    print(
+        f"engine round (observe + commit + deliver) p50 "
+        f"{statistics.median(round_costs) * 1000:.1f} ms over {len(names)} devices"
+    )
     naive = naive_notifications(outages, 100)
-    print(f"notifications for the 100 outages: netagent {sent} (blips alerted: {blip_alerts}), "
-          f"naive per-device {naive}  -> {naive / max(sent, 1):.1f}x fewer")
+    print(
+        f"notifications for the 100 outages: netagent {sent} (blips alerted: {blip_alerts}), "
+        f"naive per-device {naive}  -> {naive / max(sent, 1):.1f}x fewer"
+    )
 
 
 if __name__ == "__main__":

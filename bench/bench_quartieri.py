@@ -27,12 +27,13 @@ def main(n: int) -> None:
     ours = index.locate_many(lons, lats)
     t_ours = time.perf_counter() - t0
     t0 = time.perf_counter()
-    peer = [next((q.name for q in quartieri if q.geometry.contains(Point(x, y))), None)
-            for x, y in zip(lons, lats, strict=True)]
+    peer = [
+        next((q.name for q in quartieri if q.geometry.contains(Point(x, y))), None)
+        for x, y in zip(lons, lats, strict=True)
+    ]
     t_peer = time.perf_counter() - t0
     agree = sum(a == b for a, b in zip(ours, peer, strict=True) if b is not None)
-    print(f"points: {n}, inside per peer: {sum(p is not None for p in peer)}, "
-          f"agreeing: {agree}")
+    print(f"points: {n}, inside per peer: {sum(p is not None for p in peer)}, agreeing: {agree}")
     print(f"QuartiereIndex.locate_many (incl. building the index): {n / t_ours:,.0f} points/s")
     print(f"peer: per-point loop of Polygon.contains:              {n / t_peer:,.0f} points/s")
     print(f"ratio: {t_peer / t_ours:.1f}x")

@@ -52,8 +52,13 @@ def address(i: int) -> str:
 def inventory(n: int) -> Inventory:
     sites = tuple(Site(name=f"site-{k}", lat=44.69 + k / 1000, lon=10.63) for k in range(20))
     devices = tuple(
-        Device(name=f"dev-{i:04d}", site=f"site-{i % 20}", role=ROLES[i % len(ROLES)],
-               mgmt_ip=address(i), snmp_port=SNMP_PORT)  # type: ignore[arg-type]
+        Device(
+            name=f"dev-{i:04d}",
+            site=f"site-{i % 20}",
+            role=ROLES[i % len(ROLES)],
+            mgmt_ip=address(i),
+            snmp_port=SNMP_PORT,
+        )  # type: ignore[arg-type]
         for i in range(n)
     )
     return Inventory(sites=sites, devices=devices)
@@ -69,7 +74,8 @@ def start_snmpd(n: int, root: Path) -> subprocess.Popen[bytes]:
     endpoints = [f"udp:{address(i)}:{SNMP_PORT}" for i in range(n)]
     proc = subprocess.Popen(
         ["snmpd", "-f", "-Lf", str(root / "snmpd.log"), "-C", "-c", str(conf), *endpoints],
-        preexec_fn=more_files, env={**os.environ, "MIBS": ""},
+        preexec_fn=more_files,
+        env={**os.environ, "MIBS": ""},
     )
     time.sleep(2)
     return proc
@@ -101,21 +107,26 @@ async def run_agent(config: AgentConfig, inv: Inventory, seconds: float) -> Daem
 
 def peer_cpu(n: int) -> tuple[float, float, float]:
     """CPU seconds of one fping round, one SNMP cycle of snmpbulkwalk, and its wall time."""
+
     def children() -> float:
         r = resource.getrusage(resource.RUSAGE_CHILDREN)
         return r.ru_utime + r.ru_stime
 
     c0 = children()
     targets = "\n".join(address(i) for i in range(n))
-    subprocess.run(["fping", "-c3", "-q", "-p500", "-t1000", "-i1"], input=targets.encode(),
-                   capture_output=True)
+    subprocess.run(
+        ["fping", "-c3", "-q", "-p500", "-t1000", "-i1"],
+        input=targets.encode(),
+        capture_output=True,
+    )
     c1 = children()
     t0 = time.monotonic()
     walk = ["snmpbulkwalk", "-v2c", "-c", "public", "-Cr25", "-t1", "-r1", "-On"]
     subprocess.run(
         ["xargs", "-P", "16", "-I{}", *walk, "{}", "1.3.6.1.2.1.2.2.1"],
         input="\n".join(f"{address(i)}:{SNMP_PORT}" for i in range(n)).encode(),
-        capture_output=True, env={**os.environ, "MIBS": ""},
+        capture_output=True,
+        env={**os.environ, "MIBS": ""},
     )
     return c1 - c0, children() - c1, time.monotonic() - t0
 
@@ -141,10 +152,13 @@ def main() -> None:
         config = agent_config(root / "data", args.compress, influx.url if influx else None)
         me = psutil.Process()
         cpu0, t0 = sum(me.cpu_times()[:2]), time.monotonic()
-        print(f"{args.devices} devices, intervals /{args.compress:g} (ICMP "
-              f"{30 / args.compress:g} s, SNMP {60 / args.compress:g} s), "
-              f"{seconds:.0f} s = {args.hours:g} h-equivalent, "
-              f"InfluxDB: {'influxd 1.6' if influx else 'none (local spool)'}", flush=True)
+        print(
+            f"{args.devices} devices, intervals /{args.compress:g} (ICMP "
+            f"{30 / args.compress:g} s, SNMP {60 / args.compress:g} s), "
+            f"{seconds:.0f} s = {args.hours:g} h-equivalent, "
+            f"InfluxDB: {'influxd 1.6' if influx else 'none (local spool)'}",
+            flush=True,
+        )
         daemon = asyncio.run(run_agent(config, inventory(args.devices), seconds))
         cpu, wall = sum(me.cpu_times()[:2]) - cpu0, time.monotonic() - t0
         rss = me.memory_info().rss / 2**20
@@ -159,20 +173,30 @@ def main() -> None:
         shutil.rmtree(root, ignore_errors=True)
     hour_rounds = 3600 / 30 * args.hours, 3600 / 60 * args.hours
     peer_cpu_h = icmp_cpu * hour_rounds[0] + snmp_cpu * hour_rounds[1]
-    print(f"runs: icmp {icmp.runs} (last {icmp.cycle_s:.2f} s, {icmp.devices} devices, "
-          f"{icmp.failures} down), snmp {snmp.runs} (last {snmp.cycle_s:.2f} s, "
-          f"{snmp.failures} failed), overruns {icmp.overruns + snmp.overruns}, "
-          f"skipped {icmp.skipped + snmp.skipped}, missed {icmp.missed + snmp.missed}")
-    print(f"scheduler lag p50 {percentile(lags, 50) * 1000:.1f} ms, "
-          f"p99 {percentile(lags, 99) * 1000:.1f} ms, max {max(lags, default=0) * 1000:.1f} ms"
-          f"   (target p99 < 1000 ms)")
-    print(f"agent CPU {cpu:.1f} s in {wall:.0f} s: {100 * cpu / wall:.1f}% of a core compressed,"
-          f" {100 * cpu / (wall * args.compress):.1f}% at real intervals   (target < 50%)")
+    print(
+        f"runs: icmp {icmp.runs} (last {icmp.cycle_s:.2f} s, {icmp.devices} devices, "
+        f"{icmp.failures} down), snmp {snmp.runs} (last {snmp.cycle_s:.2f} s, "
+        f"{snmp.failures} failed), overruns {icmp.overruns + snmp.overruns}, "
+        f"skipped {icmp.skipped + snmp.skipped}, missed {icmp.missed + snmp.missed}"
+    )
+    print(
+        f"scheduler lag p50 {percentile(lags, 50) * 1000:.1f} ms, "
+        f"p99 {percentile(lags, 99) * 1000:.1f} ms, max {max(lags, default=0) * 1000:.1f} ms"
+        f"   (target p99 < 1000 ms)"
+    )
+    print(
+        f"agent CPU {cpu:.1f} s in {wall:.0f} s: {100 * cpu / wall:.1f}% of a core compressed,"
+        f" {100 * cpu / (wall * args.compress):.1f}% at real intervals   (target < 50%)"
+    )
     print(f"agent RSS at the end {rss:.0f} MB   (target < 250 MB)")
-    print(f"peer fping+snmpbulkwalk scripts: {icmp_cpu:.2f} s CPU per ICMP round, "
-          f"{snmp_cpu:.2f} s per SNMP cycle ({snmp_wall:.1f} s wall, 16 parallel): "
-          f"{peer_cpu_h:.0f} s CPU per hour-equivalent vs netagent {cpu:.0f} s "
-          f"(ratio netagent/peer {cpu / peer_cpu_h:.2f})" if peer_cpu_h else "")
+    print(
+        f"peer fping+snmpbulkwalk scripts: {icmp_cpu:.2f} s CPU per ICMP round, "
+        f"{snmp_cpu:.2f} s per SNMP cycle ({snmp_wall:.1f} s wall, 16 parallel): "
+        f"{peer_cpu_h:.0f} s CPU per hour-equivalent vs netagent {cpu:.0f} s "
+        f"(ratio netagent/peer {cpu / peer_cpu_h:.2f})"
+        if peer_cpu_h
+        else ""
+    )
 
 
 if __name__ == "__main__":

@@ -30,8 +30,6 @@ def targets(n: int) -> list[str]:
     return [f"127.1.{i // 250}.{i % 250 + 1}" for i in range(n)]
 
 
-
-
 def measure(cmd: list[str]) -> dict[str, float | str]:
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
@@ -39,8 +37,13 @@ def measure(cmd: list[str]) -> dict[str, float | str]:
     wall = time.monotonic() - t0
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-    return {"wall": wall, "cpu": cpu, "rss_mb": r1.ru_maxrss / 1024,
-            "stdout": proc.stdout, "stderr": proc.stderr}
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "rss_mb": r1.ru_maxrss / 1024,
+        "stdout": proc.stdout,
+        "stderr": proc.stderr,
+    }
 
 
 def fping(target_file: str, interval_ms: int) -> dict[str, float]:
@@ -70,8 +73,11 @@ def child(target_file: str, rate: int) -> None:
     wall, cpu = time.monotonic() - w0, time.process_time() - c0
     prober.close()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"wall": wall, "cpu": cpu, "rss_mb": rss,
-                      "received": sum(r.received for r in res)}))
+    print(
+        json.dumps(
+            {"wall": wall, "cpu": cpu, "rss_mb": rss, "received": sum(r.received for r in res)}
+        )
+    )
 
 
 def main() -> None:
@@ -107,12 +113,18 @@ def main() -> None:
         r = "" if recv is None else f"{recv:>7.0f}"
         m = "" if rss is None else f"{rss:>8.0f}"
         print(f"{name:32}{wall:>8.3f}{cpu:>8.3f}{r:>7}{m}")
-    print(f"lost: netagent {2 * n - o0['received'] - o1['received']:.0f}, "
-          f"fping {2 * n - f0['received'] - f1['received']:.0f}")
-    print(f"CPU ratio unpaced, round/fping: {o0['cpu'] / f0['cpu']:.2f}x (target <= 3x); "
-          f"whole process/fping: {o0['process_cpu'] / f0['cpu']:.2f}x")
-    print(f"wall ratio at 1 ms pacing, round/fping: {o1['wall'] / f1['wall']:.3f}x "
-          f"(target <= 1.05x); whole process: {o1['process_wall'] / f1['wall']:.3f}x")
+    print(
+        f"lost: netagent {2 * n - o0['received'] - o1['received']:.0f}, "
+        f"fping {2 * n - f0['received'] - f1['received']:.0f}"
+    )
+    print(
+        f"CPU ratio unpaced, round/fping: {o0['cpu'] / f0['cpu']:.2f}x (target <= 3x); "
+        f"whole process/fping: {o0['process_cpu'] / f0['cpu']:.2f}x"
+    )
+    print(
+        f"wall ratio at 1 ms pacing, round/fping: {o1['wall'] / f1['wall']:.3f}x "
+        f"(target <= 1.05x); whole process: {o1['process_wall'] / f1['wall']:.3f}x"
+    )
     print(f"peak RSS: {max(o0['rss_mb'], o1['rss_mb']):.0f} MB (target <= 150 MB)")
 
 

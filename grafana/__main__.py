@@ -37,8 +37,11 @@ def _inventory(paths: list[Path]) -> Inventory:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m grafana", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m grafana",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = ap.add_subparsers(dest="cmd", required=True)
     gen = sub.add_parser("generate", help="write grafana/dashboards/*.json from the code")
     gen.add_argument("--inventory", type=Path, action="append", default=[])
@@ -64,13 +67,22 @@ def main(argv: list[str] | None = None) -> int:
     if not url:
         print("set NETAGENT_INFLUXDB__URL (and __DATABASE, __TOKEN)", file=sys.stderr)
         return 2
-    run = HttpInfluxQL(url, os.environ.get("NETAGENT_INFLUXDB__DATABASE", "netagent"),
-                       os.environ.get("NETAGENT_INFLUXDB__TOKEN") or None)
+    run = HttpInfluxQL(
+        url,
+        os.environ.get("NETAGENT_INFLUXDB__DATABASE", "netagent"),
+        os.environ.get("NETAGENT_INFLUXDB__TOKEN") or None,
+    )
     failed = 0
     for name, dash in load_dashboards(args.dir).items():
         for choose, strict in ((choose_all, True), (choose_two, False)):
-            problems = check_dashboard(dash, run, TimeRange(args.range, "now"), choose,
-                                       datasource_min_interval(), require_data=strict)
+            problems = check_dashboard(
+                dash,
+                run,
+                TimeRange(args.range, "now"),
+                choose,
+                datasource_min_interval(),
+                require_data=strict,
+            )
             if problems:
                 failed += len(problems)
                 print(f"{name} ({choose.__name__}):\n{describe(problems)}")

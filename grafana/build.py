@@ -70,5 +70,6 @@ def datasource_min_interval() -> str | None:
 
 def load_dashboards(out_dir: Path = DASHBOARD_DIR) -> dict[str, JSON]:
     """The committed dashboards, as Grafana would read them."""
-    return {p.name: json.loads(p.read_text(encoding="utf-8"))
-            for p in sorted(out_dir.glob("*.json"))}
+    return {
+        p.name: json.loads(p.read_text(encoding="utf-8")) for p in sorted(out_dir.glob("*.json"))
+    }

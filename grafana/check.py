@@ -42,15 +42,15 @@ class InfluxQL(Protocol):
 class HttpInfluxQL:
     """InfluxQL over HTTP /query: 1.x, and 2.x/3.x through their v1 compatibility API."""
 
-    def __init__(self, url: str, database: str, token: str | None = None,
-                 timeout_s: float = 30.0) -> None:
+    def __init__(
+        self, url: str, database: str, token: str | None = None, timeout_s: float = 30.0
+    ) -> None:
         headers = {"Authorization": f"Token {token}"} if token else {}
         self._client = httpx.Client(base_url=url, headers=headers, timeout=timeout_s)
         self._db = database
 
     def __call__(self, query: str) -> list[JSON]:
-        r = self._client.post("/query", params={"db": self._db, "epoch": "ms"},
-                              data={"q": query})
+        r = self._client.post("/query", params={"db": self._db, "epoch": "ms"}, data={"q": query})
         try:
             body = r.json()
         except ValueError as e:
@@ -130,8 +130,9 @@ def check_dashboard(
     problems: list[Problem] = []
     interp = Interpolator(time_range, datasource_min_interval=datasource_min_interval)
 
-    def attempt(where: str, raw: str, min_interval: str | None = None,
-                needs: tuple[str, ...] = ()) -> list[JSON] | None:
+    def attempt(
+        where: str, raw: str, min_interval: str | None = None, needs: tuple[str, ...] = ()
+    ) -> list[JSON] | None:
         try:
             q = interp.interpolate(raw, min_interval)
         except (UnresolvedVariable, ValueError) as e:
@@ -149,16 +150,29 @@ def check_dashboard(
         if require_data and (empty := empty_columns(series)):
             problems.append(Problem(uid, where, q, f"no value in column(s) {', '.join(empty)}"))
         if missing := [n for n in needs if n not in result_columns(series)]:
-            problems.append(Problem(uid, where, q, "the panel refers to column(s) "
-                                    f"{', '.join(missing)} that the query does not return"))
+            problems.append(
+                Problem(
+                    uid,
+                    where,
+                    q,
+                    "the panel refers to column(s) "
+                    f"{', '.join(missing)} that the query does not return",
+                )
+            )
         return series
 
     for var in variables(dash):
         series = attempt(f"variable {var.name}", var.query)
         options = var.filter(values_of(series or []))
         if series is not None and not options and require_data:
-            problems.append(Problem(uid, f"variable {var.name}", var.query,
-                                    f"no value left after the variable regex {var.regex}"))
+            problems.append(
+                Problem(
+                    uid,
+                    f"variable {var.name}",
+                    var.query,
+                    f"no value left after the variable regex {var.regex}",
+                )
+            )
         interp.select(var, choose(var, options), options)
     for pq in panel_queries(dash):
         attempt(pq.where, pq.query, pq.min_interval, pq.needs)
@@ -167,4 +181,3 @@ def check_dashboard(
 
 def describe(problems: Sequence[Problem]) -> str:
     return "\n".join(str(p) for p in problems)
-

@@ -280,8 +280,14 @@ def dashboard(
         "liveNow": False,
         "weekStart": "",
         "links": [
-            {"type": "dashboards", "tags": ["netagent"], "asDropdown": True,
-             "title": "netagent dashboards", "includeVars": False, "keepTime": True}
+            {
+                "type": "dashboards",
+                "tags": ["netagent"],
+                "asDropdown": True,
+                "title": "netagent dashboards",
+                "includeVars": False,
+                "keepTime": True,
+            }
         ],
         "annotations": {"list": [alert_annotation()]},
         "templating": {"list": list(variables)},

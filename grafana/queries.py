@@ -110,27 +110,40 @@ def panel_queries(dash: JSON) -> list[PanelQuery]:
             where = f"panel '{p.get('title', '?')}' query {t.get('refId', '?')}"
             if not t.get("rawQuery") or "query" not in t:
                 raise NotRawInfluxQL(f"{dash.get('uid')}: {where} is not a raw InfluxQL query")
-            out.append(PanelQuery(where, t["query"], t.get("resultFormat", "time_series"),
-                                  p.get("interval") or None, referenced_columns(p)))
+            out.append(
+                PanelQuery(
+                    where,
+                    t["query"],
+                    t.get("resultFormat", "time_series"),
+                    p.get("interval") or None,
+                    referenced_columns(p),
+                )
+            )
     for a in dash.get("annotations", {}).get("list", []):
         q = a.get("query") or a.get("target", {}).get("query")
         if q:
-            needs = tuple(c.strip() for key in ("textColumn", "tagsColumn")
-                          for c in str(a.get(key, "")).split(",") if c.strip())
+            needs = tuple(
+                c.strip()
+                for key in ("textColumn", "tagsColumn")
+                for c in str(a.get(key, "")).split(",")
+                if c.strip()
+            )
             out.append(PanelQuery(f"annotation {a.get('name')}", q, "table", None, needs))
     return out
 
 
 def variables(dash: JSON) -> list[Variable]:
     """The dashboard's query variables, in the order Grafana resolves them."""
-    return [Variable.from_json(v) for v in dash.get("templating", {}).get("list", [])
-            if v.get("type") == "query"]
+    return [
+        Variable.from_json(v)
+        for v in dash.get("templating", {}).get("list", [])
+        if v.get("type") == "query"
+    ]
 
 
 # Grafana's influxSpecialRegexEscape / escapeRegex.
 def special_regex_escape(value: str) -> str:
-    return re.sub(r"[$^*{}\[\]'+?.()|]", lambda m: "\\" + m.group(0),
-                  value.replace("\\", "\\\\"))
+    return re.sub(r"[$^*{}\[\]'+?.()|]", lambda m: "\\" + m.group(0), value.replace("\\", "\\\\"))
 
 
 def regex_escape(value: str) -> str:
@@ -141,16 +154,45 @@ def regex_escape(value: str) -> str:
         return re.sub(r"[\\^$.|?*+()\[\]{}]", lambda m: "\\" + m.group(0), value)
 
 
-_UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000,
-             "w": 604_800_000, "y": 31_536_000_000}
+_UNITS_MS = {
+    "ms": 1,
+    "s": 1000,
+    "m": 60_000,
+    "h": 3_600_000,
+    "d": 86_400_000,
+    "w": 604_800_000,
+    "y": 31_536_000_000,
+}
 # rangeutil.roundInterval: (upper bound ms, interval ms)
-_ROUND = [(10, 1), (15, 10), (35, 20), (75, 50), (150, 100), (350, 200), (750, 500),
-          (1500, 1000), (3500, 2000), (7500, 5000), (12500, 10000), (17500, 15000),
-          (25000, 20000), (45000, 30000), (90000, 60000), (210000, 120000),
-          (450000, 300000), (1050000, 600000), (2100000, 900000), (5400000, 1800000),
-          (9000000, 3600000), (16200000, 7200000), (32400000, 10800000),
-          (86400000, 21600000), (604800000, 86400000), (1814400000, 604800000),
-          (3628800000, 2592000000)]
+_ROUND = [
+    (10, 1),
+    (15, 10),
+    (35, 20),
+    (75, 50),
+    (150, 100),
+    (350, 200),
+    (750, 500),
+    (1500, 1000),
+    (3500, 2000),
+    (7500, 5000),
+    (12500, 10000),
+    (17500, 15000),
+    (25000, 20000),
+    (45000, 30000),
+    (90000, 60000),
+    (210000, 120000),
+    (450000, 300000),
+    (1050000, 600000),
+    (2100000, 900000),
+    (5400000, 1800000),
+    (9000000, 3600000),
+    (16200000, 7200000),
+    (32400000, 10800000),
+    (86400000, 21600000),
+    (604800000, 86400000),
+    (1814400000, 604800000),
+    (3628800000, 2592000000),
+]
 
 
 def parse_duration_ms(text: str) -> int:
@@ -264,8 +306,9 @@ class Interpolator:
 
         out = _VAR.sub(sub, query)
         if left := _VAR.search(out):
-            raise UnresolvedVariable(f"{left.group(0)} is not a variable of this dashboard "
-                                     f"(in: {query})")
+            raise UnresolvedVariable(
+                f"{left.group(0)} is not a variable of this dashboard (in: {query})"
+            )
         return out
 
 

@@ -67,12 +67,24 @@ def check_spec(spec: CsvSpec, where: str, spec_file: str) -> list[Issue]:
     issues = []
     for target in [*spec.mapping, *spec.values, *spec.defaults]:
         if target not in TARGETS:
-            issues.append(Issue(spec_file, where, target,
-                                f"unknown import field; expected one of {', '.join(TARGETS)}"))
+            issues.append(
+                Issue(
+                    spec_file,
+                    where,
+                    target,
+                    f"unknown import field; expected one of {', '.join(TARGETS)}",
+                )
+            )
     for target in REQUIRED:
         if target not in spec.mapping and target not in spec.defaults:
-            issues.append(Issue(spec_file, where, "mapping",
-                                f"{target} ({TARGETS[target]}) must be mapped to a column"))
+            issues.append(
+                Issue(
+                    spec_file,
+                    where,
+                    "mapping",
+                    f"{target} ({TARGETS[target]}) must be mapped to a column",
+                )
+            )
     return issues
 
 
@@ -95,9 +107,14 @@ def read_csv(spec: CsvSpec, issues: list[Issue]) -> CsvRecords:
     missing = [c for c in spec.mapping.values() if c not in header]
     for target, column in spec.mapping.items():
         if column in missing:
-            issues.append(Issue(file, "line 1", column,
-                                f"column for {target} not in the header; columns are: "
-                                f"{', '.join(header)}"))
+            issues.append(
+                Issue(
+                    file,
+                    "line 1",
+                    column,
+                    f"column for {target} not in the header; columns are: {', '.join(header)}",
+                )
+            )
     if missing:
         return out
     sites: dict[str, tuple[int, dict[str, Any]]] = {}
@@ -106,8 +123,14 @@ def read_csv(spec: CsvSpec, issues: list[Issue]) -> CsvRecords:
         if not any((v or "").strip() for v in row.values()):
             continue  # blank line
         if None in row:
-            issues.append(Issue(file, f"line {line}", "",
-                                f"{len(header) + len(row[None])} cells for {len(header)} columns"))
+            issues.append(
+                Issue(
+                    file,
+                    f"line {line}",
+                    "",
+                    f"{len(header) + len(row[None])} cells for {len(header)} columns",
+                )
+            )
             continue
         record = _record(spec, row, file, line, issues)
         site, device, wifi = record.get("site", {}), record.get("device", {}), record.get("wifi")
@@ -115,8 +138,14 @@ def read_csv(spec: CsvSpec, issues: list[Issue]) -> CsvRecords:
         if name in sites:
             first_line, first = sites[name]
             if (first.get("lat"), first.get("lon")) != (site.get("lat"), site.get("lon")):
-                issues.append(Issue(file, f"line {line}", spec.mapping.get("site.lat", "site.lat"),
-                                    f"site {name!r} has other coordinates on line {first_line}"))
+                issues.append(
+                    Issue(
+                        file,
+                        f"line {line}",
+                        spec.mapping.get("site.lat", "site.lat"),
+                        f"site {name!r} has other coordinates on line {first_line}",
+                    )
+                )
         else:
             sites[name] = (line, site)
             out.sites.append((line, site))

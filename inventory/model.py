@@ -62,9 +62,14 @@ class DeviceStatus(StrEnum):
 # (offline, decommissioning, failed: polling shows when they come back; the alert engine
 # keeps them in maintenance). Planned, staged and inventory devices are not on the
 # network yet. One definition for the files, the NetBox pull and every collector.
-POLLED_STATUSES = frozenset({
-    DeviceStatus.ACTIVE, DeviceStatus.OFFLINE, DeviceStatus.DECOMMISSIONING, DeviceStatus.FAILED,
-})
+POLLED_STATUSES = frozenset(
+    {
+        DeviceStatus.ACTIVE,
+        DeviceStatus.OFFLINE,
+        DeviceStatus.DECOMMISSIONING,
+        DeviceStatus.FAILED,
+    }
+)
 
 # The quartiere tag of a device whose site lies in no quartiere.
 OUTSIDE = "outside"

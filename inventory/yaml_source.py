@@ -44,8 +44,15 @@ def read_yaml(path: Path, issues: list[Issue]) -> LocatedYaml | None:
         if root is None:
             return LocatedYaml({}, {})
         lines: dict[Loc, int] = {}
-        data = _build(loader, root, (), lines, lambda loc, msg: issues.append(
-            Issue(str(path), f"line {lines.get(loc, 0)}", dotted(loc), msg)))
+        data = _build(
+            loader,
+            root,
+            (),
+            lines,
+            lambda loc, msg: issues.append(
+                Issue(str(path), f"line {lines.get(loc, 0)}", dotted(loc), msg)
+            ),
+        )
         return LocatedYaml(data, lines)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
@@ -84,4 +91,3 @@ def dotted(loc: Loc) -> str:
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
-

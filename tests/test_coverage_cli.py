@@ -31,10 +31,15 @@ def sample() -> Inventory:
 def store_states(data_dir: Path, inv: Inventory, down: str) -> None:
     """The local store the CLI reads, as `netagent run` leaves it: `down` down, all up."""
     spool = Spool(data_dir / "spool.sqlite")
-    spool.put(Sample("device_status", {"device": d.name, "role": d.role.value,
-                                       "quartiere": inv.quartiere_of(d) or "outside"},
-                     {"state": "down" if d.name == down else "up", "since": 0}, 10)
-              for d in inv.devices)
+    spool.put(
+        Sample(
+            "device_status",
+            {"device": d.name, "role": d.role.value, "quartiere": inv.quartiere_of(d) or "outside"},
+            {"state": "down" if d.name == down else "up", "since": 0},
+            10,
+        )
+        for d in inv.devices
+    )
     spool.close()
 
 
@@ -66,7 +71,9 @@ def test_filters_sort_and_csv(sample: Inventory, tmp_path: Path) -> None:
     assert code == 0, out
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [(r["quartiere"], r["technology"]) for r in rows] == [(name, "wifi")]
-    code, out = _run("--technology", "all", "--sort", "covered_pct", "--json", "--data-dir", str(tmp_path))
+    code, out = _run(
+        "--technology", "all", "--sort", "covered_pct", "--json", "--data-dir", str(tmp_path)
+    )
     pct = [r["covered_pct"] for r in json.loads(out)["rows"] if r["quartiere"] != "comune"]
     assert pct == sorted(pct, reverse=True)
     assert _run("--sort", "colour", "--data-dir", str(tmp_path))[0] == 2
@@ -109,7 +116,10 @@ def test_write_samples_export_and_report(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "geo" / "quartieri.geojson").read_text())["features"]
     elements = json.loads((tmp_path / "geo" / "coverage_elements.geojson").read_text())
     assert {f["properties"]["technology"] for f in elements["features"]} == {
-        "wifi", "fibre", "fixed-wireless"}
+        "wifi",
+        "fibre",
+        "fixed-wireless",
+    }
     devices = json.loads((tmp_path / "geo" / "devices.geojson").read_text())["features"]
     assert {f["properties"]["state"] for f in devices} == {"unknown"}  # no store yet
     code, out = _run("report", str(tmp_path / "map.html"), "--data-dir", str(tmp_path))

@@ -34,23 +34,50 @@ from tests.test_coverage_world import (
 
 
 def _world() -> Inventory:
-    qs = (quartiere("Centro Storico", box(0, 0, 2000, 2000), 15000, approximate=True),
-          quartiere("Ospizio", box(2000, 0, 4000, 2000), None, approximate=True),
-          quartiere("Coviolo", shapely.difference(box(0, 2000, 4000, 3500),
-                                                   box(1500, 2500, 2000, 3000)), 4000))
-    sites = (site("duomo", 900, 1000), site("teatro", 1300, 1400), site("via-emilia", 2600, 900),
-             site("pop", 200, 200), site("coviolo", 3000, 2700))
-    devices = (ap("ap-duomo", "duomo", 150.0), ap("ap-teatro", "teatro", 120.0),
-               ap("ap-emilia", "via-emilia", 200.0), switch("sw-pop", "pop"),
-               base_station("bs-coviolo", "coviolo", Sector(radius_m=900, azimuth_deg=270,
-                                                            beamwidth_deg=120)))
-    segs = (segment("f-centro", "pop", "via-emilia", [(200, 200), (1500, 600), (2600, 900)],
-                    a_device="sw-pop"),)
+    qs = (
+        quartiere("Centro Storico", box(0, 0, 2000, 2000), 15000, approximate=True),
+        quartiere("Ospizio", box(2000, 0, 4000, 2000), None, approximate=True),
+        quartiere(
+            "Coviolo",
+            shapely.difference(box(0, 2000, 4000, 3500), box(1500, 2500, 2000, 3000)),
+            4000,
+        ),
+    )
+    sites = (
+        site("duomo", 900, 1000),
+        site("teatro", 1300, 1400),
+        site("via-emilia", 2600, 900),
+        site("pop", 200, 200),
+        site("coviolo", 3000, 2700),
+    )
+    devices = (
+        ap("ap-duomo", "duomo", 150.0),
+        ap("ap-teatro", "teatro", 120.0),
+        ap("ap-emilia", "via-emilia", 200.0),
+        switch("sw-pop", "pop"),
+        base_station(
+            "bs-coviolo", "coviolo", Sector(radius_m=900, azimuth_deg=270, beamwidth_deg=120)
+        ),
+    )
+    segs = (
+        segment(
+            "f-centro",
+            "pop",
+            "via-emilia",
+            [(200, 200), (1500, 600), (2600, 900)],
+            a_device="sw-pop",
+        ),
+    )
     return inventory(quartieri=qs, sites=sites, devices=devices, segments=segs)
 
 
-STATES = {"ap-duomo": "up", "ap-teatro": "down", "ap-emilia": "up", "sw-pop": "up",
-          "bs-coviolo": "unreachable"}
+STATES = {
+    "ap-duomo": "up",
+    "ap-teatro": "down",
+    "ap-emilia": "up",
+    "sw-pop": "up",
+    "bs-coviolo": "unreachable",
+}
 
 
 def _live_page(inv: Inventory) -> str:
@@ -87,8 +114,9 @@ def _layer(path: Path) -> list[dict]:  # type: ignore[type-arg]
     keys = {tuple(f["properties"]) for f in feats}
     assert len(keys) == 1, f"{path.name}: features with different attribute sets"
     for f in feats:
-        assert all(v is None or isinstance(v, str | int | float | bool)
-                   for v in f["properties"].values()), "nested properties"
+        assert all(
+            v is None or isinstance(v, str | int | float | bool) for v in f["properties"].values()
+        ), "nested properties"
         g = shapely.geometry.shape(f["geometry"])
         assert g.is_valid, f"{path.name}: {shapely.is_valid_reason(g)}"
         lon, lat = g.centroid.coords[0]
@@ -100,14 +128,16 @@ def _layer(path: Path) -> list[dict]:  # type: ignore[type-arg]
 
 
 def test_geojson_export_has_three_gis_layers_with_figures_elements_and_devices(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     inv = _world()
     engine = engine_for(inv, CoverageConfig())
     engine.set_down({n for n, s in STATES.items() if s not in ("up", "degraded")})
     result = result_of(engine, live=True)
     paths = write_geojson(tmp_path / "out", engine, result, inv, STATES)
     assert sorted(p.name for p in paths) == sorted(
-        [QUARTIERI_FILE, ELEMENTS_FILE, DEVICES_FILE, COVERAGE_FILE])
+        [QUARTIERI_FILE, ELEMENTS_FILE, DEVICES_FILE, COVERAGE_FILE]
+    )
     quartieri = _layer(tmp_path / "out" / QUARTIERI_FILE)
     props = {f["properties"]["quartiere"]: f["properties"] for f in quartieri}
     assert props["Ospizio"]["population"] is None and props["Ospizio"]["approximate"]
@@ -119,14 +149,19 @@ def test_geojson_export_has_three_gis_layers_with_figures_elements_and_devices(
     assert set(elements) == {"ap-duomo", "ap-teatro", "ap-emilia", "f-centro", "bs-coviolo"}
     teatro = elements["ap-teatro"]["properties"]
     assert (teatro["device"], teatro["technology"], teatro["state"], teatro["serving"]) == (
-        "ap-teatro", "wifi", "down", False)
+        "ap-teatro",
+        "wifi",
+        "down",
+        False,
+    )
     fibre = elements["f-centro"]["properties"]
     assert (fibre["devices"], fibre["state"], fibre["serving"]) == ("sw-pop", "up", True)
     assert elements["bs-coviolo"]["properties"]["state"] == "unreachable"
     disc = shapely.geometry.shape(elements["ap-teatro"]["geometry"])
     assert geodesic_area_km2(disc) == pytest.approx(math.pi * 0.120**2, rel=2e-3)
-    devices = {f["properties"]["device"]: f["properties"] for f in
-               _layer(tmp_path / "out" / DEVICES_FILE)}
+    devices = {
+        f["properties"]["device"]: f["properties"] for f in _layer(tmp_path / "out" / DEVICES_FILE)
+    }
     assert devices["bs-coviolo"]["state"] == "unreachable" and len(devices) == 5
     assert devices["ap-duomo"]["role"] == "wifi-ap"
     cov = _layer(tmp_path / "out" / COVERAGE_FILE)

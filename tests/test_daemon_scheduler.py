@@ -168,7 +168,9 @@ def test_health_endpoint_serves_healthz_and_prometheus_metrics() -> None:
     assert families["netagent_healthy"].samples[0].value == 0
     drops = families["netagent_spool_dropped_samples_by_measurement"]
     assert drops.type == "counter"
-    assert {s.labels["measurement"]: s.value for s in drops.samples if s.name.endswith("_total")} == {
+    assert {
+        s.labels["measurement"]: s.value for s in drops.samples if s.name.endswith("_total")
+    } == {
         "interface": 40,
         "wifi": 7,
     }

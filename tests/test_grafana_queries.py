@@ -28,22 +28,58 @@ def small_dashboard() -> dict[str, Any]:
     ds = {"type": "influxdb", "uid": "netagent-influxdb"}
     return {
         "uid": "hand-made",
-        "templating": {"list": [
-            {"type": "query", "name": "quartiere", "multi": True, "includeAll": True,
-             "query": 'SHOW TAG VALUES FROM "device_status" WITH KEY = "quartiere"'},
-            {"type": "query", "name": "device", "multi": True, "includeAll": True,
-             "allValue": ".*",
-             "query": {"query": 'SHOW TAG VALUES FROM "device_status" WITH KEY = "device" WHERE "quartiere" =~ /^$quartiere$/'}},
-            {"type": "custom", "name": "ignored", "query": "a,b"},
-        ]},
-        "annotations": {"list": [{"name": "Alerts", "datasource": ds,
-                                  "query": 'SELECT "text" FROM "alert" WHERE $timeFilter'}]},
+        "templating": {
+            "list": [
+                {
+                    "type": "query",
+                    "name": "quartiere",
+                    "multi": True,
+                    "includeAll": True,
+                    "query": 'SHOW TAG VALUES FROM "device_status" WITH KEY = "quartiere"',
+                },
+                {
+                    "type": "query",
+                    "name": "device",
+                    "multi": True,
+                    "includeAll": True,
+                    "allValue": ".*",
+                    "query": {
+                        "query": 'SHOW TAG VALUES FROM "device_status" WITH KEY = "device" WHERE "quartiere" =~ /^$quartiere$/'
+                    },
+                },
+                {"type": "custom", "name": "ignored", "query": "a,b"},
+            ]
+        },
+        "annotations": {
+            "list": [
+                {
+                    "name": "Alerts",
+                    "datasource": ds,
+                    "query": 'SELECT "text" FROM "alert" WHERE $timeFilter',
+                }
+            ]
+        },
         "panels": [
-            {"type": "stat", "title": "States", "targets": [
-                {"refId": "A", "rawQuery": True, "query": Q_STATE, "resultFormat": "table"}]},
-            {"type": "row", "title": "Collapsed", "collapsed": True, "panels": [
-                {"type": "timeseries", "title": "RTT", "interval": "1m", "targets": [
-                    {"refId": "A", "rawQuery": True, "query": Q_RTT}]}]},
+            {
+                "type": "stat",
+                "title": "States",
+                "targets": [
+                    {"refId": "A", "rawQuery": True, "query": Q_STATE, "resultFormat": "table"}
+                ],
+            },
+            {
+                "type": "row",
+                "title": "Collapsed",
+                "collapsed": True,
+                "panels": [
+                    {
+                        "type": "timeseries",
+                        "title": "RTT",
+                        "interval": "1m",
+                        "targets": [{"refId": "A", "rawQuery": True, "query": Q_RTT}],
+                    }
+                ],
+            },
         ],
     }
 
@@ -51,8 +87,11 @@ def small_dashboard() -> dict[str, Any]:
 def test_extracts_nested_panels_annotations_and_query_variables() -> None:
     dash = small_dashboard()
     pqs = panel_queries(dash)
-    assert [p.where for p in pqs] == ["panel 'States' query A", "panel 'RTT' query A",
-                                      "annotation Alerts"]
+    assert [p.where for p in pqs] == [
+        "panel 'States' query A",
+        "panel 'RTT' query A",
+        "annotation Alerts",
+    ]
     assert pqs[1].min_interval == "1m" and pqs[0].result_format == "table"
     vs = variables(dash)
     assert [v.name for v in vs] == ["quartiere", "device"]
@@ -73,14 +112,19 @@ def test_multi_value_variables_become_escaped_regex_alternations() -> None:
     it.select(q, ALL, options)
     it.select(d, ALL, ["ap-1"])
     out = it.interpolate(Q_STATE)
-    assert out == ('SELECT last("state") FROM "device_status" WHERE "quartiere" =~ '
-                   r'/^(Centro Storico|Sesso \(Villa Sesso\))$/ AND time >= now() - 6h '
-                   'GROUP BY "device"')
+    assert out == (
+        'SELECT last("state") FROM "device_status" WHERE "quartiere" =~ '
+        r"/^(Centro Storico|Sesso \(Villa Sesso\))$/ AND time >= now() - 6h "
+        'GROUP BY "device"'
+    )
     # a custom all value goes in unescaped; one value is escaped without parentheses
-    assert '=~ /^.*$/' in it.interpolate(Q_RTT)
+    assert "=~ /^.*$/" in it.interpolate(Q_RTT)
     it.select(q, ["Sesso (Villa Sesso)"], options)
     assert r"/^Sesso \(Villa Sesso\)$/" in it.interpolate(Q_STATE)
-    assert it.interpolate("${quartiere:raw}|[[quartiere]]") == r"Sesso (Villa Sesso)|Sesso \(Villa Sesso\)"
+    assert (
+        it.interpolate("${quartiere:raw}|[[quartiere]]")
+        == r"Sesso (Villa Sesso)|Sesso \(Villa Sesso\)"
+    )
 
 
 def test_single_value_variable_is_regex_escaped_unless_numeric() -> None:
@@ -98,10 +142,16 @@ def test_time_filter_and_interval_follow_grafana() -> None:
     assert rel.interpolate("$__interval", min_interval="1m") == "1m"
     absolute = Interpolator(TimeRange(1_700_000_000_000, 1_700_000_060_000))
     assert absolute.interpolate("$__timeFilter") == (
-        "time >= 1700000000000ms and time <= 1700000060000ms")
+        "time >= 1700000000000ms and time <= 1700000060000ms"
+    )
     assert absolute.interpolate("$__interval") == "50ms"
     assert [format_interval(ms) for ms in (500, 5000, 60000, 7200000, 86400000)] == [
-        "500ms", "5s", "1m", "2h", "1d"]
+        "500ms",
+        "5s",
+        "1m",
+        "2h",
+        "1d",
+    ]
 
 
 def test_unknown_variable_is_an_error_naming_it() -> None:
@@ -116,8 +166,10 @@ def test_variable_regex_filters_and_captures() -> None:
 
 
 def test_empty_columns() -> None:
-    series = [{"columns": ["time", "a", "b"], "values": [[1, None, 2], [2, None, None]]},
-              {"columns": ["time", "a"], "values": [[1, None]]}]
+    series = [
+        {"columns": ["time", "a", "b"], "values": [[1, None, 2], [2, None, None]]},
+        {"columns": ["time", "a"], "values": [[1, None]]},
+    ]
     assert empty_columns(series) == ["a"]
 
 
@@ -127,12 +179,14 @@ def test_check_reports_errors_empty_results_and_empty_columns(influxdb: Any) -> 
 
     influxdb.create_database()
     now = time.time_ns()
-    lines = "\n".join([
-        f'device_status,device=ap-1,quartiere=Sesso\\ (Villa\\ Sesso) state="down",since=1i {now}',
-        f'device_status,device=ap-2,quartiere=Centro state="up",since=1i {now}',
-        f"icmp,device=ap-1 rtt_avg_ms=1.5 {now}",
-        f'alert,device=ap-1 text="ap-1 down" {now}',
-    ])
+    lines = "\n".join(
+        [
+            f'device_status,device=ap-1,quartiere=Sesso\\ (Villa\\ Sesso) state="down",since=1i {now}',
+            f'device_status,device=ap-2,quartiere=Centro state="up",since=1i {now}',
+            f"icmp,device=ap-1 rtt_avg_ms=1.5 {now}",
+            f'alert,device=ap-1 text="ap-1 down" {now}',
+        ]
+    )
     httpx.post(f"{influxdb.url}/write", params={"db": "netagent"}, content=lines).raise_for_status()
     run = HttpInfluxQL(influxdb.url, "netagent")
     try:
@@ -140,11 +194,19 @@ def test_check_reports_errors_empty_results_and_empty_columns(influxdb: Any) -> 
         assert check_dashboard(dash, run, TimeRange("now-1h", "now")) == []
         assert check_dashboard(dash, run, TimeRange("now-1h", "now"), choose_two) == []
         renamed = small_dashboard()
-        renamed["panels"][0]["transformations"] = [{"id": "filterByValue", "options": {
-            "filters": [{"fieldName": "status", "config": {"id": "equal"}}]}}]
+        renamed["panels"][0]["transformations"] = [
+            {
+                "id": "filterByValue",
+                "options": {"filters": [{"fieldName": "status", "config": {"id": "equal"}}]},
+            }
+        ]
         (problem,) = check_dashboard(renamed, run, TimeRange("now-1h", "now"))
-        assert problem.reason == "the panel refers to column(s) status that the query does not return"
-        dash["panels"][0]["targets"][0]["query"] = Q_STATE.replace('"state"', '"state"), last("lat"')
+        assert (
+            problem.reason == "the panel refers to column(s) status that the query does not return"
+        )
+        dash["panels"][0]["targets"][0]["query"] = Q_STATE.replace(
+            '"state"', '"state"), last("lat"'
+        )
         dash["panels"][1]["panels"][0]["targets"][0]["query"] = Q_RTT.replace("icmp", "wifi")
         dash["annotations"]["list"][0]["query"] = "SELEC nonsense"
         problems = check_dashboard(dash, run, TimeRange("now-1h", "now"))

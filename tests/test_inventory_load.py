@@ -217,7 +217,11 @@ def test_a_directory_loads_every_inventory_file_in_it(tmp_path: Path) -> None:
     inv = tmp_path / "inventory"
     inv.mkdir()
     write(inv, "10-sites.yaml", SITES_YAML)
-    write(inv, "20-devices.yml", "devices: [{name: sw-1, site: s1, role: switch, mgmt_ip: 127.10.0.1}]\n")
+    write(
+        inv,
+        "20-devices.yml",
+        "devices: [{name: sw-1, site: s1, role: switch, mgmt_ip: 127.10.0.1}]\n",
+    )
     write(inv, "30-aps.csv", APS_CSV)
     write(inv, "notes.txt", "a note, not an inventory file")
     write(inv, ".#10-sites.yaml", "editor lock file: {")
@@ -240,8 +244,12 @@ def test_directory_files_load_in_name_order(tmp_path: Path) -> None:
 
 def test_a_file_the_directory_yaml_imports_is_loaded_once_with_its_mapping(tmp_path: Path) -> None:
     write(tmp_path, "aps.csv", "Nome;IP;Luogo;Lat;Lon\nap-1;127.20.0.1;Piazza;44,7;10,63\n")
-    write(tmp_path, "network.yaml", "imports:\n  - csv: aps.csv\n    mapping: {device.name: Nome, "
-          "device.mgmt_ip: IP, site.name: Luogo, site.lat: Lat, site.lon: Lon}\n")
+    write(
+        tmp_path,
+        "network.yaml",
+        "imports:\n  - csv: aps.csv\n    mapping: {device.name: Nome, "
+        "device.mgmt_ip: IP, site.name: Luogo, site.lat: Lat, site.lon: Lon}\n",
+    )
     r = load_inventory([tmp_path])
     assert r.errors == [], r.issues
     assert r.inventory is not None and [d.name for d in r.inventory.devices] == ["ap-1"]
@@ -258,12 +266,17 @@ def test_a_directory_without_inventory_files_is_an_error_naming_it(tmp_path: Pat
 
 # --- names NetBox would refuse mid-sync ------------------------------------------------------
 
+
 def test_names_longer_than_netbox_accepts_are_located_errors(tmp_path: Path) -> None:
     site, device = "S" * 101, "d" * 65
-    p = write(tmp_path, "inv.yaml", f"sites: [{{name: {site}, lat: 44.7, lon: 10.6}},\n"
-              f"        {{name: {'s' * 100}, lat: 44.71, lon: 10.61}}]\n"
-              f"devices: [{{name: {device}, site: {site}, role: switch, mgmt_ip: 127.10.0.1}},\n"
-              f"          {{name: {'d' * 64}, site: {site}, role: switch, mgmt_ip: 127.10.0.2}}]\n")
+    p = write(
+        tmp_path,
+        "inv.yaml",
+        f"sites: [{{name: {site}, lat: 44.7, lon: 10.6}},\n"
+        f"        {{name: {'s' * 100}, lat: 44.71, lon: 10.61}}]\n"
+        f"devices: [{{name: {device}, site: {site}, role: switch, mgmt_ip: 127.10.0.1}},\n"
+        f"          {{name: {'d' * 64}, site: {site}, role: switch, mgmt_ip: 127.10.0.2}}]\n",
+    )
     r = load_inventory([p])
     assert sorted((e.where, e.field, e.message) for e in r.errors) == [
         ("line 1", f"{site}.name", "site name is 101 characters; NetBox accepts at most 100"),
@@ -273,20 +286,44 @@ def test_names_longer_than_netbox_accepts_are_located_errors(tmp_path: Path) -> 
 
 # --- quartiere polygons inside inventory GeoJSON files ---------------------------------------
 
+
 def _quartieri_fc(props: list[dict[str, object]]) -> str:
-    squares = [[[10.60 + i * 0.01, 44.70], [10.61 + i * 0.01, 44.70], [10.61 + i * 0.01, 44.71],
-                [10.60 + i * 0.01, 44.71], [10.60 + i * 0.01, 44.70]] for i in range(len(props))]
-    return json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": p, "geometry": {"type": "Polygon", "coordinates": [sq]}}
-        for p, sq in zip(props, squares, strict=True)]})
+    squares = [
+        [
+            [10.60 + i * 0.01, 44.70],
+            [10.61 + i * 0.01, 44.70],
+            [10.61 + i * 0.01, 44.71],
+            [10.60 + i * 0.01, 44.71],
+            [10.60 + i * 0.01, 44.70],
+        ]
+        for i in range(len(props))
+    ]
+    return json.dumps(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": p,
+                    "geometry": {"type": "Polygon", "coordinates": [sq]},
+                }
+                for p, sq in zip(props, squares, strict=True)
+            ],
+        }
+    )
 
 
-@pytest.mark.parametrize("props", [
-    [{"NOME": "Centro", "ABITANTI": 100}, {"NOME": "Nord", "ABITANTI": 50}],
-    # The project's own export (`netagent coverage export`): 'quartiere', 'population'.
-    [{"quartiere": "Centro", "population": 100, "wifi_covered_pct": 1.0},
-     {"quartiere": "Nord", "population": 50, "wifi_covered_pct": 2.0}],
-])
+@pytest.mark.parametrize(
+    "props",
+    [
+        [{"NOME": "Centro", "ABITANTI": 100}, {"NOME": "Nord", "ABITANTI": 50}],
+        # The project's own export (`netagent coverage export`): 'quartiere', 'population'.
+        [
+            {"quartiere": "Centro", "population": 100, "wifi_covered_pct": 1.0},
+            {"quartiere": "Nord", "population": 50, "wifi_covered_pct": 2.0},
+        ],
+    ],
+)
 def test_inventory_geojson_quartieri_with_official_or_exported_names(
     tmp_path: Path, props: list[dict[str, object]]
 ) -> None:

@@ -84,8 +84,10 @@ def test_quartieri_inside_inventory_files_are_checked_against_the_comune(tmp_pat
     doc["features"] = [f for f in doc["features"] if f["properties"]["name"] != "Coviolo"]
     (tmp_path / "q.geojson").write_text(json.dumps(doc), encoding="utf-8")
     inv = tmp_path / "inv.yaml"
-    inv.write_text("sites: [{name: M, lat: 44.7215, lon: 10.647481}]\n"
-                   "imports: [{geojson: q.geojson}]\n", encoding="utf-8")
+    inv.write_text(
+        "sites: [{name: M, lat: 44.7215, lon: 10.647481}]\nimports: [{geojson: q.geojson}]\n",
+        encoding="utf-8",
+    )
     r = inventory_source.load([inv])
     assert r.inventory is None
     [e] = r.errors

@@ -224,8 +224,13 @@ def test_self_intersecting_polygon_is_repaired_with_a_warning(tmp_path: Path) ->
     assert len(warnings) == 1 and "Farfalla" in warnings[0] and "make_valid" in warnings[0]
     # The lobes of a bow-tie cancel in the area as drawn; the repair keeps both: 2 triangles.
     centre = [10.61, 44.71]  # where the ring crosses itself
-    lobes = sum(to_metric(Polygon(t)).area for t in ([*bowtie[1:3], centre],
-                                                     [bowtie[3], bowtie[0], centre])) / 1e6
+    lobes = (
+        sum(
+            to_metric(Polygon(t)).area
+            for t in ([*bowtie[1:3], centre], [bowtie[3], bowtie[0], centre])
+        )
+        / 1e6
+    )
     assert re.search(r"0\.0\d\d km² as drawn", warnings[0]), warnings[0]
     assert f"{lobes:.3f} km² repaired" in warnings[0]
     farfalla = next(q for q in loaded if q.name == "Farfalla")

@@ -16,10 +16,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def netagent(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "NETAGENT_DATA_DIR": str(data_dir),
-           "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "agent", *args], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=240)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "NETAGENT_DATA_DIR": str(data_dir),
+        "COLUMNS": "200",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "agent", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=240,
+    )
 
 
 def needs_icmp() -> None:
@@ -87,8 +97,10 @@ def test_run_once_without_lab_probes_the_host_loopback(tmp_path: Path) -> None:
 
 def test_invalid_inventory_stores_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("sites: [{name: A, lat: 95, lon: 10.6}]\n"
-                   "devices: [{name: d, site: A, role: switch, mgmt_ip: 127.0.0.300}]\n")
+    bad.write_text(
+        "sites: [{name: A, lat: 95, lon: 10.6}]\n"
+        "devices: [{name: d, site: A, role: switch, mgmt_ip: 127.0.0.300}]\n"
+    )
     data = tmp_path / "data"
     r = netagent("run", "--once", "-i", str(bad), data_dir=data)
     assert r.returncode == 1
@@ -97,8 +109,9 @@ def test_invalid_inventory_stores_nothing(tmp_path: Path) -> None:
 
 
 def test_validate_exit_codes(tmp_path: Path) -> None:
-    good = netagent("inventory", "validate", str(ROOT / "tests/data/inventory/good.yaml"),
-                    data_dir=tmp_path)
+    good = netagent(
+        "inventory", "validate", str(ROOT / "tests/data/inventory/good.yaml"), data_dir=tmp_path
+    )
     assert good.returncode == 0, good.stderr
     assert "valid: 3 sites, 5 devices" in good.stdout
     bad = tmp_path / "bad.yaml"

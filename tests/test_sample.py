@@ -22,7 +22,8 @@ def test_builder_reproduces_the_committed_files() -> None:
     for name, text in render().items():
         assert (SAMPLE_DIR / name).read_text(encoding="utf-8") == text, (
             f"inventory/sample/{name} differs from what `python -m agent.demo.sample_builder` "
-            "generates: re-run it and commit")
+            "generates: re-run it and commit"
+        )
 
 
 def _from_csv(imp: dict[str, Any]) -> tuple[list[Site], list[Device]]:
@@ -83,8 +84,11 @@ def test_devices_spread_over_quartieri_and_aps_inside_the_comune(sample: dict[st
     assert None not in per_q
     assert len(per_q) >= 20
     comune = load_boundary(SAMPLE_DIR)
-    outside = [d.name for d in sample["aps"]
-               if not comune.contains(Point(site[d.site].lon, site[d.site].lat))]
+    outside = [
+        d.name
+        for d in sample["aps"]
+        if not comune.contains(Point(site[d.site].lon, site[d.site].lat))
+    ]
     assert outside == []
 
 

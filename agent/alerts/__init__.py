@@ -4,5 +4,13 @@ from agent.alerts.config import AlertsConfig, MaintenanceWindow
 from agent.alerts.engine import AlertEngine, Observation
 from agent.alerts.store import AlertStore, Incident, StateStoreError, open_store
 
-__all__ = ["AlertEngine", "AlertStore", "AlertsConfig", "Incident", "MaintenanceWindow",
-           "Observation", "StateStoreError", "open_store"]
+__all__ = [
+    "AlertEngine",
+    "AlertStore",
+    "AlertsConfig",
+    "Incident",
+    "MaintenanceWindow",
+    "Observation",
+    "StateStoreError",
+    "open_store",
+]

@@ -32,8 +32,7 @@ from inventory.model import Inventory
 
 log = logging.getLogger(__name__)
 
-SEVERITY = {"down": Severity.CRITICAL, "degraded": Severity.WARNING,
-            "flapping": Severity.WARNING}
+SEVERITY = {"down": Severity.CRITICAL, "degraded": Severity.WARNING, "flapping": Severity.WARNING}
 _CUTTING = {State.DOWN, State.UNREACHABLE}
 
 
@@ -74,8 +73,14 @@ def _duration(seconds: float) -> str:
 
 
 class AlertEngine:
-    def __init__(self, inv: Inventory, config: AlertsConfig, store: AlertStore,
-                 notifier: Notifier, own: Collection[str] | None = None) -> None:
+    def __init__(
+        self,
+        inv: Inventory,
+        config: AlertsConfig,
+        store: AlertStore,
+        notifier: Notifier,
+        own: Collection[str] | None = None,
+    ) -> None:
         self.config = config
         # This shard's devices; None: every device of the inventory.
         self.own = None if own is None else frozenset(own)
@@ -96,8 +101,9 @@ class AlertEngine:
         self._adopt(inv, now=time.time())
         self._pruned = 0.0
 
-    def set_inventory(self, inv: Inventory, now: float | None = None,
-                      own: Collection[str] | None = None) -> None:
+    def set_inventory(
+        self, inv: Inventory, now: float | None = None, own: Collection[str] | None = None
+    ) -> None:
         """Swap the inventory (SIGHUP): trackers and incidents of kept devices carry on."""
         topo = Topology(inv)  # built first: a bad inventory changes nothing
         self.inv, self.topo = inv, topo
@@ -127,19 +133,30 @@ class AlertEngine:
         whose state the round needs from the shared store (none without shards)."""
         if self.own is None:
             return set()
-        return {a for o in observations if o.icmp_up is False
-                for a in self.topo.ancestors(o.device) if a not in self.own}
+        return {
+            a
+            for o in observations
+            if o.icmp_up is False
+            for a in self.topo.ancestors(o.device)
+            if a not in self.own
+        }
 
     async def observe_and_notify(
-        self, observations: Sequence[Observation], now: float,
+        self,
+        observations: Sequence[Observation],
+        now: float,
         remote: Mapping[str, str] | None = None,
     ) -> tuple[list[Sample], DeliveryReport]:
         """observe(), then deliver at once: the path that keeps alert latency low."""
         samples = self.observe(observations, now, remote)
         return samples, await self.notifier.deliver_pending()
 
-    def observe(self, observations: Sequence[Observation], now: float,
-                remote: Mapping[str, str] | None = None) -> list[Sample]:
+    def observe(
+        self,
+        observations: Sequence[Observation],
+        now: float,
+        remote: Mapping[str, str] | None = None,
+    ) -> list[Sample]:
         """Count one round; returns device_status and alert samples for the spool.
 
         `remote`: device -> state other shards last wrote, for uplinks this engine does
@@ -154,29 +171,34 @@ class AlertEngine:
                 log.debug("observation for %s, which is not in the inventory", o.device)
         # A failed commit (disk full…) must not leave memory ahead of disk: the same
         # transition would then never be seen again. Keep copies to roll back to.
-        backup = ({n: replace(t, flips=list(t.flips)) for n, t in self.trackers.items()},
-                  dict(self.shown), dict(self._saved))
+        backup = (
+            {n: replace(t, flips=list(t.flips)) for n, t in self.trackers.items()},
+            dict(self.shown),
+            dict(self._saved),
+        )
         try:
             return self._round(health, now, remote or {})
         except BaseException:
             self.trackers, self.shown, self._saved = backup
             raise
 
-    def _answers(self, health: Mapping[str, Health | None],
-                 remote: Mapping[str, str]) -> set[str]:
+    def _answers(self, health: Mapping[str, Health | None], remote: Mapping[str, str]) -> set[str]:
         """Devices a path may cross: they answered (this round, or at their last probe if
         not probed now) and are not DOWN, which they stay until up_after rounds say so;
         another shard's device unless that shard says it is cut off."""
+
         def answers(n: str, tr: Tracker) -> bool:
             if not self._owns(n):
                 return _remote_state(remote.get(n)) not in _CUTTING
             return tr.state is not State.DOWN and (
-                (health.get(n) or tr.last) in (Health.OK, Health.DEGRADED))
+                (health.get(n) or tr.last) in (Health.OK, Health.DEGRADED)
+            )
 
         return {n for n, tr in self.trackers.items() if answers(n, tr)}
 
-    def _round(self, health: dict[str, Health | None], now: float,
-               remote: Mapping[str, str]) -> list[Sample]:
+    def _round(
+        self, health: dict[str, Health | None], now: float, remote: Mapping[str, str]
+    ) -> list[Sample]:
         effective: dict[str, State] = {}
         steps: list[tuple[str, Step]] = []
         silent_now = [n for n, h in health.items() if h is Health.FAIL]
@@ -191,7 +213,8 @@ class AlertEngine:
             ancestors = [] if name in self._detoured else list(self.topo.ancestors(name))
             # Silent now (or not probed this time and cut off before) behind a down uplink.
             silent = h is Health.FAIL or (
-                h is None and self.shown.get(name, (None, 0.0))[0] is State.UNREACHABLE)
+                h is None and self.shown.get(name, (None, 0.0))[0] is State.UNREACHABLE
+            )
             if silent and any(effective[a] in _CUTTING for a in ancestors):
                 # Not stepped, and its earlier misses are the uplink's: after the uplink
                 # recovers it needs a full down_after rounds of its own to alert.
@@ -202,8 +225,9 @@ class AlertEngine:
                 hold = any(self.trackers[a].last is Health.FAIL for a in ancestors)
                 steps.append((name, tr.step(h, now, self.config, hold_down=hold)))
             effective[name] = tr.state
-        maint = {d.name: maintenance_reason(self.config, self.inv, d, now)
-                 for d in self.inv.devices}
+        maint = {
+            d.name: maintenance_reason(self.config, self.inv, d, now) for d in self.inv.devices
+        }
         samples: list[Sample] = []
         with self.store.transaction():
             for name, step in steps:
@@ -225,10 +249,20 @@ class AlertEngine:
                     rows.append(row)
                     self._saved[d.name] = key
                 site = self.inv.site_of(d)
-                samples.append(Sample("device_status", self._tags(d.name), {
-                    "state": shown.value, "since": int(since), "lat": site.lat,
-                    "lon": site.lon, "root_cause": self._root_cause(d.name, effective)},
-                    int(now * 1e9)))
+                samples.append(
+                    Sample(
+                        "device_status",
+                        self._tags(d.name),
+                        {
+                            "state": shown.value,
+                            "since": int(since),
+                            "lat": site.lat,
+                            "lon": site.lon,
+                            "root_cause": self._root_cause(d.name, effective),
+                        },
+                        int(now * 1e9),
+                    )
+                )
             self.store.save_devices(rows)
         if now - self._pruned > 3600:
             self.store.prune(now - self.config.recent_days * 86400)
@@ -246,16 +280,16 @@ class AlertEngine:
 
     def _tags(self, name: str) -> dict[str, str]:
         d = self.inv.device_by_name[name]
-        return {"device": name, "role": d.role.value,
-                "quartiere": self.inv.quartiere_tag(d)}
+        return {"device": name, "role": d.role.value, "quartiere": self.inv.quartiere_tag(d)}
 
     def _affected(self, name: str, effective: dict[str, State]) -> list[Affected]:
-        return [Affected(n, self.inv.device_by_name[n].role.value,
-                         self.inv.quartiere_tag(n))
-                # A device reached the other way round is down on its own: its incident
-                # names its own subtree.
-                for n in self.topo.descendants(name, stop=self._detoured)
-                if effective.get(n) is State.UNREACHABLE or self.trackers[n].last is Health.FAIL]
+        return [
+            Affected(n, self.inv.device_by_name[n].role.value, self.inv.quartiere_tag(n))
+            # A device reached the other way round is down on its own: its incident
+            # names its own subtree.
+            for n in self.topo.descendants(name, stop=self._detoured)
+            if effective.get(n) is State.UNREACHABLE or self.trackers[n].last is Health.FAIL
+        ]
 
     def _suppression(self, inc_device: str, kind: str, maint: dict[str, str | None]) -> str | None:
         if reason := maint.get(inc_device):
@@ -264,8 +298,14 @@ class AlertEngine:
             return "flapping (its flapping alert stands for it)"
         return None
 
-    def _on_step(self, name: str, step: Step, now: float, effective: dict[str, State],
-                 maint: dict[str, str | None]) -> list[Sample]:
+    def _on_step(
+        self,
+        name: str,
+        step: Step,
+        now: float,
+        effective: dict[str, State],
+        maint: dict[str, str | None],
+    ) -> list[Sample]:
         out: list[Sample] = []
         if step.new_state is None and step.flapping is None:
             return out
@@ -273,9 +313,14 @@ class AlertEngine:
         tr, hop = self.trackers[name], self.topo.hop_text(name)
         if step.flapping is True:
             n = len(tr.flips)
-            out += self._open(name, "flapping", now, maint, [],
-                              f"{name}{hop} is flapping: {n} changes in "
-                              f"{_duration(self.config.flap_window_s)}")
+            out += self._open(
+                name,
+                "flapping",
+                now,
+                maint,
+                [],
+                f"{name}{hop} is flapping: {n} changes in {_duration(self.config.flap_window_s)}",
+            )
         elif step.flapping is False and (inc := open_by_kind.get("flapping")):
             out += self._resolve(inc, now, f"{name} stopped flapping; now {tr.state.value}")
         if step.new_state is None:
@@ -283,32 +328,65 @@ class AlertEngine:
         for kind in ("down", "degraded"):
             if (inc := open_by_kind.get(kind)) and step.new_state.value != kind:
                 back = "back up" if step.new_state is State.UP else step.new_state.value
-                extra = (f"; {len(inc.affected)} devices behind it reachable again"
-                         if kind == "down" and inc.affected else "")
-                out += self._resolve(inc, now, f"{name} {back} after "
-                                     f"{_duration(now - inc.opened)}{extra}")
+                extra = (
+                    f"; {len(inc.affected)} devices behind it reachable again"
+                    if kind == "down" and inc.affected
+                    else ""
+                )
+                out += self._resolve(
+                    inc, now, f"{name} {back} after {_duration(now - inc.opened)}{extra}"
+                )
         if step.new_state is State.DOWN:
             affected = self._affected(name, effective)
             cut = ""
             if affected:
                 quartieri = sorted({a.quartiere for a in affected})
-                cut = (f"; cuts off {len(affected)} devices in {', '.join(quartieri)}: "
-                       f"{', '.join(a.device for a in affected)}")
-            out += self._open(name, "down", now, maint, affected,
-                              f"{name}{hop} down: no echo for {tr.fails} rounds{cut}")
+                cut = (
+                    f"; cuts off {len(affected)} devices in {', '.join(quartieri)}: "
+                    f"{', '.join(a.device for a in affected)}"
+                )
+            out += self._open(
+                name,
+                "down",
+                now,
+                maint,
+                affected,
+                f"{name}{hop} down: no echo for {tr.fails} rounds{cut}",
+            )
         elif step.new_state is State.DEGRADED:
-            out += self._open(name, "degraded", now, maint, [],
-                              f"{name} degraded: answers ping, SNMP silent for "
-                              f"{tr.degraded} rounds")
+            out += self._open(
+                name,
+                "degraded",
+                now,
+                maint,
+                [],
+                f"{name} degraded: answers ping, SNMP silent for {tr.degraded} rounds",
+            )
         return out
 
-    def _open(self, name: str, kind: str, now: float, maint: dict[str, str | None],
-              affected: list[Affected], text: str) -> list[Sample]:
+    def _open(
+        self,
+        name: str,
+        kind: str,
+        now: float,
+        maint: dict[str, str | None],
+        affected: list[Affected],
+        text: str,
+    ) -> list[Sample]:
         root = f"{name}{self.topo.hop_text(name)}"
         d = self.inv.device_by_name[name]
         who = Affected(name, d.role.value, self.inv.quartiere_tag(d))
-        inc = self.store.open_incident(who, d.site, kind, SEVERITY[kind], now, text, root,
-                                       affected, self._suppression(name, kind, maint))
+        inc = self.store.open_incident(
+            who,
+            d.site,
+            kind,
+            SEVERITY[kind],
+            now,
+            text,
+            root,
+            affected,
+            self._suppression(name, kind, maint),
+        )
         if inc.suppressed is None:
             self._notify(inc, now)
         else:
@@ -321,8 +399,9 @@ class AlertEngine:
             self._notify(inc, now, text)
         return [self._sample(inc, "resolved", text, now)]
 
-    def _release_deferred(self, now: float, maint: dict[str, str | None],
-                          effective: dict[str, State]) -> None:
+    def _release_deferred(
+        self, now: float, maint: dict[str, str | None], effective: dict[str, State]
+    ) -> None:
         """Notify incidents held back by maintenance or flapping once that is over."""
         for inc in self.store.open_incidents():
             if inc.notified:
@@ -337,11 +416,18 @@ class AlertEngine:
 
     def _notify(self, inc: Incident, now: float, resolved_text: str | None = None) -> None:
         ev = AlertEvent(
-            incident=inc.id, status="resolved" if resolved_text else "firing", kind=inc.kind,
-            severity=inc.severity, device=inc.device, role=inc.role, site=inc.site,
+            incident=inc.id,
+            status="resolved" if resolved_text else "firing",
+            kind=inc.kind,
+            severity=inc.severity,
+            device=inc.device,
+            role=inc.role,
+            site=inc.site,
             quartiere=inc.quartiere,
-            text=resolved_text or inc.text, root_cause=inc.root_cause,
-            started_at=inc.opened, ended_at=now if resolved_text else None,
+            text=resolved_text or inc.text,
+            root_cause=inc.root_cause,
+            started_at=inc.opened,
+            ended_at=now if resolved_text else None,
             affected=inc.affected,
         )
         self.store.queue.enqueue(ev, now)
@@ -349,7 +435,14 @@ class AlertEngine:
             self.store.set_notified(inc.id)
 
     def _sample(self, inc: Incident, state: str, text: str, now: float) -> Sample:
-        return Sample("alert", {"device": inc.device, "severity": inc.severity.value,
-                                "kind": inc.kind},
-                      {"state": state, "text": text, "root_cause": inc.root_cause,
-                       "affected": len(inc.affected)}, int(now * 1e9))
+        return Sample(
+            "alert",
+            {"device": inc.device, "severity": inc.severity.value, "kind": inc.kind},
+            {
+                "state": state,
+                "text": text,
+                "root_cause": inc.root_cause,
+                "affected": len(inc.affected),
+            },
+            int(now * 1e9),
+        )

@@ -26,8 +26,12 @@ def window_active(w: MaintenanceWindow, now: float) -> bool:
 def window_covers(w: MaintenanceWindow, inv: Inventory, d: Device) -> bool:
     if not (w.devices or w.roles or w.sites or w.quartieri):
         return True
-    return (d.name in w.devices or d.role.value in w.roles or d.site in w.sites
-            or (inv.quartiere_tag(d)) in w.quartieri)
+    return (
+        d.name in w.devices
+        or d.role.value in w.roles
+        or d.site in w.sites
+        or (inv.quartiere_tag(d)) in w.quartieri
+    )
 
 
 def maintenance_reason(config: AlertsConfig, inv: Inventory, d: Device, now: float) -> str | None:

@@ -71,13 +71,21 @@ class Incident:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "device": self.device, "role": self.role, "site": self.site,
-            "quartiere": self.quartiere, "kind": self.kind,
-            "severity": self.severity.value, "opened": self.opened, "resolved": self.resolved,
+            "id": self.id,
+            "device": self.device,
+            "role": self.role,
+            "site": self.site,
+            "quartiere": self.quartiere,
+            "kind": self.kind,
+            "severity": self.severity.value,
+            "opened": self.opened,
+            "resolved": self.resolved,
             "state": "resolved" if self.resolved is not None else "open",
-            "text": self.text, "root_cause": self.root_cause,
+            "text": self.text,
+            "root_cause": self.root_cause,
             "affected": [a.__dict__ for a in self.affected],
-            "suppressed": self.suppressed, "notified": self.notified,
+            "suppressed": self.suppressed,
+            "notified": self.notified,
         }
 
 
@@ -92,17 +100,45 @@ class DeviceRow:
     def key(self) -> tuple[Any, ...]:
         """Everything stored for the device, to skip rewriting unchanged rows."""
         t = self.tracker
-        return (self.shown, self.since, self.maintenance, t.state, t.since, t.fails, t.answers,
-                t.oks, t.degraded, t.last, tuple(t.flips), t.flapping)
+        return (
+            self.shown,
+            self.since,
+            self.maintenance,
+            t.state,
+            t.since,
+            t.fails,
+            t.answers,
+            t.oks,
+            t.degraded,
+            t.last,
+            tuple(t.flips),
+            t.flapping,
+        )
 
 
-_INCIDENT_COLS = ("id, device, role, site, quartiere, kind, severity, opened, resolved, text,"
-                  " root_cause, affected, suppressed, notified")
+_INCIDENT_COLS = (
+    "id, device, role, site, quartiere, kind, severity, opened, resolved, text,"
+    " root_cause, affected, suppressed, notified"
+)
 
 
 def _incident(r: Sequence[Any]) -> Incident:
-    return Incident(int(r[0]), r[1], r[2], r[3], r[4], r[5], Severity(r[6]), r[7], r[8], r[9],
-                    r[10], tuple(Affected(**a) for a in json.loads(r[11])), r[12], bool(r[13]))
+    return Incident(
+        int(r[0]),
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        r[5],
+        Severity(r[6]),
+        r[7],
+        r[8],
+        r[9],
+        r[10],
+        tuple(Affected(**a) for a in json.loads(r[11])),
+        r[12],
+        bool(r[13]),
+    )
 
 
 class StateStoreError(Exception):
@@ -121,7 +157,8 @@ class AlertStore:
             if version > SCHEMA_VERSION:
                 raise StateStoreError(
                     f"{path}: written by a newer netagent (schema {version}, this one knows "
-                    f"{SCHEMA_VERSION}); left untouched")
+                    f"{SCHEMA_VERSION}); left untouched"
+                )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
@@ -154,9 +191,12 @@ class AlertStore:
         with self._lock:
             rows = self._db.execute(
                 "SELECT device, tracker, shown, shown_since, maintenance FROM device_state"
-                " ORDER BY device").fetchall()
-        return [DeviceRow(d, State(s), since, m, Tracker.from_json(json.loads(t)))
-                for d, t, s, since, m in rows]
+                " ORDER BY device"
+            ).fetchall()
+        return [
+            DeviceRow(d, State(s), since, m, Tracker.from_json(json.loads(t)))
+            for d, t, s, since, m in rows
+        ]
 
     def save_devices(self, rows: Sequence[DeviceRow]) -> None:
         with self._lock:
@@ -165,46 +205,73 @@ class AlertStore:
                 " VALUES (?,?,?,?,?) ON CONFLICT(device) DO UPDATE SET tracker=excluded.tracker,"
                 " shown=excluded.shown, shown_since=excluded.shown_since,"
                 " maintenance=excluded.maintenance",
-                [(r.device, json.dumps(r.tracker.to_json()), r.shown.value, r.since,
-                  r.maintenance) for r in rows],
+                [
+                    (
+                        r.device,
+                        json.dumps(r.tracker.to_json()),
+                        r.shown.value,
+                        r.since,
+                        r.maintenance,
+                    )
+                    for r in rows
+                ],
             )
 
     def forget_devices(self, names: Sequence[str]) -> None:
         with self._lock:
-            self._db.executemany("DELETE FROM device_state WHERE device=?",
-                                 [(n,) for n in names])
+            self._db.executemany("DELETE FROM device_state WHERE device=?", [(n,) for n in names])
 
     # incidents
-    def open_incident(self, device: Affected, site: str, kind: str, severity: Severity,
-                      now: float, text: str, root_cause: str, affected: Sequence[Affected],
-                      suppressed: str | None) -> Incident:
+    def open_incident(
+        self,
+        device: Affected,
+        site: str,
+        kind: str,
+        severity: Severity,
+        now: float,
+        text: str,
+        root_cause: str,
+        affected: Sequence[Affected],
+        suppressed: str | None,
+    ) -> Incident:
         with self._lock:
             cur = self._db.execute(
                 "INSERT INTO incidents(device, role, site, quartiere, kind, severity, opened,"
                 " text, root_cause, affected, suppressed) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (device.device, device.role, site, device.quartiere, kind, severity.value, now,
-                 text, root_cause,
-                 json.dumps([a.__dict__ for a in affected]), suppressed),
+                (
+                    device.device,
+                    device.role,
+                    site,
+                    device.quartiere,
+                    kind,
+                    severity.value,
+                    now,
+                    text,
+                    root_cause,
+                    json.dumps([a.__dict__ for a in affected]),
+                    suppressed,
+                ),
             )
             return self.incident(int(cur.lastrowid or 0))
 
     def incident(self, incident_id: int) -> Incident:
         with self._lock:
-            r = self._db.execute(f"SELECT {_INCIDENT_COLS} FROM incidents WHERE id=?",
-                                 (incident_id,)).fetchone()
+            r = self._db.execute(
+                f"SELECT {_INCIDENT_COLS} FROM incidents WHERE id=?", (incident_id,)
+            ).fetchone()
         if r is None:
             raise KeyError(f"no incident {incident_id}")
         return _incident(r)
 
     def set_notified(self, incident_id: int) -> None:
         with self._lock:
-            self._db.execute("UPDATE incidents SET notified=1, suppressed=NULL WHERE id=?",
-                             (incident_id,))
+            self._db.execute(
+                "UPDATE incidents SET notified=1, suppressed=NULL WHERE id=?", (incident_id,)
+            )
 
     def set_suppressed(self, incident_id: int, reason: str | None) -> None:
         with self._lock:
-            self._db.execute("UPDATE incidents SET suppressed=? WHERE id=?",
-                             (reason, incident_id))
+            self._db.execute("UPDATE incidents SET suppressed=? WHERE id=?", (reason, incident_id))
 
     def resolve(self, incident_id: int, now: float) -> Incident:
         with self._lock:
@@ -225,7 +292,9 @@ class AlertStore:
         with self._lock:
             rows = self._db.execute(
                 f"SELECT {_INCIDENT_COLS} FROM incidents WHERE resolved IS NULL OR resolved>=?"
-                " ORDER BY id DESC LIMIT ?", (since, limit)).fetchall()
+                " ORDER BY id DESC LIMIT ?",
+                (since, limit),
+            ).fetchall()
         return [_incident(r) for r in rows]
 
     def prune(self, before: float) -> None:
@@ -234,13 +303,18 @@ class AlertStore:
             self._db.execute(
                 "DELETE FROM deliveries WHERE notification IN (SELECT n.id FROM notifications n"
                 " JOIN incidents i ON i.id=n.incident WHERE n.done=1 AND i.resolved<?)",
-                (before,))
+                (before,),
+            )
             self._db.execute(
                 "DELETE FROM notifications WHERE done=1 AND incident IN"
-                " (SELECT id FROM incidents WHERE resolved<?)", (before,))
+                " (SELECT id FROM incidents WHERE resolved<?)",
+                (before,),
+            )
             self._db.execute(
                 "DELETE FROM incidents WHERE resolved<? AND id NOT IN"
-                " (SELECT incident FROM notifications)", (before,))
+                " (SELECT incident FROM notifications)",
+                (before,),
+            )
 
 
 def open_store(data_dir: Path) -> AlertStore:

@@ -59,7 +59,8 @@ class Topology:
             if p is not None:
                 self.children[p].append(n)
         self.hop: dict[str, str] = {
-            n: hops[frozenset((n, p))] for n, p in self.parent.items()
+            n: hops[frozenset((n, p))]
+            for n, p in self.parent.items()
             if p is not None and frozenset((n, p)) in hops
         }
         self.order = list(self._top_down())
@@ -70,8 +71,11 @@ class Topology:
             n = self.parent[start]
             while n is not None:
                 if n in seen:
-                    log.warning("uplink cycle through %s: %s has no parent for alerting",
-                                " -> ".join(seen), n)
+                    log.warning(
+                        "uplink cycle through %s: %s has no parent for alerting",
+                        " -> ".join(seen),
+                        n,
+                    )
                     self.parent[n] = None
                     break
                 seen.append(n)

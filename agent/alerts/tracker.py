@@ -90,10 +90,18 @@ class Tracker:
 
     def to_json(self) -> dict[str, Any]:
         # By hand: dataclasses.asdict deep-copies and costs 20x more, every device, every round.
-        return {"device": self.device, "state": self.state.value, "since": self.since,
-                "fails": self.fails, "answers": self.answers, "oks": self.oks,
-                "degraded": self.degraded, "last": self.last.value if self.last else None,
-                "flips": list(self.flips), "flapping": self.flapping}
+        return {
+            "device": self.device,
+            "state": self.state.value,
+            "since": self.since,
+            "fails": self.fails,
+            "answers": self.answers,
+            "oks": self.oks,
+            "degraded": self.degraded,
+            "last": self.last.value if self.last else None,
+            "flips": list(self.flips),
+            "flapping": self.flapping,
+        }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Tracker:

@@ -26,15 +26,28 @@ def _table(title: str, incidents: list[Incident]) -> Table:
         note = f"not notified: {i.suppressed}" if i.suppressed else i.text
         quartieri = sorted({a.quartiere for a in i.affected})
         cut = f"{len(i.affected)} ({', '.join(quartieri)})" if i.affected else ""
-        t.add_row(str(i.id), i.device, i.kind, i.severity.value, _when(i.opened),
-                  _when(i.resolved), cut, note)
+        t.add_row(
+            str(i.id),
+            i.device,
+            i.kind,
+            i.severity.value,
+            _when(i.opened),
+            _when(i.resolved),
+            cut,
+            note,
+        )
     return t
 
 
 def alerts(
     show_all: bool = typer.Option(False, "--all", help="Also incidents resolved lately."),
-    days: float = typer.Option(7.0, "--days", metavar="DAYS", callback=options.not_negative,
-                               help="How far back --all looks."),
+    days: float = typer.Option(
+        7.0,
+        "--days",
+        metavar="DAYS",
+        callback=options.not_negative,
+        help="How far back --all looks.",
+    ),
     as_json: bool = options.JsonOpt,
     config: Path | None = options.ConfigOpt,
     data_dir: Path | None = options.DataDirOpt,
@@ -47,28 +60,51 @@ def alerts(
     devices: list[DeviceRow] = []
     queue = {"pending": 0, "given_up": 0}
     if not (directory / STATE_FILE).exists():  # run --once stores samples, tracks nothing
-        common.err.print(f"no alert state in {directory}: incidents are tracked by the "
-                         "daemon (`netagent run`), not by `run --once`", markup=False)
+        common.err.print(
+            f"no alert state in {directory}: incidents are tracked by the "
+            "daemon (`netagent run`), not by `run --once`",
+            markup=False,
+        )
     else:
         with datadir.open_state(cfg) as store:
             open_ = store.open_incidents()
-            recent = [i for i in store.recent_incidents(time.time() - days * 86400)
-                      if i.resolved is not None] if show_all else []
+            recent = (
+                [
+                    i
+                    for i in store.recent_incidents(time.time() - days * 86400)
+                    if i.resolved is not None
+                ]
+                if show_all
+                else []
+            )
             devices = [r for r in store.devices() if r.shown not in (State.UP, State.UNKNOWN)]
             queue = {"pending": store.queue.depth(), "given_up": store.queue.given_up_total()}
     if as_json:
-        common.print_json(options.tagged(cfg, {
-            "open": [i.to_json() for i in open_],
-            "recent": [i.to_json() for i in recent],
-            "devices": [{"device": r.device, "state": r.shown.value, "since": r.since,
-                         "maintenance": r.maintenance, "tracked_state": r.tracker.state.value}
-                        for r in devices],
-            "queue": queue,
-        }))
+        common.print_json(
+            options.tagged(
+                cfg,
+                {
+                    "open": [i.to_json() for i in open_],
+                    "recent": [i.to_json() for i in recent],
+                    "devices": [
+                        {
+                            "device": r.device,
+                            "state": r.shown.value,
+                            "since": r.since,
+                            "maintenance": r.maintenance,
+                            "tracked_state": r.tracker.state.value,
+                        }
+                        for r in devices
+                    ],
+                    "queue": queue,
+                },
+            )
+        )
     else:
         out = common.out
-        out.print(_table(f"Open incidents ({len(open_)})", open_) if open_
-                  else "No open incidents.")
+        out.print(
+            _table(f"Open incidents ({len(open_)})", open_) if open_ else "No open incidents."
+        )
         if show_all:
             out.print(_table(f"Resolved in the last {days:g} days ({len(recent)})", recent))
         if devices:
@@ -76,11 +112,15 @@ def alerts(
             for col in ("device", "state", "since", "tracked", "maintenance"):
                 t.add_column(col)
             for r in devices:
-                t.add_row(r.device, r.shown.value, _when(r.since), r.tracker.state.value,
-                          r.maintenance or "")
+                t.add_row(
+                    r.device,
+                    r.shown.value,
+                    _when(r.since),
+                    r.tracker.state.value,
+                    r.maintenance or "",
+                )
             out.print(t)
-        out.print(f"Notification queue: {queue['pending']} pending, "
-                  f"{queue['given_up']} given up.")
+        out.print(f"Notification queue: {queue['pending']} pending, {queue['given_up']} given up.")
     raise typer.Exit(common.ExitCode.PROBLEMS if open_ else common.ExitCode.OK)
 
 

@@ -36,7 +36,8 @@ def load_configured_or_exit(cfg: AgentConfig) -> Inventory:
     if cfg.agent.source == "netbox":
         try:
             return inventory_source.pull(
-                cfg.netbox, cfg.agent.quartieri, cfg.agent.quartieri_name_field)
+                cfg.netbox, cfg.agent.quartieri, cfg.agent.quartieri_name_field
+            )
         except NetBoxError as e:
             common.err.print(f"[red]NetBox[/]: {e}")
             raise typer.Exit(common.ExitCode.FAILED) from e
@@ -57,8 +58,11 @@ def _print_issues(issues: list[Issue]) -> None:
 @app.command()
 def validate(
     paths: list[Path] | None = typer.Argument(
-        None, exists=True, metavar="PATH",
-        help="Inventory files or directories: YAML, CSV, GeoJSON (default: [agent] inventory)."),
+        None,
+        exists=True,
+        metavar="PATH",
+        help="Inventory files or directories: YAML, CSV, GeoJSON (default: [agent] inventory).",
+    ),
     quartieri: Path | None = options.QuartieriOpt,
     json_out: bool = options.JsonOpt,
     config: Path | None = options.ConfigOpt,
@@ -70,17 +74,21 @@ def validate(
     cfg = options.configured(config, None, paths, quartieri)
     result = inventory_source.load_configured(cfg)
     if json_out:
-        common.print_json({"valid": result.inventory is not None,
-                           "issues": [i.to_dict() for i in result.issues]})
+        common.print_json(
+            {"valid": result.inventory is not None, "issues": [i.to_dict() for i in result.issues]}
+        )
     else:
         _print_issues(result.issues)
         if result.inventory is not None:
             inv = result.inventory
-            common.out.print(f"valid: {len(inv.sites)} sites, {len(inv.devices)} devices, "
-                             f"{len(inv.links)} radio links, {len(inv.segments)} fibre segments, "
-                             f"{len(inv.quartieri)} quartieri")
-    raise typer.Exit(common.ExitCode.OK if result.inventory is not None
-                     else common.ExitCode.PROBLEMS)
+            common.out.print(
+                f"valid: {len(inv.sites)} sites, {len(inv.devices)} devices, "
+                f"{len(inv.links)} radio links, {len(inv.segments)} fibre segments, "
+                f"{len(inv.quartieri)} quartieri"
+            )
+    raise typer.Exit(
+        common.ExitCode.OK if result.inventory is not None else common.ExitCode.PROBLEMS
+    )
 
 
 @app.command()
@@ -94,16 +102,27 @@ def show(
     cfg = options.configured(config, None, paths, quartieri)
     inv = load_configured_or_exit(cfg)
     counts: Counter[tuple[str, str]] = Counter(
-        (inv.quartiere_tag(d), d.role.value) for d in inv.devices)
+        (inv.quartiere_tag(d), d.role.value) for d in inv.devices
+    )
     roles = sorted({r for _, r in counts})
     quartieri_names = sorted({q for q, _ in counts})
     if json_out:
-        common.print_json(options.tagged(cfg, {"quartieri": {
-            q: {r: counts[(q, r)] for r in roles if counts[(q, r)]} for q in quartieri_names}}))
+        common.print_json(
+            options.tagged(
+                cfg,
+                {
+                    "quartieri": {
+                        q: {r: counts[(q, r)] for r in roles if counts[(q, r)]}
+                        for q in quartieri_names
+                    }
+                },
+            )
+        )
         return
     approx = any(q.approximate for q in inv.quartieri)
-    table = Table(title="Devices per quartiere and role" + (" (approximate boundaries)"
-                                                            if approx else ""))
+    table = Table(
+        title="Devices per quartiere and role" + (" (approximate boundaries)" if approx else "")
+    )
     table.add_column("Quartiere")
     for r in roles:
         table.add_column(r, justify="right")

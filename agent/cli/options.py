@@ -115,6 +115,7 @@ def load_config_or_exit(path: Path | None) -> AgentConfig:
         # No markup (a file name or a key may hold brackets), no wrapping (one problem, one
         # line: greppable in the journal).
         for problem in e.problems:
-            common.err.print(f"config error: {problem}", markup=False, highlight=False,
-                             soft_wrap=True)
+            common.err.print(
+                f"config error: {problem}", markup=False, highlight=False, soft_wrap=True
+            )
         raise typer.Exit(common.ExitCode.PROBLEMS) from None

@@ -24,10 +24,19 @@ def _fmt(value: float | None) -> str:
 
 def _row(r: IcmpResult) -> dict[str, Any]:
     return {
-        "target": r.target.name, "address": r.target.address, "sent": r.sent,
-        "received": r.received, "loss_pct": r.loss_pct, "rtt_min_ms": r.rtt_min_ms,
-        "rtt_avg_ms": r.rtt_avg_ms, "rtt_max_ms": r.rtt_max_ms, "jitter_ms": r.jitter_ms,
-        "duplicates": r.duplicates, "late": r.late, "send_errors": r.send_errors, "up": r.up,
+        "target": r.target.name,
+        "address": r.target.address,
+        "sent": r.sent,
+        "received": r.received,
+        "loss_pct": r.loss_pct,
+        "rtt_min_ms": r.rtt_min_ms,
+        "rtt_avg_ms": r.rtt_avg_ms,
+        "rtt_max_ms": r.rtt_max_ms,
+        "jitter_ms": r.jitter_ms,
+        "duplicates": r.duplicates,
+        "late": r.late,
+        "send_errors": r.send_errors,
+        "up": r.up,
     }
 
 
@@ -41,7 +50,9 @@ def _table(results: list[IcmpResult]) -> Table:
             t.address if t.name in (t.address, f"[{t.address}]") else f"{t.name} ({t.address})",
             f"{r.sent}/{r.received}/{r.loss_pct:.0f}%",
             "/".join(_fmt(v) for v in (r.rtt_min_ms, r.rtt_avg_ms, r.rtt_max_ms)),
-            _fmt(r.jitter_ms), str(r.duplicates), str(r.late),
+            _fmt(r.jitter_ms),
+            str(r.duplicates),
+            str(r.late),
             "[green]up[/]" if r.up else "[red]down[/]",
         )
     return table
@@ -49,19 +60,35 @@ def _table(results: list[IcmpResult]) -> Table:
 
 def icmp(
     targets: list[str] | None = typer.Argument(
-        None, metavar="HOST", help="Addresses (IPv4, IPv6, [IPv6]) or host names."),
+        None, metavar="HOST", help="Addresses (IPv4, IPv6, [IPv6]) or host names."
+    ),
     count: int | None = typer.Option(
-        None, "--count", "-n", metavar="N", callback=options.at_least_one,
-        help="Echoes per target (default: [icmp] count)."),
+        None,
+        "--count",
+        "-n",
+        metavar="N",
+        callback=options.at_least_one,
+        help="Echoes per target (default: [icmp] count).",
+    ),
     interval_s: float | None = typer.Option(
-        None, "--interval", metavar="SECONDS",
-        help="Between two echoes to one target (default: [icmp] interval_ms)."),
+        None,
+        "--interval",
+        metavar="SECONDS",
+        help="Between two echoes to one target (default: [icmp] interval_ms).",
+    ),
     timeout_s: float | None = typer.Option(
-        None, "--timeout", "-t", metavar="SECONDS",
-        help="How long to wait for a reply (default: [icmp] timeout_ms)."),
+        None,
+        "--timeout",
+        "-t",
+        metavar="SECONDS",
+        help="How long to wait for a reply (default: [icmp] timeout_ms).",
+    ),
     rate_pps: float | None = typer.Option(
-        None, "--rate", metavar="N", help="Echoes per second overall, 0: no limit "
-        "(default: [icmp] rate_pps)."),
+        None,
+        "--rate",
+        metavar="N",
+        help="Echoes per second overall, 0: no limit (default: [icmp] rate_pps).",
+    ),
     netns: str | None = options.NetnsOpt,
     as_json: bool = options.JsonOpt,
     config: Path | None = options.ConfigOpt,
@@ -69,17 +96,22 @@ def icmp(
     """Ping targets N times each and print loss, RTT and jitter per target; exit 1 if one
     is down."""
     if not targets:
-        common.err.print("error: no targets: give one or more addresses or host names",
-                         markup=False)
+        common.err.print(
+            "error: no targets: give one or more addresses or host names", markup=False
+        )
         raise typer.Exit(common.ExitCode.USAGE)
     cfg = options.configured(config, notice=False)
     parsed = [IcmpTarget(e.spec, e.address) for e in addresses.parse_all(targets, None)]
-    given = {"count": count, "rate_pps": rate_pps,
-             "interval_ms": None if interval_s is None else interval_s * 1000,
-             "timeout_ms": None if timeout_s is None else timeout_s * 1000}
+    given = {
+        "count": count,
+        "rate_pps": rate_pps,
+        "interval_ms": None if interval_s is None else interval_s * 1000,
+        "timeout_ms": None if timeout_s is None else timeout_s * 1000,
+    }
     try:
         settings = cfg.icmp.model_validate(
-            {**cfg.icmp.model_dump(), **{k: v for k, v in given.items() if v is not None}})
+            {**cfg.icmp.model_dump(), **{k: v for k, v in given.items() if v is not None}}
+        )
     except ValidationError as e:
         for problem in e.errors():
             where = ".".join(str(p) for p in problem["loc"]) or "options"
@@ -98,8 +130,9 @@ def icmp(
         raise typer.Exit(common.ExitCode.PROBLEMS)
 
 
-async def _probe(config: IcmpConfig, netns: str | None,
-                 targets: list[IcmpTarget]) -> list[IcmpResult]:
+async def _probe(
+    config: IcmpConfig, netns: str | None, targets: list[IcmpTarget]
+) -> list[IcmpResult]:
     prober = IcmpProber(config, netns=netns)
     try:
         return await prober.round(targets)

@@ -25,8 +25,7 @@ def _targets(specs: list[str], profile: str | None, snmp: SnmpConfig) -> list[Sn
     for e in addresses.parse_all(specs, 161):
         host = addresses.split(e.spec)[0]
         cred = snmp.device_credentials.get(host, snmp.credentials)
-        out.append(SnmpTarget(e.spec, e.address, e.port or 161, profile=profile,
-                              credentials=cred))
+        out.append(SnmpTarget(e.spec, e.address, e.port or 161, profile=profile, credentials=cred))
     return out
 
 
@@ -70,25 +69,44 @@ def _show(o: PollOutcome) -> None:
 
 
 def snmp(
-    devices: Annotated[list[str], typer.Argument(
-        metavar="HOST[:PORT]", help="Agents to poll: IPv4, [IPv6]:PORT or a host name.")],
+    devices: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="HOST[:PORT]", help="Agents to poll: IPv4, [IPv6]:PORT or a host name."
+        ),
+    ],
     profile: str | None = typer.Option(
-        None, "--profile", "-p", metavar="NAME",
-        help="Device profile (default: chosen from sysObjectID)."),
+        None,
+        "--profile",
+        "-p",
+        metavar="NAME",
+        help="Device profile (default: chosen from sysObjectID).",
+    ),
     timeout_s: float | None = typer.Option(
-        None, "--timeout", "-t", "--deadline", metavar="SECONDS",
-        help="Allowed per device, all requests (default: [snmp] device_deadline_s)."),
+        None,
+        "--timeout",
+        "-t",
+        "--deadline",
+        metavar="SECONDS",
+        help="Allowed per device, all requests (default: [snmp] device_deadline_s).",
+    ),
     rate_after: float = typer.Option(
-        0.0, "--rate-after", metavar="SECONDS",
-        help="Poll again after this many seconds to show rates (0: once)."),
+        0.0,
+        "--rate-after",
+        metavar="SECONDS",
+        help="Poll again after this many seconds to show rates (0: once).",
+    ),
     netns: str | None = options.NetnsOpt,
     json_out: bool = options.JsonOpt,
     config: Path | None = options.ConfigOpt,
 ) -> None:
     """Poll SNMP agents once and print what they answered; exit 1 if one failed."""
     cfg = options.configured(config, notice=False)
-    snmp_cfg = cfg.snmp if timeout_s is None else cfg.snmp.model_copy(
-        update={"device_deadline_s": timeout_s})
+    snmp_cfg = (
+        cfg.snmp
+        if timeout_s is None
+        else cfg.snmp.model_copy(update={"device_deadline_s": timeout_s})
+    )
     targets = _targets(devices, profile, snmp_cfg)
     try:
         poller = SnmpPoller(snmp_cfg, netns=netns or cfg.agent.netns or None)

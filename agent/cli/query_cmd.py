@@ -48,15 +48,23 @@ def parse_tags(pairs: list[str]) -> dict[str, str]:
 
 def query(
     measurement: str = typer.Argument(
-        ..., metavar="MEASUREMENT", help="icmp, snmp_system, interface, wifi, agent…"),
-    since: str = typer.Option("1h", "--since", metavar="AGE|TIME",
-                              help="How far back: 90s, 15m, 1h, 2d or an ISO time."),
+        ..., metavar="MEASUREMENT", help="icmp, snmp_system, interface, wifi, agent…"
+    ),
+    since: str = typer.Option(
+        "1h", "--since", metavar="AGE|TIME", help="How far back: 90s, 15m, 1h, 2d or an ISO time."
+    ),
     tag: Annotated[
         list[str] | None,
         typer.Option("--tag", metavar="KEY=VALUE", help="Only series with this tag (repeatable)."),
     ] = None,
-    limit: int = typer.Option(1000, "--limit", "-n", metavar="N",
-                              callback=options.at_least_one, help="At most this many samples."),
+    limit: int = typer.Option(
+        1000,
+        "--limit",
+        "-n",
+        metavar="N",
+        callback=options.at_least_one,
+        help="At most this many samples.",
+    ),
     as_json: bool = options.JsonOpt,
     config: Path | None = options.ConfigOpt,
     data_dir: Path | None = options.DataDirOpt,

@@ -43,8 +43,9 @@ def summarise(
             elif s.measurement == "radio_link" and "rssi_dbm" in s.fields:
                 rssi = float(s.fields["rssi_dbm"])
                 q.links += 1
-                q.worst_rssi_dbm = min(rssi, q.worst_rssi_dbm if q.worst_rssi_dbm is not None
-                                       else rssi)
+                q.worst_rssi_dbm = min(
+                    rssi, q.worst_rssi_dbm if q.worst_rssi_dbm is not None else rssi
+                )
     order = sorted(by_q, key=lambda n: (n == OUTSIDE, n))
     return {name: vars(by_q[name]) for name in order}
 
@@ -58,14 +59,27 @@ def table(summary: Mapping[str, Mapping[str, Any]]) -> Table:
     total: dict[str, int] = defaultdict(int)
     for q, s in summary.items():
         rssi = s["worst_rssi_dbm"]
-        t.add_row(q, str(s["read"]), str(len(s["failed"]) or ""), str(s["skipped"] or ""),
-                  str(s["clients"]), str(s["links"] or ""),
-                  f"{rssi:.0f}" if rssi is not None else "")
+        t.add_row(
+            q,
+            str(s["read"]),
+            str(len(s["failed"]) or ""),
+            str(s["skipped"] or ""),
+            str(s["clients"]),
+            str(s["links"] or ""),
+            f"{rssi:.0f}" if rssi is not None else "",
+        )
         for k in ("read", "skipped", "clients", "links"):
             total[k] += s[k]
         total["failed"] += len(s["failed"])
     t.add_section()
     worst = [s["worst_rssi_dbm"] for s in summary.values() if s["worst_rssi_dbm"] is not None]
-    t.add_row("All", str(total["read"]), str(total["failed"]), str(total["skipped"]),
-              str(total["clients"]), str(total["links"]), f"{min(worst):.0f}" if worst else "")
+    t.add_row(
+        "All",
+        str(total["read"]),
+        str(total["failed"]),
+        str(total["skipped"]),
+        str(total["clients"]),
+        str(total["links"]),
+        f"{min(worst):.0f}" if worst else "",
+    )
     return t

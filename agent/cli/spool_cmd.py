@@ -21,8 +21,14 @@ app = typer.Typer(help="The local spool's dead letters.", no_args_is_help=True)
 
 @app.command("dead-letters")
 def dead_letters(
-    limit: int = typer.Option(100, "--limit", "-n", metavar="N", callback=options.at_least_one,
-                              help="At most this many, newest first."),
+    limit: int = typer.Option(
+        100,
+        "--limit",
+        "-n",
+        metavar="N",
+        callback=options.at_least_one,
+        help="At most this many, newest first.",
+    ),
     as_json: bool = options.JsonOpt,
     config: Path | None = options.ConfigOpt,
     data_dir: Path | None = options.DataDirOpt,

@@ -30,11 +30,17 @@ def status(
     with datadir.open_spool(cfg) as spool:
         stats = spool.stats()
         agent: dict[str, Any] = {
-            **health_summary(spool), "influxdb": cfg.influxdb.url, "spool": {
-                "depth": stats.depth, "oldest_age_s": stats.oldest_age_s,
-                "dropped_total": stats.dropped_total, "dead_letters": stats.dead_letters,
-                "dropped_by_measurement": dict(stats.dropped_by_measurement)},
-            "health": read_reasons(cfg.agent.resolved_data_dir())}
+            **health_summary(spool),
+            "influxdb": cfg.influxdb.url,
+            "spool": {
+                "depth": stats.depth,
+                "oldest_age_s": stats.oldest_age_s,
+                "dropped_total": stats.dropped_total,
+                "dead_letters": stats.dead_letters,
+                "dropped_by_measurement": dict(stats.dropped_by_measurement),
+            },
+            "health": read_reasons(cfg.agent.resolved_data_dir()),
+        }
         code = print_states(spool, inv, json_out, options.tagged(cfg, {"agent": agent}))
     health = agent["health"]
     if not json_out:
@@ -57,16 +63,23 @@ def _health_line(health: dict[str, Any]) -> str:
 
 def _agent_table(agent: dict[str, Any]) -> Table | str:
     spool = agent["spool"]
-    held = (f"{spool['depth']} sample(s) waiting for {agent['influxdb']}" if agent["influxdb"]
-            else f"{spool['depth']} sample(s) kept locally (no InfluxDB configured)")
+    held = (
+        f"{spool['depth']} sample(s) waiting for {agent['influxdb']}"
+        if agent["influxdb"]
+        else f"{spool['depth']} sample(s) kept locally (no InfluxDB configured)"
+    )
     by = ", ".join(f"{m} {n:,}" for m, n in sorted(spool["dropped_by_measurement"].items()))
-    line = (f"spool: {held}, oldest {spool['oldest_age_s']:.0f} s, "
-            f"{spool['dropped_total']} dropped{f' ({by})' if by else ''}, "
-            f"{spool['dead_letters']} dead letter(s)")
+    line = (
+        f"spool: {held}, oldest {spool['oldest_age_s']:.0f} s, "
+        f"{spool['dropped_total']} dropped{f' ({by})' if by else ''}, "
+        f"{spool['dead_letters']} dead letter(s)"
+    )
     if agent["reported_s_ago"] is None:
         return f"{line}\ndaemon: no health reported here yet (`netagent run`)"
-    table = Table(title=f"Agent health (reported {agent['reported_s_ago']:.0f} s ago); {line}",
-                  title_justify="left")
+    table = Table(
+        title=f"Agent health (reported {agent['reported_s_ago']:.0f} s ago); {line}",
+        title_justify="left",
+    )
     table.add_column("Job")
     fields = sorted({k for f in agent["jobs"].values() for k in f})
     for f in fields:

@@ -17,8 +17,14 @@ _ORDER = ("up", "down", "unreachable", "degraded", "maintenance", "unknown")
 # States that make `status` and `run --once` exit 1 (the README's exit-code table): a
 # device in maintenance, or one nobody has probed yet (unknown), is not a problem.
 PROBLEM_STATES = frozenset({"down", "unreachable", "degraded"})
-_STYLE = {"up": "green", "down": "bold red", "unreachable": "red", "degraded": "yellow",
-          "maintenance": "blue", "unknown": "dim"}
+_STYLE = {
+    "up": "green",
+    "down": "bold red",
+    "unreachable": "red",
+    "degraded": "yellow",
+    "maintenance": "blue",
+    "unknown": "dim",
+}
 
 
 def per_quartiere_table(states: Mapping[str, DeviceState], approximate: bool) -> Table:
@@ -37,8 +43,11 @@ def per_quartiere_table(states: Mapping[str, DeviceState], approximate: bool) ->
     for q in sorted(by_q, key=lambda n: (n == OUTSIDE, n)):
         rows = by_q[q]
         counts = Counter(s.state for s in rows)
-        bad = sorted(s.device if s.state == "down" else f"{s.device} ({s.state})"
-                     for s in rows if s.state != "up")
+        bad = sorted(
+            s.device if s.state == "down" else f"{s.device} ({s.state})"
+            for s in rows
+            if s.state != "up"
+        )
         table.add_row(q, str(len(rows)), *[str(counts[c] or "") for c in columns], ", ".join(bad))
     table.add_section()
     table.add_row("All", str(len(states)), *[str(seen[c]) for c in columns], "")

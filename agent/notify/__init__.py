@@ -5,5 +5,13 @@ from agent.notify.event import Affected, AlertEvent
 from agent.notify.queue import NotificationQueue
 from agent.notify.router import DeliveryReport, Notifier, Router
 
-__all__ = ["Affected", "AlertEvent", "DeliveryReport", "NotificationQueue", "Notifier",
-           "NotifyConfig", "Router", "Severity"]
+__all__ = [
+    "Affected",
+    "AlertEvent",
+    "DeliveryReport",
+    "NotificationQueue",
+    "Notifier",
+    "NotifyConfig",
+    "Router",
+    "Severity",
+]

@@ -71,8 +71,7 @@ class EmailConfig(Route):
     )
     implicit_tls: bool = Field(
         default=False,
-        description="SMTPS (usually port 465): TLS from the first byte; starttls is then "
-        "not used.",
+        description="SMTPS (usually port 465): TLS from the first byte; starttls is then not used.",
     )
     ca_file: Path | None = Field(
         default=None,

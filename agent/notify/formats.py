@@ -15,8 +15,11 @@ from typing import Any
 from agent.notify.event import AlertEvent, iso
 
 GENERIC_VERSION = 1
-_ALERTNAMES = {"down": "NetagentDeviceDown", "degraded": "NetagentDeviceDegraded",
-               "flapping": "NetagentDeviceFlapping"}
+_ALERTNAMES = {
+    "down": "NetagentDeviceDown",
+    "degraded": "NetagentDeviceDegraded",
+    "flapping": "NetagentDeviceFlapping",
+}
 
 
 def generic(ev: AlertEvent) -> dict[str, Any]:
@@ -33,8 +36,9 @@ def generic(ev: AlertEvent) -> dict[str, Any]:
         "quartiere": ev.quartiere,
         "text": ev.text,
         "root_cause": ev.root_cause,
-        "affected": [{"device": a.device, "role": a.role, "quartiere": a.quartiere}
-                     for a in ev.affected],
+        "affected": [
+            {"device": a.device, "role": a.role, "quartiere": a.quartiere} for a in ev.affected
+        ],
         "affected_quartieri": ev.affected_quartieri(),
         "started_at": iso(ev.started_at),
         "ended_at": iso(ev.ended_at),
@@ -44,15 +48,23 @@ def generic(ev: AlertEvent) -> dict[str, Any]:
 def _am_alert(ev: AlertEvent) -> dict[str, Any]:
     labels = {
         "alertname": _ALERTNAMES.get(ev.kind, "NetagentAlert"),
-        "device": ev.device, "role": ev.role, "site": ev.site, "quartiere": ev.quartiere,
-        "severity": ev.severity.value, "kind": ev.kind,
+        "device": ev.device,
+        "role": ev.role,
+        "site": ev.site,
+        "quartiere": ev.quartiere,
+        "severity": ev.severity.value,
+        "kind": ev.kind,
     }
     affected = ", ".join(f"{a.device} ({a.quartiere})" for a in ev.affected)
     # The local incident number is an annotation, not a label: the two agents of an HA
     # pair number their incidents apart, and labels are what Alertmanager de-duplicates by.
-    annotations = {"summary": ev.text, "root_cause": ev.root_cause,
-                   "affected_count": str(len(ev.affected)), "incident": str(ev.incident),
-                   "key": ev.key}
+    annotations = {
+        "summary": ev.text,
+        "root_cause": ev.root_cause,
+        "affected_count": str(len(ev.affected)),
+        "incident": str(ev.incident),
+        "key": ev.key,
+    }
     if affected:
         annotations["description"] = f"Cut off: {affected}"
     fp = hashlib.sha256(repr(sorted(labels.items())).encode()).hexdigest()[:16]
@@ -101,7 +113,8 @@ def subject(ev: AlertEvent) -> str:
 
 def mail_text(ev: AlertEvent) -> str:
     lines = [
-        ev.text, "",
+        ev.text,
+        "",
         f"Device:     {ev.device} ({ev.role}) at {ev.site}, quartiere {ev.quartiere}",
         f"Kind:       {ev.kind}, severity {ev.severity.value}",
         f"Root cause: {ev.root_cause}",
@@ -110,8 +123,11 @@ def mail_text(ev: AlertEvent) -> str:
     if ev.ended_at is not None:
         lines.append(f"Ended:      {iso(ev.ended_at)}")
     if ev.affected:
-        lines += ["", f"Devices cut off ({len(ev.affected)}), quartieri: "
-                  f"{', '.join(ev.affected_quartieri())}:"]
+        lines += [
+            "",
+            f"Devices cut off ({len(ev.affected)}), quartieri: "
+            f"{', '.join(ev.affected_quartieri())}:",
+        ]
         lines += [f"  - {a.device} ({a.role}, {a.quartiere})" for a in ev.affected]
     lines += ["", f"Incident {ev.incident} — netagent"]
     return "\n".join(lines) + "\n"

@@ -17,7 +17,17 @@ class LogTarget:
 
     async def send(self, event: AlertEvent) -> None:
         level = logging.INFO if event.status == "resolved" else logging.WARNING
-        cut = f"; cut off {len(event.affected)} in {', '.join(event.affected_quartieri())}" \
-            if event.affected else ""
-        log.log(level, "alert %s %s [%s] %s%s", event.status, event.kind,
-                event.severity.value, event.text, cut)
+        cut = (
+            f"; cut off {len(event.affected)} in {', '.join(event.affected_quartieri())}"
+            if event.affected
+            else ""
+        )
+        log.log(
+            level,
+            "alert %s %s [%s] %s%s",
+            event.status,
+            event.kind,
+            event.severity.value,
+            event.text,
+            cut,
+        )

@@ -97,7 +97,8 @@ class NotificationQueue:
             rows = self._db.execute(
                 "SELECT notification, target, attempts, next_at,"
                 " delivered IS NOT NULL OR given_up IS NOT NULL"
-                " FROM deliveries WHERE notification=? ORDER BY target", (notification,)
+                " FROM deliveries WHERE notification=? ORDER BY target",
+                (notification,),
             ).fetchall()
         return [Delivery(int(n), str(t), int(a), float(x), bool(f)) for n, t, a, x, f in rows]
 
@@ -121,11 +122,13 @@ class NotificationQueue:
         with self._tx() as db:
             db.execute(
                 f"UPDATE deliveries SET {column}=?, attempts=attempts+1, last_error=?"
-                " WHERE notification=? AND target=?", (now, error, notification, target),
+                " WHERE notification=? AND target=?",
+                (now, error, notification, target),
             )
             left = db.execute(
                 "SELECT COUNT(*) FROM deliveries WHERE notification=?"
-                " AND delivered IS NULL AND given_up IS NULL", (notification,),
+                " AND delivered IS NULL AND given_up IS NULL",
+                (notification,),
             ).fetchone()[0]
             if left == 0:
                 db.execute("UPDATE notifications SET done=1 WHERE id=?", (notification,))
@@ -134,7 +137,8 @@ class NotificationQueue:
         with self._tx() as db:
             db.execute(
                 "UPDATE deliveries SET attempts=attempts+1, next_at=?, last_error=?"
-                " WHERE notification=? AND target=?", (next_at, error, notification, target),
+                " WHERE notification=? AND target=?",
+                (next_at, error, notification, target),
             )
 
     def next_due(self) -> float | None:
@@ -142,19 +146,25 @@ class NotificationQueue:
             row = self._db.execute(
                 "SELECT MIN(d.next_at) FROM deliveries d JOIN notifications n"
                 " ON n.id=d.notification WHERE n.done=0 AND d.delivered IS NULL"
-                " AND d.given_up IS NULL").fetchone()
+                " AND d.given_up IS NULL"
+            ).fetchone()
             unrouted = self._db.execute(
                 "SELECT MIN(created) FROM notifications n WHERE done=0 AND NOT EXISTS"
-                " (SELECT 1 FROM deliveries d WHERE d.notification=n.id)").fetchone()
+                " (SELECT 1 FROM deliveries d WHERE d.notification=n.id)"
+            ).fetchone()
         times = [t for t in (row[0], unrouted[0]) if t is not None]
         return min(times) if times else None
 
     def depth(self) -> int:
         with self._lock:
-            return int(self._db.execute(
-                "SELECT COUNT(*) FROM notifications WHERE done=0").fetchone()[0])
+            return int(
+                self._db.execute("SELECT COUNT(*) FROM notifications WHERE done=0").fetchone()[0]
+            )
 
     def given_up_total(self) -> int:
         with self._lock:
-            return int(self._db.execute(
-                "SELECT COUNT(*) FROM deliveries WHERE given_up IS NOT NULL").fetchone()[0])
+            return int(
+                self._db.execute(
+                    "SELECT COUNT(*) FROM deliveries WHERE given_up IS NOT NULL"
+                ).fetchone()[0]
+            )

@@ -53,9 +53,13 @@ class Notifier(Protocol):
 class Router:
     """The Notifier over webhook, email and log targets."""
 
-    def __init__(self, queue: NotificationQueue, targets: Sequence[Target],
-                 retry: RetryConfig | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        queue: NotificationQueue,
+        targets: Sequence[Target],
+        retry: RetryConfig | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         names = [t.name for t in targets]
         if len(set(names)) != len(names):
             raise ValueError(f"notify targets need unique names, got {names}")
@@ -67,8 +71,9 @@ class Router:
         self._lock = asyncio.Lock()
 
     @classmethod
-    def from_config(cls, queue: NotificationQueue, config: NotifyConfig,
-                    clock: Callable[[], float] = time.time) -> Router:
+    def from_config(
+        cls, queue: NotificationQueue, config: NotifyConfig, clock: Callable[[], float] = time.time
+    ) -> Router:
         targets: list[Target] = [WebhookTarget(w) for w in config.webhooks]
         if config.email is not None:
             targets.append(EmailTarget(config.email))
@@ -136,16 +141,18 @@ class Router:
             if not self._failed(name, p, row.attempts, e, report):
                 return  # waits for its retry, and holds the later ones back
 
-    def _failed(self, name: str, p: Pending, attempts: int, e: DeliveryError,
-                report: DeliveryReport) -> bool:
+    def _failed(
+        self, name: str, p: Pending, attempts: int, e: DeliveryError, report: DeliveryReport
+    ) -> bool:
         """Record a failed attempt; True when given up (the next one may go)."""
         now, health = self.clock(), self.health[name]
         health.failed_attempts += 1
         health.consecutive_failures += 1
         health.last_error = str(e)
         if health.consecutive_failures == KEEPS_FAILING:
-            log.error("notify target %s keeps failing (%d attempts in a row): %s",
-                      name, KEEPS_FAILING, e)
+            log.error(
+                "notify target %s keeps failing (%d attempts in a row): %s", name, KEEPS_FAILING, e
+            )
         report.failed_attempts += 1
         if name not in report.failing:
             report.failing.append(name)

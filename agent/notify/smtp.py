@@ -61,11 +61,14 @@ class EmailTarget:
         try:
             await asyncio.to_thread(self._send_blocking, self.message(event))
         except smtplib.SMTPAuthenticationError as e:
-            raise DeliveryError(f"SMTP AUTH refused for {self.config.username!r}: {e.smtp_code}",
-                                permanent=False) from e
+            raise DeliveryError(
+                f"SMTP AUTH refused for {self.config.username!r}: {e.smtp_code}", permanent=False
+            ) from e
         except smtplib.SMTPResponseException as e:
-            raise DeliveryError(f"SMTP {e.smtp_code}: {e.smtp_error!r}",
-                                permanent=500 <= e.smtp_code < 600) from e
+            raise DeliveryError(
+                f"SMTP {e.smtp_code}: {e.smtp_error!r}", permanent=500 <= e.smtp_code < 600
+            ) from e
         except (smtplib.SMTPException, OSError, ssl.SSLError) as e:
-            raise DeliveryError(f"SMTP {self.config.host}:{self.config.port}: "
-                                f"{type(e).__name__}: {e}") from e
+            raise DeliveryError(
+                f"SMTP {self.config.host}:{self.config.port}: {type(e).__name__}: {e}"
+            ) from e

@@ -40,11 +40,18 @@ class WebhookTarget:
                 return formats.generic(event)
 
     async def send(self, event: AlertEvent) -> None:
-        headers = {"User-Agent": "netagent", "Idempotency-Key": event.key,
-                   **{k: v.get_secret_value() for k, v in self.config.headers.items()}}
+        headers = {
+            "User-Agent": "netagent",
+            "Idempotency-Key": event.key,
+            **{k: v.get_secret_value() for k, v in self.config.headers.items()},
+        }
         try:
-            resp = await self._session().post(str(self.config.url), json=self.body(event),
-                                              headers=headers, timeout=self.config.timeout_s)
+            resp = await self._session().post(
+                str(self.config.url),
+                json=self.body(event),
+                headers=headers,
+                timeout=self.config.timeout_s,
+            )
         except httpx.HTTPError as e:
             raise DeliveryError(f"{type(e).__name__}: {e}") from e
         if resp.is_success:

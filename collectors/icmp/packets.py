@@ -56,7 +56,7 @@ class EchoTemplate:
         else:
             raw = bytes(ICMP(type=ECHO_REQUEST_V4, code=0, id=0, seq=0) / Raw(data))
         type_, code, checksum, _, _ = HEADER.unpack_from(raw)
-        return cls(type_, code, checksum, raw[HEADER.size:], kernel_checksum or v6)
+        return cls(type_, code, checksum, raw[HEADER.size :], kernel_checksum or v6)
 
     def packet(self, ident: int, seq: int) -> bytes:
         """The template with `ident`/`seq`; checksum updated incrementally (RFC 1624)."""

@@ -61,7 +61,7 @@ def _permission_message(v6: bool) -> str:
         "AmbientCapabilities=CAP_NET_RAW in the systemd unit), and unprivileged ping "
         f"sockets are not allowed for group {os.getegid()} by net.ipv4.ping_group_range "
         f"(now {_ping_group_range()!r}; e.g. `sysctl -w net.ipv4.ping_group_range="
-        f"\"0 2147483647\"`)"
+        f'"0 2147483647"`)'
     )
 
 
@@ -81,15 +81,12 @@ def _new_socket(netns: str | None, family: int, kind: int, proto: int) -> socket
     except OSError as e:
         if e.errno in _DENIED and not isinstance(e, PermissionError):
             raise IcmpPermissionError(
-                f"cannot enter network namespace {netns!r}: setns() needs root or "
-                "CAP_SYS_ADMIN"
+                f"cannot enter network namespace {netns!r}: setns() needs root or CAP_SYS_ADMIN"
             ) from e
         raise
 
 
-def open_endpoint(
-    v6: bool, netns: str | None, recv_buffer: int, ident: int
-) -> Endpoint:
+def open_endpoint(v6: bool, netns: str | None, recv_buffer: int, ident: int) -> Endpoint:
     """Raw socket if allowed, else a ping socket, else IcmpPermissionError."""
     family = socket.AF_INET6 if v6 else socket.AF_INET
     proto = socket.IPPROTO_ICMPV6 if v6 else socket.IPPROTO_ICMP
@@ -118,8 +115,11 @@ def _small_buffer(wanted: int, got: int) -> None:
     log.warning(
         "ICMP receive buffer is %d KB, not the %d KB asked (no CAP_NET_ADMIN); replies may "
         "be dropped at high concurrency: set `sysctl -w net.core.rmem_max=%d` (the "
-        "netagent-sysctl.conf file shipped in agent/deploy does)", got // 1024,
-        wanted // 1024, wanted)
+        "netagent-sysctl.conf file shipped in agent/deploy does)",
+        got // 1024,
+        wanted // 1024,
+        wanted,
+    )
 
 
 def _configure(sock: socket.socket, v6: bool, raw: bool, recv_buffer: int) -> None:

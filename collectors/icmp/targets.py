@@ -14,10 +14,14 @@ def targets_from_inventory(
     """`devices` (default: all) as targets at their management address, with role, site
     and quartiere tags ("outside" when the site lies in no quartiere)."""
     return [
-        IcmpTarget(d.name, str(d.mgmt_ip), {
-            "role": str(d.role),
-            "site": d.site,
-            "quartiere": inventory.quartiere_tag(d),
-        })
+        IcmpTarget(
+            d.name,
+            str(d.mgmt_ip),
+            {
+                "role": str(d.role),
+                "site": d.site,
+                "quartiere": inventory.quartiere_tag(d),
+            },
+        )
         for d in (inventory.devices if devices is None else devices)
     ]

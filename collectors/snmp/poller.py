@@ -316,7 +316,6 @@ class SnmpPoller:
         self._chosen[device] = (sys_object_id, chosen.name)
         return chosen
 
-
     @staticmethod
     async def _probe(s: Session, probes: list[bytes]) -> list[ber.VarBind]:
         """The object after each probe OID. SNMPv1 has no GETBULK, and its agents answer
