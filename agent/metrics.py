@@ -3,7 +3,9 @@
 prometheus_client gives the exposition format (HELP/TYPE lines, escaping, exact numbers);
 a custom collector reads the `Health` at scrape time, so no value is kept twice. Names
 follow Prometheus conventions: `netagent_` prefix, base units in the name, `_total` on
-counters. The tables below are the mapping; adding a figure is adding a row.
+counters. The tables below are the mapping; adding a figure is adding a row. A figure that
+is also a field of the `agent` measurement takes its HELP text from the schema table
+(`collectors.measurements`), so the two never describe it differently.
 """
 
 from __future__ import annotations
@@ -16,37 +18,44 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from agent.health import Health, HealthLimits, JobStats
+from collectors import schema
+
+
+def _about(field: str) -> str:
+    """HELP text of a metric that is the `agent` measurement's `field`."""
+    return schema.field_of("agent", field).description
+
 
 # (metric, kind, help, value of one job)
 _JOB: list[tuple[str, str, str, Callable[[JobStats], float]]] = [
-    ("job_runs", "counter", "Runs of the job since start.", lambda s: s.runs),
-    ("job_errors", "counter", "Runs that ended in an error.", lambda s: s.errors),
-    ("job_overruns", "counter", "Runs that took longer than the interval.", lambda s: s.overruns),
+    ("job_runs", "counter", _about("runs"), lambda s: s.runs),
+    ("job_errors", "counter", _about("errors"), lambda s: s.errors),
+    ("job_overruns", "counter", _about("overruns"), lambda s: s.overruns),
     (
         "job_skipped_runs",
         "counter",
-        "Runs skipped: the previous one was still running.",
+        _about("skipped"),
         lambda s: s.skipped,
     ),
     (
         "job_missed_runs",
         "counter",
-        "Runs later than their misfire grace, not run.",
+        _about("missed"),
         lambda s: s.missed,
     ),
-    ("job_duration_seconds", "gauge", "Duration of the last run.", lambda s: s.cycle_s),
-    ("job_devices", "gauge", "Devices the last run handled.", lambda s: s.devices),
-    ("job_device_failures", "gauge", "Devices that failed in the last run.", lambda s: s.failures),
+    ("job_duration_seconds", "gauge", _about("cycle_s"), lambda s: s.cycle_s),
+    ("job_devices", "gauge", _about("devices"), lambda s: s.devices),
+    ("job_device_failures", "gauge", _about("failures"), lambda s: s.failures),
     (
         "job_scheduler_lag_seconds",
         "gauge",
-        "Start of the last run minus its scheduled time.",
+        _about("scheduler_lag_s"),
         lambda s: s.lag_s,
     ),
     (
         "job_scheduler_lag_p99_seconds",
         "gauge",
-        "99th percentile of the scheduler lag.",
+        _about("scheduler_lag_p99_s"),
         lambda s: s.lag_p99(),
     ),
     (
@@ -68,43 +77,43 @@ _AGENT: list[tuple[str, str, str, Callable[[Health], float | None]]] = [
     (
         "uptime_seconds",
         "gauge",
-        "Seconds since the daemon started.",
+        _about("uptime_s"),
         lambda h: time.time() - h.started,
     ),
     (
         "process_resident_memory_bytes",
         "gauge",
-        "Resident memory of the daemon.",
+        _about("rss_mb"),
         lambda h: h.gauges["rss_mb"] * 2**20 if "rss_mb" in h.gauges else None,
     ),
     (
         "process_cpu_seconds",
         "counter",
-        "CPU time (user + system) used by the daemon.",
+        _about("cpu_s"),
         lambda h: h.gauges.get("cpu_s"),
     ),
     (
         "spool_samples",
         "gauge",
-        "Samples waiting in the spool (or held as local history).",
+        _about("spool_depth"),
         lambda h: h.spool.depth if h.spool else None,
     ),
     (
         "spool_oldest_sample_age_seconds",
         "gauge",
-        "Age of the oldest sample in the spool.",
+        _about("spool_oldest_s"),
         lambda h: h.spool.oldest_age_s if h.spool else None,
     ),
     (
         "spool_dropped_samples",
         "counter",
-        "Samples dropped by the spool's size bound.",
+        _about("dropped_total"),
         lambda h: h.spool.dropped_total if h.spool else None,
     ),
     (
         "spool_dead_letters",
         "gauge",
-        "Lines InfluxDB refused for good, kept aside.",
+        _about("dead_letters"),
         lambda h: h.spool.dead_letters if h.spool else None,
     ),
     (
@@ -122,7 +131,7 @@ _AGENT: list[tuple[str, str, str, Callable[[Health], float | None]]] = [
     (
         "notify_failed_attempts",
         "counter",
-        "Failed notification delivery attempts.",
+        _about("notify_failures"),
         lambda h: h.gauges.get("notify_failures"),
     ),
 ]

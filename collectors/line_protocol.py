@@ -8,6 +8,12 @@ cheap and a replayed batch is byte-identical to the first attempt.
 A line is stored in two parts, the series key (measurement and sorted tags) and the field
 set; the timestamp is appended at delivery in the configured precision. Decoding follows
 InfluxDB's own parser rules, so what `netagent query` shows locally is what InfluxDB stores.
+
+A field's line-protocol type is the schema's (`collectors.measurements`) where the
+measurement is declared: InfluxDB refuses a point whose field changes type within a shard,
+so a float field that a computation happens to give as an int (`0`, `max()` of ints) is
+still written as a float, and an int field given an integral float as an int. Fields the
+schema does not know (a plugin's measurement) keep their Python type.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from influxdb_client.client.write.point import (
     _ESCAPE_STRING,
 )
 
+from collectors import schema
 from collectors.samples import FieldValue, Sample
 
 # Divisors from integer nanoseconds to each precision InfluxDB accepts.
@@ -41,7 +48,9 @@ def _tag_value(value: str) -> str:
 # with the same field names every cycle, and encoding is the hot path of `Spool.put()`.
 # Bounded by a reset.
 _KEYS: dict[tuple[object, ...], str] = {}
-_LAYOUTS: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
+# (name, escaped `name=`, declared type or "") per field, in InfluxDB's sorted order.
+Layout = tuple[tuple[str, str, str], ...]
+_LAYOUTS: dict[tuple[str, ...], Layout] = {}
 _CACHE_MAX = 100_000
 
 
@@ -70,23 +79,29 @@ def encode_key(measurement: str, tags: Mapping[str, str]) -> str:
     return key
 
 
-def encode_fields(fields: Mapping[str, FieldValue]) -> str:
-    """The field set; NaN and infinities are left out (line protocol has no spelling for them)."""
-    names = tuple(fields)
+def encode_fields(fields: Mapping[str, FieldValue], measurement: str = "") -> str:
+    """The field set; NaN and infinities are left out (line protocol has no spelling for them).
+    With the measurement's name, numbers take the type the schema declares."""
+    names = (measurement, *fields)
     layout = _LAYOUTS.get(names)
     if layout is None:
         layout = _layout(names)
     out = []
-    for k, prefix in layout:
+    for k, prefix, declared in layout:
         v = fields[k]
         if v.__class__ is float:  # the common case, inline
             if v - v != 0:  # NaN or ±inf
                 continue
-            value: str | None = repr(v)
-            if value.endswith(".0"):  # type: ignore[union-attr]
-                value = value[:-2]  # type: ignore[index]
+            if declared == "int":
+                value: str | None = _as_int(measurement, k, v)
+            else:
+                value = repr(v)
+                if value.endswith(".0"):
+                    value = value[:-2]
         elif v is True or v is False:
             value = "true" if v else "false"
+        elif v.__class__ is int and declared == "float":
+            value = str(v)  # a number without the `i` suffix is a float to InfluxDB
         else:
             value = _field_value(k, v)
             if value is None:
@@ -95,11 +110,22 @@ def encode_fields(fields: Mapping[str, FieldValue]) -> str:
     return ",".join(out)
 
 
-def _layout(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    """(name, escaped `name=`) in InfluxDB's sorted order, for one set of field names."""
-    for k in names:
+def _as_int(measurement: str, k: str, v: float) -> str:
+    if not v.is_integer():
+        raise LineProtocolError(
+            f"field {k!r} of {measurement!r} is declared int, got the float {v!r}"
+        )
+    return f"{int(v)}i"
+
+
+def _layout(names: tuple[str, ...]) -> Layout:
+    """(name, escaped `name=`, declared type) in InfluxDB's sorted order, for one
+    measurement and set of field names."""
+    measurement, *keys = names
+    types = schema.field_types(measurement)
+    for k in keys:
         _check_name(k, "field name")
-    layout = tuple((k, k.translate(_ESCAPE_KEY) + "=") for k in sorted(names))
+    layout = tuple((k, k.translate(_ESCAPE_KEY) + "=", types.get(k, "")) for k in sorted(keys))
     if len(_LAYOUTS) >= _CACHE_MAX:
         _LAYOUTS.clear()
     _LAYOUTS[names] = layout

@@ -173,7 +173,11 @@ class Spool:
         keep = self._latest_for
         for s in samples:
             try:
-                row = (lp.encode_key(s.measurement, s.tags), lp.encode_fields(s.fields), s.time_ns)
+                key, fieldset = (
+                    lp.encode_key(s.measurement, s.tags),
+                    lp.encode_fields(s.fields, s.measurement),
+                )
+                row = (key, fieldset, s.time_ns)
             except lp.LineProtocolError as e:
                 raise lp.LineProtocolError(f"sample {s.series_key()}: {e}") from None
             if not row[1]:

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from collectors import schema
 from collectors.samples import FieldValue, Sample
 from collectors.snmp import ber
 from collectors.snmp.profiles import Column, Table
@@ -21,35 +22,9 @@ from collectors.snmp.walk import Cell
 Rows = dict[bytes, dict[str, Cell]]  # row index -> role -> cell
 
 _NUMERIC = frozenset({ber.INTEGER, ber.COUNTER32, ber.GAUGE32, ber.TIMETICKS, ber.COUNTER64})
-RADIO_FIELDS = ("rssi_dbm", "snr_db", "noise_dbm", "capacity_mbps", "ccq_pct")
-# More of a link as a radio (or an AP, for one of its stations) reports it; the unit is
-# in the name. capacity_mbps is the transmit direction, rx_capacity_mbps the receive one.
-LINK_FIELDS = (
-    "rx_rate_mbps",
-    "tx_rate_mbps",
-    "rx_capacity_mbps",
-    "frequency_mhz",
-    "tx_power_dbm",
-    "eirp_dbm",
-    "distance_m",
-    "rssi_chain0_dbm",
-    "rssi_chain1_dbm",
-    "snr_h_db",
-    "snr_v_db",
-    "ssr_db",
-    "airmax_quality_pct",
-    "airmax_capacity_pct",
-    "airtime_pct",
-    "util_dl_pct",
-    "util_ul_pct",
-)
-# Cumulative error counters, kept as the device's running total (an integer field).
-LINK_COUNTERS = (
-    "fec_in_errors_total",
-    "fec_out_errors_total",
-    "crc_errors_total",
-    "reg_failures_total",
-)
+# The fields a radio link or station row can have, and whether each is a gauge (float) or
+# the device's running total of a counter (int), are the schema table's.
+RADIO_READINGS = schema.measurement_of("radio_link").fields
 
 
 class Converter:
@@ -295,15 +270,19 @@ def radio_links(
 def link_fields(
     table: Table, index: bytes, cells: dict[str, Cell], conv: Converter
 ) -> dict[str, FieldValue]:
-    """The numeric fields of one radio link or station row (gauges, then error totals)."""
+    """The numeric fields of one radio link or station row: gauges as floats, the error
+    totals (declared int) as the counter's value."""
     fields: dict[str, FieldValue] = {}
-    for role in (*RADIO_FIELDS, *LINK_FIELDS):
-        if role in cells:
+    for f in RADIO_READINGS:
+        if (role := f.name) not in cells:
+            continue
+        n: FieldValue | None
+        if f.type == "int":
+            n = conv.counter(table.name, role, index, cells[role])
+        else:
             v = conv.number(table.name, role, table.columns[role], index, cells[role])
-            if v is not None:
-                fields[role] = float(v)
-    for role in LINK_COUNTERS:
-        if role in cells and (n := conv.counter(table.name, role, index, cells[role])) is not None:
+            n = None if v is None else float(v)
+        if n is not None:
             fields[role] = n
     return fields
 

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from collectors import schema
 from collectors.snmp import ber
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
@@ -62,6 +63,19 @@ class Table(BaseModel):
         if isinstance(v, Mapping):
             return {k: {"oid": c} if isinstance(c, str) else c for k, c in v.items()}
         return v
+
+    @model_validator(mode="after")
+    def _radio_roles_are_fields(self) -> Table:
+        """A radio table's column names are the fields it writes: one the schema does not
+        declare would be walked and never written, so it is refused here."""
+        if self.kind in ("radio_link", "station"):
+            known = [f.name for f in schema.measurement_of("radio_link").fields]
+            if unknown := sorted(set(self.columns) - set(known)):
+                raise ValueError(
+                    f"table {self.name!r}: {', '.join(unknown)} is not a radio field "
+                    f"(one of {', '.join(known)})"
+                )
+        return self
 
 
 class Profile(BaseModel):
