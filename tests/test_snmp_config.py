@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import typer
 import yaml
 
+from agent.cli import addresses
 from collectors.snmp import SnmpConfig, targets_from_inventory
 from collectors.snmp.config import parse_host_port
 from inventory.load import load_inventory
@@ -64,3 +66,23 @@ def test_host_and_port(spec: str, want: tuple[str, int]) -> None:
 def test_bad_host_and_port_is_named(spec: str) -> None:
     with pytest.raises(ValueError, match="expected"):
         parse_host_port(spec)
+
+
+SPECS = ["10.0.0.1", "10.0.0.1:1161", "::1", "[::1]:1161", "[2001:db8::5]", "127.0.0.1:161"]
+BAD = ["[::1]1161", "[::1", "[::1]:", "host:", "127.0.0.1:0", "127.0.0.1:99999", "h:x", ":161"]
+
+
+@pytest.mark.parametrize("spec", SPECS + BAD)
+def test_the_cli_reads_an_address_as_the_collector_does(spec: str) -> None:
+    """One parser of `[v6]:port`: `netagent poll snmp SPEC` and an inventory's address agree,
+    on what they accept and on what they refuse."""
+    try:
+        want: tuple[str, int] | None = parse_host_port(spec)
+    except ValueError:
+        want = None
+    try:
+        e = addresses.parse(spec, 161)
+        got: tuple[str, int] | None = (e.address, e.port or 0)
+    except (typer.BadParameter, addresses.Unresolved):
+        got = None
+    assert got == want

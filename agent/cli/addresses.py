@@ -2,8 +2,8 @@
 
 Host names are resolved here, once, so every command that takes an address takes a name
 too, with the same error when it does not resolve. The standard library's `ipaddress` and
-`getaddrinfo` do the work; only the splitting of `[v6]:port` is ours (`urllib.parse` would
-need a scheme and accepts ports it should refuse).
+`getaddrinfo` do the work; `[v6]:port` is split as the SNMP collector splits it
+(`collectors.snmp.config.split_host_port`, one reading for the inventory and the CLI).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import typer
 
 from agent.cli import common
+from collectors.snmp.config import parse_host_port, split_host_port
 
 
 @dataclass(frozen=True)
@@ -33,16 +34,11 @@ class Unresolved(Exception):
 
 
 def split(spec: str) -> tuple[str, str | None]:
-    """(host, port or None): `[::1]:161`, `::1`, `host:161`, `10.0.0.1`."""
-    if spec.startswith("["):
-        host, sep, rest = spec[1:].partition("]")
-        if not sep or (rest and not rest.startswith(":")):
-            raise typer.BadParameter(f"{spec!r}: expected [IPv6]:PORT, e.g. [::1]:161")
-        return host, rest[1:] or None
-    if spec.count(":") == 1:
-        host, _, port = spec.partition(":")
-        return host, port
-    return spec, None  # a name, IPv4, or a bare IPv6 address (its colons are not a port)
+    """(host, port or None) as `split_host_port` reads it; a bad spec is a usage error."""
+    try:
+        return split_host_port(spec)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
 
 
 def resolve(host: str) -> str:
@@ -68,10 +64,11 @@ def parse(spec: str, default_port: int | None) -> Endpoint:
     if port is not None and default_port is None:
         raise typer.BadParameter(f"{spec!r}: expected an address or host name, no port")
     number = default_port
-    if port is not None:
-        if not port.isdigit() or not 0 < int(port) < 65536:
-            raise typer.BadParameter(f"{spec!r}: expected HOST[:PORT] with a port 1-65535")
-        number = int(port)
+    if port is not None and default_port is not None:
+        try:
+            host, number = parse_host_port(spec, default_port)
+        except ValueError as e:
+            raise typer.BadParameter(str(e)) from None
     return Endpoint(spec, resolve(host), number)
 
 

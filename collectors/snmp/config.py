@@ -164,18 +164,30 @@ def settings_for(config: SnmpConfig, device: str, role: str) -> SnmpDeviceSettin
     return SnmpDeviceSettings.model_validate(merged)
 
 
-def parse_host_port(spec: str, default_port: int = 161) -> tuple[str, int]:
-    """'host', 'host:port', an IPv6 address, or '[v6]:port' -> (host, port).
+def split_host_port(spec: str) -> tuple[str, str | None]:
+    """(host, port as written, or None): `[::1]:161`, `::1`, `host:161`, `10.0.0.1`.
 
-    Raises ValueError naming the spec when the port is not 1-65535."""
-    host, port = spec, str(default_port)
+    The one reading of an address as a person or an inventory writes it (the CLI's
+    addresses use it too). A bare IPv6 address's colons are not a port; `urllib.parse`
+    would need a scheme and accepts ports it should refuse, hence this. Raises ValueError
+    naming the spec when a bracket is not closed or is followed by anything but `:PORT`."""
     if spec.startswith("["):
         host, sep, rest = spec[1:].partition("]")
         if not sep or (rest and not rest.startswith(":")):
-            raise ValueError(f"{spec!r}: expected [IPv6]:PORT")
-        port = rest[1:] if rest else port
-    elif spec.count(":") == 1:
-        host, port = spec.split(":")
+            raise ValueError(f"{spec!r}: expected [IPv6]:PORT, e.g. [::1]:161")
+        return host, rest[1:] if rest else None
+    if spec.count(":") == 1:
+        host, _, port = spec.partition(":")
+        return host, port
+    return spec, None
+
+
+def parse_host_port(spec: str, default_port: int = 161) -> tuple[str, int]:
+    """'host', 'host:port', an IPv6 address, or '[v6]:port' -> (host, port).
+
+    Raises ValueError naming the spec when the host is empty or the port is not 1-65535."""
+    host, port = split_host_port(spec)
+    port = str(default_port) if port is None else port
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError(f"{spec!r}: expected HOST, HOST:PORT or [IPv6]:PORT, port 1-65535")
     return host, int(port)
