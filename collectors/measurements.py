@@ -9,6 +9,7 @@ this module is only data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -52,36 +53,27 @@ ROLE = Tag("role", "Device role (wifi-ap, switch, ptp-radio, …).")
 QUARTIERE = Tag("quartiere", "Quartiere of the device's site (`outside` when in none).")
 
 
-def _per_s(name: str, what: str) -> Field:
-    return Field(name, "float", "1/s", "pps", f"{what} per second.")
+def _kind(type_: FieldType, unit: str, grafana: str, tail: str = "") -> Callable[[str, str], Field]:
+    """A maker of fields of one kind: name and description are all that differ."""
+
+    def make(name: str, what: str) -> Field:
+        return Field(name, type_, unit, grafana, what + tail)
+
+    return make
 
 
-def _dbm(name: str, what: str) -> Field:
-    return Field(name, "float", "dBm", "dBm", what)
-
-
-def _db(name: str, what: str) -> Field:
-    return Field(name, "float", "dB", "dB", what)
-
-
-def _pct(name: str, what: str) -> Field:
-    return Field(name, "float", "%", "percent", what)
-
-
-def _mbps(name: str, what: str) -> Field:
-    return Field(name, "float", "Mbit/s", "Mbits", what)
-
-
-def _total(name: str, what: str) -> Field:
-    return Field(name, "int", "", "short", f"{what} (the device's running total).")
-
-
-def _count(name: str, what: str) -> Field:
-    return Field(name, "int", "", "short", what)
-
-
-def _secs(name: str, what: str) -> Field:
-    return Field(name, "float", "s", "s", what)
+_dbm = _kind("float", "dBm", "dBm")
+_db = _kind("float", "dB", "dB")
+_pct = _kind("float", "%", "percent")
+_mbps = _kind("float", "Mbit/s", "Mbits")
+_secs = _kind("float", "s", "s")
+_count = _kind("int", "", "short")
+_per_s = _kind("float", "1/s", "pps", " per second.")
+_total = _kind("int", "", "short", " (the device's running total).")
+_flag = _kind("bool", "", "bool")
+_text = _kind("str", "", "none")
+_ms = _kind("float", "ms", "ms")
+_bps = _kind("float", "bit/s", "bps")
 
 
 # What a radio reports of a link (or an AP of one of its stations): gauges first, then the
@@ -127,20 +119,14 @@ ICMP = Measurement(
         QUARTIERE,
     ),
     (
-        Field("rtt_min_ms", "float", "ms", "ms", "Fastest reply of the round."),
-        Field("rtt_avg_ms", "float", "ms", "ms", "Mean round-trip time of the replies."),
-        Field("rtt_max_ms", "float", "ms", "ms", "Slowest reply of the round."),
-        Field(
-            "jitter_ms",
-            "float",
-            "ms",
-            "ms",
-            "Mean absolute difference of successive round-trip times.",
-        ),
+        _ms("rtt_min_ms", "Fastest reply of the round."),
+        _ms("rtt_avg_ms", "Mean round-trip time of the replies."),
+        _ms("rtt_max_ms", "Slowest reply of the round."),
+        _ms("jitter_ms", "Mean absolute difference of successive round-trip times."),
         _pct("loss_pct", "Echo requests without a reply in time."),
         _count("sent", "Echo requests sent."),
         _count("received", "Replies received in time."),
-        Field("up", "bool", "", "bool", "At least the configured number of replies came."),
+        _flag("up", "At least the configured number of replies came."),
     ),
 )
 
@@ -151,8 +137,8 @@ SNMP_SYSTEM = Measurement(
     (DEVICE, ROLE),
     (
         _secs("uptime_s", "sysUpTime; only when the poll succeeded."),
-        Field("reachable", "bool", "", "bool", "The device answered the poll."),
-        Field("poll_ms", "float", "ms", "ms", "Duration of the poll."),
+        _flag("reachable", "The device answered the poll."),
+        _ms("poll_ms", "Duration of the poll."),
     ),
 )
 
@@ -163,8 +149,8 @@ INTERFACE = Measurement(
     "device does not say.",
     (DEVICE, Tag("ifname", "ifName, else ifDescr (`#ifIndex` added when two share a name).")),
     (
-        Field("in_bps", "float", "bit/s", "bps", "Received traffic."),
-        Field("out_bps", "float", "bit/s", "bps", "Sent traffic."),
+        _bps("in_bps", "Received traffic."),
+        _bps("out_bps", "Sent traffic."),
         Field("in_errors", "float", "1/s", "suffix: err/s", "Received packets with errors."),
         Field("out_errors", "float", "1/s", "suffix: err/s", "Packets that could not be sent."),
         _per_s("in_discards", "Received packets discarded"),
@@ -175,32 +161,17 @@ INTERFACE = Measurement(
         _per_s("out_mcast_pps", "Multicast packets sent"),
         _per_s("in_bcast_pps", "Broadcast packets received"),
         _per_s("out_bcast_pps", "Broadcast packets sent"),
-        Field(
-            "over_speed",
-            "bool",
-            "",
-            "bool",
-            "A bit rate above speed_bps (more than 2%): kept, and flagged.",
-        ),
-        Field(
-            "oper_up",
-            "bool",
-            "",
-            "bool",
-            "ifOperStatus up; absent when the status is neither up nor down.",
-        ),
-        Field(
+        _flag("over_speed", "A bit rate above speed_bps (more than 2%): kept, and flagged."),
+        _flag("oper_up", "ifOperStatus up; absent when the status is neither up nor down."),
+        _text(
             "oper_status",
-            "str",
-            "",
-            "none",
             "ifOperStatus by name: up, down, testing, unknown, dormant, notPresent, "
             "lowerLayerDown.",
         ),
-        Field("admin_up", "bool", "", "bool", "ifAdminStatus up."),
-        Field("speed_bps", "float", "bit/s", "bps", "Nominal speed (ifHighSpeed, else ifSpeed)."),
+        _flag("admin_up", "ifAdminStatus up."),
+        _bps("speed_bps", "Nominal speed (ifHighSpeed, else ifSpeed)."),
         Field("if_index", "int", "", "none", "ifIndex."),
-        Field("alias", "str", "", "none", "ifAlias, the port's description, when set."),
+        _text("alias", "ifAlias, the port's description, when set."),
     ),
 )
 
@@ -265,7 +236,7 @@ SENSOR = Measurement(
             "Reading in the unit the type tag names, scaled by entPhySensorScale/Precision.",
         ),
         _dbm("dbm", "A power in watts (SFP DOM) as dBm."),
-        Field("ok", "bool", "", "bool", "entPhySensorOperStatus is ok; no value otherwise."),
+        _flag("ok", "entPhySensorOperStatus is ok; no value otherwise."),
     ),
 )
 
@@ -275,13 +246,7 @@ DEVICE_STATUS = Measurement(
     "The state the alert engine shows for a device.",
     (DEVICE, ROLE, QUARTIERE),
     (
-        Field(
-            "state",
-            "str",
-            "",
-            "none",
-            "up, down, degraded, unreachable, maintenance or unknown.",
-        ),
+        _text("state", "up, down, degraded, unreachable, maintenance or unknown."),
         Field(
             "since",
             "int",
@@ -291,11 +256,8 @@ DEVICE_STATUS = Measurement(
         ),
         Field("lat", "float", "°", "none", "Latitude of the site (WGS84), for the map."),
         Field("lon", "float", "°", "none", "Longitude of the site (WGS84), for the map."),
-        Field(
+        _text(
             "root_cause",
-            "str",
-            "",
-            "none",
             "The device itself when down, the nearest down uplink when unreachable, else empty.",
         ),
     ),
@@ -311,9 +273,9 @@ ALERT = Measurement(
         Tag("kind", "down, degraded or flapping."),
     ),
     (
-        Field("state", "str", "", "none", "firing or resolved."),
-        Field("text", "str", "", "none", "The alert's text."),
-        Field("root_cause", "str", "", "none", "The failure that explains it."),
+        _text("state", "firing or resolved."),
+        _text("text", "The alert's text."),
+        _text("root_cause", "The failure that explains it."),
         _count("affected", "Devices cut off behind it."),
     ),
 )
