@@ -23,7 +23,8 @@ BY_NAME: Mapping[str, Measurement] = {m.name: m for m in MEASUREMENTS}
 _FIELDS: Mapping[str, Mapping[str, Field]] = {
     m.name: {f.name: f for f in m.fields} for m in MEASUREMENTS
 }
-BEGIN = "<!-- schema:begin (generated: python -m collectors.schema --update README.md) -->"
+# The markers name files, not import paths, so they survive a rename of the package.
+BEGIN = "<!-- schema:begin: generated from collectors/measurements.py, do not edit -->"
 END = "<!-- schema:end -->"
 
 
@@ -136,7 +137,7 @@ def section_of(text: str) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m collectors.schema",
+        prog=f"python -m {__spec__.name}" if __spec__ else None,
         description="Print the measurement schema as markdown, or rewrite it in a document.",
     )
     parser.add_argument(
