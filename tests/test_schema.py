@@ -44,13 +44,9 @@ def test_python_m_prints_the_section_and_update_rewrites_a_stale_one(tmp_path: P
     r = subprocess.run([*run, "--update", str(plain)], capture_output=True, text=True, cwd=ROOT)
     assert (r.returncode, plain.read_text()) == (1, "no markers\n")
     assert "no <!-- schema:begin" in r.stderr and "Traceback" not in r.stderr
-    r = subprocess.run(
-        [*run, "--update", str(tmp_path / "gone.md")], capture_output=True, text=True
-    )
-    assert (
-        r.returncode == 3
-        and r.stderr == f"error: {tmp_path / 'gone.md'}: No such file or directory\n"
-    )
+    gone = tmp_path / "gone.md"
+    r = subprocess.run([*run, "--update", str(gone)], capture_output=True, text=True, cwd=ROOT)
+    assert (r.returncode, r.stderr) == (3, f"error: {gone}: No such file or directory\n")
 
 
 def test_grafana_unit_per_field_and_a_clear_error_for_an_unknown_one() -> None:
