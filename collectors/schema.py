@@ -68,6 +68,12 @@ _PYTHON: Mapping[FieldType, tuple[type, ...]] = {
 }
 
 
+def _is(value: object, declared: FieldType) -> bool:
+    if isinstance(value, bool):  # a bool is an int to Python, not to InfluxDB
+        return declared == "bool"
+    return isinstance(value, _PYTHON[declared])
+
+
 def problems(samples: Iterable[Sample]) -> list[str]:
     """One line per measurement, tag or field a sample writes without a declaration, or
     with a value of another type than declared."""
@@ -85,9 +91,7 @@ def problems(samples: Iterable[Sample]) -> list[str]:
             f = _FIELDS[m.name].get(name)
             if f is None:
                 out[f"{m.name}: field {name!r} is not declared"] = None
-            elif isinstance(value, bool) is not (f.type == "bool") or not isinstance(
-                value, _PYTHON[f.type]
-            ):
+            elif not _is(value, f.type):
                 out[
                     f"{m.name}: field {name!r} is declared {f.type}, "
                     f"written as {type(value).__name__}"
