@@ -2,9 +2,12 @@
 
 `netagent run` (the real daemon: ICMP prober, SNMP poller, alert engine, coverage, spool
 and flusher) runs a few cycles on the sample lab inside its namespace, writing into a
-real influxd. Then every variable, panel and annotation query of every committed
+real influxd; what the lab's simulated gear does not serve (radio stations, CPU and
+memory, sensors, the newer interface columns) is written beside it as the SNMP mapping
+writes it. Then every variable, panel and annotation query of every committed
 dashboard is interpolated as Grafana would (variables on All, then two explicit values,
-the provisioned datasource's minimum interval) and run: any error, empty result, or
+the provisioned datasource's minimum interval; a repeated row once per value of its
+variable, as Grafana draws it) and run: any error, empty result, or
 selected column without a single value fails the test, naming the panel.
 """
 
@@ -18,6 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from collectors.line_protocol import encode_fields, encode_key, line
+from collectors.samples import Sample
+from collectors.snmp import mapping
 from grafana.build import datasource_min_interval, load_dashboards
 from grafana.check import Problem, check_dashboard, choose_all, choose_two, describe
 from grafana.queries import TimeRange
@@ -125,10 +131,66 @@ def run_agent(lab: SampleLab, rounds_after_data: float = 8.0, timeout: float = 7
     return lab.influx.measurements()
 
 
+def new_measurement_samples(t: int) -> list[Sample]:
+    """What the sample lab's simulated gear does not serve (stations, HOST-RESOURCES,
+    ENTITY-SENSOR, the newer IF-MIB columns), as the SNMP mapping writes it: the field
+    names come from collectors.snmp.mapping wherever it lists them."""
+    port = {cf.name: 1000.0 * (i + 1) for i, cf in enumerate(mapping.INTERFACE_COUNTERS)}
+    port |= {
+        "if_index": 1,
+        "alias": "fibre Lepida ring A",
+        "speed_bps": 1e9,
+        "oper_status": "up",
+        "oper_up": True,
+        "admin_up": True,
+        "over_speed": False,
+    }
+    down = {"if_index": 2, "oper_status": "notPresent", "admin_up": False}
+    station = {f: -60.0 + i for i, f in enumerate((*mapping.RADIO_FIELDS, *mapping.LINK_FIELDS))}
+    station |= {f: 3 for f in mapping.LINK_COUNTERS}
+    sensor = {"device": "proof-router"}
+    return [
+        Sample("interface", {"device": "proof-switch", "ifname": "sfp1"}, port, t),
+        Sample("interface", {"device": "proof-switch", "ifname": "sfp2"}, down, t),
+        *(
+            Sample("radio_station", {"device": "proof-ap", "station": mac}, station, t)
+            for mac in ("aa:bb:cc:00:00:01", "aa:bb:cc:00:00:02")
+        ),
+        Sample(
+            "host",
+            {"device": "proof-router"},
+            {"cpu_pct": 12.5, "cpus": 4, "mem_total_bytes": 2.0e9, "mem_used_bytes": 5.0e8},
+            t,
+        ),
+        Sample(
+            "sensor", sensor | {"sensor": "CPU", "type": "celsius"}, {"ok": True, "value": 48.0}, t
+        ),
+        *(
+            Sample(
+                "sensor",
+                sensor | {"sensor": f"Ethernet1 {d} Power Sensor", "type": "watts"},
+                {"ok": True, "value": 0.0005, "dbm": -3.0},
+                t,
+            )
+            for d in ("Rx", "Tx")
+        ),
+        Sample("sensor", sensor | {"sensor": "PSU2", "type": "other"}, {"ok": False}, t),
+    ]
+
+
+def write_samples(lab: SampleLab, samples: list[Sample]) -> None:
+    body = "\n".join(
+        line(encode_key(s.measurement, s.tags), encode_fields(s.fields), s.time_ns) for s in samples
+    )
+    status, answer = lab.influx.request("POST", "/write?db=netagent", body)
+    assert status == 204, answer
+
+
 def test_every_dashboard_query_returns_data_from_the_running_agent(
     sample_lab: SampleLab,  # noqa: F811
 ) -> None:
     seen = run_agent(sample_lab)
+    write_samples(sample_lab, new_measurement_samples(time.time_ns() - 5_000_000_000))
     problems: list[Problem] = []
     time_range = TimeRange("now-15m", "now")
     for _name, dash in load_dashboards().items():

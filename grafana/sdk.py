@@ -1,0 +1,420 @@
+"""Our few additions to Grafana's grafana-foundation-sdk, and the house style of a panel.
+
+The dashboards are built with the SDK's typed builders (pinned in pyproject to the
+release whose schema matches the Grafana we target, 11.0). The SDK has no InfluxDB
+query type in any release, so `InfluxQL` is one here: a raw InfluxQL target, exactly as
+the tests extract and run it. Its annotation model has no InfluxDB fields either
+(query, textColumn, tagsColumn), so `InfluxAnnotation` adds them. Everything else
+(layout on the 24-column grid, rows and repeats, variables, thresholds, legends,
+overrides) is the SDK's.
+
+The datasource: every panel, target, variable and annotation names the datasource
+`${DS_NETAGENT}`, and the dashboard carries both
+- `__inputs` with DS_NETAGENT: Grafana's import UI asks for an InfluxDB datasource and
+  substitutes its uid for `${DS_NETAGENT}` everywhere, so the dashboard imports into an
+  existing Grafana with no hand edit;
+- a datasource variable named DS_NETAGENT whose current value is the provisioned
+  datasource's uid (`netagent-influxdb`): a provisioned dashboard is not substituted, and
+  Grafana resolves `${DS_NETAGENT}` through that variable instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any, Self
+
+from grafana_foundation_sdk.builders import common as cb
+from grafana_foundation_sdk.builders import dashboard as db
+from grafana_foundation_sdk.builders import stat, table, timeseries
+from grafana_foundation_sdk.cog import builder as cogbuilder
+from grafana_foundation_sdk.cog import variants
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models import common as cm
+from grafana_foundation_sdk.models import dashboard as dm
+
+from grafana.units import unit
+
+JSON = dict[str, Any]
+
+DATASOURCE_UID = "netagent-influxdb"  # the provisioned datasource (provisioning/)
+DS_INPUT = "DS_NETAGENT"
+DS_REF = dm.DataSourceRef(type_val="influxdb", uid="${" + DS_INPUT + "}")
+GRAFANA_VERSION = "11.0.0"  # the schema the pinned SDK release follows
+
+# Colours of a device state, shared by every panel that shows one.
+STATE_COLOURS: dict[str, str] = {
+    "up": "green",
+    "degraded": "yellow",
+    "unreachable": "orange",
+    "down": "red",
+    "maintenance": "blue",
+    "unknown": "text",
+}
+Part = cogbuilder.Builder[Any]  # a row or a panel, in a dashboard's reading order
+Size = tuple[int, int]  # (width in grid columns, height in grid rows)
+# (field name or /regex/ of names, {property id: value})
+Override = tuple[str, dict[str, Any]]
+
+
+class InfluxQLQuery(variants.Dataquery):
+    """A raw InfluxQL target; `alias` may use $tag_<name> like Grafana's alias patterns."""
+
+    def __init__(self, query: str, ref_id: str, result_format: str, alias: str) -> None:
+        self.query, self.ref_id = query, ref_id
+        self.result_format, self.alias = result_format, alias
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "datasource": DS_REF,
+            "refId": self.ref_id,
+            "rawQuery": True,
+            "query": self.query,
+            "resultFormat": self.result_format,
+        }
+        if self.alias:
+            out["alias"] = self.alias
+        return out
+
+
+class InfluxQL(cogbuilder.Builder[InfluxQLQuery]):
+    def __init__(self, query: str, ref: str = "A", fmt: str = "time_series", alias: str = ""):
+        self._q = InfluxQLQuery(query, ref, fmt, alias)
+
+    def build(self) -> InfluxQLQuery:
+        return self._q
+
+
+def queries(*pairs: tuple[str, str], fmt: str = "time_series") -> list[InfluxQL]:
+    """Several (query, alias) targets with refIds A, B, C…"""
+    return [InfluxQL(q, chr(ord("A") + i), fmt, alias) for i, (q, alias) in enumerate(pairs)]
+
+
+class InfluxAnnotation(dm.AnnotationQuery):
+    """An annotation read by an InfluxQL query: the text and tags come from its columns."""
+
+    def __init__(self, name: str, query: str, text_column: str, tags_column: str) -> None:
+        super().__init__(name=name, datasource=DS_REF, enable=True, icon_color="red")
+        self.query, self.text_column, self.tags_column = query, text_column, tags_column
+
+    def to_json(self) -> dict[str, object]:
+        return super().to_json() | {
+            "query": self.query,
+            "textColumn": self.text_column,
+            "tagsColumn": self.tags_column,
+            "target": {
+                "query": self.query,
+                "rawQuery": True,
+                "resultFormat": "table",
+                "refId": "Anno",
+            },
+        }
+
+
+class Annotation(cogbuilder.Builder[dm.AnnotationQuery]):
+    def __init__(self, annotation: InfluxAnnotation) -> None:
+        self._a = annotation
+
+    def build(self) -> dm.AnnotationQuery:
+        return self._a
+
+
+def alert_annotation() -> Annotation:
+    """Alert events (firing/resolved) from the `alert` measurement, on every time axis."""
+    q = (
+        'SELECT "text", "state", "root_cause", "device", "kind", "severity" FROM "alert" '
+        "WHERE $timeFilter"
+    )
+    return Annotation(InfluxAnnotation("Alerts", q, "text", "device,kind,severity,state"))
+
+
+def steps(*pairs: tuple[float | None, str]) -> db.ThresholdsConfig:
+    """Threshold steps as (from value, colour); the first step's value must be None (base)."""
+    if not pairs or pairs[0][0] is not None:
+        raise ValueError("the first threshold step is the base and has value None")
+    return (
+        db.ThresholdsConfig()
+        .mode(dm.ThresholdsMode.ABSOLUTE)
+        .steps([dm.Threshold(value=v, color=c) for v, c in pairs])
+    )
+
+
+def state_mappings() -> list[dm.ValueMapping]:
+    """Value mappings that colour a state string (up, down…) the same everywhere."""
+    return [
+        dm.ValueMap(
+            options={
+                s: dm.ValueMappingResult(color=c, index=i, text=s)
+                for i, (s, c) in enumerate(STATE_COLOURS.items())
+            }
+        )
+    ]
+
+
+def regex_in(tag: str, var: str) -> str:
+    """The InfluxQL condition for a multi-value variable: "tag" =~ /^$var$/."""
+    return f'"{tag}" =~ /^${var}$/'
+
+
+def tag_values(
+    name: str, label: str, measurement: str, key: str, where: str = ""
+) -> db.QueryVariable:
+    """A multi-value variable of a tag's values (SHOW TAG VALUES), All selected, refreshed
+    on every time-range change, so a new device or link appears without any edit."""
+    query = f'SHOW TAG VALUES FROM {measurement} WITH KEY = "{key}"'
+    if where:
+        query += f" WHERE {where}"
+    return (
+        db.QueryVariable(name)
+        .label(label)
+        .datasource(DS_REF)
+        .query(query)
+        .refresh(dm.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(dm.VariableSort.ALPHABETICAL_ASC)
+        .multi(True)
+        .include_all(True)
+        .current(dm.VariableOption(selected=True, text=["All"], value=["$__all"]))
+    )
+
+
+def datasource_variable() -> db.DatasourceVariable:
+    """The DS_NETAGENT variable: resolves `${DS_NETAGENT}` in a provisioned dashboard."""
+    return (
+        db.DatasourceVariable(DS_INPUT)
+        .label("InfluxDB")
+        .type("influxdb")
+        .current(dm.VariableOption(selected=True, text="netagent InfluxDB", value=DATASOURCE_UID))
+    )
+
+
+def props(**kw: Any) -> list[dm.DynamicConfigValue]:
+    """Override properties: props(unit="ms", cell={...}); keys as Grafana's ids, with
+    `cell`, `display`, `width`, `hidden` short for the table's custom ones."""
+    key_of = {
+        "display": "displayName",
+        "cell": "custom.cellOptions",
+        "width": "custom.width",
+        "hidden": "custom.hidden",
+        "negative_y": "custom.transform",
+    }
+    return [dm.DynamicConfigValue(id_val=key_of.get(k, k), value=v) for k, v in kw.items()]
+
+
+def fixed_colour(colour: str) -> dict[str, str]:
+    return {"mode": "fixed", "fixedColor": colour}
+
+
+def common(
+    p: Any,
+    title: str,
+    description: str,
+    size: Size,
+    targets: Sequence[InfluxQL],
+    measure: tuple[str, str],
+    overrides: Iterable[Override],
+) -> None:
+    """What every panel has: title and description (the question it answers), our
+    datasource, its size, its unit (from grafana.units) and its by-name overrides."""
+    if not title.strip() or not description.strip():
+        raise ValueError("every panel needs a title and a description")
+    p.title(title).description(description).datasource(DS_REF).span(size[0]).height(size[1])
+    p.targets(list(targets)).unit(unit(*measure))
+    for name, changes in overrides:
+        if len(name) > 2 and name[0] == name[-1] == "/":  # /regex/: series by name pattern
+            p.override_by_regexp(name[1:-1], props(**changes))
+        else:
+            p.override_by_name(name, props(**changes))
+
+
+def series(
+    title: str,
+    description: str,
+    size: Size,
+    targets: Sequence[InfluxQL],
+    measure: tuple[str, str],
+    *,
+    thresholds: db.ThresholdsConfig | None = None,
+    threshold_style: cm.GraphThresholdsStyleMode = cm.GraphThresholdsStyleMode.OFF,
+    fill: int = 10,
+    stack: bool = False,
+    bars: bool = False,
+    calcs: Sequence[str] = ("mean", "max", "lastNotNull"),
+    overrides: Iterable[Override] = (),
+    minmax: tuple[float | None, float | None] = (None, None),
+    decimals: int | None = None,
+) -> timeseries.Panel:
+    """A time series panel: table legend with `calcs`, shared tooltip, no points, gaps
+    up to 5 min bridged (a poll interval longer than $__interval); longer gaps are
+    outages and stay visible."""
+    p = timeseries.Panel()
+    common(p, title, description, size, targets, measure, overrides)
+    p.legend(
+        cb.VizLegendOptions()
+        .display_mode(cm.LegendDisplayMode.TABLE)
+        .placement(cm.LegendPlacement.BOTTOM)
+        .show_legend(True)
+        .calcs(list(calcs))
+    )
+    p.tooltip(
+        cb.VizTooltipOptions().mode(cm.TooltipDisplayMode.MULTI).sort(cm.SortOrder.DESCENDING)
+    )
+    p.draw_style(cm.GraphDrawStyle.BARS if bars else cm.GraphDrawStyle.LINE)
+    p.line_width(1).fill_opacity(fill).show_points(cm.VisibilityMode.NEVER).span_nulls(300000)
+    p.stacking(cb.StackingConfig().mode(cm.StackingMode.NORMAL if stack else cm.StackingMode.NONE))
+    p.thresholds_style(cb.GraphThresholdsStyleConfig().mode(threshold_style))
+    p.thresholds(thresholds or steps((None, "green")))
+    _limits(p, minmax, decimals)
+    return p
+
+
+def _limits(p: Any, minmax: tuple[float | None, float | None], decimals: int | None) -> None:
+    lo, hi = minmax
+    if lo is not None:
+        p.min(lo)
+    if hi is not None:
+        p.max(hi)
+    if decimals is not None:
+        p.decimals(decimals)
+
+
+def stat_panel(
+    title: str,
+    description: str,
+    size: Size,
+    targets: Sequence[InfluxQL],
+    measure: tuple[str, str],
+    *,
+    text_mode: cm.BigValueTextMode = cm.BigValueTextMode.VALUE_AND_NAME,
+    colour: cm.BigValueColorMode = cm.BigValueColorMode.BACKGROUND,
+    thresholds: db.ThresholdsConfig | None = None,
+    overrides: Iterable[Override] = (),
+    transformations: Sequence[JSON] = (),
+    minmax: tuple[float | None, float | None] = (None, None),
+    decimals: int | None = None,
+) -> stat.Panel:
+    p = stat.Panel()
+    common(p, title, description, size, targets, measure, overrides)
+    p.reduce_options(cb.ReduceDataOptions().calcs(["lastNotNull"]).fields("").values(False))
+    p.color_mode(colour).graph_mode(cm.BigValueGraphMode.NONE).text_mode(text_mode)
+    p.justify_mode(cm.BigValueJustifyMode.AUTO).orientation(cm.VizOrientation.AUTO)
+    p.thresholds(thresholds or steps((None, "green")))
+    p.color_scheme(db.FieldColor().mode(dm.FieldColorModeId.THRESHOLDS))
+    p.transformations([transform(t) for t in transformations])
+    _limits(p, minmax, decimals)
+    return p
+
+
+def table_panel(
+    title: str,
+    description: str,
+    size: Size,
+    target: InfluxQL,
+    measure: tuple[str, str],
+    *,
+    sort_by: str | None = None,
+    desc: bool = False,
+    overrides: Iterable[Override] = (),
+    transformations: Sequence[JSON] = (),
+    mappings: list[dm.ValueMapping] | None = None,
+    decimals: int | None = None,
+) -> table.Panel:
+    """A table of one query (format table); `Time` is hidden unless an override shows it."""
+    p = table.Panel()
+    common(p, title, description, size, [target], measure, overrides)
+    p.show_header(True).cell_height(cm.TableCellHeight.SM)
+    p.footer(cb.TableFooterOptions().show(False))
+    if sort_by:
+        p.sort_by([cb.TableSortByFieldState().display_name(sort_by).desc(desc)])
+    p.thresholds(steps((None, "green")))
+    p.transformations([transform(t) for t in transformations])
+    if mappings:
+        p.mappings(mappings)
+    _limits(p, (None, None), decimals)
+    return p
+
+
+def transform(t: JSON) -> dm.DataTransformerConfig:
+    return dm.DataTransformerConfig(id_val=t["id"], options=t["options"])
+
+
+def section(title: str, *, repeat: str = "") -> db.Row:
+    """An expanded row: the panels added after it (up to the next row) belong to it; with
+    `repeat`, Grafana draws the row and its panels once per selected value of that
+    variable, the variable standing for that one value in their queries."""
+    r = db.Row(title).collapsed(False)
+    return r.repeat(repeat) if repeat else r
+
+
+class Board:
+    """A dashboard being built: rows and panels in reading order, laid out by the SDK."""
+
+    def __init__(self, uid: str, title: str, description: str, tags: Sequence[str]) -> None:
+        self.b = (
+            db.Dashboard(title)
+            .uid(uid)
+            .description(description)
+            .tags(["netagent", *tags])
+            .timezone("browser")
+            .editable()
+            .tooltip(dm.DashboardCursorSync.CROSSHAIR)
+            .refresh("1m")
+            .time("now-6h", "now")
+            .link(
+                db.DashboardLink("netagent dashboards")
+                .type(dm.DashboardLinkType.DASHBOARDS)
+                .tags(["netagent"])
+                .as_dropdown(True)
+                .include_vars(False)
+                .keep_time(True)
+            )
+            .annotation(alert_annotation())
+            .with_variable(datasource_variable())
+        )
+
+    def var(self, *variables: db.QueryVariable) -> Self:
+        for v in variables:
+            self.b.with_variable(v)
+        return self
+
+    def add(self, *items: Part) -> Self:
+        for item in items:
+            if isinstance(item, db.Row):
+                self.b.with_row(item)
+            else:
+                self.b.with_panel(item)
+        return self
+
+    def time(self, start: str, refresh: str) -> Self:
+        self.b.time(start, "now").refresh(refresh)
+        return self
+
+    def json(self) -> JSON:
+        """The dashboard as Grafana reads it: panel ids in order, `__inputs` and
+        `__requires` for the import UI."""
+        dash: JSON = json.loads(json.dumps(self.b.build(), cls=JSONEncoder))
+        next_id = 1
+        kinds: set[str] = set()
+        for p in dash["panels"]:
+            for one in [p, *p.get("panels", [])]:
+                one["id"] = next_id
+                next_id += 1
+                kinds.add(one["type"])
+        dash["__inputs"] = [
+            {
+                "name": DS_INPUT,
+                "label": "InfluxDB",
+                "description": "The InfluxDB (InfluxQL) that netagent writes to",
+                "type": "datasource",
+                "pluginId": "influxdb",
+                "pluginName": "InfluxDB",
+            }
+        ]
+        dash["__requires"] = [
+            {"type": "grafana", "id": "grafana", "name": "Grafana", "version": GRAFANA_VERSION},
+            {"type": "datasource", "id": "influxdb", "name": "InfluxDB", "version": "1.0.0"},
+            *(
+                {"type": "panel", "id": k, "name": k, "version": ""}
+                for k in sorted(kinds - {"row"})
+            ),
+        ]
+        return dash
