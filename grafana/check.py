@@ -82,8 +82,12 @@ Chooser = Callable[[Variable, list[str]], Selection]
 
 
 def choose_all(var: Variable, options: list[str]) -> Selection:
-    """What a dashboard opens with: every variable on All."""
-    return ALL if var.include_all else options[:1]
+    """Everything: All where the variable offers it (what the dashboard opens with), else
+    every value selected by hand (a variable a row is repeated over), or the one value a
+    single-value variable can hold."""
+    if var.include_all:
+        return ALL
+    return list(options) if var.multi else options[:1]
 
 
 def choose_two(var: Variable, options: list[str]) -> Selection:

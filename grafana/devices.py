@@ -15,7 +15,9 @@ from grafana.sdk import (
     JSON,
     Board,
     InfluxQL,
+    graded,
     regex_in,
+    rows_where,
     section,
     series,
     steps,
@@ -74,19 +76,11 @@ def devices() -> JSON:
             overrides=[
                 (
                     "CPU",
-                    {
-                        "unit": unit("host", "cpu_pct"),
-                        "thresholds": steps(*CPU_STEPS).build(),
-                        "cell": {"type": "color-background"},
-                    },
+                    graded(unit("host", "cpu_pct"), CPU_STEPS),
                 ),
                 (
                     "memory used",
-                    {
-                        "unit": unit("host", "mem_used_pct"),
-                        "thresholds": steps(*CPU_STEPS).build(),
-                        "cell": {"type": "color-background"},
-                    },
+                    graded(unit("host", "mem_used_pct"), CPU_STEPS),
                 ),
                 ("memory", {"unit": unit("host", "mem_total_bytes")}),
                 ("processors", {"unit": unit("host", "cpus"), "decimals": 0}),
@@ -101,21 +95,7 @@ def devices() -> JSON:
             InfluxQL(sensors_q, fmt="table"),
             ("sensor", "ok"),
             overrides=[("Time", {"hidden": True})],
-            transformations=[
-                {
-                    "id": "filterByValue",
-                    "options": {
-                        "type": "include",
-                        "match": "any",
-                        "filters": [
-                            {
-                                "fieldName": "ok",
-                                "config": {"id": "equal", "options": {"value": False}},
-                            }
-                        ],
-                    },
-                }
-            ],
+            transformations=[rows_where("ok", False)],
         ),
         section("CPU and memory"),
         series(

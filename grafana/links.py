@@ -22,6 +22,7 @@ from grafana.sdk import (
     InfluxQL,
     Override,
     Part,
+    graded,
     regex_in,
     section,
     series,
@@ -38,6 +39,9 @@ SNR_STEPS = ((None, "red"), (15, "orange"), (25, "green"))
 # Ports are not a variable: port names hold "/" (ge-0/1), which Grafana does not escape
 # in an InfluxQL regex, so a port selection would break the query. Devices are.
 PORTS = regex_in("device", "device")
+# The summary tables cover everything, whatever devices, links or APs the repeated rows
+# below them are opened on.
+EVERY = "$timeFilter"
 # IF-MIB oper status names (collectors.snmp.mapping.OPER_STATUS), coloured.
 OPER_COLOURS = {
     "up": "green",
@@ -73,27 +77,24 @@ def every_port() -> table.Panel:
         'max("out_bps") AS "peak out", mean("in_errors") AS "in errors", '
         'mean("out_errors") AS "out errors", mean("in_discards") AS "in discards", '
         'mean("out_discards") AS "out discards", last("over_speed") AS "over speed" '
-        f'FROM "interface" WHERE {PORTS} AND $timeFilter GROUP BY "device", "ifname"'
+        f'FROM "interface" WHERE {EVERY} GROUP BY "device", "ifname"'
     )
-    errors: dict[str, object] = {
-        "thresholds": steps(*ERR_STEPS).build(),
-        "cell": {"type": "color-background"},
-    }
     overrides: list[Override] = [
         ("status", {"cell": {"type": "color-text"}}),
         ("enabled", {"unit": unit("interface", "admin_up")}),
         ("peak in", {"unit": unit("interface", "in_bps")}),
         ("peak out", {"unit": unit("interface", "out_bps")}),
-        ("in errors", {"unit": unit("interface", "in_errors"), **errors}),
-        ("out errors", {"unit": unit("interface", "out_errors"), **errors}),
-        ("in discards", {"unit": unit("interface", "in_discards"), **errors}),
-        ("out discards", {"unit": unit("interface", "out_discards"), **errors}),
+        *(
+            (f"{d} {k}", graded(unit("interface", f"{d}_{k}"), ERR_STEPS))
+            for k in ("errors", "discards")
+            for d in ("in", "out")
+        ),
         ("over speed", {"unit": unit("interface", "over_speed")}),
         ("Time", {"hidden": True}),
     ]
     return table_panel(
         "Every port over the period",
-        "Per port of the selected devices: its description (ifAlias: the fibre segment or "
+        "Per port of every device: its description (ifAlias: the fibre segment or "
         "link it serves), its status now (up, down, lowerLayerDown, notPresent…) and "
         "whether it is enabled, peak traffic, mean error and discard rates, and whether "
         "its traffic went above its nominal speed; the ports with errors first.",
@@ -195,18 +196,16 @@ def ports() -> JSON:
         "description (ifAlias).",
         ["fibre", "ports"],
     )
-    board.var(tag_values("device", "Device", '"interface"', "device"))
+    board.var(tag_values("device", "Device", '"interface"', "device", repeated=True))
     board.add(section("Every port"), every_port(), *device_ports())
     return board.json()
 
 
-def _radio_table(
-    title: str, description: str, measurement: str, where: str, group: str
-) -> table.Panel:
+def _radio_table(title: str, description: str, measurement: str, group: str) -> table.Panel:
     q = (
         'SELECT last("rssi_dbm") AS "signal", last("snr_db") AS "SNR", '
         'last("capacity_mbps") AS "capacity" '
-        f'FROM "{measurement}" WHERE {where} AND $timeFilter GROUP BY {group}'
+        f'FROM "{measurement}" WHERE {EVERY} GROUP BY {group}'
     )
     return table_panel(
         title,
@@ -219,19 +218,11 @@ def _radio_table(
         overrides=[
             (
                 "signal",
-                {
-                    "unit": unit(measurement, "rssi_dbm"),
-                    "thresholds": steps(*RSSI_STEPS).build(),
-                    "cell": {"type": "color-background"},
-                },
+                graded(unit(measurement, "rssi_dbm"), RSSI_STEPS),
             ),
             (
                 "SNR",
-                {
-                    "unit": unit(measurement, "snr_db"),
-                    "thresholds": steps(*SNR_STEPS).build(),
-                    "cell": {"type": "color-background"},
-                },
+                graded(unit(measurement, "snr_db"), SNR_STEPS),
             ),
             ("capacity", {"unit": unit(measurement, "capacity_mbps")}),
             ("Time", {"hidden": True}),
@@ -293,17 +284,16 @@ def wireless() -> JSON:
         ["wireless"],
     )
     board.var(
-        tag_values("link", "Radio link", '"radio_link"', "link"),
-        tag_values("ap", "AP / sector", '"radio_station"', "device"),
+        tag_values("link", "Radio link", '"radio_link"', "link", repeated=True),
+        tag_values("ap", "AP / sector", '"radio_station"', "device", repeated=True),
     )
     board.add(
         section("Radio links"),
         _radio_table(
             "Radio links now",
-            "Latest signal, SNR and capacity at both ends of every selected link, "
+            "Latest signal, SNR and capacity at both ends of every link, "
             "coloured by threshold: which link needs a visit?",
             "radio_link",
-            links,
             '"link", "side", "device"',
         ),
         section("Link $link", repeat="link"),
@@ -313,10 +303,9 @@ def wireless() -> JSON:
         section("Stations"),
         _radio_table(
             "Stations now",
-            "Latest signal, SNR and capacity of every station registered to the selected "
-            "APs and sectors (tagged by MAC): which subscriber is badly aimed?",
+            "Latest signal, SNR and capacity of every station registered to an AP or "
+            "sector (tagged by MAC): which subscriber is badly aimed?",
             "radio_station",
-            aps,
             '"device", "station"',
         ),
         section("Stations of $ap", repeat="ap"),

@@ -24,8 +24,10 @@ from grafana.sdk import (
     Size,
     common,
     fixed_colour,
+    graded,
     queries,
     regex_in,
+    rows_where,
     section,
     series,
     stat_panel,
@@ -137,21 +139,7 @@ def open_incidents() -> Part:
             ("severity", {"cell": {"type": "color-text"}}),
             ("text", {"width": 520}),
         ],
-        transformations=[
-            {
-                "id": "filterByValue",
-                "options": {
-                    "type": "include",
-                    "match": "all",
-                    "filters": [
-                        {
-                            "fieldName": "state",
-                            "config": {"id": "equal", "options": {"value": "firing"}},
-                        }
-                    ],
-                },
-            }
-        ],
+        transformations=[rows_where("state", "firing")],
     )
 
 
@@ -338,21 +326,7 @@ def access_points() -> JSON:
                 ("Time", {"hidden": True}),
                 ("state", {"cell": {"type": "color-text"}}),
             ],
-            transformations=[
-                {
-                    "id": "filterByValue",
-                    "options": {
-                        "type": "exclude",
-                        "match": "any",
-                        "filters": [
-                            {
-                                "fieldName": "state",
-                                "config": {"id": "equal", "options": {"value": "up"}},
-                            }
-                        ],
-                    },
-                }
-            ],
+            transformations=[rows_where("state", "up", keep=False)],
         ),
         section("Clients"),
         series(
@@ -401,19 +375,11 @@ def access_points() -> JSON:
             overrides=[
                 (
                     "loss",
-                    {
-                        "unit": unit("icmp", "loss_pct"),
-                        "thresholds": steps(*LOSS_STEPS).build(),
-                        "cell": {"type": "color-background"},
-                    },
+                    graded(unit("icmp", "loss_pct"), LOSS_STEPS),
                 ),
                 (
                     "rtt avg",
-                    {
-                        "unit": unit("icmp", "rtt_avg_ms"),
-                        "thresholds": steps(*RTT_STEPS).build(),
-                        "cell": {"type": "color-text"},
-                    },
+                    graded(unit("icmp", "rtt_avg_ms"), RTT_STEPS, "color-text"),
                 ),
                 ("rtt max", {"unit": unit("icmp", "rtt_max_ms")}),
                 ("jitter", {"unit": unit("icmp", "jitter_ms")}),

@@ -16,6 +16,7 @@ from grafana.sdk import (
     Board,
     InfluxQL,
     common,
+    graded,
     queries,
     regex_in,
     section,
@@ -72,13 +73,8 @@ def coverage_table(view: str) -> table.Panel:
         overrides=[
             (
                 "covered %",
-                {
-                    "unit": unit(*PCT),
-                    "thresholds": steps(*PCT_STEPS).build(),
-                    "min": 0,
-                    "max": 100,
-                    "cell": {"type": "gauge", "mode": "basic"},
-                },
+                graded(unit(*PCT), PCT_STEPS)
+                | {"min": 0, "max": 100, "cell": {"type": "gauge", "mode": "basic"}},
             ),
             ("residents", {"unit": unit(*RESIDENTS), "decimals": 0}),
             ("covered km²", {"unit": unit("coverage", "covered_km2"), "decimals": 2}),

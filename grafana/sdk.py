@@ -157,14 +157,16 @@ def regex_in(tag: str, var: str) -> str:
 
 
 def tag_values(
-    name: str, label: str, measurement: str, key: str, where: str = ""
+    name: str, label: str, measurement: str, key: str, where: str = "", *, repeated: bool = False
 ) -> db.QueryVariable:
-    """A multi-value variable of a tag's values (SHOW TAG VALUES), All selected, refreshed
-    on every time-range change, so a new device or link appears without any edit."""
+    """A multi-value variable of a tag's values (SHOW TAG VALUES), refreshed on every
+    time-range change, so a new device or link appears without any edit. All is selected,
+    except for a variable a row is `repeated` over: it offers no All (a row per device of
+    a whole city would be hundreds of panels) and opens on its first value."""
     query = f'SHOW TAG VALUES FROM {measurement} WITH KEY = "{key}"'
     if where:
         query += f" WHERE {where}"
-    return (
+    v = (
         db.QueryVariable(name)
         .label(label)
         .datasource(DS_REF)
@@ -172,17 +174,22 @@ def tag_values(
         .refresh(dm.VariableRefresh.ON_TIME_RANGE_CHANGED)
         .sort(dm.VariableSort.ALPHABETICAL_ASC)
         .multi(True)
-        .include_all(True)
-        .current(dm.VariableOption(selected=True, text=["All"], value=["$__all"]))
+        .include_all(not repeated)
     )
+    if not repeated:
+        v.current(dm.VariableOption(selected=True, text=["All"], value=["$__all"]))
+    return v
 
 
 def datasource_variable() -> db.DatasourceVariable:
-    """The DS_NETAGENT variable: resolves `${DS_NETAGENT}` in a provisioned dashboard."""
+    """The DS_NETAGENT variable: resolves `${DS_NETAGENT}` in a provisioned dashboard.
+    Hidden: after a UI import the panels name the chosen datasource directly, and a
+    selector there would change nothing."""
     return (
         db.DatasourceVariable(DS_INPUT)
         .label("InfluxDB")
         .type("influxdb")
+        .hide(dm.VariableHide.HIDE_VARIABLE)
         .current(dm.VariableOption(selected=True, text="netagent InfluxDB", value=DATASOURCE_UID))
     )
 
@@ -198,6 +205,27 @@ def props(**kw: Any) -> list[dm.DynamicConfigValue]:
         "negative_y": "custom.transform",
     }
     return [dm.DynamicConfigValue(id_val=key_of.get(k, k), value=v) for k, v in kw.items()]
+
+
+def graded(
+    unit_id: str, pairs: Sequence[tuple[float | None, str]], cell: str = "color-background"
+) -> dict[str, Any]:
+    """Override properties of a table column coloured by thresholds."""
+    return {"unit": unit_id, "thresholds": steps(*pairs).build(), "cell": {"type": cell}}
+
+
+def rows_where(field: str, value: object, *, keep: bool = True) -> JSON:
+    """A transformation keeping (or, keep=False, dropping) the rows whose `field` is `value`."""
+    return {
+        "id": "filterByValue",
+        "options": {
+            "type": "include" if keep else "exclude",
+            "match": "any",
+            "filters": [
+                {"fieldName": field, "config": {"id": "equal", "options": {"value": value}}}
+            ],
+        },
+    }
 
 
 def fixed_colour(colour: str) -> dict[str, str]:

@@ -78,9 +78,12 @@ def test_per_device_link_and_station_rows_repeat_over_tag_values() -> None:
         dash = dashes[name]
         rows = {p["repeat"]: p for p in dash["panels"] if p["type"] == "row" and p.get("repeat")}
         assert sorted(rows) == sorted(repeats), name
-        queries = {v["name"]: v["query"] for v in dash["templating"]["list"]}
+        variables = {v["name"]: v for v in dash["templating"]["list"]}
         for var, (measurement, key) in repeats.items():
-            assert queries[var] == f'SHOW TAG VALUES FROM {measurement} WITH KEY = "{key}"'
+            v = variables[var]
+            assert v["query"] == f'SHOW TAG VALUES FROM {measurement} WITH KEY = "{key}"'
+            # a city's worth of devices is hundreds of rows: no All, opens on one value
+            assert v["multi"] is True and v["includeAll"] is False and "current" not in v
             assert f"${var}" in rows[var]["title"] and rows[var]["collapsed"] is False
         # the panels after a repeated row (up to the next row) are repeated with it
         repeated = [pq for pq in panel_queries(dash) if pq.repeat]
@@ -103,7 +106,7 @@ def test_every_panel_unit_comes_from_the_units_table() -> None:
     assert (
         unit("radio_station", "rssi_dbm") == "dBm" and unit("sensor", "value:celsius") == "celsius"
     )
-    with pytest.raises(KeyError, match="host.nonsense"):
+    with pytest.raises(KeyError, match=r"host\.nonsense"):
         unit("host", "nonsense")
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from collectors.line_protocol import encode_fields, encode_key, line
-from collectors.samples import Sample
+from collectors.samples import FieldValue, Sample
 from collectors.snmp import mapping
 from grafana.build import datasource_min_interval, load_dashboards
 from grafana.check import Problem, check_dashboard, choose_all, choose_two, describe
@@ -135,7 +135,9 @@ def new_measurement_samples(t: int) -> list[Sample]:
     """What the sample lab's simulated gear does not serve (stations, HOST-RESOURCES,
     ENTITY-SENSOR, the newer IF-MIB columns), as the SNMP mapping writes it: the field
     names come from collectors.snmp.mapping wherever it lists them."""
-    port = {cf.name: 1000.0 * (i + 1) for i, cf in enumerate(mapping.INTERFACE_COUNTERS)}
+    port: dict[str, FieldValue] = {
+        cf.name: 1000.0 * (i + 1) for i, cf in enumerate(mapping.INTERFACE_COUNTERS)
+    }
     port |= {
         "if_index": 1,
         "alias": "fibre Lepida ring A",
@@ -145,8 +147,10 @@ def new_measurement_samples(t: int) -> list[Sample]:
         "admin_up": True,
         "over_speed": False,
     }
-    down = {"if_index": 2, "oper_status": "notPresent", "admin_up": False}
-    station = {f: -60.0 + i for i, f in enumerate((*mapping.RADIO_FIELDS, *mapping.LINK_FIELDS))}
+    down: dict[str, FieldValue] = {"if_index": 2, "oper_status": "notPresent", "admin_up": False}
+    station: dict[str, FieldValue] = {
+        f: -60.0 + i for i, f in enumerate((*mapping.RADIO_FIELDS, *mapping.LINK_FIELDS))
+    }
     station |= {f: 3 for f in mapping.LINK_COUNTERS}
     sensor = {"device": "proof-router"}
     return [

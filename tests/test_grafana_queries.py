@@ -278,14 +278,17 @@ def test_a_repeated_panel_runs_once_per_value_as_grafana_draws_it(influxdb: Any)
         f"icmp,device=ap-1 rtt_avg_ms=1.5 {now}",
         f'alert,device=ap-1 text="ap-1 down" {now}',
     ]
-    post = {"url": f"{influxdb.url}/write", "params": {"db": "netagent"}}
-    httpx.post(**post, content="\n".join(lines)).raise_for_status()
+
+    def write(text: str) -> None:
+        httpx.post(
+            f"{influxdb.url}/write", params={"db": "netagent"}, content=text
+        ).raise_for_status()
+
+    write("\n".join(lines))
     run = HttpInfluxQL(influxdb.url, "netagent")
     try:
         assert check_dashboard(repeated_dashboard(), run, TimeRange("now-1h", "now")) == []
-        httpx.post(
-            **post, content=f'device_status,device=ge-0/1,quartiere=Centro state="up" {now}'
-        ).raise_for_status()
+        write(f'device_status,device=ge-0/1,quartiere=Centro state="up" {now}')
         (problem,) = check_dashboard(repeated_dashboard(), run, TimeRange("now-1h", "now"))
         assert problem.where == "panel 'RTT of $device' query A"
         assert "=~ /^ge-0/1$/" in problem.query and "InfluxDB error" in problem.reason
