@@ -13,9 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from grafana.devices import devices
-from grafana.links import ports, wireless
+from grafana.links import ports
 from grafana.network import access_points, overview
 from grafana.planning import coverage
+from grafana.radio import wireless
 from grafana.sdk import JSON
 
 GRAFANA_DIR = Path(__file__).resolve().parent

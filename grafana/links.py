@@ -1,13 +1,11 @@
-"""The links dashboards: switch ports (the ends of the fibre) and the radio links.
+"""The ports dashboard: every switch and router port, the ends of the fibre among them.
 
 Nothing here knows the inventory. A fibre segment is not in the time series, only the
 switch ports at its ends are (`interface`, tags device and ifname, the port's
 description in the `alias` field, where a segment's name is written on real gear), so
 the ports dashboard offers every device and port InfluxDB knows (SHOW TAG VALUES) and
-repeats a row per selected device; utilisation is against each port's own speed.
-Radio links (`radio_link`, tag link) and the stations registered to an AP
-(`radio_station`, tags device and station) are repeated the same way, per link and per
-AP. A new segment, link or AP appears without regenerating any dashboard.
+repeats a row per selected device; utilisation is against each port's own speed. A new
+segment or switch appears without regenerating the dashboard.
 """
 
 from __future__ import annotations
@@ -23,7 +21,7 @@ from grafana.sdk import (
     Override,
     Part,
     graded,
-    regex_in,
+    is_repeated,
     section,
     series,
     steps,
@@ -34,13 +32,11 @@ from grafana.units import unit
 
 UTIL_STEPS = ((None, "green"), (70, "yellow"), (90, "red"))
 ERR_STEPS = ((None, "green"), (0.01, "orange"), (1, "red"))
-RSSI_STEPS = ((None, "red"), (-80, "orange"), (-70, "green"))
-SNR_STEPS = ((None, "red"), (15, "orange"), (25, "green"))
 # Ports are not a variable: port names hold "/" (ge-0/1), which Grafana does not escape
-# in an InfluxQL regex, so a port selection would break the query. Devices are.
-PORTS = regex_in("device", "device")
-# The summary tables cover everything, whatever devices, links or APs the repeated rows
-# below them are opened on.
+# in an InfluxQL regex, so a selection of ports would break the query. Devices are.
+PORTS = is_repeated("device", "device")
+# The summary table covers every port, whatever devices the repeated rows below it are
+# opened on.
 EVERY = "$timeFilter"
 # IF-MIB oper status names (collectors.snmp.mapping.OPER_STATUS), coloured.
 OPER_COLOURS = {
@@ -198,117 +194,4 @@ def ports() -> JSON:
     )
     board.var(tag_values("device", "Device", '"interface"', "device", repeated=True))
     board.add(section("Every port"), every_port(), *device_ports())
-    return board.json()
-
-
-def _radio_table(title: str, description: str, measurement: str, group: str) -> table.Panel:
-    q = (
-        'SELECT last("rssi_dbm") AS "signal", last("snr_db") AS "SNR", '
-        'last("capacity_mbps") AS "capacity" '
-        f'FROM "{measurement}" WHERE {EVERY} GROUP BY {group}'
-    )
-    return table_panel(
-        title,
-        description,
-        (24, 9),
-        InfluxQL(q, fmt="table"),
-        (measurement, "rssi_dbm"),
-        sort_by="signal",
-        decimals=1,
-        overrides=[
-            (
-                "signal",
-                graded(unit(measurement, "rssi_dbm"), RSSI_STEPS),
-            ),
-            (
-                "SNR",
-                graded(unit(measurement, "snr_db"), SNR_STEPS),
-            ),
-            ("capacity", {"unit": unit(measurement, "capacity_mbps")}),
-            ("Time", {"hidden": True}),
-        ],
-    )
-
-
-def _radio_series(measurement: str, where: str, group: str, alias: str, whose: str) -> list[Part]:
-    """Signal, SNR and capacity over time, one series per `group` tag value."""
-
-    def q(field: str) -> list[InfluxQL]:
-        query = (
-            f'SELECT mean("{field}") FROM "{measurement}" WHERE {where} AND $timeFilter '
-            f"GROUP BY time($__interval), {group} fill(null)"
-        )
-        return [InfluxQL(query, alias=alias)]
-
-    line = cm.GraphThresholdsStyleMode.LINE_AND_AREA
-    return [
-        series(
-            "Signal strength",
-            f"Received signal (RSSI) of {whose}: below -70 dBm orange, below -80 dBm red "
-            "(fade, misalignment, obstruction).",
-            (8, 8),
-            q("rssi_dbm"),
-            (measurement, "rssi_dbm"),
-            thresholds=steps(*RSSI_STEPS),
-            threshold_style=line,
-        ),
-        series(
-            "SNR",
-            f"Signal-to-noise ratio of {whose}: below 25 dB orange, below 15 dB red "
-            "(interference or weak signal; modulation drops).",
-            (8, 8),
-            q("snr_db"),
-            (measurement, "snr_db"),
-            thresholds=steps(*SNR_STEPS),
-            threshold_style=line,
-        ),
-        series(
-            "Capacity",
-            f"The rate the radios negotiated, {whose}: the ceiling of what can be carried now.",
-            (8, 8),
-            q("capacity_mbps"),
-            (measurement, "capacity_mbps"),
-            minmax=(0, None),
-        ),
-    ]
-
-
-def wireless() -> JSON:
-    links = regex_in("link", "link")
-    aps = regex_in("device", "ap")
-    board = Board(
-        "netagent-coviolo",
-        "netagent — Coviolo wireless",
-        "Quality of every radio link of the Coviolo community wireless network, both "
-        "ends, and of every station registered to an access point or sector.",
-        ["wireless"],
-    )
-    board.var(
-        tag_values("link", "Radio link", '"radio_link"', "link", repeated=True),
-        tag_values("ap", "AP / sector", '"radio_station"', "device", repeated=True),
-    )
-    board.add(
-        section("Radio links"),
-        _radio_table(
-            "Radio links now",
-            "Latest signal, SNR and capacity at both ends of every link, "
-            "coloured by threshold: which link needs a visit?",
-            "radio_link",
-            '"link", "side", "device"',
-        ),
-        section("Link $link", repeat="link"),
-        *_radio_series(
-            "radio_link", links, '"side"', "$tag_side ($tag_device)", "each end of $link"
-        ),
-        section("Stations"),
-        _radio_table(
-            "Stations now",
-            "Latest signal, SNR and capacity of every station registered to an AP or "
-            "sector (tagged by MAC): which subscriber is badly aimed?",
-            "radio_station",
-            '"device", "station"',
-        ),
-        section("Stations of $ap", repeat="ap"),
-        *_radio_series("radio_station", aps, '"station"', "$tag_station", "each station of $ap"),
-    )
     return board.json()

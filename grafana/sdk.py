@@ -156,6 +156,15 @@ def regex_in(tag: str, var: str) -> str:
     return f'"{tag}" =~ /^${var}$/'
 
 
+def is_repeated(tag: str, var: str) -> str:
+    """The InfluxQL condition in a panel repeated over `var`: "tag" = '<that one value>'.
+
+    Not a regex: Grafana escapes regex characters in a value but not "/", which ends an
+    InfluxQL regex, and real tag values hold it (ports ge-0/1, a radio's station links
+    named device/index). In a repeat the variable is one value, so equality says it."""
+    return f"\"{tag}\" = '${{{var}:raw}}'"
+
+
 def tag_values(
     name: str, label: str, measurement: str, key: str, where: str = "", *, repeated: bool = False
 ) -> db.QueryVariable:

@@ -2,9 +2,10 @@
 
 `netagent run` (the real daemon: ICMP prober, SNMP poller, alert engine, coverage, spool
 and flusher) runs a few cycles on the sample lab inside its namespace, writing into a
-real influxd; what the lab's simulated gear does not serve (radio stations, CPU and
-memory, sensors, the newer interface columns) is written beside it as the SNMP mapping
-writes it. Then every variable, panel and annotation query of every committed
+real influxd. What the lab's generated gear does not serve (AP stations, CPU and memory,
+sensors and optics, port descriptions) is polled beside it by the real SNMP poller from
+real devices' recordings, and the few fields no recording holds are written as the
+mapping writes them. Then every variable, panel and annotation query of every committed
 dashboard is interpolated as Grafana would (variables on All, then two explicit values,
 the provisioned datasource's minimum interval; a repeated row once per value of its
 variable, as Grafana draws it) and run: any error, empty result, or
@@ -13,6 +14,7 @@ selected column without a single value fails the test, naming the panel.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sys
@@ -20,15 +22,17 @@ import time
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from collectors.line_protocol import encode_fields, encode_key, line
 from collectors.samples import FieldValue, Sample
-from collectors.snmp import mapping
+from collectors.snmp import SnmpConfig, SnmpCredentials, SnmpPoller, SnmpTarget, mapping
 from grafana.build import datasource_min_interval, load_dashboards
 from grafana.check import Problem, check_dashboard, choose_all, choose_two, describe
 from grafana.queries import TimeRange
 from inventory.sample import SAMPLE_PATHS
 from tests.fixtures.sample_lab import SampleLab, sample_lab  # noqa: F401
+from tests.fixtures.snmpsim import snmpsim_recordings  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 # What the dashboards read; the test waits (bounded) until each has arrived.
@@ -131,54 +135,49 @@ def run_agent(lab: SampleLab, rounds_after_data: float = 8.0, timeout: float = 7
     return lab.influx.measurements()
 
 
-def new_measurement_samples(t: int) -> list[Sample]:
-    """What the sample lab's simulated gear does not serve (stations, HOST-RESOURCES,
-    ENTITY-SENSOR, the newer IF-MIB columns), as the SNMP mapping writes it: the field
-    names come from collectors.snmp.mapping wherever it lists them."""
-    port: dict[str, FieldValue] = {
-        cf.name: 1000.0 * (i + 1) for i, cf in enumerate(mapping.INTERFACE_COUNTERS)
-    }
-    port |= {
-        "if_index": 1,
-        "alias": "fibre Lepida ring A",
-        "speed_bps": 1e9,
-        "oper_status": "up",
-        "oper_up": True,
-        "admin_up": True,
-        "over_speed": False,
-    }
-    down: dict[str, FieldValue] = {"if_index": 2, "oper_status": "notPresent", "admin_up": False}
-    station: dict[str, FieldValue] = {
-        f: -60.0 + i for i, f in enumerate((*mapping.RADIO_FIELDS, *mapping.LINK_FIELDS))
-    }
-    station |= {f: 3 for f in mapping.LINK_COUNTERS}
-    sensor = {"device": "proof-router"}
+# Real devices' recordings (tests/data/snmprec, from LibreNMS) and the profile to poll
+# them with: what the sample lab's generated gear does not serve, read by the real poller.
+RECORDED = (
+    ("airos-af-ltu", None),  # airFiber LTU: a station (capacity, distance, RSSI per chain), CPU
+    ("pmp_450i", None),  # Cambium PMP 450i AP: a station's SNR per polarisation
+    ("routeros", None),  # MikroTik: CPU and memory (HOST-RESOURCES)
+    ("arista_eos", "entity-sensor"),  # Arista: an SFP's temperature, tx and rx power
+    ("alaxala_model-ax3630s-48tw", None),  # a switch: port descriptions, admin status
+)
+
+
+def poll_recordings(port: int) -> list[Sample]:
+    targets = [
+        SnmpTarget(
+            stem,
+            "127.0.0.1",
+            port,
+            profile=profile,
+            credentials=SnmpCredentials(community=SecretStr(stem)),
+        )
+        for stem, profile in RECORDED
+    ]
+    poller = SnmpPoller(SnmpConfig(device_deadline_s=10))
+    try:
+        outcomes = asyncio.run(poller.poll(targets))
+    finally:
+        poller.close()
+    assert [o.error for o in outcomes if not o.ok] == []
+    return [s for o in outcomes for s in o.samples]
+
+
+def unrecorded_samples(t: int) -> list[Sample]:
+    """The fields no recording here holds, as the SNMP mapping writes them (names from
+    collectors.snmp.mapping): discards and packets by cast (IF-MIB columns the recordings
+    were trimmed of), and a station's own RSSI and SNR (ePMP AP, MikroTik registration
+    table: no recording of either has stations)."""
+    counters = [cf.name for cf in mapping.INTERFACE_COUNTERS if "discards" in cf.name]
+    counters += [cf.name for cf in mapping.INTERFACE_COUNTERS if cf.name.endswith("_pps")]
+    port: dict[str, FieldValue] = {name: float(i) for i, name in enumerate(counters)}
+    station: dict[str, FieldValue] = {"rssi_dbm": -63.0, "snr_db": 31.0}
     return [
         Sample("interface", {"device": "proof-switch", "ifname": "sfp1"}, port, t),
-        Sample("interface", {"device": "proof-switch", "ifname": "sfp2"}, down, t),
-        *(
-            Sample("radio_station", {"device": "proof-ap", "station": mac}, station, t)
-            for mac in ("aa:bb:cc:00:00:01", "aa:bb:cc:00:00:02")
-        ),
-        Sample(
-            "host",
-            {"device": "proof-router"},
-            {"cpu_pct": 12.5, "cpus": 4, "mem_total_bytes": 2.0e9, "mem_used_bytes": 5.0e8},
-            t,
-        ),
-        Sample(
-            "sensor", sensor | {"sensor": "CPU", "type": "celsius"}, {"ok": True, "value": 48.0}, t
-        ),
-        *(
-            Sample(
-                "sensor",
-                sensor | {"sensor": f"Ethernet1 {d} Power Sensor", "type": "watts"},
-                {"ok": True, "value": 0.0005, "dbm": -3.0},
-                t,
-            )
-            for d in ("Rx", "Tx")
-        ),
-        Sample("sensor", sensor | {"sensor": "PSU2", "type": "other"}, {"ok": False}, t),
+        Sample("radio_station", {"device": "proof-ap", "station": "aa:bb:cc:00:00:01"}, station, t),
     ]
 
 
@@ -192,9 +191,11 @@ def write_samples(lab: SampleLab, samples: list[Sample]) -> None:
 
 def test_every_dashboard_query_returns_data_from_the_running_agent(
     sample_lab: SampleLab,  # noqa: F811
+    snmpsim_recordings: int,  # noqa: F811
 ) -> None:
     seen = run_agent(sample_lab)
-    write_samples(sample_lab, new_measurement_samples(time.time_ns() - 5_000_000_000))
+    write_samples(sample_lab, poll_recordings(snmpsim_recordings))
+    write_samples(sample_lab, unrecorded_samples(time.time_ns() - 5_000_000_000))
     problems: list[Problem] = []
     time_range = TimeRange("now-15m", "now")
     for _name, dash in load_dashboards().items():
