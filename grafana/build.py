@@ -12,9 +12,10 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from grafana.access_points import access_points
 from grafana.devices import devices
 from grafana.links import ports
-from grafana.network import access_points, overview
+from grafana.network import overview
 from grafana.planning import coverage
 from grafana.radio import wireless
 from grafana.sdk import JSON

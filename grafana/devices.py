@@ -11,17 +11,19 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.models import common as cm
 
+from grafana.panels import (
+    graded,
+    rows_where,
+    series,
+    steps,
+    table_panel,
+)
 from grafana.sdk import (
     JSON,
     Board,
     InfluxQL,
-    graded,
     regex_in,
-    rows_where,
     section,
-    series,
-    steps,
-    table_panel,
     tag_values,
 )
 from grafana.units import unit

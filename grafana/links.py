@@ -14,18 +14,20 @@ from grafana_foundation_sdk.builders import table
 from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
 
+from grafana.panels import (
+    Override,
+    graded,
+    series,
+    steps,
+    table_panel,
+)
 from grafana.sdk import (
     JSON,
     Board,
     InfluxQL,
-    Override,
     Part,
-    graded,
     is_repeated,
     section,
-    series,
-    steps,
-    table_panel,
     tag_values,
 )
 from grafana.units import unit

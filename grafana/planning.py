@@ -11,19 +11,21 @@ from grafana_foundation_sdk.builders import bargauge, table
 from grafana_foundation_sdk.builders import common as cb
 from grafana_foundation_sdk.models import common as cm
 
-from grafana.sdk import (
-    JSON,
-    Board,
-    InfluxQL,
+from grafana.panels import (
     common,
     graded,
-    queries,
-    regex_in,
-    section,
     series,
     stat_panel,
     steps,
     table_panel,
+)
+from grafana.sdk import (
+    JSON,
+    Board,
+    InfluxQL,
+    queries,
+    regex_in,
+    section,
     tag_values,
 )
 from grafana.units import unit

@@ -16,18 +16,20 @@ from collections.abc import Sequence
 from grafana_foundation_sdk.builders import table
 from grafana_foundation_sdk.models import common as cm
 
+from grafana.panels import (
+    Override,
+    graded,
+    series,
+    steps,
+    table_panel,
+)
 from grafana.sdk import (
     JSON,
     Board,
     InfluxQL,
-    Override,
     Part,
-    graded,
     is_repeated,
     section,
-    series,
-    steps,
-    table_panel,
     tag_values,
 )
 from grafana.units import unit
