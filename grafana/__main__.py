@@ -1,7 +1,8 @@
 """`python -m grafana generate|check`: write the dashboards, or run their queries.
 
-generate  writes grafana/dashboards/*.json from the code (fibre rows from --inventory,
-          default the bundled sample); --check only reports files that differ.
+generate  writes grafana/dashboards/*.json from the code (no inventory: devices, ports,
+          links and stations are template variables); --check only reports files
+          that differ.
 check     runs every panel and variable query of the committed dashboards against an
           InfluxDB (NETAGENT_INFLUXDB__URL, __DATABASE, __TOKEN from the environment)
           over the last --range, as Grafana would send them; exit 1 on any problem.
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from grafana.build import (
     DASHBOARD_DIR,
+    build_all,
     datasource_min_interval,
     load_dashboards,
     stale_files,
@@ -23,17 +25,6 @@ from grafana.build import (
 )
 from grafana.check import HttpInfluxQL, check_dashboard, choose_all, choose_two, describe
 from grafana.queries import TimeRange
-from inventory.model import Inventory
-
-
-def _inventory(paths: list[Path]) -> Inventory:
-    from inventory.load import load_inventory
-    from inventory.sample import SAMPLE_PATHS
-
-    result = load_inventory(paths or list(SAMPLE_PATHS))
-    if result.errors or result.inventory is None:
-        raise SystemExit("inventory has errors:\n" + "\n".join(str(i) for i in result.errors))
-    return result.inventory
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +35,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub = ap.add_subparsers(dest="cmd", required=True)
     gen = sub.add_parser("generate", help="write grafana/dashboards/*.json from the code")
-    gen.add_argument("--inventory", type=Path, action="append", default=[])
     gen.add_argument("--out", type=Path, default=DASHBOARD_DIR)
     gen.add_argument("--check", action="store_true", help="only report stale files")
     chk = sub.add_parser("check", help="run every dashboard query against InfluxDB")
@@ -53,13 +43,18 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     if args.cmd == "generate":
-        inv = _inventory(args.inventory)
         if args.check:
-            stale = stale_files(inv, args.out)
+            stale = stale_files(args.out)
+            made = build_all()
             for name in stale:
-                print(f"{args.out / name}: differs from the code; run python -m grafana generate")
+                what = (
+                    "differs from the code; run python -m grafana generate"
+                    if name in made
+                    else "no longer made by the code; delete it"
+                )
+                print(f"{args.out / name}: {what}")
             return 1 if stale else 0
-        for path in write_all(inv, args.out):
+        for path in write_all(args.out):
             print(path)
         return 0
 

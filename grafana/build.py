@@ -1,8 +1,9 @@
 """Every dashboard from code, written to (or checked against) grafana/dashboards/*.json.
 
-The committed JSON is what a Grafana admin provisions; the code is what we edit. A test
-fails when they differ, so the two never drift: edit the code, run
-`python -m grafana generate`, commit both.
+The committed JSON is what a Grafana admin provisions or imports; the code is what we
+edit. A test fails when they differ, so the two never drift: edit the code, run
+`python -m grafana generate`, commit both. No dashboard depends on the inventory:
+devices, ports, links and stations are template variables over InfluxDB's tag values.
 """
 
 from __future__ import annotations
@@ -11,27 +12,30 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from grafana.links import fibre, wireless
-from grafana.model import JSON
-from grafana.network import access_points, overview
+from grafana.access_points import access_points
+from grafana.devices import devices
+from grafana.links import ports
+from grafana.network import overview
 from grafana.planning import coverage
-from inventory.model import Inventory
+from grafana.radio import wireless
+from grafana.sdk import JSON
 
 GRAFANA_DIR = Path(__file__).resolve().parent
 DASHBOARD_DIR = GRAFANA_DIR / "dashboards"
 PROVISIONING_DIR = GRAFANA_DIR / "provisioning"
+MAKERS: dict[str, Callable[[], JSON]] = {
+    "overview.json": overview,
+    "access-points.json": access_points,
+    "ports.json": ports,
+    "coviolo-wireless.json": wireless,
+    "devices.json": devices,
+    "coverage.json": coverage,
+}
 
 
-def build_all(inv: Inventory) -> dict[str, JSON]:
-    """File name -> dashboard. Only the fibre dashboard depends on the inventory."""
-    makers: dict[str, Callable[[], JSON]] = {
-        "overview.json": overview,
-        "access-points.json": access_points,
-        "fibre.json": lambda: fibre(inv),
-        "coviolo-wireless.json": wireless,
-        "coverage.json": coverage,
-    }
-    return {name: make() for name, make in makers.items()}
+def build_all() -> dict[str, JSON]:
+    """File name -> dashboard."""
+    return {name: make() for name, make in MAKERS.items()}
 
 
 def render(dash: JSON) -> str:
@@ -39,24 +43,27 @@ def render(dash: JSON) -> str:
     return json.dumps(dash, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def write_all(inv: Inventory, out_dir: Path = DASHBOARD_DIR) -> list[Path]:
+def write_all(out_dir: Path = DASHBOARD_DIR) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, dash in build_all(inv).items():
+    for name, dash in build_all().items():
         path = out_dir / name
         path.write_text(render(dash), encoding="utf-8")
         written.append(path)
     return written
 
 
-def stale_files(inv: Inventory, out_dir: Path = DASHBOARD_DIR) -> list[str]:
-    """Names of dashboard files that are missing or differ from what the code generates."""
-    stale = []
-    for name, dash in build_all(inv).items():
-        path = out_dir / name
-        if not path.exists() or path.read_text(encoding="utf-8") != render(dash):
-            stale.append(name)
-    return stale
+def stale_files(out_dir: Path = DASHBOARD_DIR) -> list[str]:
+    """Names of dashboard files that are missing or differ from what the code generates,
+    and of files there that the code no longer makes (a left-over stays provisioned)."""
+    built = build_all()
+    stale = [
+        name
+        for name, dash in built.items()
+        if not (out_dir / name).exists()
+        or (out_dir / name).read_text(encoding="utf-8") != render(dash)
+    ]
+    return stale + sorted(p.name for p in out_dir.glob("*.json") if p.name not in built)
 
 
 def datasource_min_interval() -> str | None:

@@ -82,8 +82,12 @@ Chooser = Callable[[Variable, list[str]], Selection]
 
 
 def choose_all(var: Variable, options: list[str]) -> Selection:
-    """What a dashboard opens with: every variable on All."""
-    return ALL if var.include_all else options[:1]
+    """Everything: All where the variable offers it (what the dashboard opens with), else
+    every value selected by hand (a variable a row is repeated over), or the one value a
+    single-value variable can hold."""
+    if var.include_all:
+        return ALL
+    return list(options) if var.multi else options[:1]
 
 
 def choose_two(var: Variable, options: list[str]) -> Selection:
@@ -130,31 +134,47 @@ def check_dashboard(
     problems: list[Problem] = []
     interp = Interpolator(time_range, datasource_min_interval=datasource_min_interval)
 
-    def attempt(
-        where: str, raw: str, min_interval: str | None = None, needs: tuple[str, ...] = ()
-    ) -> list[JSON] | None:
+    def run_one(where: str, raw: str, it: Interpolator, min_interval: str | None) -> list[JSON]:
         try:
-            q = interp.interpolate(raw, min_interval)
+            q = it.interpolate(raw, min_interval)
         except (UnresolvedVariable, ValueError) as e:
             problems.append(Problem(uid, where, raw, str(e)))
-            return None
+            return []
         try:
-            series = run(q)
+            return run(q)
         except InfluxQLError as e:
             problems.append(Problem(uid, where, q, f"InfluxDB error: {e}"))
+            return []
+
+    def attempt(
+        where: str,
+        raw: str,
+        min_interval: str | None = None,
+        needs: tuple[str, ...] = (),
+        repeat: str | None = None,
+    ) -> list[JSON] | None:
+        """Run the query (once per value of a repeat: the repeated panel passes when
+        every copy runs and, together, they show data in every column)."""
+        before = len(problems)
+        copies = interp.repeats(repeat) if repeat and repeat in interp.selected else [interp]
+        series = [s for it in copies for s in run_one(where, raw, it, min_interval)]
+        if len(problems) > before:
             return None
+        shown = raw if len(copies) != 1 else copies[0].interpolate(raw, min_interval)
+        if repeat:
+            where += f" (repeated for {len(copies)} value(s) of ${repeat})"
         if not series:
             if require_data:
-                problems.append(Problem(uid, where, q, "no series returned"))
+                problems.append(Problem(uid, where, shown, "no series returned"))
             return None
         if require_data and (empty := empty_columns(series)):
-            problems.append(Problem(uid, where, q, f"no value in column(s) {', '.join(empty)}"))
+            problems.append(Problem(uid, where, shown, f"no value in column(s) {', '.join(empty)}"))
         if missing := [n for n in needs if n not in result_columns(series)]:
             problems.append(
                 Problem(
                     uid,
                     where,
-                    q,
+                    shown,
                     "the panel refers to column(s) "
                     f"{', '.join(missing)} that the query does not return",
                 )
@@ -175,7 +195,7 @@ def check_dashboard(
             )
         interp.select(var, choose(var, options), options)
     for pq in panel_queries(dash):
-        attempt(pq.where, pq.query, pq.min_interval, pq.needs)
+        attempt(pq.where, pq.query, pq.min_interval, pq.needs, pq.repeat)
     return problems
 
 

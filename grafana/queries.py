@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 JSON = dict[str, Any]
@@ -39,6 +39,9 @@ class PanelQuery:
     # Columns the panel refers to by name (table transformations and overrides): a
     # renamed column would silently empty a panel, so the checker verifies they exist.
     needs: tuple[str, ...] = ()
+    # The variable the panel is repeated over (its own `repeat`, or its row's): Grafana
+    # sends the query once per selected value, the variable standing for that value.
+    repeat: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,10 +82,20 @@ class Variable:
         return sorted(out)
 
 
-def _walk_panels(panels: Sequence[JSON]) -> Iterator[JSON]:
+def _walk_panels(panels: Sequence[JSON]) -> Iterator[tuple[JSON, str | None]]:
+    """Every panel with the variable it is repeated over. An expanded row owns the
+    panels after it up to the next row; a collapsed row owns its nested `panels`."""
+    row_repeat: str | None = None
     for p in panels:
-        yield p
-        yield from _walk_panels(p.get("panels", []))
+        if p.get("type") == "row":
+            row_repeat = p.get("repeat") or None
+            yield p, None
+            for inner in p.get("panels", []):
+                yield inner, inner.get("repeat") or row_repeat
+            if p.get("collapsed"):
+                row_repeat = None
+            continue
+        yield p, p.get("repeat") or row_repeat
 
 
 def referenced_columns(panel: JSON) -> tuple[str, ...]:
@@ -105,7 +118,7 @@ def referenced_columns(panel: JSON) -> tuple[str, ...]:
 def panel_queries(dash: JSON) -> list[PanelQuery]:
     """Every panel target (rows' nested panels included) and every annotation query."""
     out = []
-    for p in _walk_panels(dash.get("panels", [])):
+    for p, repeat in _walk_panels(dash.get("panels", [])):
         for t in p.get("targets", []):
             where = f"panel '{p.get('title', '?')}' query {t.get('refId', '?')}"
             if not t.get("rawQuery") or "query" not in t:
@@ -117,6 +130,7 @@ def panel_queries(dash: JSON) -> list[PanelQuery]:
                     t.get("resultFormat", "time_series"),
                     p.get("interval") or None,
                     referenced_columns(p),
+                    repeat,
                 )
             )
     for a in dash.get("annotations", {}).get("list", []):
@@ -259,6 +273,13 @@ class Interpolator:
 
     def select(self, var: Variable, selection: Selection, options: Sequence[str]) -> None:
         self.selected[var.name] = (var, selection, list(options))
+
+    def repeats(self, name: str) -> list[Interpolator]:
+        """One interpolator per value a panel repeated over `name` is drawn for, the
+        variable standing for that one value (as Grafana's scoped variables do)."""
+        var, selection, options = self.selected[name]
+        values = list(options) if selection == ALL else list(selection)
+        return [replace(self, selected=self.selected | {name: (var, [v], options)}) for v in values]
 
     def interval_ms(self, min_interval: str | None = None) -> int:
         ms = round_interval(self.time_range.length_ms() / self.max_data_points)

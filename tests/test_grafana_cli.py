@@ -28,6 +28,19 @@ def test_generate_writes_and_check_names_a_stale_file(
     assert "coverage.json: differs from the code" in capsys.readouterr().out
 
 
+def test_generate_takes_no_inventory_and_check_names_a_left_over_dashboard(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An upgrade from the per-inventory fibre.json: the old file is named, not kept silently."""
+    assert main(["generate", "--out", str(tmp_path)]) == 0
+    (tmp_path / "fibre.json").write_text("{}")
+    assert main(["generate", "--check", "--out", str(tmp_path)]) == 1
+    assert "fibre.json: no longer made by the code; delete it" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as usage:
+        main(["generate", "--inventory", "inv.yaml"])
+    assert usage.value.code == 2
+
+
 def test_check_needs_the_url(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

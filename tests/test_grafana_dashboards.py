@@ -1,34 +1,32 @@
-"""The committed dashboards and provisioning: generated from code, complete, consistent."""
+"""The committed dashboards and provisioning: generated from code, complete, consistent,
+independent of the inventory, importable through the UI as well as provisioned."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import pytest
 import yaml
 
+from grafana import units
 from grafana.build import (
     DASHBOARD_DIR,
     PROVISIONING_DIR,
     build_all,
     datasource_min_interval,
     load_dashboards,
+    render,
     stale_files,
 )
-from grafana.links import fibre
-from grafana.model import DATASOURCE_UID
 from grafana.queries import ALL, Interpolator, panel_queries, variables
+from grafana.sdk import DATASOURCE_UID
+from grafana.units import unit
 from inventory.load import load_inventory
-from inventory.model import FibreSegment, Inventory
 from inventory.sample import SAMPLE_PATHS
 
-
-@pytest.fixture(scope="module")
-def sample() -> Inventory:
-    inv = load_inventory(SAMPLE_PATHS).inventory
-    assert inv is not None
-    return inv
+DS = {"type": "influxdb", "uid": "${DS_NETAGENT}"}
 
 
 def all_panels(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -39,9 +37,9 @@ def all_panels(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def test_committed_json_is_what_the_code_generates(sample: Inventory) -> None:
-    assert stale_files(sample) == [], "run: python -m grafana generate"
-    assert sorted(load_dashboards()) == sorted(build_all(sample))
+def test_committed_json_is_what_the_code_generates() -> None:
+    assert stale_files() == [], "run: python -m grafana generate"
+    assert sorted(load_dashboards()) == sorted(build_all())
 
 
 def test_uids_are_stable_and_unique() -> None:
@@ -49,10 +47,68 @@ def test_uids_are_stable_and_unique() -> None:
     assert uids == {
         "overview.json": "netagent-overview",
         "access-points.json": "netagent-access-points",
-        "fibre.json": "netagent-fibre",
+        "ports.json": "netagent-ports",
         "coviolo-wireless.json": "netagent-coviolo",
+        "devices.json": "netagent-devices",
         "coverage.json": "netagent-coverage",
     }
+
+
+def test_no_dashboard_names_anything_of_the_inventory() -> None:
+    """A new device, segment or link changes no dashboard: none is named in them."""
+    inv = load_inventory(SAMPLE_PATHS).inventory
+    assert inv is not None
+    names = {d.name for d in inv.devices} | {s.name for s in inv.segments}
+    names |= {lk.name for lk in inv.links} | {s.a_port for s in inv.segments if s.a_port}
+    text = " ".join(render(d) for d in load_dashboards().values())
+    assert sorted(n for n in names if f"'{n}'" in text or f'"{n}"' in text) == []
+    assert len(load_dashboards()["ports.json"]) and "fibre.json" not in load_dashboards()
+
+
+def test_per_device_link_and_station_rows_repeat_over_tag_values() -> None:
+    dashes = load_dashboards()
+    expected = {
+        "ports.json": {"device": ('"interface"', "device")},
+        "coviolo-wireless.json": {
+            "link": ('"radio_link"', "link"),
+            "ap": ('"radio_station"', "device"),
+        },
+    }
+    for name, repeats in expected.items():
+        dash = dashes[name]
+        rows = {p["repeat"]: p for p in dash["panels"] if p["type"] == "row" and p.get("repeat")}
+        assert sorted(rows) == sorted(repeats), name
+        variables = {v["name"]: v for v in dash["templating"]["list"]}
+        for var, (measurement, key) in repeats.items():
+            v = variables[var]
+            assert v["query"] == f'SHOW TAG VALUES FROM {measurement} WITH KEY = "{key}"'
+            # a city's worth of devices is hundreds of rows: no All, opens on one value
+            assert v["multi"] is True and v["includeAll"] is False and "current" not in v
+            assert f"${var}" in rows[var]["title"] and rows[var]["collapsed"] is False
+        # the panels after a repeated row (up to the next row) are repeated with it
+        repeated = [pq for pq in panel_queries(dash) if pq.repeat]
+        assert {pq.repeat for pq in repeated} == set(repeats)
+        for pq in repeated:
+            # one value per copy, compared as a string: a "/" in it cannot end a regex
+            assert f"= '${{{pq.repeat}:raw}}'" in pq.query, pq.where
+
+
+def test_every_panel_unit_comes_from_the_units_table() -> None:
+    known = set(units._UNITS.values())
+    for dash in load_dashboards().values():
+        for p in all_panels(dash["panels"]):
+            if p["type"] == "row":
+                continue
+            assert p["fieldConfig"]["defaults"]["unit"] in known, p["title"]
+            for o in p["fieldConfig"]["overrides"]:
+                for prop in o["properties"]:
+                    if prop["id"] == "unit":
+                        assert prop["value"] in known, (p["title"], o)
+    assert (
+        unit("radio_station", "rssi_dbm") == "dBm" and unit("sensor", "value:celsius") == "celsius"
+    )
+    with pytest.raises(KeyError, match=r"host\.nonsense"):
+        unit("host", "nonsense")
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in DASHBOARD_DIR.glob("*.json")))
@@ -66,18 +122,53 @@ def test_every_panel_is_titled_described_and_uses_our_datasource(name: str) -> N
         if p["type"] == "row":
             continue
         assert p["description"].strip(), p["title"]
-        assert p["datasource"]["uid"] == DATASOURCE_UID
+        assert p["datasource"] == DS
         assert p["fieldConfig"]["defaults"]["unit"], p["title"]
         assert p["targets"], p["title"]
         for t in p["targets"]:
-            assert t["datasource"]["uid"] == DATASOURCE_UID and t["rawQuery"] is True
+            assert t["datasource"] == DS and t["rawQuery"] is True
         if p["type"] == "timeseries":
             assert p["options"]["legend"]["showLegend"] is True
     assert len(ids) == len(set(ids))
-    for v in dash["templating"]["list"]:
-        assert v["datasource"]["uid"] == DATASOURCE_UID
+    for v in dash["templating"]["list"][1:]:
+        assert v["datasource"] == DS
     (anno,) = dash["annotations"]["list"]
     assert 'FROM "alert"' in anno["query"] and anno["textColumn"] == "text"
+    assert anno["datasource"] == DS
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in DASHBOARD_DIR.glob("*.json")))
+def test_a_ui_import_into_another_grafana_points_everything_at_the_chosen_datasource(
+    name: str,
+) -> None:
+    """What Grafana's import UI does: ask for each `__inputs` datasource, then put its
+    uid wherever `${DS_NETAGENT}` is written."""
+    text = (DASHBOARD_DIR / name).read_text()
+    dash = json.loads(text)
+    (ds_input,) = dash["__inputs"]
+    assert ds_input["type"] == "datasource" and ds_input["pluginId"] == "influxdb"
+    imported = json.loads(text.replace("${" + ds_input["name"] + "}", "their-influx"))
+    refs = [p["datasource"] for p in all_panels(imported["panels"]) if p["type"] != "row"]
+    refs += [t["datasource"] for p in all_panels(imported["panels"]) for t in p.get("targets", [])]
+    refs += [v["datasource"] for v in imported["templating"]["list"] if v["type"] == "query"]
+    refs += [a["datasource"] for a in imported["annotations"]["list"]]
+    assert refs and all(r == {"type": "influxdb", "uid": "their-influx"} for r in refs)
+    required = {r["id"] for r in dash["__requires"] if r["type"] == "panel"}
+    assert required == {p["type"] for p in all_panels(dash["panels"])} - {"row"}
+    assert {"grafana", "influxdb"} <= {r["id"] for r in dash["__requires"]}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in DASHBOARD_DIR.glob("*.json")))
+def test_a_provisioned_dashboard_resolves_its_datasource_to_the_provisioned_one(
+    name: str,
+) -> None:
+    """Provisioning substitutes no `__inputs`: `${DS_NETAGENT}` is resolved by the
+    dashboard's datasource variable of that name, set to the provisioned datasource."""
+    dash = load_dashboards()[name]
+    ds = yaml.safe_load((PROVISIONING_DIR / "datasources" / "netagent.yaml").read_text())
+    var = dash["templating"]["list"][0]
+    assert (var["type"], var["name"], var["query"]) == ("datasource", "DS_NETAGENT", "influxdb")
+    assert var["current"]["value"] == ds["datasources"][0]["uid"] == DATASOURCE_UID
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in DASHBOARD_DIR.glob("*.json")))
@@ -97,37 +188,6 @@ def test_time_series_queries_group_by_the_interval() -> None:
             if p["type"] == "timeseries":
                 for t in p["targets"]:
                     assert "GROUP BY time($__interval)" in t["query"], p["title"]
-
-
-def test_fibre_rows_follow_the_inventory(sample: Inventory) -> None:
-    dash = load_dashboards()["fibre.json"]
-    rows = [p for p in dash["panels"] if p["type"] == "row"]
-    assert len(rows) == len(sample.segments)
-    seg = sample.segments[0]
-    assert rows[0]["title"].startswith(seg.name) and rows[0]["collapsed"] is True
-    queries = " ".join(t["query"] for p in rows[0]["panels"] for t in p["targets"])
-    assert f"\"device\" = '{seg.a_device}' AND \"ifname\" = '{seg.a_port}'" in queries
-    assert f"\"device\" = '{seg.b_device}' AND \"ifname\" = '{seg.b_port}'" in queries
-    # utilisation is against the segment's own capacity (10 Gbit/s = 1e10 bps)
-    assert f"/ {seg.capacity_mbps * 1e6:.0f} * 100" in queries
-
-
-def test_fibre_segment_without_ports_gets_no_row_and_quotes_are_escaped(sample: Inventory) -> None:
-    segs = (
-        FibreSegment(name="bare", a_site=sample.sites[0].name, b_site=sample.sites[1].name),
-        FibreSegment(
-            name="quoted",
-            a_site=sample.sites[0].name,
-            b_site=sample.sites[1].name,
-            a_device="sw-o'brien",
-            a_port="ge-0/0/1",
-            capacity_mbps=1000,
-        ),
-    )
-    dash = fibre(sample.replace(segments=segs))
-    rows = [p for p in dash["panels"] if p["type"] == "row"]
-    assert [r["title"].split(" — ")[0] for r in rows] == ["quoted"]
-    assert "'sw-o\\'brien'" in dash["panels"][0]["targets"][0]["query"]
 
 
 def test_provisioning_points_at_the_datasource_and_dashboards() -> None:

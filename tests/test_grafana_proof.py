@@ -2,14 +2,19 @@
 
 `netagent run` (the real daemon: ICMP prober, SNMP poller, alert engine, coverage, spool
 and flusher) runs a few cycles on the sample lab inside its namespace, writing into a
-real influxd. Then every variable, panel and annotation query of every committed
+real influxd. What the lab's generated gear does not serve (AP stations, CPU and memory,
+sensors and optics, port descriptions) is polled beside it by the real SNMP poller from
+real devices' recordings, and the few fields no recording holds are written as the
+mapping writes them. Then every variable, panel and annotation query of every committed
 dashboard is interpolated as Grafana would (variables on All, then two explicit values,
-the provisioned datasource's minimum interval) and run: any error, empty result, or
+the provisioned datasource's minimum interval; a repeated row once per value of its
+variable, as Grafana draws it) and run: any error, empty result, or
 selected column without a single value fails the test, naming the panel.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sys
@@ -17,12 +22,17 @@ import time
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
+from collectors.line_protocol import encode_fields, encode_key, line
+from collectors.samples import FieldValue, Sample
+from collectors.snmp import SnmpConfig, SnmpCredentials, SnmpPoller, SnmpTarget, mapping
 from grafana.build import datasource_min_interval, load_dashboards
 from grafana.check import Problem, check_dashboard, choose_all, choose_two, describe
 from grafana.queries import TimeRange
 from inventory.sample import SAMPLE_PATHS
 from tests.fixtures.sample_lab import SampleLab, sample_lab  # noqa: F401
+from tests.fixtures.snmpsim import snmpsim_recordings  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 # What the dashboards read; the test waits (bounded) until each has arrived.
@@ -125,10 +135,67 @@ def run_agent(lab: SampleLab, rounds_after_data: float = 8.0, timeout: float = 7
     return lab.influx.measurements()
 
 
+# Real devices' recordings (tests/data/snmprec, from LibreNMS) and the profile to poll
+# them with: what the sample lab's generated gear does not serve, read by the real poller.
+RECORDED = (
+    ("airos-af-ltu", None),  # airFiber LTU: a station (capacity, distance, RSSI per chain), CPU
+    ("pmp_450i", None),  # Cambium PMP 450i AP: a station's SNR per polarisation
+    ("routeros", None),  # MikroTik: CPU and memory (HOST-RESOURCES)
+    ("arista_eos", "entity-sensor"),  # Arista: an SFP's temperature, tx and rx power
+    ("alaxala_model-ax3630s-48tw", None),  # a switch: port descriptions, admin status
+)
+
+
+def poll_recordings(port: int) -> list[Sample]:
+    targets = [
+        SnmpTarget(
+            stem,
+            "127.0.0.1",
+            port,
+            profile=profile,
+            credentials=SnmpCredentials(community=SecretStr(stem)),
+        )
+        for stem, profile in RECORDED
+    ]
+    poller = SnmpPoller(SnmpConfig(device_deadline_s=10))
+    try:
+        outcomes = asyncio.run(poller.poll(targets))
+    finally:
+        poller.close()
+    assert [o.error for o in outcomes if not o.ok] == []
+    return [s for o in outcomes for s in o.samples]
+
+
+def unrecorded_samples(t: int) -> list[Sample]:
+    """The fields no recording here holds, as the SNMP mapping writes them (names from
+    collectors.snmp.mapping): discards and packets by cast (IF-MIB columns the recordings
+    were trimmed of), and a station's own RSSI and SNR (ePMP AP, MikroTik registration
+    table: no recording of either has stations)."""
+    counters = [cf.name for cf in mapping.INTERFACE_COUNTERS if "discards" in cf.name]
+    counters += [cf.name for cf in mapping.INTERFACE_COUNTERS if cf.name.endswith("_pps")]
+    port: dict[str, FieldValue] = {name: float(i) for i, name in enumerate(counters)}
+    station: dict[str, FieldValue] = {"rssi_dbm": -63.0, "snr_db": 31.0}
+    return [
+        Sample("interface", {"device": "proof-switch", "ifname": "sfp1"}, port, t),
+        Sample("radio_station", {"device": "proof-ap", "station": "aa:bb:cc:00:00:01"}, station, t),
+    ]
+
+
+def write_samples(lab: SampleLab, samples: list[Sample]) -> None:
+    body = "\n".join(
+        line(encode_key(s.measurement, s.tags), encode_fields(s.fields), s.time_ns) for s in samples
+    )
+    status, answer = lab.influx.request("POST", "/write?db=netagent", body)
+    assert status == 204, answer
+
+
 def test_every_dashboard_query_returns_data_from_the_running_agent(
     sample_lab: SampleLab,  # noqa: F811
+    snmpsim_recordings: int,  # noqa: F811
 ) -> None:
     seen = run_agent(sample_lab)
+    write_samples(sample_lab, poll_recordings(snmpsim_recordings))
+    write_samples(sample_lab, unrecorded_samples(time.time_ns() - 5_000_000_000))
     problems: list[Problem] = []
     time_range = TimeRange("now-15m", "now")
     for _name, dash in load_dashboards().items():

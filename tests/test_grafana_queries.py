@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from copy import deepcopy
 from typing import Any
 
 import pytest
@@ -232,3 +233,75 @@ def test_simulated_devices_get_the_inventory_port_names(tmp_path: Any) -> None:
     oids = [tuple(int(x) for x in ln.split("|")[0].split(".")) for ln in lines]
     assert oids == sorted(oids) and len(oids) == len(set(oids))
     assert not any(ln.startswith("1.3.6.1.2.1.2.2.1.2.4|") for ln in lines)  # others dropped
+
+
+def repeated_dashboard() -> dict[str, Any]:
+    """A row repeated per device (expanded: it owns the panels after it), then a
+    collapsed row that repeats nothing."""
+    dash = small_dashboard()
+    rtt = {
+        "type": "timeseries",
+        "title": "RTT of $device",
+        "targets": [{"refId": "A", "rawQuery": True, "query": Q_RTT}],
+    }
+    dash["panels"] = [
+        {"type": "row", "title": "$device", "collapsed": False, "repeat": "device", "panels": []},
+        rtt,
+        {
+            "type": "row",
+            "title": "Rest",
+            "collapsed": True,
+            "panels": [deepcopy(rtt) | {"title": "all"}],
+        },
+    ]
+    return dash
+
+
+def test_panels_after_a_repeated_row_are_repeated_with_it() -> None:
+    pqs = panel_queries(repeated_dashboard())
+    assert [(p.where, p.repeat) for p in pqs] == [
+        ("panel 'RTT of $device' query A", "device"),
+        ("panel 'all' query A", None),
+        ("annotation Alerts", None),
+    ]
+    _, device = variables(repeated_dashboard())
+    it = Interpolator()
+    it.select(device, ALL, ["ap-1", "ap (2)"])
+    copies = [c.interpolate(Q_RTT) for c in it.repeats("device")]
+    assert ["=~ /^ap-1$/" in copies[0], r"=~ /^ap \(2\)$/" in copies[1]] == [True, True]
+
+
+def test_a_repeated_panel_runs_once_per_value_as_grafana_draws_it(influxdb: Any) -> None:
+    """Each copy must run; together they must show data (one device without RTT is fine).
+    A value Grafana cannot put in an InfluxQL regex (a "/") fails the copy that has it."""
+    import httpx
+
+    influxdb.create_database()
+    now = time.time_ns()
+    lines = [
+        f'device_status,device=ap-1,quartiere=Centro state="up",since=1i {now}',
+        f'device_status,device=ap-2,quartiere=Centro state="up",since=1i {now}',
+        f"icmp,device=ap-1 rtt_avg_ms=1.5 {now}",
+        f'alert,device=ap-1 text="ap-1 down" {now}',
+    ]
+
+    def write(text: str) -> None:
+        httpx.post(
+            f"{influxdb.url}/write", params={"db": "netagent"}, content=text
+        ).raise_for_status()
+
+    write("\n".join(lines))
+    run = HttpInfluxQL(influxdb.url, "netagent")
+    try:
+        assert check_dashboard(repeated_dashboard(), run, TimeRange("now-1h", "now")) == []
+        write(f'device_status,device=ge-0/1,quartiere=Centro state="up" {now}')
+        (problem,) = check_dashboard(repeated_dashboard(), run, TimeRange("now-1h", "now"))
+        assert problem.where == "panel 'RTT of $device' query A"
+        assert "=~ /^ge-0/1$/" in problem.query and "InfluxDB error" in problem.reason
+        # what the committed dashboards write in a repeated panel instead: one value, equal
+        as_string = repeated_dashboard()
+        target = as_string["panels"][1]["targets"][0]
+        target["query"] = target["query"].replace("=~ /^${device}$/", "= '${device:raw}'")
+        assert check_dashboard(as_string, run, TimeRange("now-1h", "now")) == []
+    finally:
+        run.close()
