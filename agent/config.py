@@ -36,6 +36,7 @@ from agent import config_sources as sources
 from agent import config_walk as walk
 from agent.alerts import AlertsConfig
 from agent.config_layers import Layers, Loc, SecretFile
+from agent.inventory_sources import INVENTORY_SOURCES
 from agent.notify import NotifyConfig
 from agent.paths import default_data_dir
 from agent.secrets import secret_named
@@ -101,11 +102,12 @@ class AgentSection(_Section):
         " Emilia boundary, for polygons that lie over Reggio Emilia only; 'none': no such"
         " check (quartieri that cover only part of the comune).",
     )
-    source: Literal["files", "netbox"] = Field(
+    source: str = Field(
         default="files",
         description="'files': the inventory files are the truth, and the netbox job pushes"
         " them to NetBox (when [netbox] url is set); 'netbox': the devices to poll are pulled"
-        " from NetBox at start, at SIGHUP and by every netbox job.",
+        " from NetBox at start, at SIGHUP and by every netbox job; or the name of an"
+        " installed inventory source plugin (README, 'Extending netagent').",
     )
     shard: str = Field(
         default="",
@@ -143,6 +145,13 @@ class AgentSection(_Section):
         description="On SIGTERM, how long in-flight polls and the last spool flush may take"
         " before they are cut.",
     )
+
+    @field_validator("source")
+    @classmethod
+    def _installed_source(cls, v: str) -> str:
+        if v not in INVENTORY_SOURCES.names():
+            raise ValueError(INVENTORY_SOURCES.unknown(v))
+        return v
 
     @field_validator("shard")
     @classmethod
