@@ -1,5 +1,5 @@
-"""What is installed at each seam, for `config check`: one line per seam, one per broken
-entry point.
+"""What is installed at each seam, for `config check`: one line per seam that has
+plugins, one per broken entry point.
 
 The registries themselves live next to their seams (agent.inventory_sources,
 collectors.influx.writer_types, agent.notify.registry, collectors.snmp.table_kinds);
@@ -28,7 +28,8 @@ SEAMS: tuple[tuple[str, Registry[Any]], ...] = (
 
 
 def installed() -> list[str]:
-    """One line per seam: netagent's own names, then each plugin with its package."""
+    """One line per seam that has plugins: netagent's own names, then each plugin with
+    its package (nothing when only netagent's own are there: nothing to report)."""
     lines = []
     for label, registry in SEAMS:
         own = [p.name for p in registry.plugins() if p.dist.split(" ")[0] == OWN_DIST]
@@ -37,8 +38,8 @@ def installed() -> list[str]:
             for p in registry.plugins()
             if p.dist.split(" ")[0] != OWN_DIST
         ]
-        text = f"{label}: {', '.join(own) or 'none'}"
-        lines.append(text + (f"; plugins: {', '.join(others)}" if others else ""))
+        if others:
+            lines.append(f"{label}: {', '.join(own) or 'none'}; plugins: {', '.join(others)}")
     return lines
 
 

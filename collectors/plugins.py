@@ -89,8 +89,8 @@ class Registry(Generic[T]):
             if ep.name in loaded:
                 if loaded[ep.name][0].value != ep.value:  # same name twice: neither wins
                     first = loaded.pop(ep.name)[0]
-                    why = f"{ep.value} ({plugin.dist}) declares the same name as {first.dist}"
-                    broken.append(Broken(self.group, ep.name, first.value, first.dist, why))
+                    clash = f"{ep.value} ({plugin.dist}) declares the same name as {first.dist}"
+                    broken.append(Broken(self.group, ep.name, first.value, first.dist, clash))
                 continue
             try:
                 obj = ep.load()
@@ -142,8 +142,10 @@ class Registry(Generic[T]):
         broken = [b for b in self._broken if b.name == name]
         if broken:
             return f"{self.what} {name!r} is installed but {broken[0].line()}"
-        installed = ", ".join(self.names()) or "none"
-        return f"unknown {self.what} {name!r} (installed: {installed})"
+        installed = ", ".join(self.names()) or (
+            "none (not even netagent's own: its package metadata is missing; reinstall it)"
+        )
+        return f"expected an installed {self.what}: {installed} (got {name!r})"
 
     def reload(self) -> None:
         """Find the entry points again (a package was installed since the first use)."""

@@ -55,7 +55,12 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (Path(own) / "zz-netagent-tests.pth").write_text(lines)
     pip = [python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation"]
     subprocess.run(
-        [*pip, "--no-index", PLUGINS / "netagent_file_notifier", PLUGINS / "netagent_broken_plugin"],
+        [
+            *pip,
+            "--no-index",
+            PLUGINS / "netagent_file_notifier",
+            PLUGINS / "netagent_broken_plugin",
+        ],
         check=True,
         capture_output=True,
         timeout=300,
@@ -107,7 +112,10 @@ def test_config_check_lists_the_plugin_and_validates_its_settings(
     assert "Traceback" not in r.stdout + r.stderr
 
     for target, why in [
-        ('type = "fil"\npath = "x"', "unknown notifier type 'fil' (installed: email, file,"),
+        (
+            'type = "fil"\npath = "x"',
+            "expected an installed notifier type: email, file, log, webhook (got 'fil')",
+        ),
         ('type = "file"\npth = "x"', "unknown key pth (expected one of: path)"),
         ('type = "file"', "path: Field required"),
         ('type = "file"\npath = "x"\nmin_severity = "loud"', "min_severity: Input should be"),

@@ -22,8 +22,7 @@ from pydantic import (
     ValidationError,
 )
 
-from agent.notify.registry import NOTIFIERS, ROUTE_KEYS, describe, settings_of
-from agent.secrets import secret_named
+from agent.notify.registry import NOTIFIERS, ROUTE_KEYS, describe, masked, settings_of
 from collectors.plugins import UnknownPlugin
 
 
@@ -142,9 +141,7 @@ def _plugin_target(table: dict[str, Any]) -> dict[str, Any]:
     except ValidationError as e:
         raise ValueError(describe(e)) from None
     settings_of(factory, table)
-    return {
-        k: SecretStr(v) if isinstance(v, str) and secret_named(k) else v for k, v in table.items()
-    }
+    return masked(factory, table)
 
 
 PluginTarget = Annotated[dict[str, Any], AfterValidator(_plugin_target)]

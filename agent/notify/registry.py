@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol, get_type_hints, is_typeddict
 
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
+from agent.secrets import is_secret_field, secret_named
 from collectors.plugins import Registry
 
 if TYPE_CHECKING:
@@ -65,9 +66,34 @@ def _fields(model: Any) -> set[str] | None:
     return None
 
 
+def masked(kind: NotifierType, table: Mapping[str, Any]) -> dict[str, Any]:
+    """The table with its secrets as SecretStr, so `config show` and logs never show them:
+    the keys the type's model marks secret (SecretStr, `secret` in json_schema_extra, a
+    URL with a token) and every key whose name says secret (token, password, header…)."""
+    model = getattr(kind, "config_model", None)
+    marked = set()
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        for name, info in model.model_fields.items():
+            if is_secret_field(info):
+                marked |= {name, info.alias or name}
+
+    def hide(value: Any) -> Any:
+        if isinstance(value, str):
+            return SecretStr(value)
+        if isinstance(value, dict):
+            return {k: hide(v) for k, v in value.items()}
+        return value
+
+    return {k: hide(v) if k in marked or secret_named(k) else v for k, v in table.items()}
+
+
 def plain(value: Any) -> Any:
     """A settings value as the type receives it (secrets are SecretStr in the config)."""
-    return value.get_secret_value() if isinstance(value, SecretStr) else value
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
 
 
 def settings_of(kind: NotifierType, table: Mapping[str, Any]) -> Any:

@@ -75,7 +75,9 @@ def build_target(kind: str, settings: Any, route: Route, name: str, key: str) ->
     try:
         channel = NOTIFIERS.get(kind)(settings)
     except Exception as e:
-        raise TargetError(f"{key} ({kind}): cannot build the target: {type(e).__name__}: {e}")
+        raise TargetError(
+            f"{key} ({kind}): cannot build the target: {type(e).__name__}: {e}"
+        ) from None
     return Routed(name or getattr(channel, "name", "") or kind, route, channel)
 
 

@@ -1,0 +1,202 @@
+"""The seams as an operator meets them: the configuration names an inventory source, a
+writer or a notifier type; what no installed package provides is a located error that
+names what is installed; netagent's own implementations are reached by name like a
+plugin's; a plugin package on the path (a module and a dist-info with entry points, as
+pip leaves one) is found and used by the daemon's own assembly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agent.config import ConfigError, load_config
+from agent.inventory_source import from_files
+from agent.inventory_sources import INVENTORY_SOURCES
+from agent.notify import NotifyConfig
+from agent.notify.registry import NOTIFIERS
+from agent.secrets import masked_dump
+from agent.services import load_configured_inventory
+from collectors.influx import Flusher, InfluxConfig, WriteResult, make_delivery
+from collectors.influx.writer_types import WRITERS
+from collectors.plugins import Registry
+from collectors.samples import Sample
+from collectors.snmp.table_kinds import TABLE_KINDS
+from collectors.spool import Spool, SpoolConfig
+from tests.alerts_lab import Lab, WebhookReceiver
+
+REGISTRIES: tuple[Registry[object], ...] = (INVENTORY_SOURCES, WRITERS, NOTIFIERS, TABLE_KINDS)  # type: ignore[assignment]
+
+INVENTORY = """\
+sites:
+  - {name: s, lat: 44.7, lon: 10.63}
+devices:
+  - {name: sw-a, site: s, role: switch, mgmt_ip: 127.0.0.1}
+  - {name: sw-b, site: s, role: switch, mgmt_ip: 127.0.0.2}
+"""
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    r = WebhookReceiver()
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """install(module, source, {group: {name: attribute}}): a package on sys.path the way
+    pip leaves one, found by the registries from then on."""
+    site = tmp_path / "site-packages"
+    site.mkdir()
+
+    def put(module: str, source: str, entry_points: dict[str, dict[str, str]]) -> None:
+        (site / f"{module}.py").write_text(textwrap.dedent(source))
+        info = site / f"{module}-0.1.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: 0.1\n")
+        (info / "entry_points.txt").write_text(
+            "".join(
+                f"[{group}]\n" + "".join(f"{n} = {module}:{a}\n" for n, a in names.items())
+                for group, names in entry_points.items()
+            )
+        )
+        monkeypatch.syspath_prepend(str(site))
+        for r in REGISTRIES:
+            r.reload()
+
+    yield put
+    monkeypatch.undo()
+    for r in REGISTRIES:
+        r.reload()
+
+
+def write_config(tmp_path: Path, body: str) -> Path:
+    inventory = tmp_path / "network.yaml"
+    inventory.write_text(INVENTORY)
+    config = tmp_path / "netagent.toml"
+    config.write_text(
+        f'[agent]\ndata_dir = "{tmp_path / "data"}"\ninventory = ["{inventory}"]\n{body}'
+    )
+    return config
+
+
+def test_names_nothing_installed_provides_are_located_errors(tmp_path: Path) -> None:
+    config = write_config(tmp_path, 'source = "librenms"\n[influxdb]\napi = "v3"\n')
+    with pytest.raises(ConfigError) as e:
+        load_config(config)
+    assert e.value.problems == [
+        f"{config}:4: agent.source: expected an installed inventory source: files, netbox"
+        " (got 'librenms')",
+        f"{config}:6: influxdb.api: expected an installed writer: v1, v2 (got 'v3')",
+    ]
+
+
+def test_netagent_s_own_webhook_is_a_notifier_type_like_any(
+    tmp_path: Path, receiver: WebhookReceiver
+) -> None:
+    """[[notify.targets]] type = "webhook": the same webhook as [[notify.webhooks]], its
+    secrets (the URL's token, header values) sent but never shown by `config show`."""
+    url = f"{receiver.url}/T0KEN-in-path"
+    notify = NotifyConfig.model_validate(
+        {
+            "targets": [
+                {
+                    "type": "webhook",
+                    "name": "oncall",
+                    "url": url,
+                    "headers": {"Authorization": "Bearer s3cret-value"},
+                }
+            ]
+        }
+    )
+    shown = str(masked_dump(notify))
+    assert "T0KEN" not in shown and "s3cret" not in shown, shown
+    lab = Lab(tmp_path, notify=notify)
+    assert "oncall" in lab.router.targets
+    lab.rounds(3, down={"ap-centro"})
+    [got] = receiver.received
+    assert (got.body["device"], got.body["status"]) == ("ap-centro", "firing")
+    assert got.path == "/hook/T0KEN-in-path"
+    assert got.headers["Authorization"] == "Bearer s3cret-value"
+
+
+def test_an_installed_inventory_source_is_what_the_daemon_watches(
+    tmp_path: Path, install: object
+) -> None:
+    """A source that keeps the first device of the files: the daemon's loader uses it."""
+    install(  # type: ignore[operator]
+        "netagent_first_only",
+        f"""
+        from {from_files.__module__} import {from_files.__name__} as files
+
+        def first_only(config):
+            inventory = files(config)
+            return inventory.replace(devices=inventory.devices[:1])
+        """,
+        {"netagent.inventory_sources": {"first-only": "first_only"}},
+    )
+    config = load_config(write_config(tmp_path, 'source = "first-only"\n'))
+    inventory = load_configured_inventory(config)
+    assert [d.name for d in inventory.devices] == ["sw-a"]
+
+
+def test_an_installed_writer_receives_the_spooled_samples(tmp_path: Path, install: object) -> None:
+    install(  # type: ignore[operator]
+        "netagent_memory_writer",
+        f"""
+        from {WriteResult.__module__} import {WriteResult.__name__} as WriteResult
+
+        class MemoryWriter:
+            received = []
+
+            def __init__(self, config):
+                self.precision = config.precision
+
+            async def write(self, lines):
+                MemoryWriter.received.append(lines)
+                return WriteResult(204)
+
+            async def close(self):
+                pass
+        """,
+        {"netagent.writers": {"memory": "MemoryWriter"}},
+    )
+    config = load_config(
+        write_config(tmp_path, '[influxdb]\nurl = "http://127.0.0.1:9"\napi = "memory"\n')
+    )
+    spool = Spool(tmp_path / "spool.sqlite", SpoolConfig())
+    try:
+        delivery = make_delivery(spool, config.influxdb, spool.config)
+        assert isinstance(delivery, Flusher)
+        spool.put([Sample("wifi", {"device": "ap-1", "radio": "5g"}, {"clients": 3})])
+        report = asyncio.run(delivery.flush())
+    finally:
+        spool.close()
+    assert report.delivered == 1
+    [lines] = WRITERS.get("memory").received  # type: ignore[attr-defined]
+    assert lines.startswith(b"wifi,device=ap-1,radio=5g clients=3i ")
+
+
+def test_a_plugin_that_is_not_callable_is_named_not_used(
+    tmp_path: Path, install: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    install(  # type: ignore[operator]
+        "netagent_not_a_writer",
+        "WRITER = 42\n",
+        {"netagent.writers": {"answer": "WRITER"}},
+    )
+    assert "answer" not in WRITERS.names()
+    [broken] = WRITERS.broken()
+    assert broken.line() == (
+        "plugin 'answer' (netagent.writers entry point netagent_not_a_writer:WRITER from"
+        " netagent_not_a_writer 0.1) cannot be used: 42 is not a class or a function"
+    )
+    with pytest.raises(ValueError, match="writer 'answer' is installed but plugin 'answer'"):
+        InfluxConfig(url="http://127.0.0.1:9", api="answer")
+    WRITERS.get("v2")
+    assert [r.message for r in caplog.records] == [broken.line()]
