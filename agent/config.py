@@ -149,9 +149,7 @@ class AgentSection(_Section):
     @field_validator("source")
     @classmethod
     def _installed_source(cls, v: str) -> str:
-        if v not in INVENTORY_SOURCES.names():
-            raise ValueError(INVENTORY_SOURCES.unknown(v))
-        return v
+        return INVENTORY_SOURCES.installed(v)
 
     @field_validator("shard")
     @classmethod

@@ -136,6 +136,12 @@ class Registry(Generic[T]):
             raise UnknownPlugin(self.unknown(name))
         return found[1]
 
+    def installed(self, name: str) -> str:
+        """`name` when installed, else ValueError naming what is: a config validator."""
+        if name not in self._load():
+            raise ValueError(self.unknown(name))
+        return name
+
     def unknown(self, name: str) -> str:
         """Why `name` is not usable, naming what is installed (and what is broken)."""
         self._load()

@@ -28,16 +28,9 @@ from collectors.samples import Sample
 from collectors.snmp.table_kinds import TABLE_KINDS
 from collectors.spool import Spool, SpoolConfig
 from tests.alerts_lab import Lab, WebhookReceiver
+from tests.test_daemon_faults import INVENTORY
 
 REGISTRIES: tuple[Registry[object], ...] = (INVENTORY_SOURCES, WRITERS, NOTIFIERS, TABLE_KINDS)  # type: ignore[assignment]
-
-INVENTORY = """\
-sites:
-  - {name: s, lat: 44.7, lon: 10.63}
-devices:
-  - {name: sw-a, site: s, role: switch, mgmt_ip: 127.0.0.1}
-  - {name: sw-b, site: s, role: switch, mgmt_ip: 127.0.0.2}
-"""
 
 
 @pytest.fixture

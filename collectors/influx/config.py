@@ -59,9 +59,7 @@ class InfluxConfig(BaseModel):
     @field_validator("api")
     @classmethod
     def _installed_writer(cls, api: str) -> str:
-        if api not in WRITERS.names():
-            raise ValueError(WRITERS.unknown(api))
-        return api
+        return WRITERS.installed(api)
 
     @field_validator("url")
     @classmethod
