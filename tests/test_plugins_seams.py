@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from agent.config import ConfigError, load_config
 from agent.inventory_source import from_files
@@ -25,9 +26,11 @@ from collectors.influx import Flusher, InfluxConfig, WriteResult, make_delivery
 from collectors.influx.writer_types import WRITERS
 from collectors.plugins import Registry
 from collectors.samples import Sample
+from collectors.snmp import SnmpConfig, SnmpCredentials, SnmpPoller, SnmpTarget
 from collectors.snmp.table_kinds import TABLE_KINDS
 from collectors.spool import Spool, SpoolConfig
 from tests.alerts_lab import Lab, WebhookReceiver
+from tests.fixtures.snmpsim import RunningLab
 from tests.test_daemon_faults import INVENTORY
 
 REGISTRIES: tuple[Registry[object], ...] = (INVENTORY_SOURCES, WRITERS, NOTIFIERS, TABLE_KINDS)  # type: ignore[assignment]
@@ -193,3 +196,33 @@ def test_a_plugin_that_is_not_callable_is_named_not_used(
         InfluxConfig(url="http://127.0.0.1:9", api="answer")
     WRITERS.get("v2")
     assert [r.message for r in caplog.records] == [broken.line()]
+
+
+def test_a_plugin_claiming_a_kind_of_netagent_s_costs_that_table_only(
+    tmp_path: Path, install: object, snmpsim_lab: RunningLab
+) -> None:
+    """Two packages declaring table kind `interface`: neither is used, each poll says so,
+    and the device's other tables still give their samples."""
+    install(  # type: ignore[operator]
+        "netagent_my_interfaces",
+        "def rows(table, rows, poll):\n    return []\n",
+        {"netagent.snmp_table_kinds": {"interface": "rows"}},
+    )
+    [broken] = TABLE_KINDS.broken()
+    assert broken.name == "interface" and "declares the same name as" in broken.line()
+    [switch] = [d for d in snmpsim_lab.devices if d.name == "sim-switch"]
+    target = SnmpTarget(
+        switch.name,
+        switch.address,
+        switch.port,
+        credentials=SnmpCredentials(community=SecretStr(snmpsim_lab.lab.communities[switch.name])),
+    )
+    poller = SnmpPoller(SnmpConfig(device_deadline_s=8))
+    try:
+        [out] = asyncio.run(poller.poll([target]))
+    finally:
+        poller.close()
+    assert out.ok, out.error
+    assert any("SNMP table kind 'interface' is installed but" in p for p in out.problems)
+    assert "interface" not in {s.measurement for s in out.samples}
+    assert "snmp_system" in {s.measurement for s in out.samples}
