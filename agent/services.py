@@ -5,13 +5,14 @@ agent.inventory_sources, notifier types in agent.notify.registry, writers in
 collectors.influx.writer_types, SNMP table kinds in collectors.snmp.table_kinds), which
 netagent itself and installed plugins fill alike, through entry points.
 
-On reload a piece whose config section did not change is carried
-over as it is (the SNMP poller keeps its counters, so rates continue; the flusher keeps
-its back-off; the alert engine keeps its trackers; the spool and the state store are
-never reopened), and only the changed ones are rebuilt. A reload is atomic: the new set
-is built completely (sockets open, namespace entered) while the old one keeps running;
-then the daemon either adopts it and closes what the old set does not share with it, or
-closes what the new set opened, and the old set runs on untouched."""
+On reload a piece whose config section did not change is carried over as it is (the
+SNMP poller keeps its counters, so rates continue; the flusher keeps its back-off; the
+alert engine keeps its trackers; the spool and the state store are never reopened), and
+only the changed ones are rebuilt. A reload is atomic: the new set is built completely
+(sockets open, namespace entered) while the old one keeps running; then the daemon
+either adopts it and closes what the old set does not share with it, or closes what the
+new set opened, and the old set runs on untouched.
+"""
 
 from __future__ import annotations
 
@@ -244,9 +245,9 @@ def _unchanged(previous: Services | None, config: AgentConfig) -> Callable[..., 
 
 def load_configured_inventory(config: AgentConfig) -> Inventory:
     """The inventory to watch, from the source `[agent] source` names (the registry of
-    agent.inventory_sources: files, NetBox or an installed plugin), sites placed in
-    quartieri, checked against the configuration. Raises ValueError listing what is
-    wrong, naming the source when it cannot even be loaded."""
+    agent.inventory_sources: netagent's files or NetBox, which place sites in quartieri
+    and check the inventory against the configuration, or an installed plugin's). Raises
+    ValueError listing what is wrong."""
     try:
         source = INVENTORY_SOURCES.get(config.agent.source)
     except UnknownPlugin as e:  # validated at load; the plugin was removed since

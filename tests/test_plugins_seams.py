@@ -96,15 +96,17 @@ def test_netagent_s_own_webhook_is_a_notifier_type_like_any(
     tmp_path: Path, receiver: WebhookReceiver
 ) -> None:
     """[[notify.targets]] type = "webhook": the same webhook as [[notify.webhooks]], its
-    secrets (the URL's token, header values) sent but never shown by `config show`."""
-    url = f"{receiver.url}/T0KEN-in-path"
+    secrets (the URL's token from url_file, header values) sent but never shown by
+    `config show`."""
+    url_file = tmp_path / "hook.url"
+    url_file.write_text(f"{receiver.url}/T0KEN-in-path\n")
     notify = NotifyConfig.model_validate(
         {
             "targets": [
                 {
                     "type": "webhook",
                     "name": "oncall",
-                    "url": url,
+                    "url_file": str(url_file),
                     "headers": {"Authorization": "Bearer s3cret-value"},
                 }
             ]
@@ -119,6 +121,18 @@ def test_netagent_s_own_webhook_is_a_notifier_type_like_any(
     assert (got.body["device"], got.body["status"]) == ("ap-centro", "firing")
     assert got.path == "/hook/T0KEN-in-path"
     assert got.headers["Authorization"] == "Bearer s3cret-value"
+
+
+def test_a_target_s_unreadable_file_is_a_located_error(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path, f'[[notify.targets]]\ntype = "webhook"\nurl_file = "{tmp_path / "nope"}"\n'
+    )
+    with pytest.raises(ConfigError) as e:
+        load_config(config)
+    assert e.value.problems == [
+        f"{config}:4: notify.targets[0]: url_file: cannot read the file {tmp_path / 'nope'}:"
+        " No such file or directory"
+    ]
 
 
 def test_an_installed_inventory_source_is_what_the_daemon_watches(

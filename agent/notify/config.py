@@ -22,7 +22,14 @@ from pydantic import (
     ValidationError,
 )
 
-from agent.notify.registry import NOTIFIERS, ROUTE_KEYS, describe, masked, settings_of
+from agent.notify.registry import (
+    NOTIFIERS,
+    ROUTE_KEYS,
+    describe,
+    masked,
+    settings_of,
+    with_files_read,
+)
 from collectors.plugins import UnknownPlugin
 
 
@@ -125,8 +132,9 @@ class RetryConfig(_Section):
 
 
 def _plugin_target(table: dict[str, Any]) -> dict[str, Any]:
-    """A `[[notify.targets]]` table checked against its type; secret-named values become
-    SecretStr so `config show` masks them. Raises ValueError naming the installed types."""
+    """A `[[notify.targets]]` table checked against its type, its `<key>_file` keys read,
+    its secrets as SecretStr so `config show` masks them. Raises ValueError naming the
+    installed types."""
     kind = table.get("type")
     if not isinstance(kind, str) or not kind:
         raise ValueError(
@@ -140,6 +148,7 @@ def _plugin_target(table: dict[str, Any]) -> dict[str, Any]:
         Route.model_validate({k: v for k, v in table.items() if k in ROUTE_KEYS - {"name"}})
     except ValidationError as e:
         raise ValueError(describe(e)) from None
+    table = with_files_read(factory, table)
     settings_of(factory, table)
     return masked(factory, table)
 

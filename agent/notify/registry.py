@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, get_type_hints, is_typeddict
 
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
@@ -64,6 +65,24 @@ def _fields(model: Any) -> set[str] | None:
     if is_typeddict(model):
         return set(get_type_hints(model))
     return None
+
+
+def with_files_read(kind: NotifierType, table: Mapping[str, Any]) -> dict[str, Any]:
+    """`<key>_file = PATH` as `<key> = the file's text` (without its final newline), for
+    each `<key>` the type's model declares, as everywhere in the configuration: a
+    plugin's token stays out of the config file. Raises ValueError naming the key."""
+    known = _fields(getattr(kind, "config_model", None)) or set()
+    out = dict(table)
+    for key in [k for k in table if k.endswith("_file") and k.removesuffix("_file") in known]:
+        target, path = key.removesuffix("_file"), Path(str(out.pop(key)))
+        if target in out:
+            raise ValueError(f"give either {target} or {key}, not both")
+        try:
+            out[target] = path.read_text(encoding="utf-8").rstrip("\r\n")
+        except (OSError, UnicodeDecodeError) as e:
+            why = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
+            raise ValueError(f"{key}: cannot read the file {path}: {why}") from None
+    return out
 
 
 def masked(kind: NotifierType, table: Mapping[str, Any]) -> dict[str, Any]:
