@@ -240,3 +240,36 @@ def test_a_plugin_claiming_a_kind_of_netagent_s_costs_that_table_only(
     assert any("SNMP table kind 'interface' is installed but" in p for p in out.problems)
     assert "interface" not in {s.measurement for s in out.samples}
     assert "snmp_system" in {s.measurement for s in out.samples}
+
+
+def test_a_plugin_s_failure_is_retried_unless_it_says_permanent(
+    tmp_path: Path, install: object
+) -> None:
+    """A plugin cannot raise netagent's DeliveryError without importing netagent: any
+    exception is a failed attempt, retried; one with `permanent = True` is given up."""
+    install(  # type: ignore[operator]
+        "netagent_refusing",
+        """
+        class Refused(Exception):
+            permanent = True
+
+        class Busy:
+            def __init__(self, settings):
+                pass
+
+            async def send(self, event):
+                raise ConnectionError("pager busy")
+
+        class Refusing(Busy):
+            async def send(self, event):
+                raise Refused("pager says no")
+        """,
+        {"netagent.notifiers": {"busy": "Busy", "refusing": "Refusing"}},
+    )
+    notify = NotifyConfig.model_validate({"targets": [{"type": "busy"}, {"type": "refusing"}]})
+    lab = Lab(tmp_path, notify=notify)
+    lab.rounds(3, down={"ap-centro"})
+    busy, refusing = lab.router.health["busy"], lab.router.health["refusing"]
+    assert (busy.given_up, busy.last_error) == (0, "ConnectionError: pager busy")
+    assert (refusing.given_up, refusing.last_error) == (1, "Refused: pager says no")
+    assert lab.router.next_due() is not None  # busy's retry
