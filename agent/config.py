@@ -174,8 +174,8 @@ class AgentSection(_Section):
         """What the inventory is, for a command's output: SAMPLE_LABEL on the sample."""
         if self.bundled_sample():
             return SAMPLE_LABEL
-        if self.source == "netbox":
-            return "netbox"
+        if self.source != "files":  # netbox, or an installed plugin's source
+            return self.source
         return ", ".join(str(p) for p in self.inventory)
 
     def resolved_data_dir(self) -> Path:

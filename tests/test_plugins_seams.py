@@ -20,6 +20,7 @@ from agent.inventory_source import from_files
 from agent.inventory_sources import INVENTORY_SOURCES
 from agent.notify import NotifyConfig
 from agent.notify.registry import NOTIFIERS
+from agent.preflight import preflight
 from agent.secrets import masked_dump
 from agent.services import load_configured_inventory
 from collectors.influx import Flusher, InfluxConfig, WriteResult, make_delivery
@@ -150,9 +151,16 @@ def test_an_installed_inventory_source_is_what_the_daemon_watches(
         """,
         {"netagent.inventory_sources": {"first-only": "first_only"}},
     )
-    config = load_config(write_config(tmp_path, 'source = "first-only"\n'))
-    inventory = load_configured_inventory(config)
+    path = write_config(tmp_path, 'source = "first-only"\n')
+    inventory = load_configured_inventory(load_config(path))
     assert [d.name for d in inventory.devices] == ["sw-a"]
+    # config check names the source; with --connect it loads it, as the daemon will
+    assert "✓ inventory: from the 'first-only' source at start" in [
+        c.line() for c in preflight(path)
+    ]
+    assert "✓ inventory first-only: 1 device(s), 1 site(s)" in [
+        c.line() for c in preflight(path, connect=True)
+    ]
 
 
 def test_an_installed_writer_receives_the_spooled_samples(tmp_path: Path, install: object) -> None:
