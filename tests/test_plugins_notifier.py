@@ -53,10 +53,11 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ).stdout.strip()
     lines = "".join(f"import site; site.addsitedir({d!r})\n" for d in site.getsitepackages())
     (Path(own) / "zz-netagent-tests.pth").write_text(lines)
-    pip = [python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation"]
+    pip: list[str | Path] = [python, "-m", "pip", "install", "-q", "--no-deps"]
     subprocess.run(
         [
             *pip,
+            "--no-build-isolation",
             "--no-index",
             PLUGINS / "netagent_file_notifier",
             PLUGINS / "netagent_broken_plugin",

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -34,7 +35,11 @@ from tests.alerts_lab import Lab, WebhookReceiver
 from tests.fixtures.snmpsim import RunningLab
 from tests.test_daemon_faults import INVENTORY
 
-REGISTRIES: tuple[Registry[object], ...] = (INVENTORY_SOURCES, WRITERS, NOTIFIERS, TABLE_KINDS)  # type: ignore[assignment]
+REGISTRIES: tuple[Registry[Any], ...] = (INVENTORY_SOURCES, WRITERS, NOTIFIERS, TABLE_KINDS)
+
+
+# install(module, source, {group: {name: attribute}})
+Install = Callable[[str, str, dict[str, dict[str, str]]], None]
 
 
 @pytest.fixture
@@ -45,7 +50,7 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 
 @pytest.fixture
-def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Install]:
     """install(module, source, {group: {name: attribute}}): a package on sys.path the way
     pip leaves one, found by the registries from then on."""
     site = tmp_path / "site-packages"
@@ -137,10 +142,10 @@ def test_a_target_s_unreadable_file_is_a_located_error(tmp_path: Path) -> None:
 
 
 def test_an_installed_inventory_source_is_what_the_daemon_watches(
-    tmp_path: Path, install: object
+    tmp_path: Path, install: Install
 ) -> None:
     """A source that keeps the first device of the files: the daemon's loader uses it."""
-    install(  # type: ignore[operator]
+    install(
         "netagent_first_only",
         f"""
         from {from_files.__module__} import {from_files.__name__} as files
@@ -163,8 +168,8 @@ def test_an_installed_inventory_source_is_what_the_daemon_watches(
     ]
 
 
-def test_an_installed_writer_receives_the_spooled_samples(tmp_path: Path, install: object) -> None:
-    install(  # type: ignore[operator]
+def test_an_installed_writer_receives_the_spooled_samples(tmp_path: Path, install: Install) -> None:
+    install(
         "netagent_memory_writer",
         f"""
         from {WriteResult.__module__} import {WriteResult.__name__} as WriteResult
@@ -201,9 +206,9 @@ def test_an_installed_writer_receives_the_spooled_samples(tmp_path: Path, instal
 
 
 def test_a_plugin_that_is_not_callable_is_named_not_used(
-    tmp_path: Path, install: object, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, install: Install, caplog: pytest.LogCaptureFixture
 ) -> None:
-    install(  # type: ignore[operator]
+    install(
         "netagent_not_a_writer",
         "WRITER = 42\n",
         {"netagent.writers": {"answer": "WRITER"}},
@@ -221,11 +226,11 @@ def test_a_plugin_that_is_not_callable_is_named_not_used(
 
 
 def test_a_plugin_claiming_a_kind_of_netagent_s_costs_that_table_only(
-    tmp_path: Path, install: object, snmpsim_lab: RunningLab
+    tmp_path: Path, install: Install, snmpsim_lab: RunningLab
 ) -> None:
     """Two packages declaring table kind `interface`: neither is used, each poll says so,
     and the device's other tables still give their samples."""
-    install(  # type: ignore[operator]
+    install(
         "netagent_my_interfaces",
         "def rows(table, rows, poll):\n    return []\n",
         {"netagent.snmp_table_kinds": {"interface": "rows"}},
@@ -251,11 +256,11 @@ def test_a_plugin_claiming_a_kind_of_netagent_s_costs_that_table_only(
 
 
 def test_a_plugin_s_failure_is_retried_unless_it_says_permanent(
-    tmp_path: Path, install: object
+    tmp_path: Path, install: Install
 ) -> None:
     """A plugin cannot raise netagent's DeliveryError without importing netagent: any
     exception is a failed attempt, retried; one with `permanent = True` is given up."""
-    install(  # type: ignore[operator]
+    install(
         "netagent_refusing",
         """
         class Refused(Exception):
