@@ -16,11 +16,13 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from agent.alerts import open_store
 from agent.config import ConfigError, load_config
 from agent.inventory_source import from_files
 from agent.inventory_sources import INVENTORY_SOURCES
-from agent.notify import NotifyConfig
+from agent.notify import NotifyConfig, Router
 from agent.notify.registry import NOTIFIERS
+from agent.notify.router import TargetError
 from agent.preflight import preflight
 from agent.secrets import masked_dump
 from agent.services import load_configured_inventory
@@ -286,3 +288,26 @@ def test_a_plugin_s_failure_is_retried_unless_it_says_permanent(
     assert (busy.given_up, busy.last_error) == (0, "ConnectionError: pager busy")
     assert (refusing.given_up, refusing.last_error) == (1, "Refused: pager says no")
     assert lab.router.next_due() is not None  # busy's retry
+
+
+def test_a_plugin_that_cannot_start_is_one_line_naming_its_target(
+    tmp_path: Path, install: Install
+) -> None:
+    """The daemon refuses the configuration (at start, or keeps the running one at a
+    SIGHUP) with this line, as for any target it cannot build."""
+    install(
+        "netagent_needs_a_server",
+        """
+        class Pager:
+            def __init__(self, settings):
+                raise ConnectionRefusedError("pager gateway 127.0.0.1:9 refused")
+        """,
+        {"netagent.notifiers": {"pager": "Pager"}},
+    )
+    notify = NotifyConfig.model_validate({"targets": [{"type": "log"}, {"type": "pager"}]})
+    with pytest.raises(TargetError) as e:
+        Router.from_config(open_store(tmp_path).queue, notify)
+    assert str(e.value) == (
+        "notify.targets[1] (pager): cannot build the target: ConnectionRefusedError:"
+        " pager gateway 127.0.0.1:9 refused"
+    )
