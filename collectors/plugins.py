@@ -52,10 +52,8 @@ class Broken:
 
     def line(self) -> str:
         by = f" from {self.dist}" if self.dist else ""
-        return (
-            f"plugin {self.name!r} ({self.group} entry point {self.value}{by})"
-            f" cannot be used: {self.error}"
-        )
+        what = f" {self.value}{by}" if self.value else ""
+        return f"plugin {self.name!r} ({self.group} entry point{what}) cannot be used: {self.error}"
 
 
 def _dist(ep: EntryPoint) -> str:
@@ -84,26 +82,26 @@ class Registry(Generic[T]):
             return self._loaded
         loaded: dict[str, tuple[Plugin, T]] = {}
         broken: list[Broken] = []
-        for ep in sorted(entry_points(group=self.group), key=lambda e: (e.name, e.value)):
-            plugin = Plugin(ep.name, ep.value, _dist(ep))
-            if ep.name in loaded:
-                if loaded[ep.name][0].value != ep.value:  # same name twice: neither wins
-                    first = loaded.pop(ep.name)[0]
-                    clash = f"{ep.value} ({plugin.dist}) declares the same name as {first.dist}"
-                    broken.append(Broken(self.group, ep.name, first.value, first.dist, clash))
+        by_name: dict[str, dict[str, EntryPoint]] = {}
+        for ep in entry_points(group=self.group):
+            by_name.setdefault(ep.name, {})[ep.value] = ep
+        for name, eps in sorted(by_name.items()):
+            if len(eps) > 1:  # two packages claim one name: neither wins, both are named
+                claims = " and ".join(f"{v} ({_dist(ep)})" for v, ep in sorted(eps.items()))
+                broken.append(Broken(self.group, name, "", "", f"claimed by {claims}"))
                 continue
+            (ep,) = eps.values()
+            plugin = Plugin(name, ep.value, _dist(ep))
             try:
                 obj = ep.load()
             except Exception as e:  # whatever the plugin's import does wrong: one line
-                broken.append(
-                    Broken(self.group, ep.name, ep.value, plugin.dist, f"{type(e).__name__}: {e}")
-                )
-                continue
-            why = self._check(obj) if self._check is not None else None
+                why: str | None = f"{type(e).__name__}: {e}"
+            else:
+                why = self._check(obj) if self._check is not None else None
             if why is not None:
-                broken.append(Broken(self.group, ep.name, ep.value, plugin.dist, why))
+                broken.append(Broken(self.group, name, ep.value, plugin.dist, why))
                 continue
-            loaded[ep.name] = (plugin, cast(T, obj))
+            loaded[name] = (plugin, cast(T, obj))
         self._loaded, self._broken = loaded, broken
         return loaded
 

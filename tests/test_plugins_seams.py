@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
+from importlib.metadata import version
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from collectors.influx.writer_types import WRITERS
 from collectors.plugins import Registry
 from collectors.samples import Sample
 from collectors.snmp import SnmpConfig, SnmpCredentials, SnmpPoller, SnmpTarget
-from collectors.snmp.table_kinds import TABLE_KINDS
+from collectors.snmp.table_kinds import TABLE_KINDS, interface
 from collectors.spool import Spool, SpoolConfig
 from tests.alerts_lab import Lab, WebhookReceiver
 from tests.fixtures.snmpsim import RunningLab
@@ -238,7 +239,11 @@ def test_a_plugin_claiming_a_kind_of_netagent_s_costs_that_table_only(
         {"netagent.snmp_table_kinds": {"interface": "rows"}},
     )
     [broken] = TABLE_KINDS.broken()
-    assert broken.name == "interface" and "declares the same name as" in broken.line()
+    assert broken.line() == (
+        "plugin 'interface' (netagent.snmp_table_kinds entry point) cannot be used: claimed by"
+        f" {interface.__module__}:interface (netagent {version('netagent')}) and"
+        " netagent_my_interfaces:rows (netagent_my_interfaces 0.1)"
+    )
     [switch] = [d for d in snmpsim_lab.devices if d.name == "sim-switch"]
     target = SnmpTarget(
         switch.name,
