@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
-from importlib.metadata import version
 from collections.abc import Callable, Iterator
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
