@@ -36,6 +36,7 @@ from agent import config_sources as sources
 from agent import config_walk as walk
 from agent.alerts import AlertsConfig
 from agent.config_layers import Layers, Loc, SecretFile
+from agent.inventory_sources import INVENTORY_SOURCES
 from agent.notify import NotifyConfig
 from agent.paths import default_data_dir
 from agent.secrets import secret_named
@@ -101,11 +102,12 @@ class AgentSection(_Section):
         " Emilia boundary, for polygons that lie over Reggio Emilia only; 'none': no such"
         " check (quartieri that cover only part of the comune).",
     )
-    source: Literal["files", "netbox"] = Field(
+    source: str = Field(
         default="files",
         description="'files': the inventory files are the truth, and the netbox job pushes"
         " them to NetBox (when [netbox] url is set); 'netbox': the devices to poll are pulled"
-        " from NetBox at start, at SIGHUP and by every netbox job.",
+        " from NetBox at start, at SIGHUP and by every netbox job; or the name of an"
+        " installed inventory source plugin (README, 'Extending netagent').",
     )
     shard: str = Field(
         default="",
@@ -144,6 +146,11 @@ class AgentSection(_Section):
         " before they are cut.",
     )
 
+    @field_validator("source")
+    @classmethod
+    def _installed_source(cls, v: str) -> str:
+        return INVENTORY_SOURCES.installed(v)
+
     @field_validator("shard")
     @classmethod
     def _shard_valid(cls, v: str) -> str:
@@ -167,8 +174,8 @@ class AgentSection(_Section):
         """What the inventory is, for a command's output: SAMPLE_LABEL on the sample."""
         if self.bundled_sample():
             return SAMPLE_LABEL
-        if self.source == "netbox":
-            return "netbox"
+        if self.source != "files":  # netbox, or an installed plugin's source
+            return self.source
         return ", ".join(str(p) for p in self.inventory)
 
     def resolved_data_dir(self) -> Path:

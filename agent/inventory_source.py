@@ -1,5 +1,8 @@
 """Where the agent's inventory comes from, with each site placed in its quartiere.
 
+`from_files` and `from_netbox` are netagent's two inventory sources, registered by name
+like a plugin's (agent.inventory_sources).
+
 The inventory package reads and checks files; placing sites in quartieri needs `geo`,
 and the checks that need the configuration (SNMP profiles, credential entries) need
 `collectors`, neither of which `inventory` may import, so they meet here.
@@ -105,6 +108,23 @@ def load_configured(config: AgentConfig) -> LoadResult:
     if any(i.severity is Severity.ERROR for i in issues):
         return LoadResult(None, issues)
     return LoadResult(result.inventory, issues, result.origins)
+
+
+def from_files(config: AgentConfig) -> Inventory:
+    """The `files` inventory source (agent.inventory_sources): the files the configuration
+    names (the bundled sample when none), checked against it. Raises ValueError listing
+    what is wrong; warnings are logged."""
+    result = load_configured(config)
+    for w in result.warnings:
+        log.warning("%s", w)
+    if result.inventory is None or result.errors:
+        raise ValueError("inventory has errors: " + "; ".join(str(i) for i in result.errors[:10]))
+    return result.inventory
+
+
+def from_netbox(config: AgentConfig) -> Inventory:
+    """The `netbox` inventory source: pulled from `[netbox]`, with the configured quartieri."""
+    return pull(config.netbox, config.agent.quartieri, config.agent.quartieri_name_field)
 
 
 def pull(netbox: NetBoxConfig, quartieri: Path | None = None, name_field: str = "") -> Inventory:

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from agent import inventory_source
+from agent import extensions, inventory_source
 from agent.config import SAMPLE_NOTICE, AgentConfig, ConfigError, load_config
 from agent.config_layers import dotted
 from agent.exitcodes import ExitCode
+from agent.inventory_sources import INVENTORY_SOURCES
 from agent.secrets import mask_url
 from collectors.snmp.profiles import PROFILE_DIR, ProfileError, Profiles, load_profiles
 from inventory.model import Inventory, Role
@@ -87,6 +88,7 @@ def preflight(
     out += [warn(w) for w in cfg.warnings]
     out += [ok(f"{s.key}: {s.path} read (mode {s.mode:04o})") for s in cfg.secret_files]
     steps: list[tuple[str, Callable[[AgentConfig], list[Check]]]] = [
+        ("the installed extensions", extension_checks),
         ("the data directory", data_dir_checks),
         (
             "the inventory and the SNMP profiles",
@@ -108,6 +110,14 @@ def guarded(cfg: AgentConfig, what: str, step: Callable[[AgentConfig], list[Chec
         return step(cfg)
     except Exception as e:  # one line, not a traceback; the next check still runs
         return [Check(Level.BROKEN, cfg.redact(f"could not check {what}: {type(e).__name__}: {e}"))]
+
+
+def extension_checks(cfg: AgentConfig) -> list[Check]:
+    """What each seam has installed; a plugin that cannot be loaded is a warning (the
+    configuration naming it is an error, reported with the configuration)."""
+    return [ok(line) for line in extensions.installed()] + [
+        warn(line) for line in extensions.broken()
+    ]
 
 
 def data_dir_checks(cfg: AgentConfig) -> list[Check]:
@@ -157,6 +167,14 @@ def inventory_checks(cfg: AgentConfig, connect: bool = False) -> list[Check]:
                     )
                 ),
             ]
+        return [*out, *inventory_consistency(cfg, inv, profiles)]
+    if agent.source != "files":  # an installed plugin's source (agent.inventory_sources)
+        if not connect:
+            return [*out, ok(f"inventory: from the {agent.source!r} source at start")]
+        try:
+            inv = INVENTORY_SOURCES.get(agent.source)(cfg)
+        except ValueError as e:
+            return [*out, fail(cfg.redact(f"agent.source {agent.source!r}: {e}"))]
         return [*out, *inventory_consistency(cfg, inv, profiles)]
     result = inventory_source.load(agent.inventory, agent.quartieri)
     out += [fail(str(i)) for i in result.errors]

@@ -1,12 +1,17 @@
 """The running pieces the daemon's jobs share, and what a SIGHUP keeps of them.
 
-Built from the config; on reload a piece whose config section did not change is carried
-over as it is (the SNMP poller keeps its counters, so rates continue; the flusher keeps
-its back-off; the alert engine keeps its trackers; the spool and the state store are
-never reopened), and only the changed ones are rebuilt. A reload is atomic: the new set
-is built completely (sockets open, namespace entered) while the old one keeps running;
-then the daemon either adopts it and closes what the old set does not share with it, or
-closes what the new set opened, and the old set runs on untouched.
+Built from the config and from the registries of named extensions (inventory sources in
+agent.inventory_sources, notifier types in agent.notify.registry, writers in
+collectors.influx.writer_types, SNMP table kinds in collectors.snmp.table_kinds), which
+netagent itself and installed plugins fill alike, through entry points.
+
+On reload a piece whose config section did not change is carried over as it is (the
+SNMP poller keeps its counters, so rates continue; the flusher keeps its back-off; the
+alert engine keeps its trackers; the spool and the state store are never reopened), and
+only the changed ones are rebuilt. A reload is atomic: the new set is built completely
+(sockets open, namespace entered) while the old one keeps running; then the daemon
+either adopts it and closes what the old set does not share with it, or closes what the
+new set opened, and the old set runs on untouched.
 """
 
 from __future__ import annotations
@@ -19,16 +24,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent import inventory_source
 from agent.alerts import AlertEngine, AlertStore, open_store
 from agent.config import AgentConfig
 from agent.health import Health
+from agent.inventory_sources import INVENTORY_SOURCES
 from agent.notify import Router
+from agent.notify.router import TargetError
 from agent.runtime import SAMPLE_TAG, SampleSink
 from collectors.icmp import IcmpProber
 from collectors.influx import Flusher, LocalRetention, make_delivery
 from collectors.influx.shared_status import SharedStatus
 from collectors.netns import NETNS_DIR
+from collectors.plugins import UnknownPlugin
 from collectors.snmp import SnmpPoller
 from collectors.spool import Spool
 from inventory.model import Device, Inventory
@@ -117,7 +124,10 @@ class Services:
         if previous and same("alerts", "notify"):
             router, alerts = previous.router, previous.alerts  # adopt() gives it the inventory
         else:
-            router = Router.from_config(store.queue, config.notify)
+            try:  # the targets, built from the notifier types (agent.notify.registry)
+                router = Router.from_config(store.queue, config.notify)
+            except TargetError as e:
+                raise StartError(str(e)) from None
             alerts = AlertEngine(inventory, config.alerts, store, router, own=own)
         shared = (
             SharedStatus(config.influxdb, config.agent.remote_state_max_age_s)
@@ -234,16 +244,12 @@ def _unchanged(previous: Services | None, config: AgentConfig) -> Callable[..., 
 
 
 def load_configured_inventory(config: AgentConfig) -> Inventory:
-    """The inventory to watch: pulled from NetBox, or from the files (the bundled sample
-    when none), sites placed in quartieri, checked against the configuration (profiles,
-    credentials that name nothing). Raises ValueError listing what is wrong."""
-    if config.agent.source == "netbox":
-        return inventory_source.pull(
-            config.netbox, config.agent.quartieri, config.agent.quartieri_name_field
-        )
-    result = inventory_source.load_configured(config)
-    for w in result.warnings:
-        log.warning("%s", w)
-    if result.inventory is None or result.errors:
-        raise ValueError("inventory has errors: " + "; ".join(str(i) for i in result.errors[:10]))
-    return result.inventory
+    """The inventory to watch, from the source `[agent] source` names (the registry of
+    agent.inventory_sources: netagent's files or NetBox, which place sites in quartieri
+    and check the inventory against the configuration, or an installed plugin's). Raises
+    ValueError listing what is wrong."""
+    try:
+        source = INVENTORY_SOURCES.get(config.agent.source)
+    except UnknownPlugin as e:  # validated at load; the plugin was removed since
+        raise ValueError(f"agent.source: {e}") from None
+    return source(config)

@@ -1,4 +1,5 @@
-"""Alert notifications: routing, a durable queue with retries, webhook/email/log targets."""
+"""Alert notifications: routing, a durable queue with retries, and the targets: webhook,
+email, log and any installed notifier type (agent.notify.registry)."""
 
 from agent.notify.config import NotifyConfig, Severity
 from agent.notify.event import Affected, AlertEvent

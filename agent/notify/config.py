@@ -1,15 +1,36 @@
 """The `[notify]` config section: where alerts go, and which ones each target wants.
 
 Routing is declared per target (minimum severity, roles), so adding an on-call address for
-the access points only is one table in the TOML, not code.
+the access points only is one table in the TOML, not code. `[[notify.targets]]` names a
+notifier type by `type` (agent.notify.registry: netagent's own or an installed plugin's);
+the type's own model checks the rest of its table.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    SecretStr,
+    ValidationError,
+)
+
+from agent.notify.registry import (
+    NOTIFIERS,
+    ROUTE_KEYS,
+    describe,
+    masked,
+    settings_of,
+    with_files_read,
+)
+from collectors.plugins import UnknownPlugin
 
 
 class Severity(StrEnum):
@@ -110,7 +131,38 @@ class RetryConfig(_Section):
     )
 
 
+def _plugin_target(table: dict[str, Any]) -> dict[str, Any]:
+    """A `[[notify.targets]]` table checked against its type, its `<key>_file` keys read,
+    its secrets as SecretStr so `config show` masks them. Raises ValueError naming the
+    installed types."""
+    kind = table.get("type")
+    if not isinstance(kind, str) or not kind:
+        raise ValueError(
+            f"needs type = one of the installed notifier types: {', '.join(NOTIFIERS.names())}"
+        )
+    try:
+        factory = NOTIFIERS.lookup(kind)
+    except UnknownPlugin as e:
+        raise ValueError(str(e)) from None
+    try:
+        Route.model_validate({k: v for k, v in table.items() if k in ROUTE_KEYS - {"name"}})
+    except ValidationError as e:
+        raise ValueError(describe(e)) from None
+    table = with_files_read(factory, table)
+    settings_of(factory, table)
+    return masked(factory, table)
+
+
+PluginTarget = Annotated[dict[str, Any], AfterValidator(_plugin_target)]
+
+
 class NotifyConfig(_Section):
+    targets: list[PluginTarget] = Field(
+        default_factory=list,
+        description="Targets of any installed notifier type: type = 'webhook', 'email',"
+        " 'log' or a plugin's name; name, min_severity and roles route as elsewhere, the"
+        " other keys are the type's settings (README, 'Extending netagent').",
+    )
     webhooks: list[WebhookConfig] = Field(default_factory=list, description="Webhook targets.")
     email: EmailConfig | None = Field(default=None, description="SMTP target; None: no email.")
     log: LogConfig = Field(default_factory=lambda: LogConfig(), description="The log target.")

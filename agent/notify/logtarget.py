@@ -11,6 +11,8 @@ log = logging.getLogger("netagent.alerts")
 
 
 class LogTarget:
+    config_model = LogConfig  # the settings it takes (agent.notify.registry)
+
     def __init__(self, config: LogConfig) -> None:
         self.route: Route = config
         self.name = config.name

@@ -3,6 +3,10 @@
 Per target, notifications leave in queue order (a resolved never overtakes its firing):
 a target whose head notification waits for a retry holds its later ones back. Targets run
 concurrently, so one slow SMTP server does not delay the webhook.
+
+The targets are built from the notifier types registered by name (agent.notify.registry):
+netagent's webhook, email and log through their own sections, any type through
+`[[notify.targets]]`.
 """
 
 from __future__ import annotations
@@ -12,14 +16,13 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
-from agent.notify.config import NotifyConfig, RetryConfig
-from agent.notify.logtarget import LogTarget
+from agent.notify.config import NotifyConfig, RetryConfig, Route
+from agent.notify.event import AlertEvent
 from agent.notify.queue import NotificationQueue, Pending
-from agent.notify.smtp import EmailTarget
+from agent.notify.registry import NOTIFIERS, ROUTE_KEYS, Channel, settings_of
 from agent.notify.target import DeliveryError, Target, wants
-from agent.notify.webhook import WebhookTarget
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +53,62 @@ class Notifier(Protocol):
     async def deliver_pending(self) -> DeliveryReport: ...
 
 
+class TargetError(RuntimeError):
+    """A configured target cannot be built; the message names its config key."""
+
+
+@dataclass
+class Routed:
+    """A channel of any notifier type, with the name and route netagent gives it."""
+
+    name: str
+    route: Route
+    channel: Channel
+
+    async def send(self, event: AlertEvent) -> None:
+        await self.channel.send(event)
+
+
+def build_target(kind: str, settings: Any, route: Route, name: str, key: str) -> Routed:
+    """One target of notifier type `kind`; TargetError names `key` when it cannot be
+    built (a plugin's constructor may fail in any way: one line, never a traceback)."""
+    try:
+        channel = NOTIFIERS.get(kind)(settings)
+    except Exception as e:
+        raise TargetError(
+            f"{key} ({kind}): cannot build the target: {type(e).__name__}: {e}"
+        ) from None
+    return Routed(name or getattr(channel, "name", "") or kind, route, channel)
+
+
+def configured_targets(config: NotifyConfig) -> list[Routed]:
+    """Every target the `[notify]` section declares, in a stable order."""
+    targets = [
+        build_target("webhook", w, w, "", f"notify.webhooks[{i}]")
+        for i, w in enumerate(config.webhooks)
+    ]
+    if config.email is not None:
+        targets.append(build_target("email", config.email, config.email, "", "notify.email"))
+    if config.log.enabled:
+        targets.append(build_target("log", config.log, config.log, "", "notify.log"))
+    for i, table in enumerate(config.targets):
+        kind, key = str(table["type"]), f"notify.targets[{i}]"
+        try:
+            settings = settings_of(NOTIFIERS.get(kind), table)
+        except (LookupError, ValueError) as e:  # validated at load; a plugin since removed
+            raise TargetError(f"{key} ({kind}): {e}") from None
+        # netagent's own types route by their settings (their defaults differ per type).
+        route = (
+            settings
+            if isinstance(settings, Route)
+            else Route.model_validate({k: table[k] for k in ROUTE_KEYS - {"name"} if k in table})
+        )
+        targets.append(build_target(kind, settings, route, str(table.get("name", "")), key))
+    return targets
+
+
 class Router:
-    """The Notifier over webhook, email and log targets."""
+    """The Notifier over the configured targets."""
 
     def __init__(
         self,
@@ -74,12 +131,8 @@ class Router:
     def from_config(
         cls, queue: NotificationQueue, config: NotifyConfig, clock: Callable[[], float] = time.time
     ) -> Router:
-        targets: list[Target] = [WebhookTarget(w) for w in config.webhooks]
-        if config.email is not None:
-            targets.append(EmailTarget(config.email))
-        if config.log.enabled:
-            targets.append(LogTarget(config.log))
-        return cls(queue, targets, config.retry, clock)
+        """Raises TargetError naming the key of a target that cannot be built."""
+        return cls(queue, configured_targets(config), config.retry, clock)
 
     def notify_failures(self) -> int:
         """Failed delivery attempts since start: the `agent` measurement's notify_failures."""
@@ -129,9 +182,10 @@ class Router:
                 await target.send(p.event)
             except DeliveryError as exc:
                 e = exc
-            except Exception as exc:  # a bug in one target must not stop the queue
-                log.exception("notify %s: unexpected error sending %s", name, p.event.key)
-                e = DeliveryError(f"{type(exc).__name__}: {exc}")
+            except Exception as exc:  # a plugin's failure, or a bug: never stops the queue
+                log.debug("notify %s: error sending %s", name, p.event.key, exc_info=True)
+                permanent = getattr(exc, "permanent", False) is True
+                e = DeliveryError(f"{type(exc).__name__}: {exc}", permanent=permanent)
             else:
                 health.delivered += 1
                 health.consecutive_failures = 0

@@ -20,6 +20,8 @@ from agent.notify.target import DeliveryError
 
 
 class EmailTarget:
+    config_model = EmailConfig  # the settings it takes (agent.notify.registry)
+
     def __init__(self, config: EmailConfig) -> None:
         self.config = config
         self.route: Route = config

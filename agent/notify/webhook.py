@@ -16,6 +16,8 @@ _RETRYABLE_4XX = {408, 425, 429}
 
 
 class WebhookTarget:
+    config_model = WebhookConfig  # the settings it takes (agent.notify.registry)
+
     def __init__(self, config: WebhookConfig) -> None:
         self.config = config
         self.route: Route = config

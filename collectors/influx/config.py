@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from collectors.influx.writer_types import WRITERS
+
 
 class InfluxConfig(BaseModel):
     """Target InfluxDB. No `url` means the embedded default: the local spool is the store."""
@@ -17,10 +19,11 @@ class InfluxConfig(BaseModel):
         description="Base URL of InfluxDB, e.g. http://127.0.0.1:8086. Unset: no InfluxDB, "
         "samples stay in the local spool (netagent query).",
     )
-    api: Literal["v1", "v2"] = Field(
+    api: str = Field(
         default="v2",
         description="v2: /api/v2/write through influxdb-client (InfluxDB 2.x, 3.x, 1.8+). "
-        "v1: the /write endpoint of InfluxDB 1.x (needed before 1.8).",
+        "v1: the /write endpoint of InfluxDB 1.x (needed before 1.8). Or the name of an "
+        "installed writer plugin (README, 'Extending netagent').",
     )
     database: str = Field(default="netagent", description="v1: database to write into.")
     retention_policy: str | None = Field(
@@ -52,6 +55,11 @@ class InfluxConfig(BaseModel):
     timeout_s: float = Field(
         default=10.0, gt=0, description="Timeout of one write request, seconds."
     )
+
+    @field_validator("api")
+    @classmethod
+    def _installed_writer(cls, api: str) -> str:
+        return WRITERS.installed(api)
 
     @field_validator("url")
     @classmethod

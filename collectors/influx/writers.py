@@ -3,7 +3,8 @@
 A writer never raises for what the server or the network does; it reports the status so
 the flusher decides (retry, back off, dead-letter, stop). Two targets behind one Protocol:
 the v2 write API through influxdb-client (InfluxDB 2.x, 3.x, 1.8+), and the v1 `/write`
-endpoint for older 1.x servers, which have no v2 API.
+endpoint for older 1.x servers, which have no v2 API; a plugin may add others
+(collectors.influx.writer_types).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 from influxdb_client.rest import ApiException
 
 from collectors.influx.config import InfluxConfig
+from collectors.influx.writer_types import WRITERS
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +224,8 @@ class V2Writer:
 
 
 def make_writer(config: InfluxConfig) -> Writer | None:
-    """The writer the config asks for; None in the embedded mode (no InfluxDB url)."""
+    """The writer `api` names (collectors.influx.writer_types); None in the embedded mode
+    (no InfluxDB url)."""
     if config.url is None:
         return None
-    return V1Writer(config) if config.api == "v1" else V2Writer(config)
+    return WRITERS.get(config.api)(config)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from collectors.plugins import UnknownPlugin
 from collectors.samples import Sample
 from collectors.snmp import ber, mapping
 from collectors.snmp.config import SnmpConfig, SnmpTarget
@@ -26,6 +27,7 @@ from collectors.snmp.errors import AgentError
 from collectors.snmp.profiles import PROFILE_DIR, Profile, ProfileError, Profiles, load_profiles
 from collectors.snmp.rates import CounterState, Interval
 from collectors.snmp.state import load_state, save_state
+from collectors.snmp.table_kinds import TABLE_KINDS, Poll
 from collectors.snmp.transport import Session, SnmpError, V2cClient, V2cSession
 from collectors.snmp.walk import Cell, Limits, Memory, Walker
 
@@ -269,16 +271,18 @@ class SnmpPoller:
         now_ns: int,
     ) -> None:
         conv = mapping.Converter()
+        poll = Poll(t.name, t.tags, iv, conv, now_ns)
         for tb in profile.tables:
-            r = rows[tb.name]
-            if tb.kind == "interface":
-                out.samples += mapping.interfaces(tb, r, t.name, iv, conv, now_ns)
-            elif tb.kind == "wifi":
-                out.samples += mapping.wifi(tb, r, t.name, conv, now_ns)
-            elif tb.kind in mapping.ROW_KINDS:
-                out.samples += mapping.ROW_KINDS[tb.kind](tb, r, t.name, conv, now_ns)
-            else:
-                out.samples += mapping.radio_links(tb, r, t.name, t.tags, conv, now_ns)
+            try:
+                kind = TABLE_KINDS.get(tb.kind)
+            except UnknownPlugin as e:  # a profile naming a kind whose plugin is gone
+                out.problems.append(f"table {tb.name}: {e}")
+                continue
+            try:
+                out.samples += kind(tb, rows[tb.name], poll)
+            except Exception as e:  # a plugin's bug costs its table, not the device's poll
+                log.debug("SNMP %s: table %s", t.name, tb.name, exc_info=True)
+                out.problems.append(f"table {tb.name} ({tb.kind}): {type(e).__name__}: {e}")
         iv.commit()
         out.problems += conv.problems.values()
 
