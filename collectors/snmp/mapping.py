@@ -414,6 +414,3 @@ def sensors(table: Table, rows: Rows, device: str, conv: Converter, t: int) -> l
                 fields["dbm"] = 10 * math.log10(v * 1000)
         out.append(Sample("sensor", {"device": device, "sensor": name, "type": stype}, fields, t))
     return out
-
-
-ROW_KINDS = {"station": stations, "host": host, "sensor": sensors}

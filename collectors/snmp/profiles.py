@@ -20,7 +20,6 @@ from collectors import schema
 from collectors.snmp import ber
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
-Kind = Literal["interface", "wifi", "radio_link", "station", "host", "sensor"]
 
 
 class Column(BaseModel):
@@ -47,7 +46,7 @@ class Table(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
-    kind: Kind
+    kind: str = Field(description="An installed SNMP table kind (netagent.snmp_table_kinds).")
     scalar: bool = Field(default=False, description="Columns are scalars read with one GET (.0).")
     columns: dict[str, Column]
     max_stations: int = Field(
@@ -63,6 +62,19 @@ class Table(BaseModel):
         if isinstance(v, Mapping):
             return {k: {"oid": c} if isinstance(c, str) else c for k, c in v.items()}
         return v
+
+    @field_validator("kind")
+    @classmethod
+    def _installed_kind(cls, v: str) -> str:
+        """Any declared kind, a plugin's too. A declared kind that cannot be used (a broken
+        or doubly claimed plugin) still loads: the poll then skips that table and says why,
+        so one bad plugin never takes every profile down. Imported here because the kinds
+        import this module."""
+        from collectors.snmp.table_kinds import TABLE_KINDS
+
+        if v in TABLE_KINDS.names() or any(b.name == v for b in TABLE_KINDS.broken()):
+            return v
+        raise ValueError(TABLE_KINDS.unknown(v))
 
     @model_validator(mode="after")
     def _radio_roles_are_fields(self) -> Table:
