@@ -13,10 +13,6 @@ every device down. Needs root.
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +27,8 @@ from tests.fixtures.fleet import Fleet, Node, at_mid_slot, open_fleet, write_inv
 from tests.fixtures.influx import InfluxServer
 from tests.fixtures.netlab import NetLab
 from tests.test_alerts_shards import ShardedLab, _ask, _write
-from tests.test_daemon_run import ROOT, wait_for
+from tests.test_daemon_lab import alerts
+from tests.test_daemon_run import wait_for
 
 SWITCH = "sw-nord"
 APS = ["ap-a", "ap-b", "ap-e"]  # names that hash into shard 1 of 2; the switch into 0
@@ -41,18 +38,6 @@ APS = ["ap-a", "ap-b", "ap-e"]  # names that hash into shard 1 of 2; the switch 
 def fleet(tmp_path: Path, netlab: NetLab, influxdb: InfluxServer) -> Iterator[Fleet]:
     with open_fleet(tmp_path, netlab, influxdb) as f:
         yield f
-
-
-def open_alerts(data: Path) -> list[str]:
-    """Devices with an open incident, as `netagent alerts` shows them."""
-    r = subprocess.run(
-        [sys.executable, "-m", "agent", "alerts", "--json", "--data-dir", str(data)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        cwd=ROOT,
-    )
-    return sorted(i["device"] for i in json.loads(r.stdout)["open"])
 
 
 def states(fleet: Fleet, since_ns: int) -> dict[str, list[tuple[str, str]]]:
@@ -109,7 +94,7 @@ def test_switch_down_in_shard_0_leaves_its_aps_in_shard_1_unreachable(fleet: Fle
         assert shown[ap][-1] == ("unreachable", SWITCH), shown[ap]
     shard1_down = {ap for ap in APS if ("down", ap) in shown[ap]}
     shard1_fired = notified("firing", "/hook/1")
-    shard1_open = open_alerts(s1.data)
+    shard1_open = sorted(str(i["device"]) for i in alerts(s1.data)["open"])
 
     at_mid_slot(1.0)
     switch.link(True)
