@@ -72,6 +72,11 @@ def test_one_agent_killed_mid_run_leaves_no_gap_no_duplicate_one_notification(
         60,
     )
     assert b.metric("job_device_failures", "snmp") == 0  # SNMP answers inside the lab
+    wait_for(  # both write the shared InfluxDB
+        "both agents to deliver",
+        lambda: all((d.metric("job_devices", "flush") or 0) > 0 for d in (a, b)),
+        10,
+    )
     since = time.time() + SNMP_S  # from here on both agents run every round
 
     at_mid_slot(ICMP_S)
