@@ -67,7 +67,8 @@ def build_jobs(
     if c.snmp.enabled:
         for interval, group in group_by_interval(config, "snmp", services.devices).items():
             name = job_name("snmp", interval, c.snmp.interval_s)
-            add(name, c.snmp, snmp_job(services, group, c.icmp.enabled), interval, first_run_s=1.0)
+            job = snmp_job(services, group, c.icmp.enabled, interval)
+            add(name, c.snmp, job, interval, first_run_s=1.0)
     # With shards, what every agent would write alike (coverage, the NetBox push) runs on
     # one of them only; pulling the devices to poll from NetBox runs on every one.
     shared_writer = config.shard().index == config.agent.shared_jobs_shard
@@ -149,7 +150,9 @@ def icmp_job(
     return run
 
 
-def snmp_job(services: Services, devices: Sequence[Device], icmp: bool) -> JobFunc:
+def snmp_job(
+    services: Services, devices: Sequence[Device], icmp: bool, interval_s: float
+) -> JobFunc:
     """SNMP asks only devices whose last ICMP answer was yes (with ICMP on): at start it
     waits for the first round rather than spend a deadline on each dead device."""
     names = {d.name for d in devices}
@@ -158,14 +161,19 @@ def snmp_job(services: Services, devices: Sequence[Device], icmp: bool) -> JobFu
         for t in targets_from_inventory(services.inventory, services.config.snmp)
         if t.name in names
     ]
-    interval_s = services.config.jobs.snmp.interval_s
 
     async def run() -> JobReport:
+        # Stamped with the run's grid slot like ICMP: an HA pair writes one point.
+        at_ns = int(slot_of(time.time(), interval_s) * 1e9)
         if icmp and not services.pinged.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(services.pinged.wait(), interval_s)
         outcomes, _ = await snmp_cycle(
-            services.snmp, targets, services.sink, lambda name: services.icmp_up.get(name, not icmp)
+            services.snmp,
+            targets,
+            services.sink,
+            lambda name: services.icmp_up.get(name, not icmp),
+            at_ns,
         )
         services.snmp_ok.update((o.device, o.ok) for o in outcomes)
         failed = [o for o in outcomes if not o.ok]

@@ -121,13 +121,15 @@ async def snmp_cycle(
     targets: Sequence[SnmpTarget],
     spool: SampleStore,
     pings: Callable[[str], bool],
+    at_ns: int | None = None,
 ) -> tuple[list[PollOutcome], list[str]]:
     """Poll once every target that `pings` (a device that does not would only cost its
     deadline) or is configured to be polled regardless (`poll_without_ping`: a device
-    that drops echo requests), and commit the samples before returning; also returns who
-    was not asked."""
+    that drops echo requests), and commit the samples, stamped `at_ns` (the scheduled
+    round's time, see agent.grid) or when read, before returning; also returns who was
+    not asked."""
     asked = [t for t in targets if t.poll_without_ping or pings(t.name)]
-    outcomes = await poller.poll(asked) if asked else []
+    outcomes = await poller.poll(asked, at_ns) if asked else []
     await asyncio.to_thread(spool.put, [s for o in outcomes for s in o.samples])
     chosen = {t.name for t in asked}
     return outcomes, [t.name for t in targets if t.name not in chosen]

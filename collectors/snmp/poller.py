@@ -101,13 +101,18 @@ class SnmpPoller:
                 self._engine.close_dispatcher()
             self._engine = None
 
-    async def poll(self, targets: Sequence[SnmpTarget]) -> list[PollOutcome]:
+    async def poll(
+        self, targets: Sequence[SnmpTarget], at_ns: int | None = None
+    ) -> list[PollOutcome]:
+        """`at_ns`: the time every sample is stamped with (the daemon's scheduled slot, so
+        the two agents of an HA pair write the same point); None: when it was read. Rates
+        always use the real time between two polls."""
         client = await self._client()
         sem = asyncio.Semaphore(self.config.concurrency)
 
         async def one(t: SnmpTarget) -> PollOutcome:
             async with sem:
-                return await self._poll_one(client, t)
+                return await self._poll_one(client, t, at_ns)
 
         out = list(await asyncio.gather(*(one(t) for t in targets)))
         if self.state_path is not None:
@@ -139,7 +144,7 @@ class SnmpPoller:
         )
         return v3.V3Session(self._engine, user, t.address, t.port, deadline, cfg.request_timeout_s)
 
-    async def _poll_one(self, client: V2cClient, t: SnmpTarget) -> PollOutcome:
+    async def _poll_one(self, client: V2cClient, t: SnmpTarget, at_ns: int | None) -> PollOutcome:
         loop = asyncio.get_running_loop()
         start = loop.time()
         deadline = start + self.config.device_deadline_s
@@ -147,7 +152,9 @@ class SnmpPoller:
         session: Session | None = None
         try:
             session = self._session(client, t, deadline)
-            await asyncio.wait_for(self._read(session, t, out), self.config.device_deadline_s + 1.0)
+            await asyncio.wait_for(
+                self._read(session, t, out, at_ns), self.config.device_deadline_s + 1.0
+            )
             out.ok = out.error is None
         except SnmpError as e:
             out.error = str(e)
@@ -186,10 +193,13 @@ class SnmpPoller:
         if out.ok and "uptime_s" in out.info:  # a failed poll stores no uptime
             fields["uptime_s"] = float(out.info["uptime_s"])
         tags = {"device": t.name, "role": t.tags.get("role", "")}
-        out.samples.insert(0, Sample("snmp_system", tags, fields))
+        stamp = time.time_ns() if at_ns is None else at_ns
+        out.samples.insert(0, Sample("snmp_system", tags, fields, stamp))
         return out
 
-    async def _read(self, s: Session, t: SnmpTarget, out: PollOutcome) -> None:
+    async def _read(
+        self, s: Session, t: SnmpTarget, out: PollOutcome, at_ns: int | None = None
+    ) -> None:
         profile = None
         if t.profile and t.profile in self.profiles:
             profile = self.profiles[t.profile]
@@ -202,7 +212,7 @@ class SnmpPoller:
         w = Walker(s, mem, self._limits(t, profile), self.counters)
         scalars = _scalar_oids(profile) if profile else []
         got = await w.scalars(_SYSTEM + scalars)
-        now_ns = time.time_ns()
+        now_ns = time.time_ns() if at_ns is None else at_ns
         uptime = _int(got.get(SYS_UPTIME))
         out.info = {
             "sysName": _text(got.get(SYS_NAME)),
