@@ -27,6 +27,7 @@ from agent.alerts.tracker import Health, State, Step, Tracker
 from agent.notify.config import Severity
 from agent.notify.event import Affected, AlertEvent
 from agent.notify.router import DeliveryReport, Notifier
+from collectors.influx.shared_status import FAILING
 from collectors.samples import Sample
 from inventory.model import Inventory
 
@@ -58,7 +59,7 @@ class Observation:
         return Health.DEGRADED if snmp is False else Health.OK
 
 
-def _remote_state(value: str | None) -> State:
+def _remote_state(value: str | None) -> State:  # FAILING is not a State: shown as up
     """Another shard's shown state; unknown or absent (stale): not cutting anything off."""
     try:
         return State(value) if value is not None else State.UP
@@ -189,7 +190,8 @@ class AlertEngine:
 
         def answers(n: str, tr: Tracker) -> bool:
             if not self._owns(n):
-                return _remote_state(remote.get(n)) not in _CUTTING
+                state = remote.get(n)
+                return state != FAILING and _remote_state(state) not in _CUTTING
             return tr.state is not State.DOWN and (
                 (health.get(n) or tr.last) in (Health.OK, Health.DEGRADED)
             )
@@ -222,7 +224,14 @@ class AlertEngine:
                 tr.fails = 0
                 continue
             if h is not None:
-                hold = any(self.trackers[a].last is Health.FAIL for a in ancestors)
+                # An uplink failing now holds this device's count, whoever polls it: on
+                # another shard it may not be "down" in the store until after this round.
+                hold = any(
+                    self.trackers[a].last is Health.FAIL
+                    if self._owns(a)
+                    else remote.get(a) == FAILING
+                    for a in ancestors
+                )
                 steps.append((name, tr.step(h, now, self.config, hold_down=hold)))
             effective[name] = tr.state
         maint = {

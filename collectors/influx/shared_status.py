@@ -7,18 +7,31 @@ An agent owns only its shard's devices; when one of them falls silent, whether i
 through its DBRP mapping, and by 3.x) needs no new protocol between agents. A state older
 than `max_age_s` is not used: the other shard may be gone, and a stale "down" would hide
 a real fault here.
+
+A state alone is late by a round: the owning shard counts `down_after` failed rounds like
+this one does, so in the round its uplink becomes "down" here the APs would too, before
+that "down" reaches the store. The uplink's latest ICMP result closes that gap: a device
+whose last probe failed while its state still says it is fine is reported `FAILING`, and
+the engine holds the devices behind it as it would behind an uplink of its own.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from typing import Any, TypeVar
 
 import httpx
 
 from collectors.influx.config import InfluxConfig
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Not a device state: "its last probe failed, its shard has not called it down yet".
+FAILING = "failing"
+_FINE = {"up", "degraded", "unknown"}
 
 
 class SharedStatus:
@@ -57,10 +70,11 @@ class SharedStatus:
             return {}
         db, rp = self._database()
         where = " OR ".join(f"\"device\" = '{_quote(d)}'" for d in sorted(devices))
-        source = f'"{rp}"."device_status"' if rp else '"device_status"'
+        prefix = f'"{rp}".' if rp else ""
+        window = f"time > now() - {int(self.max_age_s * 1000)}ms AND ({where})"
         q = (
-            f'SELECT last("state") FROM {source} WHERE time > now() - '
-            f'{int(self.max_age_s * 1000)}ms AND ({where}) GROUP BY "device"'
+            f'SELECT last("state") FROM {prefix}"device_status" WHERE {window} GROUP BY "device";'
+            f'SELECT last("up") FROM {prefix}"icmp" WHERE {window} GROUP BY "device"'
         )
         try:
             async with self._client() as client:
@@ -75,14 +89,24 @@ class SharedStatus:
                 else f"HTTP {e.response.status_code}",
             )
             return {}
-        out: dict[str, str] = {}
-        for result in body.get("results", []):
-            for series in result.get("series", []) or []:
-                device = series.get("tags", {}).get("device")
-                values = series.get("values") or []
-                if device and values and isinstance(values[-1][1], str):
-                    out[device] = values[-1][1]
-        return out
+        results = body.get("results", [])
+        state = _last_per_device(results[:1], str)
+        probe_up = _last_per_device(results[1:2], bool)
+        for device, up in probe_up.items():
+            if up is False and state.get(device, "unknown") in _FINE:
+                state[device] = FAILING
+        return state
+
+
+def _last_per_device(results: list[dict[str, Any]], kind: type[T]) -> dict[str, T]:
+    out: dict[str, T] = {}
+    for result in results:
+        for series in result.get("series", []) or []:
+            device = series.get("tags", {}).get("device")
+            values = series.get("values") or []
+            if device and values and isinstance(values[-1][1], kind):
+                out[device] = values[-1][1]
+    return out
 
 
 def _quote(name: str) -> str:
