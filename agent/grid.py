@@ -5,7 +5,7 @@ included, so a job with 5 s of jitter drifts (SNMP every 63 s instead of 60 s: f
 samples than configured). Here every run belongs to a slot of a grid anchored at the Unix
 epoch (slot k starts at k × interval); the jitter delays the run inside its slot and is
 drawn anew each time. Because the grid is the same for every agent, the two agents of an
-HA pair run the same slots, stamp their ICMP samples and alert rounds with the slot's
+HA pair run the same slots, stamp their ICMP and SNMP samples and alert rounds with the slot's
 time (`slot_of`), and InfluxDB keeps one point per series and time, and receivers one
 notification per incident.
 """
