@@ -53,15 +53,21 @@ class SharedStatus:
     async def states(self, devices: Collection[str]) -> dict[str, str]:
         """device -> its latest state within max_age_s; {} when the store cannot answer
         (logged), so root cause falls back to what this agent sees itself."""
-        if not devices:
+        return (await self.fetch(devices) or {}) if devices else {}
+
+    async def fetch(self, devices: Collection[str] | None) -> dict[str, str] | None:
+        """As `states`, for `devices` or (None) every device any agent wrote; None when
+        the store cannot answer, so a caller can keep what it last confirmed."""
+        if devices is not None and not devices:
             return {}
         db, rp = self._database()
-        where = " OR ".join(f"\"device\" = '{_quote(d)}'" for d in sorted(devices))
         source = f'"{rp}"."device_status"' if rp else '"device_status"'
-        q = (
-            f'SELECT last("state") FROM {source} WHERE time > now() - '
-            f'{int(self.max_age_s * 1000)}ms AND ({where}) GROUP BY "device"'
-        )
+        where = f"time > now() - {int(self.max_age_s * 1000)}ms"
+        if devices is not None:
+            where += (
+                " AND (" + " OR ".join(f"\"device\" = '{_quote(d)}'" for d in sorted(devices)) + ")"
+            )
+        q = f'SELECT last("state") FROM {source} WHERE {where} GROUP BY "device"'
         try:
             async with self._client() as client:
                 resp = await client.get("/query", params={"db": db, "q": q})
@@ -74,7 +80,7 @@ class SharedStatus:
                 if not isinstance(e, httpx.HTTPStatusError)
                 else f"HTTP {e.response.status_code}",
             )
-            return {}
+            return None
         out: dict[str, str] = {}
         for result in body.get("results", []):
             for series in result.get("series", []) or []:
