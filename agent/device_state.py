@@ -10,7 +10,7 @@ the last ICMP answer; before the engine has said anything, that answer says up o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from collectors.samples import Sample
 from collectors.spool import Spool
@@ -19,7 +19,7 @@ from inventory.model import Inventory
 UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DeviceState:
     device: str
     role: str
@@ -37,7 +37,7 @@ class DeviceState:
         return self.state, self.icmp_up, self.snmp_ok
 
     def to_dict(self) -> dict[str, object]:
-        return {k: v for k, v in self.__dict__.items()}
+        return asdict(self)
 
 
 def resolve(
