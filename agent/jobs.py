@@ -22,6 +22,7 @@ from agent import inventory_source
 from agent.alerts import Observation
 from agent.config import AgentConfig, JobSettings
 from agent.grid import slot_of
+from agent.live_coverage import computed_here
 from agent.runtime import icmp_cycle, snmp_cycle
 from agent.scheduler import Job, JobFunc, JobReport
 from agent.services import Services
@@ -71,7 +72,7 @@ def build_jobs(
     # With shards, what every agent would write alike (coverage, the NetBox push) runs on
     # one of them only; pulling the devices to poll from NetBox runs on every one.
     shared_writer = config.shard().index == config.agent.shared_jobs_shard
-    if c.coverage.enabled and shared_writer:
+    if computed_here(config):
         # After the first ICMP round, so the live figure knows what is down.
         add("coverage", c.coverage, coverage_job(services), first_run_s=c.icmp.interval_s / 2)
     push = config.agent.source == "files"

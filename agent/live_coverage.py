@@ -21,6 +21,7 @@ import logging
 import time
 from collections.abc import Collection, Mapping
 
+from agent.config import AgentConfig
 from agent.coordinator import Change, DeviceCoordinator
 from agent.device_state import DeviceState
 from agent.runtime import SampleStore
@@ -30,6 +31,13 @@ from geo.coverage_engine import CoverageEngine
 from inventory.model import Inventory
 
 log = logging.getLogger(__name__)
+
+
+def computed_here(config: AgentConfig) -> bool:
+    """Whether this agent computes coverage: it is on, and with shards this is the shard
+    that runs the jobs every agent would do alike (`shared_jobs_shard`)."""
+    shared_writer = config.shard().index == config.agent.shared_jobs_shard
+    return config.jobs.coverage.enabled and shared_writer
 
 
 def _serving(s: DeviceState | None, up_states: Collection[str]) -> bool:
@@ -61,6 +69,12 @@ class LiveCoverage:
             assert engine is not None
             return await asyncio.to_thread(_both_views, engine, down, now_ns)
 
+    def stop(self) -> None:
+        """Coverage no longer runs here (a reload turned it off or moved it to another
+        shard): the engine goes, and changes are no longer followed."""
+        self.engine, self._built = None, None
+        self.coordinator.follow_remote = False
+
     async def settle(self) -> None:
         """Wait for a live update under way (the daemon stops: its samples go out too)."""
         if self._task is not None:
@@ -90,8 +104,9 @@ class LiveCoverage:
         while self._pending is not None:
             at, self._pending = self._pending, None
             async with self._lock:
-                engine, down = self.engine, self._down()
-                if engine is None or down == engine.down:
+                if (engine := self.engine) is None:
+                    continue  # stopped
+                if (down := self._down()) == engine.down:
                     continue  # back as it was, or the coverage job got there first
                 try:
                     t0 = time.perf_counter()
@@ -99,6 +114,8 @@ class LiveCoverage:
                 except Exception as e:  # coverage must not take the daemon down with it
                     log.error("live coverage not updated: %s: %s", type(e).__name__, e)
                     continue
+                if self.engine is not engine:
+                    continue  # stopped meanwhile: these figures are nobody's now
             log.debug(
                 "live coverage: %d device(s) not serving, updated in %.3f s",
                 len(down),

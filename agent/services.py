@@ -24,7 +24,7 @@ from agent.alerts import AlertEngine, AlertStore, open_store
 from agent.config import AgentConfig
 from agent.coordinator import DeviceCoordinator, report_to
 from agent.health import Health
-from agent.live_coverage import LiveCoverage
+from agent.live_coverage import LiveCoverage, computed_here
 from agent.notify import Router
 from agent.runtime import SAMPLE_TAG, SampleSink
 from collectors.icmp import IcmpProber
@@ -157,6 +157,8 @@ class Services:
             self.inventory, {d.name for d in self.devices}, self.shared_status
         )
         self.coverage.sink = self.sink
+        if not computed_here(self.config):
+            self.coverage.stop()
 
     def prober(self, job: str) -> IcmpProber:
         if job not in self.probers:

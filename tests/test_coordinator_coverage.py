@@ -7,11 +7,15 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Iterable
+from pathlib import Path
 
 import pytest
 
+from agent.config import AgentConfig
 from agent.coordinator import DeviceCoordinator
+from agent.health import Health
 from agent.live_coverage import LiveCoverage
+from agent.services import Services
 from collectors.icmp import IcmpResult, IcmpTarget
 from collectors.samples import Sample
 from geo.coverage import COMUNE, CoverageConfig
@@ -135,3 +139,31 @@ def test_a_device_without_any_state_does_not_count_as_serving() -> None:
         assert sink.covered("live")[-1] == (T0 + 30, pytest.approx(2 * DISC_KM2, rel=1e-3))
 
     asyncio.run(scenario())
+
+
+def test_coverage_turned_off_by_a_reload_stops_following_changes(tmp_path: Path) -> None:
+    """Coverage moves to another shard (or is turned off): the engine goes, and a device
+    going down afterwards writes no live figure here."""
+    inv = world()
+    on = AgentConfig.model_validate({"agent": {"data_dir": str(tmp_path)}})
+    off = AgentConfig.model_validate(
+        {"agent": {"data_dir": str(tmp_path)}, "jobs": {"coverage": {"enabled": False}}}
+    )
+
+    async def scenario() -> Sink:
+        services = Services.assemble(on, inv, None, Health())
+        services.adopt()
+        sink = Sink()
+        services.coverage.sink = sink
+        round_of(services.coordinator, T0, sw="up", a1="up", a2="up")
+        sink.put(await services.coverage.figures(inv, CFG, T0))
+        reloaded = Services.assemble(off, inv, services, services.health)
+        reloaded.adopt()
+        reloaded.coverage.sink = sink
+        round_of(reloaded.coordinator, T0 + 30, sw="up", a1="up", a2="down")
+        await reloaded.coverage.settle()
+        assert reloaded.coverage.engine is None
+        services.close()
+        return sink
+
+    assert len(asyncio.run(scenario()).covered("live")) == 1
