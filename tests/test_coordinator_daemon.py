@@ -26,8 +26,8 @@ from agent.shard import Shard
 from collectors.line_protocol import encode_fields, encode_key, line
 from inventory.model import Device, Role
 from tests.alerts_lab import WebhookReceiver
+from tests.cli_operator import QUARTIERE
 from tests.fixtures.influx import InfluxServer
-from tests.fixtures.ports import free_port
 from tests.test_daemon_faults import (  # noqa: F401 (fixtures)
     events,
     healthz,
@@ -36,6 +36,7 @@ from tests.test_daemon_faults import (  # noqa: F401 (fixtures)
     receiver,
     start_agent,
     stop,
+    write_config,
 )
 from tests.test_daemon_run import ROOT, Agent, wait_for
 
@@ -45,30 +46,8 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("ip") is None, reason="needs iproute2"),
 ]
 
-# Two squares ~450 m apart in one quartiere of the operator's own; a 100 m outdoor AP
-# on each, behind a switch. The namespace holds 127.77.0.1 and .2; the test adds .3.
-QUARTIERE = {
-    "type": "FeatureCollection",
-    "features": [
-        {
-            "type": "Feature",
-            "properties": {"name": "Centro", "population": 5000},
-            "geometry": {
-                "type": "Polygon",
-                "coordinates": [
-                    [
-                        [10.62, 44.69],
-                        [10.645, 44.69],
-                        [10.645, 44.71],
-                        [10.62, 44.71],
-                        [10.62, 44.69],
-                    ]
-                ],
-            },
-        }
-    ],
-}
-
+# Two squares ~450 m apart in the operator's own quartiere; a 100 m outdoor AP on each,
+# behind a switch. The namespace holds 127.77.0.1 and .2; the test adds .3.
 INVENTORY = """\
 sites:
   - {{name: Piazza Prampolini, lat: 44.6983, lon: 10.6311}}
@@ -81,63 +60,29 @@ devices:
      wifi: {{placement: outdoor}}}}
 """
 
-CONFIG = """\
-[agent]
-data_dir = "{data}"
-inventory = ["{inventory}"]
-quartieri_boundary = "none"
-netns = "{netns}"
-stop_timeout_s = 3
-{agent}
-[jobs.icmp]
-interval_s = 1
-jitter_s = 0
-[jobs.snmp]
-enabled = false
-[jobs.coverage]
-interval_s = 3600
-[jobs.flush]
-interval_s = 1
-jitter_s = 0
-[jobs.housekeeping]
-interval_s = 1
-jitter_s = 0
-[icmp]
-count = 1
-timeout_ms = 300
-[alerts]
-down_after = 2
-[health]
-listen = "127.0.0.1:{port}"
-[[notify.webhooks]]
-name = "oncall"
-url = "{webhook}"
-{extra}
-"""
-
 DISC_KM2 = 3.14159 * 0.1**2  # a 100 m disc
 
 
 def write_world(
     tmp: Path, ns: str, hook: WebhookReceiver, other: str, agent: str = "", extra: str = ""
 ) -> tuple[Path, int]:
-    inventory = tmp / "inventory"
-    inventory.mkdir()
-    (inventory / "network.yaml").write_text(INVENTORY.format(other=other))
-    (inventory / "quartieri.geojson").write_text(json.dumps(QUARTIERE))
-    port = free_port()
-    config = tmp / "netagent.toml"
-    config.write_text(
-        CONFIG.format(
-            data=tmp / "data",
-            inventory=inventory,
-            netns=ns,
-            port=port,
-            webhook=hook.url,
-            agent=agent,
-            extra=extra,
-        )
-    )
+    """The faults tests' daemon (1 s ICMP rounds, webhook, /healthz) on this inventory,
+    with coverage on: its job runs once at start, then not for an hour."""
+    config, port = write_config(tmp, ns, hook, tmp / "data")
+    (tmp / "network.yaml").write_text(INVENTORY.format(other=other))
+    (tmp / "quartieri.geojson").write_text(json.dumps(QUARTIERE))
+    text = config.read_text()
+    for old, new in (
+        ("[jobs.coverage]\nenabled = false\n", "[jobs.coverage]\ninterval_s = 3600\n"),
+        (
+            "[agent]\n",
+            f'[agent]\nquartieri = "{tmp / "quartieri.geojson"}"\n'
+            f'quartieri_boundary = "none"\n{agent}\n',
+        ),
+    ):
+        assert old in text, old
+        text = text.replace(old, new)
+    config.write_text(text + extra)
     return config, port
 
 
