@@ -163,9 +163,8 @@ def snmp_job(services: Services, devices: Sequence[Device], icmp: bool) -> JobFu
 
     async def run() -> JobReport:
         states = services.coordinator
-        if icmp and not states.icmp_seen.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(states.icmp_seen.wait(), interval_s)
+        if icmp:
+            await first_icmp_round(services, interval_s)
         outcomes, _ = await snmp_cycle(
             services.snmp, targets, services.sink, lambda name: states.pings(name, not icmp)
         )
@@ -177,6 +176,13 @@ def snmp_job(services: Services, devices: Sequence[Device], icmp: bool) -> JobFu
         return JobReport(len(outcomes), len(failed), slowest[:5])
 
     return run
+
+
+async def first_icmp_round(services: Services, at_most_s: float) -> None:
+    """Wait (at most that long) until the first ICMP round has said who answers."""
+    if not services.coordinator.icmp_seen.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(services.coordinator.icmp_seen.wait(), at_most_s)
 
 
 def shown_states(samples: Sequence[Sample]) -> dict[str, str]:
@@ -191,9 +197,14 @@ def shown_states(samples: Sequence[Sample]) -> dict[str, str]:
 def coverage_job(services: Services) -> JobFunc:
     """Planned and live coverage (`view` tag) from the engine live coverage keeps (built
     on the first run and after an inventory change); live leaves out what the device
-    coordinator says is not serving. Between runs, live coverage follows changes itself."""
+    coordinator says is not serving. Between runs, live coverage follows changes itself.
+    The first run waits for the first ICMP round: before it every device is unknown, and
+    a live figure of nothing would be written at each start."""
+    icmp = services.config.jobs.icmp
 
     async def run() -> JobReport:
+        if icmp.enabled:
+            await first_icmp_round(services, icmp.interval_s)
         # shapely work is CPU-bound: LiveCoverage runs it off the loop.
         samples = await services.coverage.figures(
             services.inventory, services.config.coverage, time.time_ns()

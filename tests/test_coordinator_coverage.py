@@ -14,6 +14,7 @@ import pytest
 from agent.config import AgentConfig
 from agent.coordinator import DeviceCoordinator
 from agent.health import Health
+from agent.jobs import coverage_job
 from agent.live_coverage import LiveCoverage
 from agent.services import Services
 from collectors.icmp import IcmpResult, IcmpTarget
@@ -167,3 +168,25 @@ def test_coverage_turned_off_by_a_reload_stops_following_changes(tmp_path: Path)
         return sink
 
     assert len(asyncio.run(scenario()).covered("live")) == 1
+
+
+def test_the_coverage_jobs_first_run_waits_for_the_first_icmp_round(tmp_path: Path) -> None:
+    """At start every device is unknown: a first run before the first ICMP round would
+    write a live figure of nothing. It waits for the round, then counts what answered."""
+    inv = world()
+    config = AgentConfig.model_validate({"agent": {"data_dir": str(tmp_path)}})
+
+    async def scenario() -> list[Sample]:
+        services = Services.assemble(config, inv, None, Health())
+        services.adopt()
+        job = asyncio.ensure_future(coverage_job(services)())
+        await asyncio.wait({job}, timeout=2)  # ample for this world's engine and figures
+        assert not job.done()
+        round_of(services.coordinator, T0, sw="up", a1="up", a2="up")
+        await job
+        live = services.spool.query("coverage", tags={"view": "live", "quartiere": COMUNE})
+        services.close()
+        return live
+
+    [wifi] = [s for s in asyncio.run(scenario()) if s.tags["technology"] == "wifi"]
+    assert float(wifi.fields["covered_km2"]) == pytest.approx(2 * DISC_KM2, rel=1e-2)
