@@ -6,7 +6,8 @@ with the jobs or reading the spool back. Writers: the ICMP job (each round's ans
 in the same update, the alert engine's states after it), the SNMP job (answered or not)
 and, with shards, other shards' states as they wrote them to the shared InfluxDB.
 Readers: the SNMP job (it asks only devices that ping), the alert round (the last SNMP
-verdict, other shards' uplinks), live coverage (agent.live_coverage) and /healthz.
+verdict, other shards' uplinks), live coverage (agent.live_coverage, a listener) and
+/healthz (it counts this agent's devices per state when asked).
 
 A listener is called once per update with the devices whose verdict (state, ICMP up,
 SNMP ok) changed, and not at all when none did: RTT, loss and times move every round,
@@ -26,7 +27,6 @@ from types import MappingProxyType
 from typing import Protocol
 
 from agent.device_state import UNKNOWN, DeviceState, resolve
-from agent.health import Health
 from collectors.icmp import IcmpResult
 from inventory.model import Inventory
 
@@ -205,13 +205,3 @@ class DeviceCoordinator:
                     type(e).__name__,
                     e,
                 )
-
-
-def report_to(health: Health, coordinator: DeviceCoordinator) -> None:
-    """Keep `health.devices` (what /healthz shows) current: this agent's devices per state."""
-
-    def count(_: Mapping[str, Change]) -> None:
-        health.devices = coordinator.counts()
-
-    count({})
-    coordinator.add_listener(count)

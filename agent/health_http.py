@@ -61,7 +61,7 @@ class HealthServer:
             )
         if path == "/healthz":
             reasons = self.health.reasons(self._limits())
-            devices = dict(sorted(self.health.devices.items()))
+            devices = dict(sorted(self.health.device_counts().items()))
             doc = {"healthy": not reasons, "reasons": reasons, "devices": devices}
             body = json.dumps(doc, ensure_ascii=False)
             return (503 if reasons else 200), "application/json", body + "\n"

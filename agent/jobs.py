@@ -5,7 +5,7 @@ their own job, named e.g. `icmp@10s`), then coverage, NetBox sync, spool flush a
 housekeeping. Each job writes its samples to the spool (off the event loop: a durable
 commit waits for fsync) and returns a JobReport for the health accounting. What the ICMP
 and SNMP jobs learn about each device goes to the device coordinator (agent.coordinator);
-the jobs read each other's verdicts there, and live coverage and /healthz listen to it.
+the jobs read each other's verdicts there; live coverage listens, /healthz reads it.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from pathlib import Path
 from agent import inventory_source
 from agent.alerts import AlertEngine, AlertStore, open_store
 from agent.config import AgentConfig
-from agent.coordinator import DeviceCoordinator, report_to
+from agent.coordinator import DeviceCoordinator
 from agent.health import Health
 from agent.live_coverage import LiveCoverage, computed_here
 from agent.notify import Router
@@ -126,7 +126,7 @@ class Services:
         sink = SampleSink(spool, health, SAMPLE_TAG if config.agent.bundled_sample() else None)
         if previous is None:
             coordinator = DeviceCoordinator(inventory, {d.name for d in devices}, shared)
-            report_to(health, coordinator)
+            health.device_counts = coordinator.counts
             coverage = LiveCoverage(coordinator, sink)
         else:  # adopt() gives it the inventory
             coordinator, coverage = previous.coordinator, previous.coverage
