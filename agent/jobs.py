@@ -26,6 +26,7 @@ from agent.live_coverage import computed_here
 from agent.runtime import icmp_cycle, snmp_cycle
 from agent.scheduler import Job, JobFunc, JobReport
 from agent.services import Services
+from collectors.icmp import IcmpResult
 from collectors.icmp import targets_from_inventory as icmp_targets
 from collectors.samples import Sample
 from collectors.snmp import targets_from_inventory
@@ -124,17 +125,7 @@ def icmp_job(
         results = await icmp_cycle(
             prober, targets, services.sink, budget_s=interval_s * ROUND_BUDGET, at_ns=int(at * 1e9)
         )
-        states = services.coordinator
-        observations = [
-            Observation(r.target.name, r.up, states.snmp_ok(r.target.name)) for r in results
-        ]
-        events: list[Sample] = []
-        try:
-            remote = await states.fetch_remote(services.alerts.foreign_uplinks(observations))
-            events, _ = await services.alerts.observe_and_notify(observations, at, remote)
-        finally:  # the answers count even when the alert round failed
-            states.publish_icmp(results, int(at * 1e9), shown_states(events))
-        await asyncio.to_thread(services.sink.put, events)
+        await asyncio.to_thread(services.sink.put, await alert_round(services, results, at))
         # What held the round open: targets that did not answer, then the slowest answers.
         timeout_s = services.config.icmp.timeout_ms / 1000
         slowest = sorted(
@@ -148,6 +139,23 @@ def icmp_job(
         return JobReport(len(results), sum(not r.up for r in results), slowest[:5])
 
     return run
+
+
+async def alert_round(services: Services, results: Sequence[IcmpResult], at: float) -> list[Sample]:
+    """The alert engine's round on these answers, with the last SNMP verdicts and other
+    shards' states from the coordinator; the answers and the states the engine then
+    shows go back to it as one update. Returns the engine's samples."""
+    states = services.coordinator
+    observations = [
+        Observation(r.target.name, r.up, states.snmp_ok(r.target.name)) for r in results
+    ]
+    events: list[Sample] = []
+    try:
+        remote = await states.fetch_remote(services.alerts.foreign_uplinks(observations))
+        events, _ = await services.alerts.observe_and_notify(observations, at, remote)
+    finally:  # the answers count even when the alert round failed
+        states.publish_icmp(results, int(at * 1e9), shown_states(events))
+    return events
 
 
 def snmp_job(services: Services, devices: Sequence[Device], icmp: bool) -> JobFunc:

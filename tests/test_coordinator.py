@@ -9,13 +9,17 @@ import logging
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from ipaddress import ip_address
+from pathlib import Path
 
 import httpx
 import pytest
 
+from agent.config import AgentConfig
 from agent.coordinator import Change, DeviceCoordinator
 from agent.health import Health, HealthLimits
 from agent.health_http import HealthServer
+from agent.jobs import alert_round
+from agent.services import Services
 from collectors.icmp import IcmpResult, IcmpTarget
 from inventory.model import Device, Inventory, Role, Site
 from tests.fixtures.ports import free_port
@@ -218,3 +222,35 @@ def test_healthz_shows_this_agents_devices_per_state() -> None:
     before, after = asyncio.run(scenario())
     assert before == {"healthy": True, "reasons": [], "devices": {"unknown": 3}}
     assert after == {"healthy": True, "reasons": [], "devices": {"down": 1, "up": 2}}
+
+
+def test_the_alert_round_reads_snmp_from_the_coordinator_and_publishes_its_states(
+    tmp_path: Path,
+) -> None:
+    """ap-1 answers ping but its SNMP poll fails: the alert round takes that verdict from
+    the coordinator (no dict shared with the SNMP job), shows ap-1 degraded after
+    degraded_after (3) rounds, and that state is back in the coordinator for its
+    listeners and /healthz."""
+    inv = network()
+    config = AgentConfig.model_validate({"agent": {"data_dir": str(tmp_path)}})
+    every = ("sw", "ap-1", "ap-2")
+
+    async def scenario() -> tuple[Heard, dict[str, int]]:
+        services = Services.assemble(config, inv, None, Health())
+        services.adopt()
+        heard = Heard()
+        services.coordinator.add_listener(heard)
+        services.coordinator.publish_snmp([("sw", True), ("ap-1", False), ("ap-2", True)])
+        for k in range(4):
+            await alert_round(services, [answer(n, True) for n in every], 1000.0 + 30 * k)
+        counts = services.health.device_counts()
+        services.close()
+        return heard, counts
+
+    heard, counts = asyncio.run(scenario())
+    assert [heard.states(i) for i in range(len(heard.calls))] == [
+        {n: ("unknown", "unknown") for n in every},  # the SNMP verdicts
+        {n: ("unknown", "up") for n in every},  # the first round
+        {"ap-1": ("up", "degraded")},  # the third
+    ]
+    assert counts == {"up": 2, "degraded": 1}
