@@ -60,14 +60,13 @@ class LiveCoverage:
         """Planned and live samples for the coverage job. The engine is (re)built only
         when the inventory or the coverage config changed, off the event loop."""
         async with self._lock:
-            if self._built is None or self._built[1] != config or not _same(self._built[0], inv):
-                self.engine = await asyncio.to_thread(engine_for, inv, config)
-                self._built = (inv, config)
+            engine, built = self.engine, self._built
+            if engine is None or built is None or built[1] != config or not _same(built[0], inv):
+                engine = await asyncio.to_thread(engine_for, inv, config)
+                self.engine, self._built = engine, (inv, config)
                 self.coordinator.follow_remote = True
                 await self.coordinator.fetch_remote()  # other shards' devices, now
-            engine, down = self.engine, self._down()
-            assert engine is not None
-            return await asyncio.to_thread(_both_views, engine, down, now_ns)
+            return await asyncio.to_thread(_both_views, engine, self._down(), now_ns)
 
     def stop(self) -> None:
         """Coverage no longer runs here (a reload turned it off or moved it to another
