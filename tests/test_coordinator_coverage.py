@@ -162,6 +162,9 @@ def test_coverage_turned_off_by_a_reload_stops_following_changes(tmp_path: Path)
         reloaded = Services.assemble(off, inv, services, services.health)
         reloaded.adopt()
         reloaded.coverage.sink = sink
+        # The device states live on across the reload, first round seen and all.
+        assert reloaded.coordinator.states()["a2"].state == "up"
+        assert reloaded.coordinator.icmp_seen.is_set()
         round_of(reloaded.coordinator, T0 + 30, sw="up", a1="up", a2="down")
         await reloaded.coverage.settle()
         assert reloaded.coverage.engine is None
