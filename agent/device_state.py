@@ -1,20 +1,25 @@
-"""The latest known state of every device, read back from the local store.
+"""The latest known state of a device, and the one rule that says which source wins.
 
-The alert engine's `device_status` samples are the richer truth (down, unreachable,
-degraded, maintenance…); before it has run, the latest `icmp` sample says up or down.
+Two places hold it: the daemon's `agent.coordinator.DeviceCoordinator`, in memory, fed
+by the jobs as they run; and `latest_states`, read back from the local store by the
+commands that run in a process of their own (`status`, `run --once`, `coverage --live`).
+Both decide `state` alike (`resolve`): the alert engine's `device_status` (down,
+unreachable, degraded, maintenance…) is the richer truth when it is at least as new as
+the last ICMP answer; before the engine has said anything, that answer says up or down.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
+from collectors.samples import Sample
 from collectors.spool import Spool
 from inventory.model import Inventory
 
 UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DeviceState:
     device: str
     role: str
@@ -23,9 +28,32 @@ class DeviceState:
     time_ns: int | None = None
     rtt_avg_ms: float | None = None
     loss_pct: float | None = None
+    icmp_up: bool | None = None  # the last ICMP round's answer (None: not probed yet)
+    snmp_ok: bool | None = None  # the last SNMP poll's (None: not polled yet)
+
+    def verdict(self) -> tuple[str, bool | None, bool | None]:
+        """What a change is made of: RTT, loss and the time move every round and, alone,
+        call for nothing (see agent.coordinator)."""
+        return self.state, self.icmp_up, self.snmp_ok
 
     def to_dict(self) -> dict[str, object]:
-        return {k: v for k, v in self.__dict__.items()}
+        return asdict(self)
+
+
+def resolve(
+    status: str | None, status_ns: int | None, icmp_up: bool | None, icmp_ns: int | None
+) -> tuple[str, int | None]:
+    """(state, its time): the alert engine's status unless the last ICMP answer is newer."""
+    if status is not None and (icmp_ns is None or (status_ns or 0) >= icmp_ns):
+        return status, status_ns
+    if icmp_up is not None:
+        return ("up" if icmp_up else "down"), icmp_ns
+    return UNKNOWN, None
+
+
+def _number(sample: Sample | None, key: str) -> float | None:
+    v = sample.fields.get(key) if sample else None
+    return float(v) if isinstance(v, int | float) else None
 
 
 def latest_states(spool: Spool, inv: Inventory) -> dict[str, DeviceState]:
@@ -33,23 +61,22 @@ def latest_states(spool: Spool, inv: Inventory) -> dict[str, DeviceState]:
     status = {s.tags.get("device"): s for s in spool.latest("device_status")}
     out: dict[str, DeviceState] = {}
     for d in inv.devices:
-        q = inv.quartiere_tag(d)
         ping, st = icmp.get(d.name), status.get(d.name)
-        if st is not None and (ping is None or st.time_ns >= ping.time_ns):
-            state, t = str(st.fields.get("state", UNKNOWN)), st.time_ns
-        elif ping is not None:
-            state, t = ("up" if ping.fields.get("up") else "down"), ping.time_ns
-        else:
-            state, t = UNKNOWN, None
-        rtt = ping.fields.get("rtt_avg_ms") if ping else None
-        loss = ping.fields.get("loss_pct") if ping else None
+        up = bool(ping.fields.get("up")) if ping is not None else None
+        state, t = resolve(
+            str(st.fields.get("state", UNKNOWN)) if st is not None else None,
+            st.time_ns if st is not None else None,
+            up,
+            ping.time_ns if ping is not None else None,
+        )
         out[d.name] = DeviceState(
             d.name,
             d.role.value,
-            q,
+            inv.quartiere_tag(d),
             state,
             t,
-            float(rtt) if isinstance(rtt, int | float) else None,
-            float(loss) if isinstance(loss, int | float) else None,
+            _number(ping, "rtt_avg_ms"),
+            _number(ping, "loss_pct"),
+            icmp_up=up,
         )
     return out

@@ -6,7 +6,9 @@ The daemon keeps a `Health` in memory and
   spool's `latest` table like any other measurement (`health_summary()` reads them back);
 - answers /healthz from `reasons()`: a job that failed its last K runs or stopped running,
   a spool that cannot be written, InfluxDB refusing writes for too long, a notifier that
-  keeps failing;
+  keeps failing; beside them, how many of its devices are in each state (`device_counts`,
+  the device coordinator's: devices down are the network's fault, not the agent's, so
+  they never make it unhealthy);
 - saves those reasons in the data directory (`health.json`) where `netagent status` reads
   them (`read_reasons`). That file is written in place into space reserved when the daemon
   starts, so it still tells the truth when the disk is full, which is exactly when the
@@ -20,7 +22,7 @@ import math
 import os
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,6 +101,8 @@ class Health:
         self.failing_notifiers: dict[str, str] = {}  # target -> last error
         self.storage_failures = 0  # spool writes that failed, since start
         self.samples_lost = 0  # samples that could not be stored, since start
+        # This agent's devices per state (up, down…), asked when /healthz is.
+        self.device_counts: Callable[[], dict[str, int]] = dict
 
     def job(self, name: str, interval_s: float) -> JobStats:
         stats = self.jobs.setdefault(name, JobStats(interval_s))

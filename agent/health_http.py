@@ -2,7 +2,8 @@
 
 Two read-only GET pages do not justify a web framework: a few lines of asyncio streams
 answer HTTP/1.0-style (one request, then close), which every checker and scraper accepts.
-/healthz answers 200 or 503 with the same JSON shape: {"healthy": bool, "reasons": [...]}.
+/healthz answers 200 or 503 with the same JSON shape: {"healthy": bool, "reasons": [...],
+"devices": {state: count}} (this agent's devices per state; they do not decide the code).
 """
 
 from __future__ import annotations
@@ -60,7 +61,9 @@ class HealthServer:
             )
         if path == "/healthz":
             reasons = self.health.reasons(self._limits())
-            body = json.dumps({"healthy": not reasons, "reasons": reasons}, ensure_ascii=False)
+            devices = dict(sorted(self.health.device_counts().items()))
+            doc = {"healthy": not reasons, "reasons": reasons, "devices": devices}
+            body = json.dumps(doc, ensure_ascii=False)
             return (503 if reasons else 200), "application/json", body + "\n"
         return 404, "text/plain", "try /healthz or /metrics\n"
 

@@ -3,7 +3,9 @@
 One ICMP and one SNMP job per distinct interval (per-role overrides put devices into
 their own job, named e.g. `icmp@10s`), then coverage, NetBox sync, spool flush and
 housekeeping. Each job writes its samples to the spool (off the event loop: a durable
-commit waits for fsync) and returns a JobReport for the health accounting.
+commit waits for fsync) and returns a JobReport for the health accounting. What the ICMP
+and SNMP jobs learn about each device goes to the device coordinator (agent.coordinator);
+the jobs read each other's verdicts there; live coverage listens, /healthz reads it.
 """
 
 from __future__ import annotations
@@ -19,15 +21,15 @@ import psutil
 from agent import inventory_source
 from agent.alerts import Observation
 from agent.config import AgentConfig, JobSettings
-from agent.device_state import latest_states
 from agent.grid import slot_of
+from agent.live_coverage import computed_here
 from agent.runtime import icmp_cycle, snmp_cycle
 from agent.scheduler import Job, JobFunc, JobReport
 from agent.services import Services
+from collectors.icmp import IcmpResult
 from collectors.icmp import targets_from_inventory as icmp_targets
 from collectors.samples import Sample
 from collectors.snmp import targets_from_inventory
-from geo.coverage import engine_for, not_serving, result_of
 from inventory.model import Device, Inventory
 from inventory.netbox import apply, plan
 
@@ -72,7 +74,7 @@ def build_jobs(
     # With shards, what every agent would write alike (coverage, the NetBox push) runs on
     # one of them only; pulling the devices to poll from NetBox runs on every one.
     shared_writer = config.shard().index == config.agent.shared_jobs_shard
-    if c.coverage.enabled and shared_writer:
+    if computed_here(config):
         # After the first ICMP round, so the live figure knows what is down.
         add("coverage", c.coverage, coverage_job(services), first_run_s=c.icmp.interval_s / 2)
     push = config.agent.source == "files"
@@ -124,17 +126,7 @@ def icmp_job(
         results = await icmp_cycle(
             prober, targets, services.sink, budget_s=interval_s * ROUND_BUDGET, at_ns=int(at * 1e9)
         )
-        services.icmp_up.update((r.target.name, r.up) for r in results)
-        services.pinged.set()
-        observations = [
-            Observation(r.target.name, r.up, services.snmp_ok.get(r.target.name)) for r in results
-        ]
-        remote = None
-        shared, foreign = services.shared_status, services.alerts.foreign_uplinks(observations)
-        if shared is not None and foreign:
-            remote = await shared.states(foreign)
-        events, _ = await services.alerts.observe_and_notify(observations, at, remote)
-        await asyncio.to_thread(services.sink.put, events)
+        await asyncio.to_thread(services.sink.put, await alert_round(services, results, at))
         # What held the round open: targets that did not answer, then the slowest answers.
         timeout_s = services.config.icmp.timeout_ms / 1000
         slowest = sorted(
@@ -148,6 +140,23 @@ def icmp_job(
         return JobReport(len(results), sum(not r.up for r in results), slowest[:5])
 
     return run
+
+
+async def alert_round(services: Services, results: Sequence[IcmpResult], at: float) -> list[Sample]:
+    """The alert engine's round on these answers, with the last SNMP verdicts and other
+    shards' states from the coordinator; the answers and the states the engine then
+    shows go back to it as one update. Returns the engine's samples."""
+    states = services.coordinator
+    observations = [
+        Observation(r.target.name, r.up, states.snmp_ok(r.target.name)) for r in results
+    ]
+    events: list[Sample] = []
+    try:
+        remote = await states.fetch_remote(services.alerts.foreign_uplinks(observations))
+        events, _ = await services.alerts.observe_and_notify(observations, at, remote)
+    finally:  # the answers count even when the alert round failed
+        states.publish_icmp(results, int(at * 1e9), shown_states(events))
+    return events
 
 
 def snmp_job(
@@ -165,17 +174,17 @@ def snmp_job(
     async def run() -> JobReport:
         # Stamped with the run's grid slot like ICMP: an HA pair writes one point.
         at_ns = int(slot_of(time.time(), interval_s) * 1e9)
-        if icmp and not services.pinged.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(services.pinged.wait(), interval_s)
+        states = services.coordinator
+        if icmp:
+            await first_icmp_round(services, interval_s)
         outcomes, _ = await snmp_cycle(
             services.snmp,
             targets,
             services.sink,
-            lambda name: services.icmp_up.get(name, not icmp),
+            lambda name: states.pings(name, not icmp),
             at_ns,
         )
-        services.snmp_ok.update((o.device, o.ok) for o in outcomes)
+        states.publish_snmp((o.device, o.ok) for o in outcomes)
         failed = [o for o in outcomes if not o.ok]
         for o in failed[:5]:
             log.debug("SNMP %s: %s", o.device, o.error)  # the poller warns already
@@ -185,22 +194,37 @@ def snmp_job(
     return run
 
 
-def coverage_job(services: Services) -> JobFunc:
-    """Planned and live coverage (`view` tag) from one engine; live leaves out what the
-    latest device states say is not serving (the alert engine's, else the last ICMP)."""
+async def first_icmp_round(services: Services, at_most_s: float) -> None:
+    """Wait (at most that long) until the first ICMP round has said who answers."""
+    if not services.coordinator.icmp_seen.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(services.coordinator.icmp_seen.wait(), at_most_s)
 
-    def both_views(now: int) -> list[Sample]:
-        cfg = services.config.coverage
-        engine = engine_for(services.inventory, cfg)
-        states = latest_states(services.spool, services.inventory)
-        engine.set_down(
-            not_serving(services.inventory, {n: s.state for n, s in states.items()}, cfg.up_states)
-        )
-        return [*result_of(engine, False).to_samples(now), *result_of(engine, True).to_samples(now)]
+
+def shown_states(samples: Sequence[Sample]) -> dict[str, str]:
+    """device -> state, from an alert round's `device_status` samples."""
+    return {
+        s.tags["device"]: str(s.fields["state"])
+        for s in samples
+        if s.measurement == "device_status"
+    }
+
+
+def coverage_job(services: Services) -> JobFunc:
+    """Planned and live coverage (`view` tag) from the engine live coverage keeps (built
+    on the first run and after an inventory change); live leaves out what the device
+    coordinator says is not serving. Between runs, live coverage follows changes itself.
+    The first run waits for the first ICMP round: before it every device is unknown, and
+    a live figure of nothing would be written at each start."""
+    icmp = services.config.jobs.icmp
 
     async def run() -> JobReport:
-        # shapely work is CPU-bound: off the loop, so polls keep their schedule.
-        samples = await asyncio.to_thread(both_views, time.time_ns())
+        if icmp.enabled:
+            await first_icmp_round(services, icmp.interval_s)
+        # shapely work is CPU-bound: LiveCoverage runs it off the loop.
+        samples = await services.coverage.figures(
+            services.inventory, services.config.coverage, time.time_ns()
+        )
         await asyncio.to_thread(services.sink.put, samples)
         return JobReport(devices=len(services.inventory.devices))
 

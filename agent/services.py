@@ -26,8 +26,10 @@ from pathlib import Path
 
 from agent.alerts import AlertEngine, AlertStore, open_store
 from agent.config import AgentConfig
+from agent.coordinator import DeviceCoordinator
 from agent.health import Health
 from agent.inventory_sources import INVENTORY_SOURCES
+from agent.live_coverage import LiveCoverage, computed_here
 from agent.notify import Router
 from agent.notify.router import TargetError
 from agent.runtime import SAMPLE_TAG, SampleSink
@@ -63,16 +65,13 @@ class Services:
     snmp: SnmpPoller
     router: Router
     alerts: AlertEngine
+    # The latest state of every device, kept across reloads (agent.coordinator).
+    coordinator: DeviceCoordinator
+    coverage: LiveCoverage  # its engine kept across runs and reloads
     # One prober per ICMP job: rounds on one prober must not overlap.
     probers: dict[str, IcmpProber] = field(default_factory=dict)
-    # The last SNMP verdict per device, joined to the ICMP rounds for the alert engine.
-    snmp_ok: dict[str, bool] = field(default_factory=dict)
-    # The last ICMP verdict per device: SNMP does not ask a device that does not ping.
-    icmp_up: dict[str, bool] = field(default_factory=dict)
     # Other shards' device states, for root cause across shards (None: one shard).
     shared_status: SharedStatus | None = None
-    # Set once an ICMP round has been seen: the first SNMP run waits for it.
-    pinged: asyncio.Event = field(default_factory=asyncio.Event)
     _closing: asyncio.Task[None] | None = None
 
     @classmethod
@@ -135,7 +134,13 @@ class Services:
             else None
         )
         sink = SampleSink(spool, health, SAMPLE_TAG if config.agent.bundled_sample() else None)
-        new = cls(
+        if previous is None:
+            coordinator = DeviceCoordinator(inventory, {d.name for d in devices}, shared)
+            health.device_counts = coordinator.counts
+            coverage = LiveCoverage(coordinator, sink)
+        else:  # adopt() gives it the inventory
+            coordinator, coverage = previous.coordinator, previous.coverage
+        return cls(
             config,
             inventory,
             health,
@@ -147,18 +152,23 @@ class Services:
             snmp,
             router,
             alerts,
+            coordinator,
+            coverage,
             probers,
             shared_status=shared,
         )
-        if previous is not None:
-            new.snmp_ok, new.icmp_up = previous.snmp_ok, previous.icmp_up
-            new.pinged = previous.pinged
-        return new
 
     def adopt(self) -> None:
-        """This set runs now: a carried-over alert engine moves to its inventory."""
+        """This set runs now: a carried-over alert engine and the device coordinator move
+        to its inventory; live coverage writes through its sink."""
         own = {d.name for d in self.devices} if self.config.shard().count > 1 else None
         self.alerts.set_inventory(self.inventory, now=time.time(), own=own)
+        self.coordinator.set_inventory(
+            self.inventory, {d.name for d in self.devices}, self.shared_status
+        )
+        self.coverage.sink = self.sink
+        if not computed_here(self.config):
+            self.coverage.stop()
 
     def prober(self, job: str) -> IcmpProber:
         if job not in self.probers:
@@ -173,6 +183,7 @@ class Services:
 
     async def final_flush(self) -> None:
         """Deliver what the spool holds now; what cannot be delivered stays in it."""
+        await self.coverage.settle()  # a live coverage update under way goes out too
         report = await self.delivery.flush(deadline_s=self.config.agent.stop_timeout_s)
         # Without InfluxDB the spool is the store: nothing is "waiting" there.
         if report.remaining and isinstance(self.delivery, Flusher):

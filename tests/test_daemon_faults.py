@@ -259,7 +259,7 @@ def test_failing_reloads_keep_the_running_set(
         )
         before = runs(port)
         wait_for("ICMP rounds after the refused reload", lambda: runs(port) >= before + 3)
-        assert healthz(port) == (200, {"healthy": True, "reasons": []})
+        assert healthz(port) == (200, {"healthy": True, "reasons": [], "devices": {"up": 2}})
 
         with socket_on_port() as busy:
             config.write_text(good.replace(f"127.0.0.1:{port}", f"127.0.0.1:{busy}"))

@@ -179,7 +179,8 @@ def test_health_endpoint_serves_healthz_and_prometheus_metrics() -> None:
     assert bad.status_code == 503
     assert bad.json()["healthy"] is False
     assert any("job snmp" in r for r in bad.json()["reasons"])
-    assert good.status_code == 200 and good.json() == {"healthy": True, "reasons": []}
+    assert good.status_code == 200
+    assert good.json() == {"healthy": True, "reasons": [], "devices": {}}
     assert missing.status_code == 404
 
 

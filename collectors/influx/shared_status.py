@@ -66,12 +66,20 @@ class SharedStatus:
     async def states(self, devices: Collection[str]) -> dict[str, str]:
         """device -> its latest state within max_age_s; {} when the store cannot answer
         (logged), so root cause falls back to what this agent sees itself."""
-        if not devices:
+        return (await self.fetch(devices) or {}) if devices else {}
+
+    async def fetch(self, devices: Collection[str] | None) -> dict[str, str] | None:
+        """As `states`, for `devices` or (None) every device any agent wrote; None when
+        the store cannot answer, so a caller can keep what it last confirmed."""
+        if devices is not None and not devices:
             return {}
         db, rp = self._database()
-        where = " OR ".join(f"\"device\" = '{_quote(d)}'" for d in sorted(devices))
         prefix = f'"{rp}".' if rp else ""
-        window = f"time > now() - {int(self.max_age_s * 1000)}ms AND ({where})"
+        window = f"time > now() - {int(self.max_age_s * 1000)}ms"
+        if devices is not None:
+            window += (
+                " AND (" + " OR ".join(f"\"device\" = '{_quote(d)}'" for d in sorted(devices)) + ")"
+            )
         q = (
             f'SELECT last("state") FROM {prefix}"device_status" WHERE {window} GROUP BY "device";'
             f'SELECT last("up") FROM {prefix}"icmp" WHERE {window} GROUP BY "device"'
@@ -88,7 +96,7 @@ class SharedStatus:
                 if not isinstance(e, httpx.HTTPStatusError)
                 else f"HTTP {e.response.status_code}",
             )
-            return {}
+            return None
         results = body.get("results", [])
         state = _last_per_device(results[:1], str)
         probe_up = _last_per_device(results[1:2], bool)
