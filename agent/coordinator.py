@@ -130,6 +130,8 @@ class DeviceCoordinator:
         for r in results:
             if (old := self._states.get(r.target.name)) is not None:
                 self._icmp_ns[old.device] = at_ns
+                if not r.up:  # its last SNMP verdict is not about the device that returns
+                    old = replace(old, snmp_ok=None)
                 new[old.device] = self._derived(old, r.up, r.rtt_avg_ms, r.loss_pct)
         for name in shown:  # shown but not probed: cut off or in maintenance now
             if name not in new and (old := self._states.get(name)) is not None:

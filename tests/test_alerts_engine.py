@@ -282,6 +282,24 @@ def test_separate_icmp_and_snmp_jobs_still_see_degraded(tmp_path: Path) -> None:
     ]
 
 
+def test_snmp_verdict_from_the_dying_poll_is_forgotten_when_it_recovers(tmp_path: Path) -> None:
+    """The SNMP poll that caught a device dying fails too; once the device answers ping
+    again that old verdict is not about it: no "degraded" before the next SNMP poll."""
+    lab = Lab(tmp_path)
+    lab.clock.t += 30
+    lab.engine.observe([Observation("ap-centro", None, False)], lab.clock.t)  # the dying poll
+    lab.rounds(4, down=["ap-centro"])
+    for _ in range(4):  # pings again; no SNMP poll of it yet
+        lab.clock.t += 30
+        lab.samples += lab.engine.observe([Observation("ap-centro", True, None)], lab.clock.t)
+    asyncio.run(lab.router.deliver_pending())
+    assert [(e.kind, e.status) for e in lab.sent() if e.device == "ap-centro"] == [
+        ("down", "firing"),
+        ("down", "resolved"),
+    ]
+    assert status_of(lab, "ap-centro") == "up"
+
+
 class FailingCommit(AlertStore):
     """A store whose disk fills up on demand (the real SQLite store otherwise)."""
 

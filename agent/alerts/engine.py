@@ -165,7 +165,11 @@ class AlertEngine:
         health: dict[str, Health | None] = {}
         for o in observations:
             if o.device in self.trackers:
-                if o.snmp_ok is not None:
+                if o.icmp_up is False:
+                    # The poll that caught it dying failed too: that verdict is not about
+                    # the device that answers ping again later (a false "degraded").
+                    self._snmp_ok.pop(o.device, None)
+                elif o.snmp_ok is not None:
                     self._snmp_ok[o.device] = o.snmp_ok
                 health[o.device] = o.health(self._snmp_ok.get(o.device))
             else:
