@@ -3,8 +3,9 @@
 Each recording (LibreNMS, tests/data/snmprec/SOURCES.md) is served by snmpsim; the poller
 chooses the profile from sysObjectID (and the probe) as it would for an unknown device,
 and every field it reports is compared with what net-snmp's `snmpbulkwalk` reads from the
-same agent, times the profile's scale. A field the poller reports that no row below names
-fails the test too: nothing is read that is not checked.
+same agent, times the profile's scale (text fields as text). A field the poller reports
+that no row below names fails the test too: nothing is read that is not checked. Two walks
+are synthetic, built from the MIBs where no device recording exists (tests.synthetic_walks).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from agent.demo.fakeagent import FakeAgent, Mib, serve
+from collectors import schema
 from collectors.samples import Sample
 from collectors.snmp import PollOutcome, SnmpConfig, SnmpPoller
 from tests.test_snmp_vendor_profiles import RECORDINGS, _of, _poll_twice, _target
@@ -59,6 +61,51 @@ PMP_AP = [
     _station("2", "snr_h_db", PMP + "1.4.1.84.2"),
     _station("2", "snr_v_db", PMP + "1.4.1.74.2"),
     _station("2", "ssr_db", PMP + "1.4.1.86.2"),
+]
+
+
+# Synthetic walks built from the MIBs (tests.synthetic_walks): no device recording exists.
+SM = "1.3.6.1.4.1.161.19.3.2.2."
+PMP_SM = [
+    Read("radio_link", None, "session_status", SM + "1.0"),
+    Read("radio_link", None, "registered_ap", SM + "9.0"),
+    Read("radio_link", None, "rssi_dbm", SM + "21.0"),
+    Read("radio_link", None, "rssi_h_dbm", SM + "117.0"),
+    Read("radio_link", None, "rssi_v_dbm", SM + "118.0"),
+    Read("radio_link", None, "snr_h_db", SM + "106.0"),
+    Read("radio_link", None, "snr_v_db", SM + "95.0"),
+    Read("radio_link", None, "ssr_db", SM + "108.0"),
+    Read("radio_link", None, "jitter", SM + "3.0"),
+    Read("radio_link", None, "beacons_pct", SM + "139.0"),
+    Read("radio_link", None, "modulation_x", SM + "128.0"),
+    Read("radio_link", None, "frequency_mhz", SM + "67.0", 1e-3),
+    Read("radio_link", None, "tx_power_dbm", SM + "23.0"),
+    Read("radio_link", None, "distance_m", SM + "64.0", 0.149896229),
+    Read("radio_link", None, "fec_in_errors_total", PMP + "3.1.95.0"),
+    Read("radio_link", None, "fec_out_errors_total", PMP + "3.1.97.0"),
+    Read("radio_link", None, "crc_errors_total", PMP + "3.1.223.0"),
+]
+STA = "1.3.6.1.4.1.17713.21.1.2.30.1."
+EPMP_STATIONS = {"00:04:56:a1:b2:c3": 1, "00:04:56:a1:b2:04": 2, "00:04:56:a1:b2:c5": 3}
+EPMP_AP = [
+    Read("radio_link", None, "frequency_mhz", "1.3.6.1.4.1.17713.21.1.2.1.0"),
+    Read("wifi", ("radio", "Coviolo-Nord"), "clients", "1.3.6.1.4.1.17713.21.1.2.10.0"),
+] + [
+    _station(mac, field, f"{STA}{column}.{row}")
+    for mac, row in EPMP_STATIONS.items()
+    for field, column in [
+        ("rssi_dbm", 4),
+        ("rssi_dl_dbm", 5),
+        ("snr_db", 6),
+        ("snr_dl_db", 7),
+        ("mcs_ul", 8),
+        ("mcs_dl", 9),
+        ("ip", 10),
+        ("hostname", 18),
+        ("capacity_pct", 19),
+        ("quality_pct", 20),
+    ]
+    if (mac, field) != ("00:04:56:a1:b2:c5", "hostname")  # empty: not written
 ]
 
 
@@ -154,6 +201,8 @@ GEAR: dict[str, tuple[str | None, str, list[Read]]] = {
             Read("wifi", ("radio", "WARKOP-KOPIBOSS"), "clients", ""),
         ],
     ),
+    "pmp_450_sm": (None, "cambium-pmp450-sm", PMP_SM),
+    "epmp_ap": (None, "epmp-ap", EPMP_AP),
 }
 
 
@@ -201,6 +250,13 @@ def _number(text: str, scale: float) -> float:
         return float(text) * scale
 
 
+def _value(read: Read, walked: str) -> str | float:
+    """What the poller should report for this walked value: text as is, numbers scaled."""
+    if schema.field_of(read.measurement, read.field).type == "str":
+        return walked
+    return _number(walked, read.scale)
+
+
 def _sample(samples: Sequence[Sample], read: Read) -> Sample:
     hits = [
         s
@@ -245,7 +301,7 @@ def test_every_value_read_matches_snmpbulkwalk(snmpsim_recordings: int, communit
         for read in reads:
             if read.oid:
                 got = _sample(o.samples, read).fields[read.field]
-                assert got == _number(walked[read.oid], read.scale), (read, got)
+                assert got == _value(read, walked[read.oid]), (read, got)
         # nothing read that is not checked above
         named = {(r.measurement, r.key, r.field) for r in reads}
         for s in o.samples:
