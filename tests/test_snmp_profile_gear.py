@@ -371,21 +371,34 @@ def test_probe_tells_ltu_from_any_linux_and_pmp_ap_from_the_rest() -> None:
     # the LTU walk without its UBNT-AFLTU-MIB: just a Linux box with net-snmp's sysObjectID
     assert _profile_of(_lines("airos-af-ltu.snmprec", LTU[:-2])) == "generic"
     assert _profile_of(_lines("airos-af-ltu.snmprec")) == "airfiber-ltu"
-    # a Canopy radio that answers no regCount (an SM) is not read as an AP
+    # a Canopy radio that answers neither regCount (AP) nor sessionStatus (SM) is neither
     assert _profile_of(_lines("pmp.snmprec", PMP + "1.7.1.0")) == "generic"
+
+
+def capped(profiles_dir: Path, profile: str, kind_line: str, cap: int) -> Path:
+    """The operator's own copy of a bundled profile, its station table cut at `cap`."""
+    own = (Path(__file__).parent.parent / f"collectors/snmp/profiles/{profile}.yaml").read_text()
+    (profiles_dir / f"{profile}.yaml").write_text(
+        own.replace(kind_line, f"{kind_line}\n    max_stations: {cap}")
+    )
+    return profiles_dir
+
+
+def poll_once(
+    port: int, community: str, profile: str | None = None, profiles_dir: Path | None = None
+) -> PollOutcome:
+    poller = SnmpPoller(SnmpConfig(device_deadline_s=10, profiles_dir=profiles_dir))
+    try:
+        (o,) = asyncio.run(poller.poll([_target(port, community, profile)]))
+    finally:
+        poller.close()
+    return o
 
 
 def test_station_count_is_bounded_and_reported(snmpsim_recordings: int, tmp_path: Path) -> None:
     # the operator's own profile directory caps MikroTik stations at 4 per device
-    own = (Path(__file__).parent.parent / "collectors/snmp/profiles/mikrotik-ap.yaml").read_text()
-    (tmp_path / "mikrotik-ap.yaml").write_text(
-        own.replace("index_mac: true", "index_mac: true\n    max_stations: 4")
-    )
-    poller = SnmpPoller(SnmpConfig(device_deadline_s=10, profiles_dir=tmp_path))
-    try:
-        (o,) = asyncio.run(poller.poll([_target(snmpsim_recordings, "routeros", "mikrotik-ap")]))
-    finally:
-        poller.close()
+    mine = capped(tmp_path, "mikrotik-ap", "index_mac: true", 4)
+    o = poll_once(snmpsim_recordings, "routeros", "mikrotik-ap", mine)
     stations = _of(o, "radio_station")
     assert [s.tags["station"] for s in stations] == [
         "00:27:10:32:ed:60",

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from collectors.snmp import ProfileError, SnmpConfig, SnmpPoller, load_profiles
+from collectors.snmp import ProfileError, load_profiles
 from tests import synthetic_walks
-from tests.test_snmp_profile_gear import bulkwalk, poll_lines
-from tests.test_snmp_vendor_profiles import RECORDINGS, _of, _target
+from tests.test_snmp_profile_gear import bulkwalk, capped, poll_lines, poll_once
+from tests.test_snmp_vendor_profiles import RECORDINGS, _of
 
 SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"
 SESSION_STATUS = "1.3.6.1.4.1.161.19.3.2.2.1.0"
@@ -68,11 +68,7 @@ def test_epmp_ap_chosen_by_its_station_table() -> None:
 
 def test_epmp_stations_named_by_the_mac_the_ap_gives(snmpsim_recordings: int) -> None:
     walked = bulkwalk(snmpsim_recordings, "epmp_ap")
-    poller = SnmpPoller(SnmpConfig(device_deadline_s=10))
-    try:
-        (o,) = asyncio.run(poller.poll([_target(snmpsim_recordings, "epmp_ap", None)]))
-    finally:
-        poller.close()
+    o = poll_once(snmpsim_recordings, "epmp_ap")
     assert o.problems == []
     macs = {k.rsplit(".", 1)[1]: v for k, v in walked.items() if k.startswith(STA_TABLE + "1.1.")}
     assert macs == {"1": "00:04:56:A1:B2:C3", "2": "0:4:56:a1:b2:4", "3": "00:04:56:A1:B2:C5"}
@@ -85,15 +81,8 @@ def test_epmp_stations_named_by_the_mac_the_ap_gives(snmpsim_recordings: int) ->
 
 
 def test_epmp_stations_bounded_by_max_stations(snmpsim_recordings: int, tmp_path: Path) -> None:
-    own = (Path(__file__).parent.parent / "collectors/snmp/profiles/epmp-ap.yaml").read_text()
-    (tmp_path / "epmp-ap.yaml").write_text(
-        own.replace("kind: station", "kind: station\n    max_stations: 2")
-    )
-    poller = SnmpPoller(SnmpConfig(device_deadline_s=10, profiles_dir=tmp_path))
-    try:
-        (o,) = asyncio.run(poller.poll([_target(snmpsim_recordings, "epmp_ap", None)]))
-    finally:
-        poller.close()
+    mine = capped(tmp_path, "epmp-ap", "kind: station", 2)
+    o = poll_once(snmpsim_recordings, "epmp_ap", profiles_dir=mine)
     assert [s.tags["station"] for s in _of(o, "radio_station")] == [
         "00:04:56:a1:b2:c3",
         "00:04:56:a1:b2:04",
