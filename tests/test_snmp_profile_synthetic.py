@@ -99,3 +99,18 @@ def test_station_column_only_in_a_station_table(tmp_path: Path) -> None:
     )
     with pytest.raises(ProfileError, match=r"(?s)mine.yaml: .*station is not a radio field"):
         load_profiles(tmp_path)
+
+
+def test_station_without_a_readable_mac_keeps_what_the_ap_gives() -> None:
+    # a MAC cell that is no MAC is the station's name as written; an empty one, its row
+    given = {f"{STA_TABLE}1.1.2": "sm-stalla", f"{STA_TABLE}1.1.3": ""}
+    lines = [
+        f"{oid}|4|{given[oid]}" if (oid := line.split("|")[0]) in given else line
+        for line in _walk("epmp_ap")
+    ]
+    o = asyncio.run(poll_lines(lines))
+    assert [s.tags["station"] for s in _of(o, "radio_station")] == [
+        "00:04:56:a1:b2:c3",
+        "sm-stalla",
+        "3",
+    ]
