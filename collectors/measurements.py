@@ -74,6 +74,7 @@ _flag = _kind("bool", "", "bool")
 _text = _kind("str", "", "none")
 _ms = _kind("float", "ms", "ms")
 _bps = _kind("float", "bit/s", "bps")
+_score = _kind("float", "", "short")  # a vendor's index or score, no unit
 
 
 # What a radio reports of a link (or an AP of one of its stations): gauges first, then the
@@ -105,6 +106,25 @@ RADIO_READINGS: tuple[Field, ...] = (
     _total("fec_out_errors_total", "FEC errors sent"),
     _total("crc_errors_total", "CRC errors"),
     _total("reg_failures_total", "Registration failures"),
+    # Cambium PMP 450 SM (WHISP-SM-MIB) and ePMP AP station table (CAMBIUM-PMP80211-MIB)
+    _dbm("rssi_h_dbm", "Received power, horizontal polarisation."),
+    _dbm("rssi_v_dbm", "Received power, vertical polarisation."),
+    _dbm("rssi_dl_dbm", "Downlink signal as the station receives it (an AP's station row)."),
+    _db("snr_dl_db", "Downlink signal-to-noise ratio at the station (an AP's station row)."),
+    _score("mcs_ul", "Uplink MCS index (ePMP 1-15)."),
+    _score("mcs_dl", "Downlink MCS index (ePMP 1-15)."),
+    _pct("quality_pct", "Link quality score 0-100 (ePMP TX quality)."),
+    _pct("capacity_pct", "Link capacity score 0-100 (ePMP TX capacity)."),
+    _score("jitter", "Canopy jitter 0-15, multipath interference (FSK radios)."),
+    _pct("beacons_pct", "Share of the AP's beacons the SM receives (Canopy link quality)."),
+    _score(
+        "modulation_x",
+        "Data channel rate as a multiple of QPSK SISO (Canopy 1X-8X, 0 out of session).",
+    ),
+    _text("session_status", "Registration state as the SM words it (Canopy sessionStatus)."),
+    _text("registered_ap", "MAC of the AP the SM is registered to."),
+    _text("ip", "The station's IP address, as its AP reports it."),
+    _text("hostname", "The station's host name, as its AP reports it."),
 )
 
 ICMP = Measurement(

@@ -3,8 +3,9 @@
 Each recording (LibreNMS, tests/data/snmprec/SOURCES.md) is served by snmpsim; the poller
 chooses the profile from sysObjectID (and the probe) as it would for an unknown device,
 and every field it reports is compared with what net-snmp's `snmpbulkwalk` reads from the
-same agent, times the profile's scale. A field the poller reports that no row below names
-fails the test too: nothing is read that is not checked.
+same agent, times the profile's scale (text fields as text). A field the poller reports
+that no row below names fails the test too: nothing is read that is not checked. Two walks
+are synthetic, built from the MIBs where no device recording exists (tests.synthetic_walks).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from agent.demo.fakeagent import FakeAgent, Mib, serve
+from collectors import schema
 from collectors.samples import Sample
 from collectors.snmp import PollOutcome, SnmpConfig, SnmpPoller
 from tests.test_snmp_vendor_profiles import RECORDINGS, _of, _poll_twice, _target
@@ -59,6 +61,51 @@ PMP_AP = [
     _station("2", "snr_h_db", PMP + "1.4.1.84.2"),
     _station("2", "snr_v_db", PMP + "1.4.1.74.2"),
     _station("2", "ssr_db", PMP + "1.4.1.86.2"),
+]
+
+
+# Synthetic walks built from the MIBs (tests.synthetic_walks): no device recording exists.
+SM = "1.3.6.1.4.1.161.19.3.2.2."
+PMP_SM = [
+    Read("radio_link", None, "session_status", SM + "1.0"),
+    Read("radio_link", None, "registered_ap", SM + "9.0"),
+    Read("radio_link", None, "rssi_dbm", SM + "21.0"),
+    Read("radio_link", None, "rssi_h_dbm", SM + "117.0"),
+    Read("radio_link", None, "rssi_v_dbm", SM + "118.0"),
+    Read("radio_link", None, "snr_h_db", SM + "106.0"),
+    Read("radio_link", None, "snr_v_db", SM + "95.0"),
+    Read("radio_link", None, "ssr_db", SM + "108.0"),
+    Read("radio_link", None, "jitter", SM + "3.0"),
+    Read("radio_link", None, "beacons_pct", SM + "139.0"),
+    Read("radio_link", None, "modulation_x", SM + "128.0"),
+    Read("radio_link", None, "frequency_mhz", SM + "67.0", 1e-3),
+    Read("radio_link", None, "tx_power_dbm", SM + "23.0"),
+    Read("radio_link", None, "distance_m", SM + "64.0", 0.149896229),
+    Read("radio_link", None, "fec_in_errors_total", PMP + "3.1.95.0"),
+    Read("radio_link", None, "fec_out_errors_total", PMP + "3.1.97.0"),
+    Read("radio_link", None, "crc_errors_total", PMP + "3.1.223.0"),
+]
+STA = "1.3.6.1.4.1.17713.21.1.2.30.1."
+EPMP_STATIONS = {"00:04:56:a1:b2:c3": 1, "00:04:56:a1:b2:04": 2, "00:04:56:a1:b2:c5": 3}
+EPMP_AP = [
+    Read("radio_link", None, "frequency_mhz", "1.3.6.1.4.1.17713.21.1.2.1.0"),
+    Read("wifi", ("radio", "Coviolo-Nord"), "clients", "1.3.6.1.4.1.17713.21.1.2.10.0"),
+] + [
+    _station(mac, field, f"{STA}{column}.{row}")
+    for mac, row in EPMP_STATIONS.items()
+    for field, column in [
+        ("rssi_dbm", 4),
+        ("rssi_dl_dbm", 5),
+        ("snr_db", 6),
+        ("snr_dl_db", 7),
+        ("mcs_ul", 8),
+        ("mcs_dl", 9),
+        ("ip", 10),
+        ("hostname", 18),
+        ("capacity_pct", 19),
+        ("quality_pct", 20),
+    ]
+    if (mac, field) != ("00:04:56:a1:b2:c5", "hostname")  # empty: not written
 ]
 
 
@@ -154,6 +201,8 @@ GEAR: dict[str, tuple[str | None, str, list[Read]]] = {
             Read("wifi", ("radio", "WARKOP-KOPIBOSS"), "clients", ""),
         ],
     ),
+    "pmp_450_sm": (None, "cambium-pmp450-sm", PMP_SM),
+    "epmp_ap": (None, "epmp-ap", EPMP_AP),
 }
 
 
@@ -201,6 +250,13 @@ def _number(text: str, scale: float) -> float:
         return float(text) * scale
 
 
+def _value(read: Read, walked: str) -> str | float:
+    """What the poller should report for this walked value: text as is, numbers scaled."""
+    if schema.field_of(read.measurement, read.field).type == "str":
+        return walked
+    return _number(walked, read.scale)
+
+
 def _sample(samples: Sequence[Sample], read: Read) -> Sample:
     hits = [
         s
@@ -245,7 +301,7 @@ def test_every_value_read_matches_snmpbulkwalk(snmpsim_recordings: int, communit
         for read in reads:
             if read.oid:
                 got = _sample(o.samples, read).fields[read.field]
-                assert got == _number(walked[read.oid], read.scale), (read, got)
+                assert got == _value(read, walked[read.oid]), (read, got)
         # nothing read that is not checked above
         named = {(r.measurement, r.key, r.field) for r in reads}
         for s in o.samples:
@@ -315,21 +371,34 @@ def test_probe_tells_ltu_from_any_linux_and_pmp_ap_from_the_rest() -> None:
     # the LTU walk without its UBNT-AFLTU-MIB: just a Linux box with net-snmp's sysObjectID
     assert _profile_of(_lines("airos-af-ltu.snmprec", LTU[:-2])) == "generic"
     assert _profile_of(_lines("airos-af-ltu.snmprec")) == "airfiber-ltu"
-    # a Canopy radio that answers no regCount (an SM) is not read as an AP
+    # a Canopy radio that answers neither regCount (AP) nor sessionStatus (SM) is neither
     assert _profile_of(_lines("pmp.snmprec", PMP + "1.7.1.0")) == "generic"
+
+
+def capped(profiles_dir: Path, profile: str, kind_line: str, cap: int) -> Path:
+    """The operator's own copy of a bundled profile, its station table cut at `cap`."""
+    own = (Path(__file__).parent.parent / f"collectors/snmp/profiles/{profile}.yaml").read_text()
+    (profiles_dir / f"{profile}.yaml").write_text(
+        own.replace(kind_line, f"{kind_line}\n    max_stations: {cap}")
+    )
+    return profiles_dir
+
+
+def poll_once(
+    port: int, community: str, profile: str | None = None, profiles_dir: Path | None = None
+) -> PollOutcome:
+    poller = SnmpPoller(SnmpConfig(device_deadline_s=10, profiles_dir=profiles_dir))
+    try:
+        (o,) = asyncio.run(poller.poll([_target(port, community, profile)]))
+    finally:
+        poller.close()
+    return o
 
 
 def test_station_count_is_bounded_and_reported(snmpsim_recordings: int, tmp_path: Path) -> None:
     # the operator's own profile directory caps MikroTik stations at 4 per device
-    own = (Path(__file__).parent.parent / "collectors/snmp/profiles/mikrotik-ap.yaml").read_text()
-    (tmp_path / "mikrotik-ap.yaml").write_text(
-        own.replace("index_mac: true", "index_mac: true\n    max_stations: 4")
-    )
-    poller = SnmpPoller(SnmpConfig(device_deadline_s=10, profiles_dir=tmp_path))
-    try:
-        (o,) = asyncio.run(poller.poll([_target(snmpsim_recordings, "routeros", "mikrotik-ap")]))
-    finally:
-        poller.close()
+    mine = capped(tmp_path, "mikrotik-ap", "index_mac: true", 4)
+    o = poll_once(snmpsim_recordings, "routeros", "mikrotik-ap", mine)
     stations = _of(o, "radio_station")
     assert [s.tags["station"] for s in stations] == [
         "00:27:10:32:ed:60",

@@ -94,7 +94,8 @@ def test_candidates_for_the_shared_ubiquiti_id_and_for_cambium() -> None:
         "unifi",
     ]
     assert p["airfiber"].probe == "1.3.6.1.4.1.41112.1.3.2.1"
-    assert [c.name for c in p.candidates("1.3.6.1.4.1.17713.21")] == ["epmp"]
+    # an ePMP AP with SMs connected is probed for first (its station table)
+    assert [c.name for c in p.candidates("1.3.6.1.4.1.17713.21")] == ["epmp-ap", "epmp"]
     assert p.for_platform("airos-af") == "airfiber"
     assert p.for_platform("epmp") == "epmp"
     assert p.for_platform("airos") == "airmax"

@@ -62,6 +62,8 @@ class Converter:
 
     def text(self, cell: Cell) -> str:
         val = cell[1]
+        if cell[0] == ber.IP_ADDRESS and isinstance(val, bytes) and len(val) == 4:
+            return ".".join(map(str, val))
         if isinstance(val, bytes):
             return val.decode("utf-8", "replace").strip("\x00 ")
         return "" if val is None else str(val)
@@ -270,14 +272,16 @@ def radio_links(
 def link_fields(
     table: Table, index: bytes, cells: dict[str, Cell], conv: Converter
 ) -> dict[str, FieldValue]:
-    """The numeric fields of one radio link or station row: gauges as floats, the error
-    totals (declared int) as the counter's value."""
+    """The fields of one radio link or station row: gauges as floats, the error totals
+    (declared int) as the counter's value, the text ones (declared str) as text when set."""
     fields: dict[str, FieldValue] = {}
     for f in RADIO_READINGS:
         if (role := f.name) not in cells:
             continue
         n: FieldValue | None
-        if f.type == "int":
+        if f.type == "str":
+            n = conv.text(cells[role]) or None
+        elif f.type == "int":
             n = conv.counter(table.name, role, index, cells[role])
         else:
             v = conv.number(table.name, role, table.columns[role], index, cells[role])
@@ -308,17 +312,33 @@ def stations(table: Table, rows: Rows, device: str, conv: Converter, t: int) -> 
             fields["snr_db"] = float(fields["rssi_dbm"]) - float(fields["noise_dbm"])
         if not fields:
             continue
-        tags = {"device": device, "station": _station(table, index)}
+        tags = {"device": device, "station": _station(table, index, cells, conv)}
         out.append(Sample("radio_station", tags, fields, t))
     return out
 
 
-def _station(table: Table, index: bytes) -> str:
-    """The station's MAC (aa:bb:…) when the row index starts with it, else the index."""
+def _station(table: Table, index: bytes, cells: dict[str, Cell], conv: Converter) -> str:
+    """The station's MAC (aa:bb:…): from the table's `station` column when it has one (a
+    MAC written as text is normalised), else from the row index when it starts with it;
+    else the index."""
+    if "station" in cells and (name := conv.text(cells["station"])):
+        return _mac_text(name) or name
     subids = ber.oid_decode(index, whole=False)
     if table.index_mac and len(subids) >= 6 and all(0 <= b < 256 for b in subids[:6]):
         return ":".join(f"{b:02x}" for b in subids[:6])
     return ".".join(map(str, subids))
+
+
+def _mac_text(text: str) -> str | None:
+    """'00:04:56:AB:CD:1' or '00-04-56-ab-cd-01' as 00:04:56:ab:cd:01; None if no MAC."""
+    parts = text.replace("-", ":").split(":")
+    try:
+        octets = [int(p, 16) for p in parts]
+    except ValueError:
+        return None
+    if len(octets) != 6 or not all(0 <= o < 256 for o in octets):
+        return None
+    return ":".join(f"{o:02x}" for o in octets)
 
 
 _HR_STORAGE_RAM = ber.oid_encode("1.3.6.1.2.1.25.2.1.2")

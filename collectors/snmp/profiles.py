@@ -53,7 +53,9 @@ class Table(BaseModel):
         default=256, ge=1, description="station kind: more rows than this are cut and reported."
     )
     index_mac: bool = Field(
-        default=False, description="station kind: the row index starts with the station's MAC."
+        default=False,
+        description="station kind: the row index starts with the station's MAC (without a "
+        "`station` column, which names the station when the table has one).",
     )
 
     @field_validator("columns", mode="before")
@@ -82,6 +84,8 @@ class Table(BaseModel):
         declare would be walked and never written, so it is refused here."""
         if self.kind in ("radio_link", "station"):
             known = [f.name for f in schema.measurement_of("radio_link").fields]
+            if self.kind == "station":
+                known.append("station")  # the column naming the station (its tag)
             if unknown := sorted(set(self.columns) - set(known)):
                 raise ValueError(
                     f"table {self.name!r}: {', '.join(unknown)} is not a radio field "
