@@ -109,6 +109,12 @@ class AgentSection(_Section):
         " from NetBox at start, at SIGHUP and by every netbox job; or the name of an"
         " installed inventory source plugin (README, 'Extending netagent').",
     )
+    name: str = Field(
+        default="",
+        description="This agent's name, the `agent` tag of its own health points (job"
+        " timings, spool depth), so several agents writing one InfluxDB (shards, an HA"
+        " pair) keep them apart; empty: the host's name.",
+    )
     shard: str = Field(
         default="",
         description="'K/N': this agent polls only the devices whose name hashes to K of N"

@@ -185,12 +185,16 @@ class Health:
             out.append(f"notify target {name} keeps failing: {error}")
         return out
 
-    def to_samples(self, time_ns: int | None = None) -> list[Sample]:
+    def to_samples(
+        self, time_ns: int | None = None, tags: Mapping[str, str] | None = None
+    ) -> list[Sample]:
+        """The `agent` points; `tags` name the agent (and its shard) on every one."""
         t = time.time_ns() if time_ns is None else time_ns
+        own = dict(tags or {})
         out = [
             Sample(
                 "agent",
-                {"job": name},
+                {**own, "job": name},
                 {
                     "cycle_s": s.cycle_s,
                     "devices": s.devices,
@@ -215,7 +219,7 @@ class Health:
                 dropped_total=self.spool.dropped_total,
                 dead_letters=self.spool.dead_letters,
             )
-        out.append(Sample("agent", {}, overall, t))
+        out.append(Sample("agent", own, overall, t))
         return out
 
 

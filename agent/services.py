@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import sqlite3
 import time
 from collections.abc import Callable
@@ -197,7 +198,11 @@ class Services:
         self.health.failing_notifiers = {
             n: self.router.health[n].last_error for n in self.router.failing_targets()
         }
-        self.sink.put(self.health.to_samples())
+        agent = self.config.agent
+        tags = {"agent": agent.name or socket.gethostname()}
+        if agent.shard:
+            tags["shard"] = agent.shard
+        self.sink.put(self.health.to_samples(tags=tags))
 
     def close(self) -> None:
         for prober in self.probers.values():

@@ -326,8 +326,12 @@ COVERAGE = Measurement(
 AGENT = Measurement(
     "agent",
     "daemon (housekeeping job)",
-    "The agent's own health: one row per job (tag job), one for the whole agent (no tag).",
-    (Tag("job", "Scheduled job (icmp, snmp, …); absent on the agent-wide row."),),
+    "The agent's own health: one row per job (tag job), one for the whole agent (no job tag).",
+    (
+        Tag("agent", "The agent's name ([agent] name, or its host's name)."),
+        Tag("shard", "The agent's shard, 'K/N' ([agent] shard); absent when it polls all."),
+        Tag("job", "Scheduled job (icmp, snmp, …); absent on the agent-wide row."),
+    ),
     (
         _secs("cycle_s", "Duration of the last run."),
         _count("devices", "Devices the last run handled."),

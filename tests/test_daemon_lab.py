@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -144,6 +145,9 @@ def test_embedded_default_daemon_reads_the_simulated_sample(tmp_path: Path) -> N
             assert samples and all(s.tags.get("inventory") == "bundled-sample" for s in samples), (
                 measurement
             )
+        # its own health points name it (several agents can write one InfluxDB)
+        health = spool.query("agent", limit=5)
+        assert health and all(s.tags.get("agent") == socket.gethostname() for s in health)
         spool.close()
     finally:
         if proc.poll() is None:
