@@ -60,9 +60,16 @@ class Elements:
     paths: NDArray[np.object_] | None = None
     corridor_m: float = 0.0
     quad_segs: int = 8
-    # Discs: one disc each lies inside (-1: none). Such a disc adds nothing to a union
-    # while its container serves, so unions leave it out (a quarter of a dense centre).
-    container: NDArray[np.int64] | None = None
+    # Discs: centres, radii and vertex counts, from which `container` is found.
+    discs: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]] | None = None
+
+    @cached_property
+    def container(self) -> NDArray[np.int64] | None:
+        """Discs: one disc each lies inside (-1: none). Such a disc adds nothing to a
+        union while its container serves, so unions leave it out (a quarter of a dense
+        centre). Found on first use: the loop in bench/coverage_bench.py has no use for it.
+        """
+        return None if self.discs is None else contained_in(*self.discs)
 
     @cached_property
     def geoms(self) -> NDArray[np.object_]:
@@ -134,21 +141,22 @@ class Elements:
 
 
 def discs(
-    centres: NDArray[np.float64], radii: NDArray[np.float64], cfg: CoverageConfig
+    centres: NDArray[np.float64],
+    radii: NDArray[np.float64],
+    cfg: CoverageConfig,
+    vertices: NDArray[np.int64] | None = None,
 ) -> NDArray[np.object_]:
-    """Equal-area disc polygons around (N, 2) metric centres, within the rim error."""
+    """Equal-area disc polygons around (N, 2) metric centres, within the rim error
+    (vertices: the counts, when the caller has them already)."""
     if len(centres) == 0:
         return np.empty(0, dtype=object)
-    n = circle_vertices(radii, cfg.rim_error_m, cfg.circle_vertices)
+    n = (
+        circle_vertices(radii, cfg.rim_error_m, cfg.circle_vertices)
+        if vertices is None
+        else vertices
+    )
     coords, owner = disc_rings(centres, radii, n)
     return shapely.polygons(shapely.linearrings(coords, indices=owner))
-
-
-def _disc_containers(
-    centres: NDArray[np.float64], radii: NDArray[np.float64], cfg: CoverageConfig
-) -> NDArray[np.int64]:
-    n = circle_vertices(radii, cfg.rim_error_m, cfg.circle_vertices)
-    return contained_in(centres, radii, n)
 
 
 def sector_polygon(
@@ -178,13 +186,13 @@ def wifi_elements(inv: Inventory, cfg: CoverageConfig, proj: Projector) -> Eleme
     aps = [d for d in inv.access_points() if d.status is DeviceStatus.ACTIVE]
     radii = np.array([_ap_radius(d, cfg) for d in aps], dtype=float)
     xy = _site_xy(inv, proj, aps)
-    geoms = discs(xy, radii, cfg)
+    n = circle_vertices(radii, cfg.rim_error_m, cfg.circle_vertices)
     return Elements(
         Technology.WIFI,
         [d.name for d in aps],
-        geoms,
+        discs(xy, radii, cfg, n),
         [(d.name,) for d in aps],
-        container=_disc_containers(xy, radii, cfg),
+        discs=(xy, radii, n),
     )
 
 
