@@ -338,9 +338,9 @@ def main() -> None:
     )
     print("CPU = process CPU seconds (time.process_time), all threads. Both full recomputes")
     print("start from the inventory: the loop's includes making its quartieri and element")
-    print("polygons with the engine's code (shown apart; it also finds the contained discs,")
-    print("which it does not use). The threads row and the live row give the loop its")
-    print("inputs ready-made. Wall time includes waiting for a core. One core:")
+    print("polygons with the engine's code (shown apart). The threads row and the live row")
+    print("give the loop its inputs ready-made. Wall time includes waiting for a core.")
+    print("One core:")
     print("    taskset -c 0 .venv/bin/python bench/coverage_bench.py")
 
 
