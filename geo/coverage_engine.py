@@ -4,6 +4,8 @@ Every quartiere is cut into grid cells (geo.coverage_zones); an STRtree pairs ea
 with the coverage elements that reach it. Planned coverage of a cell is the union of its
 elements clipped to the cell; live coverage equals planned except in the cells reached
 by an element whose device is not up, so a change of state recomputes only those cells.
+What is kept per cell (index, state) is in geo.coverage_cells, residents in
+geo.coverage_residents; this module decides what to recompute and how.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import os
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from functools import reduce
 
 import numpy as np
@@ -21,9 +22,11 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
+from geo.coverage_cells import CellFigures, CellIndex, CellState
 from geo.coverage_config import CoverageConfig
 from geo.coverage_layers import LAYERS, Elements, Technology, build_elements
 from geo.coverage_local import LOCAL_MAX, REFRESH_AFTER, patch
+from geo.coverage_residents import CellResidents
 from geo.coverage_subscribers import Subscribers
 from geo.coverage_zones import Cells, Zone, make_cells, polygonal, prepare_zones
 from geo.population import Population
@@ -38,9 +41,6 @@ MAX_WORKERS = 4
 # A single cell is recomputed in the calling thread. Two already pay for a pool: a live
 # change of one AP (1-4 cells) went from 19.6 to 16.8 ms median with 2 threads.
 _PARALLEL_MIN_CELLS = 2
-
-# One cell's result for one technology: geometry, its area, residents in it.
-_Cell = tuple[Technology, BaseGeometry, float, float]
 
 
 def default_workers() -> int:
@@ -62,34 +62,6 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-@dataclass
-class _State:
-    """Per cell and technology: covered geometry, its area, residents in it."""
-
-    geom: dict[Technology, NDArray[np.object_]] = field(default_factory=dict)
-    area: dict[Technology, NDArray[np.float64]] = field(default_factory=dict)
-    residents: dict[Technology, NDArray[np.float64]] = field(default_factory=dict)
-
-    def copy(self) -> _State:
-        return _State(
-            {t: g.copy() for t, g in self.geom.items()},
-            {t: a.copy() for t, a in self.area.items()},
-            {t: r.copy() for t, r in self.residents.items()},
-        )
-
-
-@dataclass(frozen=True)
-class _Index:
-    """Which elements of one technology reach which cell, and the reverse."""
-
-    cell_ptr: NDArray[np.int64]
-    cell_elems: NDArray[np.int64]
-    elem_ptr: NDArray[np.int64]
-    elem_cells: NDArray[np.int64]
-    zone_of_pair: NDArray[np.int64]  # unique (zone, element) pairs: zone side
-    elem_of_pair: NDArray[np.int64]
 
 
 class CoverageEngine:
@@ -120,101 +92,38 @@ class CoverageEngine:
         self.zones: list[Zone] = prepare_zones(inv.quartieri, self.proj)
         self.elements: dict[Technology, Elements] = build_elements(inv, config, self.proj)
         centres = shapely.get_coordinates(
-            shapely.centroid(np.concatenate([self.elements[t].geoms for t in LAYERS]))
+            shapely.centroid(np.concatenate([self.elements[t].extents() for t in LAYERS]))
         )
         self.cells: Cells = make_cells(
             self.zones, config.cell_size_m, centres, config.cell_max_elements
         )
         self.population = population
-        self._index = {t: self._build_index(self.elements[t]) for t in LAYERS}
+        self._index = {t: CellIndex.build(self.cells, self.elements[t]) for t in LAYERS}
         self._by_device: dict[str, list[tuple[Technology, int]]] = {}
         for t in LAYERS:
             for i, deps in enumerate(self.elements[t].depends):
                 for d in deps:
                     self._by_device.setdefault(d, []).append((t, i))
-        self._alive = {t: np.ones(len(self.elements[t].names), dtype=bool) for t in LAYERS}
+        self._alive = {t: np.ones(len(self.elements[t]), dtype=bool) for t in LAYERS}
         self.subscribers = Subscribers(inv, self.zones, self.proj)
-        self._prepare_residents()
+        self._residents = CellResidents(self.zones, self.cells, population)
+        self.zone_population = self._residents.zone_population
         self.down: frozenset[str] = frozenset()
-        self.planned = _State()
+        self.planned = CellState()
         all_cells = np.arange(len(self.cells.geoms))
         self._recompute(self.planned, {t: all_cells for t in LAYERS}, alive=None)
         self.live = self.planned.copy()
         self._patches = {t: np.zeros(len(self.cells.geoms), dtype=np.int64) for t in LAYERS}
 
     # --- set-up -----------------------------------------------------------------
-    def _build_index(self, el: Elements) -> _Index:
-        n_cells = len(self.cells.geoms)
-        if len(el.geoms) and n_cells:
-            tree = shapely.STRtree(el.geoms)
-            cell_i, elem_i = tree.query(self.cells.geoms, predicate="intersects")
-        else:
-            cell_i = elem_i = np.empty(0, dtype=np.int64)
-        order = np.lexsort((elem_i, cell_i))
-        cell_i, elem_i = cell_i[order], elem_i[order]
-        ptr = np.searchsorted(cell_i, np.arange(n_cells + 1))
-        by_elem = np.argsort(elem_i, kind="stable")
-        elem_ptr = np.searchsorted(elem_i[by_elem], np.arange(len(el.geoms) + 1))
-        n_el = max(len(el.geoms), 1)
-        pairs = np.unique(self.cells.zone[cell_i].astype(np.int64) * n_el + elem_i)
-        return _Index(ptr, elem_i, elem_ptr, cell_i[by_elem], pairs // n_el, pairs % n_el)
-
     def serving(self, tech: Technology) -> NDArray[np.bool_]:
         """Per element of `tech`: serving in the live figures (all True until set_down)."""
         return self._alive[tech].copy()
 
-    def _prepare_residents(self) -> None:
-        """Uniform density per zone, or the population features cut by cell."""
-        n = len(self.cells.geoms)
-        self._density = np.array(
-            [
-                np.nan if z.population is None or z.area_m2 == 0 else z.population / z.area_m2
-                for z in self.zones
-            ],
-            dtype=float,
-        )
-        self._pop_cells: list[tuple[NDArray[np.object_], NDArray[np.float64]]] = []
-        self.zone_population = np.array(
-            [np.nan if z.population is None else float(z.population) for z in self.zones]
-        )
-        if self.population is None:
-            return
-        pop = self.population
-        geoms = shapely.get_parts(pop.geoms, return_index=True)
-        parts, src = geoms
-        is_point = shapely.get_type_id(parts) == 0
-        # A multi-geometry's count is shared by its parts (points evenly, polygons by area).
-        per_feature_area = np.bincount(src, weights=shapely.area(parts), minlength=len(pop.geoms))
-        per_feature_parts = np.bincount(src, minlength=len(pop.geoms))
-        weight = np.where(
-            is_point,
-            pop.counts[src] / per_feature_parts[src],
-            pop.counts[src] / np.where(per_feature_area[src] > 0, per_feature_area[src], 1),
-        )
-        tree = shapely.STRtree(parts)
-        cell_i, part_i = tree.query(self.cells.geoms, predicate="intersects")
-        # a point on a cell or quartiere border belongs to one cell only
-        keep = ~is_point[part_i]
-        keep[np.unique(np.where(is_point[part_i], part_i, -1), return_index=True)[1]] = True
-        cell_i, part_i = cell_i[keep], part_i[keep]
-        cell_pop = np.zeros(n)
-        for c in range(n):
-            sel = part_i[cell_i == c]
-            pts = sel[is_point[sel]]
-            polys = sel[~is_point[sel]]
-            pieces = shapely.intersection(parts[polys], self.cells.geoms[c])
-            g = np.concatenate([parts[pts], pieces])
-            w = np.concatenate([weight[pts], weight[polys]])
-            self._pop_cells.append((g, w))
-            cell_pop[c] = weight[pts].sum() + (weight[polys] * shapely.area(pieces)).sum()
-        self.zone_population = np.bincount(
-            self.cells.zone, weights=cell_pop, minlength=len(self.zones)
-        )
-
     # --- per-cell computation ---------------------------------------------------
     def _recompute(
         self,
-        st: _State,
+        st: CellState,
         cells_by_tech: dict[Technology, NDArray[np.int64]],
         alive: dict[Technology, NDArray[np.bool_]] | None,
         flipped: dict[Technology, set[int]] | None = None,
@@ -239,18 +148,15 @@ class CoverageEngine:
         for t in LAYERS:  # each cell lists its layers in LAYERS order
             for c in cells_by_tech.get(t, ()):
                 techs_of.setdefault(int(c), []).append(t)
-        cost = np.zeros(n, dtype=np.int64)  # elements to union: a proxy for a cell's time
-        for t in LAYERS:
-            ptr = self._index[t].cell_ptr
-            cost += ptr[1:] - ptr[:-1]
+        # elements to union: a proxy for a cell's time
+        cost = sum((self._index[t].per_cell() for t in LAYERS), np.zeros(n, dtype=np.int64))
         # Costliest first, so no thread is left with a big cell at the end.
         cells = sorted(techs_of, key=lambda c: (-int(cost[c]), c))
 
         local: dict[int, dict[Technology, NDArray[np.int64]]] = {}
         for c in cells if flipped else ():
             for t in techs_of[c]:
-                idx = self._index[t]
-                reach = idx.cell_elems[idx.cell_ptr[c] : idx.cell_ptr[c + 1]]
+                reach = self._index[t].of_cell(c)
                 ch = reach[np.isin(reach, list(flipped.get(t, ())))]  # type: ignore[union-attr]
                 if len(ch) <= LOCAL_MAX and self._patches[t][c] < REFRESH_AFTER:
                     local.setdefault(c, {})[t] = ch
@@ -258,7 +164,7 @@ class CoverageEngine:
                 else:
                     self._patches[t][c] = 0
 
-        def task(c: int) -> list[_Cell]:
+        def task(c: int) -> list[CellFigures]:
             return self._cell(st, c, techs_of[c], alive, local.get(c, {}))
 
         for c, results in zip(cells, self._map(task, cells), strict=True):
@@ -267,7 +173,9 @@ class CoverageEngine:
                 st.area[t][c] = a
                 st.residents[t][c] = r
 
-    def _map(self, fn: Callable[[int], list[_Cell]], cells: Sequence[int]) -> list[list[_Cell]]:
+    def _map(
+        self, fn: Callable[[int], list[CellFigures]], cells: Sequence[int]
+    ) -> list[list[CellFigures]]:
         """fn over cells, in order: on a thread pool when there are enough cells."""
         workers = min(self.workers, len(cells))
         if workers < 2 or len(cells) < _PARALLEL_MIN_CELLS:
@@ -277,29 +185,29 @@ class CoverageEngine:
 
     def _cell(
         self,
-        st: _State,
+        st: CellState,
         c: int,
         techs: list[Technology],
         alive: dict[Technology, NDArray[np.bool_]] | None,
         local: dict[Technology, NDArray[np.int64]],
-    ) -> list[_Cell]:
+    ) -> list[CellFigures]:
         """Cell c's new layers `techs` and its 'all' layer (reads, never writes, st).
 
         local: the layers to patch around their changed elements (geo.coverage_local).
         """
-        out: list[_Cell] = []
+        out: list[CellFigures] = []
         layer = {t: st.geom[t][c] for t in LAYERS}
         regions = []
         for t in techs:
-            idx, el = self._index[t], self.elements[t]
-            members = idx.cell_elems[idx.cell_ptr[c] : idx.cell_ptr[c + 1]]
+            el = self.elements[t]
+            members = self._index[t].of_cell(c)
             if alive is not None:
                 members = members[alive[t][members]]
             members = el.needed(members, None if alive is None else alive[t])
             if t in local:
                 region = self._clip(el.union(local[t]), c)
                 shapely.prepare(region)
-                near = members[shapely.intersects(region, el.geoms[members])]
+                near = el.reaching(region, members)
                 inside = polygonal(shapely.intersection(el.union(near, region.bounds), region))
                 g = patch(layer[t], region, inside)
                 regions.append(region)
@@ -326,24 +234,9 @@ class CoverageEngine:
             return polygonal(shapely.clip_by_rect(g, *self.cells.geoms[c].bounds))
         return polygonal(shapely.intersection(g, self.cells.geoms[c]))
 
-    def _figures(self, c: int, tech: Technology, g: BaseGeometry) -> _Cell:
+    def _figures(self, c: int, tech: Technology, g: BaseGeometry) -> CellFigures:
         a = float(g.area)
-        return tech, g, a, self._residents(c, g, a)
-
-    def _residents(self, c: int, g: BaseGeometry, area: float) -> float:
-        if area == 0:
-            return 0.0
-        if not self._pop_cells:
-            return float(self._density[self.cells.zone[c]] * area)
-        geoms, w = self._pop_cells[c]
-        if len(geoms) == 0:
-            return 0.0
-        shapely.prepare(g)
-        pts = shapely.get_type_id(geoms) == 0
-        total = float(w[pts][shapely.intersects(g, geoms[pts])].sum())
-        if (~pts).any():
-            total += float((w[~pts] * shapely.area(shapely.intersection(geoms[~pts], g))).sum())
-        return total
+        return tech, g, a, self._residents.of(c, g, a)
 
     # --- live -------------------------------------------------------------------
     def set_down(self, down: Collection[str]) -> None:
@@ -359,9 +252,7 @@ class CoverageEngine:
                 if self._alive[tech][i] != alive:
                     self._alive[tech][i] = alive
                     flips.setdefault(tech, set()).add(i)
-                    ix = self._index[tech]
-                    reach = ix.elem_cells[ix.elem_ptr[i] : ix.elem_ptr[i + 1]]
-                    touched.setdefault(tech, set()).update(reach.tolist())
+                    touched.setdefault(tech, set()).update(self._index[tech].of_element(i).tolist())
         if touched:
             self._recompute(
                 self.live,
@@ -372,7 +263,7 @@ class CoverageEngine:
 
     # --- figures ----------------------------------------------------------------
     def zone_sums(
-        self, st: _State, tech: Technology
+        self, st: CellState, tech: Technology
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Covered m² and residents covered per zone (residents NaN where unknown)."""
         nz = len(self.zones)

@@ -95,6 +95,20 @@ def test_bent_corridor_within_a_thousandth_of_a_fine_buffer() -> None:
     assert el.geoms[0].area == pytest.approx(fine.area, rel=1e-3)
 
 
+def test_fibre_figures_are_the_union_of_the_exported_corridors() -> None:
+    # the engine unions corridors as one buffer of their paths and never builds the
+    # per-segment polygons; those (the GIS export's per-element layer) must still add
+    # up to the same figure in every quartiere
+    inv = load_inventory(SAMPLE_PATHS).inventory
+    engine = engine_for(inv, DEFAULT)
+    el = engine.elements[Technology.FIBRE]
+    assert len(el) > 10
+    covered, _ = engine.zone_sums(engine.planned, Technology.FIBRE)
+    union = shapely.union_all(el.geoms)
+    expected = [shapely.intersection(union, z.geom).area for z in engine.zones]
+    assert covered == pytest.approx(expected, rel=1e-6, abs=1e-3)
+
+
 def test_every_row_of_the_sample_within_half_a_percent_of_a_high_vertex_reference() -> None:
     inv = load_inventory(SAMPLE_PATHS).inventory
     assert len(inv.quartieri) == 25, f"the sample's quartieri come from {SAMPLE_DIR}"
