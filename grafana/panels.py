@@ -12,7 +12,7 @@ from typing import Any
 
 from grafana_foundation_sdk.builders import common as cb
 from grafana_foundation_sdk.builders import dashboard as db
-from grafana_foundation_sdk.builders import stat, table, timeseries
+from grafana_foundation_sdk.builders import stat, statetimeline, table, timeseries
 from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
 
@@ -165,6 +165,34 @@ def _limits(p: Any, minmax: tuple[float | None, float | None], decimals: int | N
         p.max(hi)
     if decimals is not None:
         p.decimals(decimals)
+
+
+def timeline(
+    title: str,
+    description: str,
+    size: Size,
+    targets: Sequence[InfluxQL],
+    measure: tuple[str, str],
+    *,
+    mappings: list[dm.ValueMapping],
+) -> statetimeline.Panel:
+    """A state timeline: one lane per series, each state drawn until the next reading
+    and coloured by `mappings` (a status word: up, down…)."""
+    p = statetimeline.Panel()
+    common(p, title, description, size, targets, measure, ())
+    p.mappings(mappings).show_value(cm.VisibilityMode.AUTO).merge_values(True)
+    p.line_width(0).fill_opacity(80).row_height(0.9)
+    p.legend(
+        cb.VizLegendOptions()
+        .display_mode(cm.LegendDisplayMode.LIST)
+        .placement(cm.LegendPlacement.BOTTOM)
+        .show_legend(True)
+    )
+    p.tooltip(cb.VizTooltipOptions().mode(cm.TooltipDisplayMode.SINGLE))
+    # a state the mappings do not name is grey
+    p.thresholds(steps((None, "text")))
+    p.color_scheme(db.FieldColor().mode(dm.FieldColorModeId.THRESHOLDS))
+    return p
 
 
 def stat_panel(
