@@ -11,7 +11,9 @@ segment or switch appears without regenerating the dashboard.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from grafana_foundation_sdk.builders import table, timeseries
 from grafana_foundation_sdk.models import common as cm
@@ -68,10 +70,12 @@ class Ports:
     per: str
     whose: str
 
-    def query(self, select: str, fill: str = "null") -> str:
-        return (
+    def target(self, select: str, fill: str = "null", alias: str = "") -> InfluxQL:
+        """A query of `select` over these ports, one series per port per interval."""
+        return InfluxQL(
             f'SELECT {select} FROM "interface" WHERE {self.where} AND $timeFilter '
-            f"GROUP BY time($__interval), {self.group} fill({fill})"
+            f"GROUP BY time($__interval), {self.group} fill({fill})",
+            alias=alias or self.alias,
         )
 
 
@@ -104,41 +108,63 @@ def _value_map(colours: dict[str, str], text: dict[str, str] | None = None) -> d
     )
 
 
-def every_port() -> table.Panel:
-    q = (
-        'SELECT last("alias") AS "description", last("oper_status") AS "status", '
-        'last("admin_up") AS "enabled", max("in_bps") AS "peak in", '
-        'max("out_bps") AS "peak out", mean("in_errors") AS "in errors", '
-        'mean("out_errors") AS "out errors", mean("in_discards") AS "in discards", '
-        'mean("out_discards") AS "out discards", last("over_speed") AS "over speed" '
-        f'FROM "interface" WHERE {EVERY} GROUP BY "device", "ifname"'
-    )
-    overrides: list[Override] = [
-        ("status", {"cell": {"type": "color-text"}}),
-        ("enabled", {"unit": unit("interface", "admin_up")}),
-        ("peak in", {"unit": unit("interface", "in_bps")}),
-        ("peak out", {"unit": unit("interface", "out_bps")}),
-        *(
-            (f"{d} {k}", graded(unit("interface", f"{d}_{k}"), ERR_STEPS))
-            for k in ("errors", "discards")
-            for d in ("in", "out")
-        ),
-        ("over speed", {"unit": unit("interface", "over_speed")}),
-        ("Time", {"hidden": True}),
-    ]
+# The columns a table of ports can show: name -> (InfluxQL selection, how it is drawn).
+PORT_COLUMNS: dict[str, tuple[str, dict[str, Any]]] = {
+    "description": ('last("alias")', {}),
+    "status": ('last("oper_status")', {"cell": {"type": "color-text"}}),
+    "enabled": ('last("admin_up")', {"unit": unit("interface", "admin_up")}),
+    "speed": ('last("speed_bps")', {"unit": unit("interface", "speed_bps")}),
+    "peak in": ('max("in_bps")', {"unit": unit("interface", "in_bps")}),
+    "peak out": ('max("out_bps")', {"unit": unit("interface", "out_bps")}),
+    **{
+        f"{d} {k}": (f'mean("{d}_{k}")', graded(unit("interface", f"{d}_{k}"), ERR_STEPS))
+        for k in ("errors", "discards")
+        for d in ("in", "out")
+    },
+    "over speed": ('last("over_speed")', {"unit": unit("interface", "over_speed")}),
+}
+
+
+def port_table(
+    title: str,
+    description: str,
+    size: Size,
+    columns: Sequence[str],
+    where: str,
+    group: str,
+    *,
+    sort_by: str,
+    desc: bool = False,
+) -> table.Panel:
+    """One line per port (per `group`): the named PORT_COLUMNS over the period."""
+    select = ", ".join(f'{PORT_COLUMNS[c][0]} AS "{c}"' for c in columns)
+    overrides: list[Override] = [(c, PORT_COLUMNS[c][1]) for c in columns if PORT_COLUMNS[c][1]]
     return table_panel(
+        title,
+        description,
+        size,
+        InfluxQL(f'SELECT {select} FROM "interface" WHERE {where} GROUP BY {group}', fmt="table"),
+        ("interface", "oper_status"),
+        sort_by=sort_by,
+        desc=desc,
+        mappings=[_value_map(OPER_COLOURS)],
+        overrides=[*overrides, ("Time", {"hidden": True})],
+    )
+
+
+def every_port() -> table.Panel:
+    return port_table(
         "Every port over the period",
         "Per port of every device: its description (ifAlias: the fibre segment or "
         "link it serves), its status now (up, down, lowerLayerDown, notPresent…) and "
         "whether it is enabled, peak traffic, mean error and discard rates, and whether "
         "its traffic went above its nominal speed; the ports with errors first.",
         (24, 10),
-        InfluxQL(q, fmt="table"),
-        ("interface", "oper_status"),
+        [c for c in PORT_COLUMNS if c != "speed"],
+        EVERY,
+        '"device", "ifname"',
         sort_by="in errors",
         desc=True,
-        mappings=[_value_map(OPER_COLOURS)],
-        overrides=overrides,
     )
 
 
@@ -147,11 +173,7 @@ def traffic(ports: Ports, size: Size) -> timeseries.Panel:
         f"Traffic {ports.per}",
         f"Bits per second in and out of {ports.whose} (out drawn below the axis).",
         size,
-        [
-            InfluxQL(
-                ports.query('mean("in_bps") AS "in", mean("out_bps") AS "out"'), alias=ports.alias
-            )
-        ],
+        [ports.target('mean("in_bps") AS "in", mean("out_bps") AS "out"')],
         ("interface", "in_bps"),
         overrides=[("/ out$/", {"negative_y": "negative-Y"})],
     )
@@ -164,12 +186,9 @@ def utilisation(ports: Ports, size: Size) -> timeseries.Panel:
         "segment near its capacity shows at both its ends.",
         size,
         [
-            InfluxQL(
-                ports.query(
-                    'mean("in_bps") / mean("speed_bps") * 100 AS "in", '
-                    'mean("out_bps") / mean("speed_bps") * 100 AS "out"'
-                ),
-                alias=ports.alias,
+            ports.target(
+                'mean("in_bps") / mean("speed_bps") * 100 AS "in", '
+                'mean("out_bps") / mean("speed_bps") * 100 AS "out"'
             )
         ],
         ("interface", "util_pct"),
@@ -188,13 +207,9 @@ def errors(ports: Ports, size: Size) -> timeseries.Panel:
         "discards.",
         size,
         [
-            InfluxQL(
-                ports.query(
-                    'mean("in_errors") AS "in errors", mean("out_errors") AS "out errors", '
-                    'mean("in_discards") AS "in discards", '
-                    'mean("out_discards") AS "out discards"'
-                ),
-                alias=ports.alias,
+            ports.target(
+                'mean("in_errors") AS "in errors", mean("out_errors") AS "out errors", '
+                'mean("in_discards") AS "in discards", mean("out_discards") AS "out discards"'
             )
         ],
         ("interface", "in_errors"),
@@ -218,13 +233,9 @@ def device_ports() -> list[Part]:
             "of $device: a broadcast storm or a loop shows as a wall of broadcast.",
             (12, 8),
             [
-                InfluxQL(
-                    OF_DEVICE.query(
-                        'mean("in_ucast_pps") AS "unicast", '
-                        'mean("in_mcast_pps") AS "multicast", '
-                        'mean("in_bcast_pps") AS "broadcast"'
-                    ),
-                    alias=OF_DEVICE.alias,
+                OF_DEVICE.target(
+                    'mean("in_ucast_pps") AS "unicast", mean("in_mcast_pps") AS "multicast", '
+                    'mean("in_bcast_pps") AS "broadcast"'
                 )
             ],
             ("interface", "in_ucast_pps"),
@@ -233,35 +244,17 @@ def device_ports() -> list[Part]:
 
 
 def every_segment() -> table.Panel:
-    q = (
-        'SELECT last("oper_status") AS "status", last("speed_bps") AS "speed", '
-        'max("in_bps") AS "peak in", max("out_bps") AS "peak out", '
-        'mean("in_errors") AS "in errors", mean("out_errors") AS "out errors" '
-        f'FROM "interface" WHERE {TAGGED} AND $timeFilter GROUP BY "segment", {OF_SEGMENT.group}'
-    )
-    overrides: list[Override] = [
-        ("status", {"cell": {"type": "color-text"}}),
-        ("speed", {"unit": unit("interface", "speed_bps")}),
-        ("peak in", {"unit": unit("interface", "in_bps")}),
-        ("peak out", {"unit": unit("interface", "out_bps")}),
-        *(
-            (f"{d} errors", graded(unit("interface", f"{d}_errors"), ERR_STEPS))
-            for d in ("in", "out")
-        ),
-        ("Time", {"hidden": True}),
-    ]
-    return table_panel(
+    return port_table(
         "Every fibre segment end over the period",
         "Both ends of every fibre segment (the ports the inventory names, side a and b), "
         "one line each: status now, speed, peak traffic and mean error rates. A segment "
         "with one end down or erring while the other is clean is the fibre or an optic "
         "between them.",
         (24, 9),
-        InfluxQL(q, fmt="table"),
-        ("interface", "oper_status"),
+        ("status", "speed", "peak in", "peak out", "in errors", "out errors"),
+        f"{TAGGED} AND $timeFilter",
+        f'"segment", {OF_SEGMENT.group}',
         sort_by="segment",
-        mappings=[_value_map(OPER_COLOURS)],
-        overrides=overrides,
     )
 
 
@@ -277,8 +270,9 @@ def segment_ends() -> list[Part]:
             "or its device.",
             (24, 5),
             [
-                InfluxQL(
-                    OF_SEGMENT.query('last("oper_status") AS "status"', fill="none"),
+                OF_SEGMENT.target(
+                    'last("oper_status") AS "status"',
+                    fill="none",
                     alias="$tag_side: $tag_device $tag_ifname",
                 )
             ],
