@@ -179,7 +179,7 @@ def tag_ports(
 ) -> tuple[list[Sample], list[str]]:
     """The samples with each named port's `interface` samples carrying its tags (a fibre
     segment's end: segment and side), whichever table kind made them; and one problem
-    per named port the device has no interface of, so a port misspelt in the inventory
+    naming the ports the device has no interface of, so a port misspelt in the inventory
     is said instead of its segment silently missing from the dashboards."""
     if not port_tags:
         return samples, []
@@ -191,14 +191,17 @@ def tag_ports(
             found.add(s.tags["ifname"])
             s = replace(s, tags={**s.tags, **extra})
         out.append(s)
-    problems = [
-        f"port {port!r} ({', '.join(f'{k} {v!r}' for k, v in tags.items())}) is not among "
-        "the device's interfaces (ifName, else ifDescr): its samples carry no such tags; "
-        "check the port's name in the inventory"
+    missing = [
+        f"{port!r} ({', '.join(f'{k} {v!r}' for k, v in tags.items())})"
         for port, tags in sorted(port_tags.items())
         if port not in found
     ]
-    return out, problems
+    if not missing:
+        return out, []
+    return out, [
+        f"port(s) the inventory names not among the device's interfaces (ifName, else "
+        f"ifDescr), so their samples are not tagged: {', '.join(missing)}"
+    ]
 
 
 def _int_of(cell: Cell) -> int:
