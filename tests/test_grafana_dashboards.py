@@ -109,6 +109,9 @@ def test_a_segments_row_shows_both_its_ends_side_by_side() -> None:
         "Errors and discards at each end",
     ]
     assert panels[0]["type"] == "state-timeline"
+    # a silent end is a gap after 5 minutes (as the time series bridge up to 5 minutes)
+    (override,) = panels[0]["fieldConfig"]["overrides"]
+    assert override["properties"] == [{"id": "custom.insertNulls", "value": 300000}]
     assert {p["gridPos"]["y"] for p in panels[1:]} == {panels[1]["gridPos"]["y"]}  # one line
     for p in panels:
         (t,) = p["targets"]
