@@ -167,7 +167,16 @@ INTERFACE = Measurement(
     "SNMP collector (IF-MIB)",
     "One network interface; rates need two polls, and each field is absent when the "
     "device does not say.",
-    (DEVICE, Tag("ifname", "ifName, else ifDescr (`#ifIndex` added when two share a name).")),
+    (
+        DEVICE,
+        Tag("ifname", "ifName, else ifDescr (`#ifIndex` added when two share a name)."),
+        Tag(
+            "segment",
+            "Fibre segment (inventory name) this port is an end of; only on the ports the "
+            "inventory names as a segment's a_port or b_port.",
+        ),
+        Tag("side", "Which end of the segment the port is (a or b); only with `segment`."),
+    ),
     (
         _bps("in_bps", "Received traffic."),
         _bps("out_bps", "Sent traffic."),

@@ -66,10 +66,10 @@ def test_no_dashboard_names_anything_of_the_inventory() -> None:
     assert len(load_dashboards()["ports.json"]) and "fibre.json" not in load_dashboards()
 
 
-def test_per_device_link_and_station_rows_repeat_over_tag_values() -> None:
+def test_per_device_segment_link_and_station_rows_repeat_over_tag_values() -> None:
     dashes = load_dashboards()
     expected = {
-        "ports.json": {"device": ('"interface"', "device")},
+        "ports.json": {"device": ('"interface"', "device"), "segment": ('"interface"', "segment")},
         "coviolo-wireless.json": {
             "link": ('"radio_link"', "link"),
             "ap": ('"radio_station"', "device"),
@@ -92,6 +92,39 @@ def test_per_device_link_and_station_rows_repeat_over_tag_values() -> None:
         for pq in repeated:
             # one value per copy, compared as a string: a "/" in it cannot end a regex
             assert f"= '${{{pq.repeat}:raw}}'" in pq.query, pq.where
+
+
+def test_a_segments_row_shows_both_its_ends_side_by_side() -> None:
+    """The row repeated per fibre segment draws one series per end (side a and b, with
+    its device and port) of status, traffic, utilisation and errors, and nothing else."""
+    dash = load_dashboards()["ports.json"]
+    rows = [p for p in dash["panels"] if p["type"] == "row"]
+    start = next(i for i, p in enumerate(dash["panels"]) if p.get("repeat") == "segment")
+    end = dash["panels"].index(rows[rows.index(dash["panels"][start]) + 1])
+    panels = dash["panels"][start + 1 : end]
+    assert [p["title"] for p in panels] == [
+        "Status of both ends",
+        "Traffic at each end",
+        "Utilisation at each end",
+        "Errors and discards at each end",
+    ]
+    assert panels[0]["type"] == "state-timeline"
+    # a silent end is a gap after 5 minutes (as the time series bridge up to 5 minutes)
+    (override,) = panels[0]["fieldConfig"]["overrides"]
+    assert override["properties"] == [{"id": "custom.insertNulls", "value": 300000}]
+    assert {p["gridPos"]["y"] for p in panels[1:]} == {panels[1]["gridPos"]["y"]}  # one line
+    for p in panels:
+        (t,) = p["targets"]
+        assert "\"segment\" = '${segment:raw}'" in t["query"], p["title"]
+        assert (
+            t["query"]
+            .rstrip()
+            .split("GROUP BY ")[1]
+            .startswith('time($__interval), "side", "device", "ifname"')
+        )
+        assert t["alias"].startswith("$tag_side: $tag_device $tag_ifname"), p["title"]
+    (summary,) = [p for p in all_panels(dash["panels"]) if "fibre segment" in p["title"]]
+    assert "WHERE \"segment\" != ''" in summary["targets"][0]["query"]
 
 
 def test_every_panel_unit_comes_from_the_units_table() -> None:

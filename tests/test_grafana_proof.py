@@ -5,11 +5,13 @@ and flusher) runs a few cycles on the sample lab inside its namespace, writing i
 real influxd. What the lab's generated gear does not serve (AP stations, CPU and memory,
 sensors and optics, port descriptions) is polled beside it by the real SNMP poller from
 real devices' recordings, and the few fields no recording holds are written as the
-mapping writes them. Then every variable, panel and annotation query of every committed
-dashboard is interpolated as Grafana would (variables on All, then two explicit values,
-the provisioned datasource's minimum interval; a repeated row once per value of its
-variable, as Grafana draws it) and run: any error, empty result, or
-selected column without a single value fails the test, naming the panel.
+mapping writes them. The daemon's own polls must have tagged both ends of every fibre
+segment the lab serves (and no other port) with segment and side. Then every variable,
+panel and annotation query of every committed dashboard is interpolated as Grafana
+would (variables on All, then two explicit values, the provisioned datasource's minimum
+interval; a repeated row once per value of its variable, as Grafana draws it) and run:
+any error, empty result, or selected column without a single value fails the test,
+naming the panel.
 """
 
 from __future__ import annotations
@@ -169,16 +171,41 @@ def poll_recordings(port: int) -> list[Sample]:
 def unrecorded_samples(t: int) -> list[Sample]:
     """The fields no recording here holds, as the SNMP mapping writes them (names from
     collectors.snmp.mapping): discards and packets by cast (IF-MIB columns the recordings
-    were trimmed of), and a station's own RSSI and SNR (ePMP AP, MikroTik registration
-    table: no recording of either has stations)."""
+    were trimmed of), on a port that ends a fibre segment (tagged as the poller tags
+    one: its name has a '/', which the sample's segments do not), and a station's own
+    RSSI and SNR (ePMP AP, MikroTik registration table: no recording of either has
+    stations)."""
     counters = [cf.name for cf in mapping.INTERFACE_COUNTERS if "discards" in cf.name]
     counters += [cf.name for cf in mapping.INTERFACE_COUNTERS if cf.name.endswith("_pps")]
     port: dict[str, FieldValue] = {name: float(i) for i, name in enumerate(counters)}
     station: dict[str, FieldValue] = {"rssi_dbm": -63.0, "snr_db": 31.0}
+    ports, _ = mapping.tag_ports(
+        [Sample("interface", {"device": "proof-switch", "ifname": "sfp1"}, port, t)],
+        {"sfp1": {"segment": "Proof / tratta 1", "side": "a"}},
+    )
     return [
-        Sample("interface", {"device": "proof-switch", "ifname": "sfp1"}, port, t),
+        *ports,
         Sample("radio_station", {"device": "proof-ap", "station": "aa:bb:cc:00:00:01"}, station, t),
     ]
+
+
+def segment_ends_written(lab: SampleLab) -> set[tuple[str, str]]:
+    """(segment, side) of every port InfluxDB holds samples of tagged as a segment's end."""
+    series = lab.influx(
+        'SELECT count("oper_status") FROM "interface" WHERE "segment" != \'\' '
+        'GROUP BY "segment", "side"'
+    )
+    return {(s["tags"]["segment"], s["tags"]["side"]) for s in series}
+
+
+def segment_ends_polled(lab: SampleLab) -> set[tuple[str, str]]:
+    """(segment, side) of every segment end of the sample whose device the lab runs."""
+    return {
+        (seg.name, side)
+        for seg in lab.inventory.segments
+        for side, device, port in (("a", seg.a_device, seg.a_port), ("b", seg.b_device, seg.b_port))
+        if device and port and device not in lab.faults
+    }
 
 
 def write_samples(lab: SampleLab, samples: list[Sample]) -> None:
@@ -194,6 +221,8 @@ def test_every_dashboard_query_returns_data_from_the_running_agent(
     snmpsim_recordings: int,  # noqa: F811
 ) -> None:
     seen = run_agent(sample_lab)
+    # The daemon's own poll tagged both ends of every segment the lab serves, and nothing else.
+    assert segment_ends_written(sample_lab) == segment_ends_polled(sample_lab)
     write_samples(sample_lab, poll_recordings(snmpsim_recordings))
     write_samples(sample_lab, unrecorded_samples(time.time_ns() - 5_000_000_000))
     problems: list[Problem] = []

@@ -86,3 +86,40 @@ def test_the_cli_reads_an_address_as_the_collector_does(spec: str) -> None:
     except (typer.BadParameter, addresses.Unresolved):
         got = None
     assert got == want
+
+
+FIBRE = """
+sites:
+  - {name: PoP Nord, lat: 44.70, lon: 10.63}
+  - {name: Scuola Sud, lat: 44.69, lon: 10.62}
+  - {name: Cabina Est, lat: 44.69, lon: 10.64}
+devices:
+  - {name: rtr-nord, site: PoP Nord, role: router, mgmt_ip: 127.10.0.1}
+  - {name: sw-sud, site: Scuola Sud, role: switch, mgmt_ip: 127.10.0.2, parent: rtr-nord}
+  - {name: sw-est, site: Cabina Est, role: switch, mgmt_ip: 127.10.0.3, status: planned}
+segments:
+  - {name: Dorsale Nord / Sud, a_site: PoP Nord, b_site: Scuola Sud,
+     a_device: rtr-nord, a_port: sfp-sfpplus1, b_device: sw-sud, b_port: sfp1}
+  - {name: Accesso Est, a_site: PoP Nord, b_site: Cabina Est,
+     a_device: rtr-nord, a_port: ether2, b_device: sw-est, b_port: sfp1}
+  - {name: Scorta, a_site: PoP Nord, b_site: Scuola Sud, status: planned,
+     a_device: rtr-nord, a_port: ether3, b_device: sw-sud, b_port: sfp2}
+  - {name: Senza porte, a_site: Scuola Sud, b_site: Cabina Est}
+"""
+
+
+def test_fibre_segment_ends_name_their_ports_on_the_targets(tmp_path: Path) -> None:
+    """Each end of a segment in service gives its device's port the segment's name and
+    side; a planned segment and a device not polled give none; device tags are unchanged."""
+    path = tmp_path / "fibre.yaml"
+    path.write_text(FIBRE)
+    inv = load_inventory([path]).inventory
+    assert inv is not None
+    t = {x.name: x for x in targets_from_inventory(inv, SnmpConfig())}
+    assert sorted(t) == ["rtr-nord", "sw-sud"]
+    assert t["rtr-nord"].port_tags == {
+        "sfp-sfpplus1": {"segment": "Dorsale Nord / Sud", "side": "a"},
+        "ether2": {"segment": "Accesso Est", "side": "a"},
+    }
+    assert t["sw-sud"].port_tags == {"sfp1": {"segment": "Dorsale Nord / Sud", "side": "b"}}
+    assert "segment" not in t["rtr-nord"].tags and "side" not in t["sw-sud"].tags

@@ -5,11 +5,21 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from pydantic import SecretStr
 
+from collectors import schema
 from collectors.samples import Sample
-from collectors.snmp import PollOutcome, SnmpConfig, SnmpCredentials, SnmpPoller, SnmpTarget
+from collectors.snmp import (
+    PollOutcome,
+    SnmpConfig,
+    SnmpCredentials,
+    SnmpPoller,
+    SnmpTarget,
+    targets_from_inventory,
+)
+from inventory.load import load_inventory
 from tests.fixtures.snmpsim import RunningLab
 
 
@@ -168,3 +178,56 @@ def test_unknown_profile_in_inventory_falls_back_and_says_so(snmpsim_recordings:
     o = _poll_recording(snmpsim_recordings, "routeros", profile="mikrotk-typo")
     assert o.profile == "mikrotik"
     assert any("unknown SNMP profile 'mikrotk-typo'" in p for p in o.problems)
+
+
+def test_the_ports_at_a_fibre_segments_ends_carry_its_name_and_side(
+    snmpsim_lab: RunningLab, tmp_path: Path
+) -> None:
+    """An operator's inventory names a simulated switch's ports as the ends of two
+    segments (a name with '/' in it): those two ports' samples carry segment and side,
+    its other 22 ports only device and ifname; a port name the switch does not have is
+    a problem of the poll naming the port and its segment."""
+    sw = next(d for d in snmpsim_lab.devices if d.kind == "switch")
+    path = tmp_path / "fibre.yaml"
+    path.write_text(
+        f"""
+sites:
+  - {{name: PoP Nord, lat: 44.70, lon: 10.63}}
+  - {{name: Scuola Sud, lat: 44.69, lon: 10.62}}
+devices:
+  - {{name: {sw.name}, site: PoP Nord, role: switch, mgmt_ip: {sw.address}, snmp_port: {sw.port}}}
+  - {{name: sw-sud, site: Scuola Sud, role: switch, mgmt_ip: 127.10.0.2, status: planned}}
+segments:
+  - {{name: Anello Nord / tratta 1, a_site: PoP Nord, b_site: Scuola Sud,
+     a_device: {sw.name}, a_port: ge-0/1, b_device: sw-sud, b_port: sfp1}}
+  - {{name: Accesso Sud, a_site: Scuola Sud, b_site: PoP Nord,
+     a_device: sw-sud, a_port: sfp2, b_device: {sw.name}, b_port: ge-0/2}}
+  - {{name: Tratta refusa, a_site: PoP Nord, b_site: Scuola Sud,
+     a_device: {sw.name}, a_port: ge-0/99, b_device: sw-sud, b_port: sfp3}}
+"""
+    )
+    inv = load_inventory([path]).inventory
+    assert inv is not None
+    config = SnmpConfig.model_validate(
+        {"device_credentials": {sw.name: {"community": snmpsim_lab.lab.communities[sw.name]}}}
+    )
+    poller = SnmpPoller(config)
+    try:
+        (o,) = asyncio.run(poller.poll(targets_from_inventory(inv, config)))
+    finally:
+        poller.close()
+    assert o.ok, o.error
+    ports = {s.tags["ifname"]: dict(s.tags) for s in _of(o, "interface")}
+    assert len(ports) == 24
+    assert ports.pop("ge-0/1") == {
+        "device": sw.name,
+        "ifname": "ge-0/1",
+        "segment": "Anello Nord / tratta 1",
+        "side": "a",
+    }
+    b_end = ports.pop("ge-0/2")
+    assert (b_end["segment"], b_end["side"]) == ("Accesso Sud", "b")
+    assert all(set(tags) == {"device", "ifname"} for tags in ports.values())
+    (problem,) = [p for p in o.problems if "not among the device's interfaces" in p]
+    assert problem.endswith("'ge-0/99' (segment 'Tratta refusa', side 'a')"), problem
+    assert schema.problems(o.samples) == []

@@ -11,8 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from inventory.model import POLLED_STATUSES, Inventory
 
-# NetBox statuses that mean "should be answering": the others are not polled.
-
 
 class SnmpCredentials(BaseModel):
     """How to talk to one device. Keys and communities are secrets: never printed."""
@@ -147,6 +145,10 @@ class SnmpTarget:
     credentials: SnmpCredentials = field(default_factory=_default_credentials)
     # Copied onto samples: role, site, quartiere; radio ends also carry link and side.
     tags: Mapping[str, str] = field(default_factory=dict)
+    # Port (ifName as the inventory writes it) -> tags its `interface` samples carry: the
+    # ends of fibre segments get segment and side. Only those ports, so the tags have as
+    # many values as the inventory has segments, not one per port of the city.
+    port_tags: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     poll_without_ping: bool = False  # asked even when it does not answer ping
     max_repetitions: int | None = None  # overrides the config's and the profile's
     max_message_size: int | None = None
@@ -203,12 +205,32 @@ def credentials_for(config: SnmpConfig, device: str, role: str, tags: list[str])
     return config.role_credentials.get(role, config.credentials)
 
 
+def segment_ends(inv: Inventory) -> dict[str, dict[str, dict[str, str]]]:
+    """Device -> port -> {segment, side} for both ends of every fibre segment in service
+    (polled statuses, as for devices: a planned segment's port may carry other traffic).
+
+    The way a radio link's ends carry `link` and `side`. A port that ends two segments
+    (an inventory slip) keeps the first by name, as a radio that ends two links does."""
+    ends: dict[str, dict[str, dict[str, str]]] = {}
+    for seg in sorted(inv.segments, key=lambda s: s.name):
+        if seg.status not in POLLED_STATUSES:
+            continue
+        for side, device, port in (
+            ("a", seg.a_device, seg.a_port),
+            ("b", seg.b_device, seg.b_port),
+        ):
+            if device and port:
+                ends.setdefault(device, {}).setdefault(port, {"segment": seg.name, "side": side})
+    return ends
+
+
 def targets_from_inventory(inv: Inventory, config: SnmpConfig) -> list[SnmpTarget]:
     """One target per device that should answer, with its credentials and identity tags."""
     link_end: dict[str, tuple[str, str]] = {}
     for link in sorted(inv.links, key=lambda lk: lk.name):
         link_end.setdefault(link.a, (link.name, "a"))
         link_end.setdefault(link.b, (link.name, "b"))
+    port_tags = segment_ends(inv)
     out = []
     for d in inv.devices:
         if d.status not in POLLED_STATUSES:
@@ -225,6 +247,7 @@ def targets_from_inventory(inv: Inventory, config: SnmpConfig) -> list[SnmpTarge
                 profile=d.snmp_profile,
                 credentials=credentials_for(config, d.name, str(d.role), d.tags),
                 tags=tags,
+                port_tags=port_tags.get(d.name, {}),
                 poll_without_ping=bool(how.poll_without_ping),
                 max_repetitions=how.max_repetitions,
                 max_message_size=how.max_message_size,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from collectors import schema
 from collectors.samples import FieldValue, Sample
@@ -174,6 +174,36 @@ def interfaces(
             "(ifHCInOctets/ifInOctets absent or hidden): no traffic rates",
         )
     return out
+
+
+def tag_ports(
+    samples: list[Sample], port_tags: Mapping[str, Mapping[str, str]]
+) -> tuple[list[Sample], list[str]]:
+    """The samples with each named port's `interface` samples carrying its tags (a fibre
+    segment's end: segment and side), whichever table kind made them; and one problem
+    naming the ports the device has no interface of, so a port misspelt in the inventory
+    is said instead of its segment silently missing from the dashboards."""
+    if not port_tags:
+        return samples, []
+    found: set[str] = set()
+    out: list[Sample] = []
+    for s in samples:
+        extra = port_tags.get(s.tags.get("ifname", "")) if s.measurement == "interface" else None
+        if extra:
+            found.add(s.tags["ifname"])
+            s = replace(s, tags={**s.tags, **extra})
+        out.append(s)
+    missing = [
+        f"{port!r} ({', '.join(f'{k} {v!r}' for k, v in tags.items())})"
+        for port, tags in sorted(port_tags.items())
+        if port not in found
+    ]
+    if not missing:
+        return out, []
+    return out, [
+        f"port(s) the inventory names not among the device's interfaces (ifName, else "
+        f"ifDescr), so their samples are not tagged: {', '.join(missing)}"
+    ]
 
 
 def _int_of(cell: Cell) -> int:

@@ -270,6 +270,8 @@ class SnmpPoller:
                 "rates timed by the poller's clock"
             )
         self._samples(profile, rows, t, iv, out, now_ns)
+        out.samples, missing = mapping.tag_ports(out.samples, t.port_tags)
+        out.problems += missing
 
     def _samples(
         self,
