@@ -219,20 +219,18 @@ def test_check_reports_errors_empty_results_and_empty_columns(influxdb: Any) -> 
         run.close()
 
 
-def test_simulated_devices_get_the_inventory_port_names(tmp_path: Any) -> None:
-    """The proof lab's switches carry the ports the fibre dashboard asks for."""
-    simlab = pytest.importorskip("agent.demo.simlab", reason="the SNMP lab writer is not merged")
-    from tests.fixtures.sample_lab import give_ports
+def test_simulated_devices_get_the_inventory_port_names() -> None:
+    """The proof lab's switches carry the ports the fibre dashboard asks for, all up."""
+    from agent.demo.simlab import device_records
 
-    rec = tmp_path / "sw.snmprec"
-    rec.write_text("\n".join(simlab.device_records("switch", "sw-x", seed=1)) + "\n")
-    give_ports(rec, ["sfp-sfpplus1", "ether1", "ether2"])
-    lines = rec.read_text().splitlines()
-    names = [ln.split("|")[2] for ln in lines if ln.startswith("1.3.6.1.2.1.31.1.1.1.1.")]
+    lines = device_records("switch", "sw-x", seed=1, ports=["sfp-sfpplus1", "ether1", "ether2"])
+    values = {ln.split("|")[0]: ln.split("|", 2)[2] for ln in lines}
+    names = [v for oid, v in values.items() if oid.startswith("1.3.6.1.2.1.31.1.1.1.1.")]
     assert names == ["sfp-sfpplus1", "ether1", "ether2"]
-    oids = [tuple(int(x) for x in ln.split("|")[0].split(".")) for ln in lines]
-    assert oids == sorted(oids) and len(oids) == len(set(oids))
-    assert not any(ln.startswith("1.3.6.1.2.1.2.2.1.2.4|") for ln in lines)  # others dropped
+    assert [values[f"1.3.6.1.2.1.2.2.1.8.{i}"] for i in (1, 2, 3)] == ["1", "1", "1"]  # up
+    oids = [tuple(int(x) for x in oid.split(".")) for oid in values]
+    assert oids == sorted(oids) and len(oids) == len(lines)
+    assert "1.3.6.1.2.1.2.2.1.2.4" not in values  # only the named ports
 
 
 def repeated_dashboard() -> dict[str, Any]:

@@ -7,6 +7,10 @@ snmpsim's `numeric` variation module, so rates are real. snmpsim itself is a tes
 dependency: the agent never needs it to poll real devices. snmpsim answers a few hundred
 requests per second; for the whole sample lab `SimLab.fast_command` serves the same
 files with `agent.demo.fakeagent` (any community, one process, fast).
+
+A device that ends a fibre segment serves the ports the inventory names there
+(sfp-sfpplus1, ether3…) and only those, all up: the poller tags them with the segment and
+its side, as on real gear, instead of reporting the inventory's ports as not found.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from collectors.snmp.config import SnmpCredentials
+from collectors.snmp.config import SnmpCredentials, segment_ends
 from inventory.model import POLLED_STATUSES, Inventory
 
 KINDS = ("switch", "ap", "airmax", "mikrotik")
@@ -59,6 +63,8 @@ class SimDevice:
     port: int
     kind: str  # one of KINDS
     name: str = ""
+    # The ports it has on ifIndex 1..n, all up; none: the kind's own (ge-0/N or ethN).
+    ports: tuple[str, ...] = ()
 
 
 def _counter(oid: str, tag: int, rate: int, rng: random.Random) -> str:
@@ -67,8 +73,15 @@ def _counter(oid: str, tag: int, rate: int, rng: random.Random) -> str:
     return f"{oid}|{tag}:numeric|initial={initial},rate={rate}{wrap}"
 
 
-def device_records(kind: str, name: str, seed: int) -> list[str]:
-    """The .snmprec lines of one simulated device of `kind`, sorted by OID."""
+def _port_names(kind: str) -> list[str]:
+    return [f"ge-0/{i}" if kind == "switch" else f"eth{i - 1}" for i in range(1, _PORTS[kind] + 1)]
+
+
+def device_records(kind: str, name: str, seed: int, ports: Sequence[str] = ()) -> list[str]:
+    """The .snmprec lines of one simulated device of `kind`, sorted by OID; `ports` names
+    its interfaces (all up), else the kind's own are served (every fifth switch port down).
+    Only the named ones when named: one snmpsim process serves a whole lab on a small
+    machine, and 24 ports on every segment-end switch made its polls time out."""
     if kind not in KINDS:
         raise ValueError(f"unknown simulated device kind {kind!r}; expected one of {KINDS}")
     rng = random.Random(seed)
@@ -78,11 +91,10 @@ def device_records(kind: str, name: str, seed: int) -> list[str]:
         f"1.3.6.1.2.1.1.3.0|67:numeric|initial={rng.randrange(10**8)},rate=100",
         f"1.3.6.1.2.1.1.5.0|4|{name or kind}",
     ]
-    for i in range(1, _PORTS[kind] + 1):
-        up = kind != "switch" or i % 5 != 0  # every fifth switch port is down
+    for i, ifname in enumerate(ports or _port_names(kind), start=1):
+        up = bool(ports) or kind != "switch" or i % 5 != 0
         speed_mbps = 1000 if kind == "switch" else 100
         rate = rng.randrange(1_000, 2_000_000) if up else 0  # octets/s
-        ifname = f"ge-0/{i}" if kind == "switch" else f"eth{i - 1}"
         recs += [
             f"1.3.6.1.2.1.2.2.1.2.{i}|4|{ifname}",
             f"1.3.6.1.2.1.2.2.1.5.{i}|66|{min(speed_mbps * 10**6, 2**32 - 1)}",
@@ -171,7 +183,7 @@ def write_lab(data_dir: Path, devices: Sequence[SimDevice], prefix: str = "sim")
         name = d.name or f"{d.kind}-{n}"
         community = f"{prefix}-{n}"
         communities[name] = community
-        lines = device_records(d.kind, name, seed=n)
+        lines = device_records(d.kind, name, seed=n, ports=d.ports)
         (data_dir / f"{community}.snmprec").write_text("\n".join(lines) + "\n")
         endpoints[f"{d.address}:{d.port}"] = None
         manifest.append({"address": d.address, "port": d.port, "file": f"{community}.snmprec"})
@@ -182,7 +194,9 @@ def write_lab(data_dir: Path, devices: Sequence[SimDevice], prefix: str = "sim")
 
 
 def inventory_devices(inv: Inventory) -> list[SimDevice]:
-    """One simulated agent per polled device, on its mgmt_ip and snmp_port (loopback only)."""
+    """One simulated agent per polled device, on its mgmt_ip and snmp_port (loopback only),
+    with the ports the inventory's fibre segments end on (the ones the poller will tag)."""
+    ends = segment_ends(inv)
     out = []
     for d in inv.devices:
         if d.status not in POLLED_STATUSES:
@@ -193,7 +207,9 @@ def inventory_devices(inv: Inventory) -> list[SimDevice]:
                 "simulated agents are only served on 127.0.0.0/8"
             )
         kind = _PROFILE_KIND.get(d.snmp_profile or "") or _ROLE_KIND[str(d.role)]
-        out.append(SimDevice(str(d.mgmt_ip), d.snmp_port, kind, d.name))
+        out.append(
+            SimDevice(str(d.mgmt_ip), d.snmp_port, kind, d.name, tuple(ends.get(d.name, {})))
+        )
     return out
 
 
