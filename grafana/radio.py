@@ -5,16 +5,25 @@ the stations registered to an AP or sector (`radio_station`, tags device and sta
 the station's MAC): each gets a row repeated per selected link or AP, and a new link or
 AP appears without regenerating the dashboard. Radios do not all report the same
 quantities, so each panel shows every spelling of it the profiles read: signal as RSSI
-or per receive chain (airFiber LTU), SNR as one figure or per polarisation (Cambium PMP
-450), capacity per direction.
+or per receive chain (airFiber LTU) or polarisation (Cambium PMP 450 SM), SNR as one
+figure or per polarisation, capacity per direction. A station's signal and SNR are as its
+AP receives it (uplink); an ePMP AP also reports them as the station receives the AP
+(downlink, "DL"), with both MCS indexes and its quality and capacity scores, and names the
+station's IP and host name, so a technician finds the house without a MAC lookup. A PMP
+450 SM says whether it is registered and to which AP, and Canopy's own link figures:
+jitter, the share of beacons received, and the modulation (1X-8X).
+
+The tables are data: groups of (field, column) with the threshold steps that colour them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from grafana_foundation_sdk.builders import table
 from grafana_foundation_sdk.models import common as cm
+from grafana_foundation_sdk.models import dashboard as dm
 
 from grafana.panels import (
     Override,
@@ -34,19 +43,64 @@ from grafana.sdk import (
 )
 from grafana.units import unit
 
-RSSI_STEPS = ((None, "red"), (-80, "orange"), (-70, "green"))
-SNR_STEPS = ((None, "red"), (15, "orange"), (25, "green"))
+Steps = tuple[tuple[float | None, str], ...]  # (from value, colour); the first from None
+RSSI_STEPS: Steps = ((None, "red"), (-80, "orange"), (-70, "green"))
+SNR_STEPS: Steps = ((None, "red"), (15, "orange"), (25, "green"))
+# ePMP quality/capacity scores and Canopy's beacons received: 100 is a clean link.
+SCORE_STEPS: Steps = ((None, "red"), (50, "orange"), (80, "green"))
+BEACON_STEPS: Steps = ((None, "red"), (90, "orange"), (99, "green"))
+# Canopy jitter (multipath): lower is better; above ~9 the link falls back to 1X.
+JITTER_STEPS: Steps = ((None, "green"), (5, "orange"), (10, "red"))
 Columns = Sequence[tuple[str, str]]  # (field, column name)
-LINK_SIGNAL: Columns = (("rssi_dbm", "signal"),)
-LINK_SNR: Columns = (("snr_db", "SNR"),)
+LINK_SIGNAL: Columns = (
+    ("rssi_dbm", "signal"),
+    ("rssi_h_dbm", "signal H"),
+    ("rssi_v_dbm", "signal V"),
+)
+LINK_SNR: Columns = (("snr_db", "SNR"), ("snr_h_db", "SNR H"), ("snr_v_db", "SNR V"))
 LINK_CAPACITY: Columns = (("capacity_mbps", "capacity"),)
 STATION_SIGNAL: Columns = (
     ("rssi_dbm", "signal"),
     ("rssi_chain0_dbm", "signal chain 0"),
     ("rssi_chain1_dbm", "signal chain 1"),
+    ("rssi_dl_dbm", "signal DL"),
 )
-STATION_SNR: Columns = (("snr_db", "SNR"), ("snr_h_db", "SNR H"), ("snr_v_db", "SNR V"))
+STATION_SNR: Columns = (
+    ("snr_db", "SNR"),
+    ("snr_h_db", "SNR H"),
+    ("snr_v_db", "SNR V"),
+    ("snr_dl_db", "SNR DL"),
+)
 STATION_CAPACITY: Columns = (("capacity_mbps", "capacity"), ("rx_capacity_mbps", "rx capacity"))
+# A table's column groups and how each is coloured (None: plain, in the field's unit).
+Groups = Sequence[tuple[Columns, Steps | None]]
+# The SM's registration: anything but REGISTERED (IDLE, SCANNING, SYNCING…) is a link down.
+SESSION = (("session_status", "session"),)
+SESSION_MAPPINGS = [
+    dm.ValueMap(options={"REGISTERED": dm.ValueMappingResult(color="green", index=0)}),
+    dm.RegexMap(
+        options=dm.DashboardRegexMapOptions(
+            pattern=".+", result=dm.ValueMappingResult(color="orange", index=1)
+        )
+    ),
+]
+LINK_TABLE: Groups = (
+    (LINK_SIGNAL, RSSI_STEPS),
+    (LINK_SNR, SNR_STEPS),
+    (LINK_CAPACITY, None),
+    ((("modulation_x", "modulation X"),), None),
+    ((("beacons_pct", "beacons"),), BEACON_STEPS),
+    ((("jitter", "jitter"),), JITTER_STEPS),
+    ((("registered_ap", "registered to"),), None),
+)
+STATION_TABLE: Groups = (
+    ((("hostname", "host name"), ("ip", "IP")), None),
+    (STATION_SIGNAL, RSSI_STEPS),
+    (STATION_SNR, SNR_STEPS),
+    ((("quality_pct", "quality"), ("capacity_pct", "capacity score")), SCORE_STEPS),
+    ((("mcs_ul", "MCS UL"), ("mcs_dl", "MCS DL")), None),
+    ((*STATION_CAPACITY, ("distance_m", "distance")), None),
+)
 
 
 def _select(fn: str, columns: Columns) -> str:
@@ -58,30 +112,34 @@ def _radio_table(
     description: str,
     measurement: str,
     group: str,
-    signal: Columns,
-    snr: Columns,
-    other: Columns,
+    groups: Groups,
+    session: bool = False,
 ) -> table.Panel:
-    """The latest reading of every link end or station, cells coloured by threshold."""
-    q = (
-        f"SELECT {_select('last', (*signal, *snr, *other))} "
-        f'FROM "{measurement}" WHERE $timeFilter GROUP BY {group}'
-    )
+    """The latest reading of every link end or station, cells coloured by threshold,
+    sorted by signal (the first coloured group); `session`: the SM's registration first."""
+    columns = [*(SESSION if session else ()), *(c for cols, _ in groups for c in cols)]
+    q = f'SELECT {_select("last", columns)} FROM "{measurement}" WHERE $timeFilter GROUP BY {group}'
     overrides: list[Override] = [
-        *((name, graded(unit(measurement, f), RSSI_STEPS)) for f, name in signal),
-        *((name, graded(unit(measurement, f), SNR_STEPS)) for f, name in snr),
-        *((name, {"unit": unit(measurement, f)}) for f, name in other),
-        ("Time", {"hidden": True}),
+        (name, graded(unit(measurement, f), steps) if steps else {"unit": unit(measurement, f)})
+        for cols, steps in groups
+        for f, name in cols
     ]
+    if session:
+        session_cell: dict[str, Any] = {
+            "cell": {"type": "color-background"},
+            "mappings": SESSION_MAPPINGS,
+        }
+        overrides.append((SESSION[0][1], session_cell))
+    signal = next(cols for cols, steps in groups if steps == RSSI_STEPS)[0]
     return table_panel(
         title,
         description,
         (24, 9),
         InfluxQL(q, fmt="table"),
-        (measurement, signal[0][0]),
-        sort_by=signal[0][1],
+        (measurement, signal[0]),
+        sort_by=signal[1],
         decimals=1,
-        overrides=overrides,
+        overrides=[*overrides, ("Time", {"hidden": True})],
     )
 
 
@@ -152,13 +210,15 @@ def wireless() -> JSON:
         section("Radio links"),
         _radio_table(
             "Radio links now",
-            "Latest signal, SNR and capacity at both ends of every link, "
-            "coloured by threshold: which link needs a visit?",
+            "Latest signal (per polarisation where the radio says), SNR and capacity at both "
+            "ends of every link, coloured by threshold: which link needs a visit? A PMP 450 "
+            "SM adds its session (anything but REGISTERED is orange), the AP it is registered "
+            "to, and Canopy's link figures: modulation (1X-8X), beacons received (below 99% "
+            "orange, 90% red) and jitter (from 5 orange, from 10 red: multipath).",
             "radio_link",
             '"link", "side", "device"',
-            LINK_SIGNAL,
-            LINK_SNR,
-            LINK_CAPACITY,
+            LINK_TABLE,
+            session=True,
         ),
         section("Link $link", repeat="link"),
         *_radio_series(
@@ -173,13 +233,14 @@ def wireless() -> JSON:
         _radio_table(
             "Stations now",
             "Latest signal, SNR, capacity and distance of every station registered to an "
-            "AP or sector (tagged by MAC), as the radio reports them: which subscriber is "
-            "badly aimed, or too far?",
+            "AP or sector (tagged by MAC; host name and IP where the AP reports them), as the "
+            "radio reports them: which subscriber is badly aimed, or too far? Signal and SNR "
+            "are as the AP receives the station (uplink); DL as the station receives the AP "
+            "(ePMP). Quality and capacity scores (ePMP, 0-100): below 80 orange, below 50 "
+            "red; MCS per direction drops with them.",
             "radio_station",
             '"device", "station"',
-            STATION_SIGNAL,
-            STATION_SNR,
-            (*STATION_CAPACITY, ("distance_m", "distance")),
+            STATION_TABLE,
         ),
         section("Stations of $ap", repeat="ap"),
         *_radio_series(

@@ -4,8 +4,8 @@
 and flusher) runs a few cycles on the sample lab inside its namespace, writing into a
 real influxd. What the lab's generated gear does not serve (AP stations, CPU and memory,
 sensors and optics, port descriptions) is polled beside it by the real SNMP poller from
-real devices' recordings, and the few fields no recording holds are written as the
-mapping writes them. The daemon's own polls must have tagged both ends of every fibre
+real devices' recordings (and synthetic walks of Cambium gear built from its MIBs), and
+the few fields no recording holds are written as the mapping writes them. The daemon's own polls must have tagged both ends of every fibre
 segment the lab serves (and no other port) with segment and side. Then every variable,
 panel and annotation query of every committed dashboard is interpolated as Grafana
 would (variables on All, then two explicit values, the provisioned datasource's minimum
@@ -142,6 +142,9 @@ def run_agent(lab: SampleLab, rounds_after_data: float = 8.0, timeout: float = 7
 RECORDED = (
     ("airos-af-ltu", None),  # airFiber LTU: a station (capacity, distance, RSSI per chain), CPU
     ("pmp_450i", None),  # Cambium PMP 450i AP: a station's SNR per polarisation
+    # synthetic walks built from the MIBs (tests/data/snmprec/SOURCES.md):
+    ("pmp_450_sm", None),  # PMP 450 SM: session, registered AP, H/V signal, Canopy figures
+    ("epmp_ap", None),  # ePMP AP: stations' DL signal and SNR, MCS, scores, IP, host name
     ("routeros", None),  # MikroTik: CPU and memory (HOST-RESOURCES)
     ("arista_eos", "entity-sensor"),  # Arista: an SFP's temperature, tx and rx power
     ("alaxala_model-ax3630s-48tw", None),  # a switch: port descriptions, admin status
@@ -172,21 +175,15 @@ def unrecorded_samples(t: int) -> list[Sample]:
     """The fields no recording here holds, as the SNMP mapping writes them (names from
     collectors.snmp.mapping): discards and packets by cast (IF-MIB columns the recordings
     were trimmed of), on a port that ends a fibre segment (tagged as the poller tags
-    one: its name has a '/', which the sample's segments do not), and a station's own
-    RSSI and SNR (ePMP AP, MikroTik registration table: no recording of either has
-    stations)."""
+    one: its name has a '/', which the sample's segments do not)."""
     counters = [cf.name for cf in mapping.INTERFACE_COUNTERS if "discards" in cf.name]
     counters += [cf.name for cf in mapping.INTERFACE_COUNTERS if cf.name.endswith("_pps")]
     port: dict[str, FieldValue] = {name: float(i) for i, name in enumerate(counters)}
-    station: dict[str, FieldValue] = {"rssi_dbm": -63.0, "snr_db": 31.0}
     ports, _ = mapping.tag_ports(
         [Sample("interface", {"device": "proof-switch", "ifname": "sfp1"}, port, t)],
         {"sfp1": {"segment": "Proof / tratta 1", "side": "a"}},
     )
-    return [
-        *ports,
-        Sample("radio_station", {"device": "proof-ap", "station": "aa:bb:cc:00:00:01"}, station, t),
-    ]
+    return ports
 
 
 def segment_ends_written(lab: SampleLab) -> set[tuple[str, str]]:
