@@ -107,6 +107,13 @@ def _select(fn: str, columns: Columns) -> str:
     return ", ".join(f'{fn}("{f}") AS "{name}"' for f, name in columns)
 
 
+def _cell(unit_id: str, steps: Steps | None) -> dict[str, Any]:
+    """A column in its unit, coloured by `steps` if any; a vendor's index or score
+    (unit "short": MCS, modulation, jitter) is a whole number, drawn without decimals."""
+    cell = graded(unit_id, steps) if steps else {"unit": unit_id}
+    return cell | {"decimals": 0} if unit_id == "short" else cell
+
+
 def _radio_table(
     title: str,
     description: str,
@@ -120,9 +127,7 @@ def _radio_table(
     columns = [*(SESSION if session else ()), *(c for cols, _ in groups for c in cols)]
     q = f'SELECT {_select("last", columns)} FROM "{measurement}" WHERE $timeFilter GROUP BY {group}'
     overrides: list[Override] = [
-        (name, graded(unit(measurement, f), steps) if steps else {"unit": unit(measurement, f)})
-        for cols, steps in groups
-        for f, name in cols
+        (name, _cell(unit(measurement, f), steps)) for cols, steps in groups for f, name in cols
     ]
     if session:
         session_cell: dict[str, Any] = {

@@ -262,3 +262,42 @@ def test_panels_do_not_overlap_and_fit_the_width(name: str) -> None:
         assert p["gridPos"]["x"] + p["gridPos"]["w"] <= 24, p["title"]
         if p["type"] == "row" and p["collapsed"]:
             assert _overlaps(p["panels"]) == [], p["title"]
+
+
+def _columns(panel: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Column name -> its override properties ({id: value}), for every selected column."""
+    names = re.findall(r'AS "([^"]+)"', panel["targets"][0]["query"])
+    props = {
+        o["matcher"]["options"]: {p["id"]: p["value"] for p in o["properties"]}
+        for o in panel["fieldConfig"]["overrides"]
+    }
+    return {n: props.get(n, {}) for n in names}
+
+
+def test_radio_tables_show_the_cambium_fields_where_a_technician_looks() -> None:
+    """Issue 16: a PMP 450 SM's session, AP, H/V signal and Canopy figures on its link's
+    row; an ePMP AP's stations with host name, IP, downlink signal/SNR, MCS and scores."""
+    every = all_panels(load_dashboards()["coviolo-wireless.json"]["panels"])
+    panels = {p["title"]: p for p in every}
+    links = _columns(panels["Radio links now"])
+    assert 'FROM "radio_link"' in panels["Radio links now"]["targets"][0]["query"]
+    assert next(iter(links)) == "session"  # first thing looked at: is the SM registered?
+    (registered, other) = links["session"]["mappings"]
+    assert registered["options"]["REGISTERED"]["color"] == "green"
+    assert other["type"] == "regex" and other["options"]["result"]["color"] == "orange"
+    for name in ("signal H", "signal V", "SNR H", "SNR V", "beacons", "jitter"):
+        assert links[name]["custom.cellOptions"] == {"type": "color-background"}, name
+    jitter = [s["color"] for s in links["jitter"]["thresholds"]["steps"]]
+    assert jitter == ["green", "orange", "red"]  # less jitter is better
+    assert links["modulation X"] == {"unit": "short", "decimals": 0}
+    assert links["registered to"] == {"unit": "none"}
+
+    stations = _columns(panels["Stations now"])
+    assert list(stations)[:2] == ["host name", "IP"]  # find the house without a MAC lookup
+    for name in ("signal DL", "SNR DL", "quality", "capacity score"):
+        assert stations[name]["custom.cellOptions"] == {"type": "color-background"}, name
+    assert stations["MCS UL"] == stations["MCS DL"] == {"unit": "short", "decimals": 0}
+    # the repeated rows chart the new spellings as their own series
+    signal = [p for p in every if p["title"] == "Signal strength"]
+    queries = " ".join(p["targets"][0]["query"] for p in signal)
+    assert all(f'"{f}"' in queries for f in ("rssi_h_dbm", "rssi_v_dbm", "rssi_dl_dbm"))
