@@ -111,11 +111,10 @@ def encode_fields(fields: Mapping[str, FieldValue], measurement: str = "") -> st
 
 
 def _as_int(measurement: str, k: str, v: float) -> str:
-    if not v.is_integer():
-        raise LineProtocolError(
-            f"field {k!r} of {measurement!r} is declared int, got the float {v!r}"
-        )
-    return f"{int(v)}i"
+    """An integral float as the declared int. A fractional one is a producer's bug: it is
+    written as the float it is, so InfluxDB refuses that one line (a dead letter naming
+    the type conflict) and the batch it came with is still stored and delivered."""
+    return f"{int(v)}i" if v.is_integer() else repr(v)
 
 
 def _layout(names: tuple[str, ...]) -> Layout:
