@@ -104,7 +104,8 @@ def discs(
         return np.empty(0, dtype=object)
     n = circle_vertices(radii, cfg.rim_error_m, cfg.circle_vertices)
     coords, owner = disc_rings(centres, radii, n)
-    return shapely.polygons(shapely.linearrings(coords, indices=owner))
+    discs: NDArray[np.object_] = shapely.polygons(shapely.linearrings(coords, indices=owner))
+    return discs
 
 
 def _disc_containers(
