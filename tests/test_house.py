@@ -61,5 +61,8 @@ def test_mypy_strict_passes(tmp_path: Path) -> None:
         link = tmp_path.joinpath(*name.split("."))
         link.parent.mkdir(parents=True, exist_ok=True)
         link.symlink_to(ROOT / folder, target_is_directory=True)
+        # A regular package for mypy: as a namespace it would take a data folder such as
+        # collectors/snmp/profiles/ for the module profiles.py beside it.
+        (link.parent / "__init__.py").touch()
     config = str(ROOT / "pyproject.toml")
     _run("mypy", ["--config-file", config, "--cache-dir", str(ROOT / ".mypy_cache")], tmp_path)
