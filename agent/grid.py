@@ -26,7 +26,7 @@ def slot_of(t: float, interval_s: float) -> float:
     return math.floor(t / interval_s + _EPSILON) * interval_s
 
 
-class GridTrigger(BaseTrigger):
+class GridTrigger(BaseTrigger):  # type: ignore[misc]  # apscheduler 3 ships no types
     def __init__(self, interval_s: float, jitter_s: float = 0.0) -> None:
         if interval_s <= 0:
             raise ValueError(f"interval must be positive, got {interval_s}")

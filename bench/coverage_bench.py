@@ -26,7 +26,6 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from ipaddress import ip_address
 from pathlib import Path
 
 import numpy as np
@@ -40,20 +39,17 @@ from geo.coverage_layers import LAYERS, Elements, Technology, build_elements
 from geo.coverage_zones import Zone, prepare_zones
 from geo.projection import Projector
 from inventory.model import (
-    Device,
     FibreSegment,
     Inventory,
     Placement,
     Quartiere,
-    Role,
     Sector,
     Site,
-    WifiSettings,
 )
+from tests.test_coverage_world import PROJ, X0, Y0, ap, base_station, switch
 
 N_Q, N_AP, N_SEG, N_BS = 25, 10_000, 2_000, 20
-CX, CY = 632_000.0, 4_950_000.0
-PROJ = Projector("EPSG:25832")
+CX, CY = X0, Y0  # the tests' hand-made worlds' origin, near Piazza Prampolini
 CENTRE = np.array([CX, CY])
 
 
@@ -89,34 +85,11 @@ def world(seed: int = 1) -> Inventory:
     for i in range(N_AP):
         placement = Placement.INDOOR if i % 3 == 0 else Placement.OUTDOOR
         radius = float(rng.uniform(50, 200)) if i % 5 == 0 else None
-        devices.append(
-            Device(
-                name=f"ap{i}",
-                site=f"s{i}",
-                role=Role.WIFI_AP,
-                mgmt_ip=ip_address(f"127.10.{i // 250}.{i % 250 + 1}"),
-                wifi=WifiSettings(placement=placement, coverage_radius_m=radius),
-            )
-        )
-    for j in range(N_SEG + 1):
-        devices.append(
-            Device(
-                name=f"sw{j}",
-                site=f"s{N_AP + j}",
-                role=Role.SWITCH,
-                mgmt_ip=ip_address(f"127.11.{j // 250}.{j % 250 + 1}"),
-            )
-        )
+        devices.append(ap(f"ap{i}", f"s{i}", radius, placement))
+    devices += [switch(f"sw{j}", f"s{N_AP + j}") for j in range(N_SEG + 1)]
     for k in range(N_BS):
-        devices.append(
-            Device(
-                name=f"bs{k}",
-                site=f"s{N_AP + N_SEG + 1 + k}",
-                role=Role.BASE_STATION,
-                mgmt_ip=ip_address(f"127.12.0.{k + 1}"),
-                sector=Sector(radius_m=1500, azimuth_deg=float(k * 37 % 360), beamwidth_deg=90),
-            )
-        )
+        sector = Sector(radius_m=1500, azimuth_deg=float(k * 37 % 360), beamwidth_deg=90)
+        devices.append(base_station(f"bs{k}", f"s{N_AP + N_SEG + 1 + k}", sector))
     segments = []
     for j in range(N_SEG):
         a = sw_xy[j]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from geo.population_reference import (
+from inventory.sample import (
     COMUNE_POPULATION,
     COMUNE_POPULATION_DATE,
     COMUNE_POPULATION_SOURCE,
@@ -42,7 +42,8 @@ class CoverageConfig(BaseModel):
     crs: str = Field(
         default="EPSG:25832",
         description="Metric CRS in which areas, discs and corridors are computed "
-        "(ETRS89 / UTM 32N covers Reggio Emilia).",
+        "(default ETRS89 / UTM 32N, which covers the bundled sample's Reggio Emilia and "
+        "northern and central Italy west of 12°E).",
     )
     rim_error_m: float = Field(
         default=1.0,
@@ -86,13 +87,16 @@ class CoverageConfig(BaseModel):
         default=COMUNE_POPULATION,
         ge=0,
         description="The comune's official resident count, shown beside the residents "
-        "the figures rest on (default: Reggio Emilia, ISTAT); 0 when not known.",
+        "the figures rest on; 0 when not known. The default is the bundled sample's comune "
+        "(Reggio nell'Emilia, ISTAT): set it, with its date and source, for another comune.",
     )
     comune_population_date: str = Field(
-        default=COMUNE_POPULATION_DATE, description="Date of comune_population."
+        default=COMUNE_POPULATION_DATE,
+        description="Date of comune_population (default: the sample's).",
     )
     comune_population_source: str = Field(
-        default=COMUNE_POPULATION_SOURCE, description="Where comune_population comes from."
+        default=COMUNE_POPULATION_SOURCE,
+        description="Where comune_population comes from (default: the sample's).",
     )
     up_states: list[str] = Field(
         default_factory=lambda: ["up", "degraded"],

@@ -156,7 +156,8 @@ def discs(
         else vertices
     )
     coords, owner = disc_rings(centres, radii, n)
-    return shapely.polygons(shapely.linearrings(coords, indices=owner))
+    discs: NDArray[np.object_] = shapely.polygons(shapely.linearrings(coords, indices=owner))
+    return discs
 
 
 def sector_polygon(

@@ -54,7 +54,8 @@ def circle_vertices(
     n = np.clip(np.maximum(n, math.ceil(minimum / 4) * 4), 4, MAX_VERTICES)
     while (bad := (rim_error(r, n) > rim_error_m) & (n < MAX_VERTICES)).any():
         n = np.where(bad, n + 4, n)
-    return n.astype(np.int64)
+    counts: NDArray[np.int64] = n.astype(np.int64)
+    return counts
 
 
 def disc_rings(

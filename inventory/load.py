@@ -107,7 +107,7 @@ def load_inventory(paths: Sequence[Path]) -> LoadResult:
 
 
 def _with_wifi_default(d: Device) -> Device:
-    """An access point without explicit settings serves the default SSID."""
+    """An access point without explicit settings gets the default ones (outdoor, no SSID named)."""
     if d.role is Role.WIFI_AP and d.wifi is None:
         return d.model_copy(update={"wifi": WifiSettings()})
     return d

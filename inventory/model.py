@@ -95,9 +95,12 @@ class Site(_Record):
 
 
 class WifiSettings(_Record):
-    """What makes a device an access point: the SSIDs it serves and its reach."""
+    """What makes a device an access point: the SSIDs it serves and its reach.
 
-    ssids: list[str] = Field(default_factory=lambda: ["EmiliaRomagnaWiFi wifiprivacy.it"])
+    No SSID is assumed: which networks an AP serves is the operator's data (the bundled
+    sample's CSV import gives its APs EmiliaRomagnaWiFi as an import default)."""
+
+    ssids: list[str] = Field(default_factory=list)
     placement: Placement = Placement.OUTDOOR
     # None: the per-placement default from the coverage config applies.
     coverage_radius_m: float | None = Field(default=None, gt=0, le=5000)
@@ -159,7 +162,7 @@ class FibreSegment(_Record):
     b_device: Name | None = None
     b_port: str | None = None
     fibre_count: int = Field(default=24, gt=0, le=10000)
-    owner: str = "Lepida"
+    owner: str = ""  # who owns the fibre; empty: not recorded (the sample names Lepida)
     capacity_mbps: float = Field(default=10000, gt=0)
     # lon/lat vertices; None: a straight line between the two sites.
     path: list[tuple[float, float]] | None = None

@@ -22,6 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from agent.demo.lab import simulated_snmp
 from inventory.load import load_inventory
 from inventory.sample import SAMPLE_PATHS
+from tests.daemon_config import daemon_config
 from tests.fixtures.influx import InfluxServer
 from tests.fixtures.ports import free_port
 
@@ -32,49 +33,22 @@ pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="raw ICMP sockets need root"),
 ]
 
+
 # The sample named explicitly: not the embedded default, so the daemon simulates nothing
 # and the test serves the SNMP agents itself.
-CONFIG = """
-[agent]
-data_dir = "{data}"
-inventory = ["{sample}"]
-stop_timeout_s = 5
-
-[jobs.icmp]
-interval_s = 1
-jitter_s = 0
-[jobs.snmp]
-interval_s = 3
-jitter_s = 0
-[jobs.coverage]
-interval_s = 30
-[jobs.flush]
-interval_s = 1
-jitter_s = 0
-[jobs.housekeeping]
-interval_s = 1
-jitter_s = 0
-{roles}
-[icmp]
-count = 1
-timeout_ms = 300
-
-[snmp]
-device_deadline_s = 2.5
-
-[influxdb]
-url = "{influx}"
-api = "v1"
-database = "netagent"
-timeout_s = 2
-
-[spool]
-retry_initial_s = 0.2
-retry_max_s = 1
-
-[health]
-listen = "127.0.0.1:{port}"
-"""
+def write_config(path: Path, influx_url: str, port: int) -> Path:
+    path.write_text(
+        daemon_config(
+            path.parent / "data",
+            influx_url,
+            {
+                "jobs.coverage": {"interval_s": 30},
+                "spool": {"retry_initial_s": 0.2, "retry_max_s": 1},
+                "health": {"listen": f"127.0.0.1:{port}"},
+            },
+        )
+    )
+    return path
 
 
 def wait_for(what: str, check: Callable[[], bool], timeout: float = 60) -> None:
@@ -137,12 +111,7 @@ def snmp_lab() -> Iterator[None]:
 def agent(tmp_path: Path, influxdb: InfluxServer, snmp_lab: None) -> Iterator[Agent]:
     influxdb.create_database()
     port = free_port()
-    config = tmp_path / "netagent.toml"
-    config.write_text(
-        CONFIG.format(
-            data=tmp_path / "data", influx=influxdb.url, port=port, roles="", sample=SAMPLE_PATHS[0]
-        )
-    )
+    config = write_config(tmp_path / "netagent.toml", influxdb.url, port)
     a = Agent(config, port, tmp_path / "agent.log")
     a.proc = a.start()
     yield a

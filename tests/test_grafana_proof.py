@@ -32,7 +32,7 @@ from collectors.snmp import SnmpConfig, SnmpCredentials, SnmpPoller, SnmpTarget,
 from grafana.build import datasource_min_interval, load_dashboards
 from grafana.check import Problem, check_dashboard, choose_all, choose_two, describe
 from grafana.queries import TimeRange
-from inventory.sample import SAMPLE_PATHS
+from tests.daemon_config import daemon_config
 from tests.fixtures.sample_lab import SampleLab, sample_lab  # noqa: F401
 from tests.fixtures.snmpsim import snmpsim_recordings  # noqa: F401
 
@@ -52,58 +52,23 @@ MEASUREMENTS = (
 
 pytestmark = [pytest.mark.slow, pytest.mark.root]
 
+
 # Only the daemon's own keys and the collectors' test-load settings: alerts and coverage
 # run with their defaults (down after a few 1 s rounds; coverage once at start).
-CONFIG = """
-[agent]
-data_dir = "{data}"
-inventory = ["{sample}"]
-stop_timeout_s = 5
-
-[jobs.icmp]
-interval_s = 1
-jitter_s = 0
-[jobs.snmp]
-interval_s = 5
-jitter_s = 0
-[jobs.flush]
-interval_s = 0.5
-jitter_s = 0
-[jobs.housekeeping]
-interval_s = 1
-jitter_s = 0
-
-[icmp]
-count = 3
-interval_ms = 20
-timeout_ms = 300
-
-[snmp]
-device_deadline_s = 4.5
-request_timeout_s = 2
-concurrency = 16
-
-[influxdb]
-url = "{influx}"
-api = "v1"
-database = "netagent"
-timeout_s = 5
-
-{credentials}
-"""
-
-
 def write_config(lab: SampleLab) -> Path:
     creds = "\n".join(
         f'[snmp.device_credentials."{name}"]\ncommunity = "{community}"\n'
         for name, community in sorted(lab.communities.items())
     )
     path = lab.root / "netagent.toml"
-    path.write_text(
-        CONFIG.format(
-            data=lab.root / "data", influx=lab.influx_url, credentials=creds, sample=SAMPLE_PATHS[0]
-        )
-    )
+    sections: dict[str, dict[str, object]] = {
+        "jobs.snmp": {"interval_s": 5},
+        "jobs.flush": {"interval_s": 0.5},
+        "icmp": {"count": 3, "interval_ms": 20},
+        "snmp": {"device_deadline_s": 4.5, "request_timeout_s": 2, "concurrency": 16},
+        "influxdb": {"timeout_s": 5},
+    }
+    path.write_text(daemon_config(lab.root / "data", lab.influx_url, sections, creds))
     return path
 
 

@@ -28,7 +28,7 @@ def test_good_yaml_loads_with_computed_distances() -> None:
     assert len(inv.devices) == 5
     ap = inv.device_by_name["ap-panizzi-1"]
     assert ap.role is Role.WIFI_AP and ap.wifi is not None  # default wifi settings filled in
-    assert ap.wifi.ssids == ["EmiliaRomagnaWiFi wifiprivacy.it"]
+    assert ap.wifi.ssids == []  # no city SSID assumed: the inventory names its networks
     # Piazza Prampolini -> Torre Coviolo: about 2.3 km (independent haversine below).
     seg = inv.segments[0]
     assert inv.segment_length_m(seg) == pytest.approx(
@@ -139,6 +139,23 @@ def test_each_kind_of_mistake_is_named(
         str(e) for e in r.issues
     ]
     assert all(e.where.startswith("line ") for e in r.errors)
+
+
+def test_another_citys_inventory_gets_no_reggio_emilia_defaults(tmp_path: Path) -> None:
+    """An operator elsewhere leaves SSIDs and fibre owner out: none of the sample's appear."""
+    text = (
+        "sites: [{name: s, lat: 45.46, lon: 9.19}, {name: t, lat: 45.47, lon: 9.2}]\n"
+        "devices: [{name: sw, site: s, role: switch, mgmt_ip: 127.0.0.9},"
+        " {name: sw2, site: t, role: switch, mgmt_ip: 127.0.0.10},"
+        " {name: ap, site: s, role: wifi-ap, mgmt_ip: 127.0.0.8, parent: sw,"
+        " wifi: {placement: indoor}}]\n"
+        "segments: [{name: f, a_site: s, b_site: t}]"
+    )
+    r = load_inventory([write(tmp_path, "inv.yaml", text)])
+    assert r.inventory is not None, r.issues
+    ap = r.inventory.device_by_name["ap"]
+    assert ap.wifi is not None and ap.wifi.ssids == []
+    assert r.inventory.segments[0].owner == ""
 
 
 def test_reference_to_an_invalid_record_is_not_reported_twice(tmp_path: Path) -> None:

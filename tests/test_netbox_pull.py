@@ -81,3 +81,18 @@ def test_agent_pull_places_sites_without_a_quartiere_region_by_coordinates(
     assert by_name[inv.sites[2].name] is None
     assert len(pulled.quartieri) == 25  # the bundled polygons: coverage works as with files
     assert "1 NetBox site(s) lie outside every quartiere: Sito 0002" in caplog.text
+
+
+def test_another_citys_regions_are_its_own_both_ways() -> None:
+    """An operator in another city names its regions in [netbox]; the sample's are not used."""
+    inv = make_inventory(2)
+    with NetBoxDouble() as nb:
+        cfg = _cfg(nb, region_city="Parma", region_parent="Emilia")
+        assert apply(plan(inv, cfg), cfg).ok
+        regions = {o["name"]: o for o in nb.store.tables["regions"].values()}
+        assert "Reggio Emilia" not in regions and "Emilia-Romagna" not in regions
+        assert regions["Parma"]["parent"] == regions["Emilia"]["id"]
+        assert regions["Ospizio"]["parent"] == regions["Parma"]["id"]
+        pulled = pull_inventory(cfg)
+        # Sites are placed by their region under Parma (the pull keeps the quartiere).
+        assert pulled.sites and all(s.quartiere for s in pulled.sites)

@@ -134,3 +134,7 @@ def test_loader_accepts_the_sample() -> None:
     result = load.load_inventory(SAMPLE_PATHS)
     assert len(result.inventory.devices) >= 150
     assert len(result.inventory.quartieri) == 25
+    # The city's data is the sample's: its APs serve the regional Wi-Fi by the import's
+    # default, not the model's.
+    aps = list(result.inventory.access_points())
+    assert aps and all(a.wifi and a.wifi.ssids == ["EmiliaRomagnaWiFi wifiprivacy.it"] for a in aps)

@@ -6,6 +6,7 @@ import csv
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -279,59 +280,76 @@ def coverage(
         _print_table(c, rows)
 
 
-@app.command("export")
-def export(
-    out_dir: Path = typer.Argument(
-        ..., file_okay=False, metavar="DIR", help="Directory for the GeoJSON files."
-    ),
-    live: bool = LiveOpt,
-    config: Path | None = options.ConfigOpt,
-    inventory: list[Path] | None = options.InventoryOpt,
-    quartieri: Path | None = options.QuartieriOpt,
-    data_dir: Path | None = options.DataDirOpt,
-    population: Path | None = PopulationOpt,
-    population_field: str | None = PopulationFieldOpt,
-) -> None:
+@dataclass(frozen=True)
+class FileJob:
+    """What a file-writing command was asked: the configured agent and the figures' options."""
+
+    cfg: AgentConfig
+    live: bool
+    population: Path | None
+    population_field: str | None
+
+    def computed(self, live: bool) -> Computed:
+        return compute_for_cli(
+            self.cfg,
+            live,
+            self.population,
+            need_states=True,
+            population_field=self.population_field,
+        )
+
+
+FileWriter = Callable[[FileJob, Path], list[Path]]
+
+
+def _writes_files(name: str, target: Any) -> Callable[[FileWriter], FileWriter]:
+    """Register `coverage NAME TARGET` with the options every file-writing command takes;
+    the decorated function says only what it writes (its docstring is the command's help)."""
+
+    def register(write: FileWriter) -> FileWriter:
+        def command(
+            out: Path = target,
+            live: bool = LiveOpt,
+            config: Path | None = options.ConfigOpt,
+            inventory: list[Path] | None = options.InventoryOpt,
+            quartieri: Path | None = options.QuartieriOpt,
+            data_dir: Path | None = options.DataDirOpt,
+            population: Path | None = PopulationOpt,
+            population_field: str | None = PopulationFieldOpt,
+        ) -> None:
+            cfg = options.configured(config, data_dir, inventory, quartieri)
+            for path in write(FileJob(cfg, live, population, population_field), out):
+                common.out.print(str(path))
+
+        app.command(name, help=write.__doc__)(command)
+        return write
+
+    return register
+
+
+@_writes_files(
+    "export",
+    typer.Argument(..., file_okay=False, metavar="DIR", help="Directory for the GeoJSON files."),
+)
+def export(job: FileJob, out_dir: Path) -> list[Path]:
     """Write GeoJSON layers (WGS84) for QGIS: quartieri.geojson with the figures,
     coverage_elements.geojson (each AP disc, fibre corridor, sector with its device and
     state), devices.geojson, and coverage.geojson (covered area per quartiere)."""
-    c = compute_for_cli(
-        options.configured(config, data_dir, inventory, quartieri),
-        live,
-        population,
-        need_states=True,
-        population_field=population_field,
-    )
-    for path in write_geojson(out_dir, c.engine, c.result, c.inv, c.states):
-        common.out.print(str(path))
+    c = job.computed(job.live)
+    return write_geojson(out_dir, c.engine, c.result, c.inv, c.states)
 
 
-@app.command("report")
-def report(
-    out_file: Path = typer.Argument(
-        ..., dir_okay=False, metavar="FILE", help="HTML file to write."
-    ),
-    live: bool = LiveOpt,
-    config: Path | None = options.ConfigOpt,
-    inventory: list[Path] | None = options.InventoryOpt,
-    quartieri: Path | None = options.QuartieriOpt,
-    data_dir: Path | None = options.DataDirOpt,
-    population: Path | None = PopulationOpt,
-    population_field: str | None = PopulationFieldOpt,
-) -> None:
+@_writes_files(
+    "report", typer.Argument(..., dir_okay=False, metavar="FILE", help="HTML file to write.")
+)
+def report(job: FileJob, out_file: Path) -> list[Path]:
     """Write a self-contained HTML map to work on: planned/live toggle, layers per
     technology, pan/zoom, a click on a quartiere shows its figures, prints with them."""
     # both views go in the page (a toggle): the live one needs the states; --live opens it
-    c = compute_for_cli(
-        options.configured(config, data_dir, inventory, quartieri),
-        True,
-        population,
-        need_states=True,
-        population_field=population_field,
-    )
-    page = render(c.inv, c.engine, result_of(c.engine, live), c.states)
+    c = job.computed(True)
+    page = render(c.inv, c.engine, result_of(c.engine, job.live), c.states)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_file.with_name(out_file.name + ".tmp")
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, out_file)
-    common.out.print(str(out_file))
+    return [out_file]

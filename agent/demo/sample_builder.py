@@ -23,7 +23,8 @@ import yaml
 from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
-from geo import sample_places as P
+from agent.demo import sample_places as P
+from agent.demo.sample_files import IMPORTS, feature_collection, flow_list, geojson_feature
 from geo.quartieri import (
     VORONOI_SOURCE,
     Centre,
@@ -32,7 +33,6 @@ from geo.quartieri import (
     to_metric,
     voronoi_quartieri,
 )
-from geo.sample_files import IMPORTS, feature_collection, flow_list, geojson_feature
 from inventory.geojson import read_features
 from inventory.model import Quartiere
 from inventory.sample import SAMPLE_DIR

@@ -133,7 +133,7 @@ class SnmpPoller:
         from collectors.snmp import v3
 
         if self._engine is None:
-            self._engine = v3.hl.SnmpEngine()
+            self._engine = v3.new_engine()
         priv = cred.priv_key.get_secret_value() if cred.priv_protocol != "none" else ""
         user = v3.usm_user(
             cred.user,

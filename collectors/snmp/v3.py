@@ -135,6 +135,11 @@ class V3Session:
         return []
 
 
+def new_engine() -> Any:
+    """A pysnmp engine (its USM and dispatcher), shared by one poller's v3 sessions."""
+    return hl.SnmpEngine()
+
+
 def usm_user(
     user: str,
     auth_protocol: str,

@@ -105,6 +105,17 @@ class NetBoxConfig(BaseModel):
         "(case-insensitive), then here.",
     )
     time_zone: str = Field(default="Europe/Rome", description="Time zone of the sites created.")
+    region_city: str = Field(
+        default="Reggio Emilia",
+        min_length=1,
+        description="The city's NetBox region, parent of one region per quartiere (sites "
+        "without a quartiere go in it); the default is the bundled sample's city.",
+    )
+    region_parent: str = Field(
+        default="Emilia-Romagna",
+        min_length=1,
+        description="The region region_city sits in; the default is the bundled sample's.",
+    )
     owner_tenants: bool = Field(
         default=False,
         description="Fibre segment owners become NetBox tenants (an existing tenant of that "

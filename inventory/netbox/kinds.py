@@ -191,12 +191,12 @@ def same(desired: Any, current: Any, ids: Callable[[Ref], int | None]) -> bool:
     if isinstance(desired, Ref):
         return cur is not None and ids(desired) == cur
     if isinstance(desired, Terminations):
-        return tuple(ids(r) for r in desired.refs) == cur
+        return bool(tuple(ids(r) for r in desired.refs) == cur)
     if isinstance(desired, Tags):
         slugs = {s for s, _ in cur}
         return desired.slugs <= slugs and not desired.absent & slugs
     if isinstance(desired, list) and desired and isinstance(desired[0], Ref):
-        return sorted(ids(r) or -1 for r in desired) == cur
+        return bool(sorted(ids(r) or -1 for r in desired) == cur)
     if isinstance(desired, Mapping):
         cur = cur if isinstance(cur, Mapping) else {}
         return all(same(v, cur.get(k), ids) for k, v in desired.items())

@@ -33,8 +33,6 @@ from inventory.netbox.tables import (
     ports,
 )
 
-REGION_ROOT = "Emilia-Romagna"
-REGION_CITY = "Reggio Emilia"
 MGMT_IF = "mgmt"
 WLAN_IF = "wlan0"
 GENERIC_VENDOR = "Generic"
@@ -156,14 +154,9 @@ def map_inventory(inv: Inventory, config: NetBoxConfig) -> Mapped:
         for owner in sorted({s.owner for s in inv.segments if s.owner}):
             m.add("tenants", owner, name=owner, slug=slug("tenants", owner))
 
-    m.add("regions", REGION_ROOT, name=REGION_ROOT, slug=slug("regions", REGION_ROOT))
-    m.add(
-        "regions",
-        REGION_CITY,
-        name=REGION_CITY,
-        slug=slug("regions", REGION_CITY),
-        parent=Ref("regions", REGION_ROOT),
-    )
+    root, city = config.region_parent, config.region_city
+    m.add("regions", root, name=root, slug=slug("regions", root))
+    m.add("regions", city, name=city, slug=slug("regions", city), parent=Ref("regions", root))
     quartieri = sorted(
         {q.name for q in inv.quartieri} | {s.quartiere for s in inv.sites if s.quartiere}
     )
@@ -173,7 +166,7 @@ def map_inventory(inv: Inventory, config: NetBoxConfig) -> Mapped:
             q,
             name=q,
             slug=slug("regions", f"re-{q}"),
-            parent=Ref("regions", REGION_CITY),
+            parent=Ref("regions", city),
         )
 
     for d in sorted(inv.devices, key=lambda d: d.name):
@@ -223,7 +216,7 @@ def map_inventory(inv: Inventory, config: NetBoxConfig) -> Mapped:
             name=s.name,
             slug=slug("sites", s.name),
             status="active",
-            region=Ref("regions", s.quartiere or REGION_CITY),
+            region=Ref("regions", s.quartiere or city),
             latitude=round(s.lat, 6),
             longitude=round(s.lon, 6),
             physical_address=s.address,

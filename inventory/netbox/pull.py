@@ -41,7 +41,7 @@ from inventory.model import (
 )
 from inventory.netbox.client import NetBoxClient, NetBoxInputError, NetBoxRequestError
 from inventory.netbox.config import NetBoxConfig
-from inventory.netbox.mapping import REGION_CITY, slugify
+from inventory.netbox.mapping import WLAN_IF, slugify
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +90,11 @@ def _site(o: dict[str, Any], regions: dict[int, dict[str, Any]], names: _Names) 
     region = regions.get((o.get("region") or {}).get("id", -1))
     parent = regions.get(((region or {}).get("parent") or {}).get("id", -1))
     # A quartiere is a region whose parent is the city region (see mapping).
-    city = parent is not None and (
-        names.of("regions", parent) == REGION_CITY or parent.get("slug") == slugify(REGION_CITY)
+    city = names.config.region_city
+    in_city = parent is not None and (
+        names.of("regions", parent) == city or parent.get("slug") == slugify(city)
     )
-    quartiere = names.of("regions", region) if region and city else None
+    quartiere = names.of("regions", region) if region and in_city else None
     kinds = {k.value for k in SiteKind}
     cf = o.get("custom_fields") or {}
     kind = next(
@@ -183,6 +184,20 @@ def _links(client: NetBoxClient, names: set[str]) -> list[RadioLink]:
     return out
 
 
+def _ssids(client: NetBoxClient, aps: dict[int, str]) -> dict[str, list[str]]:
+    """Access point -> the SSIDs of the wireless LANs on its `wlan0` (as the sync maps them)."""
+    out: dict[str, list[str]] = {}
+    ids = sorted(aps)
+    for i in range(0, len(ids), client.config.lookup_chunk):
+        chunk = ids[i : i + client.config.lookup_chunk]
+        for o in client.read("interfaces", name=WLAN_IF, device_id=chunk):
+            device = aps.get((o.get("device") or {}).get("id", -1))
+            lans = [w.get("ssid") for w in o.get("wireless_lans") or ()]
+            if device is not None:
+                out[device] = sorted({s for s in lans if s})
+    return out
+
+
 def _segments(client: NetBoxClient, devices: dict[str, Device]) -> list[FibreSegment]:
     out = []
     for o in client.read("cables"):
@@ -256,6 +271,7 @@ def pull_inventory(config: NetBoxConfig, client: NetBoxClient | None = None) -> 
         raise NetBoxInputError(f"NetBox refused the filter: {what}") from None
     devices: list[Device] = []
     site_ids: set[int] = set()
+    ap_ids: dict[int, str] = {}
     for o in found:
         if not o.get("name") or not (o.get("primary_ip4") or o.get("primary_ip6")):
             continue
@@ -267,6 +283,15 @@ def pull_inventory(config: NetBoxConfig, client: NetBoxClient | None = None) -> 
         if d is not None:
             devices.append(d)
             site_ids.add(o["site"]["id"])
+            if d.wifi is not None:
+                ap_ids[o["id"]] = d.name
+    ssids = _ssids(client, ap_ids)
+    devices = [
+        d.model_copy(update={"wifi": d.wifi.model_copy(update={"ssids": ssids[d.name]})})
+        if d.wifi is not None and d.name in ssids
+        else d
+        for d in devices
+    ]
     regions = {r["id"]: r for r in client.read("regions")}
     sites: list[Site] = []
     ids = sorted(site_ids)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from inventory.netbox.plan import SyncPlan
+from inventory.netbox.changes import SyncPlan
 
 MARK = {
     "create": "+",

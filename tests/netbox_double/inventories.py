@@ -73,6 +73,7 @@ def make_inventory(n_devices: int = 12) -> Inventory:
                     b_device=sw,
                     b_port="Te1/0/1",
                     fibre_count=48,
+                    owner="Lepida",
                 )
             )
         for a in range(3):
@@ -86,7 +87,7 @@ def make_inventory(n_devices: int = 12) -> Inventory:
                     mgmt_ip=ip(len(devices) + 1),
                     parent=sw,
                     tags=["wifi pubblico"],
-                    wifi=WifiSettings(),
+                    wifi=WifiSettings(ssids=["EmiliaRomagnaWiFi wifiprivacy.it"]),
                 )
             )
         pa, pb = f"ptp-{s:04d}-a", f"ptp-{s:04d}-b"

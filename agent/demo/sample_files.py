@@ -89,6 +89,8 @@ IMPORTS: dict[str, Any] = {
                 "device.role": "wifi-ap",
                 "device.vendor": "Ubiquiti",
                 "device.snmp_profile": "unifi",
+                # The city's public Wi-Fi: sample data, not a model default.
+                "wifi.ssids": ["EmiliaRomagnaWiFi wifiprivacy.it"],
             },
         },
         {"geojson": "fibre.geojson"},
