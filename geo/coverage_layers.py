@@ -89,9 +89,12 @@ class Elements:
 
     def reaching(self, region: BaseGeometry, members: NDArray[np.int64]) -> NDArray[np.int64]:
         """The members whose element intersects `region` (prepared by the caller)."""
-        if self.paths is None:
-            return members[shapely.intersects(region, self.geoms[members])]
-        return members[shapely.dwithin(region, self.paths[members], self.corridor_m)]
+        hit: NDArray[np.bool_] = (
+            shapely.intersects(region, self.geoms[members])
+            if self.paths is None
+            else shapely.dwithin(region, self.paths[members], self.corridor_m)
+        )
+        return members[hit]
 
     def pairs(self, geoms: NDArray[np.object_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """(i, element) for every element reaching geoms[i] (a corridor: within its width
@@ -99,9 +102,12 @@ class Elements:
         if len(self) == 0 or len(geoms) == 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
         tree = shapely.STRtree(self.extents())
-        if self.paths is None:
-            return tree.query(geoms, predicate="intersects")
-        return tree.query(geoms, predicate="dwithin", distance=self.corridor_m)
+        found: NDArray[np.int64] = (
+            tree.query(geoms, predicate="intersects")
+            if self.paths is None
+            else tree.query(geoms, predicate="dwithin", distance=self.corridor_m)
+        )
+        return found[0], found[1]
 
     def needed(
         self, members: NDArray[np.int64], alive: NDArray[np.bool_] | None
