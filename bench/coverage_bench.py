@@ -33,12 +33,12 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo.coverage import CoverageConfig, engine_for, result_of
-from geo.coverage_engine import CoverageEngine
-from geo.coverage_layers import LAYERS, Elements, Technology, build_elements
-from geo.coverage_zones import Zone, prepare_zones
-from geo.projection import Projector
-from inventory.model import (
+from netagent.geo.coverage import CoverageConfig, engine_for, result_of
+from netagent.geo.coverage_engine import CoverageEngine
+from netagent.geo.coverage_layers import LAYERS, Elements, Technology, build_elements
+from netagent.geo.coverage_zones import Zone, prepare_zones
+from netagent.geo.projection import Projector
+from netagent.inventory.model import (
     FibreSegment,
     Inventory,
     Placement,
@@ -46,7 +46,7 @@ from inventory.model import (
     Sector,
     Site,
 )
-from tests.test_coverage_world import PROJ, X0, Y0, ap, base_station, switch
+from tests.geo.coverage.test_coverage_world import PROJ, X0, Y0, ap, base_station, switch
 
 N_Q, N_AP, N_SEG, N_BS = 25, 10_000, 2_000, 20
 CX, CY = X0, Y0  # the tests' hand-made worlds' origin, near Piazza Prampolini

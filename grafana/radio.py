@@ -25,14 +25,14 @@ from grafana_foundation_sdk.builders import table
 from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
 
-from grafana.panels import (
+from netagent.grafana.panels import (
     Override,
     graded,
     series,
     steps,
     table_panel,
 )
-from grafana.sdk import (
+from netagent.grafana.sdk import (
     JSON,
     Board,
     InfluxQL,
@@ -41,7 +41,7 @@ from grafana.sdk import (
     section,
     tag_values,
 )
-from grafana.units import unit
+from netagent.grafana.units import unit
 
 Steps = tuple[tuple[float | None, str], ...]  # (from value, colour); the first from None
 RSSI_STEPS: Steps = ((None, "red"), (-80, "orange"), (-70, "green"))

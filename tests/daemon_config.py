@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from inventory.sample import SAMPLE_PATHS
+from netagent.inventory.sample import SAMPLE_PATHS
 
 BASE: dict[str, dict[str, object]] = {
     "agent": {"stop_timeout_s": 5},

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from collectors.influx.writer_types import WRITERS
+from netagent.collectors.influx.writer_types import WRITERS
 
 
 class InfluxConfig(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from inventory.netbox.changes import SyncPlan
+from netagent.inventory.netbox.changes import SyncPlan
 
 MARK = {
     "create": "+",
