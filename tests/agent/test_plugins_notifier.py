@@ -53,15 +53,14 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ).stdout.strip()
     lines = "".join(f"import site; site.addsitedir({d!r})\n" for d in site.getsitepackages())
     (Path(own) / "zz-netagent-tests.pth").write_text(lines)
+    # built from copies: a build leaves build/ and *.egg-info beside the sources
+    sources = [
+        shutil.copytree(PLUGINS / name, root / "src" / name)
+        for name in ("netagent_file_notifier", "netagent_broken_plugin")
+    ]
     pip: list[str | Path] = [python, "-m", "pip", "install", "-q", "--no-deps"]
     subprocess.run(
-        [
-            *pip,
-            "--no-build-isolation",
-            "--no-index",
-            PLUGINS / "netagent_file_notifier",
-            PLUGINS / "netagent_broken_plugin",
-        ],
+        [*pip, "--no-build-isolation", "--no-index", *sources],
         check=True,
         capture_output=True,
         timeout=300,
