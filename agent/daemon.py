@@ -33,7 +33,7 @@ from agent.jobs import build_jobs
 from agent.lock import DataDirLock, LockHeld
 from agent.scheduler import Job, JobRunner
 from agent.self_alert import StorageAlarm
-from agent.services import Services, StartError, load_configured_inventory
+from agent.services import InvalidInventory, Services, StartError, load_configured_inventory
 from collectors.icmp import IcmpPermissionError
 from collectors.netns import NetnsError
 from inventory.model import Inventory
@@ -208,7 +208,9 @@ class Daemon:
                 services.close_unshared(previous)
             elif services is not None:
                 services.close()
-            raise StartError(_located(e, config)) from e
+            # A ValueError lists the inventory's errors (_located): invalid input.
+            error = InvalidInventory if isinstance(e, ValueError) else StartError
+            raise error(_located(e, config)) from e
         return _Built(services, jobs, http, listen)
 
     def _commit(self, built: _Built) -> None:
@@ -349,7 +351,7 @@ def run_daemon(config: AgentConfig, demo_lab: bool = False) -> int:
             return asyncio.run(Daemon(config, netns=netns).run())
     except StartError as e:
         log.error("cannot start: %s", e)
-        return ExitCode.FAILED
+        return ExitCode.PROBLEMS if isinstance(e, InvalidInventory) else ExitCode.FAILED
     except _Stopped:
         log.info("stopped while starting")
         return ExitCode.OK
