@@ -33,14 +33,26 @@ from agent.secrets import secret_named
 from inventory.model import Role
 
 
-def deep_update(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """`over` merged into a copy of `base`, table by table (a list is replaced whole)."""
-    out = dict(base)
+def deep_update(
+    base: dict[str, Any], over: dict[str, Any], *, twins: bool = False
+) -> dict[str, Any]:
+    """`over` merged into a copy of `base`, table by table (a list is replaced whole).
+
+    With `twins` (the environment over the file) a key also replaces its other form in
+    `base`: `community` from a variable drops the file's `community_file`, and the reverse,
+    so the environment wins there as everywhere instead of making "give either, not both".
+    """
+    out = {k: v for k, v in base.items() if not (twins and _twin(k) in over and k not in over)}
     for key, value in over.items():
         old = out.get(key)
         both = isinstance(old, dict) and isinstance(value, dict)
-        out[key] = deep_update(old, value) if both else value  # type: ignore[arg-type]
+        out[key] = deep_update(old, value, twins=twins) if both else value  # type: ignore[arg-type]
     return out
+
+
+def _twin(key: str) -> str:
+    """`community` <-> `community_file`."""
+    return key.removesuffix("_file") if key.endswith("_file") else f"{key}_file"
 
 
 # -- the file -------------------------------------------------------------------------------
