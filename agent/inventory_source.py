@@ -124,18 +124,27 @@ def from_files(config: AgentConfig) -> Inventory:
 
 def from_netbox(config: AgentConfig) -> Inventory:
     """The `netbox` inventory source: pulled from `[netbox]`, with the configured quartieri."""
-    return pull(config.netbox, config.agent.quartieri, config.agent.quartieri_name_field)
+    agent = config.agent
+    return pull(config.netbox, agent.quartieri, agent.quartieri_name_field, agent.boundary())
 
 
-def pull(netbox: NetBoxConfig, quartieri: Path | None = None, name_field: str = "") -> Inventory:
+def pull(
+    netbox: NetBoxConfig,
+    quartieri: Path | None = None,
+    name_field: str = "",
+    boundary: Path | bool = True,
+) -> Inventory:
     """Poll targets from NetBox, with quartiere polygons (the official file when given,
-    else the bundled ones) so coverage and reports work as with files; a site whose
-    NetBox region is not a quartiere is placed by its coordinates. Raises ValueError
-    listing what is wrong with the polygons."""
+    else the bundled ones) so coverage and reports work as with files, checked against
+    `boundary` as `load` does; a site whose NetBox region is not a quartiere is placed by
+    its coordinates. Raises ValueError listing what is wrong with the polygons."""
     inv = pull_inventory(netbox)
     path = quartieri or SAMPLE_QUARTIERI
-    polygons, problems = check_file(path, Fields(name=name_field), _bundled_comune())
-    if polygons is None:
+    problems: list[Issue] = []
+    comune = _boundary(boundary, problems)
+    polygons, found = check_file(path, Fields(name=name_field), comune)
+    problems += found
+    if polygons is None or any(i.severity is Severity.ERROR for i in problems):
         raise ValueError("; ".join(str(i) for i in problems if i.severity is Severity.ERROR))
     inv, issues = place_sites(inv.replace(quartieri=tuple(polygons)))
     if issues:  # once per pull, not once per site: the pull repeats every few minutes

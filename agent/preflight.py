@@ -28,6 +28,7 @@ from agent.config_layers import dotted
 from agent.exitcodes import ExitCode
 from agent.inventory_sources import INVENTORY_SOURCES
 from agent.secrets import mask_url
+from collectors.netns import NETNS_DIR
 from collectors.snmp.profiles import PROFILE_DIR, ProfileError, Profiles, load_profiles
 from inventory.model import Inventory, Role
 from inventory.netbox.client import NetBoxError, NetBoxRequestError
@@ -90,6 +91,7 @@ def preflight(
     steps: list[tuple[str, Callable[[AgentConfig], list[Check]]]] = [
         ("the installed extensions", extension_checks),
         ("the data directory", data_dir_checks),
+        ("the network namespace", netns_checks),
         (
             "the inventory and the SNMP profiles",
             functools.partial(inventory_checks, connect=connect),
@@ -139,6 +141,24 @@ def data_dir_checks(cfg: AgentConfig) -> list[Check]:
     return [fail(f"{label}: does not exist and {parent} is not writable")]
 
 
+def netns_checks(cfg: AgentConfig) -> list[Check]:
+    """`[agent] netns` names a namespace that exists: the daemon refuses to start without
+    it (never polling from the host's instead), so the preflight says so first."""
+    name = cfg.agent.netns
+    if not name:
+        return []
+    where = cfg.where("agent.netns")
+    at = f"{where}: " if where else ""
+    if (NETNS_DIR / name).exists():
+        return [ok(f"{at}agent.netns: namespace {name!r} exists")]
+    return [
+        fail(
+            f"{at}agent.netns: namespace {name!r} does not exist ({NETNS_DIR / name}): "
+            "create it (ip netns add) or unset agent.netns"
+        )
+    ]
+
+
 def inventory_checks(cfg: AgentConfig, connect: bool = False) -> list[Check]:
     """Load the inventory as the daemon would (from NetBox only with --connect)."""
     out: list[Check] = []
@@ -155,7 +175,7 @@ def inventory_checks(cfg: AgentConfig, connect: bool = False) -> list[Check]:
                 ),
             ]
         try:
-            inv = inventory_source.pull(cfg.netbox, agent.quartieri)
+            inv = inventory_source.from_netbox(cfg)
         except (NetBoxError, NetBoxRequestError, OSError, ValueError) as e:
             where = cfg.where("netbox.url")
             return [
@@ -176,7 +196,10 @@ def inventory_checks(cfg: AgentConfig, connect: bool = False) -> list[Check]:
         except ValueError as e:
             return [*out, fail(cfg.redact(f"agent.source {agent.source!r}: {e}"))]
         return [*out, *inventory_consistency(cfg, inv, profiles)]
-    result = inventory_source.load(agent.inventory, agent.quartieri)
+    # As the daemon loads them: the name field and the comune boundary the config names.
+    result = inventory_source.load(
+        agent.inventory, agent.quartieri, agent.quartieri_name_field, agent.boundary()
+    )
     out += [fail(str(i)) for i in result.errors]
     out += [warn(str(i)) for i in result.warnings]
     if result.inventory is not None:
