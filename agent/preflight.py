@@ -196,6 +196,13 @@ def inventory_checks(cfg: AgentConfig, connect: bool = False) -> list[Check]:
         except ValueError as e:
             return [*out, fail(cfg.redact(f"agent.source {agent.source!r}: {e}"))]
         return [*out, *inventory_consistency(cfg, inv, profiles)]
+    if missing := [p for p in agent.inventory if not p.exists()]:  # at the key that names it
+        where = cfg.where("agent.inventory")
+        at = f"{where}: " if where else ""
+        return [
+            *out,
+            *(fail(f"{at}agent.inventory: {p}: no such file or directory") for p in missing),
+        ]
     # As the daemon loads them: the name field and the comune boundary the config names.
     result = inventory_source.load(
         agent.inventory, agent.quartieri, agent.quartieri_name_field, agent.boundary()
