@@ -157,6 +157,7 @@ class Daemon:
         except ConfigError as e:
             log.error("reload refused, keeping the running configuration: %s", e)
             return
+        _log_warnings(new)
         if new.agent.resolved_data_dir() != self.config.agent.resolved_data_dir():
             log.error(
                 "reload refused, keeping the running configuration: agent.data_dir: "
@@ -284,6 +285,13 @@ class Daemon:
             await asyncio.wait(others, timeout=1)
 
 
+def _log_warnings(config: AgentConfig) -> None:
+    """What `config check` marks `!` (a secret written in the file, a secret file every
+    user can read, an unused key), in the journal too: a reload runs no preflight."""
+    for warning in config.warnings:
+        log.warning("config: %s", warning)
+
+
 def _inventory_source(config: AgentConfig) -> str:
     if config.agent.source == "netbox":
         return f"NetBox {config.netbox.url}"
@@ -313,6 +321,7 @@ def run_daemon(config: AgentConfig, demo_lab: bool = False) -> int:
     its lab namespace, where some devices are really down. Never with an inventory of
     one's own: that is the production path."""
     logs.for_daemon()
+    _log_warnings(config)
     lock = DataDirLock(config.agent.resolved_data_dir())
     try:
         lock.acquire()
