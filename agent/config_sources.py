@@ -16,6 +16,7 @@ pydantic-settings does not give:
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import tomllib
@@ -209,6 +210,13 @@ def read_env(
                 layers.problems.append(
                     f"{name}: no section {parts[0]!r} (expected NETAGENT_<SECTION>__<KEY>, "
                     f"sections: {', '.join(sections)})"
+                )
+            else:  # NETAGENT_DATADIR: a typo would otherwise be ignored without a word
+                close = difflib.get_close_matches(name.upper(), ENV_NOT_KEYS, n=1)
+                hint = f"; did you mean {close[0]}?" if close else ""
+                layers.warnings.append(
+                    f"{name}: not a netagent variable, ignored{hint} (netagent reads "
+                    f"{', '.join(ENV_NOT_KEYS)} and NETAGENT_<SECTION>__<KEY>)"
                 )
             continue
         if secret_named(name) and not name.upper().endswith("_FILE"):  # a path is no secret
