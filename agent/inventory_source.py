@@ -234,7 +234,38 @@ def check_config_references(
                 Severity.WARNING if u.idle_role else Severity.ERROR,
             )
         )
+    for where, what, name, known in unknown_maintenance(inventory, config):
+        issues.append(
+            Issue(
+                cfg_file,
+                "",
+                where,
+                f"{name!r} is no {what} of the inventory{_closest(name, known)}; the window never "
+                "covers it, and its alerts are sent during the works",
+                Severity.WARNING,
+            )
+        )
     return issues
+
+
+def unknown_maintenance(
+    inventory: Inventory, config: AgentConfig
+) -> list[tuple[str, str, str, set[str]]]:
+    """`[[alerts.maintenance]]` entries naming a device, role, site or quartiere the
+    inventory does not have (a misspelt `ap-ghots`): (key, kind, name, the known names)."""
+    known = {
+        "devices": ("device", {d.name for d in inventory.devices}),
+        "roles": ("role", {r.value for r in Role}),
+        "sites": ("site", {s.name for s in inventory.sites}),
+        "quartieri": ("quartiere", {q.name for q in inventory.quartieri}),
+    }
+    return [
+        (f"alerts.maintenance[{i}].{key}", what, name, names)
+        for i, window in enumerate(config.alerts.maintenance)
+        for key, (what, names) in known.items()
+        for name in getattr(window, key)
+        if name not in names
+    ]
 
 
 @dataclass(frozen=True)

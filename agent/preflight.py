@@ -227,9 +227,17 @@ def inventory_consistency(
             if d.snmp_profile and d.snmp_profile not in profiles
         ]
     label = cfg.agent.inventory_label()
-    return [fail(p) for p in problems] or [
+    windows = [  # a window that never applies: its alerts go out during the works
+        warn(
+            f"{cfg.where('alerts.maintenance') or 'configuration'}: {key}: no {what} named "
+            f"{name!r} in the inventory{_did_you_mean(name, known)}"
+        )
+        for key, what, name, known in inventory_source.unknown_maintenance(inv, cfg)
+    ]
+    head = [fail(p) for p in problems] or [
         ok(f"inventory {label}: {len(inv.devices)} device(s), {len(inv.sites)} site(s)")
     ]
+    return [*head, *windows]
 
 
 def credential_problems(cfg: AgentConfig, inv: Inventory) -> list[str]:
