@@ -102,14 +102,14 @@ class Daemon:
         self.runner.start()
         watchdog = self._spawn(self._watchdog())
         assert self.services is not None
+        shard = self.config.shard()
         log.info(
-            "netagent %s running: config %s, inventory %s (%d device(s) polled in shard %s),"
-            " data %s, jobs %s",
+            "netagent %s running: config %s, inventory %s (%d device(s)%s), data %s, jobs %s",
             version("netagent"),
             self.config.source or "embedded default",
             _inventory_source(self.config),
             len(self.services.devices),
-            self.config.shard(),
+            f" polled in shard {shard}" if shard.count > 1 else "",  # not "shard 0/1"
             self.config.agent.resolved_data_dir(),
             ", ".join(j.name for j in built.jobs),
         )

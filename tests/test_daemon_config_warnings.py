@@ -39,3 +39,5 @@ def test_the_daemon_logs_a_secret_written_in_its_file(tmp_path: Path) -> None:
     (line,) = [ln for ln in text.splitlines() if "snmp.credentials.community" in ln]
     assert " WARNING " in line and "a secret written in" in line and str(op.config) in line
     assert "c0mmunity-secret" not in text
+    # Not sharded: the start line says how many devices, not "polled in shard 0/1".
+    assert "inventory.yaml (2 device(s)), data" in text and "shard" not in text
