@@ -154,8 +154,10 @@ class Daemon:
             new = self._pinned(
                 load_config(self.config.source) if self.config.source else self.config
             )
-        except ConfigError as e:
-            log.error("reload refused, keeping the running configuration: %s", e)
+        except ConfigError as e:  # every problem, located, on the one journal line
+            log.error(
+                "reload refused, keeping the running configuration: %s", "; ".join(e.problems)
+            )
             return
         _log_warnings(new)
         if new.agent.resolved_data_dir() != self.config.agent.resolved_data_dir():
