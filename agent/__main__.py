@@ -1,3 +1,3 @@
-from agent.cli.main import main
+from netagent.agent.cli.main import main
 
 main()

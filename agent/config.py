@@ -10,7 +10,8 @@ sample. Precedence, lowest first: model defaults, the file, `<key>_file` keys (t
 read from a file), environment variables `NETAGENT_<SECTION>__<KEY>` (nested keys joined
 by `__`, tables and lists as JSON, lists of plain values also comma-separated). Every
 error names its origin (`file:line` and key, or the variable) and never echoes a secret
-(agent.secrets); agent.config_sources reads, agent.config_walk checks and fills in.
+(netagent.agent.secrets); netagent.agent.config_sources reads, netagent.agent.config_walk checks and
+fills in.
 """
 
 from __future__ import annotations
@@ -32,22 +33,22 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from agent import config_sources as sources
-from agent import config_walk as walk
-from agent.alerts import AlertsConfig
-from agent.config_layers import Layers, Loc, SecretFile
-from agent.inventory_sources import INVENTORY_SOURCES
-from agent.notify import NotifyConfig
-from agent.paths import default_data_dir
-from agent.secrets import secret_named
-from agent.shard import Shard
-from collectors.icmp import IcmpConfig
-from collectors.influx import InfluxConfig
-from collectors.snmp import SnmpConfig
-from collectors.spool import SpoolConfig
-from geo.coverage_config import CoverageConfig
-from inventory.model import Role
-from inventory.netbox import NetBoxConfig
+from netagent.agent import config_sources as sources
+from netagent.agent import config_walk as walk
+from netagent.agent.alerts import AlertsConfig
+from netagent.agent.config_layers import Layers, Loc, SecretFile
+from netagent.agent.inventory_sources import INVENTORY_SOURCES
+from netagent.agent.notify import NotifyConfig
+from netagent.agent.paths import default_data_dir
+from netagent.agent.secrets import secret_named
+from netagent.agent.shard import Shard
+from netagent.collectors.icmp import IcmpConfig
+from netagent.collectors.influx import InfluxConfig
+from netagent.collectors.snmp import SnmpConfig
+from netagent.collectors.spool import SpoolConfig
+from netagent.geo.coverage_config import CoverageConfig
+from netagent.inventory.model import Role
+from netagent.inventory.netbox import NetBoxConfig
 
 ENV_PREFIX = "NETAGENT_"
 # Looked at, in order, when neither --config nor $NETAGENT_CONFIG names a file.
@@ -192,7 +193,7 @@ class AgentSection(_Section):
         return default_data_dir()
 
     def spool_path(self) -> Path:
-        """The durable sample store (collectors.spool) inside the data directory."""
+        """The durable sample store (netagent.collectors.spool) inside the data directory."""
         return self.resolved_data_dir() / "spool.sqlite"
 
 

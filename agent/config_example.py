@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
-from agent.config_walk import model_in
+from netagent.agent.config_walk import model_in
 
 HEADER = """\
 # netagent configuration: every key, with its default value and what it means.

@@ -1,6 +1,7 @@
 """Where each configuration value came from, and what reading them found.
 
-The loader (agent.config, agent.config_sources, agent.config_walk) records an origin per
+The loader (netagent.agent.config, netagent.agent.config_sources, netagent.agent.config_walk)
+records an origin per
 key path: `file:line`, or the variable's name. Every problem and warning is written
 through `Layers`, which names that origin and masks every secret seen on the way.
 """
@@ -12,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.secrets import Redactor
+from netagent.agent.secrets import Redactor
 
 Loc = tuple[str | int, ...]
 

@@ -11,7 +11,7 @@ pydantic-settings does not give:
 - lists in a variable: a JSON array, or comma-separated for lists of plain values;
 - role names (`wifi-ap`) spelt with `_` in a variable name.
 
-`<key>_file` keys and misspelt keys are agent.config_walk's.
+`<key>_file` keys and misspelt keys are netagent.agent.config_walk's.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsError
 from pydantic_settings.sources.utils import parse_env_vars
 
-from agent.config_layers import Layers, Loc
-from agent.config_walk import model_in, options
-from agent.secrets import secret_named
-from inventory.model import Role
+from netagent.agent.config_layers import Layers, Loc
+from netagent.agent.config_walk import model_in, options
+from netagent.agent.secrets import secret_named
+from netagent.inventory.model import Role
 
 
 def deep_update(

@@ -20,8 +20,8 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from agent.config_layers import Layers, Loc, SecretFile, dotted
-from agent.secrets import is_secret_field, secret_named
+from netagent.agent.config_layers import Layers, Loc, SecretFile, dotted
+from netagent.agent.secrets import is_secret_field, secret_named
 
 
 def options(annotation: Any) -> tuple[Any, ...]:

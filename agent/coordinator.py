@@ -6,7 +6,7 @@ with the jobs or reading the spool back. Writers: the ICMP job (each round's ans
 in the same update, the alert engine's states after it), the SNMP job (answered or not)
 and, with shards, other shards' states as they wrote them to the shared InfluxDB.
 Readers: the SNMP job (it asks only devices that ping), the alert round (the last SNMP
-verdict, other shards' uplinks), live coverage (agent.live_coverage, a listener) and
+verdict, other shards' uplinks), live coverage (netagent.agent.live_coverage, a listener) and
 /healthz (it counts this agent's devices per state when asked).
 
 A listener is called once per update with the devices whose verdict (state, ICMP up,
@@ -26,9 +26,9 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Protocol
 
-from agent.device_state import UNKNOWN, DeviceState, resolve
-from collectors.icmp import IcmpResult
-from inventory.model import Inventory
+from netagent.agent.device_state import UNKNOWN, DeviceState, resolve
+from netagent.collectors.icmp import IcmpResult
+from netagent.inventory.model import Inventory
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,8 @@ class Listener(Protocol):
 
 
 class SharedStates(Protocol):
-    """Where other shards' states are read (collectors.influx.shared_status.SharedStatus)."""
+    """Where other shards' states are read
+    (netagent.collectors.influx.shared_status.SharedStatus)."""
 
     max_age_s: float
 

@@ -24,19 +24,24 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from typing import Any
 
-from agent import logs, sdnotify
-from agent.config import AgentConfig, ConfigError, load_config
-from agent.exitcodes import ExitCode
-from agent.health import Health, HealthLimits, ReasonsFile
-from agent.health_http import HealthServer, ListenError
-from agent.jobs import build_jobs
-from agent.lock import DataDirLock, LockHeld
-from agent.scheduler import Job, JobRunner
-from agent.self_alert import StorageAlarm
-from agent.services import InvalidInventory, Services, StartError, load_configured_inventory
-from collectors.icmp import IcmpPermissionError
-from collectors.netns import NetnsError
-from inventory.model import Inventory
+from netagent.agent import logs, sdnotify
+from netagent.agent.config import AgentConfig, ConfigError, load_config
+from netagent.agent.exitcodes import ExitCode
+from netagent.agent.health import Health, HealthLimits, ReasonsFile
+from netagent.agent.health_http import HealthServer, ListenError
+from netagent.agent.jobs import build_jobs
+from netagent.agent.lock import DataDirLock, LockHeld
+from netagent.agent.scheduler import Job, JobRunner
+from netagent.agent.self_alert import StorageAlarm
+from netagent.agent.services import (
+    InvalidInventory,
+    Services,
+    StartError,
+    load_configured_inventory,
+)
+from netagent.collectors.icmp import IcmpPermissionError
+from netagent.collectors.netns import NetnsError
+from netagent.inventory.model import Inventory
 
 log = logging.getLogger(__name__)
 
@@ -343,7 +348,7 @@ def run_daemon(config: AgentConfig, demo_lab: bool = False) -> int:
             netns = None
             if demo_lab or config.agent.bundled_sample():
                 # Imported here: an operator's own inventory never loads the demo code.
-                from agent.demo import lab
+                from netagent.agent.demo import lab
 
                 if not config.agent.bundled_sample():
                     raise StartError(

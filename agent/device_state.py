@@ -1,6 +1,6 @@
 """The latest known state of a device, and the one rule that says which source wins.
 
-Two places hold it: the daemon's `agent.coordinator.DeviceCoordinator`, in memory, fed
+Two places hold it: the daemon's `netagent.agent.coordinator.DeviceCoordinator`, in memory, fed
 by the jobs as they run; and `latest_states`, read back from the local store by the
 commands that run in a process of their own (`status`, `run --once`, `coverage --live`).
 Both decide `state` alike (`resolve`): the alert engine's `device_status` (down,
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from collectors.samples import Sample
-from collectors.spool import Spool
-from inventory.model import Inventory
+from netagent.collectors.samples import Sample
+from netagent.collectors.spool import Spool
+from netagent.inventory.model import Inventory
 
 UNKNOWN = "unknown"
 
@@ -33,7 +33,7 @@ class DeviceState:
 
     def verdict(self) -> tuple[str, bool | None, bool | None]:
         """What a change is made of: RTT, loss and the time move every round and, alone,
-        call for nothing (see agent.coordinator)."""
+        call for nothing (see netagent.agent.coordinator)."""
         return self.state, self.icmp_up, self.snmp_ok
 
     def to_dict(self) -> dict[str, object]:

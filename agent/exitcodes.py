@@ -1,7 +1,7 @@
 """The exit codes every command and the daemon share (the README's table).
 
 In the core, not the CLI, because the daemon returns them too and the core never imports
-`agent.cli`.
+`netagent.agent.cli`.
 """
 
 from __future__ import annotations

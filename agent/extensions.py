@@ -1,8 +1,9 @@
 """What is installed at each seam, for `config check`: one line per seam that has
 plugins, one per broken entry point.
 
-The registries themselves live next to their seams (agent.inventory_sources,
-collectors.influx.writer_types, agent.notify.registry, collectors.snmp.table_kinds);
+The registries themselves live next to their seams (netagent.agent.inventory_sources,
+netagent.collectors.influx.writer_types, netagent.agent.notify.registry,
+netagent.collectors.snmp.table_kinds);
 this module only gathers them, so preflight names them all in one place.
 """
 
@@ -10,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.inventory_sources import INVENTORY_SOURCES
-from agent.notify.registry import NOTIFIERS
-from collectors.influx.writer_types import WRITERS
-from collectors.plugins import Registry
-from collectors.snmp.table_kinds import TABLE_KINDS
+from netagent.agent.inventory_sources import INVENTORY_SOURCES
+from netagent.agent.notify.registry import NOTIFIERS
+from netagent.collectors.influx.writer_types import WRITERS
+from netagent.collectors.plugins import Registry
+from netagent.collectors.snmp.table_kinds import TABLE_KINDS
 
 # The distribution whose entry points are netagent's own.
 OWN_DIST = "netagent"

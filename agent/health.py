@@ -28,9 +28,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from collectors.samples import FieldValue, Sample
-from collectors.spool import Spool
-from collectors.spool_model import SpoolStats
+from netagent.collectors.samples import FieldValue, Sample
+from netagent.collectors.spool import Spool
+from netagent.collectors.spool_model import SpoolStats
 
 HEALTH_FILE = "health.json"
 _RESERVED = 16 * 1024  # bytes kept for health.json: a few dozen reasons

@@ -14,8 +14,8 @@ import json
 import logging
 from collections.abc import Callable
 
-from agent.health import Health, HealthLimits
-from agent.metrics import metrics_text
+from netagent.agent.health import Health, HealthLimits
+from netagent.agent.metrics import metrics_text
 
 log = logging.getLogger(__name__)
 

@@ -1,13 +1,13 @@
 """Where the agent's inventory comes from, with each site placed in its quartiere.
 
 `from_files` and `from_netbox` are netagent's two inventory sources, registered by name
-like a plugin's (agent.inventory_sources).
+like a plugin's (netagent.agent.inventory_sources).
 
 The inventory package reads and checks files; placing sites in quartieri needs `geo`,
 and the checks that need the configuration (SNMP profiles, credential entries) need
 `collectors`, neither of which `inventory` may import, so they meet here.
 
-Quartiere polygons are checked against the comune they should tile (`geo.quartieri_check`).
+Quartiere polygons are checked against the comune they should tile (`netagent.geo.quartieri_check`).
 Which comune: `boundary` True (the default) uses the bundled Reggio Emilia boundary, only
 for polygons that lie over Reggio Emilia (or would with another CRS, or with the axes
 swapped), so another city's quartieri are never judged against it; a Path names the
@@ -25,19 +25,19 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from collectors.snmp.config import SnmpConfig
-from collectors.snmp.profiles import PROFILE_DIR, ProfileError, load_profiles
-from geo.quartieri import Fields, QuartiereError, QuartiereIndex
-from geo.quartieri_check import Boundary, check_file, check_loaded, read_boundary
-from inventory.issues import Issue, Severity
-from inventory.load import LoadResult, load_inventory
-from inventory.model import Inventory, Role
-from inventory.netbox import NetBoxConfig, pull_inventory
-from inventory.sample import COMUNE_PATH, SAMPLE_DIR, SAMPLE_PATHS
-from inventory.validate import Origin
+from netagent.collectors.snmp.config import SnmpConfig
+from netagent.collectors.snmp.profiles import PROFILE_DIR, ProfileError, load_profiles
+from netagent.geo.quartieri import Fields, QuartiereError, QuartiereIndex
+from netagent.geo.quartieri_check import Boundary, check_file, check_loaded, read_boundary
+from netagent.inventory.issues import Issue, Severity
+from netagent.inventory.load import LoadResult, load_inventory
+from netagent.inventory.model import Inventory, Role
+from netagent.inventory.netbox import NetBoxConfig, pull_inventory
+from netagent.inventory.sample import COMUNE_PATH, SAMPLE_DIR, SAMPLE_PATHS
+from netagent.inventory.validate import Origin
 
 if TYPE_CHECKING:
-    from agent.config import AgentConfig
+    from netagent.agent.config import AgentConfig
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ def load_configured(config: AgentConfig) -> LoadResult:
 
 
 def from_files(config: AgentConfig) -> Inventory:
-    """The `files` inventory source (agent.inventory_sources): the files the configuration
+    """The `files` inventory source (netagent.agent.inventory_sources): the files the configuration
     names (the bundled sample when none), checked against it. Raises ValueError listing
     what is wrong; warnings are logged."""
     result = load_configured(config)

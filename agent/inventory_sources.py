@@ -1,9 +1,9 @@
 """Inventory sources by name: the `netagent.inventory_sources` entry points.
 
 An inventory source is a function of the configuration that returns the devices to
-watch as an `inventory.model.Inventory`, or raises ValueError listing what is wrong
+watch as an `netagent.inventory.model.Inventory`, or raises ValueError listing what is wrong
 (one line per problem, naming file, record or field). `[agent] source` names it;
-netagent's own `files` and `netbox` (agent.inventory_source) are declared in its
+netagent's own `files` and `netbox` (netagent.agent.inventory_source) are declared in its
 pyproject.toml as a third party declares one (a LibreNMS or a spreadsheet source):
 
     [project.entry-points."netagent.inventory_sources"]
@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from collectors.plugins import Registry
+from netagent.collectors.plugins import Registry
 
 if TYPE_CHECKING:
-    from agent.config import AgentConfig
-    from inventory.model import Inventory
+    from netagent.agent.config import AgentConfig
+    from netagent.inventory.model import Inventory
 
 
 class InventorySource(Protocol):

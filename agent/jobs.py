@@ -4,7 +4,7 @@ One ICMP and one SNMP job per distinct interval (per-role overrides put devices 
 their own job, named e.g. `icmp@10s`), then coverage, NetBox sync, spool flush and
 housekeeping. Each job writes its samples to the spool (off the event loop: a durable
 commit waits for fsync) and returns a JobReport for the health accounting. What the ICMP
-and SNMP jobs learn about each device goes to the device coordinator (agent.coordinator);
+and SNMP jobs learn about each device goes to the device coordinator (netagent.agent.coordinator);
 the jobs read each other's verdicts there; live coverage listens, /healthz reads it.
 """
 
@@ -18,20 +18,20 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import psutil
 
-from agent import inventory_source
-from agent.alerts import Observation
-from agent.config import AgentConfig, JobSettings
-from agent.grid import slot_of
-from agent.live_coverage import computed_here
-from agent.runtime import icmp_cycle, snmp_cycle
-from agent.scheduler import Job, JobFunc, JobReport
-from agent.services import Services
-from collectors.icmp import IcmpResult
-from collectors.icmp import targets_from_inventory as icmp_targets
-from collectors.samples import Sample
-from collectors.snmp import targets_from_inventory
-from inventory.model import Device, Inventory
-from inventory.netbox import apply, plan
+from netagent.agent import inventory_source
+from netagent.agent.alerts import Observation
+from netagent.agent.config import AgentConfig, JobSettings
+from netagent.agent.grid import slot_of
+from netagent.agent.live_coverage import computed_here
+from netagent.agent.runtime import icmp_cycle, snmp_cycle
+from netagent.agent.scheduler import Job, JobFunc, JobReport
+from netagent.agent.services import Services
+from netagent.collectors.icmp import IcmpResult
+from netagent.collectors.icmp import targets_from_inventory as icmp_targets
+from netagent.collectors.samples import Sample
+from netagent.collectors.snmp import targets_from_inventory
+from netagent.inventory.model import Device, Inventory
+from netagent.inventory.netbox import apply, plan
 
 AdoptInventory = Callable[[Inventory], Awaitable[None]]
 HealthCheck = Callable[[], Awaitable[None]]
@@ -39,7 +39,7 @@ HealthCheck = Callable[[], Awaitable[None]]
 log = logging.getLogger(__name__)
 
 # The share of its interval an ICMP round may take; the rest is margin for the jitter
-# and the alert round that follows (collectors.icmp.prober.plan_pacing fits it).
+# and the alert round that follows (netagent.collectors.icmp.prober.plan_pacing fits it).
 ROUND_BUDGET = 0.8
 
 

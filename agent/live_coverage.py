@@ -21,14 +21,14 @@ import logging
 import time
 from collections.abc import Collection, Mapping
 
-from agent.config import AgentConfig
-from agent.coordinator import Change, DeviceCoordinator
-from agent.device_state import DeviceState
-from agent.runtime import SampleStore
-from collectors.samples import Sample
-from geo.coverage import CoverageConfig, CoverageResult, engine_for, not_serving, result_of
-from geo.coverage_engine import CoverageEngine
-from inventory.model import Inventory
+from netagent.agent.config import AgentConfig
+from netagent.agent.coordinator import Change, DeviceCoordinator
+from netagent.agent.device_state import DeviceState
+from netagent.agent.runtime import SampleStore
+from netagent.collectors.samples import Sample
+from netagent.geo.coverage import CoverageConfig, CoverageResult, engine_for, not_serving, result_of
+from netagent.geo.coverage_engine import CoverageEngine
+from netagent.inventory.model import Inventory
 
 log = logging.getLogger(__name__)
 

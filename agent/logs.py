@@ -74,7 +74,7 @@ def for_daemon() -> None:
 
 
 class OneLineFormatter(logging.Formatter):
-    """`2026-12-02T00:33:12.123Z INFO agent.daemon: message key=value`; a traceback, when
+    """`2026-12-02T00:33:12.123Z INFO netagent.agent.daemon: message key=value`; a traceback, when
     there is one, follows on its own lines (the journal keeps them with the record)."""
 
     def format(self, record: logging.LogRecord) -> str:

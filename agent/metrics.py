@@ -5,7 +5,7 @@ a custom collector reads the `Health` at scrape time, so no value is kept twice.
 follow Prometheus conventions: `netagent_` prefix, base units in the name, `_total` on
 counters. The tables below are the mapping; adding a figure is adding a row. A figure that
 is also a field of the `agent` measurement takes its HELP text from the schema table
-(`collectors.measurements`), so the two never describe it differently.
+(`netagent.collectors.measurements`), so the two never describe it differently.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from agent.health import Health, HealthLimits, JobStats
-from collectors import schema
+from netagent.agent.health import Health, HealthLimits, JobStats
+from netagent.collectors import schema
 
 
 def _about(field: str) -> str:
@@ -137,7 +137,7 @@ _AGENT: list[tuple[str, str, str, Callable[[Health], float | None]]] = [
 ]
 
 
-# The SNMP poller's counters (collectors.snmp.counters.SnmpCounters), named snmp_<field>.
+# The SNMP poller's counters (netagent.collectors.snmp.counters.SnmpCounters), named snmp_<field>.
 _SNMP_HELP = {
     "counter_resets": "Interface counters that went back and were taken as a reset.",
     "counter_wraps": "32-bit interface counters that wrapped.",

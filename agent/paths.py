@@ -1,7 +1,7 @@
 """Where the agent keeps its data when the configuration does not say.
 
 In the core, not the CLI: the configuration's defaults need it, and the core never
-imports `agent.cli`.
+imports `netagent.agent.cli`.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ its reasons in the journal instead of half-starting. Offline it checks: the conf
 (file, environment, secret files), the inventory loaded and validated, SNMP credentials
 that name no device/role/tag, SNMP profiles (incl. `snmp.profiles_dir`) and the profiles
 the inventory names, and that the data directory is writable. With `connect=True`,
-agent.preflight_connect also reaches every configured server, read-only.
+netagent.agent.preflight_connect also reaches every configured server, read-only.
 
 One `Check` per line: ✓ fine, ! a warning (accepted), ✗ a problem. `exit_code()`: 0 all
 fine (warnings included), 1 a problem found, 3 a check could not run at all.
@@ -22,16 +22,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from agent import extensions, inventory_source
-from agent.config import SAMPLE_NOTICE, AgentConfig, ConfigError, load_config
-from agent.config_layers import dotted
-from agent.exitcodes import ExitCode
-from agent.inventory_sources import INVENTORY_SOURCES
-from agent.secrets import mask_url
-from collectors.netns import NETNS_DIR
-from collectors.snmp.profiles import PROFILE_DIR, ProfileError, Profiles, load_profiles
-from inventory.model import Inventory, Role
-from inventory.netbox.client import NetBoxError, NetBoxRequestError
+from netagent.agent import extensions, inventory_source
+from netagent.agent.config import SAMPLE_NOTICE, AgentConfig, ConfigError, load_config
+from netagent.agent.config_layers import dotted
+from netagent.agent.exitcodes import ExitCode
+from netagent.agent.inventory_sources import INVENTORY_SOURCES
+from netagent.agent.secrets import mask_url
+from netagent.collectors.netns import NETNS_DIR
+from netagent.collectors.snmp.profiles import PROFILE_DIR, ProfileError, Profiles, load_profiles
+from netagent.inventory.model import Inventory, Role
+from netagent.inventory.netbox.client import NetBoxError, NetBoxRequestError
 
 
 class Level(StrEnum):
@@ -98,7 +98,7 @@ def preflight(
         ),
     ]
     if connect:
-        from agent.preflight_connect import connect_checks
+        from netagent.agent.preflight_connect import connect_checks
 
         steps.append(("the servers", connect_checks))
     for what, step in steps:
@@ -188,7 +188,7 @@ def inventory_checks(cfg: AgentConfig, connect: bool = False) -> list[Check]:
                 ),
             ]
         return [*out, *inventory_consistency(cfg, inv, profiles)]
-    if agent.source != "files":  # an installed plugin's source (agent.inventory_sources)
+    if agent.source != "files":  # an installed plugin's source (netagent.agent.inventory_sources)
         if not connect:
             return [*out, ok(f"inventory: from the {agent.source!r} source at start")]
         try:

@@ -23,10 +23,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from agent.config import AgentConfig
-from agent.config_layers import Loc, dotted
-from agent.preflight import Check, fail, ok
-from agent.secrets import mask_url
+from netagent.agent.config import AgentConfig
+from netagent.agent.config_layers import Loc, dotted
+from netagent.agent.preflight import Check, fail, ok
+from netagent.agent.secrets import mask_url
 
 _TIMEOUT_S = 10.0
 

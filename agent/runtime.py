@@ -19,11 +19,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from agent.health import Health
-from collectors.icmp import IcmpProber, IcmpResult, IcmpTarget
-from collectors.samples import Sample
-from collectors.snmp import PollOutcome, SnmpPoller, SnmpTarget
-from collectors.spool import Spool
+from netagent.agent.health import Health
+from netagent.collectors.icmp import IcmpProber, IcmpResult, IcmpTarget
+from netagent.collectors.samples import Sample
+from netagent.collectors.snmp import PollOutcome, SnmpPoller, SnmpTarget
+from netagent.collectors.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,8 @@ async def icmp_cycle(
     at_ns: int | None = None,
 ) -> list[IcmpResult]:
     """Probe every target once (fitting the round into `budget_s`) and commit the samples,
-    stamped `at_ns` (the scheduled round's time, see agent.grid) or now, before returning."""
+    stamped `at_ns` (the scheduled round's time, see netagent.agent.grid) or now, before
+    returning."""
     results = await prober.round(targets, budget_s)
     now = time.time_ns() if at_ns is None else at_ns
     # The commit fsyncs: off the event loop, so other jobs keep their schedule.
@@ -126,7 +127,7 @@ async def snmp_cycle(
     """Poll once every target that `pings` (a device that does not would only cost its
     deadline) or is configured to be polled regardless (`poll_without_ping`: a device
     that drops echo requests), and commit the samples, stamped `at_ns` (the scheduled
-    round's time, see agent.grid) or when read, before returning; also returns who was
+    round's time, see netagent.agent.grid) or when read, before returning; also returns who was
     not asked."""
     asked = [t for t in targets if t.poll_without_ping or pings(t.name)]
     outcomes = await poller.poll(asked, at_ns) if asked else []

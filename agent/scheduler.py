@@ -30,8 +30,8 @@ from apscheduler.events import (
 )
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from agent.grid import GridTrigger
-from agent.health import Health
+from netagent.agent.grid import GridTrigger
+from netagent.agent.health import Health
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ import logging
 import socket
 from collections.abc import Mapping
 
-from agent.health import Health
-from agent.notify.config import Severity
-from agent.notify.event import AlertEvent
-from agent.notify.target import DeliveryError, Target
+from netagent.agent.health import Health
+from netagent.agent.notify.config import Severity
+from netagent.agent.notify.event import AlertEvent
+from netagent.agent.notify.target import DeliveryError, Target
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,9 @@
 """The running pieces the daemon's jobs share, and what a SIGHUP keeps of them.
 
 Built from the config and from the registries of named extensions (inventory sources in
-agent.inventory_sources, notifier types in agent.notify.registry, writers in
-collectors.influx.writer_types, SNMP table kinds in collectors.snmp.table_kinds), which
+netagent.agent.inventory_sources, notifier types in netagent.agent.notify.registry, writers in
+netagent.collectors.influx.writer_types, SNMP table kinds in netagent.collectors.snmp.table_kinds),
+which
 netagent itself and installed plugins fill alike, through entry points.
 
 On reload a piece whose config section did not change is carried over as it is (the
@@ -25,23 +26,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.alerts import AlertEngine, AlertStore, open_store
-from agent.config import AgentConfig
-from agent.coordinator import DeviceCoordinator
-from agent.health import Health
-from agent.inventory_sources import INVENTORY_SOURCES
-from agent.live_coverage import LiveCoverage, computed_here
-from agent.notify import Router
-from agent.notify.router import TargetError
-from agent.runtime import SAMPLE_TAG, SampleSink
-from collectors.icmp import IcmpProber
-from collectors.influx import Flusher, LocalRetention, make_delivery
-from collectors.influx.shared_status import SharedStatus
-from collectors.netns import NETNS_DIR
-from collectors.plugins import UnknownPlugin
-from collectors.snmp import SnmpPoller
-from collectors.spool import Spool
-from inventory.model import Device, Inventory
+from netagent.agent.alerts import AlertEngine, AlertStore, open_store
+from netagent.agent.config import AgentConfig
+from netagent.agent.coordinator import DeviceCoordinator
+from netagent.agent.health import Health
+from netagent.agent.inventory_sources import INVENTORY_SOURCES
+from netagent.agent.live_coverage import LiveCoverage, computed_here
+from netagent.agent.notify import Router
+from netagent.agent.notify.router import TargetError
+from netagent.agent.runtime import SAMPLE_TAG, SampleSink
+from netagent.collectors.icmp import IcmpProber
+from netagent.collectors.influx import Flusher, LocalRetention, make_delivery
+from netagent.collectors.influx.shared_status import SharedStatus
+from netagent.collectors.netns import NETNS_DIR
+from netagent.collectors.plugins import UnknownPlugin
+from netagent.collectors.snmp import SnmpPoller
+from netagent.collectors.spool import Spool
+from netagent.inventory.model import Device, Inventory
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class Services:
     snmp: SnmpPoller
     router: Router
     alerts: AlertEngine
-    # The latest state of every device, kept across reloads (agent.coordinator).
+    # The latest state of every device, kept across reloads (netagent.agent.coordinator).
     coordinator: DeviceCoordinator
     coverage: LiveCoverage  # its engine kept across runs and reloads
     # One prober per ICMP job: rounds on one prober must not overlap.
@@ -129,7 +130,7 @@ class Services:
         if previous and same("alerts", "notify"):
             router, alerts = previous.router, previous.alerts  # adopt() gives it the inventory
         else:
-            try:  # the targets, built from the notifier types (agent.notify.registry)
+            try:  # the targets, built from the notifier types (netagent.agent.notify.registry)
                 router = Router.from_config(store.queue, config.notify)
             except TargetError as e:
                 raise StartError(str(e)) from None
@@ -266,7 +267,7 @@ def _unchanged(previous: Services | None, config: AgentConfig) -> Callable[..., 
 
 def load_configured_inventory(config: AgentConfig) -> Inventory:
     """The inventory to watch, from the source `[agent] source` names (the registry of
-    agent.inventory_sources: netagent's files or NetBox, which place sites in quartieri
+    netagent.agent.inventory_sources: netagent's files or NetBox, which place sites in quartieri
     and check the inventory against the configuration, or an installed plugin's). Raises
     ValueError listing what is wrong."""
     try:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
-from inventory.model import Device
+from netagent.inventory.model import Device
 
 T = TypeVar("T")
 ShardBy = Literal["device", "subtree", "site"]

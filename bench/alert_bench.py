@@ -28,12 +28,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agent.alerts import AlertEngine, AlertsConfig, Observation, open_store
-from agent.alerts.topology import Topology
-from agent.inventory_source import load
-from agent.notify import NotifyConfig, Router
-from agent.notify.config import LogConfig, WebhookConfig
-from inventory.model import Role
+from netagent.agent.alerts import AlertEngine, AlertsConfig, Observation, open_store
+from netagent.agent.alerts.topology import Topology
+from netagent.agent.inventory_source import load
+from netagent.agent.notify import NotifyConfig, Router
+from netagent.agent.notify.config import LogConfig, WebhookConfig
+from netagent.inventory.model import Role
 from tests.alerts_lab import WebhookReceiver
 
 ROUND_S, N, M = 30.0, 3, 2

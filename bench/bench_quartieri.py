@@ -13,9 +13,9 @@ import time
 import numpy as np
 from shapely.geometry import Point
 
-from agent.demo.sample_builder import load_boundary, load_centres
-from geo.quartieri import QuartiereIndex, voronoi_quartieri
-from inventory.sample import SAMPLE_DIR
+from netagent.agent.demo.sample_builder import load_boundary, load_centres
+from netagent.geo.quartieri import QuartiereIndex, voronoi_quartieri
+from netagent.inventory.sample import SAMPLE_DIR
 
 
 def main(n: int) -> None:

@@ -34,12 +34,12 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo.coverage import CoverageConfig, engine_for, result_of
-from geo.coverage_engine import CoverageEngine
-from geo.coverage_layers import LAYERS, Elements, Technology, build_elements
-from geo.coverage_zones import Zone, prepare_zones
-from geo.projection import Projector
-from inventory.model import (
+from netagent.geo.coverage import CoverageConfig, engine_for, result_of
+from netagent.geo.coverage_engine import CoverageEngine
+from netagent.geo.coverage_layers import LAYERS, Elements, Technology, build_elements
+from netagent.geo.coverage_zones import Zone, prepare_zones
+from netagent.geo.projection import Projector
+from netagent.inventory.model import (
     Device,
     FibreSegment,
     Inventory,

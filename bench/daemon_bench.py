@@ -34,10 +34,10 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agent.config import AgentConfig
-from agent.daemon import Daemon
-from agent.health import percentile
-from inventory.model import Device, Inventory, Role, Site
+from netagent.agent.config import AgentConfig
+from netagent.agent.daemon import Daemon
+from netagent.agent.health import percentile
+from netagent.inventory.model import Device, Inventory, Role, Site
 from tests.fixtures.influx import InfluxServer
 from tests.fixtures.ports import free_port
 

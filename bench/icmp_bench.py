@@ -63,7 +63,7 @@ def ours(target_file: str, rate: int) -> dict[str, float]:
 def child(target_file: str, rate: int) -> None:
     """The measured side: one round, timed from inside (the daemon's steady state)."""
     sys.path.insert(0, str(ROOT))
-    from collectors.icmp import IcmpConfig, IcmpProber, IcmpTarget
+    from netagent.collectors.icmp import IcmpConfig, IcmpProber, IcmpTarget
 
     addrs = Path(target_file).read_text().split()
     tg = [IcmpTarget(a, a) for a in addrs]

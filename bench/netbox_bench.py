@@ -22,11 +22,11 @@ from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from inventory.model import DeviceStatus, Inventory
-from inventory.netbox import NetBoxConfig, SyncReport, apply, plan
-from inventory.netbox.config import MEASURED_S_PER_OBJECT
-from inventory.netbox.kinds import KIND, ORDER, Ref, encode, refs_in, same
-from inventory.netbox.mapping import map_inventory
+from netagent.inventory.model import DeviceStatus, Inventory
+from netagent.inventory.netbox import NetBoxConfig, SyncReport, apply, plan
+from netagent.inventory.netbox.config import MEASURED_S_PER_OBJECT
+from netagent.inventory.netbox.kinds import KIND, ORDER, Ref, encode, refs_in, same
+from netagent.inventory.netbox.mapping import map_inventory
 from tests.netbox_double import TOKEN, NetBoxDouble
 from tests.netbox_double.inventories import make_inventory, with_device_status
 
@@ -45,7 +45,7 @@ NAIVE_LOOKUP = {
 
 def sample_inventory() -> tuple[str, Inventory]:
     """The bundled Reggio Emilia sample, sites placed in their quartieri as the agent does."""
-    from agent.inventory_source import load
+    from netagent.agent.inventory_source import load
 
     inv = load().inventory
     assert inv is not None, "the bundled sample does not load"

@@ -4,9 +4,9 @@
    against net-snmp snmpd on loopback, beside `snmpbulkwalk -Cr50` and pysnmp's
    `bulk_walk_cmd` over the same subtree (mib-2), and the decoder alone beside pyasn1.
 2. A cycle over 1,000 simulated devices (system + 24-port ifXTable + a wireless table),
-   5% of them silent, served by agent.demo.fakeagent in another process.
+   5% of them silent, served by netagent.agent.demo.fakeagent in another process.
 3. Varbinds an agent serves against those used, per device kind: the simulated kinds
-   (agent.demo.simlab, served by the fake agent) and the real recordings of
+   (netagent.agent.demo.simlab, served by the fake agent) and the real recordings of
    tests/data/snmprec (served by tests/fixtures/snmp_responder), each counting what it
    sends; first poll (sizes unknown) and second (sized from the rows seen).
 
@@ -30,11 +30,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agent.demo.fakeagent import FakeAgent, Mib, serve
-from agent.demo.simlab import KINDS, device_records
-from collectors.snmp import SnmpConfig, SnmpCredentials, SnmpPoller, SnmpTarget, ber
-from collectors.snmp.transport import V2cClient
-from collectors.snmp.walk import walk_columns
+from netagent.agent.demo.fakeagent import FakeAgent, Mib, serve
+from netagent.agent.demo.simlab import KINDS, device_records
+from netagent.collectors.snmp import SnmpConfig, SnmpCredentials, SnmpPoller, SnmpTarget, ber
+from netagent.collectors.snmp.transport import V2cClient
+from netagent.collectors.snmp.walk import walk_columns
 from tests.fixtures.ports import free_port
 from tests.fixtures.snmpd import Snmpd
 

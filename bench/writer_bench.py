@@ -28,10 +28,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from collectors import line_protocol as lp
-from collectors.influx import Flusher, InfluxConfig, make_writer
-from collectors.samples import Sample
-from collectors.spool import Spool, SpoolConfig
+from netagent.collectors import line_protocol as lp
+from netagent.collectors.influx import Flusher, InfluxConfig, make_writer
+from netagent.collectors.samples import Sample
+from netagent.collectors.spool import Spool, SpoolConfig
 from tests.fixtures.influx import InfluxServer
 from tests.fixtures.ports import free_port
 

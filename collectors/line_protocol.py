@@ -9,7 +9,7 @@ A line is stored in two parts, the series key (measurement and sorted tags) and 
 set; the timestamp is appended at delivery in the configured precision. Decoding follows
 InfluxDB's own parser rules, so what `netagent query` shows locally is what InfluxDB stores.
 
-A field's line-protocol type is the schema's (`collectors.measurements`) where the
+A field's line-protocol type is the schema's (`netagent.collectors.measurements`) where the
 measurement is declared: InfluxDB refuses a point whose field changes type within a shard,
 so a float field that a computation happens to give as an int (`0`, `max()` of ints) is
 still written as a float, and an int field given an integral float as an int. Fields the
@@ -27,8 +27,8 @@ from influxdb_client.client.write.point import (
     _ESCAPE_STRING,
 )
 
-from collectors import schema
-from collectors.samples import FieldValue, Sample
+from netagent.collectors import schema
+from netagent.collectors.samples import FieldValue, Sample
 
 # Divisors from integer nanoseconds to each precision InfluxDB accepts.
 PRECISION_DIVISOR = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000}

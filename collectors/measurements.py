@@ -3,7 +3,7 @@
 In the style of Home Assistant's entity descriptions: frozen dataclasses in one table,
 read by everything that needs a measurement's shape (the SNMP mapping's field names and
 types, the line protocol's int-or-float decision, `/metrics` HELP text, the README's
-schema section, the dashboards' units). `collectors.schema` is the API over this table;
+schema section, the dashboards' units). `netagent.collectors.schema` is the API over this table;
 this module is only data.
 """
 
@@ -45,7 +45,7 @@ class Measurement:
 
 
 # On every sample the daemon and `run --once` take on the bundled sample (the demo), so its
-# points are never mistaken for a real network's (agent.runtime.SAMPLE_TAG).
+# points are never mistaken for a real network's (netagent.agent.runtime.SAMPLE_TAG).
 COMMON_TAGS = (Tag("inventory", "`bundled-sample` on the demo's samples, absent otherwise."),)
 
 DEVICE = Tag("device", "Device name, as in the inventory.")

@@ -1,7 +1,7 @@
 """One time-series point as every collector emits it and every store accepts it.
 
 Tags are low-cardinality identity (device, role, quartiere…), fields are values; each
-measurement's tags and fields are declared in `collectors.measurements` (the README's
+measurement's tags and fields are declared in `netagent.collectors.measurements` (the README's
 schema section is generated from it). Timestamps are integer nanoseconds so
 a sample replayed from the spool is byte-identical to the first write (InfluxDB then
 overwrites instead of duplicating).

@@ -1,12 +1,12 @@
 """The measurement schema as the rest of the agent asks it: look-ups, checks, the README.
 
-The table itself is `collectors.measurements` (data only). Here: a field's type for the
+The table itself is `netagent.collectors.measurements` (data only). Here: a field's type for the
 line protocol, its Grafana unit for the dashboards, its description for `/metrics`, the
 check that a sample writes only what is declared (the tests run it over every producer),
 and the README's schema section, rendered from the table:
 
-    python -m collectors.schema                  # print the section
-    python -m collectors.schema --update README.md   # rewrite it between the markers
+    python -m netagent.collectors.schema                  # print the section
+    python -m netagent.collectors.schema --update README.md   # rewrite it between the markers
 """
 
 from __future__ import annotations
@@ -16,8 +16,14 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from collectors.measurements import COMMON_TAGS, MEASUREMENTS, Field, FieldType, Measurement
-from collectors.samples import Sample
+from netagent.collectors.measurements import (
+    COMMON_TAGS,
+    MEASUREMENTS,
+    Field,
+    FieldType,
+    Measurement,
+)
+from netagent.collectors.samples import Sample
 
 BY_NAME: Mapping[str, Measurement] = {m.name: m for m in MEASUREMENTS}
 _FIELDS: Mapping[str, Mapping[str, Field]] = {
@@ -62,7 +68,7 @@ def field_types(measurement_name: str) -> Mapping[str, FieldType]:
 
 _PYTHON: Mapping[FieldType, tuple[type, ...]] = {
     "int": (int,),
-    "float": (float, int),  # an int is written as a float (collectors.line_protocol)
+    "float": (float, int),  # an int is written as a float (netagent.collectors.line_protocol)
     "bool": (bool,),
     "str": (str,),
 }

@@ -4,9 +4,9 @@ Every sample is committed here before anything else happens to it. `samples` hol
 is still to be delivered to InfluxDB (or, with no InfluxDB configured, the local history
 that `netagent query` reads); a row leaves it only when InfluxDB acknowledged it, when it
 is set aside as a dead letter (InfluxDB refused it for good), when the size bound drops it
-(bulk first, counted per measurement, logged once a period: collectors.spool_bound) or, in
+(bulk first, counted per measurement, logged once a period: netagent.collectors.spool_bound) or, in
 the embedded mode only, when it outlives the retention. A file that cannot be used or a
-write that fails is a one-line `SpoolError` / `SpoolWriteError` (collectors.spool_file).
+write that fails is a one-line `SpoolError` / `SpoolWriteError` (netagent.collectors.spool_file).
 `latest` keeps the newest point of every series of the status measurements
 (`SpoolConfig.latest_for`) whatever happened to the history, so `netagent status` works
 with or without InfluxDB.
@@ -33,10 +33,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from collectors import line_protocol as lp
-from collectors.samples import Sample
-from collectors.spool_bound import DropLog, key_is_one_of, measurement_of
-from collectors.spool_file import (
+from netagent.collectors import line_protocol as lp
+from netagent.collectors.samples import Sample
+from netagent.collectors.spool_bound import DropLog, key_is_one_of, measurement_of
+from netagent.collectors.spool_file import (
     SpoolError,
     SpoolWriteError,
     check_place,
@@ -44,7 +44,7 @@ from collectors.spool_file import (
     connect,
     explain,
 )
-from collectors.spool_model import (
+from netagent.collectors.spool_model import (
     Batch,
     DeadLetter,
     PendingLine,

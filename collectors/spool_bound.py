@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from collectors import line_protocol as lp
+from netagent.collectors import line_protocol as lp
 
 log = logging.getLogger(__name__)
 

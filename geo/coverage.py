@@ -15,13 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from collectors.samples import Sample
-from geo.coverage_config import CoverageConfig
-from geo.coverage_engine import TECHNOLOGIES, CoverageEngine
-from geo.coverage_layers import CoverageInputError, Technology
-from geo.population import ComuneFigure, KnownPopulation, known_population, load_population
-from geo.projection import Projector
-from inventory.model import Inventory
+from netagent.collectors.samples import Sample
+from netagent.geo.coverage_config import CoverageConfig
+from netagent.geo.coverage_engine import TECHNOLOGIES, CoverageEngine
+from netagent.geo.coverage_layers import CoverageInputError, Technology
+from netagent.geo.population import ComuneFigure, KnownPopulation, known_population, load_population
+from netagent.geo.projection import Projector
+from netagent.inventory.model import Inventory
 
 __all__ = [
     "COMUNE",

@@ -13,8 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-from geo.coverage_layers import Elements, Technology
-from geo.coverage_zones import Cells
+from netagent.geo.coverage_layers import Elements, Technology
+from netagent.geo.coverage_zones import Cells
 
 # One cell's result for one technology: geometry, its area, residents in it.
 CellFigures = tuple[Technology, BaseGeometry, float, float]

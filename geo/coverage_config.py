@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from geo.population_reference import (
+from netagent.geo.population_reference import (
     COMUNE_POPULATION,
     COMUNE_POPULATION_DATE,
     COMUNE_POPULATION_SOURCE,

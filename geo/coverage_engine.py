@@ -1,11 +1,11 @@
 """Incremental coverage: per-cell unions kept for planned and live, recomputed on change.
 
-Every quartiere is cut into grid cells (geo.coverage_zones); an STRtree pairs each cell
+Every quartiere is cut into grid cells (netagent.geo.coverage_zones); an STRtree pairs each cell
 with the coverage elements that reach it. Planned coverage of a cell is the union of its
 elements clipped to the cell; live coverage equals planned except in the cells reached
 by an element whose device is not up, so a change of state recomputes only those cells.
-What is kept per cell (index, state) is in geo.coverage_cells, residents in
-geo.coverage_residents; this module decides what to recompute and how.
+What is kept per cell (index, state) is in netagent.geo.coverage_cells, residents in
+netagent.geo.coverage_residents; this module decides what to recompute and how.
 """
 
 from __future__ import annotations
@@ -22,16 +22,16 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-from geo.coverage_cells import CellFigures, CellIndex, CellState
-from geo.coverage_config import CoverageConfig
-from geo.coverage_layers import LAYERS, Elements, Technology, build_elements
-from geo.coverage_local import LOCAL_MAX, REFRESH_AFTER, patch
-from geo.coverage_residents import CellResidents
-from geo.coverage_subscribers import Subscribers
-from geo.coverage_zones import Cells, Zone, make_cells, polygonal, prepare_zones
-from geo.population import Population
-from geo.projection import Projector
-from inventory.model import Inventory
+from netagent.geo.coverage_cells import CellFigures, CellIndex, CellState
+from netagent.geo.coverage_config import CoverageConfig
+from netagent.geo.coverage_layers import LAYERS, Elements, Technology, build_elements
+from netagent.geo.coverage_local import LOCAL_MAX, REFRESH_AFTER, patch
+from netagent.geo.coverage_residents import CellResidents
+from netagent.geo.coverage_subscribers import Subscribers
+from netagent.geo.coverage_zones import Cells, Zone, make_cells, polygonal, prepare_zones
+from netagent.geo.population import Population
+from netagent.geo.projection import Projector
+from netagent.inventory.model import Inventory
 
 _EMPTY = shapely.Polygon()
 TECHNOLOGIES = (*LAYERS, Technology.ALL)
@@ -68,7 +68,7 @@ class CoverageEngine:
     """Planned and live coverage of one inventory, kept per cell.
 
     Build it once per inventory (that is the full recompute), then call `set_down` with
-    the devices not up whenever states change; `geo.coverage.result_of` reads figures.
+    the devices not up whenever states change; `netagent.geo.coverage.result_of` reads figures.
     """
 
     def __init__(
@@ -131,7 +131,7 @@ class CoverageEngine:
         """Recompute the given cells of each layer, then 'all' in every cell touched.
 
         flipped: elements whose state changed; a cell that few of them reach is patched
-        around them (geo.coverage_local) instead of recomputed.
+        around them (netagent.geo.coverage_local) instead of recomputed.
 
         Cells are independent, so with several workers they are shared out among threads
         (GEOS runs without the GIL); each result is stored at its cell's index, so the
@@ -193,7 +193,7 @@ class CoverageEngine:
     ) -> list[CellFigures]:
         """Cell c's new layers `techs` and its 'all' layer (reads, never writes, st).
 
-        local: the layers to patch around their changed elements (geo.coverage_local).
+        local: the layers to patch around their changed elements (netagent.geo.coverage_local).
         """
         out: list[CellFigures] = []
         layer = {t: st.geom[t][c] for t in LAYERS}

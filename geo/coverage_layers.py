@@ -3,7 +3,7 @@
 Each element also names the devices whose outage takes it away, so live coverage is the
 planned coverage minus the elements that depend on a device that is not up.
 Discs and sectors have their exact area and a vertex count chosen from their radius
-(geo.shapes), so thousands of discs cost one numpy expression and one shapely call.
+(netagent.geo.shapes), so thousands of discs cost one numpy expression and one shapely call.
 """
 
 from __future__ import annotations
@@ -17,16 +17,16 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-from geo.coverage_config import CoverageConfig
-from geo.projection import Projector
-from geo.shapes import (
+from netagent.geo.coverage_config import CoverageConfig
+from netagent.geo.projection import Projector
+from netagent.geo.shapes import (
     circle_vertices,
     contained_in,
     corridor_quad_segs,
     disc_rings,
     sector_ring,
 )
-from inventory.model import Device, DeviceStatus, Inventory, Placement, Role, Sector
+from netagent.inventory.model import Device, DeviceStatus, Inventory, Placement, Role, Sector
 
 
 class Technology(StrEnum):

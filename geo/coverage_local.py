@@ -14,7 +14,7 @@ from __future__ import annotations
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo.coverage_zones import polygonal
+from netagent.geo.coverage_zones import polygonal
 
 LOCAL_MAX = 8  # changed elements of one layer in a cell beyond which it is redone whole
 REFRESH_AFTER = 64  # patches of one cell's layer before it is recomputed whole

@@ -1,6 +1,6 @@
 """Residents in a cell's covered area: uniform density per quartiere, or a population layer.
 
-With a layer (geo.population), its features are cut by cell once, when the engine is
+With a layer (netagent.geo.population), its features are cut by cell once, when the engine is
 built; a cell's residents covered are then the points inside its coverage plus each
 polygon's count times the share of its area covered.
 """
@@ -12,8 +12,8 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-from geo.coverage_zones import Cells, Zone
-from geo.population import Population
+from netagent.geo.coverage_zones import Cells, Zone
+from netagent.geo.population import Population
 
 
 class CellResidents:

@@ -14,9 +14,9 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from geo.coverage_zones import Zone
-from geo.projection import Projector
-from inventory.model import DeviceStatus, Inventory, Role
+from netagent.geo.coverage_zones import Zone
+from netagent.geo.projection import Projector
+from netagent.inventory.model import DeviceStatus, Inventory, Role
 
 
 class Subscribers:

@@ -18,9 +18,9 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-from geo.coverage_layers import CoverageInputError
-from geo.projection import Projector
-from inventory.model import Quartiere
+from netagent.geo.coverage_layers import CoverageInputError
+from netagent.geo.projection import Projector
+from netagent.inventory.model import Quartiere
 
 log = logging.getLogger(__name__)
 

@@ -30,10 +30,10 @@ import shapely
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
-from geo.coverage import CoverageResult
-from geo.coverage_engine import TECHNOLOGIES, CoverageEngine
-from geo.coverage_layers import LAYERS
-from inventory.model import Inventory
+from netagent.geo.coverage import CoverageResult
+from netagent.geo.coverage_engine import TECHNOLOGIES, CoverageEngine
+from netagent.geo.coverage_layers import LAYERS
+from netagent.inventory.model import Inventory
 
 COVERAGE_FILE = "coverage.geojson"
 QUARTIERI_FILE = "quartieri.geojson"

@@ -29,10 +29,10 @@ from pyproj.exceptions import CRSError
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from geo.coverage_layers import CoverageInputError
-from geo.projection import Projector
-from inventory.geojson import GeoJSONError, read_features
-from inventory.sample import SAMPLE_DIR
+from netagent.geo.coverage_layers import CoverageInputError
+from netagent.geo.projection import Projector
+from netagent.inventory.geojson import GeoJSONError, read_features
+from netagent.inventory.sample import SAMPLE_DIR
 
 log = logging.getLogger(__name__)
 

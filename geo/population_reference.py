@@ -2,7 +2,7 @@
 
 Reggio nell'Emilia (ISTAT 035033): 172,182 residents on 31 August 2024, ISTAT's monthly
 demographic balance as quoted by the it.wikipedia page "Reggio Emilia" (infobox;
-CC BY-SA). Kept apart from geo.population so the config can default to it without
+CC BY-SA). Kept apart from netagent.geo.population so the config can default to it without
 importing the geometry code.
 """
 

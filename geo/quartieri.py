@@ -25,8 +25,8 @@ from shapely.geometry.polygon import orient
 from shapely.ops import nearest_points
 from shapely.strtree import STRtree
 
-from geo.projection import Projector
-from inventory.geojson import (
+from netagent.geo.projection import Projector
+from netagent.inventory.geojson import (
     AMBITO_FIELDS,
     NAME_FIELDS,
     POPULATION_FIELDS,
@@ -40,9 +40,9 @@ from inventory.geojson import (
     pick_field,
     to_wgs84,
 )
-from inventory.geojson import read_raw as read_geojson_raw
-from inventory.issues import Issue, Severity
-from inventory.model import Quartiere
+from netagent.inventory.geojson import read_raw as read_geojson_raw
+from netagent.inventory.issues import Issue, Severity
+from netagent.inventory.model import Quartiere
 
 log = logging.getLogger(__name__)
 
@@ -283,7 +283,8 @@ def _repaired(geom: BaseGeometry, name: str, path: Path, index: int) -> tuple[Ba
 
 @dataclass(frozen=True)
 class Fields:
-    """Which property holds each figure; empty: detected (`inventory.geojson.pick_field`)."""
+    """Which property holds each figure; empty: detected
+    (`netagent.inventory.geojson.pick_field`)."""
 
     name: str = ""
     population: str = ""
@@ -355,7 +356,7 @@ def load_quartieri(
     Returns the quartieri and warnings; an invalid polygon is repaired with make_valid and
     a warning naming it and the area the repair changed, since official files often carry
     small self-intersections. Property names are detected when not given. The checks
-    against the comune boundary are `geo.quartieri_check`'s.
+    against the comune boundary are `netagent.geo.quartieri_check`'s.
     """
     path = Path(path)
     features = reprojected(read_raw(path), path)

@@ -30,7 +30,7 @@ from pyproj import CRS
 from pyproj.exceptions import ProjError
 from shapely.geometry.base import BaseGeometry
 
-from geo.quartieri import (
+from netagent.geo.quartieri import (
     Fields,
     QuartiereError,
     build_quartieri,
@@ -40,10 +40,10 @@ from geo.quartieri import (
     to_lonlat,
     to_metric,
 )
-from inventory.geojson import METRIC_CANDIDATES as _CANDIDATES
-from inventory.geojson import WGS84, Feature, RawFile, describe_crs, is_lonlat, to_wgs84
-from inventory.issues import Issue, Severity
-from inventory.model import Quartiere
+from netagent.inventory.geojson import METRIC_CANDIDATES as _CANDIDATES
+from netagent.inventory.geojson import WGS84, Feature, RawFile, describe_crs, is_lonlat, to_wgs84
+from netagent.inventory.issues import Issue, Severity
+from netagent.inventory.model import Quartiere
 
 # Share of the comune the polygons must cover, read with a CRS, for that CRS to "fit".
 _FIT = 0.5

@@ -1,6 +1,6 @@
 """A self-contained HTML map to work on: planned and live, layers, pan/zoom, figures, print.
 
-One file with inline SVG, CSS and a small script (geo.report_assets): no tiles, fonts or
+One file with inline SVG, CSS and a small script (netagent.geo.report_assets): no tiles, fonts or
 network, and a Content-Security-Policy that forbids the browser any request, so a
 planner can open it anywhere, mail it, or print it. Both views (planned, live) and every
 technology's layer are in the file; the controls only show and hide them. A click on a
@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 import shapely
 
-from geo.coverage import COMUNE, CoverageResult, CoverageRow, result_of
-from geo.coverage_engine import CoverageEngine
-from geo.coverage_layers import LAYERS
-from geo.report_assets import CSS, JS
-from geo.report_svg import (
+from netagent.geo.coverage import COMUNE, CoverageResult, CoverageRow, result_of
+from netagent.geo.coverage_engine import CoverageEngine
+from netagent.geo.coverage_layers import LAYERS
+from netagent.geo.report_assets import CSS, JS
+from netagent.geo.report_svg import (
     CLASSES,
     LAYER_COLOURS,
     NO_AREA,
@@ -37,7 +37,7 @@ from geo.report_svg import (
     scale_metres,
     zones_svg,
 )
-from inventory.model import Inventory
+from netagent.inventory.model import Inventory
 
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "

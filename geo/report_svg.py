@@ -16,10 +16,10 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo.coverage import CoverageResult
-from geo.coverage_engine import CoverageEngine
-from geo.coverage_layers import LAYERS, Technology
-from inventory.model import Inventory
+from netagent.geo.coverage import CoverageResult
+from netagent.geo.coverage_engine import CoverageEngine
+from netagent.geo.coverage_layers import LAYERS, Technology
+from netagent.inventory.model import Inventory
 
 WIDTH = 1000.0
 # (upper bound of covered %, fill colour) of the "all technologies" figure

@@ -1,4 +1,4 @@
-"""`python -m grafana generate|check`: write the dashboards, or run their queries.
+"""`python -m netagent.grafana generate|check`: write the dashboards, or run their queries.
 
 generate  writes grafana/dashboards/*.json from the code (no inventory: devices, ports,
           links and stations are template variables); --check only reports files
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from grafana.build import (
+from netagent.grafana.build import (
     DASHBOARD_DIR,
     build_all,
     datasource_min_interval,
@@ -26,13 +26,13 @@ from grafana.build import (
     stale_files,
     write_all,
 )
-from grafana.check import HttpInfluxQL, check_dashboard, choose_all, choose_two, describe
-from grafana.queries import TimeRange
+from netagent.grafana.check import HttpInfluxQL, check_dashboard, choose_all, choose_two, describe
+from netagent.grafana.queries import TimeRange
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
-        prog="python -m grafana",
+        prog="python -m netagent.grafana",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             made = build_all()
             for name in stale:
                 what = (
-                    "differs from the code; run python -m grafana generate"
+                    "differs from the code; run python -m netagent.grafana generate"
                     if name in made
                     else "no longer made by the code; delete it"
                 )

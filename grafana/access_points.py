@@ -12,8 +12,8 @@ from grafana_foundation_sdk.builders import geomap
 from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import geomap as gm
 
-from grafana.network import STATE, state_stat
-from grafana.panels import (
+from netagent.grafana.network import STATE, state_stat
+from netagent.grafana.panels import (
     common,
     graded,
     rows_where,
@@ -23,8 +23,8 @@ from grafana.panels import (
     steps,
     table_panel,
 )
-from grafana.sdk import JSON, Board, InfluxQL, regex_in, section, tag_values
-from grafana.units import unit
+from netagent.grafana.sdk import JSON, Board, InfluxQL, regex_in, section, tag_values
+from netagent.grafana.units import unit
 
 AP = "\"role\" = 'wifi-ap'"
 LOSS_STEPS = ((None, "green"), (5, "yellow"), (20, "red"))

@@ -2,7 +2,7 @@
 
 The committed JSON is what a Grafana admin provisions or imports; the code is what we
 edit. A test fails when they differ, so the two never drift: edit the code, run
-`python -m grafana generate`, commit both. No dashboard depends on the inventory:
+`python -m netagent.grafana generate`, commit both. No dashboard depends on the inventory:
 devices, ports, links and stations are template variables over InfluxDB's tag values.
 """
 
@@ -12,13 +12,13 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from grafana.access_points import access_points
-from grafana.devices import devices
-from grafana.links import ports
-from grafana.network import overview
-from grafana.planning import coverage
-from grafana.radio import wireless
-from grafana.sdk import JSON
+from netagent.grafana.access_points import access_points
+from netagent.grafana.devices import devices
+from netagent.grafana.links import ports
+from netagent.grafana.network import overview
+from netagent.grafana.planning import coverage
+from netagent.grafana.radio import wireless
+from netagent.grafana.sdk import JSON
 
 GRAFANA_DIR = Path(__file__).resolve().parent
 DASHBOARD_DIR = GRAFANA_DIR / "dashboards"

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from grafana.queries import (
+from netagent.grafana.queries import (
     ALL,
     Interpolator,
     Selection,

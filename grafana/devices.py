@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.models import common as cm
 
-from grafana.panels import (
+from netagent.grafana.panels import (
     graded,
     rows_where,
     series,
     steps,
     table_panel,
 )
-from grafana.sdk import (
+from netagent.grafana.sdk import (
     JSON,
     Board,
     InfluxQL,
@@ -26,7 +26,7 @@ from grafana.sdk import (
     section,
     tag_values,
 )
-from grafana.units import unit
+from netagent.grafana.units import unit
 
 CPU_STEPS = ((None, "green"), (70, "orange"), (90, "red"))
 TEMP_STEPS = ((None, "green"), (60, "orange"), (75, "red"))

@@ -14,14 +14,14 @@ from grafana_foundation_sdk.builders import table
 from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
 
-from grafana.panels import (
+from netagent.grafana.panels import (
     Override,
     graded,
     series,
     steps,
     table_panel,
 )
-from grafana.sdk import (
+from netagent.grafana.sdk import (
     JSON,
     Board,
     InfluxQL,
@@ -30,7 +30,7 @@ from grafana.sdk import (
     section,
     tag_values,
 )
-from grafana.units import unit
+from netagent.grafana.units import unit
 
 UTIL_STEPS = ((None, "green"), (70, "yellow"), (90, "red"))
 ERR_STEPS = ((None, "green"), (0.01, "orange"), (1, "red"))
@@ -40,7 +40,7 @@ PORTS = is_repeated("device", "device")
 # The summary table covers every port, whatever devices the repeated rows below it are
 # opened on.
 EVERY = "$timeFilter"
-# IF-MIB oper status names (collectors.snmp.mapping.OPER_STATUS), coloured.
+# IF-MIB oper status names (netagent.collectors.snmp.mapping.OPER_STATUS), coloured.
 OPER_COLOURS = {
     "up": "green",
     "down": "red",

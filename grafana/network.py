@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.models import dashboard as dm
 
-from grafana.panels import (
+from netagent.grafana.panels import (
     STATE_COLOURS,
     Size,
     fixed_colour,
@@ -20,7 +20,7 @@ from grafana.panels import (
     stat_panel,
     table_panel,
 )
-from grafana.sdk import (
+from netagent.grafana.sdk import (
     JSON,
     Board,
     InfluxQL,

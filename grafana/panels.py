@@ -1,7 +1,7 @@
 """The house style of a panel, on grafana-foundation-sdk's panel builders.
 
 Every panel has a title and a description (the question it answers), our datasource, a
-size on the 24-column grid and a unit from `grafana.units`; time series have a table
+size on the 24-column grid and a unit from `netagent.grafana.units`; time series have a table
 legend, a shared tooltip and short gaps bridged; tables hide what they do not need.
 """
 
@@ -16,8 +16,8 @@ from grafana_foundation_sdk.builders import stat, table, timeseries
 from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
 
-from grafana.sdk import DS_REF, JSON, InfluxQL
-from grafana.units import unit
+from netagent.grafana.sdk import DS_REF, JSON, InfluxQL
+from netagent.grafana.units import unit
 
 # Colours of a device state, shared by every panel that shows one.
 STATE_COLOURS: dict[str, str] = {
@@ -104,7 +104,7 @@ def common(
     overrides: Iterable[Override],
 ) -> None:
     """What every panel has: title and description (the question it answers), our
-    datasource, its size, its unit (from grafana.units) and its by-name overrides."""
+    datasource, its size, its unit (from netagent.grafana.units) and its by-name overrides."""
     if not title.strip() or not description.strip():
         raise ValueError("every panel needs a title and a description")
     p.title(title).description(description).datasource(DS_REF).span(size[0]).height(size[1])

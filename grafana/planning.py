@@ -2,7 +2,7 @@
 
 `coverage` rows carry a `view` tag (planned: every device as if up; live: devices down
 now excluded), so the two can be compared side by side; the comune-wide totals have
-quartiere = "comune" (geo.coverage.COMUNE).
+quartiere = "comune" (netagent.geo.coverage.COMUNE).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from grafana_foundation_sdk.builders import bargauge, table
 from grafana_foundation_sdk.builders import common as cb
 from grafana_foundation_sdk.models import common as cm
 
-from grafana.panels import (
+from netagent.grafana.panels import (
     common,
     graded,
     series,
@@ -19,7 +19,7 @@ from grafana.panels import (
     steps,
     table_panel,
 )
-from grafana.sdk import (
+from netagent.grafana.sdk import (
     JSON,
     Board,
     InfluxQL,
@@ -28,7 +28,7 @@ from grafana.sdk import (
     section,
     tag_values,
 )
-from grafana.units import unit
+from netagent.grafana.units import unit
 
 COMUNE = "comune"
 PCT_STEPS = ((None, "red"), (50, "orange"), (80, "green"))

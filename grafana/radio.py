@@ -16,14 +16,14 @@ from collections.abc import Sequence
 from grafana_foundation_sdk.builders import table
 from grafana_foundation_sdk.models import common as cm
 
-from grafana.panels import (
+from netagent.grafana.panels import (
     Override,
     graded,
     series,
     steps,
     table_panel,
 )
-from grafana.sdk import (
+from netagent.grafana.sdk import (
     JSON,
     Board,
     InfluxQL,
@@ -32,7 +32,7 @@ from grafana.sdk import (
     section,
     tag_values,
 )
-from grafana.units import unit
+from netagent.grafana.units import unit
 
 RSSI_STEPS = ((None, "red"), (-80, "orange"), (-70, "green"))
 SNR_STEPS = ((None, "red"), (15, "orange"), (25, "green"))

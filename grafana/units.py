@@ -2,7 +2,7 @@
 
 Every panel and every by-name override takes its unit from `unit()`, never from a
 literal, so the unit of a field is written once: in the measurement schema table
-(`collectors.measurements`). Two kinds of entries are not stored fields and stay here:
+(`netagent.collectors.measurements`). Two kinds of entries are not stored fields and stay here:
 - derived values that a query computes (a port's utilisation, memory used as a share);
 - `sensor` values, whose unit is the sensor's `type` tag (ENTITY-SENSOR-MIB): they are
   asked as `value:<type>`, e.g. unit("sensor", "value:celsius").
@@ -10,7 +10,7 @@ literal, so the unit of a field is written once: in the measurement schema table
 
 from __future__ import annotations
 
-from collectors.schema import grafana_unit
+from netagent.collectors.schema import grafana_unit
 
 # Values that are not stored fields, so the schema table cannot hold them: what a query
 # computes, and sensor values whose unit is the sensor's `type` tag.

@@ -4,7 +4,7 @@ Every operator's export differs (column names, delimiter, Italian words for valu
 the import is driven by a mapping from model fields (`device.mgmt_ip`, `site.lat`,
 `wifi.placement`…) to CSV columns, optional value translations and defaults. It produces
 raw site and device records with their row numbers; the common record validation in
-`inventory.load` then checks them like records from YAML.
+`netagent.inventory.load` then checks them like records from YAML.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inventory.issues import Issue
+from netagent.inventory.issues import Issue
 
 # Target fields a mapping may name; lists are split on `|`.
 TARGETS: dict[str, str] = {

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from inventory.issues import Issue
+from netagent.inventory.issues import Issue
 
 INVENTORY_SUFFIXES = (".yaml", ".yml", ".csv", ".geojson")
 

@@ -1,6 +1,6 @@
 """Reading GeoJSON files into WGS84 shapely geometries, whatever CRS they declare.
 
-Shared by the inventory loaders (fibre paths, quartieri) and `geo.quartieri`, so one place
+Shared by the inventory loaders (fibre paths, quartieri) and `netagent.geo.quartieri`, so one place
 decides how a declared CRS is honoured: the legacy GeoJSON 2008 `crs` member (a name such
 as "EPSG:3003" or "urn:ogc:def:crs:EPSG::32632") is still what GIS desktops write when
 exporting in a national grid, and the Comune's own data is likely to come that way.

@@ -3,7 +3,8 @@
 All files are read and every record validated before anything is returned: a caller gets
 either a complete `Inventory` or the full list of located issues and no inventory, so an
 invalid file can never be half applied.
-A path may be a directory: `inventory.directory.expand_paths` says which files it stands for.
+A path may be a directory: `netagent.inventory.directory.expand_paths` says which files it stands
+for.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 
-from inventory import csv_import, geojson
-from inventory.directory import expand_paths
-from inventory.issues import Issue, Severity
-from inventory.model import (
+from netagent.inventory import csv_import, geojson
+from netagent.inventory.directory import expand_paths
+from netagent.inventory.issues import Issue, Severity
+from netagent.inventory.model import (
     Device,
     FibreSegment,
     Inventory,
@@ -30,8 +31,8 @@ from inventory.model import (
     Site,
     WifiSettings,
 )
-from inventory.validate import Origin, cross_check
-from inventory.yaml_source import Loc, LocatedYaml, dotted, read_yaml
+from netagent.inventory.validate import Origin, cross_check
+from netagent.inventory.yaml_source import Loc, LocatedYaml, dotted, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
 _SECTIONS: dict[str, type[BaseModel]] = {

@@ -2,7 +2,7 @@
 
 Records are pydantic models so that every loader (YAML, CSV, GeoJSON, NetBox) shares one
 definition of what a valid field is; cross-record rules (references, duplicates) live in
-`inventory.validate`, because they need the whole inventory at once.
+`netagent.inventory.validate`, because they need the whole inventory at once.
 Coordinates are WGS84 longitude/latitude throughout; metric work happens in `geo`.
 """
 
@@ -193,7 +193,7 @@ class Quartiere(BaseModel):
 
 
 class Inventory(BaseModel):
-    """A whole, validated inventory. Build it through `inventory.load` to get checks."""
+    """A whole, validated inventory. Build it through `netagent.inventory.load` to get checks."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from inventory.issues import Issue, Severity
-from inventory.model import Device, FibreSegment, Quartiere, RadioLink, Role, Site
+from netagent.inventory.issues import Issue, Severity
+from netagent.inventory.model import Device, FibreSegment, Quartiere, RadioLink, Role, Site
 
 _RADIO_ROLES = {Role.PTP_RADIO, Role.BASE_STATION, Role.CPE, Role.ROUTER}
 # The longest names NetBox stores (dcim Site.name, Device.name, Cable.label, Region.name):

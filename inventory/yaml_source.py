@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from inventory.issues import Issue
+from netagent.inventory.issues import Issue
 
 Loc = tuple[str | int, ...]
 

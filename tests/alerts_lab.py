@@ -14,10 +14,18 @@ from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
 
-from agent.alerts import AlertEngine, AlertsConfig, AlertStore, Observation, open_store
-from agent.notify import AlertEvent, NotifyConfig, Router
-from collectors.samples import Sample
-from inventory.model import Device, FibreSegment, Inventory, RadioLink, Role, Site, WifiSettings
+from netagent.agent.alerts import AlertEngine, AlertsConfig, AlertStore, Observation, open_store
+from netagent.agent.notify import AlertEvent, NotifyConfig, Router
+from netagent.collectors.samples import Sample
+from netagent.inventory.model import (
+    Device,
+    FibreSegment,
+    Inventory,
+    RadioLink,
+    Role,
+    Site,
+    WifiSettings,
+)
 
 BRANCH_APS = [f"ap-coviolo-{i}" for i in range(1, 6)]
 

@@ -85,7 +85,7 @@ class Operator:
         full = self.env(env)
         argv = [*args, "-c", str(self.config)] if with_config else list(args)
         return subprocess.run(
-            [sys.executable, "-m", "agent", *argv],
+            [sys.executable, "-m", "netagent.agent", *argv],
             capture_output=True,
             text=True,
             env=full,

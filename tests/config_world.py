@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from agent import config as config_module
+from netagent.agent import config as config_module
 
 INVENTORY = """\
 sites:

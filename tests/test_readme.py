@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 import typer
 
-from agent.cli import main
-from agent.config import ConfigError, load_config
+from netagent.agent.cli import main
+from netagent.agent.config import ConfigError, load_config
 from tests.config_world import no_system_config  # noqa: F401 (autouse fixture)
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,8 +1,8 @@
 """Access-point outage alerts: hysteresis, root cause, maintenance, durable incidents."""
 
-from agent.alerts.config import AlertsConfig, MaintenanceWindow
-from agent.alerts.engine import AlertEngine, Observation
-from agent.alerts.store import AlertStore, Incident, StateStoreError, open_store
+from netagent.agent.alerts.config import AlertsConfig, MaintenanceWindow
+from netagent.agent.alerts.engine import AlertEngine, Observation
+from netagent.agent.alerts.store import AlertStore, Incident, StateStoreError, open_store
 
 __all__ = [
     "AlertEngine",

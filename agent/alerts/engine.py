@@ -19,17 +19,17 @@ import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from agent.alerts.config import AlertsConfig
-from agent.alerts.maintenance import maintenance_reason
-from agent.alerts.store import AlertStore, DeviceRow, Incident
-from agent.alerts.topology import Topology
-from agent.alerts.tracker import Health, State, Step, Tracker
-from agent.notify.config import Severity
-from agent.notify.event import Affected, AlertEvent
-from agent.notify.router import DeliveryReport, Notifier
-from collectors.influx.shared_status import FAILING
-from collectors.samples import Sample
-from inventory.model import Inventory
+from netagent.agent.alerts.config import AlertsConfig
+from netagent.agent.alerts.maintenance import maintenance_reason
+from netagent.agent.alerts.store import AlertStore, DeviceRow, Incident
+from netagent.agent.alerts.topology import Topology
+from netagent.agent.alerts.tracker import Health, State, Step, Tracker
+from netagent.agent.notify.config import Severity
+from netagent.agent.notify.event import Affected, AlertEvent
+from netagent.agent.notify.router import DeliveryReport, Notifier
+from netagent.collectors.influx.shared_status import FAILING
+from netagent.collectors.samples import Sample
+from netagent.inventory.model import Inventory
 
 log = logging.getLogger(__name__)
 

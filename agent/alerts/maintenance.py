@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from agent.alerts.config import AlertsConfig, MaintenanceWindow
-from inventory.model import Device, Inventory
+from netagent.agent.alerts.config import AlertsConfig, MaintenanceWindow
+from netagent.inventory.model import Device, Inventory
 
 
 def _aware(t: datetime) -> datetime:

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent.alerts.tracker import State, Tracker
-from agent.notify.config import Severity
-from agent.notify.event import Affected
-from agent.notify.queue import NotificationQueue
+from netagent.agent.alerts.tracker import State, Tracker
+from netagent.agent.notify.config import Severity
+from netagent.agent.notify.event import Affected
+from netagent.agent.notify.queue import NotificationQueue
 
 STATE_FILE = "state.sqlite"
 SCHEMA_VERSION = 1

@@ -17,7 +17,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 
-from inventory.model import Inventory, Role
+from netagent.inventory.model import Inventory, Role
 
 log = logging.getLogger(__name__)
 

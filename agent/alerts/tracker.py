@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from agent.alerts.config import AlertsConfig
+from netagent.agent.alerts.config import AlertsConfig
 
 
 class State(StrEnum):

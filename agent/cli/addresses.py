@@ -3,7 +3,7 @@
 Host names are resolved here, once, so every command that takes an address takes a name
 too, with the same error when it does not resolve. The standard library's `ipaddress` and
 `getaddrinfo` do the work; `[v6]:port` is split as the SNMP collector splits it
-(`collectors.snmp.config.split_host_port`, one reading for the inventory and the CLI).
+(`netagent.collectors.snmp.config.split_host_port`, one reading for the inventory and the CLI).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import typer
 
-from agent.cli import common
-from collectors.snmp.config import parse_host_port, split_host_port
+from netagent.agent.cli import common
+from netagent.collectors.snmp.config import parse_host_port, split_host_port
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from agent.alerts.store import STATE_FILE, DeviceRow, Incident
-from agent.alerts.tracker import State
-from agent.cli import common, datadir, options
+from netagent.agent.alerts.store import STATE_FILE, DeviceRow, Incident
+from netagent.agent.alerts.tracker import State
+from netagent.agent.cli import common, datadir, options
 
 
 def _when(ts: float | None) -> str:

@@ -10,9 +10,9 @@ from typing import Any
 
 from rich.console import Console
 
-from agent import logs
-from agent.exitcodes import ExitCode
-from agent.paths import default_data_dir
+from netagent.agent import logs
+from netagent.agent.exitcodes import ExitCode
+from netagent.agent.paths import default_data_dir
 
 __all__ = ["ExitCode", "default_data_dir"]
 
@@ -28,7 +28,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)  # one message, one 
 
 def setup_logging(verbose: int) -> None:
     """-1 (-q) errors only, 0 warnings, 1 info, 2 debug; one line a record off a TTY
-    (the journal), rich on one (agent.logs; the daemon raises its own default to INFO)."""
+    (the journal), rich on one (netagent.agent.logs; the daemon raises its own default to INFO)."""
     logs.configure(verbose)
 
 

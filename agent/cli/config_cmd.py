@@ -6,9 +6,9 @@ from pathlib import Path
 
 import typer
 
-from agent.cli import common, options
-from agent.config import AgentConfig
-from agent.secrets import masked_dump
+from netagent.agent.cli import common, options
+from netagent.agent.config import AgentConfig
+from netagent.agent.secrets import masked_dump
 
 config_app = typer.Typer(help="Check or show the agent's configuration.", no_args_is_help=True)
 
@@ -28,7 +28,7 @@ def check(
     One line per check (✓ fine, ! warning, ✗ problem). Exit 0: all fine; 1: a problem
     found; 3: a check could not run. The systemd unit runs it before starting the agent.
     """
-    from agent.preflight import exit_code, preflight
+    from netagent.agent.preflight import exit_code, preflight
 
     checks = preflight(config, connect=connect)
     for c in checks:  # the results, so stdout, problems included
@@ -46,7 +46,7 @@ def show(config: Path | None = options.ConfigOpt) -> None:
 @config_app.command("example")
 def example() -> None:
     """Print the documented example file: every key, its default and its meaning."""
-    from agent.config_example import render
+    from netagent.agent.config_example import render
 
     common.out.file.write(render(AgentConfig))
 

@@ -13,12 +13,12 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from agent.cli import common, datadir, options
-from agent.cli.inventory_cmd import load_configured_or_exit
-from agent.config import AgentConfig
-from agent.device_state import latest_states
-from collectors.spool import Spool
-from geo.coverage import (
+from netagent.agent.cli import common, datadir, options
+from netagent.agent.cli.inventory_cmd import load_configured_or_exit
+from netagent.agent.config import AgentConfig
+from netagent.agent.device_state import latest_states
+from netagent.collectors.spool import Spool
+from netagent.geo.coverage import (
     COMUNE,
     CoverageInputError,
     CoverageResult,
@@ -28,10 +28,10 @@ from geo.coverage import (
     not_serving,
     result_of,
 )
-from geo.coverage_engine import CoverageEngine
-from geo.export import write_geojson
-from geo.report import render
-from inventory.model import Inventory
+from netagent.geo.coverage_engine import CoverageEngine
+from netagent.geo.export import write_geojson
+from netagent.geo.report import render
+from netagent.inventory.model import Inventory
 
 app = typer.Typer(
     help="Coverage per quartiere: how much is covered, by what, for how many residents.",

@@ -3,7 +3,7 @@
 Every command reaches spool.sqlite, state.sqlite and the lock through here, so a read-only
 directory, a data_dir that is a file, or a corrupt or truncated database file ends the
 same way everywhere: one line naming the file and what to do, exit 3, never a traceback.
-The root command group (`agent.cli.main`) turns `DataDirFault` into that line; a fault
+The root command group (`netagent.agent.cli.main`) turns `DataDirFault` into that line; a fault
 that escapes a store opened elsewhere is worded there too, from the exception alone.
 """
 
@@ -19,11 +19,11 @@ from pathlib import Path
 
 import typer
 
-from agent.alerts.store import STATE_FILE, AlertStore, StateStoreError
-from agent.cli import common
-from agent.config import AgentConfig
-from agent.lock import DataDirLock, LockHeld
-from collectors.spool import Spool, SpoolError
+from netagent.agent.alerts.store import STATE_FILE, AlertStore, StateStoreError
+from netagent.agent.cli import common
+from netagent.agent.config import AgentConfig
+from netagent.agent.lock import DataDirLock, LockHeld
+from netagent.collectors.spool import Spool, SpoolError
 
 # What to do about each kind of fault, after "FILE: what is wrong".
 _MOVE_ASIDE = {
@@ -39,7 +39,7 @@ class DataDirFault(Exception):
 def fault_line(path: Path, exc: BaseException) -> str:
     """One line: the file (a file of the data directory), what is wrong, what to do."""
     if is_spool_error(exc):
-        return str(exc)  # collectors.spool's own line names the file and what to do
+        return str(exc)  # netagent.collectors.spool's own line names the file and what to do
     directory = path.parent
     not_dir = _not_a_directory(directory)
     if not_dir is not None:
@@ -104,7 +104,7 @@ def _read_only(directory: Path) -> bool:
 
 
 def is_spool_error(exc: BaseException) -> bool:
-    """collectors.spool's SpoolError (or a subclass): its message names the file and what
+    """netagent.collectors.spool's SpoolError (or a subclass): its message names the file and what
     to do, one line."""
     return isinstance(exc, SpoolError)
 

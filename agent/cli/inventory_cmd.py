@@ -8,13 +8,13 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from agent import inventory_source
-from agent.cli import common, options
-from agent.config import AgentConfig
-from inventory.issues import Issue, Severity
-from inventory.load import LoadResult
-from inventory.model import Inventory
-from inventory.netbox import NetBoxError
+from netagent.agent import inventory_source
+from netagent.agent.cli import common, options
+from netagent.agent.config import AgentConfig
+from netagent.inventory.issues import Issue, Severity
+from netagent.inventory.load import LoadResult
+from netagent.inventory.model import Inventory
+from netagent.inventory.netbox import NetBoxError
 
 app = typer.Typer(help="Check and summarise inventory files.", no_args_is_help=True)
 

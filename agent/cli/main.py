@@ -2,7 +2,7 @@
 
 The root group is where every command passes: `-v`/`-q` are taken wherever they stand on
 the line (before or after the subcommand), and a data-directory fault that reaches it is
-one line and exit 3 (`agent.cli.datadir`), whatever the command.
+one line and exit 3 (`netagent.agent.cli.datadir`), whatever the command.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from agent.cli import common
-from agent.cli.datadir import DataDirFault, is_spool_error
+from netagent.agent.cli import common
+from netagent.agent.cli.datadir import DataDirFault, is_spool_error
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class RootGroup(TyperGroup):
         except Exception as e:
             if not (is_spool_error(e) or isinstance(e, sqlite3.DatabaseError | OSError)):
                 raise
-            # A store opened outside agent.cli.datadir: still one line, never a traceback.
+            # A store opened outside netagent.agent.cli.datadir: still one line, never a traceback.
             log.debug("unexpected storage error", exc_info=True)
             where = getattr(e, "filename", None)
             common.err.print(
@@ -110,7 +110,7 @@ app.add_typer(poll_app, name="poll")
 
 def _register() -> None:
     """Wire the command groups (one line each)."""
-    from agent.cli import (
+    from netagent.agent.cli import (
         alerts_cmd,
         config_cmd,
         coverage_cmd,

@@ -1,7 +1,7 @@
 """`netagent netbox plan|sync|targets`: the inventory kept in NetBox.
 
 Everything comes from the one configuration (`--config/-c`, else `$NETAGENT_CONFIG`, see
-agent.config): `[netbox]` url, token_file, prune_delay_s…, `[agent] inventory`. The token
+netagent.agent.config): `[netbox]` url, token_file, prune_delay_s…, `[agent] inventory`. The token
 is never a command-line option and never printed. `sync` writes the bundled sample only
 when asked (`--sample`): with credentials of a real NetBox in the environment, a forgotten
 config file must not fill it with invented devices.
@@ -17,10 +17,10 @@ from typing import NoReturn
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from agent.cli import common, options
-from agent.cli.inventory_cmd import load_or_exit
-from agent.config import AgentConfig
-from inventory.netbox import (
+from netagent.agent.cli import common, options
+from netagent.agent.cli.inventory_cmd import load_or_exit
+from netagent.agent.config import AgentConfig
+from netagent.inventory.netbox import (
     NetBoxError,
     NetBoxInputError,
     SyncPlan,
@@ -29,7 +29,7 @@ from inventory.netbox import (
     plan,
     pull_inventory,
 )
-from inventory.netbox.render import plan_lines
+from netagent.inventory.netbox.render import plan_lines
 
 netbox_app = typer.Typer(
     help="Keep the inventory in NetBox (plan, then sync).", no_args_is_help=True

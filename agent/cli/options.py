@@ -12,9 +12,9 @@ from typing import Any
 
 import typer
 
-from agent import config
-from agent.cli import common
-from agent.config import AgentConfig, ConfigError, load_config
+from netagent.agent import config
+from netagent.agent.cli import common
+from netagent.agent.config import AgentConfig, ConfigError, load_config
 
 InventoryOpt = typer.Option(
     None,

@@ -14,8 +14,14 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from agent.cli import addresses, common, options
-from collectors.icmp import IcmpConfig, IcmpPermissionError, IcmpProber, IcmpResult, IcmpTarget
+from netagent.agent.cli import addresses, common, options
+from netagent.collectors.icmp import (
+    IcmpConfig,
+    IcmpPermissionError,
+    IcmpProber,
+    IcmpResult,
+    IcmpTarget,
+)
 
 
 def _fmt(value: float | None) -> str:

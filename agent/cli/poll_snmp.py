@@ -16,8 +16,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from agent.cli import addresses, common, options
-from collectors.snmp import PollOutcome, ProfileError, SnmpConfig, SnmpPoller, SnmpTarget
+from netagent.agent.cli import addresses, common, options
+from netagent.collectors.snmp import PollOutcome, ProfileError, SnmpConfig, SnmpPoller, SnmpTarget
 
 
 def _targets(specs: list[str], profile: str | None, snmp: SnmpConfig) -> list[SnmpTarget]:

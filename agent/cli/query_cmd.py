@@ -17,9 +17,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from agent.cli import common, options, spool_cmd
-from collectors.measurements import COMMON_TAGS
-from collectors.schema import BY_NAME
+from netagent.agent.cli import common, options, spool_cmd
+from netagent.collectors.measurements import COMMON_TAGS
+from netagent.collectors.schema import BY_NAME
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 

@@ -2,7 +2,7 @@
 
 The cycle is ICMP for every device, then SNMP for those that answered (a device that does
 not ping is not asked: it would only cost its deadline). On the bundled sample the SNMP
-agents are simulated (`agent.demo.lab.simulated_snmp`), like the lab's addresses."""
+agents are simulated (`netagent.agent.demo.lab.simulated_snmp`), like the lab's addresses."""
 
 from __future__ import annotations
 
@@ -13,23 +13,23 @@ from pathlib import Path
 
 import typer
 
-from agent import runtime
-from agent.cli import common, datadir, options, snmp_view
-from agent.cli.inventory_cmd import load_configured_or_exit
-from agent.cli.status_view import print_states
-from agent.config import AgentConfig, ConfigError
-from agent.daemon import run_daemon
-from agent.demo import lab
-from agent.health import Health
-from agent.services import SNMP_STATE_FILE
-from collectors.icmp import IcmpPermissionError, IcmpProber
-from collectors.icmp.targets import targets_from_inventory
-from collectors.netns import NETNS_DIR, NetnsError
-from collectors.snmp import PollOutcome, SnmpPoller, SnmpTarget
-from collectors.snmp import targets_from_inventory as snmp_targets
-from collectors.spool import Spool
-from inventory.model import Inventory
-from inventory.sample import LAB_FAULTS_PATH
+from netagent.agent import runtime
+from netagent.agent.cli import common, datadir, options, snmp_view
+from netagent.agent.cli.inventory_cmd import load_configured_or_exit
+from netagent.agent.cli.status_view import print_states
+from netagent.agent.config import AgentConfig, ConfigError
+from netagent.agent.daemon import run_daemon
+from netagent.agent.demo import lab
+from netagent.agent.health import Health
+from netagent.agent.services import SNMP_STATE_FILE
+from netagent.collectors.icmp import IcmpPermissionError, IcmpProber
+from netagent.collectors.icmp.targets import targets_from_inventory
+from netagent.collectors.netns import NETNS_DIR, NetnsError
+from netagent.collectors.snmp import PollOutcome, SnmpPoller, SnmpTarget
+from netagent.collectors.snmp import targets_from_inventory as snmp_targets
+from netagent.collectors.spool import Spool
+from netagent.inventory.model import Inventory
+from netagent.inventory.sample import LAB_FAULTS_PATH
 
 log = logging.getLogger(__name__)
 

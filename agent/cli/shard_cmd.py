@@ -8,9 +8,9 @@ from typing import get_args
 import typer
 from rich.table import Table
 
-from agent.cli import common, options
-from agent.cli.inventory_cmd import load_configured_or_exit
-from agent.shard import ShardBy, plan
+from netagent.agent.cli import common, options
+from netagent.agent.cli.inventory_cmd import load_configured_or_exit
+from netagent.agent.shard import ShardBy, plan
 
 app = typer.Typer(help="Split the devices between several agents.", no_args_is_help=True)
 

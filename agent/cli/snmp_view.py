@@ -9,8 +9,8 @@ from typing import Any
 
 from rich.table import Table
 
-from collectors.snmp import PollOutcome
-from inventory.model import OUTSIDE
+from netagent.collectors.snmp import PollOutcome
+from netagent.inventory.model import OUTSIDE
 
 
 @dataclass

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import typer
 
-from agent.cli import common, datadir, options
-from collectors.spool import Spool
+from netagent.agent.cli import common, datadir, options
+from netagent.collectors.spool import Spool
 
 app = typer.Typer(help="The local spool's dead letters.", no_args_is_help=True)
 

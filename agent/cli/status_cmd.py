@@ -8,11 +8,11 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from agent.cli import common, datadir, options
-from agent.cli.inventory_cmd import load_configured_or_exit
-from agent.cli.status_view import print_states
-from agent.health import health_summary, read_reasons
-from agent.secrets import mask_url
+from netagent.agent.cli import common, datadir, options
+from netagent.agent.cli.inventory_cmd import load_configured_or_exit
+from netagent.agent.cli.status_view import print_states
+from netagent.agent.health import health_summary, read_reasons
+from netagent.agent.secrets import mask_url
 
 
 def status(

@@ -8,10 +8,10 @@ from typing import Any
 
 from rich.table import Table
 
-from agent.cli import common
-from agent.device_state import DeviceState, latest_states
-from collectors.spool import Spool
-from inventory.model import OUTSIDE, Inventory
+from netagent.agent.cli import common
+from netagent.agent.device_state import DeviceState, latest_states
+from netagent.collectors.spool import Spool
+from netagent.inventory.model import OUTSIDE, Inventory
 
 _ORDER = ("up", "down", "unreachable", "degraded", "maintenance", "unknown")
 # States that make `status` and `run --once` exit 1 (the README's exit-code table): a

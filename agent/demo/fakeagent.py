@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from collectors.snmp import ber
+from netagent.collectors.snmp import ber
 
 _TAGS = {
     2: ber.INTEGER,
@@ -182,5 +182,5 @@ def serve_lab(manifest: Path) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: python -m agent.demo.fakeagent LAB.json")
+        sys.exit("usage: python -m netagent.agent.demo.fakeagent LAB.json")
     serve_lab(Path(sys.argv[1]))

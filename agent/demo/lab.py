@@ -3,7 +3,7 @@
 On the host every 127.x address answers, so a demo could never show a device down. The
 lab is a private network namespace whose loopback carries, as /32s, only the management
 addresses of devices that are meant to be up; the prober opens its sockets in there
-(collectors.netns), and the faulty devices' addresses simply do not exist. Nothing is
+(netagent.collectors.netns), and the faulty devices' addresses simply do not exist. Nothing is
 added to the host's own interfaces. Needs root (or CAP_SYS_ADMIN); without it the agent
 probes the host's loopback, where every device answers.
 
@@ -28,9 +28,9 @@ from pathlib import Path
 
 import yaml
 
-from agent.demo.simlab import inventory_devices, write_lab
-from inventory.model import Inventory
-from inventory.sample import LAB_FAULTS_PATH
+from netagent.agent.demo.simlab import inventory_devices, write_lab
+from netagent.inventory.model import Inventory
+from netagent.inventory.sample import LAB_FAULTS_PATH
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def _is_fake_agent(pid: int) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
-    return b"agent.demo.fakeagent" in cmdline
+    return b"netagent.agent.demo.fakeagent" in cmdline
 
 
 @contextmanager

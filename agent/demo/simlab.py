@@ -6,7 +6,7 @@ transport id), and returns the command line. Counters grow between polls through
 snmpsim's `numeric` variation module, so rates are real. snmpsim itself is a test
 dependency: the agent never needs it to poll real devices. snmpsim answers a few hundred
 requests per second; for the whole sample lab `SimLab.fast_command` serves the same
-files with `agent.demo.fakeagent` (any community, one process, fast).
+files with `netagent.agent.demo.fakeagent` (any community, one process, fast).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from collectors.snmp.config import SnmpCredentials
-from inventory.model import POLLED_STATUSES, Inventory
+from netagent.collectors.snmp.config import SnmpCredentials
+from netagent.inventory.model import POLLED_STATUSES, Inventory
 
 KINDS = ("switch", "ap", "airmax", "mikrotik")
 # sysObjectID per kind: switch (ALAXALA), UniFi and airOS (net-snmp Linux), MikroTik.
@@ -141,7 +141,8 @@ def device_records(kind: str, name: str, seed: int) -> list[str]:
 class SimLab:
     command: list[str]  # argv that serves the lab with snmpsim (one community per device)
     communities: dict[str, str]  # device name -> its v2c community (for snmpsim)
-    fast_command: list[str]  # argv that serves it with agent.demo.fakeagent (any community)
+    # argv that serves it with netagent.agent.demo.fakeagent (any community)
+    fast_command: list[str]
 
 
 def write_lab(data_dir: Path, devices: Sequence[SimDevice], prefix: str = "sim") -> SimLab:
@@ -177,7 +178,7 @@ def write_lab(data_dir: Path, devices: Sequence[SimDevice], prefix: str = "sim")
         manifest.append({"address": d.address, "port": d.port, "file": f"{community}.snmprec"})
     args += [f"--agent-udpv4-endpoint={e}" for e in endpoints]
     (data_dir / "lab.json").write_text(json.dumps(manifest, indent=1))
-    fast = [sys.executable, "-m", "agent.demo.fakeagent", str(data_dir / "lab.json")]
+    fast = [sys.executable, "-m", "netagent.agent.demo.fakeagent", str(data_dir / "lab.json")]
     return SimLab(args, communities, fast)
 
 

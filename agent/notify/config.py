@@ -2,7 +2,7 @@
 
 Routing is declared per target (minimum severity, roles), so adding an on-call address for
 the access points only is one table in the TOML, not code. `[[notify.targets]]` names a
-notifier type by `type` (agent.notify.registry: netagent's own or an installed plugin's);
+notifier type by `type` (netagent.agent.notify.registry: netagent's own or an installed plugin's);
 the type's own model checks the rest of its table.
 """
 
@@ -22,7 +22,7 @@ from pydantic import (
     ValidationError,
 )
 
-from agent.notify.registry import (
+from netagent.agent.notify.registry import (
     NOTIFIERS,
     ROUTE_KEYS,
     describe,
@@ -30,7 +30,7 @@ from agent.notify.registry import (
     settings_of,
     with_files_read,
 )
-from collectors.plugins import UnknownPlugin
+from netagent.collectors.plugins import UnknownPlugin
 
 
 class Severity(StrEnum):

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from agent.notify.config import Severity
+from netagent.agent.notify.config import Severity
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-from agent.notify.event import AlertEvent, iso
+from netagent.agent.notify.event import AlertEvent, iso
 
 GENERIC_VERSION = 1
 _ALERTNAMES = {

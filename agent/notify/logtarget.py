@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from agent.notify.config import LogConfig, Route
-from agent.notify.event import AlertEvent
+from netagent.agent.notify.config import LogConfig, Route
+from netagent.agent.notify.event import AlertEvent
 
 log = logging.getLogger("netagent.alerts")
 
 
 class LogTarget:
-    config_model = LogConfig  # the settings it takes (agent.notify.registry)
+    config_model = LogConfig  # the settings it takes (netagent.agent.notify.registry)
 
     def __init__(self, config: LogConfig) -> None:
         self.route: Route = config

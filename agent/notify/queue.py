@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from agent.notify.event import AlertEvent
+from netagent.agent.notify.event import AlertEvent
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS notifications (

@@ -15,7 +15,7 @@ are netagent's, handed to the type only when its model declares them.
 
 Both sides are structural Protocols, so a plugin imports nothing of netagent's and
 survives its renames: `send` receives an AlertEvent (the attributes of
-agent.notify.event.AlertEvent; `to_json()` gives them as a dict) and raises any
+netagent.agent.notify.event.AlertEvent; `to_json()` gives them as a dict) and raises any
 exception for a failed attempt, retried with back-off unless the exception carries
 `permanent = True`.
 """
@@ -30,11 +30,11 @@ from typing import TYPE_CHECKING, Any, Protocol, get_type_hints, is_typeddict
 
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
-from agent.secrets import is_secret_field, secret_named
-from collectors.plugins import Registry
+from netagent.agent.secrets import is_secret_field, secret_named
+from netagent.collectors.plugins import Registry
 
 if TYPE_CHECKING:
-    from agent.notify.event import AlertEvent
+    from netagent.agent.notify.event import AlertEvent
 
 # Keys of a [[notify.targets]] table that netagent reads itself.
 ROUTE_KEYS = frozenset({"name", "min_severity", "roles"})

@@ -4,7 +4,7 @@ Per target, notifications leave in queue order (a resolved never overtakes its f
 a target whose head notification waits for a retry holds its later ones back. Targets run
 concurrently, so one slow SMTP server does not delay the webhook.
 
-The targets are built from the notifier types registered by name (agent.notify.registry):
+The targets are built from the notifier types registered by name (netagent.agent.notify.registry):
 netagent's webhook, email and log through their own sections, any type through
 `[[notify.targets]]`.
 """
@@ -18,11 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from agent.notify.config import NotifyConfig, RetryConfig, Route
-from agent.notify.event import AlertEvent
-from agent.notify.queue import NotificationQueue, Pending
-from agent.notify.registry import NOTIFIERS, ROUTE_KEYS, Channel, settings_of
-from agent.notify.target import DeliveryError, Target, wants
+from netagent.agent.notify.config import NotifyConfig, RetryConfig, Route
+from netagent.agent.notify.event import AlertEvent
+from netagent.agent.notify.queue import NotificationQueue, Pending
+from netagent.agent.notify.registry import NOTIFIERS, ROUTE_KEYS, Channel, settings_of
+from netagent.agent.notify.target import DeliveryError, Target, wants
 
 log = logging.getLogger(__name__)
 

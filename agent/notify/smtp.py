@@ -13,14 +13,14 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from agent.notify import formats
-from agent.notify.config import EmailConfig, Route
-from agent.notify.event import AlertEvent
-from agent.notify.target import DeliveryError
+from netagent.agent.notify import formats
+from netagent.agent.notify.config import EmailConfig, Route
+from netagent.agent.notify.event import AlertEvent
+from netagent.agent.notify.target import DeliveryError
 
 
 class EmailTarget:
-    config_model = EmailConfig  # the settings it takes (agent.notify.registry)
+    config_model = EmailConfig  # the settings it takes (netagent.agent.notify.registry)
 
     def __init__(self, config: EmailConfig) -> None:
         self.config = config

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from agent.notify.config import Route
-from agent.notify.event import AlertEvent
+from netagent.agent.notify.config import Route
+from netagent.agent.notify.event import AlertEvent
 
 
 class DeliveryError(Exception):

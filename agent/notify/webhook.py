@@ -7,16 +7,16 @@ from typing import Any
 
 import httpx
 
-from agent.notify import formats
-from agent.notify.config import Route, WebhookConfig, WebhookFormat
-from agent.notify.event import AlertEvent
-from agent.notify.target import DeliveryError
+from netagent.agent.notify import formats
+from netagent.agent.notify.config import Route, WebhookConfig, WebhookFormat
+from netagent.agent.notify.event import AlertEvent
+from netagent.agent.notify.target import DeliveryError
 
 _RETRYABLE_4XX = {408, 425, 429}
 
 
 class WebhookTarget:
-    config_model = WebhookConfig  # the settings it takes (agent.notify.registry)
+    config_model = WebhookConfig  # the settings it takes (netagent.agent.notify.registry)
 
     def __init__(self, config: WebhookConfig) -> None:
         self.config = config

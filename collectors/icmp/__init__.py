@@ -4,11 +4,11 @@ scapy builds the echo packets, one raw (or unprivileged ping) socket per family 
 I/O on the asyncio loop. See prober.py for how replies are matched.
 """
 
-from collectors.icmp.config import IcmpConfig
-from collectors.icmp.prober import IcmpProber, ProberCounters
-from collectors.icmp.results import IcmpResult, IcmpTarget
-from collectors.icmp.sockets import IcmpPermissionError
-from collectors.icmp.targets import targets_from_inventory
+from netagent.collectors.icmp.config import IcmpConfig
+from netagent.collectors.icmp.prober import IcmpProber, ProberCounters
+from netagent.collectors.icmp.results import IcmpResult, IcmpTarget
+from netagent.collectors.icmp.sockets import IcmpPermissionError
+from netagent.collectors.icmp.targets import targets_from_inventory
 
 __all__ = [
     "IcmpConfig",

@@ -22,10 +22,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from collectors.icmp.config import IcmpConfig
-from collectors.icmp.packets import REPLY, EchoTemplate, describe, payload
-from collectors.icmp.results import IcmpResult, IcmpTarget
-from collectors.icmp.sockets import Endpoint, IcmpPermissionError, open_endpoint
+from netagent.collectors.icmp.config import IcmpConfig
+from netagent.collectors.icmp.packets import REPLY, EchoTemplate, describe, payload
+from netagent.collectors.icmp.results import IcmpResult, IcmpTarget
+from netagent.collectors.icmp.sockets import Endpoint, IcmpPermissionError, open_endpoint
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from collectors.samples import FieldValue, Sample
-from inventory.model import OUTSIDE
+from netagent.collectors.samples import FieldValue, Sample
+from netagent.inventory.model import OUTSIDE
 
 MEASUREMENT = "icmp"
 

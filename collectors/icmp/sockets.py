@@ -19,7 +19,7 @@ import socket
 import struct
 from dataclasses import dataclass
 
-from collectors.netns import open_socket_in
+from netagent.collectors.netns import open_socket_in
 
 # Not exported by Python 3.11's socket module (values from <asm-generic/socket.h>, <linux/icmp.h>).
 SO_TIMESTAMPNS = 35

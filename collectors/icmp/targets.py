@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from collectors.icmp.results import IcmpTarget
-from inventory.model import Device, Inventory
+from netagent.collectors.icmp.results import IcmpTarget
+from netagent.inventory.model import Device, Inventory
 
 
 def targets_from_inventory(

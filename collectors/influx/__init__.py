@@ -1,8 +1,8 @@
 """Delivery of spooled samples to InfluxDB (v2 API through influxdb-client, or v1 /write)."""
 
-from collectors.influx.config import InfluxConfig
-from collectors.influx.flusher import Flusher, FlushReport, LocalRetention, make_delivery
-from collectors.influx.writers import V1Writer, V2Writer, Writer, WriteResult, make_writer
+from netagent.collectors.influx.config import InfluxConfig
+from netagent.collectors.influx.flusher import Flusher, FlushReport, LocalRetention, make_delivery
+from netagent.collectors.influx.writers import V1Writer, V2Writer, Writer, WriteResult, make_writer
 
 __all__ = [
     "FlushReport",

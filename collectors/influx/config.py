@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from collectors.influx.writer_types import WRITERS
+from netagent.collectors.influx.writer_types import WRITERS
 
 
 class InfluxConfig(BaseModel):

@@ -22,11 +22,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from collectors import line_protocol as lp
-from collectors.influx.config import InfluxConfig
-from collectors.influx.rejects import about_lines, offenders
-from collectors.influx.writers import NO_ANSWER, Writer, WriteResult, make_writer
-from collectors.spool import Batch, PendingLine, Spool, SpoolConfig
+from netagent.collectors import line_protocol as lp
+from netagent.collectors.influx.config import InfluxConfig
+from netagent.collectors.influx.rejects import about_lines, offenders
+from netagent.collectors.influx.writers import NO_ANSWER, Writer, WriteResult, make_writer
+from netagent.collectors.spool import Batch, PendingLine, Spool, SpoolConfig
 
 log = logging.getLogger(__name__)
 

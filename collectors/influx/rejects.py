@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from collectors import line_protocol as lp
-from collectors.spool import PendingLine
+from netagent.collectors import line_protocol as lp
+from netagent.collectors.spool import PendingLine
 
 _CONFLICT = re.compile(
     r'input field \\?"(?P<field>(?:[^"\\]|\\.)*)\\?" on measurement \\?"(?P<m>(?:[^"\\]|\\.)*)\\?"'

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from collectors.influx.config import InfluxConfig
+from netagent.collectors.influx.config import InfluxConfig
 
 log = logging.getLogger(__name__)
 

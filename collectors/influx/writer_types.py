@@ -1,7 +1,7 @@
 """Sample writers by name: the `netagent.writers` entry points.
 
 A writer type takes the `[influxdb]` section and returns a `Writer`
-(collectors.influx.writers): one request of line protocol, answered by a WriteResult,
+(netagent.collectors.influx.writers): one request of line protocol, answered by a WriteResult,
 never raising for what the server or the network does. `influxdb.api` names the type;
 netagent's own `v1` and `v2` are declared in its pyproject.toml as a third party declares
 one (a writer for another line-protocol store, a gateway):
@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from collectors.plugins import Registry
+from netagent.collectors.plugins import Registry
 
 if TYPE_CHECKING:
-    from collectors.influx.config import InfluxConfig
-    from collectors.influx.writers import Writer
+    from netagent.collectors.influx.config import InfluxConfig
+    from netagent.collectors.influx.writers import Writer
 
 
 class WriterType(Protocol):

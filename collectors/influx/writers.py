@@ -4,7 +4,7 @@ A writer never raises for what the server or the network does; it reports the st
 the flusher decides (retry, back off, dead-letter, stop). Two targets behind one Protocol:
 the v2 write API through influxdb-client (InfluxDB 2.x, 3.x, 1.8+), and the v1 `/write`
 endpoint for older 1.x servers, which have no v2 API; a plugin may add others
-(collectors.influx.writer_types).
+(netagent.collectors.influx.writer_types).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from influxdb_client import InfluxDBClient, WritePrecision
 from influxdb_client.client.write_api import SYNCHRONOUS
 from influxdb_client.rest import ApiException
 
-from collectors.influx.config import InfluxConfig
-from collectors.influx.writer_types import WRITERS
+from netagent.collectors.influx.config import InfluxConfig
+from netagent.collectors.influx.writer_types import WRITERS
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +224,7 @@ class V2Writer:
 
 
 def make_writer(config: InfluxConfig) -> Writer | None:
-    """The writer `api` names (collectors.influx.writer_types); None in the embedded mode
+    """The writer `api` names (netagent.collectors.influx.writer_types); None in the embedded mode
     (no InfluxDB url)."""
     if config.url is None:
         return None

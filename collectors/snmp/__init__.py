@@ -1,8 +1,13 @@
 """SNMP collector: v2c/v3 polling of interfaces, access-point clients and radio links."""
 
-from collectors.snmp.config import SnmpConfig, SnmpCredentials, SnmpTarget, targets_from_inventory
-from collectors.snmp.poller import PollOutcome, SnmpPoller
-from collectors.snmp.profiles import ProfileError, Profiles, load_profiles
+from netagent.collectors.snmp.config import (
+    SnmpConfig,
+    SnmpCredentials,
+    SnmpTarget,
+    targets_from_inventory,
+)
+from netagent.collectors.snmp.poller import PollOutcome, SnmpPoller
+from netagent.collectors.snmp.profiles import ProfileError, Profiles, load_profiles
 
 __all__ = [
     "PollOutcome",

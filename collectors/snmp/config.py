@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from inventory.model import POLLED_STATUSES, Inventory
+from netagent.inventory.model import POLLED_STATUSES, Inventory
 
 # NetBox statuses that mean "should be answering": the others are not polled.
 

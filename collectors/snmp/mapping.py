@@ -12,12 +12,12 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from collectors import schema
-from collectors.samples import FieldValue, Sample
-from collectors.snmp import ber
-from collectors.snmp.profiles import Column, Table
-from collectors.snmp.rates import Interval
-from collectors.snmp.walk import Cell
+from netagent.collectors import schema
+from netagent.collectors.samples import FieldValue, Sample
+from netagent.collectors.snmp import ber
+from netagent.collectors.snmp.profiles import Column, Table
+from netagent.collectors.snmp.rates import Interval
+from netagent.collectors.snmp.walk import Cell
 
 Rows = dict[bytes, dict[str, Cell]]  # row index -> role -> cell
 

@@ -18,18 +18,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from collectors.plugins import UnknownPlugin
-from collectors.samples import Sample
-from collectors.snmp import ber, mapping
-from collectors.snmp.config import SnmpConfig, SnmpTarget
-from collectors.snmp.counters import SnmpCounters
-from collectors.snmp.errors import AgentError
-from collectors.snmp.profiles import PROFILE_DIR, Profile, ProfileError, Profiles, load_profiles
-from collectors.snmp.rates import CounterState, Interval
-from collectors.snmp.state import load_state, save_state
-from collectors.snmp.table_kinds import TABLE_KINDS, Poll
-from collectors.snmp.transport import Session, SnmpError, V2cClient, V2cSession
-from collectors.snmp.walk import Cell, Limits, Memory, Walker
+from netagent.collectors.plugins import UnknownPlugin
+from netagent.collectors.samples import Sample
+from netagent.collectors.snmp import ber, mapping
+from netagent.collectors.snmp.config import SnmpConfig, SnmpTarget
+from netagent.collectors.snmp.counters import SnmpCounters
+from netagent.collectors.snmp.errors import AgentError
+from netagent.collectors.snmp.profiles import (
+    PROFILE_DIR,
+    Profile,
+    ProfileError,
+    Profiles,
+    load_profiles,
+)
+from netagent.collectors.snmp.rates import CounterState, Interval
+from netagent.collectors.snmp.state import load_state, save_state
+from netagent.collectors.snmp.table_kinds import TABLE_KINDS, Poll
+from netagent.collectors.snmp.transport import Session, SnmpError, V2cClient, V2cSession
+from netagent.collectors.snmp.walk import Cell, Limits, Memory, Walker
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +136,7 @@ class SnmpPoller:
             return client.session(t.address, t.port, comm, deadline, cfg.request_timeout_s, version)
         if self.netns is not None:
             raise SnmpError("config", "SNMPv3 from inside a network namespace is not supported")
-        from collectors.snmp import v3
+        from netagent.collectors.snmp import v3
 
         if self._engine is None:
             self._engine = v3.hl.SnmpEngine()

@@ -2,7 +2,7 @@
 
 A profile is a YAML file in `profiles/` (or any directory given to `load_profiles`).
 Each table names a `kind` (interface, wifi, radio_link, station, host, sensor) whose
-meaning lives in `collectors.snmp.mapping`; the profile only says where each role's column
+meaning lives in `netagent.collectors.snmp.mapping`; the profile only says where each role's column
 is and how to scale or parse it, so a new vendor is a new YAML file, not new code.
 """
 
@@ -16,8 +16,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from collectors import schema
-from collectors.snmp import ber
+from netagent.collectors import schema
+from netagent.collectors.snmp import ber
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 
@@ -72,7 +72,7 @@ class Table(BaseModel):
         or doubly claimed plugin) still loads: the poll then skips that table and says why,
         so one bad plugin never takes every profile down. Imported here because the kinds
         import this module."""
-        from collectors.snmp.table_kinds import TABLE_KINDS
+        from netagent.collectors.snmp.table_kinds import TABLE_KINDS
 
         if v in TABLE_KINDS.names() or any(b.name == v for b in TABLE_KINDS.broken()):
             return v

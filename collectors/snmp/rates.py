@@ -9,7 +9,7 @@ plausible: at most the interface speed, and at most a few times the counter's pr
 rate when there is one. Anything else (counters cleared, a 64-bit counter going back,
 ifCounterDiscontinuityTime moving) re-seeds: one poll without a rate, never a spike.
 
-The state outlives the process (`collectors.snmp.state`), so a restart, or the next
+The state outlives the process (`netagent.collectors.snmp.state`), so a restart, or the next
 `run --once`, gives rates on its first poll.
 """
 
@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from collectors.snmp.counters import SnmpCounters
+from netagent.collectors.snmp.counters import SnmpCounters
 
 WRAP32 = 1 << 32
 TICKS_PER_S = 100
@@ -132,7 +132,7 @@ class CounterState:
         self._devices.pop(device, None)
 
     def dump(self) -> dict[str, object]:
-        """The state as JSON-ready data (see `collectors.snmp.state`)."""
+        """The state as JSON-ready data (see `netagent.collectors.snmp.state`)."""
         return {
             name: {"uptime": d.uptime_ticks, "wall": d.wall, "c": d.counters, "r": d.rates}
             for name, d in self._devices.items()

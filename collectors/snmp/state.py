@@ -12,8 +12,8 @@ import json
 import os
 from pathlib import Path
 
-from collectors.snmp.rates import CounterState
-from collectors.snmp.walk import Memory
+from netagent.collectors.snmp.rates import CounterState
+from netagent.collectors.snmp.walk import Memory
 
 FORMAT = 2
 

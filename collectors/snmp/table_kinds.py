@@ -9,7 +9,7 @@ its pyproject.toml exactly as a third party declares one:
 
 Every kind is called the same way, `kind(table, rows, poll)`, with what one poll of one
 device gives every table (`Poll`), so the poller dispatches by name alone. The functions
-below adapt collectors.snmp.mapping's conversions (each takes what it needs) to that call.
+below adapt netagent.collectors.snmp.mapping's conversions (each takes what it needs) to that call.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from collectors.plugins import Registry
-from collectors.samples import Sample
-from collectors.snmp import mapping
-from collectors.snmp.profiles import Table
-from collectors.snmp.rates import Interval
+from netagent.collectors.plugins import Registry
+from netagent.collectors.samples import Sample
+from netagent.collectors.snmp import mapping
+from netagent.collectors.snmp.profiles import Table
+from netagent.collectors.snmp.rates import Interval
 
 
 @dataclass(frozen=True)

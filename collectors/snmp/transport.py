@@ -21,11 +21,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from collectors.netns import open_socket_in
-from collectors.snmp import ber
-from collectors.snmp.ber import VarBind
-from collectors.snmp.counters import SnmpCounters
-from collectors.snmp.errors import SnmpError, raise_for_status
+from netagent.collectors.netns import open_socket_in
+from netagent.collectors.snmp import ber
+from netagent.collectors.snmp.ber import VarBind
+from netagent.collectors.snmp.counters import SnmpCounters
+from netagent.collectors.snmp.errors import SnmpError, raise_for_status
 
 __all__ = ["Reply", "Session", "SnmpError", "V2cClient", "V2cSession"]
 

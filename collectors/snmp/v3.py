@@ -13,9 +13,9 @@ from typing import Any
 
 from pysnmp.hlapi.v3arch import asyncio as hl
 
-from collectors.snmp import ber
-from collectors.snmp.ber import VarBind
-from collectors.snmp.errors import SnmpError, raise_for_status
+from netagent.collectors.snmp import ber
+from netagent.collectors.snmp.ber import VarBind
+from netagent.collectors.snmp.errors import SnmpError, raise_for_status
 
 AUTH_PROTOCOLS = {
     "SHA": hl.usmHMACSHAAuthProtocol,

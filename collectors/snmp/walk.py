@@ -18,11 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from collectors.snmp import ber
-from collectors.snmp.ber import VarBind
-from collectors.snmp.counters import SnmpCounters
-from collectors.snmp.errors import AgentError, TooBig
-from collectors.snmp.transport import Session
+from netagent.collectors.snmp import ber
+from netagent.collectors.snmp.ber import VarBind
+from netagent.collectors.snmp.counters import SnmpCounters
+from netagent.collectors.snmp.errors import AgentError, TooBig
+from netagent.collectors.snmp.transport import Session
 
 Cell = tuple[int, ber.Value]  # (tag, value)
 RETRY_EVERY = 10  # a skipped column is asked again every this many polls
@@ -50,7 +50,7 @@ class Memory:
     polls: int = 0
 
     def dump(self) -> dict[str, Any]:
-        """JSON-ready data (OIDs as hex) for `collectors.snmp.state`."""
+        """JSON-ready data (OIDs as hex) for `netagent.collectors.snmp.state`."""
         return {
             "rows": {c.hex(): n for c, n in self.rows.items()},
             "max_varbinds": self.max_varbinds,

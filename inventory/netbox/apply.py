@@ -21,13 +21,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from inventory.netbox.changes import Change, SyncPlan, SyncReport
-from inventory.netbox.client import NetBoxClient, NetBoxError, NetBoxRequestError, NetBoxUnsure
-from inventory.netbox.config import NetBoxConfig
-from inventory.netbox.kinds import KIND, KINDS, ORDER, Ref, encode, refs_in, same
-from inventory.netbox.plan import tag_slugs
-from inventory.netbox.shared import ALIAS_SECTION
-from inventory.netbox.tables import CF_ORPHANED
+from netagent.inventory.netbox.changes import Change, SyncPlan, SyncReport
+from netagent.inventory.netbox.client import (
+    NetBoxClient,
+    NetBoxError,
+    NetBoxRequestError,
+    NetBoxUnsure,
+)
+from netagent.inventory.netbox.config import NetBoxConfig
+from netagent.inventory.netbox.kinds import KIND, KINDS, ORDER, Ref, encode, refs_in, same
+from netagent.inventory.netbox.plan import tag_slugs
+from netagent.inventory.netbox.shared import ALIAS_SECTION
+from netagent.inventory.netbox.tables import CF_ORPHANED
 
 log = logging.getLogger(__name__)
 

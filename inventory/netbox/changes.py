@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from inventory.netbox.kinds import show
+from netagent.inventory.netbox.kinds import show
 
 
 @dataclass

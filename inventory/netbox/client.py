@@ -21,8 +21,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from inventory.netbox.config import NetBoxConfig, NetBoxTokenError
-from inventory.netbox.kinds import KIND
+from netagent.inventory.netbox.config import NetBoxConfig, NetBoxTokenError
+from netagent.inventory.netbox.kinds import KIND
 
 
 class NetBoxError(Exception):

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from inventory.model import (
+from netagent.inventory.model import (
     Device,
     DeviceStatus,
     FibreSegment,
@@ -22,9 +22,9 @@ from inventory.model import (
     RadioLink,
     Role,
 )
-from inventory.netbox.config import NetBoxConfig
-from inventory.netbox.kinds import Ref, Tags, Terminations, link_key
-from inventory.netbox.tables import (
+from netagent.inventory.netbox.config import NetBoxConfig
+from netagent.inventory.netbox.kinds import Ref, Tags, Terminations, link_key
+from netagent.inventory.netbox.tables import (
     CF_GROUP,
     CF_ORPHANED,
     custom_fields,

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from inventory.model import Inventory
-from inventory.netbox.changes import Change, SyncPlan
-from inventory.netbox.client import NetBoxClient
-from inventory.netbox.config import NetBoxConfig
-from inventory.netbox.kinds import KIND, KINDS, Ref, Tags, current_value, refs_in, same
-from inventory.netbox.mapping import Desired, map_inventory
-from inventory.netbox.shared import SharedMatcher
-from inventory.netbox.tables import CF_ORPHANED, custom_fields
+from netagent.inventory.model import Inventory
+from netagent.inventory.netbox.changes import Change, SyncPlan
+from netagent.inventory.netbox.client import NetBoxClient
+from netagent.inventory.netbox.config import NetBoxConfig
+from netagent.inventory.netbox.kinds import KIND, KINDS, Ref, Tags, current_value, refs_in, same
+from netagent.inventory.netbox.mapping import Desired, map_inventory
+from netagent.inventory.netbox.shared import SharedMatcher
+from netagent.inventory.netbox.tables import CF_ORPHANED, custom_fields
 
 # Kinds whose slug NetBox keeps unique and that the sync owns: a new one may collide.
 SLUGGED_OWNED = ("sites",)

@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from inventory.model import (
+from netagent.inventory.model import (
     POLLED_STATUSES,
     Device,
     DeviceStatus,
@@ -39,9 +39,9 @@ from inventory.model import (
     SiteKind,
     WifiSettings,
 )
-from inventory.netbox.client import NetBoxClient, NetBoxInputError, NetBoxRequestError
-from inventory.netbox.config import NetBoxConfig
-from inventory.netbox.mapping import REGION_CITY, slugify
+from netagent.inventory.netbox.client import NetBoxClient, NetBoxInputError, NetBoxRequestError
+from netagent.inventory.netbox.config import NetBoxConfig
+from netagent.inventory.netbox.mapping import REGION_CITY, slugify
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from inventory.netbox.plan import SyncPlan
+from netagent.inventory.netbox.plan import SyncPlan
 
 MARK = {
     "create": "+",

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from inventory.netbox.config import NetBoxAliases
-from inventory.netbox.kinds import KIND, Ref
-from inventory.netbox.mapping import Desired
+from netagent.inventory.netbox.config import NetBoxAliases
+from netagent.inventory.netbox.kinds import KIND, Ref
+from netagent.inventory.netbox.mapping import Desired
 
 ALIAS_SECTION = {"device-roles": "roles"}
 

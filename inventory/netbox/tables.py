@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from inventory.netbox.kinds import OWNED_OBJECT_TYPES
+from netagent.inventory.netbox.kinds import OWNED_OBJECT_TYPES
 
 HERE = Path(__file__).parent
 CF_GROUP = "netagent"

@@ -6,7 +6,7 @@ from ipaddress import IPv4Address
 
 from shapely.geometry import box
 
-from inventory.model import (
+from netagent.inventory.model import (
     Device,
     DeviceStatus,
     FibreSegment,

@@ -19,9 +19,9 @@ from shapely.geometry import MultiPolygon, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
-from geo.quartieri import load_quartieri, to_lonlat, to_metric
-from inventory.model import Quartiere
-from inventory.sample import SAMPLE_DIR
+from netagent.geo.quartieri import load_quartieri, to_lonlat, to_metric
+from netagent.inventory.model import Quartiere
+from netagent.inventory.sample import SAMPLE_DIR
 
 HERE = Path(__file__).resolve().parent
 
