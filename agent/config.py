@@ -419,7 +419,7 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
             )
         walk.visit(from_file, AgentConfig, (), walk.inline_secrets(layers, path))
         raw = from_file
-    raw = sources.deep_update(raw, sources.read_env(AgentConfig, env, layers))
+    raw = sources.deep_update(raw, sources.read_env(AgentConfig, env, layers), twins=True)
     for visitor in (
         walk.secret_files(layers),
         walk.collect_secrets(layers),

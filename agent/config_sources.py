@@ -16,6 +16,7 @@ pydantic-settings does not give:
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import tomllib
@@ -33,14 +34,26 @@ from netagent.agent.secrets import secret_named
 from netagent.inventory.model import Role
 
 
-def deep_update(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """`over` merged into a copy of `base`, table by table (a list is replaced whole)."""
-    out = dict(base)
+def deep_update(
+    base: dict[str, Any], over: dict[str, Any], *, twins: bool = False
+) -> dict[str, Any]:
+    """`over` merged into a copy of `base`, table by table (a list is replaced whole).
+
+    With `twins` (the environment over the file) a key also replaces its other form in
+    `base`: `community` from a variable drops the file's `community_file`, and the reverse,
+    so the environment wins there as everywhere instead of making "give either, not both".
+    """
+    out = {k: v for k, v in base.items() if not (twins and _twin(k) in over and k not in over)}
     for key, value in over.items():
         old = out.get(key)
         both = isinstance(old, dict) and isinstance(value, dict)
-        out[key] = deep_update(old, value) if both else value  # type: ignore[arg-type]
+        out[key] = deep_update(old, value, twins=twins) if both else value  # type: ignore[arg-type]
     return out
+
+
+def _twin(key: str) -> str:
+    """`community` <-> `community_file`."""
+    return key.removesuffix("_file") if key.endswith("_file") else f"{key}_file"
 
 
 # -- the file -------------------------------------------------------------------------------
@@ -197,6 +210,13 @@ def read_env(
                 layers.problems.append(
                     f"{name}: no section {parts[0]!r} (expected NETAGENT_<SECTION>__<KEY>, "
                     f"sections: {', '.join(sections)})"
+                )
+            else:  # NETAGENT_DATADIR: a typo would otherwise be ignored without a word
+                close = difflib.get_close_matches(name.upper(), ENV_NOT_KEYS, n=1)
+                hint = f"; did you mean {close[0]}?" if close else ""
+                layers.warnings.append(
+                    f"{name}: not a netagent variable, ignored{hint} (netagent reads "
+                    f"{', '.join(ENV_NOT_KEYS)} and NETAGENT_<SECTION>__<KEY>)"
                 )
             continue
         if secret_named(name) and not name.upper().endswith("_FILE"):  # a path is no secret

@@ -33,7 +33,12 @@ from netagent.agent.jobs import build_jobs
 from netagent.agent.lock import DataDirLock, LockHeld
 from netagent.agent.scheduler import Job, JobRunner
 from netagent.agent.self_alert import StorageAlarm
-from netagent.agent.services import Services, StartError, load_configured_inventory
+from netagent.agent.services import (
+    InvalidInventory,
+    Services,
+    StartError,
+    load_configured_inventory,
+)
 from netagent.collectors.icmp import IcmpPermissionError
 from netagent.collectors.netns import NetnsError
 from netagent.inventory.model import Inventory
@@ -102,14 +107,14 @@ class Daemon:
         self.runner.start()
         watchdog = self._spawn(self._watchdog())
         assert self.services is not None
+        shard = self.config.shard()
         log.info(
-            "netagent %s running: config %s, inventory %s (%d device(s) polled in shard %s),"
-            " data %s, jobs %s",
+            "netagent %s running: config %s, inventory %s (%d device(s)%s), data %s, jobs %s",
             version("netagent"),
             self.config.source or "embedded default",
             _inventory_source(self.config),
             len(self.services.devices),
-            self.config.shard(),
+            f" polled in shard {shard}" if shard.count > 1 else "",  # not "shard 0/1"
             self.config.agent.resolved_data_dir(),
             ", ".join(j.name for j in built.jobs),
         )
@@ -154,9 +159,12 @@ class Daemon:
             new = self._pinned(
                 load_config(self.config.source) if self.config.source else self.config
             )
-        except ConfigError as e:
-            log.error("reload refused, keeping the running configuration: %s", e)
+        except ConfigError as e:  # every problem, located, on the one journal line
+            log.error(
+                "reload refused, keeping the running configuration: %s", "; ".join(e.problems)
+            )
             return
+        _log_warnings(new)
         if new.agent.resolved_data_dir() != self.config.agent.resolved_data_dir():
             log.error(
                 "reload refused, keeping the running configuration: agent.data_dir: "
@@ -208,7 +216,9 @@ class Daemon:
                 services.close_unshared(previous)
             elif services is not None:
                 services.close()
-            raise StartError(_located(e, config)) from e
+            # A ValueError lists the inventory's errors (_located): invalid input.
+            error = InvalidInventory if isinstance(e, ValueError) else StartError
+            raise error(_located(e, config)) from e
         return _Built(services, jobs, http, listen)
 
     def _commit(self, built: _Built) -> None:
@@ -282,6 +292,13 @@ class Daemon:
             await asyncio.wait(others, timeout=1)
 
 
+def _log_warnings(config: AgentConfig) -> None:
+    """What `config check` marks `!` (a secret written in the file, a secret file every
+    user can read, an unused key), in the journal too: a reload runs no preflight."""
+    for warning in config.warnings:
+        log.warning("config: %s", warning)
+
+
 def _inventory_source(config: AgentConfig) -> str:
     if config.agent.source == "netbox":
         return f"NetBox {config.netbox.url}"
@@ -311,6 +328,7 @@ def run_daemon(config: AgentConfig, demo_lab: bool = False) -> int:
     its lab namespace, where some devices are really down. Never with an inventory of
     one's own: that is the production path."""
     logs.for_daemon()
+    _log_warnings(config)
     lock = DataDirLock(config.agent.resolved_data_dir())
     try:
         lock.acquire()
@@ -349,7 +367,7 @@ def run_daemon(config: AgentConfig, demo_lab: bool = False) -> int:
             return asyncio.run(Daemon(config, netns=netns).run())
     except StartError as e:
         log.error("cannot start: %s", e)
-        return ExitCode.FAILED
+        return ExitCode.PROBLEMS if isinstance(e, InvalidInventory) else ExitCode.FAILED
     except _Stopped:
         log.info("stopped while starting")
         return ExitCode.OK

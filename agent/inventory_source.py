@@ -124,18 +124,27 @@ def from_files(config: AgentConfig) -> Inventory:
 
 def from_netbox(config: AgentConfig) -> Inventory:
     """The `netbox` inventory source: pulled from `[netbox]`, with the configured quartieri."""
-    return pull(config.netbox, config.agent.quartieri, config.agent.quartieri_name_field)
+    agent = config.agent
+    return pull(config.netbox, agent.quartieri, agent.quartieri_name_field, agent.boundary())
 
 
-def pull(netbox: NetBoxConfig, quartieri: Path | None = None, name_field: str = "") -> Inventory:
+def pull(
+    netbox: NetBoxConfig,
+    quartieri: Path | None = None,
+    name_field: str = "",
+    boundary: Path | bool = True,
+) -> Inventory:
     """Poll targets from NetBox, with quartiere polygons (the official file when given,
-    else the bundled ones) so coverage and reports work as with files; a site whose
-    NetBox region is not a quartiere is placed by its coordinates. Raises ValueError
-    listing what is wrong with the polygons."""
+    else the bundled ones) so coverage and reports work as with files, checked against
+    `boundary` as `load` does; a site whose NetBox region is not a quartiere is placed by
+    its coordinates. Raises ValueError listing what is wrong with the polygons."""
     inv = pull_inventory(netbox)
     path = quartieri or SAMPLE_QUARTIERI
-    polygons, problems = check_file(path, Fields(name=name_field), _bundled_comune())
-    if polygons is None:
+    problems: list[Issue] = []
+    comune = _boundary(boundary, problems)
+    polygons, found = check_file(path, Fields(name=name_field), comune)
+    problems += found
+    if polygons is None or any(i.severity is Severity.ERROR for i in problems):
         raise ValueError("; ".join(str(i) for i in problems if i.severity is Severity.ERROR))
     inv, issues = place_sites(inv.replace(quartieri=tuple(polygons)))
     if issues:  # once per pull, not once per site: the pull repeats every few minutes
@@ -225,7 +234,38 @@ def check_config_references(
                 Severity.WARNING if u.idle_role else Severity.ERROR,
             )
         )
+    for where, what, name, known in unknown_maintenance(inventory, config):
+        issues.append(
+            Issue(
+                cfg_file,
+                "",
+                where,
+                f"{name!r} is no {what} of the inventory{_closest(name, known)}; the window never "
+                "covers it, and its alerts are sent during the works",
+                Severity.WARNING,
+            )
+        )
     return issues
+
+
+def unknown_maintenance(
+    inventory: Inventory, config: AgentConfig
+) -> list[tuple[str, str, str, set[str]]]:
+    """`[[alerts.maintenance]]` entries naming a device, role, site or quartiere the
+    inventory does not have (a misspelt `ap-ghots`): (key, kind, name, the known names)."""
+    known = {
+        "devices": ("device", {d.name for d in inventory.devices}),
+        "roles": ("role", {r.value for r in Role}),
+        "sites": ("site", {s.name for s in inventory.sites}),
+        "quartieri": ("quartiere", {q.name for q in inventory.quartieri}),
+    }
+    return [
+        (f"alerts.maintenance[{i}].{key}", what, name, names)
+        for i, window in enumerate(config.alerts.maintenance)
+        for key, (what, names) in known.items()
+        for name in getattr(window, key)
+        if name not in names
+    ]
 
 
 @dataclass(frozen=True)

@@ -238,12 +238,7 @@ def netbox_job(services: Services, adopt: AdoptInventory) -> JobFunc:
 
     async def run() -> JobReport:
         if services.config.agent.source == "netbox":
-            inv = await asyncio.to_thread(
-                inventory_source.pull,
-                cfg,
-                services.config.agent.quartieri,
-                services.config.agent.quartieri_name_field,
-            )
+            inv = await asyncio.to_thread(inventory_source.from_netbox, services.config)
             if inv != services.inventory:  # devices, and the links and segments it carries
                 log.info("NetBox inventory changed: %d device(s)", len(inv.devices))
                 await adopt(inv)

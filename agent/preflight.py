@@ -28,6 +28,7 @@ from netagent.agent.config_layers import dotted
 from netagent.agent.exitcodes import ExitCode
 from netagent.agent.inventory_sources import INVENTORY_SOURCES
 from netagent.agent.secrets import mask_url
+from netagent.collectors.netns import NETNS_DIR
 from netagent.collectors.snmp.profiles import PROFILE_DIR, ProfileError, Profiles, load_profiles
 from netagent.inventory.model import Inventory, Role
 from netagent.inventory.netbox.client import NetBoxError, NetBoxRequestError
@@ -90,6 +91,7 @@ def preflight(
     steps: list[tuple[str, Callable[[AgentConfig], list[Check]]]] = [
         ("the installed extensions", extension_checks),
         ("the data directory", data_dir_checks),
+        ("the network namespace", netns_checks),
         (
             "the inventory and the SNMP profiles",
             functools.partial(inventory_checks, connect=connect),
@@ -139,6 +141,24 @@ def data_dir_checks(cfg: AgentConfig) -> list[Check]:
     return [fail(f"{label}: does not exist and {parent} is not writable")]
 
 
+def netns_checks(cfg: AgentConfig) -> list[Check]:
+    """`[agent] netns` names a namespace that exists: the daemon refuses to start without
+    it (never polling from the host's instead), so the preflight says so first."""
+    name = cfg.agent.netns
+    if not name:
+        return []
+    where = cfg.where("agent.netns")
+    at = f"{where}: " if where else ""
+    if (NETNS_DIR / name).exists():
+        return [ok(f"{at}agent.netns: namespace {name!r} exists")]
+    return [
+        fail(
+            f"{at}agent.netns: namespace {name!r} does not exist ({NETNS_DIR / name}): "
+            "create it (ip netns add) or unset agent.netns"
+        )
+    ]
+
+
 def inventory_checks(cfg: AgentConfig, connect: bool = False) -> list[Check]:
     """Load the inventory as the daemon would (from NetBox only with --connect)."""
     out: list[Check] = []
@@ -155,7 +175,7 @@ def inventory_checks(cfg: AgentConfig, connect: bool = False) -> list[Check]:
                 ),
             ]
         try:
-            inv = inventory_source.pull(cfg.netbox, agent.quartieri)
+            inv = inventory_source.from_netbox(cfg)
         except (NetBoxError, NetBoxRequestError, OSError, ValueError) as e:
             where = cfg.where("netbox.url")
             return [
@@ -176,7 +196,17 @@ def inventory_checks(cfg: AgentConfig, connect: bool = False) -> list[Check]:
         except ValueError as e:
             return [*out, fail(cfg.redact(f"agent.source {agent.source!r}: {e}"))]
         return [*out, *inventory_consistency(cfg, inv, profiles)]
-    result = inventory_source.load(agent.inventory, agent.quartieri)
+    if missing := [p for p in agent.inventory if not p.exists()]:  # at the key that names it
+        where = cfg.where("agent.inventory")
+        at = f"{where}: " if where else ""
+        return [
+            *out,
+            *(fail(f"{at}agent.inventory: {p}: no such file or directory") for p in missing),
+        ]
+    # As the daemon loads them: the name field and the comune boundary the config names.
+    result = inventory_source.load(
+        agent.inventory, agent.quartieri, agent.quartieri_name_field, agent.boundary()
+    )
     out += [fail(str(i)) for i in result.errors]
     out += [warn(str(i)) for i in result.warnings]
     if result.inventory is not None:
@@ -197,9 +227,17 @@ def inventory_consistency(
             if d.snmp_profile and d.snmp_profile not in profiles
         ]
     label = cfg.agent.inventory_label()
-    return [fail(p) for p in problems] or [
+    windows = [  # a window that never applies: its alerts go out during the works
+        warn(
+            f"{cfg.where('alerts.maintenance') or 'configuration'}: {key}: no {what} named "
+            f"{name!r} in the inventory{_did_you_mean(name, known)}"
+        )
+        for key, what, name, known in inventory_source.unknown_maintenance(inv, cfg)
+    ]
+    head = [fail(p) for p in problems] or [
         ok(f"inventory {label}: {len(inv.devices)} device(s), {len(inv.sites)} site(s)")
     ]
+    return [*head, *windows]
 
 
 def credential_problems(cfg: AgentConfig, inv: Inventory) -> list[str]:

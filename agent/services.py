@@ -54,6 +54,11 @@ class StartError(RuntimeError):
     """What the daemon runs cannot be built; the message names the config key and why."""
 
 
+class InvalidInventory(StartError):
+    """The inventory has errors: invalid input (exit 1, as `run --once` and `config
+    check` say it), which no restart can fix, unlike a port in use or a server down."""
+
+
 @dataclass
 class Services:
     config: AgentConfig

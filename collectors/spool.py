@@ -361,11 +361,15 @@ class Spool:
     # -- reading -------------------------------------------------------------------
 
     def latest(self, measurement: str) -> list[Sample]:
-        """Newest point of each series of a `latest_for` measurement."""
+        """Newest point of each series of a `latest_for` measurement, oldest first: a
+        device whose tags changed (its site now in a quartiere, another role, the agent
+        renamed) has a stale series beside its new one, and a reader keeping one point
+        per device or job keeps the newest."""
         where, args = key_is_one_of([measurement])
         with self._reading():
             rows = self._db.execute(
-                f"SELECT key, fields, time_ns FROM latest WHERE {where} ORDER BY key", args
+                f"SELECT key, fields, time_ns FROM latest WHERE {where} ORDER BY time_ns, key",
+                args,
             ).fetchall()
         return [lp.decode(k, f, t) for k, f, t in rows]
 

@@ -5,7 +5,8 @@ generate  writes grafana/dashboards/*.json from the code (no inventory: devices,
           that differ.
 check     runs every panel and variable query of the committed dashboards against an
           InfluxDB (NETAGENT_INFLUXDB__URL, __DATABASE, __TOKEN from the environment)
-          over the last --range, as Grafana would send them; exit 1 on any problem.
+          over the last --range, as Grafana would send them; exit 1 on any problem,
+          3 when InfluxDB does not answer.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import argparse
 import os
 import sys
 from pathlib import Path
+
+import httpx
 
 from netagent.grafana.build import (
     DASHBOARD_DIR,
@@ -62,26 +65,32 @@ def main(argv: list[str] | None = None) -> int:
     if not url:
         print("set NETAGENT_INFLUXDB__URL (and __DATABASE, __TOKEN)", file=sys.stderr)
         return 2
+    span = TimeRange(args.range, "now")
+    try:
+        span.time_filter()
+    except ValueError as e:  # a usage error, not 108 failing queries
+        ap.error(f"--range: {e}")
     run = HttpInfluxQL(
         url,
         os.environ.get("NETAGENT_INFLUXDB__DATABASE", "netagent"),
         os.environ.get("NETAGENT_INFLUXDB__TOKEN") or None,
     )
     failed = 0
-    for name, dash in load_dashboards(args.dir).items():
-        for choose, strict in ((choose_all, True), (choose_two, False)):
-            problems = check_dashboard(
-                dash,
-                run,
-                TimeRange(args.range, "now"),
-                choose,
-                datasource_min_interval(),
-                require_data=strict,
-            )
-            if problems:
-                failed += len(problems)
-                print(f"{name} ({choose.__name__}):\n{describe(problems)}")
-    run.close()
+    try:
+        for name, dash in load_dashboards(args.dir).items():
+            for choose, strict in ((choose_all, True), (choose_two, False)):
+                problems = check_dashboard(
+                    dash, run, span, choose, datasource_min_interval(), require_data=strict
+                )
+                if problems:
+                    failed += len(problems)
+                    print(f"{name} ({choose.__name__}):\n{describe(problems)}")
+    except httpx.HTTPError as e:  # no answer at all: it could not check (exit 3)
+        where = httpx.URL(url).copy_with(username=None, password=None)
+        print(f"cannot query InfluxDB at {where}: {e}", file=sys.stderr)
+        return 3
+    finally:
+        run.close()
     print(f"{failed} problem(s)")
     return 1 if failed else 0
 

@@ -9,11 +9,12 @@ for.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -359,9 +360,27 @@ def _validate(
             loc: Loc = tuple(err["loc"])
             got = err.get("input")
             shown = "" if isinstance(got, dict) or err["type"] == "missing" else f" (got {got!r})"
-            issues.append(Issue(file, where(loc), field_name(loc), f"{err['msg']}{shown}"))
+            msg = f"{err['msg']}{shown}"
+            if err["type"] == "extra_forbidden":  # pydantic's "Extra inputs are not permitted"
+                msg = _unknown_key(model, loc)
+            issues.append(Issue(file, where(loc), field_name(loc), msg))
         return None
     return record, Origin(file, where(()), where)
+
+
+def _unknown_key(model: type[BaseModel], loc: Loc) -> str:
+    """A misspelt key (`parnet:`) named as such, with the keys its record takes."""
+    for part in loc[:-1]:  # down to the record holding the key (wifi:, sector:)
+        info = model.model_fields.get(str(part))
+        kinds = (info.annotation, *get_args(info.annotation)) if info is not None else ()
+        sub = next((a for a in kinds if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if sub is None:
+            return "unknown key"
+        model = sub
+    known = sorted(model.model_fields)
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown key{hint} (expected one of: {', '.join(known)})"
 
 
 def _add(

@@ -171,7 +171,12 @@ class AlertEngine:
                     self._snmp_ok.pop(o.device, None)
                 elif o.snmp_ok is not None:
                     self._snmp_ok[o.device] = o.snmp_ok
-                health[o.device] = o.health(self._snmp_ok.get(o.device))
+                last = self._snmp_ok.get(o.device)
+                if last is None and self.trackers[o.device].state is State.DEGRADED:
+                    # No SNMP verdict since a restart: silent when last heard, so until the
+                    # next poll says otherwise (not a "resolved" sent at every restart).
+                    last = False
+                health[o.device] = o.health(last)
             else:
                 log.debug("observation for %s, which is not in the inventory", o.device)
         # A failed commit (disk full…) must not leave memory ahead of disk: the same

@@ -16,8 +16,13 @@ from netagent.agent.paths import default_data_dir
 
 __all__ = ["ExitCode", "default_data_dir"]
 
+# Off a terminal (a pipe, a file, `watch`, ssh without a tty) rich lays tables out in 80
+# columns and cuts every cell ("sw…", "rt…"): there a table takes the width it needs, unless
+# $COLUMNS says otherwise.
+_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 1000
+
 # Results go to stdout, logs and progress to stderr, so `--json | jq` always works.
-out = Console(highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # one message, one line
 
 

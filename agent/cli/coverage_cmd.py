@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from netagent.agent.cli import common, datadir, options
@@ -193,9 +192,7 @@ def _print_table(c: Computed, rows: list[CoverageRow]) -> None:
         if r.approximate and r.quartiere != COMUNE:
             cells[0] += " ≈"
         table.add_row(*cells, end_section=False)
-    # a pipe or file gets the whole width instead of rich's 80-column default
-    wide = common.out if common.out.is_terminal else Console(width=160, highlight=False)
-    wide.print(table)
+    common.out.print(table)
     common.out.print(f"Residents: {c.result.residents_basis}.")
     common.out.print(c.result.population.line())
     if cut := c.result.cut_off_line():

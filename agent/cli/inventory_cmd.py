@@ -35,9 +35,7 @@ def load_configured_or_exit(cfg: AgentConfig) -> Inventory:
     """The inventory the config names: pulled from NetBox, or the files (the sample)."""
     if cfg.agent.source == "netbox":
         try:
-            return inventory_source.pull(
-                cfg.netbox, cfg.agent.quartieri, cfg.agent.quartieri_name_field
-            )
+            return inventory_source.from_netbox(cfg)
         except NetBoxError as e:
             common.err.print(f"[red]NetBox[/]: {e}")
             raise typer.Exit(common.ExitCode.FAILED) from e

@@ -68,6 +68,14 @@ def at_least_one(value: int | None) -> int | None:
     return value
 
 
+def positive(value: float | None) -> float | None:
+    """A timeout's check: 0 s would give up before the first request and call it a
+    failed device (exit 1) instead of a usage error."""
+    if value is not None and value <= 0:
+        raise typer.BadParameter(f"{value:g}: expected more than 0 seconds")
+    return value
+
+
 def not_negative(value: float | None) -> float | None:
     if value is not None and value < 0:
         raise typer.BadParameter(f"{value:g}: expected 0 or more")

@@ -87,6 +87,7 @@ def icmp(
         "--timeout",
         "-t",
         metavar="SECONDS",
+        callback=options.positive,
         help="How long to wait for a reply (default: [icmp] timeout_ms).",
     ),
     rate_pps: float | None = typer.Option(

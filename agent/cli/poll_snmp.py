@@ -88,6 +88,7 @@ def snmp(
         "-t",
         "--deadline",
         metavar="SECONDS",
+        callback=options.positive,
         help="Allowed per device, all requests (default: [snmp] device_deadline_s).",
     ),
     rate_after: float = typer.Option(

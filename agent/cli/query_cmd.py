@@ -6,8 +6,10 @@ the history (bounded by `[spool] retention_s`), and this is how to look at it.
 
 from __future__ import annotations
 
+import difflib
 import re
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +18,8 @@ import typer
 from rich.table import Table
 
 from netagent.agent.cli import common, options, spool_cmd
+from netagent.collectors.measurements import COMMON_TAGS
+from netagent.collectors.schema import BY_NAME
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -46,6 +50,27 @@ def parse_tags(pairs: list[str]) -> dict[str, str]:
     return tags
 
 
+def check_tags(measurement: str, tags: dict[str, str]) -> None:
+    """A tag key the measurement does not have (`--tag devce=…`) would match nothing and
+    look like "no samples": a usage error naming the tags it has."""
+    declared = BY_NAME.get(measurement)
+    if declared is None:
+        return
+    known = [t.name for t in (*declared.tags, *COMMON_TAGS)]
+    for key in tags:
+        if key not in known:
+            raise typer.BadParameter(
+                f"{key!r}: {measurement} has no such tag{_did_you_mean(key, known)} "
+                f"(its tags: {', '.join(known)})",
+                param_hint="--tag",
+            )
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def query(
     measurement: str = typer.Argument(
         ..., metavar="MEASUREMENT", help="icmp, snmp_system, interface, wifi, agent…"
@@ -71,8 +96,15 @@ def query(
 ) -> None:
     """Samples of one measurement from the local spool, oldest first."""
     since_ns, tags = parse_since(since), parse_tags(tag or [])
+    check_tags(measurement, tags)
     with spool_cmd.open_existing(config, data_dir) as spool:
         samples = spool.query(measurement, since_ns=since_ns, tags=tags, limit=limit)
+    if not samples and measurement not in BY_NAME:  # a plugin's, if it has samples
+        raise typer.BadParameter(
+            f"{measurement!r}: no such measurement{_did_you_mean(measurement, BY_NAME)} "
+            f"(one of: {', '.join(BY_NAME)})",
+            param_hint="MEASUREMENT",
+        )
     if as_json:
         common.print_json(
             [

@@ -12,6 +12,7 @@ from netagent.agent.cli import common, datadir, options
 from netagent.agent.cli.inventory_cmd import load_configured_or_exit
 from netagent.agent.cli.status_view import print_states
 from netagent.agent.health import health_summary, read_reasons
+from netagent.agent.secrets import mask_url
 
 
 def status(
@@ -31,7 +32,8 @@ def status(
         stats = spool.stats()
         agent: dict[str, Any] = {
             **health_summary(spool),
-            "influxdb": cfg.influxdb.url,
+            # Its userinfo may hold the v1 password: masked like `config show` does.
+            "influxdb": mask_url(cfg.influxdb.url) if cfg.influxdb.url else None,
             "spool": {
                 "depth": stats.depth,
                 "oldest_age_s": stats.oldest_age_s,

@@ -23,6 +23,7 @@ exception for a failed attempt, retried with back-off unless the exception carri
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, get_type_hints, is_typeddict
@@ -128,8 +129,13 @@ def settings_of(kind: NotifierType, table: Mapping[str, Any]) -> Any:
     if model is None:
         return given
     if known is not None and (extra := sorted(set(given) - known)):
-        expected = ", ".join(sorted(known - ROUTE_KEYS))
-        raise ValueError(f"unknown key {', '.join(extra)} (expected one of: {expected})")
+        # Every key the table takes: the type's, and the routing ones netagent reads.
+        keys = sorted(known | ROUTE_KEYS | {"type"})
+        close = difflib.get_close_matches(extra[0], keys, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(
+            f"unknown key {', '.join(extra)}{hint} (expected one of: {', '.join(keys)})"
+        )
     try:
         return TypeAdapter(model).validate_python(given)
     except ValidationError as e:

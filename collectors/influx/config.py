@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
@@ -65,6 +66,17 @@ class InfluxConfig(BaseModel):
     @classmethod
     def _url_scheme(cls, url: str | None) -> str | None:
         # The URL is not quoted back: its userinfo may hold a password.
-        if url is not None and not url.startswith(("http://", "https://")):
+        if url is None:
+            return url
+        if not url.startswith(("http://", "https://")):
             raise ValueError("expected http://host:port or https://host:port")
+        parts = urlsplit(url)
+        try:  # a port that is no number was accepted here and failed at the first write
+            _ = parts.port
+        except ValueError:
+            raise ValueError(
+                "expected http://host:port: the port is not a number from 0 to 65535"
+            ) from None
+        if not parts.hostname:
+            raise ValueError("expected http://host:port: the host is missing")
         return url

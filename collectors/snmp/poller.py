@@ -180,15 +180,10 @@ class SnmpPoller:
         if not out.ok:
             self._chosen.pop(t.name, None)
             log.warning(
-                "SNMP %s (%s:%d) failed after %.2fs: %s",
-                t.name,
-                t.address,
-                t.port,
-                out.duration_s,
-                out.error,
+                "SNMP %s (%s) failed after %.2fs: %s", t.name, _at(t), out.duration_s, out.error
             )
         elif out.duration_s > self.config.device_deadline_s / 2:
-            log.info("SNMP %s (%s:%d) slow: %.2fs", t.name, t.address, t.port, out.duration_s)
+            log.info("SNMP %s (%s) slow: %.2fs", t.name, _at(t), out.duration_s)
         # A problem is news the first poll it appears, not at every poll after (a table a
         # device lacks would be one INFO line per device per minute in the journal).
         said = self._said.get(t.name, set())
@@ -383,3 +378,9 @@ def _load(config: SnmpConfig) -> Profiles:
     if config.profiles_dir is None:
         return load_profiles(PROFILE_DIR)
     return load_profiles(PROFILE_DIR, config.profiles_dir)
+
+
+def _at(t: SnmpTarget) -> str:
+    """HOST:PORT as people write it: an IPv6 address in brackets ([::1]:161)."""
+    host = str(t.address)
+    return f"[{host}]:{t.port}" if ":" in host else f"{host}:{t.port}"

@@ -11,6 +11,7 @@ raises `NetBoxUnsure`; the applier reads back what exists and sends only what is
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import Counter
 from typing import Any
@@ -144,7 +145,7 @@ class NetBoxClient:
             if write:
                 raise NetBoxUnsure(f"{what}: {type(e).__name__}") from None
             raise NetBoxError(
-                f"{what}: NetBox at {self.config.url} unreachable: {type(e).__name__}"
+                f"{what}: NetBox at {self.config.url} unreachable: {_why(e)}"
             ) from None
 
     def read(self, kind: str, **filters: Any) -> list[dict[str, Any]]:
@@ -168,3 +169,10 @@ class NetBoxClient:
 
     def delete(self, kind: str, ids: list[int]) -> None:
         self._call(f"DELETE {kind}", self._endpoint(kind).delete, ids, write=True)
+
+
+def _why(e: requests.RequestException) -> str:
+    """The system's reason under requests' wrapping ("ConnectionError: [Errno 111]
+    Connection refused"), not the pool's whole message, which repeats the request."""
+    errno = re.search(r"\[Errno -?\d+\] [^'\")]+", str(e))
+    return f"{type(e).__name__}: {errno[0]}" if errno else type(e).__name__

@@ -116,7 +116,11 @@ def test_config_check_lists_the_plugin_and_validates_its_settings(
             'type = "fil"\npath = "x"',
             "expected an installed notifier type: email, file, log, webhook (got 'fil')",
         ),
-        ('type = "file"\npth = "x"', "unknown key pth (expected one of: path)"),
+        (
+            'type = "file"\npth = "x"',
+            "unknown key pth; did you mean 'path'? (expected one of: min_severity, name, path, "
+            "roles, type)",
+        ),
         ('type = "file"', "path: Field required"),
         ('type = "file"\npath = "x"\nmin_severity = "loud"', "min_severity: Input should be"),
         ('type = "pager"', "notifier type 'pager' is installed but plugin 'pager'"),

@@ -94,7 +94,7 @@ def test_five_mistakes_give_five_located_errors(tmp_path: Path) -> None:
         (
             "sites: [{name: A, lat: 44.7, lon: 10.6, colour: red}]",
             "sites[0].colour",
-            "Extra inputs",
+            "unknown key",
         ),
         (
             "devices: [{name: d, site: nowhere, role: switch, mgmt_ip: 127.0.0.9}]",
