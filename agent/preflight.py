@@ -18,55 +18,19 @@ import functools
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
 from netagent.agent import extensions, inventory_source
+from netagent.agent.checks import Check, Level, fail, ok, warn
 from netagent.agent.config import SAMPLE_NOTICE, AgentConfig, ConfigError, load_config
 from netagent.agent.config_layers import dotted
-from netagent.agent.exitcodes import ExitCode
 from netagent.agent.inventory_sources import INVENTORY_SOURCES
+from netagent.agent.preflight_connect import connect_checks
 from netagent.agent.secrets import mask_url
 from netagent.collectors.netns import NETNS_DIR
 from netagent.collectors.snmp.profiles import PROFILE_DIR, ProfileError, Profiles, load_profiles
 from netagent.inventory.model import Inventory, Role
 from netagent.inventory.netbox.client import NetBoxError, NetBoxRequestError
-
-
-class Level(StrEnum):
-    OK = "✓"
-    WARN = "!"
-    FAIL = "✗"
-    BROKEN = "✗✗"  # the check itself could not run: exit 3
-
-
-@dataclass(frozen=True)
-class Check:
-    level: Level
-    text: str
-
-    def line(self) -> str:
-        return f"{self.level.value[0]} {self.text}"
-
-
-def ok(text: str) -> Check:
-    return Check(Level.OK, text)
-
-
-def warn(text: str) -> Check:
-    return Check(Level.WARN, text)
-
-
-def fail(text: str) -> Check:
-    return Check(Level.FAIL, text)
-
-
-def exit_code(checks: list[Check]) -> ExitCode:
-    levels = {c.level for c in checks}
-    if Level.BROKEN in levels:
-        return ExitCode.FAILED
-    return ExitCode.PROBLEMS if Level.FAIL in levels else ExitCode.OK
 
 
 def preflight(
@@ -98,8 +62,6 @@ def preflight(
         ),
     ]
     if connect:
-        from netagent.agent.preflight_connect import connect_checks
-
         steps.append(("the servers", connect_checks))
     for what, step in steps:
         out += guarded(cfg, what, step)

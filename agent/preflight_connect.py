@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from netagent.agent.checks import Check, fail, ok
 from netagent.agent.config import AgentConfig
 from netagent.agent.config_layers import Loc, dotted
-from netagent.agent.preflight import Check, fail, ok
 from netagent.agent.secrets import mask_url
 
 _TIMEOUT_S = 10.0

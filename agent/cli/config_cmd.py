@@ -28,7 +28,8 @@ def check(
     One line per check (✓ fine, ! warning, ✗ problem). Exit 0: all fine; 1: a problem
     found; 3: a check could not run. The systemd unit runs it before starting the agent.
     """
-    from netagent.agent.preflight import exit_code, preflight
+    from netagent.agent.checks import exit_code
+    from netagent.agent.preflight import preflight
 
     checks = preflight(config, connect=connect)
     for c in checks:  # the results, so stdout, problems included

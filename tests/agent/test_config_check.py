@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from netagent.agent.checks import Check, Level, exit_code
 from netagent.agent.cli import main
 from netagent.agent.exitcodes import ExitCode
-from netagent.agent.preflight import Check, Level, exit_code, guarded
+from netagent.agent.preflight import guarded
 from netagent.collectors.snmp.profiles import PROFILE_DIR, load_profiles
 from tests.agent.notify.test_notify_email import (  # noqa: F401 (fixtures)
     PASSWORD,
