@@ -10,11 +10,14 @@ slowest devices; skipped and missed runs are logged and counted, never silent. A
 run logs one line; the traceback appears once per distinct error (an unexpected one is a
 bug to report, its repeats are not news). Every few minutes one INFO line per job sums up
 what it did, so the journal shows the agent at work without a line per run.
+After each job's first run, what the process has built to keep is frozen out of the
+cyclic garbage collector's reach (`_freeze_long_lived`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -78,6 +81,7 @@ class JobRunner:
         self._scheduled: dict[str, datetime] = {}
         self._inflight: set[asyncio.Task[object]] = set()
         self._tracebacks: set[str] = set()  # errors whose traceback was logged once
+        self._frozen: set[str] = set()  # jobs whose first run is over (see _freeze_long_lived)
         self._summaries: dict[str, _Summary] = {}
         self.on_run: Callable[[], None] | None = None  # after every run: the watchdog ping
         self.scheduler.add_listener(self._on_submitted, EVENT_JOB_SUBMITTED)
@@ -96,6 +100,7 @@ class JobRunner:
         for name in set(self._jobs) - set(wanted):
             self.scheduler.remove_job(name)
             del self._jobs[name]
+            self._frozen.discard(name)
             self.health.jobs.pop(name, None)
         for name, job in wanted.items():
             old = self._jobs.get(name)
@@ -192,8 +197,20 @@ class JobRunner:
             overran=overran,
         )
         self._summarise(job.name, report, took, error is not None)
+        self._freeze_long_lived(job.name)
         if self.on_run is not None:
             self.on_run()
+
+    def _freeze_long_lived(self, name: str) -> None:
+        """After a job's first run, move every object alive now out of the cyclic GC's
+        generations (`gc.freeze`): the inventory, the targets, each interface's counters,
+        the alert state live as long as the process, and every full collection walked
+        them all again (GC was 20-30% of the agent's CPU at 15,000 devices, py-spy --native).
+        Frozen objects are still freed by reference counting; only cyclic garbage alive
+        at that moment stays, once per job."""
+        if name not in self._frozen:
+            self._frozen.add(name)
+            gc.freeze()
 
     def _summarise(self, name: str, report: JobReport, took: float, failed: bool) -> None:
         now = time.monotonic()
