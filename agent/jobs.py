@@ -26,8 +26,9 @@ from netagent.agent.live_coverage import computed_here
 from netagent.agent.runtime import icmp_cycle, snmp_cycle
 from netagent.agent.scheduler import Job, JobFunc, JobReport
 from netagent.agent.services import Services
-from netagent.collectors.icmp import IcmpResult
+from netagent.collectors.icmp import IcmpConfig, IcmpResult
 from netagent.collectors.icmp import targets_from_inventory as icmp_targets
+from netagent.collectors.icmp.prober import plan_pacing
 from netagent.collectors.samples import Sample
 from netagent.collectors.snmp import targets_from_inventory
 from netagent.inventory.model import Device, Inventory
@@ -57,15 +58,17 @@ def build_jobs(
         func: JobFunc,
         interval_s: float | None = None,
         first_run_s: float = 0.0,
+        expected_s: float = 0.0,
     ) -> None:
         interval = interval_s or s.interval_s
         grace = s.misfire_grace_s if s.misfire_grace_s is not None else interval
-        jobs.append(Job(name, interval, func, s.jitter_s, grace, first_run_s))
+        jobs.append(Job(name, interval, func, s.jitter_s, grace, first_run_s, expected_s))
 
     if c.icmp.enabled:
         for interval, group in group_by_interval(config, "icmp", services.devices).items():
             name = job_name("icmp", interval, c.icmp.interval_s)
-            add(name, c.icmp, icmp_job(services, name, group, interval), interval)
+            round_s = icmp_round_s(len(group), config.icmp, interval * ROUND_BUDGET)
+            add(name, c.icmp, icmp_job(services, name, group, interval), interval, 0.0, round_s)
     if c.snmp.enabled:
         for interval, group in group_by_interval(config, "snmp", services.devices).items():
             name = job_name("snmp", interval, c.snmp.interval_s)
@@ -111,6 +114,16 @@ def group_by_interval(
 
 def job_name(kind: str, interval_s: float, default_s: float) -> str:
     return kind if interval_s == default_s else f"{kind}@{interval_s:g}s"
+
+
+def icmp_round_s(targets: int, icmp: IcmpConfig, budget_s: float) -> float:
+    """How long a round of `targets` takes as it will be paced: its echoes spread at the
+    planned rate, then the last echo's timeout."""
+    if targets == 0:
+        return 0.0
+    pacing = plan_pacing(targets, icmp, budget_s)
+    spread = targets * pacing.count / pacing.rate_pps if pacing.rate_pps > 0 else 0.0
+    return spread + icmp.timeout_ms / 1000
 
 
 def icmp_job(

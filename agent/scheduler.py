@@ -22,7 +22,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from apscheduler.events import (
     EVENT_JOB_MAX_INSTANCES,
@@ -33,7 +33,7 @@ from apscheduler.events import (
 )
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from netagent.agent.grid import GridTrigger
+from netagent.agent.grid import GridTrigger, slot_of
 from netagent.agent.health import Health
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,10 @@ class Job:
     jitter_s: float = 0.0
     misfire_grace_s: float | None = None  # None: one interval
     first_run_s: float = 0.0  # delay of the first run after start (or after a change)
+    # How long a run is expected to take (0: unknown, or short). A first run that would
+    # not end before its slot does waits for the next slot's start instead: started late
+    # in a slot it would still be running when the next one fires, which is then skipped.
+    expected_s: float = 0.0
 
 
 @dataclass
@@ -69,6 +73,16 @@ class _Summary:
     runs: int = 0
     errors: int = 0
     seconds: float = 0.0
+
+
+def first_run_at(job: Job, now: float) -> datetime:
+    """When `job` first runs: `first_run_s` from now, or the start of the next slot when a
+    run begun then would not end before that slot (see `Job.expected_s`)."""
+    start = now + job.first_run_s
+    slot_end = slot_of(start, job.interval_s) + job.interval_s
+    if job.expected_s > 0 and start + job.expected_s > slot_end:
+        start = slot_end
+    return datetime.fromtimestamp(start, UTC)
 
 
 class JobRunner:
@@ -110,7 +124,7 @@ class JobRunner:
                 self.scheduler.modify_job(name, args=(job,), misfire_grace_time=grace)
             else:
                 trigger = GridTrigger(job.interval_s, job.jitter_s)
-                first = datetime.now(UTC) + timedelta(seconds=job.first_run_s)
+                first = first_run_at(job, time.time())
                 self.scheduler.add_job(
                     self._run,
                     trigger,

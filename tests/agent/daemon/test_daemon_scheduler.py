@@ -12,7 +12,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from netagent.agent.health import Health, HealthLimits
 from netagent.agent.health_http import HealthServer
-from netagent.agent.scheduler import Job, JobReport, JobRunner
+from netagent.agent.jobs import ROUND_BUDGET, icmp_round_s
+from netagent.agent.scheduler import Job, JobReport, JobRunner, first_run_at
+from netagent.collectors.icmp import IcmpConfig
 from netagent.collectors.spool_model import SpoolStats
 from tests.fixtures.ports import free_port
 
@@ -268,3 +270,25 @@ def test_what_a_jobs_first_run_built_is_frozen_out_of_the_cyclic_gc() -> None:
         assert in_reach(kept[2])
     finally:
         gc.unfreeze()
+
+
+def test_a_first_run_that_would_cross_its_slot_waits_for_the_next_one() -> None:
+    """Started 20 s into a 30 s slot, a 24 s ICMP round (15,000 devices paced into the
+    round's budget) would still run when the next slot fires, and that slot would be
+    skipped: it starts at the next slot instead. A short round starts at once."""
+
+    async def nothing() -> None:
+        return None
+
+    config = IcmpConfig()
+    region = icmp_round_s(15_000, config, 30 * ROUND_BUDGET)
+    small = icmp_round_s(238, config, 30 * ROUND_BUDGET)
+    assert 20 < region <= 30 * ROUND_BUDGET + config.timeout_ms / 1000 and small < 5
+    now = 1_800_000_000.0 + 20  # 20 s into a slot (1.8e9 is a multiple of 30)
+    late = Job("icmp", 30, nothing, expected_s=region)
+    assert first_run_at(late, now).timestamp() == 1_800_000_030.0
+    assert first_run_at(Job("icmp", 30, nothing, expected_s=small), now).timestamp() == now
+    early = now - 18  # 2 s into the slot: the round ends before the next one
+    assert first_run_at(late, early).timestamp() == early
+    # unknown duration: as configured
+    assert first_run_at(Job("x", 30, nothing, first_run_s=1.0), now).timestamp() == now + 1
