@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -124,3 +126,32 @@ def namespace(answering: list[str]) -> Iterator[str]:
         yield name
     finally:
         subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
+@contextmanager
+def running_daemon(op: Operator, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`netagent run -c` on the operator's config, its output in `log`, until it logs that
+    it runs; SIGTERM on leaving, and a clean exit (0) asserted."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "netagent.agent", "run", "-c", str(op.config)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=op.env(),
+            cwd=ROOT,
+        )
+        try:
+            wait_for_log(log, "running: config", proc)
+            yield proc
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=60) == 0
+
+
+def wait_for_log(log: Path, text: str, proc: subprocess.Popen[bytes]) -> None:
+    """Until `text` is in `log` (60 s at most), failing at once if the daemon exits."""
+    deadline = time.monotonic() + 60
+    while text not in log.read_text() and time.monotonic() < deadline:
+        assert proc.poll() is None, log.read_text()
+        time.sleep(0.2)
+    assert text in log.read_text(), log.read_text()

@@ -4,13 +4,9 @@ SIGHUP, so the journal of a unit reloaded after an edit never showed it."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-from tests.cli_operator import ROOT, needs_root, operator
+from tests.cli_operator import needs_root, operator, running_daemon
 
 
 def test_the_daemon_logs_a_secret_written_in_its_file(tmp_path: Path) -> None:
@@ -19,22 +15,8 @@ def test_the_daemon_logs_a_secret_written_in_its_file(tmp_path: Path) -> None:
     with op.config.open("a") as f:
         f.write('[snmp.credentials]\ncommunity = "c0mmunity-secret"\n')
     log = tmp_path / "daemon.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "netagent.agent", "run", "-c", str(op.config)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=op.env(),
-            cwd=ROOT,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while "running: config" not in log.read_text() and time.monotonic() < deadline:
-                assert proc.poll() is None, log.read_text()
-                time.sleep(0.2)
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            assert proc.wait(timeout=60) == 0
+    with running_daemon(op, log):
+        pass
     text = log.read_text()
     (line,) = [ln for ln in text.splitlines() if "snmp.credentials.community" in ln]
     assert " WARNING " in line and "a secret written in" in line and str(op.config) in line
