@@ -65,6 +65,9 @@ class Job:
     # not end before its slot does waits for the next slot's start instead: started late
     # in a slot it would still be running when the next one fires, which is then skipped.
     expected_s: float = 0.0
+    # A job whose first run this one's first run waits for (SNMP waits for the first ICMP
+    # round to know who answers): that run's expected end counts as this one's start.
+    after: str = ""
 
 
 @dataclass
@@ -75,13 +78,16 @@ class _Summary:
     seconds: float = 0.0
 
 
-def first_run_at(job: Job, now: float) -> datetime:
-    """When `job` first runs: `first_run_s` from now, or the start of the next slot when a
-    run begun then would not end before that slot (see `Job.expected_s`)."""
+def first_run_at(job: Job, now: float, ready: float = 0.0) -> datetime:
+    """When `job` first runs: `first_run_s` from now, or the start of a later slot when a
+    run begun then would not end before its slot (see `Job.expected_s`); `ready`: when
+    the job it waits for (`Job.after`) is expected to be done (0: nothing to wait for).
+    A run expected to take its whole interval or more starts as configured: every slot
+    would be crossed."""
     start = now + job.first_run_s
-    slot_end = slot_of(start, job.interval_s) + job.interval_s
-    if job.expected_s > 0 and start + job.expected_s > slot_end:
-        start = slot_end
+    if 0 < job.expected_s < job.interval_s:
+        while max(start, ready) + job.expected_s > slot_of(start, job.interval_s) + job.interval_s:
+            start = slot_of(start, job.interval_s) + job.interval_s
     return datetime.fromtimestamp(start, UTC)
 
 
@@ -111,6 +117,7 @@ class JobRunner:
     def set_jobs(self, jobs: Sequence[Job]) -> None:
         """Make the schedule exactly `jobs`; unchanged timings keep their next run time."""
         wanted = {j.name: j for j in jobs}
+        ends: dict[str, float] = {}  # the expected end of each newly scheduled first run
         for name in set(self._jobs) - set(wanted):
             self.scheduler.remove_job(name)
             del self._jobs[name]
@@ -124,7 +131,8 @@ class JobRunner:
                 self.scheduler.modify_job(name, args=(job,), misfire_grace_time=grace)
             else:
                 trigger = GridTrigger(job.interval_s, job.jitter_s)
-                first = first_run_at(job, time.time())
+                first = first_run_at(job, time.time(), ends.get(job.after, 0.0))
+                ends[name] = first.timestamp() + job.expected_s
                 self.scheduler.add_job(
                     self._run,
                     trigger,

@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from netagent.agent.health import Health, HealthLimits
 from netagent.agent.health_http import HealthServer
-from netagent.agent.jobs import ROUND_BUDGET, icmp_round_s
+from netagent.agent.jobs import ROUND_BUDGET, SNMP_DEVICE_S, icmp_round_s
 from netagent.agent.scheduler import Job, JobReport, JobRunner, first_run_at
 from netagent.collectors.icmp import IcmpConfig
 from netagent.collectors.spool_model import SpoolStats
@@ -292,3 +292,56 @@ def test_a_first_run_that_would_cross_its_slot_waits_for_the_next_one() -> None:
     assert first_run_at(late, early).timestamp() == early
     # unknown duration: as configured
     assert first_run_at(Job("x", 30, nothing, first_run_s=1.0), now).timestamp() == now + 1
+
+
+def test_the_first_snmp_cycle_of_a_region_waits_for_a_slot_it_fits_after_icmp() -> None:
+    """SNMP's first cycle waits for the first ICMP round. At 15,000 devices that round
+    takes ~21 s and the cycle ~30 s, so a cycle begun 1 s after start ends past its
+    60 s slot and the next slot is skipped: it starts at the first slot where ICMP's
+    round and the cycle both fit. A small network starts 1 s after start as before."""
+
+    async def nothing() -> None:
+        return None
+
+    region = icmp_round_s(15_000, IcmpConfig(), 30 * ROUND_BUDGET)
+    cycle = 15_000 * SNMP_DEVICE_S
+    snmp = Job("snmp", 60, nothing, first_run_s=1.0, expected_s=cycle, after="icmp")
+    now = 1_800_000_000.0 + 15  # 15 s into a 60 s slot (1.8e9 is a multiple of 60)
+    assert 20 < region and 20 < cycle < 60
+    assert first_run_at(snmp, now, ready=now + region).timestamp() == 1_800_000_060.0
+    # ICMP's own first run waited for its next slot: still the next SNMP slot fits
+    assert first_run_at(snmp, now, ready=now + 25 + region).timestamp() == 1_800_000_060.0
+    # ... unless ICMP ends too late for it: then the one after
+    assert first_run_at(snmp, now, ready=now + 55 + region).timestamp() == 1_800_000_120.0
+    small = Job("snmp", 60, nothing, first_run_s=1.0, expected_s=238 * SNMP_DEVICE_S)
+    assert first_run_at(small, now, ready=now + 2).timestamp() == now + 1
+    # a cycle that cannot fit in any slot starts as configured
+    huge = Job("snmp", 60, nothing, first_run_s=1.0, expected_s=61, after="icmp")
+    assert first_run_at(huge, now, ready=now + region).timestamp() == now + 1
+
+
+def test_set_jobs_schedules_the_first_snmp_cycle_after_the_icmp_round() -> None:
+    """Whatever the time of the start, the first SNMP cycle the runner schedules begins
+    no earlier than ICMP's first round and ends within its own slot."""
+
+    async def nothing() -> None:
+        return None
+
+    region = icmp_round_s(15_000, IcmpConfig(), 30 * ROUND_BUDGET)
+    cycle = 15_000 * SNMP_DEVICE_S
+
+    async def scenario() -> tuple[float, float]:
+        runner = JobRunner(Health())
+        runner.set_jobs(
+            [
+                Job("icmp", 30, nothing, expected_s=region),
+                Job("snmp", 60, nothing, first_run_s=1.0, expected_s=cycle, after="icmp"),
+            ]
+        )
+        icmp = runner.scheduler.get_job("icmp").next_run_time.timestamp()
+        snmp = runner.scheduler.get_job("snmp").next_run_time.timestamp()
+        return icmp, snmp
+
+    icmp, snmp = run(scenario())  # type: ignore[misc]
+    ready = icmp + region
+    assert max(snmp, ready) + cycle <= (snmp // 60) * 60 + 60 + 1e-6
