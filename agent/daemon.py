@@ -32,6 +32,7 @@ from netagent.agent.health_http import HealthServer, ListenError
 from netagent.agent.jobs import build_jobs
 from netagent.agent.lock import DataDirLock, LockHeld
 from netagent.agent.scheduler import Job, JobRunner
+from netagent.agent.secrets import mask_url
 from netagent.agent.self_alert import StorageAlarm
 from netagent.agent.services import (
     InvalidInventory,
@@ -301,7 +302,7 @@ def _log_warnings(config: AgentConfig) -> None:
 
 def _inventory_source(config: AgentConfig) -> str:
     if config.agent.source == "netbox":
-        return f"NetBox {config.netbox.url}"
+        return f"NetBox {mask_url(config.netbox.url)}"
     if config.agent.bundled_sample():
         return "bundled sample"
     return ", ".join(str(p) for p in config.agent.inventory)

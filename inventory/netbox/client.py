@@ -15,6 +15,7 @@ import re
 import time
 from collections import Counter
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pynetbox
 import requests
@@ -145,7 +146,7 @@ class NetBoxClient:
             if write:
                 raise NetBoxUnsure(f"{what}: {type(e).__name__}") from None
             raise NetBoxError(
-                f"{what}: NetBox at {self.config.url} unreachable: {_why(e)}"
+                f"{what}: NetBox at {_shown(self.config.url)} unreachable: {_why(e)}"
             ) from None
 
     def read(self, kind: str, **filters: Any) -> list[dict[str, Any]]:
@@ -176,3 +177,9 @@ def _why(e: requests.RequestException) -> str:
     Connection refused"), not the pool's whole message, which repeats the request."""
     errno = re.search(r"\[Errno -?\d+\] [^'\")]+", str(e))
     return f"{type(e).__name__}: {errno[0]}" if errno else type(e).__name__
+
+
+def _shown(url: str) -> str:
+    """The URL without its userinfo: a password in it must never reach a message."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
