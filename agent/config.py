@@ -426,6 +426,7 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
         walk.unknown_keys(layers),
     ):
         walk.visit(raw, AgentConfig, (), visitor)
+    walk.target_files(raw, layers)
     config: AgentConfig | None = None
     try:
         config = AgentConfig.model_validate(raw)
@@ -434,7 +435,8 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
             if err["type"] != "extra_forbidden":  # reported above, with the expected keys
                 # pydantic's "[key]": the table's key itself is wrong, not a value in it.
                 loc = tuple(p for p in err["loc"] if p != "[key]")
-                layers.problem(loc, _describe(err))
+                if not layers.follows_unread(loc, text := _describe(err)):
+                    layers.problem(loc, text)
     if config is not None:
         _needs(config, path, layers)
     if layers.problems:

@@ -49,6 +49,17 @@ class Layers:
     secret_files: list[SecretFile] = field(default_factory=list)
     redact: Redactor = field(default_factory=Redactor)
     env_names: set[Loc] = field(default_factory=set)  # locs set by a variable
+    # Keys whose `<key>_file` could not be read (reported): not reported missing again.
+    unread: set[Loc] = field(default_factory=set)
+
+    def follows_unread(self, loc: Loc, text: str) -> bool:
+        """Whether a validation error at loc only says that an unread file's key is missing
+        (a model's own field, or a key of a plugin target's table)."""
+        return any(
+            (u == loc and text == "Field required")
+            or (u[:-1] == loc and text == f"{u[-1]}: Field required")
+            for u in self.unread
+        )
 
     def where(self, loc: Loc) -> str:
         """The origin of a value, for an error about it: where it was set, else its

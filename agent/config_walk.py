@@ -21,7 +21,9 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from netagent.agent.config_layers import Layers, Loc, SecretFile, dotted
+from netagent.agent.notify.registry import NOTIFIERS, file_keys
 from netagent.agent.secrets import is_secret_field, secret_named
+from netagent.collectors.plugins import UnknownPlugin
 
 
 def options(annotation: Any) -> tuple[Any, ...]:
@@ -148,31 +150,63 @@ def secret_files(layers: Layers) -> Visitor:
             target = key.removesuffix("_file")
             if target not in fields:
                 continue
-            here = (*loc, key)
             # Reported here when bad, never again as an unknown key.
             value = node[key] if key in fields else node.pop(key)
-            if value is None:
-                continue
-            if not isinstance(value, str | Path):
-                layers.problem(here, "expected the path of a file holding the value")
-                continue
-            if target in node and node[target] not in (None, ""):
-                layers.problem(here, f"give either {target} or {key}, not both")
-                continue
-            text = _read_secret(Path(value), here, layers, is_secret_field(fields[target]))
-            if text is None:
-                continue
-            if get_origin(fields[target].annotation) is dict:
-                table, bad = _name_value_lines(text)
-                if bad:  # the line number only: the line itself may hold the secret
-                    layers.problem(here, f"line {bad} of {value} is not 'Name: value'")
-                    continue
-                node[target] = table
-            else:
-                node[target] = text
-            layers.origins.setdefault((*loc, target), layers.where(here))
+            info = fields[target]
+            as_table = get_origin(info.annotation) is dict
+            _read_file_key(node, (*loc, key), value, layers, is_secret_field(info), as_table)
 
     return read
+
+
+def target_files(raw: dict[str, Any], layers: Layers) -> None:
+    """`<key>_file` in `[[notify.targets]]` tables, along the keys each table's type declares
+    (a plugin's model, unknown to AgentConfig), read like every other `<key>_file`: a
+    missing, unreadable or empty file is a located problem, a secret's file readable by
+    every user is warned about, and its content is redacted."""
+    notify = raw.get("notify")
+    targets = notify.get("targets") if isinstance(notify, dict) else None
+    for i, table in enumerate(targets if isinstance(targets, list) else ()):
+        try:
+            keys = file_keys(NOTIFIERS.lookup(str(table.get("type"))))
+        except (UnknownPlugin, AttributeError):  # reported by the table's validation
+            continue
+        for key in [k for k in table if k.endswith("_file") and k.removesuffix("_file") in keys]:
+            here = ("notify", "targets", i, key)
+            _read_file_key(table, here, table.pop(key), layers, keys[key.removesuffix("_file")])
+
+
+def _read_file_key(
+    node: dict[str, Any],
+    here: Loc,
+    value: Any,
+    layers: Layers,
+    secret: bool,
+    as_table: bool = False,
+) -> None:
+    """node[<key>] = the text of the file `value` that node's `<key>_file` (here) names."""
+    target = here[-1].removesuffix("_file")
+    if value is None:
+        return
+    if not isinstance(value, str | Path):
+        layers.problem(here, "expected the path of a file holding the value")
+        return
+    if target in node and node[target] not in (None, ""):
+        layers.problem(here, f"give either {target} or {here[-1]}, not both")
+        return
+    text = _read_secret(Path(value), here, layers, secret)
+    if text is None:
+        layers.unread.add((*here[:-1], target))
+        return
+    if as_table:
+        table, bad = _name_value_lines(text)
+        if bad:  # the line number only: the line itself may hold the secret
+            layers.problem(here, f"line {bad} of {value} is not 'Name: value'")
+            return
+        node[target] = table
+    else:
+        node[target] = text
+    layers.origins.setdefault((*here[:-1], target), layers.where(here))
 
 
 def _read_secret(path: Path, here: Loc, layers: Layers, secret: bool) -> str | None:

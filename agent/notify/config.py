@@ -28,7 +28,6 @@ from netagent.agent.notify.registry import (
     describe,
     masked,
     settings_of,
-    with_files_read,
 )
 from netagent.collectors.plugins import UnknownPlugin
 
@@ -132,9 +131,9 @@ class RetryConfig(_Section):
 
 
 def _plugin_target(table: dict[str, Any]) -> dict[str, Any]:
-    """A `[[notify.targets]]` table checked against its type, its `<key>_file` keys read,
-    its secrets as SecretStr so `config show` masks them. Raises ValueError naming the
-    installed types."""
+    """A `[[notify.targets]]` table checked against its type (its `<key>_file` keys were
+    read by the loader, netagent.agent.config_walk.target_files), its secrets as SecretStr
+    so `config show` masks them. Raises ValueError naming the installed types."""
     kind = table.get("type")
     if not isinstance(kind, str) or not kind:
         raise ValueError(
@@ -148,7 +147,6 @@ def _plugin_target(table: dict[str, Any]) -> dict[str, Any]:
         Route.model_validate({k: v for k, v in table.items() if k in ROUTE_KEYS - {"name"}})
     except ValidationError as e:
         raise ValueError(describe(e)) from None
-    table = with_files_read(factory, table)
     settings_of(factory, table)
     return masked(factory, table)
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, get_type_hints, is_typeddict
 
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
@@ -68,34 +67,33 @@ def _fields(model: Any) -> set[str] | None:
     return None
 
 
-def with_files_read(kind: NotifierType, table: Mapping[str, Any]) -> dict[str, Any]:
-    """`<key>_file = PATH` as `<key> = the file's text` (without its final newline), for
-    each `<key>` the type's model declares, as everywhere in the configuration: a
-    plugin's token stays out of the config file. Raises ValueError naming the key."""
-    known = _fields(getattr(kind, "config_model", None)) or set()
-    out = dict(table)
-    for key in [k for k in table if k.endswith("_file") and k.removesuffix("_file") in known]:
-        target, path = key.removesuffix("_file"), Path(str(out.pop(key)))
-        if target in out:
-            raise ValueError(f"give either {target} or {key}, not both")
-        try:
-            out[target] = path.read_text(encoding="utf-8").rstrip("\r\n")
-        except (OSError, UnicodeDecodeError) as e:
-            why = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
-            raise ValueError(f"{key}: cannot read the file {path}: {why}") from None
-    return out
+def file_keys(kind: NotifierType) -> dict[str, bool]:
+    """The keys the type's model declares (its `<key>_file` keys are read from files, as
+    everywhere in the configuration), each with whether it holds a secret."""
+    marked = _marked(kind)
+    return {
+        k: k in marked or secret_named(k)
+        for k in _fields(getattr(kind, "config_model", None)) or ()
+    }
+
+
+def _marked(kind: NotifierType) -> set[str]:
+    """The keys the type's pydantic model marks secret (SecretStr, `secret` in
+    json_schema_extra, a URL with a token)."""
+    model = getattr(kind, "config_model", None)
+    marked: set[str] = set()
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        for name, info in model.model_fields.items():
+            if is_secret_field(info):
+                marked |= {name, info.alias or name}
+    return marked
 
 
 def masked(kind: NotifierType, table: Mapping[str, Any]) -> dict[str, Any]:
     """The table with its secrets as SecretStr, so `config show` and logs never show them:
     the keys the type's model marks secret (SecretStr, `secret` in json_schema_extra, a
     URL with a token) and every key whose name says secret (token, password, header…)."""
-    model = getattr(kind, "config_model", None)
-    marked = set()
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        for name, info in model.model_fields.items():
-            if is_secret_field(info):
-                marked |= {name, info.alias or name}
+    marked = _marked(kind)
 
     def hide(value: Any) -> Any:
         if isinstance(value, str):

@@ -106,21 +106,24 @@ def test_netagent_s_own_webhook_is_a_notifier_type_like_any(
 ) -> None:
     """[[notify.targets]] type = "webhook": the same webhook as [[notify.webhooks]], its
     secrets (the URL's token from url_file, header values) sent but never shown by
-    `config show`."""
+    `config show`; url_file read like any `<key>_file`: a file every user can read is
+    warned about, and its content is redacted from every message."""
     url_file = tmp_path / "hook.url"
     url_file.write_text(f"{receiver.url}/T0KEN-in-path\n")
-    notify = NotifyConfig.model_validate(
-        {
-            "targets": [
-                {
-                    "type": "webhook",
-                    "name": "oncall",
-                    "url_file": str(url_file),
-                    "headers": {"Authorization": "Bearer s3cret-value"},
-                }
-            ]
-        }
+    url_file.chmod(0o644)
+    config = load_config(
+        write_config(
+            tmp_path,
+            f'[[notify.targets]]\ntype = "webhook"\nname = "oncall"\nurl_file = "{url_file}"\n'
+            '[notify.targets.headers]\nAuthorization = "Bearer s3cret-value"\n',
+        ),
+        env={},
     )
+    notify = config.notify
+    assert any(
+        "notify.targets[0].url_file" in w and "readable by every user" in w for w in config.warnings
+    ), config.warnings
+    assert "T0KEN" not in config.redact(f"POST {receiver.url}/T0KEN-in-path failed")
     shown = str(masked_dump(notify))
     assert "T0KEN" not in shown and "s3cret" not in shown, shown
     lab = Lab(tmp_path, notify=notify)
@@ -139,8 +142,7 @@ def test_a_target_s_unreadable_file_is_a_located_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as e:
         load_config(config)
     assert e.value.problems == [
-        f"{config}:4: notify.targets[0]: url_file: cannot read the file {tmp_path / 'nope'}:"
-        " No such file or directory"
+        f"{config}:6: notify.targets[0].url_file: the file {tmp_path / 'nope'} does not exist"
     ]
 
 
