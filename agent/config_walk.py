@@ -185,14 +185,15 @@ def _read_file_key(
     as_table: bool = False,
 ) -> None:
     """node[<key>] = the text of the file `value` that node's `<key>_file` (here) names."""
-    target = here[-1].removesuffix("_file")
+    key = str(here[-1])
+    target = key.removesuffix("_file")
     if value is None:
         return
     if not isinstance(value, str | Path):
         layers.problem(here, "expected the path of a file holding the value")
         return
     if target in node and node[target] not in (None, ""):
-        layers.problem(here, f"give either {target} or {here[-1]}, not both")
+        layers.problem(here, f"give either {target} or {key}, not both")
         return
     text = _read_secret(Path(value), here, layers, secret)
     if text is None:

@@ -307,7 +307,7 @@ def test_the_first_snmp_cycle_of_a_region_waits_for_a_slot_it_fits_after_icmp() 
     cycle = 15_000 * SNMP_DEVICE_S
     snmp = Job("snmp", 60, nothing, first_run_s=1.0, expected_s=cycle, after="icmp")
     now = 1_800_000_000.0 + 15  # 15 s into a 60 s slot (1.8e9 is a multiple of 60)
-    assert 20 < region and 20 < cycle < 60
+    assert region > 20 and 20 < cycle < 60
     assert first_run_at(snmp, now, ready=now + region).timestamp() == 1_800_000_060.0
     # ICMP's own first run waited for its next slot: still the next SNMP slot fits
     assert first_run_at(snmp, now, ready=now + 25 + region).timestamp() == 1_800_000_060.0
