@@ -3,7 +3,10 @@
 A query passes when InfluxDB answers without error, returns at least one series, and
 every column it selects holds at least one value: a panel whose field is missing from
 the data (a schema drift, a typo) shows up here rather than as an empty panel in front
-of a technician.
+of a technician. On an installation, a query with nothing to show (no incident open, no
+radio link in a network without radios) is listed as without data rather than failed,
+and a variable without values leaves its panels unchecked: no data of a kind is not a
+fault of the dashboard.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from netagent.collectors.influx.config import InfluxConfig
 from netagent.grafana.queries import (
     ALL,
     Interpolator,
@@ -24,6 +28,7 @@ from netagent.grafana.queries import (
     panel_queries,
     values_of,
     variables,
+    variables_used,
 )
 
 JSON = dict[str, Any]
@@ -40,17 +45,19 @@ class InfluxQL(Protocol):
 
 
 class HttpInfluxQL:
-    """InfluxQL over HTTP /query: 1.x, and 2.x/3.x through their v1 compatibility API."""
+    """InfluxQL over HTTP /query: 1.x, and 2.x/3.x through their v1 compatibility API,
+    authenticated and addressed as the agent's `[influxdb]` section says."""
 
-    def __init__(
-        self, url: str, database: str, token: str | None = None, timeout_s: float = 30.0
-    ) -> None:
-        headers = {"Authorization": f"Token {token}"} if token else {}
-        self._client = httpx.Client(base_url=url, headers=headers, timeout=timeout_s)
-        self._db = database
+    def __init__(self, config: InfluxConfig, timeout_s: float = 30.0) -> None:
+        auth, headers = config.query_auth()
+        db, rp = config.query_database()
+        self._params = {"db": db, "epoch": "ms", **({"rp": rp} if rp else {})}
+        self._client = httpx.Client(
+            base_url=str(config.url), auth=auth, headers=headers, timeout=timeout_s
+        )
 
     def __call__(self, query: str) -> list[JSON]:
-        r = self._client.post("/query", params={"db": self._db, "epoch": "ms"}, data={"q": query})
+        r = self._client.post("/query", params=self._params, data={"q": query})
         try:
             body = r.json()
         except ValueError as e:
@@ -124,11 +131,17 @@ def check_dashboard(
     choose: Chooser = choose_all,
     datasource_min_interval: str | None = None,
     require_data: bool = True,
+    no_data: list[str] | None = None,
 ) -> list[Problem]:
     """Resolve the variables in order, then run every panel and annotation query.
 
     require_data=False only reports errors: an explicit selection of a few values may
     rightly match nothing (no device down in those quartieri), All may not.
+    no_data: when given, a query that returns nothing is appended to it ("dashboard:
+    where") instead of being a problem, and the queries that use a variable without
+    any value (or are repeated over it) are not run: on an installation, no incident
+    open or no radio in the network is no fault of the dashboard. Errors, and series
+    whose columns hold no value (a field renamed), stay problems.
     """
     uid = str(dash.get("uid"))
     problems: list[Problem] = []
@@ -164,6 +177,9 @@ def check_dashboard(
         if repeat:
             where += f" (repeated for {len(copies)} value(s) of ${repeat})"
         if not series:
+            if no_data is not None:
+                no_data.append(f"{uid}: {where}")
+                return []
             if require_data:
                 problems.append(Problem(uid, where, shown, "no series returned"))
             return None
@@ -181,9 +197,22 @@ def check_dashboard(
             )
         return series
 
+    valueless: set[str] = set()  # variables without a value (with no_data)
+
+    def skipped(raw: str, repeat: str | None = None) -> bool:
+        return bool(valueless & (variables_used(raw) | {repeat}))
+
     for var in variables(dash):
+        if skipped(var.query):
+            valueless.add(var.name)
+            continue
         series = attempt(f"variable {var.name}", var.query)
         options = var.filter(values_of(series or []))
+        if no_data is not None and series is not None and not options:
+            if series:  # values, none left by the regex (no series was noted by attempt)
+                no_data.append(f"{uid}: variable {var.name} (no value left after its regex)")
+            valueless.add(var.name)
+            continue
         if series is not None and not options and require_data:
             problems.append(
                 Problem(
@@ -195,7 +224,8 @@ def check_dashboard(
             )
         interp.select(var, choose(var, options), options)
     for pq in panel_queries(dash):
-        attempt(pq.where, pq.query, pq.min_interval, pq.needs, pq.repeat)
+        if not skipped(pq.query, pq.repeat):
+            attempt(pq.where, pq.query, pq.min_interval, pq.needs, pq.repeat)
     return problems
 
 

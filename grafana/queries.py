@@ -334,6 +334,11 @@ class Interpolator:
 
 
 # ${name}, ${name:format}, [[name]], $name — Grafana's variable syntaxes.
+def variables_used(query: str) -> set[str]:
+    """The names of the variables a query refers to."""
+    return {next(g for g in m.group("b", "s", "p") if g) for m in _VAR.finditer(query)}
+
+
 _VAR = re.compile(r"\$\{(?P<b>\w+)(?::(?P<f>\w+))?\}|\[\[(?P<s>\w+)\]\]|\$(?P<p>\w+)")
 
 

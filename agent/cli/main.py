@@ -114,6 +114,7 @@ def _register() -> None:
         alerts_cmd,
         config_cmd,
         coverage_cmd,
+        dashboards_cmd,
         inventory_cmd,
         netbox_cmd,
         poll_icmp,
@@ -136,6 +137,7 @@ def _register() -> None:
     poll_app.command("snmp")(poll_snmp.snmp)
     app.add_typer(spool_cmd.app, name="spool")
     app.add_typer(shard_cmd.app, name="shard")
+    app.add_typer(dashboards_cmd.app, name="dashboards")
     config_cmd.register(app)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import urlsplit
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from netagent.collectors.influx.writer_types import WRITERS
@@ -56,6 +57,24 @@ class InfluxConfig(BaseModel):
     timeout_s: float = Field(
         default=10.0, gt=0, description="Timeout of one write request, seconds."
     )
+
+    def query_auth(self) -> tuple[httpx.Auth | None, dict[str, str]]:
+        """How to authenticate an InfluxQL read (/query): v1 basic auth, or v2's token
+        (1.8+ and 2.x/3.x take it on their v1 API too); a URL's userinfo is httpx's own."""
+        if self.api == "v1" and self.username:
+            password = self.password.get_secret_value() if self.password else ""
+            return httpx.BasicAuth(self.username, password), {}
+        if self.api == "v2" and self.token:
+            return None, {"Authorization": f"Token {self.token.get_secret_value()}"}
+        return None, {}
+
+    def query_database(self) -> tuple[str, str | None]:
+        """The database and retention policy that reads name: v1's, or the v2 bucket's
+        `database/retention_policy` as 1.8+ and the DBRP mapping of 2.x/3.x see it."""
+        if self.api == "v1":
+            return self.database, self.retention_policy
+        db, _, rp = self.bucket.partition("/")
+        return db, rp or None
 
     @field_validator("api")
     @classmethod

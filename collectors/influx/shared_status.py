@@ -45,23 +45,10 @@ class SharedStatus:
         """A client per query: at most one query a round, only when a device of this shard
         is silent behind another shard's uplink, so nothing is kept open (or bound to an
         event loop) between rounds."""
-        c = self.config
-        auth: httpx.Auth | None = None
-        headers = {}
-        if c.api == "v1" and c.username:
-            password = c.password.get_secret_value() if c.password else ""
-            auth = httpx.BasicAuth(c.username, password)
-        elif c.api == "v2" and c.token:
-            headers["Authorization"] = f"Token {c.token.get_secret_value()}"
+        auth, headers = self.config.query_auth()
         return httpx.AsyncClient(
-            base_url=str(c.url), auth=auth, headers=headers, timeout=c.timeout_s
+            base_url=str(self.config.url), auth=auth, headers=headers, timeout=self.config.timeout_s
         )
-
-    def _database(self) -> tuple[str, str | None]:
-        if self.config.api == "v1":
-            return self.config.database, self.config.retention_policy
-        db, _, rp = self.config.bucket.partition("/")
-        return db, rp or None
 
     async def states(self, devices: Collection[str]) -> dict[str, str]:
         """device -> its latest state within max_age_s; {} when the store cannot answer
@@ -73,7 +60,7 @@ class SharedStatus:
         the store cannot answer, so a caller can keep what it last confirmed."""
         if devices is not None and not devices:
             return {}
-        db, rp = self._database()
+        db, rp = self.config.query_database()
         prefix = f'"{rp}".' if rp else ""
         window = f"time > now() - {int(self.max_age_s * 1000)}ms"
         if devices is not None:

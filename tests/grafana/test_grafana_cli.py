@@ -1,9 +1,8 @@
-"""`python -m netagent.grafana generate|check`, as an admin runs it."""
+"""`python -m netagent.grafana generate`, as a developer runs it."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -39,25 +38,3 @@ def test_generate_takes_no_inventory_and_check_names_a_left_over_dashboard(
     with pytest.raises(SystemExit) as usage:
         main(["generate", "--inventory", "inv.yaml"])
     assert usage.value.code == 2
-
-
-def test_check_needs_the_url(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.delenv("NETAGENT_INFLUXDB__URL", raising=False)
-    assert main(["check"]) == 2
-    assert "NETAGENT_INFLUXDB__URL" in capsys.readouterr().err
-
-
-def test_check_against_an_empty_database_names_every_panel(
-    influxdb: Any,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    influxdb.create_database()
-    monkeypatch.setenv("NETAGENT_INFLUXDB__URL", influxdb.url)
-    monkeypatch.setenv("NETAGENT_INFLUXDB__DATABASE", "netagent")
-    assert main(["check", "--range", "now-5m"]) == 1
-    out = capsys.readouterr().out
-    assert "netagent-overview: panel 'Open incidents' query A: no series returned" in out
-    assert "netagent-coviolo: variable link: no series returned" in out

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from netagent.collectors.influx.config import InfluxConfig
 from netagent.grafana.check import HttpInfluxQL, check_dashboard, choose_two, empty_columns
 from netagent.grafana.queries import (
     ALL,
@@ -189,7 +190,7 @@ def test_check_reports_errors_empty_results_and_empty_columns(influxdb: Any) -> 
         ]
     )
     httpx.post(f"{influxdb.url}/write", params={"db": "netagent"}, content=lines).raise_for_status()
-    run = HttpInfluxQL(influxdb.url, "netagent")
+    run = HttpInfluxQL(InfluxConfig(url=influxdb.url, api="v1", database="netagent"))
     try:
         dash = small_dashboard()
         assert check_dashboard(dash, run, TimeRange("now-1h", "now")) == []
@@ -289,7 +290,7 @@ def test_a_repeated_panel_runs_once_per_value_as_grafana_draws_it(influxdb: Any)
         ).raise_for_status()
 
     write("\n".join(lines))
-    run = HttpInfluxQL(influxdb.url, "netagent")
+    run = HttpInfluxQL(InfluxConfig(url=influxdb.url, api="v1", database="netagent"))
     try:
         assert check_dashboard(repeated_dashboard(), run, TimeRange("now-1h", "now")) == []
         write(f'device_status,device=ge-0/1,quartiere=Centro state="up" {now}')
