@@ -26,7 +26,11 @@ class Issue:
     severity: Severity = Severity.ERROR
 
     def __str__(self) -> str:
-        loc = ":".join(p for p in (self.file, self.where) if p)
+        # file:12: as the configuration's errors and compilers write a line (editors and
+        # grep -n jump to it); rows and features keep their word.
+        line = self.where.removeprefix("line ")
+        where = line if line.isdigit() else self.where
+        loc = ":".join(p for p in (self.file, where) if p)
         what = f"{self.field}: " if self.field else ""
         return f"{loc}: {self.severity}: {what}{self.message}"
 

@@ -80,7 +80,7 @@ def test_an_invalid_inventory_is_reported_located(tmp_path: Path) -> None:
     inv = inventory(tmp_path, INVENTORY.replace("mgmt_ip: 127.10.0.1, ", ""))
     res = check(["--config", str(config_file(tmp_path, inv=inv))])
     assert res.exit_code == 1
-    assert f"✗ {inv}:line 4: error: devices[0].mgmt_ip: Field required" in lines(res)
+    assert f"✗ {inv}:4: error: devices[0].mgmt_ip: Field required" in lines(res)
 
 
 def test_unknown_snmp_profiles_are_reported(tmp_path: Path) -> None:

@@ -104,7 +104,7 @@ def test_invalid_inventory_stores_nothing(tmp_path: Path) -> None:
     data = tmp_path / "data"
     r = netagent("run", "--once", "-i", str(bad), data_dir=data)
     assert r.returncode == 1
-    assert "bad.yaml:line 1" in r.stderr and "mgmt_ip" in r.stderr
+    assert "bad.yaml:1: " in r.stderr and "mgmt_ip" in r.stderr
     assert not data.exists()
 
 
