@@ -26,11 +26,7 @@ class Issue:
     severity: Severity = Severity.ERROR
 
     def __str__(self) -> str:
-        # file:12: as the configuration's errors and compilers write a line (editors and
-        # grep -n jump to it); rows and features keep their word.
-        line = self.where.removeprefix("line ")
-        where = line if line.isdigit() else self.where
-        loc = ":".join(p for p in (self.file, where) if p)
+        loc = located(self.file, self.where)
         what = f"{self.field}: " if self.field else ""
         return f"{loc}: {self.severity}: {what}{self.message}"
 
@@ -47,3 +43,10 @@ class InventoryError(Exception):
         head = "\n".join(str(i) for i in errors[:20])
         more = f"\n… and {len(errors) - 20} more" if len(errors) > 20 else ""
         super().__init__(f"{len(errors)} error(s) in the inventory:\n{head}{more}")
+
+
+def located(file: str, where: str) -> str:
+    """`file:12` for "line 12", as the configuration's errors and compilers write a line
+    (editors and grep -n jump to it); rows and features keep their word (`file:row 5`)."""
+    line = where.removeprefix("line ")
+    return ":".join(p for p in (file, line if line.isdigit() else where) if p)

@@ -12,8 +12,16 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from netagent.inventory.issues import Issue, Severity
-from netagent.inventory.model import Device, FibreSegment, Quartiere, RadioLink, Role, Site
+from netagent.inventory.issues import Issue, Severity, located
+from netagent.inventory.model import (
+    POLLED_STATUSES,
+    Device,
+    FibreSegment,
+    Quartiere,
+    RadioLink,
+    Role,
+    Site,
+)
 
 _RADIO_ROLES = {Role.PTP_RADIO, Role.BASE_STATION, Role.CPE, Role.ROUTER}
 # The longest names NetBox stores (dcim Site.name, Device.name, Cable.label, Region.name):
@@ -29,7 +37,7 @@ class Origin:
     locate: Callable[[tuple[str | int, ...]], str] | None = None
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.where}"
+        return located(self.file, self.where)
 
     def of(self, field: str) -> str:
         return self.locate((field,)) if self.locate else self.where
@@ -165,6 +173,7 @@ def cross_check(
                         f"segment's {end} end {getattr(seg, f'{end}_site')!r}",
                         Severity.WARNING,
                     )
+    _check_shared_ports(c, segments)
     seg_names = {s.name for s in segments}
     for name, origin in paths:
         if name not in seg_names:
@@ -177,6 +186,30 @@ def cross_check(
                 )
             )
     return c.issues
+
+
+def _check_shared_ports(c: _Checker, segments: Sequence[FibreSegment]) -> None:
+    """A port that ends two segments in service: a slip (a port takes one fibre, NetBox
+    one cable). Warned, with the one whose name its interface samples carry (the first by
+    name, netagent.collectors.snmp.config.segment_ends), not silently resolved. A planned
+    segment may reuse the port of the one it replaces."""
+    first: dict[tuple[str, str], FibreSegment] = {}
+    for seg in sorted(segments, key=lambda s: s.name):
+        if seg.status not in POLLED_STATUSES:
+            continue
+        for end in ("a", "b"):
+            dev, port = getattr(seg, f"{end}_device"), getattr(seg, f"{end}_port")
+            if not (dev and port):
+                continue
+            if (other := first.setdefault((dev, port), seg)) is not seg:
+                c.at(
+                    seg,
+                    f"{end}_port",
+                    f"port {port!r} of {dev!r} also ends segment {other.name!r} (at "
+                    f"{c.origins.get(id(other))}); a port takes one fibre: its interface "
+                    f"samples are tagged segment {other.name!r}",
+                    Severity.WARNING,
+                )
 
 
 def _check_parent_cycles(c: _Checker, devices: Sequence[Device]) -> None:

@@ -210,7 +210,8 @@ def segment_ends(inv: Inventory) -> dict[str, dict[str, dict[str, str]]]:
     (polled statuses, as for devices: a planned segment's port may carry other traffic).
 
     The way a radio link's ends carry `link` and `side`. A port that ends two segments
-    (an inventory slip) keeps the first by name, as a radio that ends two links does."""
+    (an inventory slip, warned by netagent.inventory.validate) keeps the first by name, as
+    a radio that ends two links does."""
     ends: dict[str, dict[str, dict[str, str]]] = {}
     for seg in sorted(inv.segments, key=lambda s: s.name):
         if seg.status not in POLLED_STATUSES:

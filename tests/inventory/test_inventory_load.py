@@ -180,6 +180,29 @@ def test_radio_link_to_a_switch_is_a_warning(tmp_path: Path) -> None:
     assert r.warnings[0].severity is Severity.WARNING
 
 
+def test_a_port_that_ends_two_segments_is_a_located_warning_naming_both(tmp_path: Path) -> None:
+    """A port takes one fibre: the second segment ending on it is a slip, said with the
+    segment whose name the port's interface samples then carry (the first by name)."""
+    text = (
+        "sites: [{name: s, lat: 44.7, lon: 10.6}, {name: t, lat: 44.71, lon: 10.61}]\n"
+        "devices: [{name: a, site: s, role: switch, mgmt_ip: 127.0.0.9},\n"
+        "  {name: b, site: t, role: switch, mgmt_ip: 127.0.0.8}]\n"
+        "segments:\n"
+        "  - {name: f-2, a_site: s, b_site: t, a_device: a, a_port: ge-1, b_device: b, b_port: ge-1}\n"
+        "  - {name: f-1, a_site: s, b_site: t, a_device: a, a_port: ge-1, b_device: b, b_port: ge-2}\n"
+    )
+    r = load_inventory([path := write(tmp_path, "inv.yaml", text)])
+    assert r.inventory is not None
+    [w] = r.warnings
+    assert str(w) == (
+        f"{path}:5: warning: f-2.a_port: port 'ge-1' of 'a' also ends segment 'f-1' (at "
+        f"{path}:6); a port takes one fibre: its interface samples are tagged segment 'f-1'"
+    )
+    # the planned segment that replaces one takes its port: no slip
+    planned = text.replace("b_port: ge-2}", "b_port: ge-2, status: planned}")
+    assert load_inventory([write(tmp_path, "inv.yaml", planned)]).warnings == []
+
+
 def test_unknown_file_type_and_missing_file(tmp_path: Path) -> None:
     r = load_inventory([write(tmp_path, "inv.txt", "x"), tmp_path / "absent.yaml"])
     assert r.inventory is None
