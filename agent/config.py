@@ -379,6 +379,11 @@ class AgentConfig(BaseSettings):
     def shard(self) -> Shard:
         return Shard.parse(self.agent.shard)
 
+    def runs_shared_jobs(self) -> bool:
+        """This agent's shard writes what every agent would write alike (coverage, the
+        NetBox push): `[agent] shared_jobs_shard`."""
+        return self.shard().index == self.agent.shared_jobs_shard
+
     def with_shard(self, text: str) -> AgentConfig:
         """A copy with agent.shard replaced (the --shard option wins over the file)."""
         try:

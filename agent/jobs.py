@@ -15,6 +15,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Literal
 
 import psutil
 
@@ -86,20 +87,13 @@ def build_jobs(
             add(name, c.snmp, job, interval, 1.0, len(group) * SNMP_DEVICE_S, first_icmp)
     # With shards, what every agent would write alike (coverage, the NetBox push) runs on
     # one of them only; pulling the devices to poll from NetBox runs on every one.
-    shared_writer = config.shard().index == config.agent.shared_jobs_shard
     if computed_here(config):
         # After the first ICMP round, so the live figure knows what is down.
         add("coverage", c.coverage, coverage_job(services), first_run_s=c.icmp.interval_s / 2)
-    push = config.agent.source == "files"
-    if c.netbox.enabled and config.netbox.url and push and config.agent.bundled_sample():
-        log.info("netbox job off: the bundled sample is never written to NetBox")
-    elif c.netbox.enabled and config.netbox.url and (shared_writer or not push):
-        add(
-            "netbox",
-            c.netbox,
-            netbox_job(services, adopt),
-            first_run_s=0.0 if config.agent.source == "files" else c.netbox.interval_s,
-        )
+    if (sync := netbox_sync(config)) is not None:
+        pull = sync == "pull"
+        first_run_s = c.netbox.interval_s if pull else 0.0  # a pull ran at start already
+        add("netbox", c.netbox, netbox_job(services, adopt), first_run_s=first_run_s)
     if c.flush.enabled:
         add("flush", c.flush, flush_job(services, c.flush.interval_s), first_run_s=2.0)
     services.keep_probers({j.name for j in jobs})
@@ -111,6 +105,21 @@ def build_jobs(
             first_run_s=min(c.housekeeping.interval_s, 5.0),
         )
     return jobs
+
+
+def netbox_sync(config: AgentConfig) -> Literal["pull", "push"] | None:
+    """What this agent's netbox job does: pull its devices (source = "netbox": every
+    shard needs its own), push the inventory (the files or an installed source: the
+    shared writer only, so N agents never write NetBox N times), or nothing (no URL,
+    job off, or the bundled sample, which is never written to NetBox)."""
+    if not (config.jobs.netbox.enabled and config.netbox.url):
+        return None
+    if config.agent.source == "netbox":
+        return "pull"
+    if config.agent.bundled_sample():
+        log.info("netbox job off: the bundled sample is never written to NetBox")
+        return None
+    return "push" if config.runs_shared_jobs() else None
 
 
 def group_by_interval(
@@ -255,8 +264,9 @@ def coverage_job(services: Services) -> JobFunc:
 
 
 def netbox_job(services: Services, adopt: AdoptInventory) -> JobFunc:
-    """source=files: push the inventory to NetBox (plan, then apply; never deletes).
-    source=netbox: pull the devices to poll; a changed inventory is adopted at once."""
+    """source=netbox: pull the devices to poll; a changed inventory is adopted at once.
+    Any other source (the files, an installed one): push the inventory to NetBox (plan,
+    then apply; never deletes)."""
     cfg = services.config.netbox
 
     async def run() -> JobReport:

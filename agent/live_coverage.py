@@ -36,8 +36,7 @@ log = logging.getLogger(__name__)
 def computed_here(config: AgentConfig) -> bool:
     """Whether this agent computes coverage: it is on, and with shards this is the shard
     that runs the jobs every agent would do alike (`shared_jobs_shard`)."""
-    shared_writer = config.shard().index == config.agent.shared_jobs_shard
-    return config.jobs.coverage.enabled and shared_writer
+    return config.jobs.coverage.enabled and config.runs_shared_jobs()
 
 
 def _serving(s: DeviceState | None, up_states: Collection[str]) -> bool:

@@ -11,6 +11,7 @@ from rich.table import Table
 from netagent.agent import inventory_source
 from netagent.agent.cli import common, options
 from netagent.agent.config import AgentConfig
+from netagent.agent.services import load_configured_inventory
 from netagent.inventory.issues import Issue, Severity
 from netagent.inventory.load import LoadResult
 from netagent.inventory.model import Inventory
@@ -32,16 +33,35 @@ def load_or_exit(cfg: AgentConfig) -> LoadResult:
 
 
 def load_configured_or_exit(cfg: AgentConfig) -> Inventory:
-    """The inventory the config names: pulled from NetBox, or the files (the sample)."""
+    """The inventory the config names: pulled from NetBox, the files (the sample), or
+    what an installed source returns, as the daemon loads it."""
     if cfg.agent.source == "netbox":
         try:
             return inventory_source.from_netbox(cfg)
         except NetBoxError as e:
             common.err.print(f"[red]NetBox[/]: {e}")
             raise typer.Exit(common.ExitCode.FAILED) from e
+    if cfg.agent.source != "files":
+        return _from_plugin(cfg)
     inv = load_or_exit(cfg).inventory
     assert inv is not None
     return inv
+
+
+def _from_plugin(cfg: AgentConfig) -> Inventory:
+    """An installed source's inventory: what it says is wrong (ValueError, one line per
+    problem) exits 1; any other failure is one line and exit 3, never a traceback."""
+    source = cfg.agent.source
+    try:
+        return load_configured_inventory(cfg)
+    except ValueError as e:
+        for line in str(e).splitlines():
+            common.err.print(f"inventory source {source!r}: {cfg.redact(line)}", markup=False)
+        raise typer.Exit(common.ExitCode.PROBLEMS) from None
+    except Exception as e:  # a plugin's own failure: it could not load (exit 3)
+        why = cfg.redact(f"{type(e).__name__}: {e}")
+        common.err.print(f"inventory source {source!r} failed: {why}", markup=False)
+        raise typer.Exit(common.ExitCode.FAILED) from None
 
 
 def _print_issues(issues: list[Issue]) -> None:

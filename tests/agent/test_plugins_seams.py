@@ -8,6 +8,7 @@ pip leaves one) is found and used by the daemon's own assembly.
 from __future__ import annotations
 
 import asyncio
+import json
 import textwrap
 from collections.abc import Callable, Iterator
 from importlib.metadata import version
@@ -16,11 +17,14 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from typer.testing import CliRunner
 
 from netagent.agent.alerts import open_store
+from netagent.agent.cli import main
 from netagent.agent.config import ConfigError, load_config
 from netagent.agent.inventory_source import from_files
 from netagent.agent.inventory_sources import INVENTORY_SOURCES
+from netagent.agent.jobs import netbox_sync
 from netagent.agent.notify import NotifyConfig, Router
 from netagent.agent.notify.registry import NOTIFIERS
 from netagent.agent.notify.router import TargetError
@@ -171,6 +175,54 @@ def test_an_installed_inventory_source_is_what_the_daemon_watches(
     assert "✓ inventory first-only: 1 device(s), 1 site(s)" in [
         c.line() for c in preflight(path, connect=True)
     ]
+    # and so do the commands that read the inventory
+    main._register()
+    shown = CliRunner().invoke(main.app, ["inventory", "show", "--json", "-c", str(path)], env={})
+    assert shown.exit_code == 0, shown.output
+    assert (
+        sum(n for roles in json.loads(shown.stdout)["quartieri"].values() for n in roles.values())
+        == 1
+    )
+
+
+def test_an_installed_source_that_fails_is_one_line_from_the_commands(
+    tmp_path: Path, install: Install
+) -> None:
+    """What the source says is wrong: exit 1, a line each; its own crash: exit 3."""
+    install(
+        "netagent_failing",
+        """
+        def wrong(config):
+            raise ValueError("row 3: mgmt_ip: expected an address\\nrow 9: site: missing")
+
+        def broken(config):
+            raise ConnectionError("the API at https://cmdb.example/ did not answer")
+        """,
+        {"netagent.inventory_sources": {"wrong": "wrong", "broken": "broken"}},
+    )
+    main._register()
+    for source, code, lines in (
+        (
+            "wrong",
+            1,
+            [
+                "inventory source 'wrong': row 3: mgmt_ip: expected an address",
+                "inventory source 'wrong': row 9: site: missing",
+            ],
+        ),
+        (
+            "broken",
+            3,
+            [
+                "inventory source 'broken' failed: ConnectionError: the API at "
+                "https://cmdb.example/ did not answer",
+            ],
+        ),
+    ):
+        path = write_config(tmp_path, f'source = "{source}"\n')
+        r = CliRunner().invoke(main.app, ["inventory", "show", "-c", str(path)], env={})
+        assert r.exit_code == code, r.output
+        assert r.stderr.splitlines() == lines
 
 
 def test_an_installed_writer_receives_the_spooled_samples(tmp_path: Path, install: Install) -> None:
@@ -318,3 +370,32 @@ def test_a_plugin_that_cannot_start_is_one_line_naming_its_target(
         "notify.targets[1] (pager): cannot build the target: ConnectionRefusedError:"
         " pager gateway 127.0.0.1:9 refused"
     )
+
+
+def test_the_netbox_push_of_any_source_runs_on_the_shared_writer_only(
+    tmp_path: Path, install: Install
+) -> None:
+    """N agents never write NetBox N times: the files and an installed source are pushed
+    by `shared_jobs_shard` alone; a NetBox pull runs on every shard (each needs its
+    devices). An installed source was pushed by every shard."""
+    install(
+        "netagent_cmdb",
+        f"""
+        from {from_files.__module__} import {from_files.__name__} as pull
+        """,
+        {"netagent.inventory_sources": {"cmdb": "pull"}},
+    )
+    netbox = '[netbox]\nurl = "http://127.0.0.1:9/"\n'
+    plan: dict[tuple[str, str], str | None] = {}
+    for source in ("files", "cmdb", "netbox"):
+        for shard in ("0/2", "1/2"):
+            path = write_config(tmp_path, f'source = "{source}"\nshard = "{shard}"\n{netbox}')
+            plan[(source, shard)] = netbox_sync(load_config(path, env={}))
+    assert plan == {
+        ("files", "0/2"): "push",
+        ("files", "1/2"): None,
+        ("cmdb", "0/2"): "push",
+        ("cmdb", "1/2"): None,
+        ("netbox", "0/2"): "pull",
+        ("netbox", "1/2"): "pull",
+    }
