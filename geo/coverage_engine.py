@@ -35,6 +35,9 @@ from netagent.inventory.model import Inventory
 
 _EMPTY = shapely.Polygon()
 TECHNOLOGIES = (*LAYERS, Technology.ALL)
+# 'all' unions the layers in this order: the corridors, the most vertices by far (their
+# round caps), last, so they enter one overlay instead of two (10% of the 'all' time).
+_ALL_ORDER = (Technology.WIFI, Technology.FIXED_WIRELESS, Technology.FIBRE)
 # Threads for the per-cell unions: shapely releases the GIL inside GEOS, so cells are
 # unioned in parallel. Bounded: a recompute is ~200 cells, and only 2 cores were measured.
 MAX_WORKERS = 4
@@ -221,7 +224,7 @@ class CoverageEngine:
             g = patch(st.geom[Technology.ALL][c], region, polygonal(shapely.union_all(inside)))
             out.append(self._figures(c, Technology.ALL, g))
             return out
-        parts = [layer[t] for t in LAYERS if not layer[t].is_empty]
+        parts = [layer[t] for t in _ALL_ORDER if not layer[t].is_empty]
         # Pairwise overlay of the (Multi)Polygon layers: union_all would split them
         # into their parts and cascade those, 2-3x slower here.
         g = reduce(shapely.union, parts) if parts else _EMPTY

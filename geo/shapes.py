@@ -140,8 +140,13 @@ def contained_in(
     scale = equal_area_scale(vertices)
     outer = radii * scale
     inner = radii * scale * np.cos(np.pi / vertices)
+    # i can only lie inside a j within inner[j] - outer[i] of its centre: each disc is
+    # queried that far around it at most (half the candidate pairs of one common radius)
+    reach = inner.max() - outer
+    cand = np.flatnonzero(reach >= 0)
     pts = shapely.points(centres)
-    i, j = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=float(outer.max()))
+    k, j = shapely.STRtree(pts).query(pts[cand], predicate="dwithin", distance=reach[cand])
+    i = cand[k]
     d = np.hypot(*(centres[i] - centres[j]).T)
     ok = (i != j) & (d + outer[i] <= inner[j])
     i, j = i[ok], j[ok]

@@ -12,7 +12,7 @@ import shapely
 from netagent.geo.coverage import COMUNE, CoverageConfig, compute, engine_for, result_of
 from netagent.geo.coverage_layers import Technology, discs, fibre_elements, sector_polygon
 from netagent.geo.coverage_local import REFRESH_AFTER
-from netagent.geo.shapes import circle_vertices, contained_in, rim_error
+from netagent.geo.shapes import circle_vertices, contained_in, equal_area_scale, rim_error
 from netagent.inventory.load import load_inventory
 from netagent.inventory.model import Sector
 from netagent.inventory.sample import SAMPLE_DIR, SAMPLE_PATHS
@@ -177,6 +177,22 @@ def test_containment_found_by_arithmetic_is_true_in_geometry() -> None:
     found = np.flatnonzero(inside >= 0)
     assert len(found) > 50
     assert shapely.contains(polys[inside[found]], polys[found]).all()
+
+
+def test_containment_search_misses_no_container() -> None:
+    # each disc is searched only as far as a container could be: every disc that the
+    # arithmetic test finds inside another when all pairs are tried is still found
+    rng = np.random.default_rng(7)
+    centres = rng.uniform(0, 2000, (500, 2))
+    radii = rng.choice([30.0, 60.0, 100.0, 200.0], 500)
+    n = circle_vertices(radii, DEFAULT.rim_error_m, DEFAULT.circle_vertices)
+    scale = equal_area_scale(n)
+    outer, inner = radii * scale, radii * scale * np.cos(np.pi / n)
+    d = np.hypot(*(centres[:, None, :] - centres[None, :, :]).transpose(2, 0, 1))
+    ok = d + outer[:, None] <= inner[None, :]
+    np.fill_diagonal(ok, False)
+    assert ok.any(axis=1).sum() > 50
+    np.testing.assert_array_equal(contained_in(centres, radii, n) >= 0, ok.any(axis=1))
 
 
 def test_live_patches_stay_exact_over_many_changes() -> None:
