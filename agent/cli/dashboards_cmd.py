@@ -31,30 +31,36 @@ from netagent.grafana.queries import TimeRange
 app = typer.Typer(help="The Grafana dashboards: check them against InfluxDB.", no_args_is_help=True)
 
 
-def _time_range(value: str) -> str:
+def _since(value: str) -> str:
+    """`1h` as `netagent query --since` takes it, or Grafana's own `now-1h`."""
+    start = value if value.startswith("now") else f"now-{value}"
     try:
-        TimeRange(value, "now").time_filter()
+        TimeRange(start, "now").time_filter()
     except ValueError as e:  # a usage error, not a hundred failing queries
         raise typer.BadParameter(str(e)) from None
-    return value
+    return start
 
 
 @app.command("check")
 def check(
     since: str = typer.Option(
-        "now-1h",
-        "--range",
-        metavar="START",
-        callback=_time_range,
-        help="Start of the time range the queries cover, as Grafana writes it (now-6h).",
+        "1h",
+        "--since",
+        metavar="AGE",
+        callback=_since,
+        help="How far back the queries look: 15m, 1h, 2d (or Grafana's now-6h).",
     ),
     folder: Path = typer.Option(
-        DASHBOARD_DIR, "--dir", file_okay=False, help="The dashboards' JSON files."
+        DASHBOARD_DIR,
+        "--dir",
+        metavar="DIR",
+        file_okay=False,
+        help="The folder of the dashboards' JSON files.",
     ),
     config: Path | None = options.ConfigOpt,
 ) -> None:
-    """Every panel and variable query over the range: exit 1 on a failing query, 3 when
-    InfluxDB does not answer."""
+    """Every panel and variable query, as Grafana sends them: exit 1 on a failing query,
+    3 when InfluxDB does not answer."""
     cfg = options.configured(config, notice=False)
     if cfg.influxdb.url is None:
         common.err.print(

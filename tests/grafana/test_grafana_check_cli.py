@@ -1,7 +1,7 @@
 """`netagent dashboards check` as an operator runs it after installing the dashboards:
 with the agent's own config file (its `[influxdb]` section, credentials from a file), on
 an InfluxDB holding what their network gives (no radio, no SNMP). InfluxDB not there is
-one line and exit 3, never the password; a --range it cannot read is a usage error (2);
+one line and exit 3, never the password; a --since it cannot read is a usage error (2);
 kinds of data the network has none of are listed as without data, not failed."""
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ def test_influxdb_not_answering_is_one_line_exit_3_and_no_password(tmp_path: Pat
 
 
 def test_a_range_it_cannot_read_is_a_usage_error(tmp_path: Path) -> None:
-    r = operator(tmp_path).run("dashboards", "check", "--range", "yesterday")
-    assert r.returncode == 2 and "--range" in r.stderr and "yesterday" in r.stderr
+    r = operator(tmp_path).run("dashboards", "check", "--since", "yesterday")
+    assert r.returncode == 2 and "--since" in r.stderr and "yesterday" in r.stderr
     assert "problem(s)" not in r.stdout
 
 
@@ -67,7 +67,7 @@ def test_a_network_without_radios_or_snmp_checks_clean_against_its_own_data(
         while not {"icmp", "device_status", "coverage"} <= _measurements(influxdb_auth):
             assert time.monotonic() < deadline, _measurements(influxdb_auth)
             time.sleep(0.5)
-    r = op.run("dashboards", "check", "--range", "now-15m")
+    r = op.run("dashboards", "check", "--since", "15m")
     said = r.stdout + r.stderr
     assert r.returncode == 0, said
     assert "0 problem(s)" in r.stdout, said
