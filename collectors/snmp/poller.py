@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,19 +118,30 @@ class SnmpPoller:
             self._engine = None
 
     async def poll(
-        self, targets: Sequence[SnmpTarget], at_ns: int | None = None
+        self,
+        targets: Sequence[SnmpTarget],
+        at_ns: int | None = None,
+        done: Callable[[PollOutcome], None] | None = None,
     ) -> list[PollOutcome]:
         """`at_ns`: the time every sample is stamped with (the daemon's scheduled slot, so
         the two agents of an HA pair write the same point); None: when it was read. Rates
-        always use the real time between two polls."""
+        always use the real time between two polls. `done`: called on the event loop with
+        each device's outcome as soon as that device is done, so its samples can go to
+        the spool (and be dropped from the outcome) while the others are still polled."""
         client = await self._client()
-        sem = asyncio.Semaphore(self.config.concurrency)
+        polled: dict[int, PollOutcome] = {}
+        queue = iter(enumerate(targets))
 
-        async def one(t: SnmpTarget) -> PollOutcome:
-            async with sem:
-                return await self._poll_one(client, t, at_ns)
+        # `concurrency` workers taking the next target, not a task per target waiting on a
+        # semaphore: at 15,000 targets those tasks were most of what the GC had to scan.
+        async def worker() -> None:
+            for i, t in queue:
+                polled[i] = o = await self._poll_one(client, t, at_ns)
+                if done is not None:
+                    done(o)
 
-        out = list(await asyncio.gather(*(one(t) for t in targets)))
+        await asyncio.gather(*(worker() for _ in range(min(self.config.concurrency, len(targets)))))
+        out = [polled[i] for i in range(len(targets))]
         self._unsaved = True
         if self.state_path is not None and (
             self._saved_at is None
