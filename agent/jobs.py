@@ -215,6 +215,7 @@ def snmp_job(
             services.sink,
             lambda name: states.pings(name, not icmp),
             at_ns,
+            keep_samples=False,  # streamed to the spool as each device finishes
         )
         states.publish_snmp((o.device, o.ok) for o in outcomes)
         failed = [o for o in outcomes if not o.ok]

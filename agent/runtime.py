@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 SAMPLE_TAG = {"inventory": "bundled-sample"}  # on every sample taken on the bundled sample
 LOG_EVERY_S = 60.0
+# Samples per spool commit while an SNMP cycle runs (SampleStream); see bench/README.md
+# ("What profiling found") for what other sizes cost.
+STREAM_BATCH = 5000
 
 
 class SampleStore(Protocol):
@@ -123,14 +126,67 @@ async def snmp_cycle(
     spool: SampleStore,
     pings: Callable[[str], bool],
     at_ns: int | None = None,
+    keep_samples: bool = True,
+    batch: int = STREAM_BATCH,
 ) -> tuple[list[PollOutcome], list[str]]:
     """Poll once every target that `pings` (a device that does not would only cost its
     deadline) or is configured to be polled regardless (`poll_without_ping`: a device
     that drops echo requests), and commit the samples, stamped `at_ns` (the scheduled
     round's time, see netagent.agent.grid) or when read, before returning; also returns who was
-    not asked."""
+    not asked. The samples go to the spool while the cycle runs, at least `batch` per
+    commit (`SampleStream`); `keep_samples=False` leaves them out of the outcomes too, so
+    a cycle of thousands of devices never holds them all (the daemon: its peak memory
+    and the cyclic GC's work)."""
     asked = [t for t in targets if t.poll_without_ping or pings(t.name)]
-    outcomes = await poller.poll(asked, at_ns) if asked else []
-    await asyncio.to_thread(spool.put, [s for o in outcomes for s in o.samples])
+    stream = SampleStream(spool, keep_samples, batch)
+    try:
+        outcomes = await poller.poll(asked, at_ns, stream.take) if asked else []
+    finally:  # what finished before a failure or a cancellation is stored all the same
+        await stream.close()
     chosen = {t.name for t in asked}
     return outcomes, [t.name for t in targets if t.name not in chosen]
+
+
+class SampleStream:
+    """A cycle's samples to the spool as its devices finish: a batch of at least `batch`
+    samples is committed off the event loop while the cycle goes on, one commit at a
+    time (while one is in flight the next batch grows, and starts when it ends: a slow
+    disk means fewer, larger transactions, never a pile of threads). A store that raises
+    (the bare spool of `run --once`; the daemon's `SampleSink` never does) stops the
+    stream, and `close` raises it once the cycle is over."""
+
+    def __init__(self, spool: SampleStore, keep_samples: bool, batch: int) -> None:
+        self._spool, self._keep, self._batch = spool, keep_samples, batch
+        self._pending: list[Sample] = []
+        self._writing: asyncio.Task[int] | None = None
+        self._error: BaseException | None = None
+
+    def take(self, outcome: PollOutcome) -> None:
+        """One device done: its samples join the next batch (and leave the outcome unless
+        kept)."""
+        if self._error is None:
+            self._pending += outcome.samples
+        if not self._keep:
+            outcome.samples = []
+        self._write(self._batch)
+
+    def _write(self, at_least: int) -> None:
+        if self._writing is None and self._error is None and len(self._pending) >= at_least:
+            batch, self._pending = self._pending, []
+            self._writing = asyncio.create_task(asyncio.to_thread(self._spool.put, batch))
+            self._writing.add_done_callback(self._written)
+
+    def _written(self, task: asyncio.Task[int]) -> None:
+        self._writing = None
+        if not task.cancelled() and (e := task.exception()) is not None:
+            self._error, self._pending = e, []
+        self._write(self._batch)
+
+    async def close(self) -> None:
+        """The rest committed, after the commit in flight; raises what a commit raised."""
+        self._write(1)
+        while self._writing is not None:  # `_written` runs before `wait` returns
+            await asyncio.wait([self._writing])
+            self._write(1)
+        if self._error is not None:
+            raise self._error

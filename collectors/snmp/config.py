@@ -131,6 +131,12 @@ class SnmpConfig(BaseModel):
         default="generic",
         description="Profile when neither the inventory nor sysObjectID picks one.",
     )
+    state_save_interval_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="Save the counter state (snmp-counters.json) at most this often, and at "
+        "a clean shutdown; 0: after every cycle.",
+    )
     profiles_dir: Path | None = Field(
         default=None, description="Extra directory of profile YAML files (same names override)."
     )

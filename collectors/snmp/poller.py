@@ -2,7 +2,8 @@
 
 One process holds one `SnmpPoller`: one UDP socket for all v1/v2c devices, one pysnmp
 engine for all v3 devices, the counter state that turns counters into rates across polls
-(saved to `state_path` after each cycle when given), what worked for each device's
+(saved to `state_path` when given: after the first cycle, then at most every
+`state_save_interval_s`, and on `close`), what worked for each device's
 requests, and `counters` (an `SnmpCounters`) for the agent's metrics. Devices are known
 by name: several may share an address on different ports.
 """
@@ -13,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from netagent.collectors.snmp.profiles import (
     load_profiles,
 )
 from netagent.collectors.snmp.rates import CounterState, Interval
-from netagent.collectors.snmp.state import load_state, save_state
+from netagent.collectors.snmp.state import load_state, snapshot, write_state
 from netagent.collectors.snmp.table_kinds import TABLE_KINDS, Poll
 from netagent.collectors.snmp.transport import Session, SnmpError, V2cClient, V2cSession
 from netagent.collectors.snmp.walk import Cell, Limits, Memory, Walker
@@ -88,17 +89,26 @@ class SnmpPoller:
         self._engine: Any = None
         self._chosen: dict[str, tuple[str, str]] = {}  # device -> (sysObjectID, profile)
         self._said: dict[str, set[str]] = {}  # device -> problems its last poll logged
+        self._saved_at: float | None = None  # time.monotonic() of the last save begun
+        self._unsaved = False  # a poll changed the state since the last save
 
     async def _client(self) -> V2cClient:
         loop = asyncio.get_running_loop()
         if self._v2c is None or self._loop is not loop:
-            self.close()
+            self._close_sockets()
             self._v2c = V2cClient(self.netns, self.counters)
             await self._v2c.start()
             self._loop = loop
         return self._v2c
 
     def close(self) -> None:
+        """Saves the counter state if a poll changed it since the last save (a clean
+        shutdown loses no poll's counters), then closes the sockets."""
+        if self.state_path is not None and self._unsaved:
+            self._write_state(self._snapshot())
+        self._close_sockets()
+
+    def _close_sockets(self) -> None:
         if self._v2c is not None:
             self._v2c.close()
             self._v2c = None
@@ -108,25 +118,49 @@ class SnmpPoller:
             self._engine = None
 
     async def poll(
-        self, targets: Sequence[SnmpTarget], at_ns: int | None = None
+        self,
+        targets: Sequence[SnmpTarget],
+        at_ns: int | None = None,
+        done: Callable[[PollOutcome], None] | None = None,
     ) -> list[PollOutcome]:
         """`at_ns`: the time every sample is stamped with (the daemon's scheduled slot, so
         the two agents of an HA pair write the same point); None: when it was read. Rates
-        always use the real time between two polls."""
+        always use the real time between two polls. `done`: called on the event loop with
+        each device's outcome as soon as that device is done, so its samples can go to
+        the spool (and be dropped from the outcome) while the others are still polled."""
         client = await self._client()
-        sem = asyncio.Semaphore(self.config.concurrency)
+        polled: dict[int, PollOutcome] = {}
+        queue = iter(enumerate(targets))
 
-        async def one(t: SnmpTarget) -> PollOutcome:
-            async with sem:
-                return await self._poll_one(client, t, at_ns)
+        # `concurrency` workers taking the next target, not a task per target waiting on a
+        # semaphore: at 15,000 targets those tasks were most of what the GC had to scan.
+        async def worker() -> None:
+            for i, t in queue:
+                polled[i] = o = await self._poll_one(client, t, at_ns)
+                if done is not None:
+                    done(o)
 
-        out = list(await asyncio.gather(*(one(t) for t in targets)))
-        if self.state_path is not None:
-            try:
-                await asyncio.to_thread(save_state, self.state_path, self.rates, self._memory)
-            except OSError as e:
-                log.warning("SNMP: cannot save counter state to %s: %s", self.state_path, e)
+        await asyncio.gather(*(worker() for _ in range(min(self.config.concurrency, len(targets)))))
+        out = [polled[i] for i in range(len(targets))]
+        self._unsaved = True
+        if self.state_path is not None and (
+            self._saved_at is None
+            or time.monotonic() - self._saved_at >= self.config.state_save_interval_s
+        ):
+            # JSON of every interface's counters: at region size too dear for every cycle.
+            await asyncio.to_thread(self._write_state, self._snapshot())
         return out
+
+    def _snapshot(self) -> dict[str, object]:
+        self._saved_at, self._unsaved = time.monotonic(), False
+        return snapshot(self.rates, self._memory)
+
+    def _write_state(self, data: dict[str, object]) -> None:
+        assert self.state_path is not None
+        try:
+            write_state(self.state_path, data)
+        except OSError as e:
+            log.warning("SNMP: cannot save counter state to %s: %s", self.state_path, e)
 
     def _session(self, client: V2cClient, t: SnmpTarget, deadline: float) -> Session:
         cfg, cred = self.config, t.credentials

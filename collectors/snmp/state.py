@@ -1,9 +1,12 @@
 """What the poller keeps across restarts: counters (for rates) and what worked for each
 device's requests, in one JSON file of the data directory.
 
-Written after every cycle, atomically (temp file, fsync, rename): a crash leaves the old
-file or the new one. An unreadable file is reported and the poller starts afresh: the
-cost is one poll without rates, never a failed start.
+Written by the poller at most every `state_save_interval_s` and on a clean shutdown,
+atomically (temp file, fsync, rename): a crash leaves the old file or the new one. An
+older file still gives correct rates: each device's counters carry the sysUpTime and
+wall time they were read at, and counters older than `rates.MAX_AGE_S` re-seed. An
+unreadable file is reported and the poller starts afresh: the cost is one poll without
+rates, never a failed start.
 """
 
 from __future__ import annotations
@@ -18,12 +21,17 @@ from netagent.collectors.snmp.walk import Memory
 FORMAT = 2
 
 
-def save_state(path: Path, rates: CounterState, memory: dict[str, Memory]) -> None:
-    data = {
+def snapshot(rates: CounterState, memory: dict[str, Memory]) -> dict[str, object]:
+    """The state as JSON-ready data, taken between two polls (the poller takes it on the
+    event loop, then writes it in a thread while the next polls change the state)."""
+    return {
         "format": FORMAT,
         "devices": rates.dump(),
         "requests": {name: m.dump() for name, m in memory.items()},
     }
+
+
+def write_state(path: Path, data: dict[str, object]) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(tmp, "w", encoding="utf-8") as f:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from netagent.collectors.snmp.rates import WRAP32, CounterState
-from netagent.collectors.snmp.state import load_state, save_state
+from netagent.collectors.snmp.state import load_state, snapshot, write_state
 from netagent.collectors.snmp.walk import Memory
 
 SPEED_100M = 12_500_000.0  # bytes/s
@@ -121,7 +121,7 @@ def test_state_survives_a_restart_and_a_bad_file_starts_afresh(tmp_path: Path) -
     path = tmp_path / "data" / "snmp-counters.json"
     st = CounterState()
     _poll(st, 1000, 5_000)
-    save_state(path, st, {"sw1": Memory(rows={b"\x2b\x06": 24}, getnext={b"\x2b"})})
+    write_state(path, snapshot(st, {"sw1": Memory(rows={b"\x2b\x06": 24}, getnext={b"\x2b"})}))
     again, memory = CounterState(), dict[str, Memory]()
     assert load_state(path, again, memory) is None
     assert _poll(again, 2000, 15_000) == 1_000.0  # first poll after the restart: a rate
