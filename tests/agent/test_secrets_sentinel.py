@@ -60,6 +60,7 @@ COMMANDS: list[tuple[str, ...]] = [
     ("spool", "dead-letters"),
     ("spool", "requeue"),
     ("shard", "plan", "--shards", "2"),
+    ("dashboards", "check"),
     ("run", "--once"),
 ]
 DAEMON = ("run",)  # started, then stopped with SIGTERM after a few seconds
