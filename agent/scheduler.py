@@ -11,7 +11,8 @@ run logs one line; the traceback appears once per distinct error (an unexpected 
 bug to report, its repeats are not news). Every few minutes one INFO line per job sums up
 what it did, so the journal shows the agent at work without a line per run.
 After each job's first run, what the process has built to keep is frozen out of the
-cyclic garbage collector's reach (`_freeze_long_lived`).
+cyclic garbage collector's reach (`_freeze_long_lived`), and while the scheduler runs the
+collector's thresholds are raised (`GC_THRESHOLDS`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,15 @@ from netagent.agent.health import Health
 log = logging.getLogger(__name__)
 
 SUMMARY_EVERY_S = 300.0
+# The cyclic GC's thresholds while jobs run (Python's default: 700, 10, 10). Every round
+# replaces state that lives a round or a cycle (samples on their way to the spool, SNMP
+# outcomes and counters, ICMP results, alert states: ~200,000 objects at 15,000 devices),
+# which reaches the oldest generation; with the defaults a full collection walked it all
+# every 1.7 s (0.1 s each: 11% of the agent's CPU, young collections 5% more). At
+# (7000, 10, 100), measured the same way: one full collection in 4 minutes, GC 6% of the
+# CPU, peak RSS unchanged (474 MB), the agent 1,775 s/h instead of ~1,900. These objects
+# are freed by reference counting; only cyclic garbage waits longer.
+GC_THRESHOLDS = (7000, 10, 100)
 
 
 @dataclass
@@ -103,11 +113,15 @@ class JobRunner:
         self._tracebacks: set[str] = set()  # errors whose traceback was logged once
         self._frozen: set[str] = set()  # jobs whose first run is over (see _freeze_long_lived)
         self._summaries: dict[str, _Summary] = {}
+        self._gc_thresholds: tuple[int, int, int] | None = None  # to restore on stop
         self.on_run: Callable[[], None] | None = None  # after every run: the watchdog ping
         self.scheduler.add_listener(self._on_submitted, EVENT_JOB_SUBMITTED)
         self.scheduler.add_listener(self._on_skipped, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
 
     def start(self) -> None:
+        if self._gc_thresholds is None:
+            self._gc_thresholds = gc.get_threshold()
+            gc.set_threshold(*GC_THRESHOLDS)
         self.scheduler.start()
 
     @property
@@ -173,6 +187,9 @@ class JobRunner:
                 await asyncio.wait(late, timeout=1)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self._gc_thresholds is not None:
+            gc.set_threshold(*self._gc_thresholds)
+            self._gc_thresholds = None
         return clean
 
     async def _run(self, job: Job) -> None:

@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from netagent.agent.health import Health, HealthLimits
 from netagent.agent.health_http import HealthServer
 from netagent.agent.jobs import ROUND_BUDGET, SNMP_DEVICE_S, icmp_round_s
-from netagent.agent.scheduler import Job, JobReport, JobRunner, first_run_at
+from netagent.agent.scheduler import GC_THRESHOLDS, Job, JobReport, JobRunner, first_run_at
 from netagent.collectors.icmp import IcmpConfig
 from netagent.collectors.spool_model import SpoolStats
 from tests.fixtures.ports import free_port
@@ -269,6 +269,34 @@ def test_what_a_jobs_first_run_built_is_frozen_out_of_the_cyclic_gc() -> None:
         assert not in_reach(kept[0])
         assert in_reach(kept[2])
     finally:
+        gc.unfreeze()
+
+
+def test_the_gc_thresholds_are_raised_while_jobs_run_and_restored_after() -> None:
+    """Each round's state reaches the oldest generation; at the default thresholds a full
+    collection walked it every 1.7 s at 15,000 devices. The runner raises them while it
+    runs and gives the embedding process its own back on stop."""
+    seen: list[tuple[int, int, int]] = []
+
+    async def poll() -> None:
+        seen.append(gc.get_threshold())
+
+    async def scenario() -> None:
+        runner = JobRunner(Health())
+        runner.set_jobs([Job("poll", 0.2, poll)])
+        runner.start()
+        while not seen:
+            await asyncio.sleep(0.02)
+        await runner.stop(1)
+
+    before = gc.get_threshold()
+    gc.set_threshold(500, 5, 5)
+    try:
+        run(scenario())
+        assert seen[0] == GC_THRESHOLDS
+        assert gc.get_threshold() == (500, 5, 5)
+    finally:
+        gc.set_threshold(*before)
         gc.unfreeze()
 
 
