@@ -77,3 +77,23 @@ def test_offenders_named_by_a_type_conflict_or_a_parse_error() -> None:
     assert offenders(rows, conflict) == [1, 3]
     assert offenders(rows, "unable to parse 'wifi,device=a up=1i 12': bad timestamp") == [2]
     assert offenders(rows, "something else") == []
+
+
+def test_every_series_of_a_region_s_cycle_stays_memoised(monkeypatch: pytest.MonkeyPatch) -> None:
+    """15,000 devices have ~150,000 series: with a memo smaller than a cycle, each cycle
+    cleared what the next one needed and every key was escaped again."""
+    escaped: list[str] = []
+    real = lp._tag_value
+    monkeypatch.setattr(lp, "_tag_value", lambda v: escaped.append(v) or real(v))
+    monkeypatch.setattr(lp, "_KEYS", {})
+    series = [
+        {"device": f"switch-{i // 24:05d}", "ifname": f"ge-0/{i % 24}", "role": "switch"}
+        for i in range(150_000)
+    ]
+    first = [lp.encode_key("interface", t) for t in series]
+    assert len(escaped) == 3 * len(series)
+    escaped.clear()
+    assert [lp.encode_key("interface", dict(t)) for t in series] == first
+    assert escaped == []
+    # names and values apart: the same values under other names are another series
+    assert lp.encode_key("m", {"a": "x", "b": "y"}) != lp.encode_key("m", {"b": "x", "a": "y"})
