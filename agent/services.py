@@ -124,6 +124,7 @@ class Services:
                 config.snmp,
                 netns=netns,
                 state_path=config.agent.resolved_data_dir() / SNMP_STATE_FILE,
+                replaces=previous.snmp if previous else None,
             )
         )
         probers = dict(previous.probers) if previous and same("icmp") and same_ns else {}

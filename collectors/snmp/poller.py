@@ -72,9 +72,13 @@ class SnmpPoller:
         profiles: Profiles | None = None,
         netns: str | None = None,
         state_path: Path | None = None,
+        replaces: SnmpPoller | None = None,
     ) -> None:
         """`netns`: poll from inside that network namespace (v1/v2c only; the demo lab).
-        `state_path`: a JSON file keeping counters across restarts (data directory)."""
+        `state_path`: a JSON file keeping counters across restarts (data directory).
+        `replaces`: the poller this one takes over from (a reload changed [snmp]): its
+        counters and what worked per device carry over, not the file's, which holds the
+        last save (up to `state_save_interval_s` old) until the old poller closes."""
         self.config = config
         self.netns = netns
         self.profiles = profiles or _load(config)
@@ -82,7 +86,10 @@ class SnmpPoller:
         self.rates = CounterState(self.counters)
         self._memory: dict[str, Memory] = {}  # device -> what worked for its requests
         self.state_path = state_path
-        if state_path is not None and (why := load_state(state_path, self.rates, self._memory)):
+        if replaces is not None:
+            self.rates.adopt(replaces.rates)
+            self._memory.update(replaces._memory)
+        elif state_path is not None and (why := load_state(state_path, self.rates, self._memory)):
             log.warning("SNMP: %s", why)
         self._v2c: V2cClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -128,6 +128,11 @@ class CounterState:
                 dt = clock_dt
         return Interval(self, device, now, dt, frozen)
 
+    def adopt(self, other: CounterState) -> None:
+        """Continue from `other`'s previous polls (a poll replaces a device's entry, never
+        changes it, so the two may share them)."""
+        self._devices = dict(other._devices)
+
     def forget(self, device: str) -> None:
         self._devices.pop(device, None)
 

@@ -99,3 +99,30 @@ def test_a_restart_from_an_older_state_gives_the_rate_since_the_poll_it_holds(
             again.close()
 
     asyncio.run(body())
+
+
+def test_a_poller_rebuilt_by_a_reload_continues_from_the_one_it_replaces(
+    tmp_path: Path,
+) -> None:
+    """A SIGHUP that changes [snmp] builds a new poller while the old one still runs: it
+    takes the old one's counters, not the file's last save, which is older (the old poller
+    only saves when it closes, after the new one is built)."""
+    state = tmp_path / "snmp-counters.json"
+
+    async def body() -> None:
+        async with responding(interfaces_table(1)) as r:
+            old = _poller(state)
+            await _poll(old, r, 1000, 1_000_000)  # saved: the file holds this poll
+            await _poll(old, r, 1060, 1_600_000)  # not saved yet
+            new = SnmpPoller(
+                SnmpConfig(device_deadline_s=4.0, max_repetitions=10),
+                state_path=state,
+                replaces=old,
+            )
+            old.close()
+            # 80,000 octets in 10 s since the old poller's last poll (from the file:
+            # 680,000 in 70 s)
+            assert _in_bps(await _poll(new, r, 1070, 1_680_000)) == 64_000
+            new.close()
+
+    asyncio.run(body())
