@@ -423,6 +423,7 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
                 [f"{p} (named by $NETAGENT_CONFIG)" if named_by_env else p for p in layers.problems]
             )
         walk.visit(from_file, AgentConfig, (), walk.inline_secrets(layers, path))
+        walk.inline_target_secrets(from_file, layers, path)
         raw = from_file
     raw = sources.deep_update(raw, sources.read_env(AgentConfig, env, layers), twins=True)
     for visitor in (

@@ -119,16 +119,44 @@ def inline_secrets(layers: Layers, file: Path) -> Visitor:
             if is_secret_field(info) or (
                 isinstance(value, str) and "@" in value and "://" in value and _has_password(value)
             ):
-                # A variable can name a section's key; deeper, names lose their case.
-                var = f"NETAGENT_{loc[0]}__{key}".upper() if len(loc) == 1 else ""
-                env = f" or to {var}" if var else ""
-                layers.warn(
-                    (*loc, key),
-                    f"a secret written in {file}: move it to "
-                    f"{key}_file (a file only the agent reads){env}",
-                )
+                _warn_inline(layers, (*loc, key), file)
 
     return warn
+
+
+def _warn_inline(layers: Layers, here: Loc, file: Path) -> None:
+    key = str(here[-1])
+    # A variable can name a section's key; deeper, names lose their case.
+    var = f"NETAGENT_{here[0]}__{key}".upper() if len(here) == 2 else ""
+    env = f" or to {var}" if var else ""
+    layers.warn(
+        here,
+        f"a secret written in {file}: move it to {key}_file (a file only the agent reads){env}",
+    )
+
+
+def _target_tables(raw: dict[str, Any]) -> list[tuple[int, dict[str, Any], dict[str, bool]]]:
+    """Each `[[notify.targets]]` table with the keys its type declares (a plugin's model,
+    unknown to AgentConfig), each with whether it holds a secret; tables of an unknown
+    type are left to their validation, which reports them."""
+    notify = raw.get("notify")
+    targets = notify.get("targets") if isinstance(notify, dict) else None
+    out = []
+    for i, table in enumerate(targets if isinstance(targets, list) else ()):
+        try:
+            out.append((i, table, file_keys(NOTIFIERS.lookup(str(table.get("type"))))))
+        except (UnknownPlugin, AttributeError):
+            continue
+    return out
+
+
+def inline_target_secrets(raw: dict[str, Any], layers: Layers, file: Path) -> None:
+    """A secret written inline in a `[[notify.targets]]` table of the file: warned about
+    as everywhere else (the table's model is the type's, so `inline_secrets` can't)."""
+    for i, table, keys in _target_tables(raw):
+        for key, secret in keys.items():
+            if secret and table.get(key) and isinstance(table[key], str | dict):
+                _warn_inline(layers, ("notify", "targets", i, key), file)
 
 
 def _has_password(url: str) -> bool:
@@ -163,17 +191,14 @@ def target_files(raw: dict[str, Any], layers: Layers) -> None:
     """`<key>_file` in `[[notify.targets]]` tables, along the keys each table's type declares
     (a plugin's model, unknown to AgentConfig), read like every other `<key>_file`: a
     missing, unreadable or empty file is a located problem, a secret's file readable by
-    every user is warned about, and its content is redacted."""
-    notify = raw.get("notify")
-    targets = notify.get("targets") if isinstance(notify, dict) else None
-    for i, table in enumerate(targets if isinstance(targets, list) else ()):
-        try:
-            keys = file_keys(NOTIFIERS.lookup(str(table.get("type"))))
-        except (UnknownPlugin, AttributeError):  # reported by the table's validation
-            continue
+    every user is warned about, and its content is redacted, as is a secret given inline."""
+    for i, table, keys in _target_tables(raw):
         for key in [k for k in table if k.endswith("_file") and k.removesuffix("_file") in keys]:
             here = ("notify", "targets", i, key)
             _read_file_key(table, here, table.pop(key), layers, keys[key.removesuffix("_file")])
+        for key, secret in keys.items():
+            if secret and key in table:
+                layers.redact.add(table[key])
 
 
 def _read_file_key(

@@ -111,7 +111,8 @@ def test_netagent_s_own_webhook_is_a_notifier_type_like_any(
     """[[notify.targets]] type = "webhook": the same webhook as [[notify.webhooks]], its
     secrets (the URL's token from url_file, header values) sent but never shown by
     `config show`; url_file read like any `<key>_file`: a file every user can read is
-    warned about, and its content is redacted from every message."""
+    warned about, and its content is redacted from every message; a header written in
+    the file is warned about and redacted."""
     url_file = tmp_path / "hook.url"
     url_file.write_text(f"{receiver.url}/T0KEN-in-path\n")
     url_file.chmod(0o644)
@@ -127,6 +128,12 @@ def test_netagent_s_own_webhook_is_a_notifier_type_like_any(
     assert any(
         "notify.targets[0].url_file" in w and "readable by every user" in w for w in config.warnings
     ), config.warnings
+    # the header written in the file itself: warned about as in [[notify.webhooks]]
+    assert any(
+        "notify.targets[0].headers: a secret written in" in w and "headers_file" in w
+        for w in config.warnings
+    ), config.warnings
+    assert "s3cret" not in config.redact("rejected: Bearer s3cret-value")
     assert "T0KEN" not in config.redact(f"POST {receiver.url}/T0KEN-in-path failed")
     shown = str(masked_dump(notify))
     assert "T0KEN" not in shown and "s3cret" not in shown, shown
