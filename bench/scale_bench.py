@@ -301,6 +301,7 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=4.0, help="measured window per stack")
     ap.add_argument("--warmup", type=float, default=90.0, help="seconds before the window")
     ap.add_argument("--stacks", default="netagent,prometheus")
+    ap.add_argument("--keep-log", type=Path, help="copy netagent's log here (one per size)")
     args = ap.parse_args()
     stacks = args.stacks.split(",")
     if os.geteuid() != 0 or shutil.which("influxd") is None:
@@ -321,6 +322,9 @@ def main() -> None:
             if "netagent" in stacks:
                 ours = run_netagent(devs, root, args.minutes, args.warmup, agents.pid)
                 report(ours)
+                if args.keep_log:
+                    args.keep_log.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(root / "netagent.log", args.keep_log / f"netagent-{n}.log")
             if "prometheus" in stacks:
                 peer = run_prometheus(devs, root, args.minutes, args.warmup, agents.pid)
                 report(peer)
