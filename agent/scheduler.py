@@ -46,8 +46,8 @@ SUMMARY_EVERY_S = 300.0
 # which reaches the oldest generation; with the defaults a full collection walked it all
 # every 1.7 s (0.1 s each: 11% of the agent's CPU, young collections 5% more). At
 # (7000, 10, 100), measured the same way: one full collection in 4 minutes, GC 6% of the
-# CPU, peak RSS unchanged (474 MB), the agent 1,775 s/h instead of ~1,900. These objects
-# are freed by reference counting; only cyclic garbage waits longer.
+# CPU, peak RSS unchanged (474-494 MB). These objects are freed by reference counting;
+# only cyclic garbage waits longer.
 GC_THRESHOLDS = (7000, 10, 100)
 
 

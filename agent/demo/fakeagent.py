@@ -171,9 +171,10 @@ def serve_lab(manifest: Path) -> None:
                 await serve(key[0], key[1], FakeAgent(Mib(lines)))
             except OSError:
                 skipped += 1
-        # The tables live as long as the process: out of the cyclic GC's reach. At 15,000
-        # devices (millions of records) each full collection stalled every agent for
-        # longer than the poller's request timeout, every 2 minutes, and it re-sent.
+        # The tables live as long as the process: out of the cyclic GC's reach, so a full
+        # collection does not walk millions of records while every agent waits (at 15,000
+        # devices, bursts of answers slower than the poller's timeout came every 2-2.5
+        # minutes; fewer with this, not gone: their cause is not pinned down).
         gc.freeze()
         print(
             f"serving {len(seen) - skipped} simulated SNMP agents ({skipped} addresses "
