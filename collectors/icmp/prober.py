@@ -4,8 +4,13 @@ A round numbers its echoes n = k*T + i (target i, k-th echo). Each echo carries 
 identifier and sequence derived from n, and a payload token (prober cookie, round
 number); a reply counts only if all of these and its sender address match, so replies
 from another round, another ping, or a duplicate never land on the wrong target.
-Sending is paced on the event loop at `rate_pps`; replies are read by a loop reader
-callback that drains the socket, timed by the kernel's receive timestamp.
+A round runs in a thread of the prober's own: it sends paced at `rate_pps` and, between
+sends, polls the sockets and drains them, each reply timed by the kernel's receive
+timestamp. Not on the event loop, because in the daemon that loop also decodes SNMP:
+at region scale (15,000 devices) an SNMP cycle keeps it busy for tens of seconds, and a
+round paced there fell behind by up to 10 s and made the scheduler skip the next one.
+A thread waiting for the GIL gets it within the interpreter's switch interval (5 ms), so
+the round keeps its pace and the SNMP cycle, which has a minute, absorbs the delay.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ import heapq
 import ipaddress
 import logging
 import random
+import select
 import socket
 import struct
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from netagent.collectors.icmp.config import IcmpConfig
@@ -32,14 +39,13 @@ log = logging.getLogger(__name__)
 _TIMESPEC = struct.Struct("=qq")
 _RECV_BYTES = 128  # IPv4 header (<= 60) + echo header + token; the rest is padding
 _ANC_BYTES = socket.CMSG_SPACE(_TIMESPEC.size)
-_YIELD_EVERY = 256  # unpaced sends between returns to the loop, so replies get drained
-# Pacing credit: a late wake-up catches up at most this much. In the daemon the round
-# shares its event loop with SNMP decoding, which holds it for tens of milliseconds at
-# region scale; with 5 ms of credit, 15,000 targets took 37-85 s instead of their 24 s
-# (and the next round was skipped); with 250 ms, a quiet run still lost 12 s to the
-# longer stalls (a full garbage collection of the daemon's heap). A catch-up of 1 s is
-# ~2,000 echoes at the rate 15,000 targets need, sent with a pause for replies every
-# _YIELD_EVERY (fping -i0 sends 5,000 at once and loses none on loopback).
+_READ_EVERY = 256  # unpaced sends between reads, so the receive buffer never fills
+_POLL_MAX_MS = 100  # longest wait between checks for a cancelled round
+# Pacing credit: a late wake-up catches up at most this much. The round's thread still
+# stops while the interpreter does: a full garbage collection of the daemon's heap, up to
+# 0.1 s at region scale. A catch-up of 1 s is ~2,000 echoes at the rate 15,000 targets
+# need, sent with a read of the replies every _READ_EVERY (fping -i0 sends 5,000 at once
+# and loses none on loopback).
 _BURST_S = 1.0
 _NOT_SENT, _WAITING, _ANSWERED, _LATE = 0, 1, 2, 3
 
@@ -135,7 +141,7 @@ class _Round:
         self.send_errors = [0] * t
         self.outstanding = 0
         self.last_sent_ns = 0
-        self.all_answered: asyncio.Future[None] | None = None
+        self.stop = False  # set from the event loop when the round is cancelled
 
     def results(self, up_threshold: int) -> list[IcmpResult]:
         t = len(self.targets)
@@ -169,7 +175,7 @@ def _sockaddr(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> tuple[object
 
 class IcmpProber:
     """One per process, reused across rounds and event loops (a round must not overlap
-    another on the same prober: they share the sockets)."""
+    another on the same prober: they share the sockets and the thread)."""
 
     def __init__(self, config: IcmpConfig, netns: str | None = None) -> None:
         self.config = config
@@ -180,6 +186,7 @@ class IcmpProber:
         self._round: _Round | None = None
         self._v6_error: Exception | None = None
         self._pacing_note = ""
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="icmp")
         ident = random.getrandbits(16)
         self._endpoints: dict[bool, Endpoint] = {
             False: open_endpoint(False, netns, config.recv_buffer_bytes, ident)
@@ -198,6 +205,7 @@ class IcmpProber:
         )
 
     def close(self) -> None:
+        self._thread.shutdown()
         for ep in self._endpoints.values():
             ep.close()
         self._endpoints.clear()
@@ -214,7 +222,9 @@ class IcmpProber:
         """Probe every target `count` times; one result per target, in the same order.
 
         `budget_s`: the time the round must fit in (its job's interval, less a margin);
-        the pacing adapts to it (`plan_pacing`), with a warning when it changes."""
+        the pacing adapts to it (`plan_pacing`), with a warning when it changes. The round
+        runs in the prober's own thread; cancelling this coroutine stops it within a poll
+        (at most _POLL_MAX_MS)."""
         if self._round is not None:
             raise RuntimeError("IcmpProber.round() is already running on this prober")
         if not self._endpoints:
@@ -236,27 +246,47 @@ class IcmpProber:
         rnd = _Round(
             targets, self.config, pacing, self._round_number, self._cookie, self._endpoints
         )
-        loop = asyncio.get_running_loop()
-        for ep in self._endpoints.values():
-            self._drain(ep)  # what queued up between rounds is stale: out of the way
         self._round = rnd
+        running = self._thread.submit(self._run, rnd)
         try:
-            for ep in self._endpoints.values():
-                loop.add_reader(ep.sock.fileno(), self._drain, ep)
-            await self._send_all(rnd)
-            await self._wait_replies(rnd, loop)
+            await asyncio.wrap_future(running)
+        except asyncio.CancelledError:
+            rnd.stop = True
+            wait([running])  # the thread notices within one poll; the sockets are shared
+            raise
         finally:
-            for ep in self._endpoints.values():
-                loop.remove_reader(ep.sock.fileno())
-            for ep in self._endpoints.values():
-                self._drain(ep)  # replies already queued still count for this round
             self._round = None
         log.debug("ICMP round %d: %d targets; %s", rnd.number, len(targets), self.counters)
+        return running.result()
+
+    def _run(self, rnd: _Round) -> list[IcmpResult]:
+        """The whole round, in the prober's thread: send, wait, collect."""
+        endpoints = list(self._endpoints.values())
+        for ep in endpoints:
+            self._drain(ep, None)  # what queued up between rounds is stale: out of the way
+        readable = select.poll()
+        by_fd = {ep.sock.fileno(): ep for ep in endpoints}
+        for fd in by_fd:
+            readable.register(fd, select.POLLIN)
+
+        def read_for(timeout_ms: float) -> None:
+            for fd, _event in readable.poll(min(timeout_ms, _POLL_MAX_MS)):
+                self._drain(by_fd[fd], rnd)
+
+        self._send_all(rnd, read_for)
+        deadline = rnd.last_sent_ns + rnd.timeout_ns
+        while rnd.outstanding and not rnd.stop:
+            remaining_ms = (deadline - time.monotonic_ns()) / 1e6
+            if remaining_ms <= 0:
+                break
+            read_for(remaining_ms)
+        for ep in endpoints:
+            self._drain(ep, rnd)  # replies already queued still count for this round
         return rnd.results(min(self.config.up_threshold, rnd.count))
 
-    async def _send_all(self, rnd: _Round) -> None:
+    def _send_all(self, rnd: _Round, read_for: Callable[[float], None]) -> None:
         """Send in echo order, each echo `interval_ms` after the previous one to its
-        target, at most `rate_pps` overall."""
+        target, at most `rate_pps` overall; `read_for(ms)` reads replies until the next is due."""
         t = len(rnd.targets)
         total = t * rnd.count
         now = time.monotonic_ns()
@@ -265,27 +295,27 @@ class IcmpProber:
         period_ns = int(1e9 / rnd.rate_pps) if rnd.rate_pps else 0
         credit_ns = max(period_ns, int(_BURST_S * 1e9))
         slot = now
-        since_yield = 0
-        while queue:
+        since_read = 0
+        while queue and not rnd.stop:
             due, n = queue[0]
             now = time.monotonic_ns()
             at = max(due, slot) if period_ns else due
             if at > now:
-                await asyncio.sleep((at - now) / 1e9)
-                since_yield = 0
+                read_for((at - now) / 1e6)
+                since_read = 0
                 continue
             heapq.heappop(queue)
-            await self._send(rnd, n, n % t)
+            self._send(rnd, n, n % t)
             if n + t < total:
                 heapq.heappush(queue, (now + interval_ns, n + t))
             if period_ns:
                 slot = max(slot, now - credit_ns) + period_ns
-            since_yield += 1
-            if since_yield >= _YIELD_EVERY:
-                await asyncio.sleep(0)
-                since_yield = 0
+            since_read += 1
+            if since_read >= _READ_EVERY:
+                read_for(0)
+                since_read = 0
 
-    async def _send(self, rnd: _Round, n: int, i: int) -> None:
+    def _send(self, rnd: _Round, n: int, i: int) -> None:
         ep = rnd.endpoint_of[i]
         if ep is None:  # no socket of this family: the echo cannot leave
             rnd.send_errors[i] += 1
@@ -297,11 +327,11 @@ class IcmpProber:
             try:
                 ep.sock.sendto(pkt, rnd.sockaddrs[i])
             except BlockingIOError:  # send buffer full: wait until the socket drains
-                await _writable(ep.sock)
+                _writable(ep.sock)
                 continue
             except OSError as e:
                 if e.errno == errno.ENOBUFS and attempt < 99:
-                    await asyncio.sleep(0.001)
+                    time.sleep(0.001)
                     continue
                 rnd.send_errors[i] += 1  # e.g. no route: this echo never left
                 log.debug("ICMP echo to %s not sent: %s", rnd.addrs[i], e)
@@ -311,18 +341,8 @@ class IcmpProber:
             rnd.outstanding += 1
             return
 
-    async def _wait_replies(self, rnd: _Round, loop: asyncio.AbstractEventLoop) -> None:
-        """Until every echo is answered, or the last one's timeout has passed."""
-        deadline = rnd.last_sent_ns + rnd.timeout_ns
-        remaining = (deadline - time.monotonic_ns()) / 1e9
-        if rnd.outstanding == 0 or remaining <= 0:
-            return
-        rnd.all_answered = loop.create_future()
-        await asyncio.wait([rnd.all_answered], timeout=remaining)
-
-    def _drain(self, ep: Endpoint) -> None:
-        """Read every queued packet of `ep` (the loop calls this when it is readable)."""
-        rnd = self._round
+    def _drain(self, ep: Endpoint, rnd: _Round | None) -> None:
+        """Read every queued packet of `ep`; with no round, each of ours is stale."""
         recvmsg = ep.sock.recvmsg
         unpack = REPLY.unpack_from
         c = self.counters
@@ -373,20 +393,10 @@ class IcmpProber:
                 rnd.state[n] = _ANSWERED
                 rnd.rtt_ns[n] = max(rtt, 0)
             rnd.outstanding -= 1
-            if rnd.outstanding == 0 and rnd.all_answered and not rnd.all_answered.done():
-                rnd.all_answered.set_result(None)
 
 
-async def _writable(sock: socket.socket) -> None:
-    loop = asyncio.get_running_loop()
-    ready: asyncio.Future[None] = loop.create_future()
-
-    def wake() -> None:
-        if not ready.done():
-            ready.set_result(None)
-
-    loop.add_writer(sock.fileno(), wake)
-    try:
-        await ready
-    finally:
-        loop.remove_writer(sock.fileno())
+def _writable(sock: socket.socket) -> None:
+    """Block (without the GIL) until `sock` takes more, or _POLL_MAX_MS has passed."""
+    ready = select.poll()
+    ready.register(sock.fileno(), select.POLLOUT)
+    ready.poll(_POLL_MAX_MS)
