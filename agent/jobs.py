@@ -24,7 +24,7 @@ from netagent.agent.alerts import Observation
 from netagent.agent.config import AgentConfig, JobSettings
 from netagent.agent.grid import slot_of
 from netagent.agent.live_coverage import computed_here
-from netagent.agent.runtime import icmp_cycle, snmp_cycle
+from netagent.agent.runtime import snmp_cycle
 from netagent.agent.scheduler import Job, JobFunc, JobReport
 from netagent.agent.services import Services
 from netagent.collectors.icmp import IcmpConfig, IcmpResult
@@ -154,11 +154,17 @@ def icmp_job(
     async def run() -> JobReport:
         # Stamped with the round's grid slot, so an HA pair's two agents write one point.
         at = slot_of(time.time(), interval_s)
+        report = JobReport()
         # The sink never raises: a spool that cannot be written does not cost the round.
-        results = await icmp_cycle(
-            prober, targets, services.sink, budget_s=interval_s * ROUND_BUDGET, at_ns=int(at * 1e9)
-        )
-        await asyncio.to_thread(services.sink.put, await alert_round(services, results, at))
+        with report.phase("probing"):
+            results = await prober.round(targets, interval_s * ROUND_BUDGET)
+        with report.phase("spool"):
+            samples = [r.to_sample(int(at * 1e9)) for r in results]
+            await asyncio.to_thread(services.sink.put, samples)
+        with report.phase("alerts"):
+            events = await alert_round(services, results, at)
+        with report.phase("spool"):
+            await asyncio.to_thread(services.sink.put, events)
         # What held the round open: targets that did not answer, then the slowest answers.
         timeout_s = services.config.icmp.timeout_ms / 1000
         slowest = sorted(
@@ -169,7 +175,9 @@ def icmp_job(
             ),
             key=lambda x: -x[1],
         )
-        return JobReport(len(results), sum(not r.up for r in results), slowest[:5])
+        report.devices, report.failures = len(results), sum(not r.up for r in results)
+        report.slowest = slowest[:5]
+        return report
 
     return run
 

@@ -18,10 +18,11 @@ collector's thresholds are raised (`GC_THRESHOLDS`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -53,11 +54,22 @@ GC_THRESHOLDS = (7000, 10, 100)
 
 @dataclass
 class JobReport:
-    """What one run did: devices handled, how many failed, the slowest (name, seconds)."""
+    """What one run did: devices handled, how many failed, the slowest (name, seconds),
+    and where its time went (`phases`, seconds by phase): an overrun names both."""
 
     devices: int = 0
     failures: int = 0
     slowest: list[tuple[str, float]] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Time a step of the run (a phase that comes back adds up)."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - t0
 
 
 JobFunc = Callable[[], Awaitable[JobReport | None]]
@@ -215,12 +227,14 @@ class JobRunner:
         overran = took > job.interval_s
         if overran:
             slow = ", ".join(f"{d} ({s:.1f} s)" for d, s in report.slowest[:5]) or "none reported"
+            spent = "".join(f", {p} {s:.1f} s" for p, s in report.phases.items())
             log.warning(
-                "job %s overran its interval: took %.1f s for %d device(s), interval %g s;"
+                "job %s overran its interval: took %.1f s for %d device(s)%s, interval %g s;"
                 " slowest: %s",
                 job.name,
                 took,
                 report.devices,
+                spent and f" ({spent[2:]})",
                 job.interval_s,
                 slow,
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import gc
 import logging
 
@@ -31,9 +32,13 @@ def test_a_job_that_overruns_does_not_pile_up(caplog: pytest.LogCaptureFixture) 
         nonlocal running, most
         running += 1
         most = max(most, running)
-        await asyncio.sleep(2.5)
+        report = JobReport(devices=2, failures=1, slowest=[("ap-1", 2.5), ("ap-2", 0.1)])
+        with report.phase("probing"):
+            await asyncio.sleep(2.0)
+        with report.phase("spool"):
+            await asyncio.sleep(0.5)
         running -= 1
-        return JobReport(devices=2, failures=1, slowest=[("ap-1", 2.5), ("ap-2", 0.1)])
+        return report
 
     async def scenario() -> Health:
         health = Health()
@@ -53,6 +58,8 @@ def test_a_job_that_overruns_does_not_pile_up(caplog: pytest.LogCaptureFixture) 
     assert stats.skipped >= 1  # runs due during a long one were skipped, and counted
     assert stats.devices == 2 and stats.failures == 1
     assert "job slow overran its interval" in caplog.text and "ap-1 (2.5 s)" in caplog.text
+    # where the time went, so an operator sees whether probing or the disk was slow
+    assert re.search(r"2 device\(s\) \(probing 2\.\d s, spool 0\.\d s\)", caplog.text)
 
 
 def test_stop_waits_for_running_jobs_then_cuts_at_the_deadline() -> None:
