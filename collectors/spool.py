@@ -24,6 +24,7 @@ and delivery costs no encoding.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import threading
@@ -92,9 +93,21 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO counters VALUES ('depth', 0), ('dropped_total', 0), ('next_id', 1);
 """
+# A put's rows go in as one JSON array, one statement per table. executemany releases and
+# retakes the GIL for every row, and a thread retaking it waits out the interpreter's
+# switch interval (5 ms) while another thread computes: at region scale (15,000 devices)
+# a put of 15,000 rows took 3-7 s while the SNMP cycle ran, and the ICMP round waiting on
+# it overran its interval. Beside a pure-Python loop: 225 s with executemany, 0.15 s so.
+# (key, fields, time_ns) of each row of the JSON array bound to the last "?"; json_each's
+# own `key` is the row's position in it.
+_ROWS = (
+    " json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')"
+    " FROM json_each(?)"
+)
+_INSERT_SAMPLES = f"INSERT INTO samples(id, key, fields, time_ns) SELECT ? + key,{_ROWS}"
 _UPSERT_LATEST = (
-    "INSERT INTO latest(key, fields, time_ns) VALUES (?,?,?) ON CONFLICT(key) DO UPDATE"
-    " SET fields=excluded.fields, time_ns=excluded.time_ns"
+    f"INSERT INTO latest(key, fields, time_ns) SELECT{_ROWS} WHERE true"  # (the parser needs it)
+    " ON CONFLICT(key) DO UPDATE SET fields=excluded.fields, time_ns=excluded.time_ns"
     " WHERE excluded.time_ns >= latest.time_ns"
 )
 _DROPPED = "dropped:"  # counters named dropped:<measurement>; ';' sorts right after ':'
@@ -195,11 +208,9 @@ class Spool:
         """Insert within the caller's transaction; returns (stored, dropped per measurement)."""
         rows, dropped = self._make_room(rows)
         first = self._add("next_id", len(rows)) - len(rows)
-        self._db.executemany(
-            "INSERT INTO samples(id, key, fields, time_ns) VALUES (?,?,?,?)",
-            [(i, *r) for i, r in enumerate(rows, first)],
-        )
-        self._db.executemany(_UPSERT_LATEST, status)
+        self._db.execute(_INSERT_SAMPLES, (first, json.dumps(rows, ensure_ascii=False)))
+        if status:
+            self._db.execute(_UPSERT_LATEST, (json.dumps(status, ensure_ascii=False),))
         self._add("depth", len(rows))
         return len(rows), dropped
 

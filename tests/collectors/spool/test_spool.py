@@ -49,6 +49,39 @@ def test_put_latest_query_round_trip_types_and_tags(tmp_path: Path) -> None:
     assert spool.query("alert") == [odd]
 
 
+def test_any_text_and_the_extreme_times_survive_the_json_batch(tmp_path: Path) -> None:
+    """A put's rows reach SQLite as one JSON array: quotes, backslashes, control
+    characters, non-ASCII text and times near both ends of int64 come back unchanged."""
+    spool = Spool(tmp_path / "s.sqlite")
+    tags = {"device": 'ap "ü" \\ 1', "site": "Sant'Ilario d'Enza 🛰", "role": "a=b,c"}
+    fields = {"text": 'line1\nline2 \t "q" \\ \x01 ✓', "n": -(2**62), "x": 1e-300}
+    samples = [
+        Sample("icmp", tags, {"up": True, "rtt_avg_ms": 0.25}, 1),
+        Sample("icmp", tags, {"up": False, "rtt_avg_ms": 2.5}, 2**63 - 1),
+        Sample("alert", tags, fields, -(2**62)),
+    ]
+    assert spool.put(samples) == 3
+    assert spool.query("alert") == [samples[2]]
+    assert spool.query("icmp") == samples[:2]
+    assert spool.latest("icmp") == [samples[1]]
+    batch = spool.next_batch(10)
+    assert batch is not None and batch.count == 3 and (batch.first_id, batch.last_id) == (1, 3)
+
+
+def test_a_put_is_a_few_statements_whatever_its_size(tmp_path: Path) -> None:
+    """Not a statement per row: each releases and retakes the GIL, and beside a thread
+    that computes each retake waits the switch interval (5 ms): a 15,000-row put took
+    3-7 s in the daemon at region scale."""
+    spool = Spool(tmp_path / "s.sqlite")
+    statements: list[str] = []
+    spool._db.set_trace_callback(statements.append)
+    for n in (10, 5000):
+        statements.clear()
+        spool.put([icmp(f"ap-{i}", T0 + n) for i in range(n)])
+        assert len(statements) <= 8, statements
+    assert len(spool.latest("icmp")) == 5000 and spool.stats().depth == 5010
+
+
 def test_latest_keeps_the_newest_even_when_an_older_sample_arrives_later(tmp_path: Path) -> None:
     spool = Spool(tmp_path / "s.sqlite")
     spool.put([icmp("ap-1", T0 + 100, rtt=9.0)])
