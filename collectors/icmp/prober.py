@@ -205,6 +205,8 @@ class IcmpProber:
         )
 
     def close(self) -> None:
+        if self._round is not None:  # a round still running ends within a poll
+            self._round.stop = True
         self._thread.shutdown()
         for ep in self._endpoints.values():
             ep.close()

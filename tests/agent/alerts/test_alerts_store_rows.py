@@ -11,7 +11,7 @@ from netagent.agent.alerts.tracker import State, Tracker
 
 def row(i: int, maintenance: str | None = None) -> DeviceRow:
     t = Tracker(f"ap-{i}", State.UP, 1_700_000_000.123456 + i, answers=i, flips=[1.5, 2.25])
-    return DeviceRow(f"ap \"{i}\" ü", State.UP, 1_700_000_000.987654 + i, maintenance, t)
+    return DeviceRow(f'ap "{i}" ü', State.UP, 1_700_000_000.987654 + i, maintenance, t)
 
 
 def test_a_save_is_one_statement_and_reads_back_unchanged(tmp_path: Path) -> None:

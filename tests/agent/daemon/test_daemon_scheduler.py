@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import gc
 import logging
+import re
 
 import httpx
 import pytest
