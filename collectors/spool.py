@@ -44,6 +44,7 @@ from netagent.collectors.spool_file import (
     close_all,
     connect,
     explain,
+    json_rows,
 )
 from netagent.collectors.spool_model import (
     Batch,
@@ -93,20 +94,11 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO counters VALUES ('depth', 0), ('dropped_total', 0), ('next_id', 1);
 """
-# A put's rows go in as one JSON array, one statement per table. executemany releases and
-# retakes the GIL for every row, and a thread retaking it waits out the interpreter's
-# switch interval (5 ms) while another thread computes: at region scale (15,000 devices)
-# a put of 15,000 rows took 3-7 s while the SNMP cycle ran, and the ICMP round waiting on
-# it overran its interval. Beside a pure-Python loop: 225 s with executemany, 0.15 s so.
-# (key, fields, time_ns) of each row of the JSON array bound to the last "?"; json_each's
-# own `key` is the row's position in it.
-_ROWS = (
-    " json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')"
-    " FROM json_each(?)"
-)
-_INSERT_SAMPLES = f"INSERT INTO samples(id, key, fields, time_ns) SELECT ? + key,{_ROWS}"
+# A put's rows go in as one JSON array, one statement per table (see json_rows).
+_INSERT_SAMPLES = f"INSERT INTO samples(id, key, fields, time_ns) SELECT ? + key, {json_rows(3)}"
 _UPSERT_LATEST = (
-    f"INSERT INTO latest(key, fields, time_ns) SELECT{_ROWS} WHERE true"  # (the parser needs it)
+    # WHERE true: the parser needs it between a SELECT and ON CONFLICT
+    f"INSERT INTO latest(key, fields, time_ns) SELECT {json_rows(3)} WHERE true"
     " ON CONFLICT(key) DO UPDATE SET fields=excluded.fields, time_ns=excluded.time_ns"
     " WHERE excluded.time_ns >= latest.time_ns"
 )

@@ -20,6 +20,7 @@ from netagent.agent.alerts.tracker import State, Tracker
 from netagent.agent.notify.config import Severity
 from netagent.agent.notify.event import Affected
 from netagent.agent.notify.queue import NotificationQueue
+from netagent.collectors.spool_file import json_rows
 
 STATE_FILE = "state.sqlite"
 SCHEMA_VERSION = 1
@@ -199,10 +200,9 @@ class AlertStore:
         ]
 
     def save_devices(self, rows: Sequence[DeviceRow]) -> None:
-        """One statement, the rows bound as one JSON array: executemany retakes the GIL for
-        every row, and each retake waits out the switch interval (5 ms) while another
-        thread computes (netagent.collectors.spool: 15,000 rows took seconds so), and the
-        first round after a start saves every device."""
+        """One statement, the rows bound as one JSON array (`json_rows`: executemany would
+        wait out the GIL's switch interval per row), as the first round after a start
+        saves every device."""
         data = [
             (r.device, json.dumps(r.tracker.to_json()), r.shown.value, r.since, r.maintenance)
             for r in rows
@@ -210,9 +210,7 @@ class AlertStore:
         with self._lock:
             self._db.execute(
                 "INSERT INTO device_state(device, tracker, shown, shown_since, maintenance)"
-                " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),"
-                " json_extract(value, '$[2]'), json_extract(value, '$[3]'),"
-                " json_extract(value, '$[4]') FROM json_each(?) WHERE true"
+                f" SELECT {json_rows(5)} WHERE true"
                 " ON CONFLICT(device) DO UPDATE SET tracker=excluded.tracker,"
                 " shown=excluded.shown, shown_since=excluded.shown_since,"
                 " maintenance=excluded.maintenance",
