@@ -135,6 +135,13 @@ def encode_message(
 ) -> bytes:
     """A v1/v2c message: a and b are error-status/index, or non-repeaters/max-repetitions."""
     vbs = b"".join(_tlv(0x30, _tlv(OBJECT_ID, o) + _value(t, v)) for o, t, v in varbinds)
+    return _message(pdu_type, community, request_id, vbs, a, b, version)
+
+
+def _message(
+    pdu_type: int, community: bytes, request_id: int, vbs: bytes, a: int, b: int, version: int
+) -> bytes:
+    """The message around encoded varbinds."""
     pdu = _tlv(pdu_type, _int(request_id) + _int(a) + _int(b) + _tlv(0x30, vbs))
     return _tlv(0x30, _int(version) + _tlv(OCTET_STRING, community) + pdu)
 
@@ -148,10 +155,21 @@ def encode_request(
     b: int = 0,
     version: int = V2C,
 ) -> bytes:
-    """A GET/GETNEXT (a=b=0) or GETBULK (a=non-repeaters, b=max-repetitions)."""
-    return encode_message(
-        pdu_type, community, request_id, [(o, NULL, None) for o in oids], a, b, version
+    """A GET/GETNEXT (a=b=0) or GETBULK (a=non-repeaters, b=max-repetitions).
+
+    Every varbind is an OID and a NULL: one whose OID is under 124 bytes (all of them in
+    practice) has one-byte lengths and is built in one step, not through `_tlv` three
+    times (a poller encodes a request for every answer it reads)."""
+    vbs = b"".join(
+        bytes((0x30, len(o) + 4, OBJECT_ID, len(o))) + o + _NULL_VALUE
+        if len(o) < 124
+        else _tlv(0x30, _tlv(OBJECT_ID, o) + _NULL_VALUE)
+        for o in oids
     )
+    return _message(pdu_type, community, request_id, vbs, a, b, version)
+
+
+_NULL_VALUE: Final = bytes((NULL, 0))
 
 
 def _hdr(data: bytes, pos: int, end: int) -> tuple[int, int, int]:
@@ -245,25 +263,45 @@ def decode_message(data: bytes, pdu_types: tuple[int, ...]) -> Message:
     varbinds: list[VarBind] = []
     append = varbinds.append
     frm = int.from_bytes
-    while pos < vend:
-        # Inlined header parsing: this loop is the hot path.
-        if data[pos] != 0x30:
-            raise BerError(f"varbind at byte {pos} is not a SEQUENCE")
-        _, pos, vbend = _hdr(data, pos, vend)
-        if data[pos] != OBJECT_ID:
-            raise BerError(f"varbind name at byte {pos} is not an OID")
-        _, s, e = _hdr(data, pos, vbend)
-        oid = data[s:e]
-        tag, s, pos = _hdr(data, e, vbend)
-        if pos != vbend:
-            raise BerError(f"varbind ending at byte {vbend} has trailing bytes")
-        if tag in _UNSIGNED:
-            val: Value = frm(data[s:pos], "big") if s < pos else 0
-        elif tag == INTEGER:
-            val = frm(data[s:pos], "big", signed=True) if s < pos else 0
-        elif tag in EXCEPTIONS or tag == NULL:
-            val = None
-        else:
-            val = data[s:pos]
-        append((oid, tag, val))
+    try:
+        while pos < vend:
+            # The hot path: one-byte lengths (all but long strings) read inline, `_hdr`
+            # only for the long form; an index past the end is a truncation.
+            if data[pos] != 0x30:
+                raise BerError(f"varbind at byte {pos} is not a SEQUENCE")
+            ln = data[pos + 1]
+            if ln & 0x80:
+                _, s, vbend = _hdr(data, pos, vend)
+            else:
+                s, vbend = pos + 2, pos + 2 + ln
+                if vbend > vend:
+                    raise BerError(f"truncated: varbind at byte {pos} needs {ln} bytes")
+            if data[s] != OBJECT_ID:
+                raise BerError(f"varbind name at byte {s} is not an OID")
+            ln = data[s + 1]
+            if ln & 0x80:
+                _, s, e = _hdr(data, s, vbend)
+            else:
+                s, e = s + 2, s + 2 + ln
+            oid = data[s:e]
+            if e + 2 > vbend:
+                raise BerError(f"truncated: varbind at byte {pos} has no value")
+            tag, ln = data[e], data[e + 1]
+            if ln & 0x80:
+                tag, s, pos = _hdr(data, e, vbend)
+            else:
+                s, pos = e + 2, e + 2 + ln
+            if pos != vbend:
+                raise BerError(f"varbind ending at byte {vbend} does not end with its value")
+            if tag in _UNSIGNED:
+                val: Value = frm(data[s:pos], "big") if s < pos else 0
+            elif tag == INTEGER:
+                val = frm(data[s:pos], "big", signed=True) if s < pos else 0
+            elif tag in EXCEPTIONS or tag == NULL:
+                val = None
+            else:
+                val = data[s:pos]
+            append((oid, tag, val))
+    except IndexError:
+        raise BerError(f"truncated inside the varbind at byte {pos}") from None
     return Message(pdu_type, community, request_id, error_status, error_index, varbinds, version)

@@ -91,3 +91,17 @@ def test_round_trip(values: list[tuple[int, int]]) -> None:
     for u, s in values:
         vbs += [(o, ber.COUNTER32, u), (o, ber.INTEGER, s)]
     assert ber.decode_response(ber.encode_message(ber.RESPONSE, b"x", 1, vbs)).varbinds == vbs
+
+
+def test_a_request_is_the_message_of_its_oids_with_null_values() -> None:
+    """encode_request builds short varbinds in one step: the same bytes as the general
+    encoder, for an ordinary OID and for one too long for one-byte lengths."""
+    short = ber.oid_encode("1.3.6.1.2.1.31.1.1.1.6.1")
+    long = ber.oid_encode("1.3.6.1.4.1." + ".".join(["300"] * 70))
+    assert len(long) >= 124
+    for oids in ([short], [long], [short, long, short]):
+        assert ber.encode_request(ber.GETBULK, b"c", 77, oids, 0, 10) == ber.encode_message(
+            ber.GETBULK, b"c", 77, [(o, ber.NULL, None) for o in oids], 0, 10
+        )
+        req = ber.decode_message(ber.encode_request(ber.GET, b"c", 5, oids), (ber.GET,))
+        assert [(o, t, v) for o, t, v in req.varbinds] == [(o, ber.NULL, None) for o in oids]
