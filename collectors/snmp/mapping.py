@@ -120,6 +120,9 @@ INTERFACE_COUNTERS: tuple[CounterField, ...] = (
 )
 
 
+_OCTET_ROLES = tuple(role for cf in INTERFACE_COUNTERS[:2] for role, _ in cf.roles)
+
+
 def interfaces(
     table: Table, rows: Rows, device: str, iv: Interval, conv: Converter, t: int
 ) -> list[Sample]:
@@ -146,9 +149,7 @@ def interfaces(
             f"{idx}:discontinuity", _int_of(cells["discontinuity"])
         )
         got = _counter_fields(table, index, idx, cells, iv, conv, speed, reseed)
-        readable += any(k.endswith("_bps") for k in got) or any(
-            f"{d}_octets_{b}" in cells for d in ("in", "out") for b in (64, 32)
-        )
+        readable += "in_bps" in got or "out_bps" in got or any(r in cells for r in _OCTET_ROLES)
         fields.update(got)
         if speed and any(k in got for k in ("in_bps", "out_bps")):
             top = max(float(got.get("in_bps", 0)), float(got.get("out_bps", 0)))
@@ -221,22 +222,23 @@ def _counter_fields(
     reseed: bool,
 ) -> dict[str, FieldValue]:
     """Rates of one interface. An invalid 64-bit counter (wrong type, or stuck at 0 while
-    the 32-bit one counts) falls back to the 32-bit one."""
+    the 32-bit one counts) falls back to the 32-bit one. Plain loops, not comprehensions:
+    this runs for every counter of every port of every device, every cycle."""
     out: dict[str, FieldValue] = {}
+    per_s = speed / 8 if speed else None
     for cf in INTERFACE_COUNTERS:
-        raws = [
-            (role, bits, conv.counter(table.name, role, index, cells[role]))
-            for role, bits in cf.roles
-            if role in cells
-        ]
-        valid = [(role, bits, raw) for role, bits, raw in raws if raw is not None]
-        if len(valid) == 2 and valid[0][2] == 0 and valid[1][2]:
-            valid = valid[1:]
-        if not valid:
+        chosen: tuple[str, int, int] | None = None
+        for role, bits in cf.roles:  # each present cell is checked: a bad one is said
+            cell = cells.get(role)
+            if cell is None:
+                continue
+            raw = conv.counter(table.name, role, index, cell)
+            if raw is not None and (chosen is None or (chosen[2] == 0 and raw)):
+                chosen = (role, bits, raw)
+        if chosen is None:
             continue
-        role, bits, raw = valid[0]
-        limit = speed / 8 * cf.per_byte if speed else None
-        r = iv.rate(f"{idx}:{role}", raw, bits, limit, reseed)
+        role, bits, raw = chosen
+        r = iv.rate(f"{idx}:{role}", raw, bits, per_s * cf.per_byte if per_s else None, reseed)
         if r is not None:
             out[cf.name] = r * cf.scale
     return out

@@ -30,7 +30,7 @@ _GROUP_SPREAD = 1.25  # columns whose row counts differ more go in separate requ
 _SCALAR_CHUNK = 40
 
 
-@dataclass
+@dataclass(slots=True)
 class ColumnData:
     """What a walk found under one column: row index (encoded suffix) -> cell."""
 
@@ -331,7 +331,8 @@ class Walker:
                 done.add(i)
                 continue
             last = pos[i]
-            if (oid <= last or len(oid) != len(last)) and not _after(oid, last):
+            # A column's first row follows the column itself: compared only after it.
+            if (oid <= last or len(oid) != len(last)) and last != prefix and not _after(oid, last):
                 data[i].problem = f"agent returned OIDs out of order at {ber.oid_str(oid)}"
                 done.add(i)
                 continue
