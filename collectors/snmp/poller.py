@@ -252,19 +252,15 @@ class SnmpPoller:
             )
         mem = self._memory.setdefault(t.name, Memory())
         w = Walker(s, mem, self._limits(t, profile), self.counters)
-        scalars = _scalar_oids(profile) if profile else []
-        got = await w.scalars(_SYSTEM + scalars)
-        now_ns = time.time_ns() if at_ns is None else at_ns
-        uptime = _int(got.get(SYS_UPTIME))
-        out.info = {
-            "sysName": _text(got.get(SYS_NAME)),
-            "sysDescr": _text(got.get(SYS_DESCR)),
-            "sysObjectID": _object_id(got.get(SYS_OBJECT_ID), out.problems),
-        }
-        if uptime is not None:
-            out.info["uptime_s"] = str(uptime / 100)
+        scalars = _SYSTEM + (_scalar_oids(profile) if profile else [])
+        # Known profile, known table sizes: the scalars come with the walk's end checks
+        # (one request fewer a poll). Else first: sysObjectID picks the profile, ifNumber
+        # sizes the first walk.
+        late = profile is not None and bool(mem.rows)
+        got = {} if late else await w.scalars(scalars)
+        sys_object_id = "" if late else _object_id(got.get(SYS_OBJECT_ID), out.problems)
         if profile is None:
-            profile = await self._choose(s, t.name, out.info["sysObjectID"])
+            profile = await self._choose(s, t.name, sys_object_id)
             w.lim = self._limits(t, profile)
             if more := _scalar_oids(profile):
                 got.update(await w.scalars(more))
@@ -274,8 +270,23 @@ class SnmpPoller:
         cols = [(tb, role, c) for tb in walked for role, c in tb.columns.items()]
         hints = [if_number if tb.kind == "interface" else None for tb, _, _ in cols]
         data = await w.columns(
-            [c.encoded for _, _, c in cols], hints, [tb.name for tb, _, _ in cols]
+            [c.encoded for _, _, c in cols],
+            hints,
+            [tb.name for tb, _, _ in cols],
+            then=scalars if late else (),
         )
+        if late:
+            got = w.then_read
+            sys_object_id = _object_id(got.get(SYS_OBJECT_ID), out.problems)
+        now_ns = time.time_ns() if at_ns is None else at_ns
+        uptime = _int(got.get(SYS_UPTIME))
+        out.info = {
+            "sysName": _text(got.get(SYS_NAME)),
+            "sysDescr": _text(got.get(SYS_DESCR)),
+            "sysObjectID": sys_object_id,
+        }
+        if uptime is not None:
+            out.info["uptime_s"] = str(uptime / 100)
         out.problems += w.problems
         rows: dict[str, mapping.Rows] = {tb.name: {} for tb in profile.tables}
         for (tb, role, _), col in zip(cols, data, strict=True):

@@ -403,3 +403,58 @@ def test_rows_that_appear_between_polls_are_read() -> None:
         assert _ports(o5)["eth5"]["alias"] == "port 5"
 
     _run(body)
+
+
+def _vaps(n: int) -> dict[tuple[int, ...], tuple[int, ber.Value]]:
+    """n UniFi VAP rows: clients and radio (the last one on its own radio, "nx")."""
+    base = "1.3.6.1.4.1.41112.1.6.1.2.1"
+    t: dict[tuple[int, ...], tuple[int, ber.Value]] = {}
+    for v in range(1, n + 1):
+        t[tuple(map(int, f"{base}.8.{v}".split(".")))] = (ber.INTEGER, 10)
+        radio = b"nx" if v == 7 else (b"ng" if v % 2 else b"na")
+        t[tuple(map(int, f"{base}.9.{v}".split(".")))] = (ber.OCTET_STRING, radio)
+    return t
+
+
+def test_table_ends_are_checked_in_one_request_and_a_grown_table_is_read() -> None:
+    """Two tables read to the rows they had last poll: whether each ends there is asked
+    in one GETNEXT (one varbind per table) that also reads the system scalars, not a
+    request per table and a GET; a table that grew since is walked on, its new row read,
+    and the scalars are the same as a GET gives."""
+
+    async def body() -> None:
+        async with responding({**interfaces_table(4), **_vaps(6)}) as r:
+            asked: list[tuple[int, int]] = []  # (PDU type, varbinds) of each request
+            answer = r.answer
+
+            def counting(data: bytes) -> bytes | None:
+                q = ber.decode_message(data, (ber.GET, ber.GETNEXT, ber.GETBULK))
+                asked.append((q.pdu_type, len(q.varbinds)))
+                return answer(data)
+
+            r.answer = counting  # type: ignore[method-assign]
+            poller = SnmpPoller(_cfg())
+            t = _target(r, profile="unifi")
+            (first,) = await poller.poll([t])
+            assert first.ok, first.error
+            asked.clear()
+            (o,) = await poller.poll([t])
+            assert o.ok, o.error
+            # 2 table ends + sysDescr, sysObjectID, sysUpTime, sysName, ifNumber
+            assert [a for a in asked if a[0] != ber.GETBULK] == [(ber.GETNEXT, 7)], asked
+            assert o.info == first.info and _system(o).fields["uptime_s"] == 1000.0
+            assert len(_ports(o)) == 4
+            wifi = {
+                s.tags["radio"]: s.fields["clients"] for s in o.samples if s.measurement == "wifi"
+            }
+            assert wifi == {"ng": 30, "na": 30}
+            r.table.update(_vaps(7))  # a seventh VAP, on a radio of its own
+            r.set("1.3.6.1.2.1.1.3.0", ber.TIMETICKS, 200_000)
+            (o,) = await poller.poll([t])
+            poller.close()
+        assert o.ok, o.error
+        wifi = {s.tags["radio"]: s.fields["clients"] for s in o.samples if s.measurement == "wifi"}
+        assert wifi == {"ng": 30, "na": 30, "nx": 10}
+        assert len(_ports(o)) == 4
+
+    _run(body)
