@@ -165,7 +165,7 @@ class Daemon:
                 "reload refused, keeping the running configuration: %s", "; ".join(e.problems)
             )
             return
-        _log_warnings(new)
+        log_config_warnings(new)
         if new.agent.resolved_data_dir() != self.config.agent.resolved_data_dir():
             log.error(
                 "reload refused, keeping the running configuration: agent.data_dir: "
@@ -293,9 +293,10 @@ class Daemon:
             await asyncio.wait(others, timeout=1)
 
 
-def _log_warnings(config: AgentConfig) -> None:
+def log_config_warnings(config: AgentConfig) -> None:
     """What `config check` marks `!` (a secret written in the file, a secret file every
-    user can read, an unused key), in the journal too: a reload runs no preflight."""
+    user can read, an unused key), in the journal too: a reload runs no preflight. `run
+    --once` says it as well: from cron it is the only run an operator may ever look at."""
     for warning in config.warnings:
         log.warning("config: %s", warning)
 
@@ -329,7 +330,7 @@ def run_daemon(config: AgentConfig, demo_lab: bool = False) -> int:
     its lab namespace, where some devices are really down. Never with an inventory of
     one's own: that is the production path."""
     logs.for_daemon()
-    _log_warnings(config)
+    log_config_warnings(config)
     lock = DataDirLock(config.agent.resolved_data_dir())
     try:
         lock.acquire()

@@ -18,7 +18,7 @@ from netagent.agent.cli import common, datadir, options, snmp_view
 from netagent.agent.cli.inventory_cmd import load_configured_or_exit
 from netagent.agent.cli.status_view import print_states
 from netagent.agent.config import AgentConfig, ConfigError
-from netagent.agent.daemon import run_daemon
+from netagent.agent.daemon import log_config_warnings, run_daemon
 from netagent.agent.demo import lab
 from netagent.agent.health import Health
 from netagent.agent.services import SNMP_STATE_FILE
@@ -79,6 +79,7 @@ def run_once(
     if not once:  # the daemon never builds the lab unless asked: it is the production path
         datadir.preflight(cfg)
         raise typer.Exit(run_daemon(cfg, demo_lab=use_lab is True))
+    log_config_warnings(cfg)
     inv = load_configured_or_exit(cfg)
     netns = cfg.agent.netns or None
     if netns is not None:
