@@ -1,9 +1,10 @@
 """Samples to InfluxDB line protocol and back.
 
-Encoding uses the escape tables of influxdb-client's `Point` serializer and produces the
+Encoding uses the escape rules of influxdb-client's `Point` serializer and produces the
 same text as `Point.to_line_protocol()` (a test holds us to it), without building a
 `Point` per sample: the spool encodes every sample once, at `put()`, so the hot path stays
-cheap and a replayed batch is byte-identical to the first attempt.
+cheap and a replayed batch is byte-identical to the first attempt. The rules are written
+out here, not imported: influxdb-client's import is 0.15 s of every command's start.
 
 A line is stored in two parts, the series key (measurement and sorted tags) and the field
 set; the timestamp is appended at delivery in the configured precision. Decoding follows
@@ -21,14 +22,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from influxdb_client.client.write.point import (
-    _ESCAPE_KEY,
-    _ESCAPE_MEASUREMENT,
-    _ESCAPE_STRING,
-)
-
 from netagent.collectors import schema
 from netagent.collectors.samples import FieldValue, Sample
+
+# Line protocol's escapes, as influxdb-client's Point writes them: in keys and tag values
+# comma, equals and space; in a measurement comma and space; both also the control
+# characters a line cannot hold. In a string field, the quote and the backslash.
+_ESCAPE_MEASUREMENT = str.maketrans({",": r"\,", " ": r"\ ", "\n": r"\n", "\t": r"\t", "\r": r"\r"})
+_ESCAPE_KEY = {**_ESCAPE_MEASUREMENT, ord("="): r"\="}
+_ESCAPE_STRING = str.maketrans({'"': r"\"", "\\": r"\\"})
 
 # Divisors from integer nanoseconds to each precision InfluxDB accepts.
 PRECISION_DIVISOR = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000}

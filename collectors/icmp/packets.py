@@ -6,17 +6,20 @@ in, because building one scapy packet costs ~0.3 ms and a sweep sends thousands.
 Replies are read with one struct unpack of the fixed echo header plus the 8-byte token
 we put at the start of the payload, for the same reason: scapy dissects ~10x slower
 than the kernel delivers. scapy still dissects anything unexpected for the debug log.
+
+scapy is imported where a template is built or a packet described, not with this module:
+its import is a quarter of a second that every CLI command paid at start, and only a
+prober (and a debug log) needs it.
 """
 
 from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-from scapy.layers.inet import ICMP
-from scapy.layers.inet6 import ICMPv6EchoRequest, icmp6typescls
-from scapy.packet import Packet, Raw
+if TYPE_CHECKING:
+    from scapy.packet import Packet
 
 ECHO_REPLY_V4 = 0
 ECHO_REQUEST_V4 = 8
@@ -51,6 +54,10 @@ class EchoTemplate:
 
     @classmethod
     def build(cls, v6: bool, data: bytes, kernel_checksum: bool) -> EchoTemplate:
+        from scapy.layers.inet import ICMP
+        from scapy.layers.inet6 import ICMPv6EchoRequest
+        from scapy.packet import Raw
+
         if v6:
             raw = bytes(ICMPv6EchoRequest(id=0, seq=0, data=data, cksum=0))
         else:
@@ -72,6 +79,10 @@ class EchoTemplate:
 
 def describe(data: bytes, v6: bool, offset: int) -> str:
     """scapy's one-line dissection of a packet we could not match (debug logs only)."""
+    from scapy.layers.inet import ICMP
+    from scapy.layers.inet6 import icmp6typescls
+    from scapy.packet import Raw
+
     body = data[offset:]
     if not body:
         return "empty packet"
