@@ -139,6 +139,9 @@ device_deadline_s = 1.0
 request_timeout_s = 0.3
 [netbox]
 url = "http://127.0.0.1:{closed}"
+# one quick retry: the retry path runs, not 15 s of back-off per NetBox command
+retries = 1
+backoff_s = 0.1
 [notify.email]
 host = "127.0.0.1"
 port = {closed}
