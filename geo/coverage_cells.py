@@ -69,6 +69,11 @@ class CellIndex:
         """The cells element i reaches."""
         return self.elem_cells[self.elem_ptr[i] : self.elem_ptr[i + 1]]
 
+    def reaching(self) -> NDArray[np.int64]:
+        """The elements that reach at least one cell (from the CSR pointers: no sort, so
+        live figures, which ask for it per technology every time, stay cheap)."""
+        return np.flatnonzero(np.diff(self.elem_ptr))
+
     def per_cell(self) -> NDArray[np.int64]:
         """How many elements reach each cell."""
         return np.diff(self.cell_ptr)

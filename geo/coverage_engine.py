@@ -286,7 +286,7 @@ class CoverageEngine:
     def total_elements(self, tech: Technology, live: bool) -> int:
         if tech is Technology.ALL:
             return sum(self.total_elements(t, live) for t in LAYERS)
-        reach = np.unique(self._index[tech].elem_of_pair)
+        reach = self._index[tech].reaching()
         return int(self._alive[tech][reach].sum()) if live else len(reach)
 
     def zone_geometry(self, tech: Technology, zone: int, live: bool) -> BaseGeometry:
