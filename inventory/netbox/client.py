@@ -11,19 +11,25 @@ raises `NetBoxUnsure`; the applier reads back what exists and sends only what is
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from collections import Counter
+from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pynetbox
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import ConnectionPool
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from netagent.inventory.netbox.config import NetBoxConfig, NetBoxTokenError
 from netagent.inventory.netbox.kinds import KIND
+
+log = logging.getLogger(__name__)
 
 
 class NetBoxError(Exception):
@@ -86,7 +92,7 @@ class NetBoxClient:
         self.config = config
         session = _TimeoutSession(config.timeout_s)
         session.verify = config.verify_tls
-        retry = Retry(
+        retry = _SaidRetry(
             total=config.retries,
             connect=config.retries,
             read=config.retries,
@@ -172,9 +178,42 @@ class NetBoxClient:
         self._call(f"DELETE {kind}", self._endpoint(kind).delete, ids, write=True)
 
 
-def _why(e: requests.RequestException) -> str:
-    """The system's reason under requests' wrapping ("ConnectionError: [Errno 111]
-    Connection refused"), not the pool's whole message, which repeats the request."""
+class _SaidRetry(Retry):
+    """urllib3's Retry, saying each retry in the log (info: the daemon's journal, a
+    command's -v): with the default back-off an unreachable NetBox is 15 s of silence
+    before the command's one error line."""
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> _SaidRetry:
+        new = super().increment(method, url, response, error, _pool, _stacktrace)
+        why = _why(error) if error is not None else f"HTTP {response.status if response else '?'}"
+        after = new.get_retry_after(response) if response is not None else None
+        wait = new.get_backoff_time() if after is None else after
+        n = len(new.history)
+        total = n + new.total if isinstance(new.total, int) else n
+        log.info(
+            "NetBox %s %s: %s; retry %d of %d in %.1f s",
+            method,
+            urlsplit(url or "").path,  # the path only: a query may hold filter values
+            why,
+            n,
+            total,
+            wait,
+        )
+        return new
+
+
+def _why(e: Exception) -> str:
+    """The system's reason under requests' or urllib3's wrapping ("ConnectionError:
+    [Errno 111] Connection refused"), not the pool's whole message, which repeats the
+    request."""
     errno = re.search(r"\[Errno -?\d+\] [^'\")]+", str(e))
     return f"{type(e).__name__}: {errno[0]}" if errno else type(e).__name__
 
