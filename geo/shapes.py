@@ -23,6 +23,8 @@ from numpy.typing import ArrayLike, NDArray
 # Largest relative area error an element's polygon may have (0.1%).
 AREA_REL_ERROR = 1e-3
 MAX_VERTICES = 1024  # per full circle; a 30 km radius at 1 m needs ~330
+# Slack (m) on the distance at which two disc polygons might touch (see disc_colours).
+TOUCH_M = 1e-6
 
 
 def equal_area_scale(n: ArrayLike) -> NDArray[np.float64]:
@@ -124,34 +126,78 @@ def corridor_quad_segs(
     return np.clip(np.maximum(q, max(1, minimum // 4)), 1, MAX_VERTICES // 4).astype(np.int64)
 
 
-def contained_in(
+def touching(
     centres: NDArray[np.float64], radii: NDArray[np.float64], vertices: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Every pair (i, j), i < j, of equal-area disc polygons that may touch: their vertex
+    circles meet (an arithmetic test on the pairs whose boxes meet). Any disc inside or
+    overlapping another is in such a pair, so `contained_in` and `disc_colours` share it.
+    """
+    outer = radii * equal_area_scale(vertices)
+    lo, hi = centres - outer[:, None], centres + outer[:, None]
+    boxes = shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1])
+    a, b = shapely.STRtree(boxes).query(boxes)
+    keep = a < b
+    a, b = a[keep], b[keep]
+    # TOUCH_M: vertices computed with cos/sin may lie a rounding error beyond the circle
+    near = np.hypot(*(centres[a] - centres[b]).T) <= outer[a] + outer[b] + TOUCH_M
+    return a[near], b[near]
+
+
+def contained_in(
+    centres: NDArray[np.float64],
+    radii: NDArray[np.float64],
+    vertices: NDArray[np.int64],
+    pairs: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None,
 ) -> NDArray[np.int64]:
     """For each equal-area disc polygon, one disc polygon it lies inside (-1: none).
 
     Polygon i reaches at most its vertex radius from its centre; polygon j contains the
     circle of its edge midpoints. So d(i, j) + vertex radius of i <= midpoint radius of j
-    proves i inside j, with no geometry: pure arithmetic on the candidate pairs.
+    proves i inside j, with no geometry: pure arithmetic on the candidate pairs
+    (`touching`, unless given).
     """
-    n = len(radii)
-    out = np.full(n, -1, dtype=np.int64)
-    if n < 2:
-        return out
+    out = np.full(len(radii), -1, dtype=np.int64)
+    a, b = touching(centres, radii, vertices) if pairs is None else pairs
     scale = equal_area_scale(vertices)
     outer = radii * scale
     inner = radii * scale * np.cos(np.pi / vertices)
-    # i can only lie inside a j within inner[j] - outer[i] of its centre: each disc is
-    # queried that far around it at most (half the candidate pairs of one common radius)
-    reach = inner.max() - outer
-    cand = np.flatnonzero(reach >= 0)
-    pts = shapely.points(centres)
-    k, j = shapely.STRtree(pts).query(pts[cand], predicate="dwithin", distance=reach[cand])
-    i = cand[k]
+    i, j = np.concatenate([a, b]), np.concatenate([b, a])
     d = np.hypot(*(centres[i] - centres[j]).T)
-    ok = (i != j) & (d + outer[i] <= inner[j])
+    ok = d + outer[i] <= inner[j]
     i, j = i[ok], j[ok]
     # the widest container of each: the likeliest to cover it whatever else is down
     order = np.lexsort((-inner[j], i))
     first = np.unique(i[order], return_index=True)[1]
     out[i[order][first]] = j[order][first]
     return out
+
+
+def disc_colours(
+    container: NDArray[np.int64], pairs: tuple[NDArray[np.int64], NDArray[np.int64]]
+) -> NDArray[np.int64]:
+    """A colour for each disc polygon, such that two discs of one colour never touch;
+    -1 for a disc inside another (`contained_in`), which unions leave out.
+
+    pairs: the discs that may touch (`touching`). Discs of one colour form a valid
+    MultiPolygon as they are, with no overlay, so a union of n discs takes one overlay
+    per colour instead of n - 1 (a cascade's). Greedy, in index order (the smallest
+    colour no earlier neighbour has): hand-written, as no dependency of the project
+    colours a graph.
+    """
+    colour = np.full(len(container), -1, dtype=np.int64)
+    a, b = pairs
+    free = container < 0
+    both = free[a] & free[b]
+    a, b = a[both], b[both]
+    order = np.argsort(b, kind="stable")
+    earlier = a[order].tolist()
+    ptr = np.searchsorted(b[order], np.arange(len(container) + 1)).tolist()
+    col = colour.tolist()
+    for v in np.flatnonzero(free).tolist():
+        used = {col[u] for u in earlier[ptr[v] : ptr[v + 1]]}
+        k = 0
+        while k in used:
+            k += 1
+        col[v] = k
+    return np.array(col, dtype=np.int64)

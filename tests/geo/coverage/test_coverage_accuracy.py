@@ -10,9 +10,22 @@ import pytest
 import shapely
 
 from netagent.geo.coverage import COMUNE, CoverageConfig, compute, engine_for, result_of
-from netagent.geo.coverage_layers import Technology, discs, fibre_elements, sector_polygon
+from netagent.geo.coverage_layers import (
+    Elements,
+    Technology,
+    discs,
+    fibre_elements,
+    sector_polygon,
+)
 from netagent.geo.coverage_local import REFRESH_AFTER
-from netagent.geo.shapes import circle_vertices, contained_in, equal_area_scale, rim_error
+from netagent.geo.shapes import (
+    circle_vertices,
+    contained_in,
+    disc_colours,
+    equal_area_scale,
+    rim_error,
+    touching,
+)
 from netagent.inventory.load import load_inventory
 from netagent.inventory.model import Sector
 from netagent.inventory.sample import SAMPLE_DIR, SAMPLE_PATHS
@@ -193,6 +206,42 @@ def test_containment_search_misses_no_container() -> None:
     np.fill_diagonal(ok, False)
     assert ok.any(axis=1).sum() > 50
     np.testing.assert_array_equal(contained_in(centres, radii, n) >= 0, ok.any(axis=1))
+
+
+def test_discs_of_one_colour_never_touch_and_their_union_is_the_cascade() -> None:
+    # dense and sparse, radii of several sizes, two identical discs, two circles that
+    # touch (their polygons overlap by the vertices' reach)
+    rng = np.random.default_rng(11)
+    centres = np.vstack([rng.normal(1500, 300, (500, 2)), rng.uniform(0, 3000, (300, 2))])
+    radii = rng.choice([30.0, 100.0, 180.0], 800)
+    radii[:4] = 180.0  # none wider: never inside another
+    centres[1] = centres[0]
+    centres[2], centres[3] = (5000, 5000), (5000 + 360 + 1e-9, 5000)
+    n = circle_vertices(radii, DEFAULT.rim_error_m, DEFAULT.circle_vertices)
+    pairs = touching(centres, radii, n)
+    container = contained_in(centres, radii, n, pairs)
+    colours = disc_colours(container, pairs)
+    polys = discs(centres, radii, DEFAULT)
+    np.testing.assert_array_equal(colours < 0, container >= 0)
+    assert colours[0] != colours[1]
+    for k in range(colours.max() + 1):
+        same = polys[colours == k]
+        a, b = shapely.STRtree(same).query(same, predicate="intersects")
+        assert (a == b).all(), f"colour {k}: discs {a[a != b][:3]} touch"
+    assert colours.max() > 2
+    free = np.flatnonzero(container < 0)
+    el = wifi_like(centres, radii, n)
+    got, want = el.union(free), shapely.union_all(polys)
+    assert got.is_valid
+    assert got.area == pytest.approx(want.area, rel=1e-12)
+    assert shapely.symmetric_difference(got, want).area < 1e-6
+
+
+def wifi_like(centres: np.ndarray, radii: np.ndarray, n: np.ndarray) -> Elements:
+    """Disc elements as the engine makes them for access points."""
+    names = [f"ap{i}" for i in range(len(radii))]
+    polys = discs(centres, radii, DEFAULT, n)
+    return Elements(Technology.WIFI, names, polys, [(x,) for x in names], discs=(centres, radii, n))
 
 
 def test_live_patches_stay_exact_over_many_changes() -> None:
