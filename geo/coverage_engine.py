@@ -94,9 +94,7 @@ class CoverageEngine:
         self.proj = Projector(config.crs)
         self.zones: list[Zone] = prepare_zones(inv.quartieri, self.proj)
         self.elements: dict[Technology, Elements] = build_elements(inv, config, self.proj)
-        centres = shapely.get_coordinates(
-            shapely.centroid(np.concatenate([self.elements[t].extents() for t in LAYERS]))
-        )
+        centres = np.concatenate([self.elements[t].centres() for t in LAYERS])
         self.cells: Cells = make_cells(
             self.zones, config.cell_size_m, centres, config.cell_max_elements
         )

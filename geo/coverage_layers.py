@@ -105,6 +105,13 @@ class Elements:
         """What an STRtree of the elements is built on: polygons, or corridors' paths."""
         return self.geoms if self.paths is None else self.paths
 
+    def centres(self) -> NDArray[np.float64]:
+        """(N, 2) centre of each element: a disc's own, else its extent's centroid."""
+        if self.discs is not None:
+            return self.discs[0]
+        xy: NDArray[np.float64] = shapely.get_coordinates(shapely.centroid(self.extents()))
+        return xy
+
     def reaching(self, region: BaseGeometry, members: NDArray[np.int64]) -> NDArray[np.int64]:
         """The members whose element intersects `region` (prepared by the caller)."""
         hit: NDArray[np.bool_] = (
