@@ -67,6 +67,21 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _direction(
+    alive: dict[Technology, NDArray[np.bool_]] | None, tech: Technology, changed: NDArray[np.int64]
+) -> bool | None:
+    """True when every changed element of `tech` stopped serving, False when every one
+    serves again, None for some of each (see netagent.geo.coverage_local.patch)."""
+    if alive is None:
+        return None
+    now = alive[tech][changed]
+    if not now.any():
+        return True
+    if now.all():
+        return False
+    return None
+
+
 class CoverageEngine:
     """Planned and live coverage of one inventory, kept per cell.
 
@@ -199,6 +214,7 @@ class CoverageEngine:
         out: list[CellFigures] = []
         layer = {t: st.geom[t][c] for t in LAYERS}
         regions = []
+        gone: set[bool | None] = set()  # per patched layer: its changes' direction
         for t in techs:
             el = self.elements[t]
             members = self._index[t].of_cell(c)
@@ -207,10 +223,14 @@ class CoverageEngine:
             members = el.needed(members, None if alive is None else alive[t])
             if t in local:
                 region = self._clip(el.union(local[t]), c)
-                shapely.prepare(region)
-                near = el.reaching(region, members)
-                inside = polygonal(shapely.intersection(el.union(near, region.bounds), region))
-                g = patch(layer[t], region, inside)
+                way = _direction(alive, t, local[t])
+                gone.add(way)
+                inside = region  # when every changed element serves again
+                if way is not False:
+                    shapely.prepare(region)
+                    near = el.reaching(region, members)
+                    inside = polygonal(shapely.intersection(el.union(near, region.bounds), region))
+                g = patch(layer[t], region, inside, way)
                 regions.append(region)
             else:
                 g = self._clip(el.union(members, self.cells.geoms[c].bounds), c)
@@ -218,8 +238,13 @@ class CoverageEngine:
             out.append(self._figures(c, t, g))
         if len(local) == len(techs):  # every change patched: so is 'all'
             region = polygonal(shapely.union_all(regions))
-            inside = [shapely.intersection(layer[t], region) for t in LAYERS]
-            g = patch(st.geom[Technology.ALL][c], region, polygonal(shapely.union_all(inside)))
+            way = gone.pop() if len(gone) == 1 else None
+            inside = region  # every change serves again: each layer covers its region
+            if way is not False:
+                inside = polygonal(
+                    shapely.union_all([shapely.intersection(layer[t], region) for t in LAYERS])
+                )
+            g = patch(st.geom[Technology.ALL][c], region, inside, way)
             out.append(self._figures(c, Technology.ALL, g))
             return out
         parts = [layer[t] for t in _ALL_ORDER if not layer[t].is_empty]

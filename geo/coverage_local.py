@@ -20,8 +20,21 @@ LOCAL_MAX = 8  # changed elements of one layer in a cell beyond which it is redo
 REFRESH_AFTER = 64  # patches of one cell's layer before it is recomputed whole
 
 
-def patch(old: BaseGeometry, region: BaseGeometry, inside: BaseGeometry) -> BaseGeometry:
-    """`old` outside `region`, `inside` within it."""
+def patch(
+    old: BaseGeometry, region: BaseGeometry, inside: BaseGeometry, gone: bool | None = None
+) -> BaseGeometry:
+    """`old` outside `region`, `inside` within it.
+
+    gone: True when every changed element stopped serving, so `inside` lies within `old`
+    and the new layer is old − (region − inside); False when every one came back, so
+    `old`'s part of the region lies within `inside` and the new layer is old ∪ inside.
+    Either way one overlay of the whole cell's layer instead of two (the other is the
+    region's size); None (some of each) takes both.
+    """
     if region.is_empty:
         return old
+    if gone is True:
+        return polygonal(shapely.difference(old, shapely.difference(region, inside)))
+    if gone is False:
+        return polygonal(shapely.union(old, inside))
     return polygonal(shapely.union(shapely.difference(old, region), inside))

@@ -27,7 +27,7 @@ from netagent.geo.shapes import (
     touching,
 )
 from netagent.inventory.load import load_inventory
-from netagent.inventory.model import Sector
+from netagent.inventory.model import Inventory, Sector
 from netagent.inventory.sample import SAMPLE_DIR, SAMPLE_PATHS
 from tests.geo.coverage.test_coverage_world import (
     PROJ,
@@ -244,14 +244,40 @@ def wifi_like(centres: np.ndarray, radii: np.ndarray, n: np.ndarray) -> Elements
     return Elements(Technology.WIFI, names, polys, [(x,) for x in names], discs=(centres, radii, n))
 
 
-def test_live_patches_stay_exact_over_many_changes() -> None:
-    # one AP going down and up again and again: patched in place (and refreshed whole
-    # every REFRESH_AFTER patches), the figures stay those of a fresh computation
-    inv = inventory(
+def twelve_aps() -> Inventory:
+    """Twelve overlapping APs in a row, in one quartiere."""
+    return inventory(
         quartieri=(quartiere("Q", box(0, 0, 2000, 2000)),),
         sites=tuple(site(f"s{i}", 300 + 90 * i, 900 + 40 * (i % 3)) for i in range(12)),
         devices=tuple(ap(f"a{i}", f"s{i}", 120.0) for i in range(12)),
     )
+
+
+def test_live_patches_that_take_away_bring_back_or_both_match_a_fresh_computation() -> None:
+    # random sets of APs down, one after the other: a change only takes APs away, only
+    # brings them back, or both at once (coverage_local.patch's three ways)
+    inv = twelve_aps()
+    engine = engine_for(inv, DEFAULT)
+    rng = np.random.default_rng(3)
+    before: set[str] = set()
+    ways = set()
+    for k in range(40):
+        down = {f"a{i}" for i in rng.choice(12, int(rng.integers(0, 5)), replace=False)}
+        ways.add((bool(down - before), bool(before - down)))
+        engine.set_down(down)
+        before = down
+        got = {(r.quartiere, r.technology): r.covered_km2 for r in result_of(engine, True).rows}
+        for r in compute(inv, DEFAULT, down=down, live=True).rows:
+            assert got[(r.quartiere, r.technology)] == pytest.approx(r.covered_km2, abs=1e-9), (
+                f"{r.quartiere} {r.technology}, change {k}"
+            )
+    assert {(True, False), (False, True), (True, True)} <= ways
+
+
+def test_live_patches_stay_exact_over_many_changes() -> None:
+    # one AP going down and up again and again: patched in place (and refreshed whole
+    # every REFRESH_AFTER patches), the figures stay those of a fresh computation
+    inv = twelve_aps()
     engine = engine_for(inv, DEFAULT)
     for k in range(2 * REFRESH_AFTER + 3):
         down = {f"a{k % 5}", f"a{(k * 7) % 12}"} if k % 2 else set()
