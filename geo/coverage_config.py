@@ -61,13 +61,13 @@ class CoverageConfig(BaseModel):
         description="Fewest vertices of any disc polygon (more where rim_error_m needs them).",
     )
     cell_size_m: float = Field(
-        default=4000.0,
+        default=6000.0,
         gt=0,
         description="Side of the largest grid cells each quartiere is cut into, so a change "
         "of one device recomputes only the cells it touches.",
     )
     cell_max_elements: int = Field(
-        default=400,
+        default=800,
         ge=1,
         description="A cell reached by more coverage elements than this is split in four "
         "(down to 1/64 of cell_size_m): small unions where the network is dense.",

@@ -39,7 +39,7 @@ TECHNOLOGIES = (*LAYERS, Technology.ALL)
 # round caps), last, so they enter one overlay instead of two (10% of the 'all' time).
 _ALL_ORDER = (Technology.WIFI, Technology.FIXED_WIRELESS, Technology.FIBRE)
 # Threads for the per-cell unions: shapely releases the GIL inside GEOS, so cells are
-# unioned in parallel. Bounded: a recompute is ~200 cells, and only 2 cores were measured.
+# unioned in parallel. Bounded: a recompute is ~150 cells, and only 2 cores were measured.
 MAX_WORKERS = 4
 # A single cell is recomputed in the calling thread. Two already pay for a pool: a live
 # change of one AP (1-4 cells) went from 19.6 to 16.8 ms median with 2 threads.
