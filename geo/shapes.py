@@ -9,7 +9,10 @@ GEOS's buffer, which puts its vertices on the circle, so for corridors n is also
 until the area they lose is under `AREA_REL_ERROR` of the corridor's.
 
 Hand-written because shapely's `buffer` offers neither area correction nor a vertex
-count from a distance tolerance; the formulas are those of a regular polygon.
+count from a distance tolerance; the formulas are those of a regular polygon. The same
+formulas tell, with no geometry, which disc polygons may touch, which lie inside another
+(`contained_in`), and a colouring in which discs of one colour never touch
+(`disc_colours`), so unions can leave discs out and overlay whole colours at once.
 """
 
 from __future__ import annotations
