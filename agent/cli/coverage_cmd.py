@@ -236,7 +236,21 @@ def coverage(
     population_field: str | None = PopulationFieldOpt,
 ) -> None:
     """Print coverage per quartiere and technology (planned, or --live)."""
-    if ctx.invoked_subcommand:
+    if ctx.invoked_subcommand:  # it takes --config and the like from here (_inherited)
+        table_only = {
+            "--quartiere": bool(quartiere),
+            "--technology": technology is not None,
+            "--sort": sort != "quartiere",
+            "--json": json_out,
+            "--csv": csv_out,
+            "--write-samples": write_samples,
+        }
+        if given := [flag for flag, set_ in table_only.items() if set_]:
+            common.err.print(
+                f"[red]error[/]: {', '.join(given)}: only for the table, not for "
+                f"`coverage {ctx.invoked_subcommand}`"
+            )
+            raise typer.Exit(common.ExitCode.USAGE)
         return
     cfg = options.configured(config, data_dir, inventory, quartieri)
     c = compute_for_cli(cfg, live, population, population_field=population_field)
@@ -299,12 +313,24 @@ class FileJob:
 FileWriter = Callable[[FileJob, Path], list[Path]]
 
 
+_SHARED = ("live", "config", "inventory", "quartieri", "data_dir", "population", "population_field")
+
+
+def _inherited(ctx: typer.Context) -> dict[str, Any]:
+    """The shared options of a subcommand, each from the subcommand or else from
+    `coverage` itself: `coverage -c own.toml export DIR` reads own.toml, as the table
+    does, and never falls back to the bundled sample."""
+    parent = ctx.parent.params if ctx.parent is not None else {}
+    return {k: ctx.params.get(k) or parent.get(k) for k in _SHARED}
+
+
 def _writes_files(name: str, target: Any) -> Callable[[FileWriter], FileWriter]:
     """Register `coverage NAME TARGET` with the options every file-writing command takes;
     the decorated function says only what it writes (its docstring is the command's help)."""
 
     def register(write: FileWriter) -> FileWriter:
         def command(
+            ctx: typer.Context,
             out: Path = target,
             live: bool = LiveOpt,
             config: Path | None = options.ConfigOpt,
@@ -314,8 +340,12 @@ def _writes_files(name: str, target: Any) -> Callable[[FileWriter], FileWriter]:
             population: Path | None = PopulationOpt,
             population_field: str | None = PopulationFieldOpt,
         ) -> None:
-            cfg = options.configured(config, data_dir, inventory, quartieri)
-            for path in write(FileJob(cfg, live, population, population_field), out):
+            given = _inherited(ctx)
+            cfg = options.configured(
+                given["config"], given["data_dir"], given["inventory"], given["quartieri"]
+            )
+            job = FileJob(cfg, given["live"], given["population"], given["population_field"])
+            for path in write(job, out):
                 common.out.print(str(path))
 
         app.command(name, help=write.__doc__)(command)

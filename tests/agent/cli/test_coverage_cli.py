@@ -16,6 +16,7 @@ from netagent.collectors.samples import Sample
 from netagent.collectors.spool import Spool
 from netagent.geo.coverage import CoverageConfig, compute
 from netagent.inventory.model import Inventory, Role
+from netagent.inventory.sample import SAMPLE_DIR
 
 _register()
 runner = CliRunner()
@@ -137,3 +138,31 @@ def test_inventory_without_quartieri_is_a_clear_error(tmp_path: Path) -> None:
     r = runner.invoke(app, ["coverage", "-i", str(inv), "--data-dir", str(tmp_path)])
     assert r.exit_code == 1
     assert "no quartieri" in r.stderr
+
+
+def test_export_and_report_take_the_options_given_before_them(tmp_path: Path) -> None:
+    # an operator's own config and inventory, the options written where the table takes
+    # them: `coverage -c own.toml --quartieri Q export DIR` must map their network, not
+    # fall back to the bundled sample
+    (tmp_path / "inv").mkdir()
+    (tmp_path / "inv" / "net.yaml").write_text(
+        "sites:\n  - {name: s, lat: 44.698, lon: 10.631}\n"
+        "devices:\n  - {name: own-ap, site: s, role: wifi-ap, mgmt_ip: 127.0.0.9}\n"
+    )
+    own = tmp_path / "own.toml"
+    own.write_text(f'[agent]\ndata_dir = "{tmp_path}"\ninventory = ["{tmp_path / "inv"}"]\n')
+    before = ["-c", str(own), "--quartieri", str(SAMPLE_DIR / "quartieri.geojson")]
+    r = runner.invoke(app, ["coverage", *before, "export", str(tmp_path / "geo")])
+    assert r.exit_code == 0, r.output
+    devices = json.loads((tmp_path / "geo" / "devices.geojson").read_text())["features"]
+    assert [f["properties"]["device"] for f in devices] == ["own-ap"]
+    assert "sample" not in r.stderr
+    Spool(tmp_path / "spool.sqlite").close()  # the map shows live too: the agent has run
+    r = runner.invoke(app, ["coverage", *before, "report", str(tmp_path / "map.html")])
+    assert r.exit_code == 0, r.output
+    page = (tmp_path / "map.html").read_text()
+    assert "own-ap" in page and "ap-centro" not in page
+    # the table's own options mean nothing to a file: a usage error, not ignored
+    r = runner.invoke(app, ["coverage", "--csv", *before, "export", str(tmp_path / "geo")])
+    assert r.exit_code == 2
+    assert r.stderr.strip() == "error: --csv: only for the table, not for `coverage export`"
