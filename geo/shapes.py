@@ -26,7 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 # Largest relative area error an element's polygon may have (0.1%).
 AREA_REL_ERROR = 1e-3
 MAX_VERTICES = 1024  # per full circle; a 30 km radius at 1 m needs ~330
-# Slack (m) on the distance at which two disc polygons might touch (see disc_colours).
+# Slack (m) on the distance at which two disc polygons might touch (see touching).
 TOUCH_M = 1e-6
 
 
@@ -188,7 +188,6 @@ def disc_colours(
     colour no earlier neighbour has): hand-written, as no dependency of the project
     colours a graph.
     """
-    colour = np.full(len(container), -1, dtype=np.int64)
     a, b = pairs
     free = container < 0
     both = free[a] & free[b]
@@ -196,7 +195,7 @@ def disc_colours(
     order = np.argsort(b, kind="stable")
     earlier = a[order].tolist()
     ptr = np.searchsorted(b[order], np.arange(len(container) + 1)).tolist()
-    col = colour.tolist()
+    col = [-1] * len(container)
     for v in np.flatnonzero(free).tolist():
         used = {col[u] for u in earlier[ptr[v] : ptr[v + 1]]}
         k = 0
